@@ -1,0 +1,3 @@
+"""kitclinic: clinic software for ketamine infusion therapy."""
+
+__version__ = "0.1.0"

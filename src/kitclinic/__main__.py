@@ -1,0 +1,5 @@
+import sys
+
+from kitclinic.cli import main
+
+sys.exit(main())

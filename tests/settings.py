@@ -1,0 +1,17 @@
+"""Settings for the test suite: production settings with a test key and a fast password hasher."""
+
+import os
+
+os.environ.setdefault("KITCLINIC_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("KITCLINIC_SSL_REDIRECT", "0")
+
+from kitclinic.config.settings import *  # noqa: E402,F403
+
+# Argon2 stays first in production (tests/accounts checks kitclinic.config.settings); tests hash fast.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
