@@ -1,0 +1,233 @@
+"""The eligibility decision proposed to the prescriber after intake.
+
+Reference: shared/reference/clinical-workflow.md §1 (the screen is reviewed by the prescriber
+before the next step), §2 (TRD definition [P]) and §4 (contraindication screen and its default
+grouping). The result is a proposal with its reasons; the app has the prescriber sign it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from kitclinic.intake.contraindications import (
+    CATALOGUE,
+    CATALOGUE_BY_CODE,
+    ContraindicationGroup,
+    ContraindicationGrouping,
+)
+from kitclinic.intake.staging import (
+    TRD_MIN_ADEQUATE_FAILED_TRIALS,
+    count_adequate_failed_trials,
+)
+from kitclinic.intake.trials import Trial
+
+__all__ = [
+    "EligibilityDecision",
+    "EligibilityOutcome",
+    "EligibilityRule",
+    "Indication",
+    "Reason",
+    "decide_eligibility",
+]
+
+
+class Indication(StrEnum):
+    """Indications kitclinic treats (clinical-workflow.md scope). Values are stored."""
+
+    DEPRESSION = "depression"
+    PTSD = "ptsd"
+    ANXIETY = "anxiety"
+    CHRONIC_PAIN = "chronic_pain"
+
+    @property
+    def label(self) -> str:
+        return {
+            Indication.DEPRESSION: "Treatment-resistant depression",
+            Indication.PTSD: "PTSD",
+            Indication.ANXIETY: "Anxiety",
+            Indication.CHRONIC_PAIN: "Chronic pain",
+        }[self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+class EligibilityOutcome(StrEnum):
+    """Proposed outcome, ordered from least to most restrictive. Values are stored."""
+
+    ELIGIBLE = "eligible"
+    NEEDS_REVIEW = "needs_review"
+    NOT_ELIGIBLE = "not_eligible"
+
+    @property
+    def label(self) -> str:
+        return {
+            EligibilityOutcome.ELIGIBLE: "Eligible",
+            EligibilityOutcome.NEEDS_REVIEW: "Needs physician review",
+            EligibilityOutcome.NOT_ELIGIBLE: "Not eligible",
+        }[self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+class EligibilityRule(StrEnum):
+    """Which rule produced a reason."""
+
+    CONTRAINDICATION = "contraindication"
+    TRD_DEFINITION = "trd_definition"
+    DIAGNOSIS = "diagnosis"
+    NO_FINDING = "no_finding"
+
+
+_SEVERITY: Final[dict[EligibilityOutcome, int]] = {
+    EligibilityOutcome.ELIGIBLE: 0,
+    EligibilityOutcome.NEEDS_REVIEW: 1,
+    EligibilityOutcome.NOT_ELIGIBLE: 2,
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One finding behind a decision: a stable ``code`` (a contraindication code, or
+    ``trd_definition_not_met`` / ``no_diagnosis`` / ``eligible``), text for the prescriber, the
+    rule that produced it, and the outcome this finding alone leads to."""
+
+    code: str
+    text: str
+    rule: EligibilityRule
+    outcome: EligibilityOutcome
+
+
+@dataclass(frozen=True)
+class EligibilityDecision:
+    """The proposal. ``reasons`` lists every finding, most restrictive first; ``outcome`` is the
+    most restrictive of them. ``adequate_failed_trials`` is the count used for the TRD rule
+    (None when the indication is not depression)."""
+
+    outcome: EligibilityOutcome
+    reasons: tuple[Reason, ...]
+    contraindication_list_version: str
+    indication: Indication
+    adequate_failed_trials: int | None
+
+
+def _validated_screen(screen: Mapping[str, bool]) -> dict[str, bool]:
+    unknown = sorted(code for code in screen if code not in CATALOGUE_BY_CODE)
+    if unknown:
+        raise ValueError(f"screen has unknown contraindication code(s): {', '.join(unknown)}")
+    # None is "not asked": the app requires every item answered yes or no.
+    missing = [item.code for item in CATALOGUE if not isinstance(screen.get(item.code), bool)]
+    if missing:
+        raise ValueError(f"screen is incomplete; unanswered item(s): {', '.join(missing)}")
+    return dict(screen)
+
+
+def decide_eligibility(
+    *,
+    indication: Indication | str,
+    screen: Mapping[str, bool],
+    grouping: ContraindicationGrouping,
+    trials: Iterable[Trial],
+    has_diagnosis: bool,
+) -> EligibilityDecision:
+    """Propose eligible / needs_review / not_eligible, with every reason.
+
+    Rules (clinical-workflow.md §2, §4):
+
+    1. ``screen`` must answer every catalogue item True (present) or False; otherwise ValueError
+       naming the unanswered items. Unknown codes also raise ValueError.
+    2. A present item grouped ``not_eligible`` in ``grouping`` → not_eligible.
+    3. A present item grouped ``needs_review`` → needs_review.
+    4. Indication depression and fewer than 2 adequate failed antidepressant trials in the
+       current episode (TRD definition [P], see ``count_adequate_failed_trials``) → needs_review.
+    5. No diagnosis on file → needs_review.
+    6. Otherwise eligible, with a reason saying why.
+
+    All findings are reported; the outcome is the most restrictive, so not_eligible wins over
+    needs_review. ``grouping.version`` is recorded on the decision.
+    """
+    try:
+        indication = Indication(indication)
+    except ValueError:
+        allowed = ", ".join(i.value for i in Indication)
+        raise ValueError(f"unknown indication {indication!r}; allowed: {allowed}") from None
+    if not isinstance(has_diagnosis, bool):
+        raise ValueError(f"has_diagnosis must be True or False, got {has_diagnosis!r}")
+    answers = _validated_screen(screen)
+    trials = tuple(trials)
+
+    reasons: list[Reason] = []
+    for item in CATALOGUE:
+        if not answers[item.code]:
+            continue
+        group = grouping.group_of(item.code)
+        outcome = (
+            EligibilityOutcome.NOT_ELIGIBLE
+            if group is ContraindicationGroup.NOT_ELIGIBLE
+            else EligibilityOutcome.NEEDS_REVIEW
+        )
+        reasons.append(
+            Reason(
+                code=item.code,
+                text=f"{item.label} ({group.label.lower()} in list {grouping.version})",
+                rule=EligibilityRule.CONTRAINDICATION,
+                outcome=outcome,
+            )
+        )
+
+    failed: int | None = None
+    if indication is Indication.DEPRESSION:
+        failed = count_adequate_failed_trials(trials)
+        if failed < TRD_MIN_ADEQUATE_FAILED_TRIALS:
+            reasons.append(
+                Reason(
+                    code="trd_definition_not_met",
+                    text=(
+                        f"TRD definition not met: {failed} adequate failed antidepressant "
+                        f"trial(s) in the current episode, {TRD_MIN_ADEQUATE_FAILED_TRIALS} "
+                        "required"
+                    ),
+                    rule=EligibilityRule.TRD_DEFINITION,
+                    outcome=EligibilityOutcome.NEEDS_REVIEW,
+                )
+            )
+
+    if not has_diagnosis:
+        reasons.append(
+            Reason(
+                code="no_diagnosis",
+                text="no diagnosis on file",
+                rule=EligibilityRule.DIAGNOSIS,
+                outcome=EligibilityOutcome.NEEDS_REVIEW,
+            )
+        )
+
+    if not reasons:
+        why = ["no contraindication present"]
+        if failed is not None:
+            why.append(f"TRD definition met: {failed} adequate failed trials")
+        why.append("diagnosis on file")
+        reasons.append(
+            Reason(
+                code="eligible",
+                text="; ".join(why),
+                rule=EligibilityRule.NO_FINDING,
+                outcome=EligibilityOutcome.ELIGIBLE,
+            )
+        )
+
+    # Stable sort: most restrictive first, catalogue order within a level.
+    ordered = tuple(sorted(reasons, key=lambda r: -_SEVERITY[r.outcome]))
+    return EligibilityDecision(
+        outcome=ordered[0].outcome,
+        reasons=ordered,
+        contraindication_list_version=grouping.version,
+        indication=indication,
+        adequate_failed_trials=failed,
+    )
