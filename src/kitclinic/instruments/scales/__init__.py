@@ -1,0 +1,1 @@
+"""One module per rating scale; each defines a single ``INSTRUMENT`` value and nothing else."""
