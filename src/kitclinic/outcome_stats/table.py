@@ -111,7 +111,7 @@ class ScoreTable:
         if not np.all(known):
             bad = int(np.flatnonzero(~known)[0])
             raise ValueError(
-                f"row {bad}: unknown instrument {self.instrument[bad]!r}; "
+                f"row {bad}: unknown instrument {str(self.instrument[bad])!r}; "
                 f"allowed: {', '.join(sorted(cutoffs))}"
             )
         for key, cutoff in cutoffs.items():
