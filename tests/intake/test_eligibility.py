@@ -9,6 +9,8 @@ from kitclinic.intake import (
     CATALOGUE,
     DEFAULT_CONTRAINDICATION_LIST_VERSION,
     DEFAULT_GROUPING,
+    ContraindicationGrouping,
+    EligibilityDecision,
     EligibilityOutcome,
     EligibilityRule,
     TreatmentClass,
@@ -30,8 +32,14 @@ def clear_screen(**present: bool) -> dict[str, bool]:
     return screen
 
 
-def decide(screen=None, *, indication="depression", grouping=DEFAULT_GROUPING, trials=TRD,  # type: ignore[no-untyped-def]
-           has_diagnosis=True):  # fmt: skip
+def decide(
+    screen: dict[str, bool] | None = None,
+    *,
+    indication: str = "depression",
+    grouping: ContraindicationGrouping = DEFAULT_GROUPING,
+    trials: list[Trial] = TRD,
+    has_diagnosis: bool = True,
+) -> EligibilityDecision:
     return decide_eligibility(
         indication=indication,
         screen=clear_screen() if screen is None else screen,

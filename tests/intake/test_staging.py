@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from kitclinic.intake import (
     EpisodeSeverity,
+    MsmResult,
     TreatmentClass,
     Trial,
     TrialOutcome,
@@ -27,7 +28,7 @@ TC = TreatmentClass
 SEV = EpisodeSeverity
 
 
-def msm(months: int | None, severity: EpisodeSeverity | None, trials: list[Trial]):  # type: ignore[no-untyped-def]
+def msm(months: int | None, severity: EpisodeSeverity | None, trials: list[Trial]) -> MsmResult:
     return maudsley_stage(episode_duration_months=months, severity=severity, trials=trials)
 
 

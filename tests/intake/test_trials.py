@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_stored_enum_values_are_the_agreed_snake_case_strings() -> None:
 
 
 @pytest.mark.parametrize("enum", [TreatmentClass, TrialOutcome, EpisodeSeverity])
-def test_every_member_has_a_distinct_human_label_and_choices_pair(enum: type) -> None:
+def test_every_member_has_a_distinct_human_label_and_choices_pair(enum: Any) -> None:
     labels = [member.label for member in enum]
     assert all(label and label != member.value for label, member in zip(labels, enum, strict=True))
     assert len(set(labels)) == len(labels)
