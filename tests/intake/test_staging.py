@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kitclinic.intake import (
+    NOT_STAGED_LABEL,
     EpisodeSeverity,
     MsmResult,
     TreatmentClass,
@@ -309,7 +310,7 @@ def test_thase_rush_without_an_adequate_completed_trial_is_not_staged(
     """§3.2 has no row for an empty history; the result says so instead of inventing a stage."""
     result = thase_rush_stage(trials)
     assert result.stage is None
-    assert result.label == "not staged"
+    assert result.label == NOT_STAGED_LABEL == "not staged"
     assert "not staged" in result.reason
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "ANTIDEPRESSANT_CLASSES",
     "FAILED_OUTCOMES",
     "MSM_DIMENSIONS",
+    "NOT_STAGED_LABEL",
     "TRD_MIN_ADEQUATE_FAILED_TRIALS",
     "MsmBand",
     "MsmResult",
