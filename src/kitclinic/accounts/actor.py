@@ -1,0 +1,81 @@
+"""Who is acting, in which clinic and role, from where: the input of every access check and audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from kitclinic.accounts.models import Clinic, StaffMembership, User
+from kitclinic.accounts.roles import Action, Role, role_may
+
+ACTIVE_CLINIC_SESSION_KEY = "kitclinic_active_clinic_id"
+CLINIC_HEADER = "HTTP_X_KITCLINIC_CLINIC"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User
+    membership: StaffMembership
+    client_address: str | None = None
+
+    @property
+    def role(self) -> Role:
+        return Role(self.membership.role)
+
+    @property
+    def clinic(self) -> Clinic:
+        return self.membership.clinic
+
+    @property
+    def organization_id(self) -> int:
+        return self.membership.clinic.organization_id
+
+    def may(self, action: Action) -> bool:
+        return role_may(self.role, action)
+
+    def require(self, action: Action) -> None:
+        """Raise PermissionDenied (HTTP 403) unless the actor's role may do ``action``."""
+        if not self.may(action):
+            raise PermissionDenied(
+                f"The role {self.role.label!r} may not do this ({action.value})."
+            )
+
+
+def client_address(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def active_memberships(user: User) -> list[StaffMembership]:
+    return list(
+        StaffMembership.objects.filter(user=user, is_active=True)
+        .select_related("clinic", "clinic__organization")
+        .order_by("clinic__organization__name", "clinic__name")
+    )
+
+
+def actor_from_request(request: HttpRequest) -> Actor:
+    """The acting membership: the clinic chosen in the session or the X-Kitclinic-Clinic header,
+    else the user's only membership. A user with no active role anywhere is refused (403)."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied("Log in first.")
+    cached = getattr(request, "_kitclinic_actor", None)
+    if cached is not None:
+        return cached
+    memberships = active_memberships(user)  # type: ignore[arg-type]
+    if not memberships:
+        raise PermissionDenied("You have no role at any clinic.")
+    wanted = request.META.get(CLINIC_HEADER) or (
+        request.session.get(ACTIVE_CLINIC_SESSION_KEY) if hasattr(request, "session") else None
+    )
+    chosen = memberships[0]
+    if wanted is not None:
+        matching = [m for m in memberships if str(m.clinic_id) == str(wanted)]
+        if not matching:
+            raise PermissionDenied("You have no role at the requested clinic.")
+        chosen = matching[0]
+    actor = Actor(user=user, membership=chosen, client_address=client_address(request))  # type: ignore[arg-type]
+    request._kitclinic_actor = actor  # type: ignore[attr-defined]
+    return actor

@@ -1,0 +1,22 @@
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from kitclinic.accounts.actor import actor_from_request
+from kitclinic.accounts.roles import Action
+
+
+def memberships(request: HttpRequest) -> dict:
+    """The acting clinic and role, and what the navigation may offer (nothing when anonymous)."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    try:
+        actor = actor_from_request(request)
+    except PermissionDenied:
+        return {"actor": None}
+    return {
+        "actor": actor,
+        "nav": {
+            "register": actor.may(Action.PATIENT_REGISTER),
+            "audit": actor.may(Action.AUDIT_VIEW),
+        },
+    }

@@ -1,0 +1,83 @@
+"""Staff roles and the permission matrix (docs/security.md is generated from and tested against this).
+
+Roles are held per clinic. Every view and API handler asks for one ``Action`` through the access
+functions in ``kitclinic.accounts.access``; nothing else decides who may do what.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PHYSICIAN = "physician"
+    NURSE = "nurse"
+    FRONT_DESK = "front_desk"
+    CLINIC_ADMIN = "clinic_admin"
+    AUDITOR = "auditor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.PHYSICIAN: "Physician (prescriber)",
+    Role.NURSE: "Nurse",
+    Role.FRONT_DESK: "Front desk",
+    Role.CLINIC_ADMIN: "Clinic admin",
+    Role.AUDITOR: "Auditor (read-only)",
+}
+
+
+class Action(StrEnum):
+    PATIENT_VIEW = "patient.view"
+    PATIENT_REGISTER = "patient.register"
+    PATIENT_EDIT_DEMOGRAPHICS = "patient.edit_demographics"
+    CLINICAL_HISTORY_EDIT = "clinical_history.edit"
+    CONTRAINDICATION_SCREEN_RECORD = "contraindication_screen.record"
+    ELIGIBILITY_SIGN = "eligibility.sign"
+    AUDIT_VIEW = "audit.view"
+
+
+ACTION_DESCRIPTIONS: dict[Action, str] = {
+    Action.PATIENT_VIEW: "View the patient list and a patient's chart",
+    Action.PATIENT_REGISTER: "Register a new patient",
+    Action.PATIENT_EDIT_DEMOGRAPHICS: "Edit demographics, contact and emergency contact",
+    Action.CLINICAL_HISTORY_EDIT: "Add diagnoses and psychiatric treatment trials",
+    Action.CONTRAINDICATION_SCREEN_RECORD: "Record a contraindication screen",
+    Action.ELIGIBILITY_SIGN: "Decide and sign eligibility (supersedes the previous decision)",
+    Action.AUDIT_VIEW: "Browse and filter the audit trail",
+}
+
+_ALL = frozenset(Role)
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.PATIENT_VIEW: _ALL,
+    Action.PATIENT_REGISTER: frozenset({Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    Action.PATIENT_EDIT_DEMOGRAPHICS: frozenset(
+        {Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK, Role.CLINIC_ADMIN}
+    ),
+    Action.CLINICAL_HISTORY_EDIT: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.CONTRAINDICATION_SCREEN_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.ELIGIBILITY_SIGN: frozenset({Role.PHYSICIAN}),
+    Action.AUDIT_VIEW: frozenset({Role.CLINIC_ADMIN, Role.AUDITOR}),
+}
+
+
+def role_may(role: Role | str, action: Action) -> bool:
+    return Role(role) in PERMISSIONS[action]
+
+
+def permission_matrix_markdown() -> str:
+    """The matrix as a Markdown table, as it stands in docs/security.md."""
+    roles = list(Role)
+    header = "| action | " + " | ".join(r.label for r in roles) + " |"
+    rule = "|---|" + "---|" * len(roles)
+    rows = [
+        f"| {ACTION_DESCRIPTIONS[a]} (`{a.value}`) | "
+        + " | ".join("yes" if r in PERMISSIONS[a] else "—" for r in roles)
+        + " |"
+        for a in Action
+    ]
+    return "\n".join([header, rule, *rows])

@@ -1,0 +1,43 @@
+"""Reading the audit trail (admins and auditors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str = ""
+    actor_username: str = ""
+    patient_mrn: str = ""
+    object_type: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def audit_events_for(actor: Actor, flt: AuditFilter) -> QuerySet[AuditEvent]:
+    """The organization's audit events matching ``flt``, newest first."""
+    actor.require(Action.AUDIT_VIEW)
+    qs = AuditEvent.objects.filter(organization_id=actor.organization_id).select_related(
+        "actor", "patient", "clinic"
+    )
+    if flt.action:
+        qs = qs.filter(action=flt.action)
+    if flt.actor_username:
+        qs = qs.filter(actor__username__iexact=flt.actor_username)
+    if flt.patient_mrn:
+        qs = qs.filter(patient__mrn__iexact=flt.patient_mrn)
+    if flt.object_type:
+        qs = qs.filter(object_type=flt.object_type)
+    if flt.date_from:
+        qs = qs.filter(occurred_at__date__gte=flt.date_from)
+    if flt.date_to:
+        qs = qs.filter(occurred_at__date__lte=flt.date_to)
+    return qs.order_by("-occurred_at", "-id")

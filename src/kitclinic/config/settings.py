@@ -1,0 +1,200 @@
+"""Django settings for kitclinic, read from the environment (see README, "Configuration").
+
+Secure by default: DEBUG is off, a secret key is required, cookies are secure and HSTS is on unless
+``KITCLINIC_DEBUG=1``. ``make run`` sets development values itself.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from kitclinic.config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
+
+SRC_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = SRC_DIR.parent
+NODE_MODULES_DIR = Path(env_str("KITCLINIC_NODE_MODULES", str(PROJECT_DIR / "node_modules")))
+VAR_DIR = Path(env_str("KITCLINIC_VAR_DIR", str(PROJECT_DIR / "var")))
+
+DEBUG = env_bool("KITCLINIC_DEBUG", default=False)
+
+if DEBUG:
+    SECRET_KEY = env_str("KITCLINIC_SECRET_KEY", "insecure-development-key-never-use-in-production")
+else:
+    try:
+        SECRET_KEY = env_str("KITCLINIC_SECRET_KEY")
+    except ImproperlyConfiguredEnv as exc:
+        raise ImproperlyConfiguredEnv(
+            "KITCLINIC_SECRET_KEY must be set (or KITCLINIC_DEBUG=1 for development)"
+        ) from exc
+
+ALLOWED_HOSTS = env_list(
+    "KITCLINIC_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env_list("KITCLINIC_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "axes",
+    "kitclinic.accounts",
+    "kitclinic.audit",
+    "kitclinic.patients",
+    "kitclinic.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "kitclinic.config.urls"
+WSGI_APPLICATION = "kitclinic.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kitclinic.accounts.context_processors.memberships",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kitclinic.sqlite3'}"),
+        conn_max_age=env_int("KITCLINIC_DB_CONN_MAX_AGE", 60),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# Lockout after repeated failed logins (django-axes).
+AXES_FAILURE_LIMIT = env_int("KITCLINIC_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KITCLINIC_LOGIN_LOCKOUT_MINUTES", 30))
+# An account locks after N failures from anywhere; a device (address + browser) after N failures
+# across accounts, so one device cannot spray passwords, while colleagues behind the clinic's
+# shared address are not all locked out by one person's typos.
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Idle session expiry: the cookie's age is renewed on every request.
+SESSION_COOKIE_AGE = 60 * env_int("KITCLINIC_SESSION_IDLE_MINUTES", 15)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("KITCLINIC_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("KITCLINIC_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+# Front-end packages come from the npm registry (package.json) and are served from node_modules.
+STATICFILES_DIRS = [
+    ("vendor/htmx", NODE_MODULES_DIR / "htmx.org" / "dist"),
+    ("vendor/pico", NODE_MODULES_DIR / "@picocss" / "pico" / "css"),
+    ("vendor/plotly", NODE_MODULES_DIR / "plotly.js-dist-min"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "kitclinic.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "kitclinic API",
+    "DESCRIPTION": "REST API v1 of kitclinic. Session auth for the browser, token auth for integrations.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Security headers; production values make `kitclinic check --deploy` clean.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("KITCLINIC_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("KITCLINIC_SECURE_COOKIES", True)
+    SECURE_SSL_REDIRECT = env_bool("KITCLINIC_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("KITCLINIC_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KITCLINIC_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("KITCLINIC_HSTS_PRELOAD", True)
+    if env_bool("KITCLINIC_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("KITCLINIC_LOG_LEVEL", "INFO")},
+}

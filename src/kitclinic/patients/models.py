@@ -1,0 +1,178 @@
+"""Patients, their diagnoses and treatment history, contraindication screens and eligibility.
+
+Stages (MSM, Thase–Rush) are computed from the trial rows by kitclinic.intake, never stored or
+typed in. Screens and eligibility decisions are records: a new one supersedes, none is edited.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from kitclinic.intake.eligibility import EligibilityOutcome, Indication
+from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
+from kitclinic.patients.validators import validate_icd10cm, validate_mrn
+
+
+INDICATIONS = tuple(i.value for i in Indication)
+ELIGIBILITY_OUTCOMES = tuple(o.value for o in EligibilityOutcome)
+
+
+class SexAtBirth(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    INTERSEX = "intersex", "Intersex"
+    UNKNOWN = "unknown", "Unknown / not recorded"
+
+
+def _choices(enum_cls) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(m.value, m.label) for m in enum_cls]
+
+
+class Patient(models.Model):
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="patients"
+    )
+    home_clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    mrn = models.CharField("MRN", max_length=32, validators=[validate_mrn])
+    family_name = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=100)
+    # Lower-case copies for index-backed prefix search (LIKE 'abc%').
+    family_name_key = models.CharField(max_length=100, editable=False)
+    given_name_key = models.CharField(max_length=100, editable=False)
+    date_of_birth = models.DateField()
+    sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    # The current depressive episode, for the Maudsley Staging Method.
+    episode_onset_date = models.DateField(null=True, blank=True)
+    episode_severity = models.CharField(
+        max_length=30, choices=_choices(EpisodeSeverity), blank=True
+    )
+    is_synthetic = models.BooleanField(default=False, help_text="Created by the demo seed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "mrn"], name="mrn_unique_per_org")
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "family_name_key", "given_name_key"],
+                name="patient_family_key",
+                opclasses=["int8_ops", "varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["organization", "given_name_key"],
+                name="patient_given_key",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(fields=["organization", "date_of_birth"], name="patient_dob"),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.mrn})"
+
+
+class Diagnosis(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="diagnoses")
+    icd10_code = models.CharField("ICD-10-CM code", max_length=8, validators=[validate_icd10cm])
+    description = models.CharField(max_length=200)
+    is_primary = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-is_primary", "recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.icd10_code} {self.description}"
+
+
+class TreatmentTrial(models.Model):
+    """One past psychiatric treatment: drug or treatment, dose, weeks, adequacy, outcome."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="trials")
+    treatment_name = models.CharField(max_length=120)
+    treatment_class = models.CharField(max_length=30, choices=_choices(TreatmentClass))
+    dose_text = models.CharField(max_length=60, blank=True, help_text="e.g. 150 mg/day")
+    weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    adequate = models.BooleanField(help_text="Adequate dose and duration, in the clinician's judgement.")
+    outcome = models.CharField(max_length=30, choices=_choices(TrialOutcome))
+    current_episode = models.BooleanField(default=True)
+    notes = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.treatment_name} ({self.get_treatment_class_display()})"
+
+
+class ContraindicationScreen(models.Model):
+    """A complete answer to every catalogue item, as recorded; never edited."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screens")
+    answers = models.JSONField(help_text="{item code: present (true/false)}")
+    list_version = models.CharField(max_length=40)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+
+class EligibilityDecision(models.Model):
+    """A physician-signed eligibility decision with the reasons that produced it.
+
+    Signed at creation and never edited: a later decision supersedes it (``superseded_by``)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="eligibility_decisions")
+    indication = models.CharField(
+        max_length=20, choices=[(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
+    )
+    computed_outcome = models.CharField(
+        max_length=20, choices=[(o, o.replace("_", " ").capitalize()) for o in ELIGIBILITY_OUTCOMES]
+    )
+    outcome = models.CharField(
+        max_length=20, choices=[(o, o.replace("_", " ").capitalize()) for o in ELIGIBILITY_OUTCOMES]
+    )
+    reasons = models.JSONField(help_text="[{code, text, rule}] from the eligibility rules")
+    physician_rationale = models.TextField(blank=True)
+    contraindication_list_version = models.CharField(max_length=40)
+    screen = models.ForeignKey(ContraindicationScreen, on_delete=models.PROTECT, related_name="+")
+    staging = models.JSONField(help_text="Staging at the time of the decision")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+    superseded_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_by_id is None
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # A signed decision is immutable; the only later write marks it superseded.
+        if self.pk is not None and set(kwargs.get("update_fields") or ()) != {
+            "superseded_by",
+            "superseded_at",
+        }:
+            raise ValueError("A signed eligibility decision cannot be edited; record a new one.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,210 @@
+"""Reading patient data: search, the chart, and staging computed from the trial rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from enum import Enum
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record
+from kitclinic.intake import staging
+from kitclinic.intake.trials import EpisodeSeverity, Trial, TreatmentClass, TrialOutcome
+from kitclinic.patients.models import (
+    ContraindicationScreen,
+    Diagnosis,
+    EligibilityDecision,
+    Patient,
+    TreatmentTrial,
+)
+
+SEARCH_LIMIT = 50
+_DATE_PATTERNS = ("%Y-%m-%d", "%m/%d/%Y")
+
+
+def _as_date(text: str) -> dt.date | None:
+    for pattern in _DATE_PATTERNS:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def patient_search(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> QuerySet[Patient]:
+    """Patients of the actor's organization matching ``query``: a date of birth (YYYY-MM-DD or
+    MM/DD/YYYY), an MRN, or the start of the family and/or given name ("smi", "smith, jo",
+    "jo smith"). One query; index-backed prefix matches."""
+    actor.require(Action.PATIENT_VIEW)
+    qs = Patient.objects.filter(organization_id=actor.organization_id)
+    text = query.strip()
+    if text:
+        born = _as_date(text)
+        if born is not None:
+            qs = qs.filter(date_of_birth=born)
+        else:
+            words = [w for w in re.split(r"[\s,]+", text.lower()) if w]
+            condition = Q(mrn__iexact=text)
+            if len(words) == 1:
+                condition |= Q(family_name_key__startswith=words[0]) | Q(
+                    given_name_key__startswith=words[0]
+                )
+            else:
+                first, second = words[0], words[1]
+                condition |= Q(family_name_key__startswith=first, given_name_key__startswith=second)
+                condition |= Q(family_name_key__startswith=second, given_name_key__startswith=first)
+            qs = qs.filter(condition)
+    return qs.order_by("family_name_key", "given_name_key", "id")[:limit]
+
+
+def trials_as_intake(trials: Iterable[TreatmentTrial]) -> list[Trial]:
+    return [
+        Trial(
+            treatment_class=TreatmentClass(t.treatment_class),
+            adequate=t.adequate,
+            outcome=TrialOutcome(t.outcome),
+            current_episode=t.current_episode,
+        )
+        for t in trials
+    ]
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + (end.month - start.month) - (end.day < start.day)
+
+
+@dataclass(frozen=True)
+class Staging:
+    adequate_failed_trials: int
+    trd_definition_met: bool
+    msm: staging.MsmResult
+    thase_rush: staging.ThaseRushResult
+    episode_duration_months: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "adequate_failed_trials": self.adequate_failed_trials,
+            "trd_definition_met": self.trd_definition_met,
+            "episode_duration_months": self.episode_duration_months,
+            "msm": _plain(self.msm),
+            "thase_rush": _plain(self.thase_rush),
+        }
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy of a result dataclass (enums as values, mappings as dicts, sets as lists)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def staging_for(patient: Patient, trials: list[Trial], *, today: dt.date | None = None) -> Staging:
+    today = today or timezone.localdate()
+    months = _months_between(patient.episode_onset_date, today) if patient.episode_onset_date else None
+    severity = EpisodeSeverity(patient.episode_severity) if patient.episode_severity else None
+    return Staging(
+        adequate_failed_trials=staging.count_adequate_failed_trials(trials),
+        trd_definition_met=staging.trd_definition_met(trials),
+        msm=staging.maudsley_stage(episode_duration_months=months, severity=severity, trials=trials),
+        thase_rush=staging.thase_rush_stage(trials),
+        episode_duration_months=months,
+    )
+
+
+@dataclass(frozen=True)
+class PatientChart:
+    patient: Patient
+    diagnoses: list[Diagnosis]
+    trials: list[TreatmentTrial]
+    staging: Staging
+    latest_screen: ContraindicationScreen | None
+    decisions: list[EligibilityDecision]
+
+    @property
+    def current_decisions(self) -> list[EligibilityDecision]:
+        return [d for d in self.decisions if d.is_current]
+
+
+def patient_chart(actor: Actor, patient: Patient) -> PatientChart:
+    """Everything the chart shows, in a fixed number of queries; the view is audited."""
+    actor.require(Action.PATIENT_VIEW)
+    diagnoses = list(patient.diagnoses.all())
+    trials = list(patient.trials.all())
+    latest_screen = patient.screens.select_related("recorded_by").first()
+    decisions = list(
+        patient.eligibility_decisions.select_related("signed_by").order_by("-signed_at", "-id")
+    )
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditAction.VIEW, obj=patient, patient=patient)
+    return PatientChart(
+        patient=patient,
+        diagnoses=diagnoses,
+        trials=trials,
+        staging=staging_for(patient, trials_as_intake(trials)),
+        latest_screen=latest_screen,
+        decisions=decisions,
+    )
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    seen_today: list[Patient]
+    awaiting_decision: list[Patient]
+    needs_review: list[EligibilityDecision]
+    recently_registered: list[Patient]
+    patient_count: int
+
+
+def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
+    """The dashboard's lists, a fixed number of queries whatever the data size."""
+    from kitclinic.audit.models import AuditEvent
+
+    actor.require(Action.PATIENT_VIEW)
+    org_patients = Patient.objects.filter(organization_id=actor.organization_id)
+    today = timezone.localdate()
+    seen_ids = (
+        AuditEvent.objects.filter(
+            clinic_id=actor.membership.clinic_id,
+            occurred_at__date=today,
+            patient__isnull=False,
+        )
+        .values("patient_id")
+        .distinct()
+    )
+    return DashboardSummary(
+        seen_today=list(org_patients.filter(pk__in=seen_ids).order_by("family_name_key")[:limit]),
+        awaiting_decision=list(
+            org_patients.filter(screens__isnull=False)
+            .exclude(eligibility_decisions__superseded_by__isnull=True)
+            .distinct()
+            .order_by("family_name_key")[:limit]
+        ),
+        needs_review=list(
+            EligibilityDecision.objects.filter(
+                patient__organization_id=actor.organization_id,
+                outcome="needs_review",
+                superseded_by__isnull=True,
+            )
+            .select_related("patient", "signed_by")
+            .order_by("-signed_at")[:limit]
+        ),
+        recently_registered=list(org_patients.order_by("-created_at", "-id")[:limit]),
+        patient_count=org_patients.count(),
+    )

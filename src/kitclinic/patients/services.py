@@ -1,0 +1,367 @@
+"""Writes to patient data. Each service checks the rules, writes, and audits in one transaction;
+bad input raises ValidationError naming the field and writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record, changes_between, snapshot
+from kitclinic.intake import contraindications, eligibility
+from kitclinic.patients.models import (
+    ContraindicationScreen,
+    Diagnosis,
+    EligibilityDecision,
+    Patient,
+    TreatmentTrial,
+)
+from kitclinic.patients.selectors import staging_for, trials_as_intake
+from kitclinic.patients.validators import normalize_icd10cm, validate_date_of_birth
+
+DEMOGRAPHIC_FIELDS = (
+    "mrn",
+    "family_name",
+    "given_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+)
+
+
+@dataclass(frozen=True)
+class Demographics:
+    mrn: str
+    family_name: str
+    given_name: str
+    date_of_birth: dt.date
+    sex_at_birth: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    emergency_contact_name: str = ""
+    emergency_contact_relationship: str = ""
+    emergency_contact_phone: str = ""
+
+
+def _apply_demographics(patient: Patient, data: Demographics) -> None:
+    for name, value in asdict(data).items():
+        setattr(patient, name, value.strip() if isinstance(value, str) else value)
+    patient.family_name_key = patient.family_name.lower()
+    patient.given_name_key = patient.given_name.lower()
+
+
+def _check_patient(patient: Patient) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if patient.date_of_birth and "date_of_birth" not in errors:
+        try:
+            validate_date_of_birth(patient.date_of_birth, today=timezone.localdate())
+        except ValidationError as exc:
+            errors["date_of_birth"] = exc.messages
+    duplicate = (
+        Patient.objects.filter(organization_id=patient.organization_id, mrn__iexact=patient.mrn)
+        .exclude(pk=patient.pk)
+        .exists()
+    )
+    if duplicate:
+        errors.setdefault("mrn", []).append(
+            f"MRN {patient.mrn} is already used by another patient of this organization."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_unique(patient: Patient, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    try:
+        with transaction.atomic():
+            patient.save(**kwargs)
+    except IntegrityError as exc:  # a concurrent registration took the MRN between check and insert
+        raise ValidationError(
+            {"mrn": [f"MRN {patient.mrn} is already used by another patient of this organization."]}
+        ) from exc
+
+
+@transaction.atomic
+def patient_register(*, actor: Actor, data: Demographics, is_synthetic: bool = False) -> Patient:
+    actor.require(Action.PATIENT_REGISTER)
+    patient = Patient(
+        organization_id=actor.organization_id, home_clinic=actor.clinic, is_synthetic=is_synthetic
+    )
+    _apply_demographics(patient, data)
+    _check_patient(patient)
+    _save_unique(patient)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=patient,
+        patient=patient,
+        changes=changes_between({}, snapshot(patient, DEMOGRAPHIC_FIELDS)),
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_update_demographics(*, actor: Actor, patient: Patient, data: Demographics) -> Patient:
+    actor.require(Action.PATIENT_EDIT_DEMOGRAPHICS)
+    before = snapshot(patient, DEMOGRAPHIC_FIELDS)
+    _apply_demographics(patient, data)
+    _check_patient(patient)
+    changes = changes_between(before, snapshot(patient, DEMOGRAPHIC_FIELDS))
+    if changes:
+        _save_unique(
+            patient,
+            update_fields=[*DEMOGRAPHIC_FIELDS, "family_name_key", "given_name_key", "updated_at"],
+        )
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=patient, patient=patient, changes=changes
+        )
+    return patient
+
+
+@transaction.atomic
+def episode_update(
+    *, actor: Actor, patient: Patient, onset_date: dt.date | None, severity: str
+) -> Patient:
+    """The current depressive episode's onset and baseline severity (inputs of the MSM)."""
+    actor.require(Action.CLINICAL_HISTORY_EDIT)
+    fields = ("episode_onset_date", "episode_severity")
+    before = snapshot(patient, fields)
+    patient.episode_onset_date = onset_date
+    patient.episode_severity = severity
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.clean_fields(exclude=[f.name for f in Patient._meta.fields if f.name not in fields])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if onset_date and onset_date > timezone.localdate():
+        errors.setdefault("episode_onset_date", []).append("The onset cannot be in the future.")
+    if onset_date and onset_date < patient.date_of_birth:
+        errors.setdefault("episode_onset_date", []).append("The onset is before the date of birth.")
+    if errors:
+        raise ValidationError(errors)
+    changes = changes_between(before, snapshot(patient, fields))
+    if changes:
+        patient.save(update_fields=[*fields, "updated_at"])
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=patient, patient=patient, changes=changes
+        )
+    return patient
+
+
+@transaction.atomic
+def diagnosis_add(
+    *, actor: Actor, patient: Patient, icd10_code: str, description: str, is_primary: bool = False
+) -> Diagnosis:
+    actor.require(Action.CLINICAL_HISTORY_EDIT)
+    diagnosis = Diagnosis(
+        patient=patient,
+        icd10_code=normalize_icd10cm(icd10_code),
+        description=description.strip(),
+        is_primary=is_primary,
+        recorded_by=actor.user,
+        recorded_at=timezone.now(),
+    )
+    diagnosis.full_clean()
+    diagnosis.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=diagnosis,
+        patient=patient,
+        changes=changes_between({}, snapshot(diagnosis, ("icd10_code", "description", "is_primary"))),
+    )
+    return diagnosis
+
+
+TRIAL_FIELDS = (
+    "treatment_name",
+    "treatment_class",
+    "dose_text",
+    "weeks",
+    "adequate",
+    "outcome",
+    "current_episode",
+    "notes",
+)
+
+
+@transaction.atomic
+def trial_add(
+    *,
+    actor: Actor,
+    patient: Patient,
+    treatment_name: str,
+    treatment_class: str,
+    adequate: bool,
+    outcome: str,
+    current_episode: bool = True,
+    dose_text: str = "",
+    weeks: int | None = None,
+    notes: str = "",
+) -> TreatmentTrial:
+    actor.require(Action.CLINICAL_HISTORY_EDIT)
+    trial = TreatmentTrial(
+        patient=patient,
+        treatment_name=treatment_name.strip(),
+        treatment_class=treatment_class,
+        dose_text=dose_text.strip(),
+        weeks=weeks,
+        adequate=adequate,
+        outcome=outcome,
+        current_episode=current_episode,
+        notes=notes.strip(),
+        recorded_by=actor.user,
+        recorded_at=timezone.now(),
+    )
+    trial.full_clean()
+    trial.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=trial,
+        patient=patient,
+        changes=changes_between({}, snapshot(trial, TRIAL_FIELDS)),
+    )
+    return trial
+
+
+@transaction.atomic
+def screen_record(
+    *, actor: Actor, patient: Patient, answers: Mapping[str, bool], notes: str = ""
+) -> ContraindicationScreen:
+    """Record a complete contraindication screen: every catalogue item answered present or absent."""
+    actor.require(Action.CONTRAINDICATION_SCREEN_RECORD)
+    known = {item.code for item in contraindications.CATALOGUE}
+    unknown = sorted(set(answers) - known)
+    missing = sorted(known - set(answers))
+    errors: dict[str, list[str]] = {}
+    if unknown:
+        errors["answers"] = [f"Unknown screen items: {', '.join(unknown)}."]
+    if missing:
+        errors.setdefault("answers", []).append(
+            f"Every item must be answered; missing: {', '.join(missing)}."
+        )
+    if any(not isinstance(v, bool) for v in answers.values()):
+        errors.setdefault("answers", []).append("Each answer must be true (present) or false.")
+    if errors:
+        raise ValidationError(errors)
+    screen = ContraindicationScreen.objects.create(
+        patient=patient,
+        answers=dict(sorted(answers.items())),
+        list_version=contraindications.DEFAULT_CONTRAINDICATION_LIST_VERSION,
+        notes=notes.strip(),
+        recorded_by=actor.user,
+        recorded_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=screen,
+        patient=patient,
+        changes={"answers": [None, screen.answers]},
+    )
+    return screen
+
+
+# What a physician may sign for each computed outcome. The physician resolves "needs review" (or
+# signs it while waiting, e.g. for a cardiology opinion) but can never overrule "not eligible".
+ALLOWED_SIGNED_OUTCOMES = {
+    "eligible": {"eligible", "needs_review", "not_eligible"},
+    "needs_review": {"eligible", "needs_review", "not_eligible"},
+    "not_eligible": {"not_eligible"},
+}
+
+
+@transaction.atomic
+def eligibility_decide(
+    *, actor: Actor, patient: Patient, indication: str, outcome: str, rationale: str = ""
+) -> EligibilityDecision:
+    """Compute the eligibility rules on the latest screen and the trial history, and record the
+    physician's signed decision. Signing an outcome other than the computed one needs a
+    rationale; a computed "not eligible" can only be signed as such. Supersedes the current decision."""
+    actor.require(Action.ELIGIBILITY_SIGN)
+    screen = patient.screens.order_by("-recorded_at", "-id").first()
+    errors: dict[str, list[str]] = {}
+    if indication not in {i.value for i in eligibility.Indication}:
+        allowed = ", ".join(i.value for i in eligibility.Indication)
+        errors["indication"] = [f"Choose one of: {allowed}."]
+    if screen is None:
+        errors["screen"] = ["Record a contraindication screen before deciding eligibility."]
+    if errors:
+        raise ValidationError(errors)
+    assert screen is not None
+    trials = trials_as_intake(patient.trials.all())
+    computed = eligibility.decide_eligibility(
+        indication=indication,
+        screen=screen.answers,
+        grouping=contraindications.build_grouping(),
+        trials=trials,
+        has_diagnosis=patient.diagnoses.exists(),
+    )
+    computed_outcome = computed.outcome.value
+    if outcome not in ALLOWED_SIGNED_OUTCOMES[computed_outcome]:
+        allowed = ", ".join(sorted(ALLOWED_SIGNED_OUTCOMES[computed_outcome]))
+        raise ValidationError(
+            {"outcome": [f"The rules give {computed.outcome}; a physician may sign: {allowed}."]}
+        )
+    if outcome != computed_outcome and not rationale.strip():
+        raise ValidationError(
+            {"rationale": ["Give the reason for signing an outcome that differs from the rules."]}
+        )
+    previous = (
+        patient.eligibility_decisions.select_for_update()
+        .filter(indication=indication, superseded_by__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    decision = EligibilityDecision.objects.create(
+        patient=patient,
+        indication=indication,
+        computed_outcome=computed_outcome,
+        outcome=outcome,
+        reasons=[
+            {"code": r.code, "text": r.text, "rule": r.rule.value, "outcome": r.outcome.value}
+            for r in computed.reasons
+        ],
+        physician_rationale=rationale.strip(),
+        contraindication_list_version=computed.contraindication_list_version,
+        screen=screen,
+        staging=staging_for(patient, trials).as_json(),
+        signed_by=actor.user,
+        signed_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.SIGN,
+        obj=decision,
+        patient=patient,
+        changes={"outcome": [None, outcome], "computed_outcome": [None, computed_outcome]},
+    )
+    if previous is not None:
+        previous.superseded_by = decision
+        previous.superseded_at = now
+        previous.save(update_fields=["superseded_by", "superseded_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.SUPERSEDE,
+            obj=previous,
+            patient=patient,
+            changes={"superseded_by": [None, decision.pk]},
+        )
+    return decision

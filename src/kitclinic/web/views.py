@@ -1,0 +1,78 @@
+"""Server-rendered pages: dashboard, clinic switch, audit trail. Patient pages: patient_views."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kitclinic.accounts.actor import ACTIVE_CLINIC_SESSION_KEY, Actor, active_memberships
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.selectors import AuditFilter, audit_events_for
+from kitclinic.patients.selectors import dashboard_summary
+from kitclinic.web.decorators import clinic_page
+
+
+@clinic_page
+def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return render(request, "web/dashboard.html", {"summary": dashboard_summary(actor)})
+
+
+@require_POST
+@clinic_page
+def clinic_switch(request: HttpRequest, actor: Actor) -> HttpResponse:
+    wanted = request.POST.get("clinic", "")
+    if not any(str(m.clinic_id) == wanted for m in active_memberships(actor.user)):
+        raise PermissionDenied("You have no role at that clinic.")
+    request.session[ACTIVE_CLINIC_SESSION_KEY] = wanted
+    return redirect("dashboard")
+
+
+def _date_or_none(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@clinic_page
+def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
+    actor.require(Action.AUDIT_VIEW)
+    get = request.GET
+    flt = AuditFilter(
+        action=get.get("action", "") if get.get("action", "") in AuditAction.values else "",
+        actor_username=get.get("actor", "").strip(),
+        patient_mrn=get.get("mrn", "").strip(),
+        date_from=_date_or_none(get.get("from", "")),
+        date_to=_date_or_none(get.get("to", "")),
+    )
+    page = Paginator(audit_events_for(actor, flt), 50).get_page(get.get("page"))
+    query = get.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/audit_trail.html",
+        {
+            "page": page,
+            "filter": flt,
+            "actions": AuditAction.choices,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+__all__ = ["dashboard", "clinic_switch", "audit_trail", "permission_denied", "healthz", "messages"]

@@ -1,0 +1,58 @@
+"""Personas shared by the Django tests: one user per role at clinic A of organization A, and a
+physician of another organization (whose objects must be 404 to everyone in A)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import Clinic, StaffMembership, User
+from kitclinic.accounts.roles import Role
+
+PASSWORD = "correct-horse-battery"
+ROLES = [r.value for r in Role]
+
+
+@dataclass
+class World:
+    clinic: Clinic
+    other_clinic: Clinic
+    users: dict[str, User]  # role value -> user; "other_org" -> physician of another organization
+    memberships: dict[str, StaffMembership]
+
+    def actor(self, persona: str) -> Actor:
+        return Actor(user=self.users[persona], membership=self.memberships[persona])
+
+
+@pytest.fixture
+def world(db) -> World:
+    from tests.factories import ClinicFactory, MembershipFactory, UserFactory
+
+    clinic = ClinicFactory(name="Northside")
+    other_clinic = ClinicFactory(name="Elsewhere")
+    users: dict[str, User] = {}
+    memberships: dict[str, StaffMembership] = {}
+    for role in ROLES:
+        user = UserFactory(username=role)
+        users[role] = user
+        memberships[role] = MembershipFactory(user=user, clinic=clinic, role=role)
+    outsider = UserFactory(username="other_org")
+    users["other_org"] = outsider
+    memberships["other_org"] = MembershipFactory(user=outsider, clinic=other_clinic, role="physician")
+    return World(clinic=clinic, other_clinic=other_clinic, users=users, memberships=memberships)
+
+
+@pytest.fixture
+def patient(world):
+    from tests.factories import PatientFactory
+
+    return PatientFactory(home_clinic=world.clinic, family_name="Rivera", given_name="Sam")
+
+
+@pytest.fixture
+def other_org_patient(world):
+    from tests.factories import PatientFactory
+
+    return PatientFactory(home_clinic=world.other_clinic, family_name="Outsider", given_name="Olga")
