@@ -3,8 +3,6 @@ form, and lifelines."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
@@ -12,6 +10,7 @@ from numpy.testing import assert_allclose
 from scipy.stats import norm
 
 from kitclinic.outcome_stats import kaplan_meier, proportion, wilson_interval
+from tests.outcome_stats.reference import median_from_lifelines
 
 
 @pytest.mark.parametrize(
@@ -83,6 +82,15 @@ def test_kaplan_meier_hand_worked_example():
     assert_allclose(km.survival_at([0, 1, 1.5, 2, 10]), [1, 5 / 6, 5 / 6, 0.5, 0.5])
 
 
+def test_kaplan_meier_median_counts_survival_of_exactly_one_half_despite_rounding():
+    """22 subjects: 7 events at 1, 4 at 2, 11 censored at 3. S(2) = 15/22 · 11/15 = 1/2 exactly,
+    which a plain floating-point product puts at 0.5000000000000001."""
+    durations = [1] * 7 + [2] * 4 + [3] * 11
+    km = kaplan_meier(durations, [True] * 11 + [False] * 11)
+    assert (1 - 7 / 22) * (1 - 4 / 15) > 0.5  # the rounding this test is about
+    assert km.median() == 2.0
+
+
 def test_kaplan_meier_median_is_none_when_survival_stays_above_half():
     km = kaplan_meier([1, 2, 3, 3], [True, False, False, False])
     assert km.median() is None
@@ -104,12 +112,7 @@ def test_kaplan_meier_matches_lifelines(seed):
     kmf = KaplanMeierFitter().fit(durations, event_observed=observed)
     sf = kmf.survival_function_
     assert_allclose(km.survival_at(sf.index.to_numpy()), sf.iloc[:, 0].to_numpy(), atol=1e-12)
-    ours = km.median()
-    theirs = kmf.median_survival_time_
-    if math.isinf(theirs):
-        assert ours is None
-    else:
-        assert ours == pytest.approx(theirs)
+    assert km.median() == median_from_lifelines(kmf)
     table = kmf.event_table
     assert km.at_risk.tolist() == table.loc[km.times, "at_risk"].astype(int).tolist()
     assert km.events.tolist() == table.loc[km.times, "observed"].astype(int).tolist()

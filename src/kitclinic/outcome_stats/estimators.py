@@ -14,6 +14,8 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 
+_SURVIVAL_TOL = 1e-12
+
 
 @dataclass(frozen=True, slots=True)
 class Proportion:
@@ -97,13 +99,16 @@ class KaplanMeier:
     def median(self) -> float | None:
         """Smallest observed time with S(t) <= 0.5, or ``None`` if S never gets there.
 
-        Same definition as ``lifelines`` (which returns ``inf`` instead of ``None``).
+        Same definition as ``lifelines`` (which returns ``inf`` instead of ``None``), except that a
+        survival exactly at 0.5 counts even when floating-point error puts it a hair above.
         """
         return self.quantile_time(0.5)
 
     def quantile_time(self, q: float) -> float | None:
         """Smallest observed time with S(t) <= q, or ``None``."""
-        hit = np.flatnonzero(self.survival <= q)
+        # A product of fractions that is exactly q (15/22 · 11/15 = 1/2) can land one ulp above it
+        # in floating point; without the tolerance the median would move to the next infusion.
+        hit = np.flatnonzero(self.survival <= q + _SURVIVAL_TOL)
         return float(self.times[hit[0]]) if hit.size else None
 
 
