@@ -1,0 +1,447 @@
+"""The default drug library shipped with kitclinic, as data (the stored dict form).
+
+Every figure names its source in shared/reference (section and citation) or is a clinic setting
+with the reason. Nothing here is a constant of the code: a clinic copies this dict into a new
+library version and its governance (prescriber, nurse, pharmacist; Q1) confirms or changes each
+value. ``default_library()`` validates it through the same loader a stored version goes through.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+from .library import DrugLibrary, library_from_dict
+
+LIBRARY_VERSION = "kitclinic-default-2026-11-27"
+
+CW = "clinical-workflow.md"
+EV = "evidence.md"
+
+SINGH_MURROUGH = (
+    "Singh 2016, Am J Psychiatry, doi 10.1176/appi.ajp.2016.16010037; "
+    "Murrough 2013, https://pmc.ncbi.nlm.nih.gov/articles/PMC3725185 [P]"
+)
+ANDRADE = "Andrade, J Clin Psychiatry (ketamine for depression: dosing, administration) [P]"
+ASKP3 = "ASKP3 starting dose 0.5–1 mg/kg over 40–60 min, paswfl.com 2018 [S]"
+PENNSYLVANIA = "Pennsylvania 'low dose' definition: infusion ≤1 mg/kg/h, info.5y1.org [S]"
+COHEN = "Cohen et al., Reg Anesth Pain Med 2018;43(5):521–546, guidelinecentral summary [P]"
+CHEO = "CHEO hospital manual, https://outreach.cheo.on.ca/manual/1619 [P]"
+RIVA_POSSE = "Riva-Posse 2018, J Affect Disord, PMID 29525051 [P]"
+SANACORA_UNVERIFIED = (
+    "UNVERIFIED in the reference (attributed to Sanacora 2017, not confirmed in the text)"
+)
+ED_PROTOCOL_C = "one institution's ED low-dose protocol [C], html.scirp.org/file/_3-1750111_1.htm"
+
+
+def ref(value: str, section: str, citation: str, note: str = "") -> dict[str, Any]:
+    source = {"kind": "reference", "section": section, "citation": citation}
+    if note:
+        source["reason"] = note
+    return {"value": value, "source": source}
+
+
+def setting(value: str, reason: str, derived_from: str = "") -> dict[str, Any]:
+    source = {"kind": "clinic_setting", "reason": reason}
+    if derived_from:
+        source["section"] = derived_from
+    return {"value": value, "source": source}
+
+
+NO_HARD_WEIGHT_FIGURE = "§11 W3 requires hard weight limits but the reference gives no figures; adult outpatient default"
+
+WEIGHT_LIMITS_KG = {
+    "hard_min": setting("30", NO_HARD_WEIGHT_FIGURE, f"{CW} §11 W3"),
+    "hard_max": setting("250", NO_HARD_WEIGHT_FIGURE, f"{CW} §11 W3"),
+}
+
+WEIGHT_CHANGE = ref(
+    "0.15",
+    f"{CW} §6 Weight change, §11 W3",
+    "https://patientsafetyj.com/index.php/patientsaf/article/view/accurate-weight-documentation [P]",
+    "alert when weight differs >15% from the last value",
+)
+
+CONCENTRATIONS = [
+    ref("1", f"{CW} §5 Preparation", CHEO, "1 mg/mL is a common standard concentration"),
+    setting(
+        "10",
+        "not in the reference (§5 names only 1 mg/mL and the 100 mg/mL vial, which must be "
+        "diluted); a second standard concentration chosen by the clinic",
+        f"{CW} §5 Preparation",
+    ),
+]
+
+VITALS_SCHEDULE = {
+    "during_every_min": ref("10", f"{CW} §7.2 (evidence §7.1)", RIVA_POSSE, "BP every 10 min"),
+    "after_every_min": ref("15", f"{CW} §7.2 (evidence §7.1)", RIVA_POSSE, "every 15 min after"),
+}
+
+
+def _threshold(
+    code: str, vital: str, direction: str, limit: dict[str, Any], action: str, relative: bool
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "vital": vital,
+        "direction": direction,
+        "limit": limit,
+        "relative_to_baseline": relative,
+        "action": action,
+    }
+
+
+VITALS_THRESHOLDS = [
+    _threshold(
+        "sbp_pause", "sbp_mmhg", "at_or_above",
+        setting("180", f"pause/stop ~180/100 mmHg is {SANACORA_UNVERIFIED}", f"{CW} §7.3"),
+        "pause", False,
+    ),
+    _threshold(
+        "dbp_pause", "dbp_mmhg", "at_or_above",
+        setting("100", f"pause/stop ~180/100 mmHg is {SANACORA_UNVERIFIED}", f"{CW} §7.3"),
+        "pause", False,
+    ),
+    _threshold(
+        "hr_pause", "hr_per_min", "above",
+        setting("110", f"HR >110 /min is {SANACORA_UNVERIFIED}", f"{CW} §7.3"),
+        "pause", False,
+    ),
+    _threshold(
+        "sbp_treatment_emergent_hypertension", "sbp_mmhg", "at_or_above",
+        ref("165", f"{CW} §7.3", "Rodrigues cohort definition ≥165/100 mmHg [P] (evidence.md)"),
+        "flag", False,
+    ),
+    _threshold(
+        "dbp_treatment_emergent_hypertension", "dbp_mmhg", "at_or_above",
+        ref("100", f"{CW} §7.3", "Rodrigues cohort definition ≥165/100 mmHg [P] (evidence.md)"),
+        "flag", False,
+    ),
+    _threshold(
+        "sbp_low", "sbp_mmhg", "below",
+        setting("90", f"SBP <90 comes from {ED_PROTOCOL_C}", f"{CW} §7.3"),
+        "alert", False,
+    ),
+    _threshold(
+        "hr_low", "hr_per_min", "below",
+        setting("50", f"HR <50 comes from {ED_PROTOCOL_C}", f"{CW} §7.3"),
+        "alert", False,
+    ),
+    _threshold(
+        "rr_low", "rr_per_min", "below",
+        setting("10", f"RR <10 comes from {ED_PROTOCOL_C}", f"{CW} §7.3"),
+        "alert", False,
+    ),
+    _threshold(
+        "rr_high", "rr_per_min", "above",
+        setting("30", f"RR >30 comes from {ED_PROTOCOL_C}", f"{CW} §7.3"),
+        "alert", False,
+    ),
+    _threshold(
+        "spo2_low", "spo2_pct", "at_or_below",
+        setting(
+            "92",
+            "SpO2 alert during infusion is UNVERIFIED (no KIT-specific value); the discharge line "
+            "(>92% on room air) is used as the anchor",
+            f"{CW} §7.3, §8",
+        ),
+        "alert", False,
+    ),
+    _threshold(
+        "sbp_rise", "sbp_mmhg", "at_or_above",
+        setting(
+            "40",
+            "no KIT change-from-baseline figure in the reference; the esketamine label's reported "
+            "rise (≥40 systolic, spravatohcp.com [P]) is used as the default",
+            f"{CW} §7.1, §7.3",
+        ),
+        "alert", True,
+    ),
+    _threshold(
+        "dbp_rise", "dbp_mmhg", "at_or_above",
+        setting(
+            "25",
+            "no KIT change-from-baseline figure in the reference; the esketamine label's reported "
+            "rise (≥25 diastolic, spravatohcp.com [P]) is used as the default",
+            f"{CW} §7.1, §7.3",
+        ),
+        "alert", True,
+    ),
+]  # fmt: skip
+
+NO_CAP_FIGURE = "§11 L5 requires an absolute mg cap per dose but the reference gives no figure"
+
+DEPRESSION_STANDARD: dict[str, Any] = {
+    "id": "depression-standard",
+    "name": "Depression (TRD), 0.5 mg/kg over 40 min",
+    "indication": "depression",
+    "is_default": True,
+    "dosing_mode": "mg_per_kg_over_duration",
+    "default_dose": ref("0.5", f"{CW} §5 Depression, standard", SINGH_MURROUGH),
+    "default_duration_min": ref("40", f"{CW} §5 Depression, standard", SINGH_MURROUGH),
+    "dose_limits": {
+        # no hard lower dose: an under-dose is not a hazard, and the soft lower limit already
+        # catches decimal slips (L2)
+        "soft_min": ref("0.1", f"{CW} §11 L2", f"illustrative default (decimal slips); {ANDRADE}"),
+        "soft_max": ref("0.75", f"{CW} §11 L2", f"illustrative default; {ANDRADE}"),
+        "hard_max": ref("1", f"{CW} §11 L2", f"illustrative default; {ASKP3}"),
+    },
+    "duration_limits_min": {
+        "hard_min": setting(
+            "30",
+            "the reference gives no hard minimum duration; 30 min is where the standard 0.5 mg/kg "
+            "reaches the 1 mg/kg/h hard rate limit",
+            f"{CW} §11 L2",
+        ),
+        "soft_min": ref(
+            "40",
+            f"{CW} §11 L2",
+            f"illustrative 'minimum duration 40 min'; {SINGH_MURROUGH}",
+            "soft, because sessions of 2–100 min are reported (Andrade, §5)",
+        ),
+        "soft_max": ref("60", f"{CW} §5", ASKP3),
+        "hard_max": setting(
+            "100",
+            "the reference gives no maximum duration; 100 min is the longest session length "
+            "reported (Andrade, §5)",
+            f"{CW} §5 Depression, range",
+        ),
+    },
+    "rate_limits_mg_per_kg_per_h": {
+        # no lower rate bounds: dose and duration limits already bound the rate from below
+        "soft_max": setting(
+            "0.75",
+            "the reference gives no soft rate limit; default is the standard regimen's own rate "
+            "(0.5 mg/kg over 40 min = 0.75 mg/kg/h)",
+            f"{CW} §5 worked example",
+        ),
+        "hard_max": ref("1", f"{CW} §11 L2", f"illustrative default; {PENNSYLVANIA}"),
+    },
+    "dose_limits_mg": {
+        "hard_max": setting(
+            "75",
+            f"{NO_CAP_FIGURE}; 75 mg is 0.5 mg/kg at 150 kg, so the W4 error (154 'kg' for a "
+            "70 kg patient, 77 mg) is a hard stop as §11 W4 requires",
+            f"{CW} §11 L5, W4",
+        ),
+    },
+    "concentrations_mg_per_ml": CONCENTRATIONS,
+    "weight_limits_kg": WEIGHT_LIMITS_KG,
+    "weight_change_max_fraction": WEIGHT_CHANGE,
+    "interval_limits_h": {
+        "hard_min": setting(
+            "20",
+            "the reference only asks for a warning (L8); a second infusion within the same day is "
+            "treated as a duplicate order and blocked",
+            f"{CW} §11 L8",
+        ),
+        "soft_min": setting(
+            "40",
+            "the reference gives a frequency (3×/week in induction), not hours; 40 h allows "
+            "alternate-day sessions at varying times of day",
+            f"{CW} §6 Interval, §10 Induction",
+        ),
+    },
+    "weekly_limits_mg_per_kg": {
+        "soft_max": setting(
+            "2.25",
+            "the reference asks for a weekly cumulative check (L8) without a figure; 2.25 mg/kg is "
+            "3 sessions a week (§10) at the 0.75 mg/kg soft upper dose (§11 L2)",
+            f"{CW} §11 L8, §10",
+        ),
+    },
+    "course": {
+        "infusions": ref(
+            "6",
+            f"{CW} §10 Induction",
+            "Murrough 2013 Biol Psychiatry PMC3725185; Phillips 2019 PMID 30922101 [P]",
+        ),
+        "window_days": ref(
+            "21",
+            f"{CW} §10 Clinic courses",
+            "'6 within 21 days', Oliver 2022 J Clin Psychiatry [P]",
+        ),
+        "max_per_week": ref("3", f"{CW} §10 Induction", "3×/week, Murrough 2013 [P]"),
+        "review_after_infusion": ref(
+            "4",
+            f"{CW} §10 Early non-response signal",
+            "Transl Psychiatry 2024, doi 10.1038/s41398-024-03027-2 [P]",
+            "review point after infusion 4, configurable product rule",
+        ),
+    },
+    "vitals_schedule": VITALS_SCHEDULE,
+    "vitals_thresholds": VITALS_THRESHOLDS,
+    "notes": "IV racemic ketamine is off-label for depression (clinical-workflow.md, scope).",
+}
+
+# Fields whose figures come from depression trials; for PTSD and anxiety the reference gives no IV
+# regimen, so each is carried over as a clinic setting (never silently as if it were sourced).
+_REGIMEN_FIELDS = (
+    "default_dose",
+    "default_duration_min",
+    "dose_limits",
+    "duration_limits_min",
+    "rate_limits_mg_per_kg_per_h",
+    "dose_limits_mg",
+    "interval_limits_h",
+    "weekly_limits_mg_per_kg",
+    "course",
+)
+
+
+def _as_setting(node: Any, reason: str) -> Any:
+    """Turn every sourced value inside ``node`` into a clinic setting that names its origin."""
+    if isinstance(node, dict) and "value" in node and "source" in node:
+        origin = node["source"]
+        derived = origin.get("section", "")
+        if origin["kind"] == "clinic_setting":
+            reason = f"{reason}; depression default was itself a clinic setting: {origin['reason']}"
+        return setting(node["value"], reason, f"depression-standard ({derived})".strip())
+    if isinstance(node, dict):
+        return {key: _as_setting(value, reason) for key, value in node.items()}
+    return node
+
+
+def _carried_over(base: dict[str, Any], reason: str, **overrides: Any) -> dict[str, Any]:
+    protocol = copy.deepcopy(base)
+    for name in _REGIMEN_FIELDS:
+        protocol[name] = _as_setting(protocol[name], reason)
+    protocol.update(overrides)
+    return protocol
+
+
+PTSD_REASON = (
+    "UNVERIFIED for PTSD: the reference gives no IV dose, duration or limits for PTSD (evidence.md "
+    "§1.5 only mentions a 0.5 mg/kg arm in Abdallah 2022); the depression value is carried over "
+    "until governance sets it"
+)
+ANXIETY_REASON = (
+    "UNVERIFIED for anxiety: the reference gives no IV dose, duration or limits for anxiety "
+    "(evidence.md §1.5: Taylor 2018 single IV infusion, dose not given; Glue 2017 was "
+    "subcutaneous); the depression value is carried over until governance sets it"
+)
+
+PTSD_STANDARD = _carried_over(
+    DEPRESSION_STANDARD,
+    PTSD_REASON,
+    id="ptsd-standard",
+    name="PTSD, depression regimen (clinic setting)",
+    indication="ptsd",
+)
+PTSD_STANDARD["course"]["infusions"] = ref(
+    "6", f"{EV} §1.5", "Feder 2021, Am J Psychiatry: 6 infusions over 2 weeks [P]"
+)
+PTSD_STANDARD["course"]["window_days"] = ref(
+    "14", f"{EV} §1.5", "Feder 2021, Am J Psychiatry: 6 infusions over 2 weeks [P]"
+)
+PTSD_STANDARD["notes"] = (
+    "Abdallah 2022 (8 infusions) found no significant PTSD benefit (evidence.md)."
+)
+
+ANXIETY_STANDARD = _carried_over(
+    DEPRESSION_STANDARD,
+    ANXIETY_REASON,
+    id="anxiety-standard",
+    name="Anxiety, depression regimen (clinic setting)",
+    indication="anxiety",
+    notes="Evidence for anxiety is single-infusion or subcutaneous (evidence.md §1.5).",
+)
+
+CHRONIC_PAIN_COHEN: dict[str, Any] = {
+    "id": "chronic-pain-cohen-2018",
+    "name": "Chronic pain infusion (Cohen 2018 guideline), mg/kg/h",
+    "indication": "chronic_pain",
+    "is_default": True,
+    "dosing_mode": "mg_per_kg_per_h",
+    "default_dose": setting(
+        "0.5",
+        "Cohen 2018 gives a range (0.5–2 mg/kg/h), not a default; default at its lower end",
+        f"{CW} §5 Chronic pain",
+    ),
+    "default_duration_min": setting(
+        "240",
+        "Cohen 2018 gives '>2 h' only; 4 h as in the CRPS daily regimen (§5, medcentral.com [S])",
+        f"{CW} §5 Chronic pain, CRPS",
+    ),
+    "dose_limits": {
+        "soft_min": ref("0.5", f"{CW} §5 Chronic pain", COHEN, "lower end of 0.5–2 mg/kg/h"),
+        "soft_max": ref(
+            "1",
+            f"{CW} §5 'Low dose' definition",
+            PENNSYLVANIA,
+            "above it the infusion is no longer 'low dose' (RN scope, §13)",
+        ),
+        "hard_max": ref(
+            "2", f"{CW} §5 Chronic pain", COHEN, "upper end of 0.5–2 mg/kg/h, used as hard limit"
+        ),
+    },
+    "duration_limits_min": {
+        "soft_min": ref("120", f"{CW} §5 Chronic pain", COHEN, "total ≥80 mg over >2 h"),
+        "soft_max": setting(
+            "240",
+            "Cohen 2018 gives no maximum; 4 h is the CRPS daily regimen (§5 [S])",
+            f"{CW} §5 CRPS",
+        ),
+        "hard_max": setting(
+            "480",
+            "the reference gives no maximum; an outpatient day (multi-day infusions such as "
+            "22 mg/h × 4 days, §5, are inpatient and outside this protocol)",
+            f"{CW} §5 CRPS",
+        ),
+    },
+    "rate_limits_mg_per_kg_per_h": None,
+    "dose_limits_mg": {
+        "soft_min": ref("80", f"{CW} §5 Chronic pain", COHEN, "total ≥80 mg over >2 h"),
+        "hard_max": setting(
+            "400",
+            f"{NO_CAP_FIGURE}; 400 mg is the 1 mg/kg/h soft upper rate for 4 h at 100 kg",
+            f"{CW} §11 L5",
+        ),
+    },
+    "concentrations_mg_per_ml": CONCENTRATIONS,
+    "weight_limits_kg": WEIGHT_LIMITS_KG,
+    "weight_change_max_fraction": WEIGHT_CHANGE,
+    "interval_limits_h": {
+        "hard_min": setting(
+            "12",
+            "the reference gives no interval for pain; a second infusion within 12 h is treated "
+            "as a duplicate order",
+            f"{CW} §11 L8",
+        ),
+        "soft_min": setting(
+            "20",
+            "the reference gives no interval for chronic pain; daily regimens exist (CRPS, §5)",
+            f"{CW} §5 CRPS, §11 L8",
+        ),
+    },
+    "weekly_limits_mg_per_kg": {
+        "soft_max": setting(
+            "12",
+            "the reference gives no weekly limit for pain (L8 asks for a check); 3 sessions at "
+            "the 1 mg/kg/h soft upper rate for 4 h",
+            f"{CW} §11 L8",
+        ),
+    },
+    # Cohen 2018 as summarised in the reference gives no course structure; none is invented
+    "course": None,
+    "vitals_schedule": VITALS_SCHEDULE,
+    "vitals_thresholds": VITALS_THRESHOLDS,
+    "notes": (
+        "Bolus ≤0.35 mg/kg (Cohen 2018) is not part of this infusion protocol; no course "
+        "template because the reference gives none for chronic pain."
+    ),
+}
+
+DEFAULT_LIBRARY_DATA: dict[str, Any] = {
+    "schema_version": 1,
+    "version": LIBRARY_VERSION,
+    "drug": "ketamine (racemic), IV",
+    "protocols": [DEPRESSION_STANDARD, PTSD_STANDARD, ANXIETY_STANDARD, CHRONIC_PAIN_COHEN],
+}
+
+
+@cache
+def default_library() -> DrugLibrary:
+    """The validated default library (built once; the dataclasses are immutable)."""
+    return library_from_dict(DEFAULT_LIBRARY_DATA)
