@@ -6,6 +6,8 @@ import pytest
 
 from kitclinic.instruments import InvalidParameterError, score
 
+from .helpers import answers_for_total
+
 
 def _with(n_items: int, item: int, value: int, base: int = 0) -> list[int]:
     answers = [base] * n_items
@@ -75,8 +77,6 @@ def test_gad7_pcl5_peg_cadss_have_no_suicide_flag():
 )
 def test_pcl5_probable_ptsd_at_configured_cutoff_default_33(total, cutoff, flagged):
     """Source: reference §3: probable PTSD at 31-33 (VA NCPTSD), configurable; default 33."""
-    from .helpers import answers_for_total
-
     settings = {} if cutoff is None else {"probable_ptsd_cutoff": cutoff}
     result = score("pcl5", answers_for_total("pcl5", total), **settings)
     assert result.total == total
