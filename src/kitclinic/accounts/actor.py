@@ -19,6 +19,8 @@ class Actor:
     user: User
     membership: StaffMembership
     client_address: str | None = None
+    # All the user's active memberships (for the clinic switcher), when known.
+    available: tuple[StaffMembership, ...] = ()
 
     @property
     def role(self) -> Role:
@@ -76,6 +78,11 @@ def actor_from_request(request: HttpRequest) -> Actor:
         if not matching:
             raise PermissionDenied("You have no role at the requested clinic.")
         chosen = matching[0]
-    actor = Actor(user=user, membership=chosen, client_address=client_address(request))  # type: ignore[arg-type]
+    actor = Actor(
+        user=user,  # type: ignore[arg-type]
+        membership=chosen,
+        client_address=client_address(request),
+        available=tuple(memberships),
+    )
     request._kitclinic_actor = actor  # type: ignore[attr-defined]
     return actor

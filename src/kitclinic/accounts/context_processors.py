@@ -15,6 +15,7 @@ def memberships(request: HttpRequest) -> dict:
         return {"actor": None}
     return {
         "actor": actor,
+        "clinic_choices": actor.available,
         "nav": {
             "register": actor.may(Action.PATIENT_REGISTER),
             "audit": actor.may(Action.AUDIT_VIEW),

@@ -86,6 +86,11 @@ class ScreenForm(forms.Form):
         for item in contraindications.CATALOGUE:
             self.fields[f"item_{item.code}"] = forms.TypedChoiceField(
                 label=item.label,
+                help_text=(
+                    "If present: not eligible"
+                    if item.default_group.value == "not_eligible"
+                    else "If present: physician review"
+                ),
                 choices=[("no", "Absent"), ("yes", "Present")],
                 coerce=lambda v: v == "yes",
                 widget=forms.RadioSelect,

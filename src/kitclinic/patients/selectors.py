@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
@@ -191,10 +191,14 @@ def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
     return DashboardSummary(
         seen_today=list(org_patients.filter(pk__in=seen_ids).order_by("family_name_key")[:limit]),
         awaiting_decision=list(
-            org_patients.filter(screens__isnull=False)
-            .exclude(eligibility_decisions__superseded_by__isnull=True)
-            .distinct()
-            .order_by("family_name_key")[:limit]
+            org_patients.filter(
+                Exists(ContraindicationScreen.objects.filter(patient=OuterRef("pk"))),
+                ~Exists(
+                    EligibilityDecision.objects.filter(
+                        patient=OuterRef("pk"), superseded_by__isnull=True
+                    )
+                ),
+            ).order_by("family_name_key")[:limit]
         ),
         needs_review=list(
             EligibilityDecision.objects.filter(
@@ -208,3 +212,34 @@ def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
         recently_registered=list(org_patients.order_by("-created_at", "-id")[:limit]),
         patient_count=org_patients.count(),
     )
+
+
+@dataclass(frozen=True)
+class EligibilityPreview:
+    outcome: str = ""
+    reasons: tuple[Any, ...] = ()
+    error: str = ""
+
+
+def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview]]:
+    """What the rules give now for each indication, shown to the physician before signing."""
+    from kitclinic.intake import contraindications, eligibility
+
+    screen = patient.screens.order_by("-recorded_at", "-id").first()
+    if screen is None:
+        return [("all", EligibilityPreview(error="No contraindication screen recorded yet."))]
+    trials = trials_as_intake(patient.trials.all())
+    has_diagnosis = patient.diagnoses.exists()
+    previews = []
+    for indication in eligibility.Indication:
+        decision = eligibility.decide_eligibility(
+            indication=indication,
+            screen=screen.answers,
+            grouping=contraindications.build_grouping(),
+            trials=trials,
+            has_diagnosis=has_diagnosis,
+        )
+        previews.append(
+            (indication.value, EligibilityPreview(outcome=decision.outcome.value, reasons=decision.reasons))
+        )
+    return previews

@@ -18,7 +18,7 @@ from kitclinic.patients import forms as pf
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.models import Patient
-from kitclinic.patients.selectors import patient_chart, patient_search
+from kitclinic.patients.selectors import eligibility_previews, patient_chart, patient_search
 from kitclinic.web.decorators import clinic_page
 
 
@@ -88,7 +88,7 @@ def _intake_form_page(
     save: Callable[[Actor, Patient, Any], object],
     done: str,
     initial: Callable[[Patient], dict[str, Any]] | None = None,
-    extra: dict[str, Any] | None = None,
+    extra: Callable[[Patient], dict[str, Any]] | None = None,
 ) -> HttpResponse:
     """GET shows the form, POST validates its shape, calls one service, and returns to the chart."""
     patient = access_patient(actor, patient_id, action)
@@ -104,7 +104,7 @@ def _intake_form_page(
     return render(
         request,
         "patients/form.html",
-        {"form": form, "title": title, "patient": patient, **(extra or {})},
+        {"form": form, "title": title, "patient": patient, **(extra(patient) if extra else {})},
     )
 
 
@@ -179,7 +179,7 @@ def screen_record(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
             actor=a, patient=p, answers=f.answers(), notes=f.cleaned_data["notes"]
         ),
         done="Screen recorded.",
-        extra={"list_version": contraindications.DEFAULT_CONTRAINDICATION_LIST_VERSION},
+        extra=lambda p: {"list_version": contraindications.DEFAULT_CONTRAINDICATION_LIST_VERSION},
     )
 
 
@@ -192,4 +192,5 @@ def eligibility_decide(request: HttpRequest, actor: Actor, patient_id: int) -> H
         title="Decide and sign eligibility",
         save=lambda a, p, f: services.eligibility_decide(actor=a, patient=p, **f.cleaned_data),
         done="Eligibility decision signed.",
+        extra=lambda p: {"previews": eligibility_previews(p)},
     )
