@@ -214,7 +214,8 @@ def _group_codes(
     uniques, codes = zip(*(np.unique(c, return_inverse=True) for c in columns), strict=True)
     combined = np.zeros(len(table), dtype=np.int64)
     for u, c in zip(uniques, codes, strict=True):
-        combined = combined * len(u) + c.astype(np.int64)
+        # Re-code after each column so the mixed key stays below rows² and cannot overflow.
+        combined = np.unique(combined * len(u) + c.astype(np.int64), return_inverse=True)[1]
     _, first_row, group = np.unique(combined, return_index=True, return_inverse=True)
     keys = [
         (str(table.patient_id[i]), str(table.course_id[i]), str(table.instrument[i]))
