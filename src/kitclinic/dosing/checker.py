@@ -62,8 +62,14 @@ class DoseInputError(ValueError):
 
 @dataclass(frozen=True)
 class Finding:
-    """One rule's verdict. ``code`` is stable (for logs, CQI counts, tests); ``message`` is prose."""
+    """One rule's verdict.
 
+    ``rule`` names the rule (``dose``, ``rate``, ``dose_mg``, ``weight_change`` ...); ``code`` is the
+    stable verdict (``dose_above_soft_max``) for logs, override records and CQI counts (Q3);
+    ``message`` is prose naming the value and the limit.
+    """
+
+    rule: str
     code: str
     severity: Severity
     message: str
@@ -74,6 +80,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "rule": self.rule,
             "code": self.code,
             "severity": str(self.severity),
             "message": self.message,
@@ -116,12 +123,12 @@ class DoseCheck:
     def hard_findings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.HARD)
 
-    def finding(self, code_prefix: str) -> Finding:
-        """The finding whose code starts with ``code_prefix`` (each rule gives exactly one)."""
-        matches = [f for f in self.findings if f.code.startswith(code_prefix)]
-        if len(matches) != 1:
-            raise KeyError(code_prefix)
-        return matches[0]
+    def finding(self, rule: str) -> Finding:
+        """The finding of ``rule`` (each rule checked gives exactly one)."""
+        for finding in self.findings:
+            if finding.rule == rule:
+                return finding
+        raise KeyError(rule)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible summary; floats are the rounded documented amounts (35.0, 52.5)."""
@@ -226,6 +233,7 @@ def check_limits(
         outside = value > bound.value if is_upper else value < bound.value
         if outside:
             return Finding(
+                rule=quantity,
                 code=f"{quantity}_{suffix}",
                 severity=severity,
                 message=f"{label} {shown} is {words} limit of {_fmt(bound.value, unit, places)}. "
@@ -236,6 +244,7 @@ def check_limits(
                 source=bound.source.label,
             )
     return Finding(
+        rule=quantity,
         code=f"{quantity}_within_limits",
         severity=Severity.OK,
         message=f"{label} {shown} is within limits ({_range_text(limits, unit, places)}).",
@@ -247,6 +256,7 @@ def check_limits(
 def _weight_change(protocol: Protocol, weight_kg: Decimal, previous_kg: Decimal | None) -> Finding:
     if previous_kg is None:
         return Finding(
+            rule="weight_change",
             code="weight_change_no_previous",
             severity=Severity.OK,
             message="No previous weight on record; weight change not checked.",
@@ -259,6 +269,7 @@ def _weight_change(protocol: Protocol, weight_kg: Decimal, previous_kg: Decimal 
     )
     if change <= limit.value:
         return Finding(
+            rule="weight_change",
             code="weight_change_within_limits",
             severity=Severity.OK,
             message=f"{text} (limit {format_percent(limit.value)}).",
@@ -273,6 +284,7 @@ def _weight_change(protocol: Protocol, weight_kg: Decimal, previous_kg: Decimal 
         else ""
     )
     return Finding(
+        rule="weight_change",
         code="weight_change_above_soft_max",
         severity=Severity.SOFT,
         message=f"{text}, more than the {format_percent(limit.value)} limit. Re-weigh the patient."
@@ -290,6 +302,7 @@ def _concentration(protocol: Protocol, concentration: Decimal) -> Finding:
     shown = _fmt(concentration, "mg/mL", 3)
     if concentration in standard:
         return Finding(
+            rule="concentration",
             code="concentration_standard",
             severity=Severity.OK,
             message=f"Concentration {shown} is a standard concentration of this protocol.",
@@ -297,6 +310,7 @@ def _concentration(protocol: Protocol, concentration: Decimal) -> Finding:
             unit="mg/mL",
         )
     return Finding(
+        rule="concentration",
         code="concentration_not_standard",
         severity=Severity.HARD,
         message=f"Concentration {shown} is not a standard concentration of this protocol "
@@ -310,6 +324,7 @@ def _concentration(protocol: Protocol, concentration: Decimal) -> Finding:
 def _interval(protocol: Protocol, hours_since_last: Decimal | None) -> Finding:
     if hours_since_last is None:
         return Finding(
+            rule="interval",
             code="interval_no_previous",
             severity=Severity.OK,
             message="No previous session given; interval not checked.",
@@ -332,6 +347,7 @@ def _weekly(
         return None
     if cumulative_mg is None:
         return Finding(
+            rule="weekly_dose",
             code="weekly_dose_not_checked",
             severity=Severity.OK,
             message="No 7-day dose history given; weekly cumulative dose not checked.",
