@@ -15,3 +15,7 @@ STORAGES = {
 }
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# WhiteNoise serves from STATIC_ROOT; tests find files through the finders instead.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             module = importlib.import_module(PURE_COMMANDS[args[0]])
         except ModuleNotFoundError:
-            print(f"kitclinic: the command {args[0]!r} is not available in this build", file=sys.stderr)
+            print(
+                f"kitclinic: the command {args[0]!r} is not available in this build",
+                file=sys.stderr,
+            )
             return 2
         return int(module.main(args[1:]) or 0)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kitclinic.config.settings")

@@ -38,7 +38,9 @@ class Clinic(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="clinic_name_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="clinic_name_unique_per_org"
+            )
         ]
 
     def __str__(self) -> str:

@@ -54,7 +54,9 @@ _ALL = frozenset(Role)
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PATIENT_VIEW: _ALL,
-    Action.PATIENT_REGISTER: frozenset({Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    Action.PATIENT_REGISTER: frozenset(
+        {Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK, Role.CLINIC_ADMIN}
+    ),
     Action.PATIENT_EDIT_DEMOGRAPHICS: frozenset(
         {Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK, Role.CLINIC_ADMIN}
     ),

@@ -42,7 +42,9 @@ class AuditEvent(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+", null=True
     )
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+", null=True)
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.PROTECT, related_name="+", null=True
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

@@ -30,9 +30,7 @@ else:
             "KITCLINIC_SECRET_KEY must be set (or KITCLINIC_DEBUG=1 for development)"
         ) from exc
 
-ALLOWED_HOSTS = env_list(
-    "KITCLINIC_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else []
-)
+ALLOWED_HOSTS = env_list("KITCLINIC_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("KITCLINIC_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -106,8 +104,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

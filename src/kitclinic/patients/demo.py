@@ -31,23 +31,107 @@ DEMO_USERS: list[tuple[str, Role, str]] = [
 ]
 
 FAMILY_NAMES = [
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
-    "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark",
-    "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Nguyen",
-    "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
 ]
 GIVEN_NAMES = [
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
-    "Chris", "Karen", "Daniel", "Lisa", "Matthew", "Nancy", "Anthony", "Betty", "Mark", "Sandra",
-    "Alex", "Ashley", "Sam", "Emily", "Taylor", "Kim", "Jordan", "Morgan", "Avery", "Quinn",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Chris",
+    "Karen",
+    "Daniel",
+    "Lisa",
+    "Matthew",
+    "Nancy",
+    "Anthony",
+    "Betty",
+    "Mark",
+    "Sandra",
+    "Alex",
+    "Ashley",
+    "Sam",
+    "Emily",
+    "Taylor",
+    "Kim",
+    "Jordan",
+    "Morgan",
+    "Avery",
+    "Quinn",
 ]
 # (ICD-10-CM code, description, indication); codes from shared/reference/instruments.md §11.
 DIAGNOSES = [
-    ("F33.2", "Major depressive disorder, recurrent, severe without psychotic features", "depression"),
+    (
+        "F33.2",
+        "Major depressive disorder, recurrent, severe without psychotic features",
+        "depression",
+    ),
     ("F33.1", "Major depressive disorder, recurrent, moderate", "depression"),
-    ("F32.2", "Major depressive disorder, single episode, severe without psychotic features", "depression"),
+    (
+        "F32.2",
+        "Major depressive disorder, single episode, severe without psychotic features",
+        "depression",
+    ),
     ("F32.1", "Major depressive disorder, single episode, moderate", "depression"),
     ("F43.12", "Post-traumatic stress disorder, chronic", "ptsd"),
     ("F41.1", "Generalized anxiety disorder", "anxiety"),
@@ -57,13 +141,20 @@ DIAGNOSES = [
 COMORBID = [("F41.1", "Generalized anxiety disorder"), ("F34.1", "Dysthymic disorder")]
 # (name, class, typical dose)
 ANTIDEPRESSANTS = [
-    ("Sertraline", "ssri", "150 mg/day"), ("Escitalopram", "ssri", "20 mg/day"),
-    ("Fluoxetine", "ssri", "40 mg/day"), ("Venlafaxine XR", "snri", "225 mg/day"),
-    ("Duloxetine", "snri", "60 mg/day"), ("Bupropion XL", "other_antidepressant", "300 mg/day"),
-    ("Mirtazapine", "other_antidepressant", "30 mg/day"), ("Nortriptyline", "tca", "100 mg/day"),
+    ("Sertraline", "ssri", "150 mg/day"),
+    ("Escitalopram", "ssri", "20 mg/day"),
+    ("Fluoxetine", "ssri", "40 mg/day"),
+    ("Venlafaxine XR", "snri", "225 mg/day"),
+    ("Duloxetine", "snri", "60 mg/day"),
+    ("Bupropion XL", "other_antidepressant", "300 mg/day"),
+    ("Mirtazapine", "other_antidepressant", "30 mg/day"),
+    ("Nortriptyline", "tca", "100 mg/day"),
     ("Phenelzine", "maoi", "60 mg/day"),
 ]
-AUGMENTATION = [("Aripiprazole", "augmentation", "5 mg/day"), ("Lithium", "augmentation", "900 mg/day")]
+AUGMENTATION = [
+    ("Aripiprazole", "augmentation", "5 mg/day"),
+    ("Lithium", "augmentation", "900 mg/day"),
+]
 
 
 @dataclass(frozen=True)
@@ -82,14 +173,23 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     """Create the demo organization, two clinics, one user per role and ``patients`` patients."""
     rng = random.Random(seed)
     org = Organization.objects.create(name=DEMO_ORGANIZATION, slug="demo", is_synthetic=True)
-    north = Clinic.objects.create(organization=org, name="Northside Infusion Center", is_synthetic=True)
-    south = Clinic.objects.create(organization=org, name="Southside Infusion Center", is_synthetic=True)
+    north = Clinic.objects.create(
+        organization=org, name="Northside Infusion Center", is_synthetic=True
+    )
+    south = Clinic.objects.create(
+        organization=org, name="Southside Infusion Center", is_synthetic=True
+    )
     logins: list[DemoLogin] = []
     actors: dict[Role, Actor] = {}
     for username, role, display in DEMO_USERS:
         first, _, last = display.replace("Dr. ", "").replace(", RN", "").partition(" ")
-        user = User(username=username, display_name=display, first_name=first, last_name=last,
-                    is_synthetic=True)
+        user = User(
+            username=username,
+            display_name=display,
+            first_name=first,
+            last_name=last,
+            is_synthetic=True,
+        )
         user.set_password(DEMO_PASSWORD)
         user.save()
         membership = StaffMembership.objects.create(user=user, clinic=north, role=role.value)
@@ -105,7 +205,9 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     return logins
 
 
-def _seed_patient(rng: random.Random, number: int, today: dt.date, nurse: Actor, physician: Actor) -> None:
+def _seed_patient(
+    rng: random.Random, number: int, today: dt.date, nurse: Actor, physician: Actor
+) -> None:
     age = rng.randint(19, 78)
     born = today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
     family, given = rng.choice(FAMILY_NAMES), rng.choice(GIVEN_NAMES)
@@ -126,36 +228,66 @@ def _seed_patient(rng: random.Random, number: int, today: dt.date, nurse: Actor,
         is_synthetic=True,
     )
     code, text, indication = rng.choices(DIAGNOSES, weights=[6, 5, 3, 3, 3, 2, 1, 1])[0]
-    services.diagnosis_add(actor=nurse, patient=patient, icd10_code=code, description=text, is_primary=True)
+    services.diagnosis_add(
+        actor=nurse, patient=patient, icd10_code=code, description=text, is_primary=True
+    )
     if rng.random() < 0.3:
         extra_code, extra_text = rng.choice(COMORBID)
         if extra_code != code:
-            services.diagnosis_add(actor=nurse, patient=patient, icd10_code=extra_code, description=extra_text)
+            services.diagnosis_add(
+                actor=nurse, patient=patient, icd10_code=extra_code, description=extra_text
+            )
     if indication == "depression":
         services.episode_update(
             actor=nurse,
             patient=patient,
             onset_date=today - dt.timedelta(days=rng.randint(60, 2000)),
-            severity=rng.choice(["moderate", "severe_without_psychosis", "severe_without_psychosis", "mild"]),
+            severity=rng.choice(
+                ["moderate", "severe_without_psychosis", "severe_without_psychosis", "mild"]
+            ),
         )
-    trial_count = rng.choice([0, 1, 2, 2, 3, 3, 4, 5, 6]) if indication != "chronic_pain" else rng.choice([0, 1])
+    trial_count = (
+        rng.choice([0, 1, 2, 2, 3, 3, 4, 5, 6])
+        if indication != "chronic_pain"
+        else rng.choice([0, 1])
+    )
     for name, klass, dose in rng.sample(ANTIDEPRESSANTS, k=min(trial_count, len(ANTIDEPRESSANTS))):
         weeks = rng.choice([3, 6, 8, 8, 10, 12, 16])
         services.trial_add(
-            actor=nurse, patient=patient, treatment_name=name, treatment_class=klass, dose_text=dose,
-            weeks=weeks, adequate=weeks >= 6, outcome=rng.choice(["no_response", "no_response", "partial_response", "intolerance"]),
+            actor=nurse,
+            patient=patient,
+            treatment_name=name,
+            treatment_class=klass,
+            dose_text=dose,
+            weeks=weeks,
+            adequate=weeks >= 6,
+            outcome=rng.choice(["no_response", "no_response", "partial_response", "intolerance"]),
             current_episode=rng.random() < 0.85,
         )
     if trial_count >= 3 and rng.random() < 0.4:
         name, klass, dose = rng.choice(AUGMENTATION)
         services.trial_add(
-            actor=nurse, patient=patient, treatment_name=name, treatment_class=klass, dose_text=dose,
-            weeks=8, adequate=True, outcome="no_response",
+            actor=nurse,
+            patient=patient,
+            treatment_name=name,
+            treatment_class=klass,
+            dose_text=dose,
+            weeks=8,
+            adequate=True,
+            outcome="no_response",
         )
     if rng.random() < 0.75:
         answers = {item.code: False for item in contraindications.CATALOGUE}
         if rng.random() < 0.2:
-            answers[rng.choice(["uncontrolled_cardiovascular_disease", "substance_use_disorder", "bipolar_without_mood_stabilizer"])] = True
+            answers[
+                rng.choice(
+                    [
+                        "uncontrolled_cardiovascular_disease",
+                        "substance_use_disorder",
+                        "bipolar_without_mood_stabilizer",
+                    ]
+                )
+            ] = True
         if rng.random() < 0.03:
             answers["active_psychosis"] = True
         services.screen_record(actor=nurse, patient=patient, answers=answers)
@@ -164,9 +296,15 @@ def _seed_patient(rng: random.Random, number: int, today: dt.date, nurse: Actor,
             from kitclinic.patients.selectors import trials_as_intake
 
             computed = decide_eligibility(
-                indication=indication, screen=answers, grouping=contraindications.build_grouping(),
-                trials=trials_as_intake(patient.trials.all()), has_diagnosis=True,
+                indication=indication,
+                screen=answers,
+                grouping=contraindications.build_grouping(),
+                trials=trials_as_intake(patient.trials.all()),
+                has_diagnosis=True,
             )
             services.eligibility_decide(
-                actor=physician, patient=patient, indication=indication, outcome=computed.outcome.value,
+                actor=physician,
+                patient=patient,
+                indication=indication,
+                outcome=computed.outcome.value,
             )

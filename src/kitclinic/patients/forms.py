@@ -72,7 +72,9 @@ class TrialForm(forms.Form):
         widget=forms.RadioSelect,
     )
     outcome = forms.ChoiceField(choices=[(o.value, o.label) for o in TrialOutcome])
-    current_episode = forms.BooleanField(label="In the current episode", required=False, initial=True)
+    current_episode = forms.BooleanField(
+        label="In the current episode", required=False, initial=True
+    )
     notes = forms.CharField(max_length=300, required=False)
 
 
@@ -99,7 +101,8 @@ class ScreenForm(forms.Form):
 
     def answers(self) -> dict[str, bool]:
         return {
-            item.code: self.cleaned_data[f"item_{item.code}"] for item in contraindications.CATALOGUE
+            item.code: self.cleaned_data[f"item_{item.code}"]
+            for item in contraindications.CATALOGUE
         }
 
 

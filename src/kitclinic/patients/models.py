@@ -13,7 +13,6 @@ from kitclinic.intake.eligibility import EligibilityOutcome, Indication
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
 from kitclinic.patients.validators import validate_icd10cm, validate_mrn
 
-
 INDICATIONS = tuple(i.value for i in Indication)
 ELIGIBILITY_OUTCOMES = tuple(o.value for o in EligibilityOutcome)
 
@@ -88,7 +87,9 @@ class Diagnosis(models.Model):
     icd10_code = models.CharField("ICD-10-CM code", max_length=8, validators=[validate_icd10cm])
     description = models.CharField(max_length=200)
     is_primary = models.BooleanField(default=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -106,11 +107,15 @@ class TreatmentTrial(models.Model):
     treatment_class = models.CharField(max_length=30, choices=_choices(TreatmentClass))
     dose_text = models.CharField(max_length=60, blank=True, help_text="e.g. 150 mg/day")
     weeks = models.PositiveSmallIntegerField(null=True, blank=True)
-    adequate = models.BooleanField(help_text="Adequate dose and duration, in the clinician's judgement.")
+    adequate = models.BooleanField(
+        help_text="Adequate dose and duration, in the clinician's judgement."
+    )
     outcome = models.CharField(max_length=30, choices=_choices(TrialOutcome))
     current_episode = models.BooleanField(default=True)
     notes = models.CharField(max_length=300, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
@@ -127,11 +132,16 @@ class ContraindicationScreen(models.Model):
     answers = models.JSONField(help_text="{item code: present (true/false)}")
     list_version = models.CharField(max_length=40)
     notes = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Contraindication screen of {self.recorded_at:%Y-%m-%d} ({self.list_version})"
 
 
 class EligibilityDecision(models.Model):
@@ -139,7 +149,9 @@ class EligibilityDecision(models.Model):
 
     Signed at creation and never edited: a later decision supersedes it (``superseded_by``)."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="eligibility_decisions")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="eligibility_decisions"
+    )
     indication = models.CharField(
         max_length=20, choices=[(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
     )
@@ -154,7 +166,9 @@ class EligibilityDecision(models.Model):
     contraindication_list_version = models.CharField(max_length=40)
     screen = models.ForeignKey(ContraindicationScreen, on_delete=models.PROTECT, related_name="+")
     staging = models.JSONField(help_text="Staging at the time of the decision")
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     signed_at = models.DateTimeField()
     superseded_by = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
@@ -163,6 +177,9 @@ class EligibilityDecision(models.Model):
 
     class Meta:
         ordering = ["-signed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.indication}: {self.outcome} (signed {self.signed_at:%Y-%m-%d})"
 
     @property
     def is_current(self) -> bool:

@@ -18,7 +18,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.intake import staging
-from kitclinic.intake.trials import EpisodeSeverity, Trial, TreatmentClass, TrialOutcome
+from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, Trial, TrialOutcome
 from kitclinic.patients.models import (
     ContraindicationScreen,
     Diagnosis,
@@ -117,12 +117,16 @@ def _plain(value: Any) -> Any:
 
 def staging_for(patient: Patient, trials: list[Trial], *, today: dt.date | None = None) -> Staging:
     today = today or timezone.localdate()
-    months = _months_between(patient.episode_onset_date, today) if patient.episode_onset_date else None
+    months = (
+        _months_between(patient.episode_onset_date, today) if patient.episode_onset_date else None
+    )
     severity = EpisodeSeverity(patient.episode_severity) if patient.episode_severity else None
     return Staging(
         adequate_failed_trials=staging.count_adequate_failed_trials(trials),
         trd_definition_met=staging.trd_definition_met(trials),
-        msm=staging.maudsley_stage(episode_duration_months=months, severity=severity, trials=trials),
+        msm=staging.maudsley_stage(
+            episode_duration_months=months, severity=severity, trials=trials
+        ),
         thase_rush=staging.thase_rush_stage(trials),
         episode_duration_months=months,
     )
@@ -240,6 +244,9 @@ def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview
             has_diagnosis=has_diagnosis,
         )
         previews.append(
-            (indication.value, EligibilityPreview(outcome=decision.outcome.value, reasons=decision.reasons))
+            (
+                indication.value,
+                EligibilityPreview(outcome=decision.outcome.value, reasons=decision.reasons),
+            )
         )
     return previews

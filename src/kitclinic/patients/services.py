@@ -184,7 +184,9 @@ def diagnosis_add(
         action=AuditAction.CREATE,
         obj=diagnosis,
         patient=patient,
-        changes=changes_between({}, snapshot(diagnosis, ("icd10_code", "description", "is_primary"))),
+        changes=changes_between(
+            {}, snapshot(diagnosis, ("icd10_code", "description", "is_primary"))
+        ),
     )
     return diagnosis
 

@@ -55,4 +55,8 @@ def validate_date_of_birth(value: dt.date, *, today: dt.date | None = None) -> N
 
 def age_years(date_of_birth: dt.date, *, on: dt.date | None = None) -> int:
     on = on or dt.date.today()
-    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    return (
+        on.year
+        - date_of_birth.year
+        - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    )

@@ -45,7 +45,9 @@ def patient_register(request: HttpRequest, actor: Actor) -> HttpResponse:
             messages.success(request, f"Registered {patient.display_name}.")
             return redirect("patient-chart", patient_id=patient.pk)
     return render(
-        request, "patients/form.html", {"form": form, "title": "Register a patient", "patient": None}
+        request,
+        "patients/form.html",
+        {"form": form, "title": "Register a patient", "patient": None},
     )
 
 
@@ -57,7 +59,8 @@ def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> H
     present = []
     if chart.latest_screen is not None:
         present = [
-            catalogue[code] for code, value in chart.latest_screen.answers.items()
+            catalogue[code]
+            for code, value in chart.latest_screen.answers.items()
             if value and code in catalogue
         ]
     return render(
@@ -111,7 +114,9 @@ def _intake_form_page(
 @clinic_page
 def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     return _intake_form_page(
-        request, actor, patient_id,
+        request,
+        actor,
+        patient_id,
         action=Action.PATIENT_EDIT_DEMOGRAPHICS,
         form_class=pf.DemographicsForm,
         title="Edit demographics",
@@ -126,7 +131,9 @@ def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 @clinic_page
 def episode_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     return _intake_form_page(
-        request, actor, patient_id,
+        request,
+        actor,
+        patient_id,
         action=Action.CLINICAL_HISTORY_EDIT,
         form_class=pf.EpisodeForm,
         title="Current depressive episode",
@@ -147,7 +154,9 @@ def episode_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 @clinic_page
 def diagnosis_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     return _intake_form_page(
-        request, actor, patient_id,
+        request,
+        actor,
+        patient_id,
         action=Action.CLINICAL_HISTORY_EDIT,
         form_class=pf.DiagnosisForm,
         title="Add a diagnosis",
@@ -159,7 +168,9 @@ def diagnosis_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
 @clinic_page
 def trial_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     return _intake_form_page(
-        request, actor, patient_id,
+        request,
+        actor,
+        patient_id,
         action=Action.CLINICAL_HISTORY_EDIT,
         form_class=pf.TrialForm,
         title="Add a treatment trial",
@@ -171,7 +182,9 @@ def trial_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespon
 @clinic_page
 def screen_record(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     return _intake_form_page(
-        request, actor, patient_id,
+        request,
+        actor,
+        patient_id,
         action=Action.CONTRAINDICATION_SCREEN_RECORD,
         form_class=pf.ScreenForm,
         title="Contraindication screen",
@@ -186,7 +199,9 @@ def screen_record(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRe
 @clinic_page
 def eligibility_decide(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     return _intake_form_page(
-        request, actor, patient_id,
+        request,
+        actor,
+        patient_id,
         action=Action.ELIGIBILITY_SIGN,
         form_class=pf.EligibilityForm,
         title="Decide and sign eligibility",

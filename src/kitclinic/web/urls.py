@@ -7,7 +7,9 @@ from kitclinic.web import views
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -20,13 +22,18 @@ urlpatterns = [
     path("patients/<int:patient_id>/", patient_views.patient_chart_view, name="patient-chart"),
     path("patients/<int:patient_id>/edit/", patient_views.patient_edit, name="patient-edit"),
     path("patients/<int:patient_id>/episode/", patient_views.episode_edit, name="episode-edit"),
-    path("patients/<int:patient_id>/diagnoses/new/", patient_views.diagnosis_add, name="diagnosis-add"),
+    path(
+        "patients/<int:patient_id>/diagnoses/new/",
+        patient_views.diagnosis_add,
+        name="diagnosis-add",
+    ),
     path("patients/<int:patient_id>/trials/new/", patient_views.trial_add, name="trial-add"),
-    path("patients/<int:patient_id>/screen/new/", patient_views.screen_record, name="screen-record"),
+    path(
+        "patients/<int:patient_id>/screen/new/", patient_views.screen_record, name="screen-record"
+    ),
     path(
         "patients/<int:patient_id>/eligibility/new/",
         patient_views.eligibility_decide,
         name="eligibility-decide",
     ),
 ]
-

@@ -6,36 +6,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('actor_role', models.CharField(blank=True, max_length=20)),
-                ('action', models.CharField(choices=[('create', 'Create'), ('update', 'Update'), ('view', 'View'), ('sign', 'Sign'), ('supersede', 'Supersede'), ('export', 'Export'), ('login', 'Log in'), ('login_failed', 'Failed log-in'), ('logout', 'Log out')], db_index=True, max_length=20)),
-                ('object_type', models.CharField(blank=True, db_index=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=40)),
-                ('client_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('changes', models.JSONField(blank=True, default=dict, help_text='{field: [old, new]}')),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('clinic', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('organization', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                ("actor_role", models.CharField(blank=True, max_length=20)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("view", "View"),
+                            ("sign", "Sign"),
+                            ("supersede", "Supersede"),
+                            ("export", "Export"),
+                            ("login", "Log in"),
+                            ("login_failed", "Failed log-in"),
+                            ("logout", "Log out"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, db_index=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=40)),
+                ("client_address", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "changes",
+                    models.JSONField(blank=True, default=dict, help_text="{field: [old, new]}"),
+                ),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['organization', '-occurred_at'], name='audit_org_time'), models.Index(fields=['patient', '-occurred_at'], name='audit_patient_time')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["organization", "-occurred_at"], name="audit_org_time"),
+                    models.Index(fields=["patient", "-occurred_at"], name="audit_patient_time"),
+                ],
             },
         ),
     ]

@@ -7,131 +7,368 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContraindicationScreen',
+            name="ContraindicationScreen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answers', models.JSONField(help_text='{item code: present (true/false)}')),
-                ('list_version', models.CharField(max_length=40)),
-                ('notes', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("answers", models.JSONField(help_text="{item code: present (true/false)}")),
+                ("list_version", models.CharField(max_length=40)),
+                ("notes", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-id'],
+                "ordering": ["-recorded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mrn', models.CharField(max_length=32, validators=[kitclinic.patients.validators.validate_mrn], verbose_name='MRN')),
-                ('family_name', models.CharField(max_length=100)),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name_key', models.CharField(editable=False, max_length=100)),
-                ('given_name_key', models.CharField(editable=False, max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('sex_at_birth', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('intersex', 'Intersex'), ('unknown', 'Unknown / not recorded')], max_length=10)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('address', models.TextField(blank=True)),
-                ('emergency_contact_name', models.CharField(blank=True, max_length=150)),
-                ('emergency_contact_relationship', models.CharField(blank=True, max_length=60)),
-                ('emergency_contact_phone', models.CharField(blank=True, max_length=40)),
-                ('episode_onset_date', models.DateField(blank=True, null=True)),
-                ('episode_severity', models.CharField(blank=True, choices=[('subsyndromal', 'Subsyndromal'), ('mild', 'Mild'), ('moderate', 'Moderate'), ('severe_without_psychosis', 'Severe without psychosis'), ('severe_with_psychosis', 'Severe with psychosis')], max_length=30)),
-                ('is_synthetic', models.BooleanField(default=False, help_text='Created by the demo seed.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('home_clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "mrn",
+                    models.CharField(
+                        max_length=32,
+                        validators=[kitclinic.patients.validators.validate_mrn],
+                        verbose_name="MRN",
+                    ),
+                ),
+                ("family_name", models.CharField(max_length=100)),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name_key", models.CharField(editable=False, max_length=100)),
+                ("given_name_key", models.CharField(editable=False, max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "sex_at_birth",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("intersex", "Intersex"),
+                            ("unknown", "Unknown / not recorded"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("address", models.TextField(blank=True)),
+                ("emergency_contact_name", models.CharField(blank=True, max_length=150)),
+                ("emergency_contact_relationship", models.CharField(blank=True, max_length=60)),
+                ("emergency_contact_phone", models.CharField(blank=True, max_length=40)),
+                ("episode_onset_date", models.DateField(blank=True, null=True)),
+                (
+                    "episode_severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("subsyndromal", "Subsyndromal"),
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe_without_psychosis", "Severe without psychosis"),
+                            ("severe_with_psychosis", "Severe with psychosis"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "is_synthetic",
+                    models.BooleanField(default=False, help_text="Created by the demo seed."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "home_clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EligibilityDecision',
+            name="EligibilityDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indication', models.CharField(choices=[('depression', 'Depression'), ('ptsd', 'Ptsd'), ('anxiety', 'Anxiety'), ('chronic_pain', 'Chronic pain')], max_length=20)),
-                ('computed_outcome', models.CharField(choices=[('eligible', 'Eligible'), ('needs_review', 'Needs review'), ('not_eligible', 'Not eligible')], max_length=20)),
-                ('outcome', models.CharField(choices=[('eligible', 'Eligible'), ('needs_review', 'Needs review'), ('not_eligible', 'Not eligible')], max_length=20)),
-                ('reasons', models.JSONField(help_text='[{code, text, rule}] from the eligibility rules')),
-                ('physician_rationale', models.TextField(blank=True)),
-                ('contraindication_list_version', models.CharField(max_length=40)),
-                ('staging', models.JSONField(help_text='Staging at the time of the decision')),
-                ('signed_at', models.DateTimeField()),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
-                ('screen', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.contraindicationscreen')),
-                ('signed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supersedes', to='patients.eligibilitydecision')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='eligibility_decisions', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "indication",
+                    models.CharField(
+                        choices=[
+                            ("depression", "Depression"),
+                            ("ptsd", "Ptsd"),
+                            ("anxiety", "Anxiety"),
+                            ("chronic_pain", "Chronic pain"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "computed_outcome",
+                    models.CharField(
+                        choices=[
+                            ("eligible", "Eligible"),
+                            ("needs_review", "Needs review"),
+                            ("not_eligible", "Not eligible"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("eligible", "Eligible"),
+                            ("needs_review", "Needs review"),
+                            ("not_eligible", "Not eligible"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "reasons",
+                    models.JSONField(help_text="[{code, text, rule}] from the eligibility rules"),
+                ),
+                ("physician_rationale", models.TextField(blank=True)),
+                ("contraindication_list_version", models.CharField(max_length=40)),
+                ("staging", models.JSONField(help_text="Staging at the time of the decision")),
+                ("signed_at", models.DateTimeField()),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "screen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.contraindicationscreen",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supersedes",
+                        to="patients.eligibilitydecision",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="eligibility_decisions",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-signed_at', '-id'],
+                "ordering": ["-signed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Diagnosis',
+            name="Diagnosis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('icd10_code', models.CharField(max_length=8, validators=[kitclinic.patients.validators.validate_icd10cm], verbose_name='ICD-10-CM code')),
-                ('description', models.CharField(max_length=200)),
-                ('is_primary', models.BooleanField(default=False)),
-                ('recorded_at', models.DateTimeField()),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='diagnoses', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "icd10_code",
+                    models.CharField(
+                        max_length=8,
+                        validators=[kitclinic.patients.validators.validate_icd10cm],
+                        verbose_name="ICD-10-CM code",
+                    ),
+                ),
+                ("description", models.CharField(max_length=200)),
+                ("is_primary", models.BooleanField(default=False)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="diagnoses",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_primary', 'recorded_at', 'id'],
+                "ordering": ["-is_primary", "recorded_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='contraindicationscreen',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='screens', to='patients.patient'),
+            model_name="contraindicationscreen",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="screens",
+                to="patients.patient",
+            ),
         ),
         migrations.CreateModel(
-            name='TreatmentTrial',
+            name="TreatmentTrial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('treatment_name', models.CharField(max_length=120)),
-                ('treatment_class', models.CharField(choices=[('ssri', 'SSRI (selective serotonin reuptake inhibitor)'), ('snri', 'SNRI (serotonin-noradrenaline reuptake inhibitor)'), ('tca', 'Tricyclic antidepressant (TCA)'), ('maoi', 'Monoamine oxidase inhibitor (MAOI)'), ('other_antidepressant', 'Other antidepressant (e.g. bupropion, mirtazapine, vortioxetine)'), ('augmentation', 'Augmentation (e.g. antipsychotic, lithium, thyroid hormone)'), ('ect_bilateral', 'ECT, bilateral'), ('ect_unilateral', 'ECT, unilateral'), ('tms', 'Transcranial magnetic stimulation (TMS)'), ('esketamine', 'Esketamine'), ('psychotherapy', 'Psychotherapy'), ('other', 'Other')], max_length=30)),
-                ('dose_text', models.CharField(blank=True, help_text='e.g. 150 mg/day', max_length=60)),
-                ('weeks', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('adequate', models.BooleanField(help_text="Adequate dose and duration, in the clinician's judgement.")),
-                ('outcome', models.CharField(choices=[('response', 'Response'), ('partial_response', 'Partial response'), ('no_response', 'No response'), ('intolerance', 'Stopped for intolerance'), ('ongoing', 'Ongoing')], max_length=30)),
-                ('current_episode', models.BooleanField(default=True)),
-                ('notes', models.CharField(blank=True, max_length=300)),
-                ('recorded_at', models.DateTimeField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trials', to='patients.patient')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("treatment_name", models.CharField(max_length=120)),
+                (
+                    "treatment_class",
+                    models.CharField(
+                        choices=[
+                            ("ssri", "SSRI (selective serotonin reuptake inhibitor)"),
+                            ("snri", "SNRI (serotonin-noradrenaline reuptake inhibitor)"),
+                            ("tca", "Tricyclic antidepressant (TCA)"),
+                            ("maoi", "Monoamine oxidase inhibitor (MAOI)"),
+                            (
+                                "other_antidepressant",
+                                "Other antidepressant (e.g. bupropion, mirtazapine, vortioxetine)",
+                            ),
+                            (
+                                "augmentation",
+                                "Augmentation (e.g. antipsychotic, lithium, thyroid hormone)",
+                            ),
+                            ("ect_bilateral", "ECT, bilateral"),
+                            ("ect_unilateral", "ECT, unilateral"),
+                            ("tms", "Transcranial magnetic stimulation (TMS)"),
+                            ("esketamine", "Esketamine"),
+                            ("psychotherapy", "Psychotherapy"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "dose_text",
+                    models.CharField(blank=True, help_text="e.g. 150 mg/day", max_length=60),
+                ),
+                ("weeks", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "adequate",
+                    models.BooleanField(
+                        help_text="Adequate dose and duration, in the clinician's judgement."
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("response", "Response"),
+                            ("partial_response", "Partial response"),
+                            ("no_response", "No response"),
+                            ("intolerance", "Stopped for intolerance"),
+                            ("ongoing", "Ongoing"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("current_episode", models.BooleanField(default=True)),
+                ("notes", models.CharField(blank=True, max_length=300)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trials",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recorded_at', 'id'],
+                "ordering": ["recorded_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['organization', 'family_name_key', 'given_name_key'], name='patient_family_key', opclasses=['int8_ops', 'varchar_pattern_ops', 'varchar_pattern_ops']),
+            model_name="patient",
+            index=models.Index(
+                fields=["organization", "family_name_key", "given_name_key"],
+                name="patient_family_key",
+                opclasses=["int8_ops", "varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['organization', 'given_name_key'], name='patient_given_key', opclasses=['int8_ops', 'varchar_pattern_ops']),
+            model_name="patient",
+            index=models.Index(
+                fields=["organization", "given_name_key"],
+                name="patient_given_key",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['organization', 'date_of_birth'], name='patient_dob'),
+            model_name="patient",
+            index=models.Index(fields=["organization", "date_of_birth"], name="patient_dob"),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.UniqueConstraint(fields=('organization', 'mrn'), name='mrn_unique_per_org'),
+            model_name="patient",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "mrn"), name="mrn_unique_per_org"
+            ),
         ),
     ]

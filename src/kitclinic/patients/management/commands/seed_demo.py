@@ -8,7 +8,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if data exists.")
-        parser.add_argument("--patients", type=int, default=200, help="Number of patients (default 200).")
+        parser.add_argument(
+            "--patients", type=int, default=200, help="Number of patients (default 200)."
+        )
 
     def handle(self, *args, if_empty: bool, patients: int, **options):
         if patients < 0 or patients > 100_000:
@@ -18,9 +20,13 @@ class Command(BaseCommand):
                 self.stdout.write("The database already has data; demo not loaded.")
                 self._print_logins()
                 return
-            raise CommandError("The database already has an organization; seed_demo needs an empty one.")
+            raise CommandError(
+                "The database already has an organization; seed_demo needs an empty one."
+            )
         seed_demo(patients=patients)
-        self.stdout.write(self.style.SUCCESS(f"Demo clinic created with {patients} synthetic patients."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo clinic created with {patients} synthetic patients.")
+        )
         self._print_logins()
 
     def _print_logins(self) -> None:
