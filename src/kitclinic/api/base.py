@@ -1,0 +1,161 @@
+"""Shared pieces of the API handlers: the acting clinic, strict input fields, pagination, and the
+schema annotations every operation carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from kitclinic.accounts.actor import Actor, actor_from_request
+
+
+# Base of every v1 handler; subclasses define exactly one handler method (one operation). No
+# docstring: drf-spectacular would show it as the description of every operation.
+class ApiView(APIView):
+    # Token first, so that a request without credentials gets 401 with a WWW-Authenticate header
+    # (session auth has none and would give 403). A request without a token header still falls
+    # through to the session, which keeps CSRF checks on.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+
+    def actor(self, request: Request) -> Actor:
+        # The DRF request proxies the Django one; its ``user`` is the session or token user.
+        return actor_from_request(request)  # type: ignore[arg-type]
+
+
+def endpoint(name: str, *operations: type[ApiView]) -> type[ApiView]:
+    """One URL serving several operations (e.g. GET list and POST create on ``patients/``).
+
+    Each operation stays its own class with its own serializers; this only joins their handler
+    methods for Django's URL routing. Two operations defining the same method is a mistake."""
+    seen: dict[str, str] = {}
+    for op in operations:
+        for method in ApiView.http_method_names:
+            if method in op.__dict__:
+                if method in seen:
+                    raise TypeError(f"{op.__name__} and {seen[method]} both handle {method}")
+                seen[method] = op.__name__
+    return type(name, operations, {})
+
+
+class ApiPagination(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 200
+
+
+class StrictSerializer(serializers.Serializer):
+    """Input serializer that rejects fields it does not know, naming them."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[str]] = {}
+        if isinstance(data, dict):
+            unknown = {name: ["Unknown field."] for name in sorted(set(data) - set(self.fields))}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**unknown, **exc.detail}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, not a number or boolean turned into one."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true`` or ``false`` only: a clinical yes/no is never guessed from "1" or "yes"."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    default_error_messages = {"invalid": "Must be an integer."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ErrorOut(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="{field: [reason, ...]} for invalid input",
+    )
+
+
+CLINIC_HEADER_PARAMETER = OpenApiParameter(
+    name="X-Kitclinic-Clinic",
+    type=OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Id of the clinic to act in, for users with a role at several clinics. Without it: the "
+        "clinic chosen in the browser session, else the user's first clinic. A clinic where the "
+        "user has no active role is refused (403)."
+    ),
+)
+
+_ERRORS = {
+    401: OpenApiResponse(ErrorOut, description="Not authenticated."),
+    403: OpenApiResponse(
+        ErrorOut,
+        description="No role at the clinic, the role may not do this, or a session request "
+        "without the CSRF token.",
+    ),
+}
+_PATIENT_ERRORS = {
+    404: OpenApiResponse(ErrorOut, description="No such patient in your organization.")
+}
+_INPUT_ERRORS = {400: OpenApiResponse(ErrorOut, description="Invalid input, naming each field.")}
+
+
+def api_schema(
+    *,
+    tag: str,
+    summary: str,
+    responses: dict[int, Any],
+    request: Any = None,
+    parameters: list[OpenApiParameter] | None = None,
+    patient: bool = False,
+    description: str = "",
+    operation_id: str | None = None,
+) -> Any:
+    """``extend_schema`` with the clinic header and the error responses every operation shares."""
+    all_responses = {**responses, **_ERRORS}
+    if request is not None:
+        all_responses.update(_INPUT_ERRORS)
+    if patient:
+        all_responses.update(_PATIENT_ERRORS)
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        summary=summary,
+        description=description,
+        request=request,
+        responses=all_responses,
+        parameters=[CLINIC_HEADER_PARAMETER, *(parameters or [])],
+    )
