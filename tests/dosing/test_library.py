@@ -280,3 +280,24 @@ def test_invalid_json_is_a_library_error():
     with pytest.raises(LibraryError) as caught:
         library_from_json("{not json")
     assert caught.value.field == "library"
+
+
+def test_dose_safety_doc_lists_every_protocol_and_rule():
+    """docs/dose-safety.md is the human copy of the library; it must not miss an entry or rule."""
+    from pathlib import Path
+
+    from kitclinic.dosing import check_dose
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "dose-safety.md").read_text()
+    for protocol in LIB.protocols:
+        assert f"`{protocol.id}`" in doc
+        result = check_dose(
+            protocol,
+            weight_kg=70,
+            dose=protocol.default_dose.value,
+            duration_min=protocol.default_duration_min.value,
+            concentration_mg_per_ml=1,
+        )
+        for finding in result.findings:
+            assert f"`{finding.rule}`" in doc
+    assert LIB.version in doc
