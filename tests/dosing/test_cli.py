@@ -81,6 +81,8 @@ def test_text_output_shows_pump_settings_for_read_back(capsys):
         (["--hours-since-last", "-2"], "--hours-since-last", ">= 0"),
         (["--protocol", "nope"], "--protocol", "depression-standard"),
         (["--protocol", "chronic-pain-cohen-2018"], "--protocol", "depression-standard"),
+        (["--weight-lb", "154"], "--weight-lb", "unrecognized"),
+        (["--weight", "154"], "--weight", "unrecognized"),  # no abbreviation of --weight-kg
     ],
 )
 def test_invalid_arguments_exit_2_naming_the_argument(capsys, argv, named, allowed):

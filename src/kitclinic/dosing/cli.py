@@ -52,13 +52,17 @@ def _number(text: str) -> Decimal:
 
 
 def _parser() -> argparse.ArgumentParser:
+    # no abbreviated options: "--weight 154" must not silently mean --weight-kg (units in names, W1)
     parser = argparse.ArgumentParser(
-        prog="kitclinic dose", description="Dose-error reduction checks (default drug library)."
+        prog="kitclinic dose",
+        description="Dose-error reduction checks (default drug library).",
+        allow_abbrev=False,
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser(
         "check",
+        allow_abbrev=False,
         help="check one order",
         description="Check one order. Exit 0 ok, 3 soft finding, 4 hard finding, 2 bad input.",
     )
@@ -91,7 +95,12 @@ def _usage_error(message: str) -> int:
 
 def _choose_protocol(library: DrugLibrary, indication: str, protocol_id: str | None) -> Protocol:
     if protocol_id is None:
-        return library.default_protocol(indication)
+        try:
+            return library.default_protocol(indication)
+        except KeyError:
+            raise LookupError(
+                f"argument --indication: the library has no protocol for {indication}"
+            ) from None
     choices = [p.id for p in library.protocols_for(indication)]
     if protocol_id not in choices:
         raise LookupError(
