@@ -1,0 +1,79 @@
+"""API test helpers: clients per persona, valid request bodies, and row counts of every table an
+API call may write (bad input must leave them all unchanged)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from rest_framework.test import APIClient
+
+from kitclinic.audit.models import AuditEvent
+from kitclinic.intake import contraindications
+from kitclinic.patients import services
+from kitclinic.patients.models import (
+    ContraindicationScreen,
+    Diagnosis,
+    EligibilityDecision,
+    Patient,
+    TreatmentTrial,
+)
+
+COUNTED = (
+    Patient,
+    Diagnosis,
+    TreatmentTrial,
+    ContraindicationScreen,
+    EligibilityDecision,
+    AuditEvent,
+)
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def screen_answers(**present: bool) -> dict[str, bool]:
+    """A complete screen: every catalogue item absent unless given."""
+    answers = {item.code: False for item in contraindications.CATALOGUE}
+    answers.update(present)
+    return answers
+
+
+def demographics(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "mrn": "NEW-1",
+        "family_name": "Okafor",
+        "given_name": "Ada",
+        "date_of_birth": "1975-03-02",
+        "sex_at_birth": "female",
+        "phone": "555-0100",
+    }
+    body.update(overrides)
+    return body
+
+
+def record_screen(world, patient, **present: bool) -> ContraindicationScreen:
+    return services.screen_record(
+        actor=world.actor("nurse"), patient=patient, answers=screen_answers(**present)
+    )
+
+
+@pytest.fixture
+def client_for(world) -> Callable[[str], APIClient]:
+    """An API client authenticated as a persona (role value or "other_org")."""
+
+    def make(persona: str, **kwargs: object) -> APIClient:
+        client = APIClient(**kwargs)
+        client.force_authenticate(world.users[persona])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def unchanged(db):
+    """Assert, at the end of the test, that no row was written to any counted table."""
+    before = row_counts()
+    yield before
+    assert row_counts() == before

@@ -1,0 +1,178 @@
+"""Every endpoint and method against every persona. The expected status comes from
+kitclinic.accounts.roles.PERMISSIONS, so a change to the matrix changes these tests with it."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from kitclinic.accounts.roles import PERMISSIONS, Action, Role
+from tests.api.conftest import demographics, record_screen, row_counts, screen_answers
+
+PERSONAS = [r.value for r in Role] + ["other_org"]
+SUCCESS = {"get": 200, "post": 201, "put": 200, "patch": 200}
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str  # "{pid}" is replaced by the patient id
+    action: Action
+    body: Callable[[], dict[str, Any]] | None = None
+    setup: Callable[[Any, Any], object] = field(default=lambda world, patient: None)
+
+    @property
+    def on_patient(self) -> bool:
+        return "{pid}" in self.path
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+OPS = [
+    Op("get", "/api/v1/me/", Action.PATIENT_VIEW),
+    Op("get", "/api/v1/contraindications/", Action.PATIENT_VIEW),
+    Op("get", "/api/v1/patients/", Action.PATIENT_VIEW),
+    Op("post", "/api/v1/patients/", Action.PATIENT_REGISTER, body=demographics),
+    Op("get", "/api/v1/patients/{pid}/", Action.PATIENT_VIEW),
+    Op(
+        "put",
+        "/api/v1/patients/{pid}/",
+        Action.PATIENT_EDIT_DEMOGRAPHICS,
+        body=lambda: demographics(mrn="EDIT-1"),
+    ),
+    Op(
+        "patch",
+        "/api/v1/patients/{pid}/",
+        Action.PATIENT_EDIT_DEMOGRAPHICS,
+        body=lambda: {"phone": "555-0199"},
+    ),
+    Op(
+        "put",
+        "/api/v1/patients/{pid}/episode/",
+        Action.CLINICAL_HISTORY_EDIT,
+        body=lambda: {"episode_onset_date": "2026-01-15", "episode_severity": "moderate"},
+    ),
+    Op("get", "/api/v1/patients/{pid}/diagnoses/", Action.PATIENT_VIEW),
+    Op(
+        "post",
+        "/api/v1/patients/{pid}/diagnoses/",
+        Action.CLINICAL_HISTORY_EDIT,
+        body=lambda: {"icd10_code": "F33.2", "description": "MDD, recurrent, severe"},
+    ),
+    Op("get", "/api/v1/patients/{pid}/trials/", Action.PATIENT_VIEW),
+    Op(
+        "post",
+        "/api/v1/patients/{pid}/trials/",
+        Action.CLINICAL_HISTORY_EDIT,
+        body=lambda: {
+            "treatment_name": "sertraline",
+            "treatment_class": "ssri",
+            "dose_text": "150 mg/day",
+            "weeks": 8,
+            "adequate": True,
+            "outcome": "no_response",
+        },
+    ),
+    Op("get", "/api/v1/patients/{pid}/screens/", Action.PATIENT_VIEW),
+    Op(
+        "post",
+        "/api/v1/patients/{pid}/screens/",
+        Action.CONTRAINDICATION_SCREEN_RECORD,
+        body=lambda: {"answers": screen_answers()},
+    ),
+    Op("get", "/api/v1/patients/{pid}/eligibility-decisions/", Action.PATIENT_VIEW),
+    Op(
+        "post",
+        "/api/v1/patients/{pid}/eligibility-decisions/",
+        Action.ELIGIBILITY_SIGN,
+        # A rationale makes "not eligible" signable whatever the rules compute.
+        body=lambda: {
+            "indication": "depression",
+            "outcome": "not_eligible",
+            "rationale": "Declines treatment for now.",
+        },
+        setup=lambda world, patient: record_screen(world, patient),
+    ),
+    Op("get", "/api/v1/audit-events/", Action.AUDIT_VIEW),
+]
+
+
+def _call(client, op: Op, patient_id: int):
+    url = op.path.format(pid=patient_id)
+    body = op.body() if op.body else None
+    return getattr(client, op.method)(url, body, format="json")
+
+
+def _expected(persona: str, op: Op) -> int:
+    if persona == "other_org" and op.on_patient:
+        return 404  # the patient belongs to another organization
+    role = Role.PHYSICIAN if persona == "other_org" else Role(persona)
+    return SUCCESS[op.method] if role in PERMISSIONS[op.action] else 403
+
+
+def test_every_api_route_is_in_the_matrix():
+    """A new endpoint must be added to OPS (and so to the permission matrix)."""
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    routes = set()
+    for pattern in resolver.url_patterns:
+        if str(pattern.pattern) == "api/v1/":
+            for sub in pattern.url_patterns:
+                view = sub.callback.cls
+                path = "/api/v1/" + str(sub.pattern).replace("<int:patient_id>", "{pid}")
+                routes |= {(m, path) for m in ("get", "post", "put", "patch") if hasattr(view, m)}
+    assert routes == {(op.method, op.path) for op in OPS}
+
+
+@pytest.mark.parametrize(("persona", "op"), list(itertools.product(PERSONAS, OPS)), ids=str)
+def test_persona_gets_the_status_the_matrix_gives(world, patient, client_for, persona, op):
+    op.setup(world, patient)
+    before = row_counts()
+    response = _call(client_for(persona), op, patient.pk)
+    expected = _expected(persona, op)
+    assert response.status_code == expected, response.content
+    assert response["Content-Type"] == "application/json"
+    if expected >= 400:
+        assert "detail" in response.json()
+        assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("persona", "op"),
+    list(itertools.product([r.value for r in Role], [op for op in OPS if op.on_patient])),
+    ids=str,
+)
+def test_another_organizations_patient_is_404_for_every_role(
+    world, other_org_patient, client_for, persona, op
+):
+    op.setup(world, other_org_patient)
+    before = row_counts()
+    response = _call(client_for(persona), op, other_org_patient.pk)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such patient."}
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.on_patient], ids=str)
+def test_missing_patient_is_404_like_another_organizations(client_for, world, op):
+    response = _call(client_for("physician"), op, 999_999)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such patient."}
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_unauthenticated_request_is_401_json_and_writes_nothing(world, patient, op):
+    from rest_framework.test import APIClient
+
+    before = row_counts()
+    response = _call(APIClient(), op, patient.pk)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert row_counts() == before
