@@ -69,7 +69,7 @@ def test_float_inputs_give_the_same_decimal_amounts_as_strings():
 
 
 def test_non_terminating_quotients_are_rounded_half_up_to_hundredths():
-    # 35 mg at 3 mg/mL is 11.666... mL; 7 mg/h... the pump rate 52.5 / 3 = 17.5
+    # 35 mg at 3 mg/mL is 11.666... mL; the pump rate 52.5 mg/h / 3 mg/mL is exactly 17.5 mL/h
     result = order(concentration_mg_per_ml=3)
     assert result.volume_ml == D("11.67")
     assert result.rate_ml_per_h == D("17.5")
