@@ -9,8 +9,9 @@ change its rate only that often, and predicts with the exact closed form of ``li
 * effect-site target (Shafer & Gregg 1992, J Pharmacokinet Biopharm, PMID 1629794, the peak
   method): for each segment, the largest rate such that the predicted Ce with this segment's
   drug and nothing after never rises above the target, clamped to [0, cap]. The first
-  segments give the "bolus" (at the cap if needed), the pump pauses while Ce climbs to its
-  peak, then each segment tops up what has left the effect site.
+  segments give the "bolus" (at the cap if needed) and the pump pauses while Ce climbs to its
+  peak, where Cp = Ce = target; from then on the plasma controller holds Cp, and so Ce, at the
+  target.
 
 shared/reference/pharmacokinetics.md section 5 describes both and the peers.
 """
@@ -123,10 +124,14 @@ def tci_plan(
     if rest > 1e-9:
         lengths_min.append(rest)
 
-    site_row = modal.to_plasma_amount[0] if site == "plasma" else modal.to_effect_amount[0]
-    pred = _Predictor(modal.eigenvalues[0], modal.input_gain[0], site_row / v1)
-    step = _plasma_step if site == "plasma" else _effect_step
-    rates = _schedule(pred, lengths_min, target, cap_mg_per_min, step)
+    plasma = _Predictor(modal.eigenvalues[0], modal.input_gain[0], modal.to_plasma_amount[0] / v1)
+    if site == "plasma":
+        rates = _schedule(plasma, lengths_min, target, cap_mg_per_min, _plasma_step)
+    else:
+        effect = _Predictor(
+            modal.eigenvalues[0], modal.input_gain[0], modal.to_effect_amount[0] / v1
+        )
+        rates = _schedule(effect, lengths_min, target, cap_mg_per_min, _effect_step, hold=plasma)
     segments = _merge(lengths_min, rates, conc)
     return TciPlan(
         model=spec.key,
@@ -198,12 +203,27 @@ def _schedule(
     target: float,
     cap_mg_per_min: float,
     step: Callable[[_Predictor, FloatArray, float, float], float],
+    hold: _Predictor | None = None,
 ) -> list[float]:
-    """Rate (mg/min) of each segment, in order, each clamped to [0, cap]."""
+    """Rate (mg/min) of each segment, in order, each clamped to [0, cap].
+
+    With ``hold`` (effect-site targeting), once the site has reached the target the plan
+    switches to holding the plasma at the target with the plasma controller: at the Ce peak
+    Cp = Ce, so Ce then stays at the target without the on/off ringing that re-applying the
+    peak method every 10 s causes.
+    """
     z = np.zeros_like(pred.lam)
     rates: list[float] = []
+    holding = False
     for length in lengths_min:
-        rate = float(min(max(step(pred, z, length, target), 0.0), cap_mg_per_min))
+        now = pred.free(z, np.zeros(1))[0]
+        holding = holding or (hold is not None and now >= target * (1.0 - REACHED_TOLERANCE))
+        wanted = (
+            _plasma_step(hold, z, length, target)
+            if holding and hold
+            else (step(pred, z, length, target))
+        )
+        rate = float(min(max(wanted, 0.0), cap_mg_per_min))
         rates.append(rate)
         z = pred.advance(z, rate, length)
     return rates
