@@ -59,10 +59,21 @@ def test_json_summary_of_worked_cohort(tmp_path, capsys):
     }
 
 
-def test_row_order_and_extra_columns_do_not_matter(tmp_path, capsys):
-    lines = COHORT.splitlines()
+def test_patient_order_interleaving_and_extra_columns_do_not_matter(tmp_path, capsys):
+    """Patients may come in any order and interleave; each patient's rows stay in infusion
+    order (out-of-order rows are refused, see below)."""
+    rows = [line.split(",") for line in COHORT.splitlines()[1:]]
+    by_patient: dict[str, list[list[str]]] = {}
+    for row in rows:
+        by_patient.setdefault(row[0], []).append(row)
+    interleaved = []
+    for i in range(max(len(v) for v in by_patient.values())):
+        for patient in sorted(by_patient, reverse=True):
+            if i < len(by_patient[patient]):
+                interleaved.append(by_patient[patient][i])
+    assert interleaved != rows
     shuffled = ["note,score,infusion_number,patient_id"] + [
-        "x,{2},{1},{0}".format(*line.split(",")) for line in reversed(lines[1:])
+        "x,{2},{1},{0}".format(*row) for row in interleaved
     ]
     assert run_json(capsys, write(tmp_path, "\n".join(shuffled) + "\n")) == run_json(
         capsys, write(tmp_path, COHORT)
@@ -119,6 +130,8 @@ def test_text_summary(tmp_path, capsys):
         (HEADER + "a,0,20\na,1,nan\n", 3, "score 'nan' is not a number"),
         (HEADER + "a,0,20\na,1,28\n", 3, "outside the PHQ-9 range 0-27"),
         (HEADER + "a,0,20\na,1,9\nb,0,8\na,1,7\n", 5, "duplicate rating for patient_id 'a'"),
+        (HEADER + "a,0,20\na,2,9\na,1,12\n", 4, "infusion_number 1 for patient_id 'a' is lower"),
+        (HEADER + "a,0,20\na,3,9\nb,0,8\nb,1,7\na,2,12\n", 6, "is lower than on its previous"),
     ],
 )
 def test_malformed_input_exits_2_naming_the_line(tmp_path, capsys, text, line, problem):
@@ -128,6 +141,26 @@ def test_malformed_input_exits_2_naming_the_line(tmp_path, capsys, text, line, p
     assert out == ""
     assert f"line {line}: " in err
     assert problem in err
+
+
+def test_out_of_order_names_the_previous_line(tmp_path, capsys):
+    path = write(tmp_path, HEADER + "a,0,20\nb,0,10\na,3,9\nb,1,4\na,2,12\n")
+    assert main(["analyze", "--csv", str(path), "--instrument", "phq9", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "line 6: infusion_number 2 for patient_id 'a'" in err
+    assert "(infusion_number 3 on line 4)" in err
+
+
+def test_baseline_after_an_infusion_row_is_out_of_order(tmp_path, capsys):
+    path = write(tmp_path, HEADER + "a,1,9\na,0,20\n")
+    assert main(["analyze", "--csv", str(path), "--instrument", "phq9"]) == 2
+    assert "line 3: infusion_number 0 for patient_id 'a' is lower" in capsys.readouterr().err
+
+
+def test_equal_infusion_numbers_of_different_patients_in_any_order_are_fine(tmp_path, capsys):
+    doc = run_json(capsys, write(tmp_path, HEADER + "b,0,10\na,0,20\nb,1,4\na,1,9\n"))
+    assert doc["patients"] == 2 and doc["responders"] == 2
 
 
 def test_duplicate_names_the_first_line_too(tmp_path, capsys):

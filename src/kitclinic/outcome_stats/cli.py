@@ -1,7 +1,8 @@
 """``kitclinic outcomes analyze``: cohort outcomes from a CSV of one instrument's ratings.
 
 Input columns (header row required, others ignored): ``patient_id``, ``infusion_number``
-(whole number >= 0; 0 = baseline before the first infusion), ``score``. One course per patient.
+(whole number >= 0; 0 = baseline before the first infusion), ``score``. One course per patient;
+each patient's rows in infusion order (patients may interleave).
 
 Exit codes: 0 success; 2 bad command line, unknown instrument, unreadable file or malformed row
 (message on stderr naming the line).
@@ -64,6 +65,9 @@ def _parse(reader: Any, cutoff: RemissionCutoff) -> _Rows:
     header: list[str] | None = None
     rows = _Rows([], [], [])
     seen: dict[tuple[str, int], int] = {}
+    # Each patient's rows must come in infusion order, so a row typed under the wrong patient or
+    # with a wrong infusion number is caught rather than silently re-sorted.
+    previous: dict[str, tuple[int, int]] = {}
     for record in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in record):
@@ -109,6 +113,14 @@ def _parse(reader: Any, cutoff: RemissionCutoff) -> _Rows:
                 f"line {line}: duplicate rating for patient_id {patient!r} at infusion_number "
                 f"{infusion} (first on line {first})"
             )
+        last = previous.get(patient)
+        if last is not None and infusion < last[0]:
+            raise InputError(
+                f"line {line}: infusion_number {infusion} for patient_id {patient!r} is lower "
+                f"than on its previous row (infusion_number {last[0]} on line {last[1]}); "
+                "list each patient's ratings in infusion order"
+            )
+        previous[patient] = (infusion, line)
         rows.patient_id.append(patient)
         rows.infusion_number.append(infusion)
         rows.score.append(score)
