@@ -69,15 +69,19 @@ def actor_from_request(request: HttpRequest) -> Actor:
     memberships = active_memberships(user)  # type: ignore[arg-type]
     if not memberships:
         raise PermissionDenied("You have no role at any clinic.")
-    wanted = request.META.get(CLINIC_HEADER) or (
+    header = request.META.get(CLINIC_HEADER)
+    wanted = header or (
         request.session.get(ACTIVE_CLINIC_SESSION_KEY) if hasattr(request, "session") else None
     )
     chosen = memberships[0]
     if wanted is not None:
         matching = [m for m in memberships if str(m.clinic_id) == str(wanted)]
-        if not matching:
+        if matching:
+            chosen = matching[0]
+        elif header:
             raise PermissionDenied("You have no role at the requested clinic.")
-        chosen = matching[0]
+        # A clinic remembered in the session whose role was revoked since: act in a remaining
+        # one, or the user could not reach any page (not even the clinic switch) to choose again.
     actor = Actor(
         user=user,  # type: ignore[arg-type]
         membership=chosen,
