@@ -245,3 +245,25 @@ def test_anonymous_is_redirected_to_login_with_next(login):
     response = login("anonymous").get(reverse("patient-list"))
     assert response.status_code == 302
     assert response["Location"] == reverse("login") + "?next=" + reverse("patient-list")
+
+
+def test_revoked_role_at_the_chosen_clinic_falls_back_to_a_remaining_role(login, world):
+    from tests.factories import MembershipFactory
+
+    clinic_b = world.clinic.organization.clinics.create(name="Southside")
+    at_b = MembershipFactory(user=world.users["nurse"], clinic=clinic_b, role="clinic_admin")
+    client = login("nurse")
+    assert client.post(reverse("clinic-switch"), {"clinic": clinic_b.pk}).status_code == 302
+    at_b.is_active = False
+    at_b.save(update_fields=["is_active"])
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert response.context["actor"].membership == world.memberships["nurse"]
+    assert client.get(reverse("audit-trail")).status_code == 403
+
+
+def test_clinic_header_for_a_clinic_without_a_role_is_403(login, world):
+    response = login("nurse").get(
+        reverse("dashboard"), HTTP_X_KITCLINIC_CLINIC=str(world.other_clinic.pk)
+    )
+    assert response.status_code == 403
