@@ -375,9 +375,7 @@ def bolus_peak(micro: MicroConstants) -> tuple[float, float]:
     """
     from scipy.optimize import minimize_scalar
 
-    single = MicroConstants(
-        *(None if a is None else a[:1] for a in _fields(micro))  # type: ignore[arg-type]
-    )
+    single = _first_patient(micro)
     zeros = np.zeros((1, 1))
     inputs = PiecewiseInput(np.array([0.0]), np.ones((1, 1)), zeros)
 
@@ -392,13 +390,16 @@ def bolus_peak(micro: MicroConstants) -> tuple[float, float]:
     return float(best.x), -float(best.fun)
 
 
-def _fields(micro: MicroConstants) -> tuple[FloatArray | None, ...]:
-    return (
-        micro.v1_l,
-        micro.k10_per_min,
-        micro.k12_per_min,
-        micro.k21_per_min,
-        micro.k13_per_min,
-        micro.k31_per_min,
-        micro.ke0_per_min,
+def _first_patient(micro: MicroConstants) -> MicroConstants:
+    def first(a: FloatArray | None) -> FloatArray | None:
+        return None if a is None else a[:1]
+
+    return MicroConstants(
+        micro.v1_l[:1],
+        micro.k10_per_min[:1],
+        micro.k12_per_min[:1],
+        micro.k21_per_min[:1],
+        first(micro.k13_per_min),
+        first(micro.k31_per_min),
+        micro.ke0_per_min[:1],
     )

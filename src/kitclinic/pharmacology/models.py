@@ -238,43 +238,45 @@ DOMINO = PKModel(
     notes=("primary publication not checked; parameters from four agreeing peer codings",),
 )
 
-_KAMP_COMMON = dict(
-    citation=(
-        "Kamp et al., Anesthesiology 2020;133(6):1192-1213, DOI 10.1097/ALN.0000000000003577, "
-        "PMID 32997732"
-    ),
-    population="pooled analysis of 14 raw data sets, arterial samples",
-    status="raw-model parameters peer-code (identical in 2 codings); weight scaling unverified",
-    validity=Validity(age_min_y=ADULT_AGE_Y),
-    ke0_options={
-        "tpeak-1min": Ke0Option("tpeak-1min", TPEAK_1MIN_SOURCE, _constant(2.791)),
-        "simtiva": Ke0Option(
-            "simtiva",
-            "0.1876 ln(weight_kg) + 0.5932 (1.39/min at 70 kg), SimTIVA pharmacology.js",
-            lambda w: 0.1876 * np.log(w) + 0.5932,
+
+def _kamp(key: str, title: str, structure: str, clearance_exponent: float) -> PKModel:
+    """Kamp 2020 with one of the two weight scalings coded by peers (reference section 4.3)."""
+    return PKModel(
+        key=key,
+        title=title,
+        citation=(
+            "Kamp et al., Anesthesiology 2020;133(6):1192-1213, "
+            "DOI 10.1097/ALN.0000000000003577, PMID 32997732"
         ),
-    },
-    default_ke0="tpeak-1min",
-    notes=(
-        "predicts arterial concentrations: venous clinical samples are expected to be lower",
-        "the published model's two venous delay compartments are not implemented",
-    ),
-)
+        population="pooled analysis of 14 raw data sets, arterial samples",
+        structure=structure,
+        status="raw-model parameters peer-code (identical in 2 codings); weight scaling unverified",
+        validity=Validity(age_min_y=ADULT_AGE_Y),
+        scaling=_kamp_scaling(clearance_exponent),
+        ke0_options={
+            "tpeak-1min": Ke0Option("tpeak-1min", TPEAK_1MIN_SOURCE, _constant(2.791)),
+            "simtiva": Ke0Option(
+                "simtiva",
+                "0.1876 ln(weight_kg) + 0.5932 (1.39/min at 70 kg), SimTIVA pharmacology.js",
+                lambda w: 0.1876 * np.log(w) + 0.5932,
+            ),
+        },
+        default_ke0="tpeak-1min",
+        notes=(
+            "predicts arterial concentrations: venous clinical samples are expected to be lower",
+            "the published model's two venous delay compartments are not implemented",
+        ),
+    )
 
-KAMP = PKModel(
-    key="kamp",
-    title="Kamp 2020",
-    structure="3-compartment; all volumes and clearances x weight/70 (as opentiva)",
-    scaling=_kamp_scaling(1.0),
-    **_KAMP_COMMON,  # type: ignore[arg-type]
-)
 
-KAMP_ALLOMETRIC = PKModel(
-    key="kamp-allometric",
-    title="Kamp 2020 (allometric)",
-    structure="3-compartment; volumes x weight/70, clearances x (weight/70)^0.75 (as SimTIVA)",
-    scaling=_kamp_scaling(0.75),
-    **_KAMP_COMMON,  # type: ignore[arg-type]
+KAMP = _kamp(
+    "kamp", "Kamp 2020", "3-compartment; all volumes and clearances x weight/70 (as opentiva)", 1.0
+)
+KAMP_ALLOMETRIC = _kamp(
+    "kamp-allometric",
+    "Kamp 2020 (allometric)",
+    "3-compartment; volumes x weight/70, clearances x (weight/70)^0.75 (as SimTIVA)",
+    0.75,
 )
 
 HIJAZI = PKModel(
