@@ -259,19 +259,35 @@ def _simulation_text(r: SimulationResult, cmax: float, tmax: float) -> str:
         f"Cmax (plasma) {cmax:.4f} µg/mL at {tmax:.1f} min; ke0 {r.ke0_per_min:g}/min",
         "  time (min)   Cp (µg/mL)   Ce (µg/mL, indicative)",
     ]
-    for t, cp, ce in zip(r.times_min, r.plasma_ug_per_ml, r.effect_site_ug_per_ml, strict=True):
+    shown = _summary_rows(r.times_min)
+    for i in shown:
+        t, cp, ce = r.times_min[i], r.plasma_ug_per_ml[i], r.effect_site_ug_per_ml[i]
         lines.append(f"  {t:10.1f}   {cp:10.4f}   {ce:10.4f}")
+    if len(shown) < r.times_min.size:
+        lines.append(f"  ({len(shown)} of {r.times_min.size} times shown; --json gives all)")
     lines += [f"warning: {w}" for w in r.warnings] + [f"note: {n}" for n in r.notes]
     return "\n".join(lines)
+
+
+def _summary_rows(times_min: np.ndarray[Any, np.dtype[np.float64]]) -> list[int]:
+    """Indices of the rows a person needs: all of a short grid, else every 10 min."""
+    if times_min.size <= 15:
+        return list(range(times_min.size))
+    tens = np.flatnonzero(np.isclose(np.mod(times_min, 10.0), 0.0))
+    if 2 <= tens.size <= 25:
+        return [int(i) for i in tens]
+    return sorted({int(i) for i in np.linspace(0, times_min.size - 1, 13).round()})
 
 
 def _plot_simulation(r: SimulationResult, path: Path) -> None:
     from .plot import PlotSpec, render_png
 
     horizon = float(max(r.times_min.max(), r.regimen.end_min + 10.0))
-    fine = simulate(
-        r.model, Patient(r.weight_kg, r.age_y), r.regimen, _fine_grid(horizon), ke0=r.ke0_per_min
-    )
+    events = [b.time_min for b in r.regimen.boluses] + [
+        x for i in r.regimen.infusions for x in (i.start_min, i.end_min)
+    ]
+    grid = _fine_grid(horizon, events)
+    fine = simulate(r.model, Patient(r.weight_kg, r.age_y), r.regimen, grid, ke0=r.ke0_per_min)
     spec = PlotSpec(
         title=f"Ketamine, {r.model_title} model",
         subtitle=(
@@ -287,13 +303,21 @@ def _plot_simulation(r: SimulationResult, path: Path) -> None:
         footnote=(
             f"ke0 {r.ke0_per_min:g}/min ({r.ke0_source.split(':')[0]}); Ce is indicative. "
             f"{r.citation}. Simulation aid, not a pump controller."
+            + "".join(f"\nWarning: {w}" for w in r.warnings)
         ),
     )
     render_png(spec, path)
 
 
-def _fine_grid(horizon_min: float) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return np.linspace(0.0, horizon_min, 1201)
+def _fine_grid(
+    horizon_min: float, events_min: list[float] | None = None
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """1,201 plot points, plus the event times so that kinks and bolus jumps are drawn sharp."""
+    grid = np.linspace(0.0, horizon_min, 1201)
+    if events_min:
+        events = np.array([e for e in events_min if 0 <= e <= horizon_min])
+        grid = np.union1d(grid, np.concatenate([events, np.maximum(events - 1e-6, 0.0)]))
+    return grid
 
 
 def _run_tci(args: argparse.Namespace) -> int:
@@ -429,6 +453,7 @@ def _plot_tci(
         footnote=(
             f"ke0 {plan.ke0_per_min:g}/min ({plan.ke0_source.split(':')[0]}); Ce is indicative. "
             "Segment-wise plan on the model's prediction: a simulation aid, not a pump controller."
+            + "".join(f"\nWarning: {w}" for w in plan.warnings)
         ),
     )
     render_png(spec, path)

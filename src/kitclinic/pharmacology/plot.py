@@ -63,8 +63,18 @@ def render_png(spec: PlotSpec, path: str | os.PathLike[str]) -> None:
             ax.axvspan(
                 start, end, color="#f2c14e", alpha=0.25, lw=0, label="infusion" if i == 0 else None
             )
-        for i, t in enumerate(spec.bolus_times_min):
-            ax.axvline(t, color="#b5651d", lw=1, ls=":", label="bolus" if i == 0 else None)
+        if len(spec.bolus_times_min):
+            ax.plot(
+                list(spec.bolus_times_min),
+                [0.0] * len(spec.bolus_times_min),
+                ls="none",
+                marker="^",
+                ms=10,
+                color="#b5651d",
+                clip_on=False,
+                zorder=5,
+                label="bolus",
+            )
         ax.plot(spec.times_min, spec.plasma_ug_per_ml, color="#1f5fa8", lw=2, label="plasma (Cp)")
         ax.plot(
             spec.times_min,
@@ -87,7 +97,10 @@ def render_png(spec: PlotSpec, path: str | os.PathLike[str]) -> None:
         ax.set_xlabel("Time since start (min)")
         ax.set_ylabel("Ketamine concentration (µg/mL = mg/L)")
         ax.set_xlim(float(spec.times_min[0]), float(spec.times_min[-1]))
-        ax.set_ylim(bottom=0)
+        top = max(float(np.max(spec.plasma_ug_per_ml)), float(np.max(spec.effect_site_ug_per_ml)))
+        if spec.target_ug_per_ml is not None:
+            top = max(top, spec.target_ug_per_ml)
+        ax.set_ylim(0.0, 1.15 * top if top > 0 else 1.0)
         ax.grid(True, alpha=0.3)
         fig.suptitle(spec.title, fontsize=13, fontweight="bold")
         ax.set_title(spec.subtitle, fontsize=9.5)
@@ -97,19 +110,29 @@ def render_png(spec: PlotSpec, path: str | os.PathLike[str]) -> None:
             ax2 = ax.twinx()
             ax2.stairs(rates, edges, color="#2e8b57", lw=1, alpha=0.8, label="pump rate (mL/h)")
             ax2.set_ylabel("Pump rate (mL/h)", color="#2e8b57")
-            ax2.set_yscale(
-                "symlog",
-                linthresh=max(1e-3, float(np.median(rates[rates > 0])))
-                if (rates > 0).any()
-                else 1.0,
-            )
-            ax2.set_ylim(bottom=0)
+            # Scale to the maintenance rates; a loading rate above them is written, not drawn.
+            positive = rates[rates > 0]
+            rate_top = 2.5 * float(np.percentile(positive, 90)) if positive.size else 1.0
+            ax2.set_ylim(0.0, rate_top)
+            for start, end, rate in zip(edges[:-1], edges[1:], rates, strict=True):
+                if rate > rate_top:
+                    ax2.annotate(
+                        f"{rate:.0f} mL/h for {(end - start) * 60:.0f} s",
+                        xy=(end, rate_top),
+                        xytext=(8, -14),
+                        textcoords="offset points",
+                        fontsize=8,
+                        color="#2e8b57",
+                    )
+                    break  # the first loading step is the one worth naming
             h2, l2 = ax2.get_legend_handles_labels()
             handles, labels = handles + h2, labels + l2
         ax.legend(handles, labels, loc="upper right", fontsize=8.5, framealpha=0.9)
         if spec.footnote:
-            fig.text(0.01, 0.01, spec.footnote, fontsize=7.5, color="#555555", ha="left")
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+            fig.text(
+                0.01, 0.01, spec.footnote, fontsize=7.5, color="#555555", ha="left", va="bottom"
+            )
+        fig.tight_layout(rect=(0, 0.03 + 0.025 * spec.footnote.count("\n") + 0.01, 1, 1))
         target = Path(path)
         tmp = target.with_name(target.name + ".tmp")
         fig.savefig(tmp, format="png")
