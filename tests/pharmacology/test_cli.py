@@ -300,3 +300,23 @@ def test_models_lists_every_model_with_its_citation(capsys: pytest.CaptureFixtur
     text = capsys.readouterr().out
     for needle in ("PMID 32997732", "PMID 12538370", "PMID 7459184", "7198883", "navarrete"):
         assert needle in text
+
+
+def test_level_gives_time_above_and_time_until_below_after_the_infusion(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Checked against the exact curve: Cp at (end + wait) equals the level."""
+    from kitclinic.pharmacology import Patient, Regimen, simulate
+
+    out = run_json(
+        capsys, ["simulate", "--model", "domino", *STANDARD, "--level-ug-per-ml", "0.1", "--json"]
+    )
+    wait = out["min_after_infusion_until_below_level"]
+    cp = simulate(
+        "domino", Patient(70, 40), Regimen.weight_based_infusion(70, 0.5, 40), [40 + wait]
+    ).plasma_ug_per_ml[0]
+    assert cp == pytest.approx(0.1, rel=1e-8)
+    assert 0 < wait < 10  # Domino falls fast after the infusion (0.0914 at 45 min)
+    assert 40 < out["time_above_level_min"] < 40 + wait
+    assert main(["simulate", "--model", "domino", *STANDARD, "--level-ug-per-ml", "0"]) == 2
+    assert "--level-ug-per-ml must be > 0" in capsys.readouterr().err

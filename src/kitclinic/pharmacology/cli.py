@@ -21,7 +21,14 @@ from . import ENGINE_VERSION
 from .errors import PharmacologyInputError
 from .models import MODELS, get_model
 from .regimen import Bolus, Infusion, Regimen
-from .simulate import Patient, SimulationResult, peak, simulate
+from .simulate import (
+    Patient,
+    SimulationResult,
+    peak,
+    simulate,
+    time_above,
+    time_to_fall_below,
+)
 from .tci import TciPlan, tci_plan, time_target_reached_min
 
 MODEL_CHOICES = ("domino", "kamp", "hijazi", "clements")
@@ -141,6 +148,11 @@ def _parser() -> _Parser:
     sim.add_argument(
         "--bolus", action="append", default=[], metavar="TIME_MIN:AMOUNT_MG", help="(repeatable)"
     )
+    sim.add_argument(
+        "--level-ug-per-ml",
+        type=float,
+        help="also report the time above this plasma level and, after the infusion, until below it",
+    )
     tci = sub.add_parser("tci", help="target-controlled infusion schedule")
     _common(tci)
     tci.add_argument("--target-ug-per-ml", type=float, required=True)
@@ -223,16 +235,26 @@ def _run_simulate(args: argparse.Namespace) -> int:
     model = _model_key(args)
     result = simulate(model, patient, regimen, times, ke0=ke0)
     cmax, tmax = peak(model, patient, regimen, ke0=ke0)
+    figures: dict[str, float | None] = {"cmax_ug_per_ml": cmax, "tmax_min": tmax}
+    if args.level_ug_per_ml is not None:
+        level = _positive("--level-ug-per-ml", args.level_ug_per_ml)
+        figures["level_ug_per_ml"] = level
+        figures["time_above_level_min"] = time_above(model, patient, regimen, level, ke0=ke0)
+        figures["min_after_infusion_until_below_level"] = (
+            None
+            if regimen.infusion_end_min is None
+            else time_to_fall_below(model, patient, regimen, level, ke0=ke0)
+        )
     if args.json:
-        print(json.dumps(_simulation_json(result, cmax, tmax), indent=2))
+        print(json.dumps({**_simulation_json(result), **figures}, indent=2))
     else:
-        print(_simulation_text(result, cmax, tmax))
+        print(_simulation_text(result, figures))
     if plot is not None:
         _plot_simulation(result, plot)
     return 0
 
 
-def _simulation_json(r: SimulationResult, cmax: float, tmax: float) -> dict[str, Any]:
+def _simulation_json(r: SimulationResult) -> dict[str, Any]:
     return {
         "model": r.model,
         "model_title": r.model_title,
@@ -245,15 +267,14 @@ def _simulation_json(r: SimulationResult, cmax: float, tmax: float) -> dict[str,
         "times_min": r.times_min.tolist(),
         "plasma_ug_per_ml": r.plasma_ug_per_ml.tolist(),
         "effect_site_ug_per_ml": r.effect_site_ug_per_ml.tolist(),
-        "cmax_ug_per_ml": cmax,
-        "tmax_min": tmax,
         "warnings": list(r.warnings),
         "notes": list(r.notes),
         "engine_version": ENGINE_VERSION,
     }
 
 
-def _simulation_text(r: SimulationResult, cmax: float, tmax: float) -> str:
+def _simulation_text(r: SimulationResult, figures: dict[str, float | None]) -> str:
+    cmax, tmax = figures["cmax_ug_per_ml"], figures["tmax_min"]
     lines = [
         f"{r.model_title}: {r.weight_kg:g} kg, {r.age_y:g} y, {r.regimen.total_mg:.2f} mg in total",
         f"Cmax (plasma) {cmax:.4f} µg/mL at {tmax:.1f} min; ke0 {r.ke0_per_min:g}/min",
@@ -265,6 +286,12 @@ def _simulation_text(r: SimulationResult, cmax: float, tmax: float) -> str:
         lines.append(f"  {t:10.1f}   {cp:10.4f}   {ce:10.4f}")
     if len(shown) < r.times_min.size:
         lines.append(f"  ({len(shown)} of {r.times_min.size} times shown; --json gives all)")
+    if "level_ug_per_ml" in figures:
+        level, above = figures["level_ug_per_ml"], figures["time_above_level_min"]
+        lines.append(f"plasma above {level:g} µg/mL for {above:.1f} min")
+        wait = figures["min_after_infusion_until_below_level"]
+        if wait is not None:
+            lines.append(f"below {level:g} µg/mL {wait:.1f} min after the end of the infusion")
     lines += [f"warning: {w}" for w in r.warnings] + [f"note: {n}" for n in r.notes]
     return "\n".join(lines)
 
