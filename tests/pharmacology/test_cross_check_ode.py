@@ -15,8 +15,10 @@ from kitclinic.pharmacology import Bolus, Infusion, Patient, Regimen, simulate
 from kitclinic.pharmacology.models import MODELS
 
 
-def ode_solution(model: str, weight: float, regimen: Regimen, times: np.ndarray):
-    mc = MODELS[model].micro_constants(weight)
+def ode_solution(
+    model: str, weight: float, regimen: Regimen, times: np.ndarray, ke0: float | None = None
+):
+    mc = MODELS[model].micro_constants(weight, ke0)
     v1, k10, k12, k21 = (
         float(x[0]) for x in (mc.v1_l, mc.k10_per_min, mc.k12_per_min, mc.k21_per_min)
     )
@@ -92,3 +94,24 @@ def test_closed_form_agrees_with_solve_ivp_on_random_regimens(seed: int) -> None
     floor = 1e-6 * max(cp_ode.max(), 1e-12)
     assert_allclose(got.plasma_ug_per_ml, cp_ode, rtol=1e-6, atol=floor)
     assert_allclose(got.effect_site_ug_per_ml, ce_ode, rtol=1e-6, atol=floor)
+
+
+@pytest.mark.parametrize("model", ["hijazi", "domino"])
+def test_ke0_equal_to_a_disposition_rate_is_still_solved(model: str) -> None:
+    """A ke0 equal to a disposition eigenvalue makes the system defective (Jordan block); the
+    engine nudges ke0 by 1e-6 relative, so Ce must still agree with the ODE to ~1e-5."""
+    mc = MODELS[model].micro_constants(70.0)
+    n = mc.n_compartments
+    k = np.zeros((n, n))
+    k10, k12, k21 = mc.k10_per_min[0], mc.k12_per_min[0], mc.k21_per_min[0]
+    k13 = 0.0 if mc.k13_per_min is None else mc.k13_per_min[0]
+    k[0, :2] = [-(k10 + k12 + k13), k21]
+    k[1, :2] = [k12, -k21]
+    if n == 3:
+        k[0, 2], k[2, 0], k[2, 2] = mc.k31_per_min[0], k13, -mc.k31_per_min[0]
+    ke0 = float(-np.sort(np.linalg.eigvals(k).real)[0])  # the fastest disposition rate
+    regimen = Regimen((Bolus(0.0, 5.0),), (Infusion(2.0, 30.0, 0.8),))
+    times = np.linspace(0.05, 120.0, 50)
+    _, ce_ode = ode_solution(model, 70.0, regimen, times, ke0=ke0)
+    got = simulate(model, Patient(70.0, 40.0), regimen, times, ke0=ke0)
+    assert_allclose(got.effect_site_ug_per_ml, ce_ode, rtol=1e-5, atol=1e-9)
