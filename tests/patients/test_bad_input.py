@@ -279,5 +279,5 @@ def test_role_that_may_not_write_gets_permission_denied_and_nothing_is_written(
 
 def test_nurse_cannot_sign_eligibility(world, patient):
     services.screen_record(actor=world.actor("nurse"), patient=patient, answers=clear_screen())
-    with pytest.raises(PermissionDenied, match="eligibility.sign"):
+    with pytest.raises(PermissionDenied, match="may not: decide and sign eligibility"):
         WRITES["eligibility"](world.actor("nurse"), patient)

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from kitclinic.accounts.models import Clinic, StaffMembership, User
-from kitclinic.accounts.roles import Action, Role, role_may
+from kitclinic.accounts.roles import ACTION_DESCRIPTIONS, Action, Role, role_may
 
 ACTIVE_CLINIC_SESSION_KEY = "kitclinic_active_clinic_id"
 CLINIC_HEADER = "HTTP_X_KITCLINIC_CLINIC"
@@ -41,7 +41,7 @@ class Actor:
         """Raise PermissionDenied (HTTP 403) unless the actor's role may do ``action``."""
         if not self.may(action):
             raise PermissionDenied(
-                f"The role {self.role.label!r} may not do this ({action.value})."
+                f"Your role ({self.role.label}) may not: {ACTION_DESCRIPTIONS[action].lower()}."
             )
 
 

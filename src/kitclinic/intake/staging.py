@@ -64,6 +64,15 @@ MSM_DIMENSIONS: Final[tuple[str, ...]] = (
     "augmentation",
     "ect",
 )
+MSM_DIMENSION_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "duration": "duration",
+        "severity": "severity",
+        "failed_antidepressants": "failed antidepressants",
+        "augmentation": "augmentation",
+        "ect": "ECT",
+    }
+)
 
 
 def _is_adequate_failure(trial: Trial) -> bool:
@@ -254,7 +263,7 @@ def maudsley_stage(
 
     score = sum(points.values())
     band = _msm_band(score)
-    detail = ", ".join(f"{name} {points[name]}" for name in MSM_DIMENSIONS)
+    detail = ", ".join(f"{MSM_DIMENSION_LABELS[name]} {points[name]}" for name in MSM_DIMENSIONS)
     return MsmResult(
         applicable=True,
         score=score,
@@ -334,7 +343,7 @@ def thase_rush_stage(trials: Iterable[Trial]) -> ThaseRushResult:
         t.treatment_class is TreatmentClass.ECT_BILATERAL and t.outcome in FAILED_OUTCOMES
         for t in current
     )
-    failed_names = ", ".join(sorted(c.value for c in failed))
+    failed_names = ", ".join(sorted(c.label for c in failed))
 
     if not failed:
         responded = any(

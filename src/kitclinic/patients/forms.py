@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kitclinic.intake import contraindications
+from kitclinic.web.templatetags.kitclinic import humanize_code
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
 from kitclinic.patients.models import INDICATIONS, SexAtBirth
 from kitclinic.patients.services import Demographics
@@ -107,12 +108,11 @@ class ScreenForm(forms.Form):
 
 
 class EligibilityForm(forms.Form):
-    indication = forms.ChoiceField(
-        choices=[(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
-    )
+    indication = forms.ChoiceField(choices=[(i, humanize_code(i)) for i in INDICATIONS])
     outcome = forms.ChoiceField(
         label="Signed outcome",
         choices=[
+            ("", "— choose after reading what the rules give —"),
             ("eligible", "Eligible"),
             ("needs_review", "Needs review"),
             ("not_eligible", "Not eligible"),

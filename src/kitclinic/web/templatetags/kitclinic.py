@@ -1,0 +1,28 @@
+"""Template filters for showing stored codes as words."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+# Codes whose words are not their capitalized spelling.
+_WORDS = {
+    "ptsd": "PTSD",
+    "ect": "ECT",
+    "tms": "TMS",
+    "ssri": "SSRI",
+    "snri": "SNRI",
+    "tca": "TCA",
+    "maoi": "MAOI",
+}
+
+
+@register.filter
+def humanize_code(value: object) -> str:
+    """``not_eligible`` -> ``Not eligible``, ``chronic_pain`` -> ``Chronic pain``, ``ptsd`` -> ``PTSD``."""
+    text = str(value or "")
+    if text in _WORDS:
+        return _WORDS[text]
+    words = text.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
