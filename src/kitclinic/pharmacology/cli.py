@@ -412,8 +412,8 @@ def _tci_json(plan: TciPlan, r: SimulationResult, check: dict[str, float | None]
             {
                 "start_s": s.start_s,
                 "duration_s": s.duration_s,
-                "rate_ml_per_h": s.rate_ml_per_h,
-                "rate_mg_per_h": s.rate_mg_per_h,
+                "rate_ml_per_h": round(s.rate_ml_per_h, 6),  # float noise, not pump resolution
+                "rate_mg_per_h": round(s.rate_mg_per_h, 6),
             }
             for s in plan.segments
         ],

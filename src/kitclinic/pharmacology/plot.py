@@ -6,6 +6,7 @@ matplotlib is imported inside the function so that the engine and its CLI load w
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,11 +129,11 @@ def render_png(spec: PlotSpec, path: str | os.PathLike[str]) -> None:
             h2, l2 = ax2.get_legend_handles_labels()
             handles, labels = handles + h2, labels + l2
         ax.legend(handles, labels, loc="upper right", fontsize=8.5, framealpha=0.9)
-        if spec.footnote:
-            fig.text(
-                0.01, 0.01, spec.footnote, fontsize=7.5, color="#555555", ha="left", va="bottom"
-            )
-        fig.tight_layout(rect=(0, 0.03 + 0.025 * spec.footnote.count("\n") + 0.01, 1, 1))
+        # Wrap long footnotes (citations) so they stay inside the figure.
+        footnote = "\n".join(textwrap.fill(line, width=170) for line in spec.footnote.splitlines())
+        if footnote:
+            fig.text(0.01, 0.01, footnote, fontsize=7.5, color="#555555", ha="left", va="bottom")
+        fig.tight_layout(rect=(0, 0.03 + 0.025 * footnote.count("\n") + 0.01, 1, 1))
         target = Path(path)
         tmp = target.with_name(target.name + ".tmp")
         fig.savefig(tmp, format="png")
