@@ -38,6 +38,10 @@ class Action(StrEnum):
     CONTRAINDICATION_SCREEN_RECORD = "contraindication_screen.record"
     ELIGIBILITY_SIGN = "eligibility.sign"
     AUDIT_VIEW = "audit.view"
+    ASSESSMENT_RECORD = "assessment.record"
+    SELF_REPORT_LINK_ISSUE = "self_report_link.issue"
+    ASSESSMENT_SCHEDULE_EDIT = "assessment_schedule.edit"
+    ALERT_ACKNOWLEDGE = "alert.acknowledge"
 
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
@@ -48,6 +52,10 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.CONTRAINDICATION_SCREEN_RECORD: "Record a contraindication screen",
     Action.ELIGIBILITY_SIGN: "Decide and sign eligibility (supersedes the previous decision)",
     Action.AUDIT_VIEW: "Browse and filter the audit trail",
+    Action.ASSESSMENT_RECORD: "Record a rating-scale assessment (scored by the server)",
+    Action.SELF_REPORT_LINK_ISSUE: "Issue a patient self-report link or start a kiosk session",
+    Action.ASSESSMENT_SCHEDULE_EDIT: "Set a patient's questionnaire schedule",
+    Action.ALERT_ACKNOWLEDGE: "Acknowledge a safety alert with a note",
 }
 
 _ALL = frozenset(Role)
@@ -64,6 +72,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CONTRAINDICATION_SCREEN_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.ELIGIBILITY_SIGN: frozenset({Role.PHYSICIAN}),
     Action.AUDIT_VIEW: frozenset({Role.CLINIC_ADMIN, Role.AUDITOR}),
+    Action.ASSESSMENT_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.SELF_REPORT_LINK_ISSUE: frozenset({Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK}),
+    Action.ASSESSMENT_SCHEDULE_EDIT: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.ALERT_ACKNOWLEDGE: frozenset({Role.PHYSICIAN, Role.NURSE}),
 }
 
 

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "kitclinic.audit",
     "kitclinic.patients",
     "kitclinic.web",
+    "django_tasks",
+    "django_tasks_db",
+    "kitclinic.assessments",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +194,34 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("KITCLINIC_HSTS_PRELOAD", True)
     if env_bool("KITCLINIC_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Measurement-based care (assessments app): background tasks, mail, links and safety alerts.
+# Tasks are rows in the database; run one or more workers with `kitclinic db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+EMAIL_BACKEND = env_str(
+    "KITCLINIC_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("KITCLINIC_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KITCLINIC_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("KITCLINIC_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("KITCLINIC_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KITCLINIC_EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("KITCLINIC_EMAIL_FROM", "kitclinic@localhost")
+# Absolute address of this site, for the links in emails.
+KITCLINIC_SITE_URL = env_str("KITCLINIC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+KITCLINIC_SELF_REPORT_LINK_DAYS = env_int("KITCLINIC_SELF_REPORT_LINK_DAYS", 4)
+KITCLINIC_KIOSK_LINK_MINUTES = env_int("KITCLINIC_KIOSK_LINK_MINUTES", 60)
+KITCLINIC_REMINDER_AFTER_HOURS = env_int("KITCLINIC_REMINDER_AFTER_HOURS", 48)
+# A clinic policy: how long a safety alert may stay unacknowledged before physicians are emailed.
+KITCLINIC_ALERT_ESCALATION_MINUTES = env_int("KITCLINIC_ALERT_ESCALATION_MINUTES", 60)
+KITCLINIC_CRISIS_TEXT = env_str(
+    "KITCLINIC_CRISIS_TEXT",
+    "If you are thinking about harming yourself, call or text 988 (Suicide & Crisis Lifeline) "
+    "or call 911 in the US.",
+)
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
 from typing import Any
 
@@ -174,10 +174,12 @@ class DashboardSummary:
     needs_review: list[EligibilityDecision]
     recently_registered: list[Patient]
     patient_count: int
+    safety_alerts: list[Any] = field(default_factory=list)
 
 
 def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
     """The dashboard's lists, a fixed number of queries whatever the data size."""
+    from kitclinic.assessments.selectors import dashboard_alerts
     from kitclinic.audit.models import AuditEvent
 
     actor.require(Action.PATIENT_VIEW)
@@ -215,6 +217,7 @@ def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
         ),
         recently_registered=list(org_patients.order_by("-created_at", "-id")[:limit]),
         patient_count=org_patients.count(),
+        safety_alerts=dashboard_alerts(actor, limit=limit),
     )
 
 

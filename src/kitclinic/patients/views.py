@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.assessments.selectors import patient_assessments
 from kitclinic.intake import contraindications
 from kitclinic.patients import forms as pf
 from kitclinic.patients import services
@@ -70,6 +71,7 @@ def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> H
             "chart": chart,
             "patient": patient,
             "present_items": present,
+            "assessments": patient_assessments(actor, patient),
             "may": {
                 "edit_demographics": actor.may(Action.PATIENT_EDIT_DEMOGRAPHICS),
                 "edit_history": actor.may(Action.CLINICAL_HISTORY_EDIT),

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from kitclinic.patients import views as patient_views
 from kitclinic.web import views
@@ -36,4 +36,5 @@ urlpatterns = [
         patient_views.eligibility_decide,
         name="eligibility-decide",
     ),
+    path("", include("kitclinic.assessments.urls")),
 ]

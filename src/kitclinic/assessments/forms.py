@@ -1,0 +1,100 @@
+"""Browser forms of the assessments app. Shape only: scoring and the rules live in services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from kitclinic.assessments.models import (
+    RECORDABLE_INSTRUMENTS,
+    SELF_REPORT_INSTRUMENTS,
+    LinkMode,
+    Mode,
+)
+from kitclinic.instruments import Instrument, get_instrument
+
+
+def instrument_choices(ids: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(i, f"{get_instrument(i).name} — {get_instrument(i).description}") for i in ids]
+
+
+def item_wording(item) -> str:  # type: ignore[no-untyped-def]
+    """Full wording only where the library ships it (licence allows); else the short label."""
+    return item.text or item.label.capitalize()
+
+
+def _skippable(instrument: Instrument) -> set[int]:
+    # Items in a multi-item max-group (QIDS-SR16) may be left blank; the library checks the rest.
+    return {n for group in instrument.scoring.groups if len(group) > 1 for n in group}
+
+
+class QuestionnaireForm(forms.Form):
+    """One radio group per scored item, named ``item_<n>``, in item order."""
+
+    def __init__(self, *args, instrument_id: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.instrument = get_instrument(instrument_id)
+        skippable = _skippable(self.instrument)
+        for item in self.instrument.items:
+            self.fields[f"item_{item.number}"] = forms.TypedChoiceField(
+                label=f"{item.number}. {item_wording(item)}",
+                choices=[(o.value, o.label) for o in item.options],
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=item.number not in skippable,
+                empty_value=None,
+            )
+
+    @property
+    def item_fields(self) -> list[forms.BoundField]:
+        return [self[f"item_{item.number}"] for item in self.instrument.items]
+
+    def answers(self) -> list[int | None]:
+        return [self.cleaned_data.get(f"item_{item.number}") for item in self.instrument.items]
+
+
+class AssessmentRecordForm(QuestionnaireForm):
+    administered_at = forms.DateTimeField(
+        label="Administered at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Not in the future.",
+    )
+    mode = forms.ChoiceField(choices=Mode.choices, initial=Mode.IN_CLINIC)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault(
+            "administered_at", timezone.localtime().replace(second=0, microsecond=0)
+        )
+        super().__init__(*args, **kwargs)
+
+
+class InstrumentChoiceForm(forms.Form):
+    instrument = forms.ChoiceField(choices=instrument_choices(RECORDABLE_INSTRUMENTS))
+
+
+class LinkIssueForm(forms.Form):
+    instrument = forms.ChoiceField(choices=instrument_choices(SELF_REPORT_INSTRUMENTS))
+    mode = forms.ChoiceField(
+        choices=LinkMode.choices, initial=LinkMode.SELF_REPORT, widget=forms.HiddenInput
+    )
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required: what was done, e.g. same-day risk assessment, call to the patient.",
+        max_length=2000,
+    )
+
+
+class ScheduleForm(forms.Form):
+    instrument = forms.ChoiceField(choices=instrument_choices(SELF_REPORT_INSTRUMENTS))
+    cadence_days = forms.IntegerField(label="Every (days)", min_value=1, max_value=365, initial=14)
+    first_due_on = forms.DateField(
+        label="First questionnaire on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=lambda: timezone.localdate() + dt.timedelta(days=1),
+    )

@@ -1,0 +1,174 @@
+"""Reads of the assessments app: the chart's trajectories, the alert queue, the dashboard list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.assessments.models import (
+    AlertStatus,
+    Assessment,
+    AssessmentSchedule,
+    SafetyAlert,
+)
+from kitclinic.instruments import get_instrument
+from kitclinic.patients.models import Patient
+
+
+@dataclass
+class Trajectory:
+    """One scale's assessments of a patient, oldest first, with its reference lines."""
+
+    instrument_id: str
+    name: str
+    maximum: int
+    assessments: list[Assessment]
+    baseline: Assessment
+    bands: list[tuple[str, str, float, float]]  # (key, label, low, high)
+    response_level: float | None  # total at which the fall from baseline reaches "response"
+    response_text: str
+    remission_level: float | None
+    remission_text: str
+    figure: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def latest(self) -> Assessment:
+        return self.assessments[-1]
+
+    @property
+    def newest_first(self) -> list[Assessment]:
+        return self.assessments[::-1]
+
+
+@dataclass
+class AssessmentsSection:
+    trajectories: list[Trajectory]
+    flagged: list[Assessment]  # assessments with an unacknowledged alert (annotated), newest first
+    may: dict[str, bool] = field(default_factory=dict)
+
+
+def _bands(instrument_id: str, settings: dict[str, Any]) -> list[tuple[str, str, float, float]]:
+    inst = get_instrument(instrument_id)
+    if not inst.band_schemes:
+        return []
+    key = settings.get("band_scheme", inst.band_schemes[0].key)
+    scheme = next((s for s in inst.band_schemes if s.key == key), inst.band_schemes[0])
+    return [(b.key, b.label, b.low, b.high) for b in scheme.bands]
+
+
+def _trajectory(instrument_id: str, rows: list[Assessment]) -> Trajectory:
+    inst = get_instrument(instrument_id)
+    # Baseline: the first score. Once infusions are charted, the last score before the first
+    # infusion of the course takes its place (clinical-workflow §9).
+    baseline = rows[0]
+    base = float(baseline.total)
+    response_level = None
+    response_text = ""
+    if inst.response is not None and base > 0:
+        fraction = float(inst.response.min_fraction)
+        response_level = round(base * (1 - fraction), 2)
+        response_text = f"Response: ≥{fraction:.0%} fall from baseline {baseline.total_value}"
+    remission_level = None
+    remission_text = ""
+    if inst.remission is not None:
+        remission_level = float(inst.remission.threshold)
+        remission_text = f"Remission: total {inst.remission.comparison} {inst.remission.threshold}"
+    return Trajectory(
+        instrument_id=instrument_id,
+        name=inst.name,
+        maximum=inst.maximum,
+        assessments=rows,
+        baseline=baseline,
+        bands=_bands(instrument_id, rows[-1].scoring_settings or {}),
+        response_level=response_level,
+        response_text=response_text,
+        remission_level=remission_level,
+        remission_text=remission_text,
+    )
+
+
+def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
+    """The chart's assessments section in one query, whatever the number of assessments: each
+    row carries its unacknowledged alert (if any) as annotations.
+
+    The caller has fetched ``patient`` through access_patient (and audited the chart view)."""
+    from kitclinic.assessments.charts import trajectory_figure
+
+    actor.require(Action.PATIENT_VIEW)
+    open_alerts = SafetyAlert.objects.filter(assessment=OuterRef("pk")).exclude(
+        status=AlertStatus.ACKNOWLEDGED
+    )
+    rows = list(
+        Assessment.objects.filter(patient=patient)
+        .select_related("administered_by")
+        .annotate(
+            open_alert_id=Subquery(open_alerts.order_by("id").values("id")[:1]),
+            open_alert_status=Subquery(open_alerts.order_by("id").values("status")[:1]),
+            open_alert_at=Subquery(open_alerts.order_by("id").values("created_at")[:1]),
+        )
+        .order_by("administered_at", "id")
+    )
+    by_instrument: dict[str, list[Assessment]] = {}
+    for row in rows:
+        by_instrument.setdefault(row.instrument, []).append(row)
+    trajectories = []
+    for instrument_id in sorted(by_instrument, key=lambda i: by_instrument[i][-1].administered_at):
+        trajectory = _trajectory(instrument_id, by_instrument[instrument_id])
+        trajectory.figure = trajectory_figure(trajectory)
+        trajectories.append(trajectory)
+    trajectories.reverse()  # most recently used scale first
+    return AssessmentsSection(
+        trajectories=trajectories,
+        flagged=[row for row in reversed(rows) if row.open_alert_id is not None],
+        may={
+            "record": actor.may(Action.ASSESSMENT_RECORD),
+            "issue_link": actor.may(Action.SELF_REPORT_LINK_ISSUE),
+            "schedule": actor.may(Action.ASSESSMENT_SCHEDULE_EDIT),
+            "acknowledge": actor.may(Action.ALERT_ACKNOWLEDGE),
+        },
+    )
+
+
+def _clinic_alerts(actor: Actor) -> QuerySet[SafetyAlert]:
+    return SafetyAlert.objects.filter(
+        clinic_id=actor.membership.clinic_id, patient__organization_id=actor.organization_id
+    )
+
+
+def alert_queue(actor: Actor, *, limit: int = 200) -> list[SafetyAlert]:
+    """Unacknowledged alerts of the acting clinic, oldest first (escalated ones are still open)."""
+    actor.require(Action.PATIENT_VIEW)
+    return list(
+        _clinic_alerts(actor)
+        .exclude(status=AlertStatus.ACKNOWLEDGED)
+        .select_related("patient", "assessment")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def recently_acknowledged(actor: Actor, *, limit: int = 20) -> list[SafetyAlert]:
+    actor.require(Action.PATIENT_VIEW)
+    return list(
+        _clinic_alerts(actor)
+        .filter(status=AlertStatus.ACKNOWLEDGED)
+        .select_related("patient", "acknowledged_by")
+        .order_by("-acknowledged_at", "-id")[:limit]
+    )
+
+
+def active_schedules(actor: Actor, patient: Patient) -> list[AssessmentSchedule]:
+    actor.require(Action.PATIENT_VIEW)
+    return list(AssessmentSchedule.objects.filter(patient=patient, active=True))
+
+
+def open_alert_count(actor: Actor) -> int:
+    return _clinic_alerts(actor).exclude(status=AlertStatus.ACKNOWLEDGED).count()
+
+
+def dashboard_alerts(actor: Actor, *, limit: int = 10) -> list[SafetyAlert]:
+    """The dashboard's "Safety alerts" card: the oldest unacknowledged alerts (one query)."""
+    return alert_queue(actor, limit=limit)

@@ -1,0 +1,31 @@
+"""Background tasks (django-tasks, database backend). Run workers with ``kitclinic db_worker``;
+several may run at once (each claims a task with SELECT ... FOR UPDATE SKIP LOCKED).
+
+Each task re-reads the database and does nothing if its reason has gone (link used or expired,
+alert acknowledged), so a late or repeated run is harmless. Arguments are ids only: no token or
+patient detail is stored in the queue."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def link_email_send(link_id: int) -> bool:
+    from kitclinic.assessments import services
+
+    return services.link_email_send(link_id=link_id)
+
+
+@task()
+def link_reminder_send(link_id: int) -> bool:
+    from kitclinic.assessments import services
+
+    return services.link_reminder_send(link_id=link_id)
+
+
+@task()
+def alert_escalate(alert_id: int) -> bool:
+    from kitclinic.assessments import services
+
+    return services.alert_escalate(alert_id=alert_id)

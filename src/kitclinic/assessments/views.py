@@ -1,0 +1,298 @@
+"""Pages of the assessments app: staff pages (record, links, kiosk, schedule, alert queue) and
+the patient's public questionnaire pages (a valid token is the only way in)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from kitclinic.accounts.actor import Actor, client_address
+from kitclinic.accounts.roles import Action
+from kitclinic.assessments import forms as af
+from kitclinic.assessments import selectors, services
+from kitclinic.assessments.access import access_alert
+from kitclinic.assessments.models import RECORDABLE_INSTRUMENTS, LinkMode
+from kitclinic.instruments import get_instrument
+from kitclinic.patients.access import access_patient
+from kitclinic.patients.forms import add_service_errors
+from kitclinic.web.decorators import clinic_page
+
+KIOSK_COOKIE = "kitclinic_kiosk_clinic"
+KIOSK_SALT = "kitclinic.assessments.kiosk"
+
+# --- staff pages ------------------------------------------------------------------------------
+
+
+@clinic_page
+def assessment_record(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor, patient_id, Action.ASSESSMENT_RECORD)
+    instrument_id = request.POST.get("instrument") or request.GET.get("instrument", "")
+    if instrument_id not in RECORDABLE_INSTRUMENTS:
+        return render(
+            request,
+            "assessments/record.html",
+            {"patient": patient, "choose": af.InstrumentChoiceForm()},
+        )
+    form = af.AssessmentRecordForm(request.POST or None, instrument_id=instrument_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_record(
+                actor=actor,
+                patient=patient,
+                instrument=instrument_id,
+                answers=form.answers(),
+                administered_at=form.cleaned_data["administered_at"],
+                mode=form.cleaned_data["mode"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            name = get_instrument(instrument_id).name
+            severity = f" ({assessment.severity_label})" if assessment.severity_label else ""
+            messages.success(request, f"{name} recorded: total {assessment.total_value}{severity}.")
+            if assessment.alerts.exists():
+                messages.error(request, "Safety alert raised: see the alerts on this chart.")
+            return redirect("patient-chart", patient_id=patient.pk)
+    return render(
+        request,
+        "assessments/record.html",
+        {"patient": patient, "form": form, "instrument": form.instrument},
+    )
+
+
+@clinic_page
+def link_issue(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor, patient_id, Action.SELF_REPORT_LINK_ISSUE)
+    form = af.LinkIssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.link_issue(
+                actor=actor,
+                patient=patient,
+                instrument=form.cleaned_data["instrument"],
+                mode=LinkMode.SELF_REPORT,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            # The token is shown this once; only its hash is stored.
+            return render(
+                request,
+                "assessments/link_issued.html",
+                {
+                    "patient": patient,
+                    "issued": issued,
+                    "url": request.build_absolute_uri(issued.path),
+                    "instrument": get_instrument(issued.link.instrument),
+                },
+            )
+    return render(
+        request,
+        "assessments/link_issue.html",
+        {
+            "patient": patient,
+            "form": form,
+            "link_days": settings.KITCLINIC_SELF_REPORT_LINK_DAYS,
+        },
+    )
+
+
+@clinic_page
+def kiosk_start(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    """Start a kiosk session on this device: issue a short-lived link, log the staff member out
+    of this browser (the patient holds it next), and open the questionnaire."""
+    patient = access_patient(actor, patient_id, Action.SELF_REPORT_LINK_ISSUE)
+    form = af.LinkIssueForm(request.POST or None, initial={"mode": LinkMode.KIOSK})
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.link_issue(
+                actor=actor,
+                patient=patient,
+                instrument=form.cleaned_data["instrument"],
+                mode=LinkMode.KIOSK,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            logout(request)
+            response = redirect(issued.path)
+            response.set_signed_cookie(
+                KIOSK_COOKIE,
+                str(issued.link.clinic_id),
+                salt=KIOSK_SALT,
+                max_age=12 * 3600,
+                httponly=True,
+                samesite="Strict",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            return response
+    return render(
+        request, "assessments/link_issue.html", {"patient": patient, "form": form, "kiosk": True}
+    )
+
+
+@clinic_page
+def schedule_set(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor, patient_id, Action.ASSESSMENT_SCHEDULE_EDIT)
+    form = af.ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.schedule_set(actor=actor, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Questionnaire schedule saved.")
+            return redirect("patient-chart", patient_id=patient.pk)
+    return render(
+        request,
+        "assessments/schedule.html",
+        {
+            "patient": patient,
+            "form": form,
+            "schedules": selectors.active_schedules(actor, patient),
+        },
+    )
+
+
+@clinic_page
+def alert_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return render(
+        request,
+        "assessments/alerts.html",
+        {
+            "alerts": selectors.alert_queue(actor),
+            "acknowledged": selectors.recently_acknowledged(actor),
+            "may_acknowledge": actor.may(Action.ALERT_ACKNOWLEDGE),
+            "escalation_minutes": settings.KITCLINIC_ALERT_ESCALATION_MINUTES,
+        },
+    )
+
+
+@clinic_page
+def alert_count(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The navigation badge, loaded (and refreshed every minute) by HTMX: no query on every page."""
+    return render(
+        request, "assessments/_alert_count.html", {"count": selectors.open_alert_count(actor)}
+    )
+
+
+@clinic_page
+def alert_acknowledge(request: HttpRequest, actor: Actor, alert_id: int) -> HttpResponse:
+    alert = access_alert(actor, alert_id, Action.ALERT_ACKNOWLEDGE)
+    form = af.AcknowledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.alert_acknowledge(actor=actor, alert=alert, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Alert for {alert.patient.display_name} acknowledged.")
+            return redirect("alert-queue")
+    return render(request, "assessments/acknowledge.html", {"alert": alert, "form": form})
+
+
+# --- public questionnaire pages ---------------------------------------------------------------
+
+_UNAVAILABLE_STATUS = {"unknown": 404, "expired": 410, "used": 410, "other_clinic": 403}
+
+
+def _unavailable(request: HttpRequest, exc: services.LinkUnavailable) -> HttpResponse:
+    return render(
+        request,
+        "assessments/public_message.html",
+        {"message": exc.message, "reason": exc.reason},
+        status=_UNAVAILABLE_STATUS[exc.reason],
+    )
+
+
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    # The token is in the address: never send it on, never index the page.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _questionnaire(
+    request: HttpRequest, token: str, *, mode: str, kiosk_clinic_id: int | None
+) -> HttpResponse:
+    try:
+        link = services.link_open(token, mode=mode, kiosk_clinic_id=kiosk_clinic_id)
+    except services.LinkUnavailable as exc:
+        return _unavailable(request, exc)
+    form = af.QuestionnaireForm(request.POST or None, instrument_id=link.instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.link_submit(
+                token=token,
+                mode=mode,
+                answers=form.answers(),
+                kiosk_clinic_id=kiosk_clinic_id,
+                client_address=client_address(request),
+            )
+        except services.LinkUnavailable as exc:
+            return _unavailable(request, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if mode == LinkMode.KIOSK:
+                return redirect("kiosk-done")
+            return render(
+                request,
+                "assessments/public_received.html",
+                {
+                    "clinic": link.clinic,
+                    "flagged": bool(assessment.flags),
+                    "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
+                },
+            )
+    instrument = form.instrument
+    return render(
+        request,
+        "assessments/public_questionnaire.html",
+        {
+            "clinic": link.clinic,
+            "instrument": instrument,
+            "form": form,
+            "wording_shipped": all(item.text for item in instrument.items),
+            "kiosk": mode == LinkMode.KIOSK,
+            "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
+        },
+    )
+
+
+@never_cache
+def self_report(request: HttpRequest, token: str) -> HttpResponse:
+    return _no_referrer(
+        _questionnaire(request, token, mode=LinkMode.SELF_REPORT, kiosk_clinic_id=None)
+    )
+
+
+def _kiosk_clinic_id(request: HttpRequest) -> int | None:
+    value = request.get_signed_cookie(KIOSK_COOKIE, default=None, salt=KIOSK_SALT)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@never_cache
+def kiosk(request: HttpRequest, token: str) -> HttpResponse:
+    return _no_referrer(
+        _questionnaire(
+            request, token, mode=LinkMode.KIOSK, kiosk_clinic_id=_kiosk_clinic_id(request)
+        )
+    )
+
+
+@never_cache
+def kiosk_done(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "assessments/kiosk_done.html",
+        {"crisis_text": settings.KITCLINIC_CRISIS_TEXT},
+    )
