@@ -43,6 +43,19 @@ class Action(StrEnum):
     ASSESSMENT_SCHEDULE_EDIT = "assessment_schedule.edit"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
 
+    LIBRARY_EDIT = "library.edit"
+    LIBRARY_APPROVE = "library.approve"
+    CHAIR_MANAGE = "chair.manage"
+    COURSE_PLAN = "course.plan"
+    APPOINTMENT_BOOK = "appointment.book"
+    SESSION_CHECK_IN = "session.check_in"
+    ORDER_PLACE = "order.place"
+    ORDER_DOUBLE_CHECK = "order.double_check"
+    INFUSION_RUN = "infusion.run"
+    DISCHARGE = "session.discharge"
+    DISCHARGE_OVERRIDE = "session.discharge_override"
+    SESSION_SIGN = "session.sign"
+    ADDENDUM_WRITE = "addendum.write"
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.PATIENT_VIEW: "View the patient list and a patient's chart",
@@ -56,6 +69,19 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.SELF_REPORT_LINK_ISSUE: "Issue a patient self-report link or start a kiosk session",
     Action.ASSESSMENT_SCHEDULE_EDIT: "Set a patient's questionnaire schedule",
     Action.ALERT_ACKNOWLEDGE: "Acknowledge a safety alert with a note",
+    Action.LIBRARY_EDIT: "Draft a new drug-library version from the active one",
+    Action.LIBRARY_APPROVE: "Approve a drug-library draft (not one's own), making it active",
+    Action.CHAIR_MANAGE: "Add and retire the clinic's infusion chairs",
+    Action.COURSE_PLAN: "Plan a treatment course and change its status",
+    Action.APPOINTMENT_BOOK: "Book or cancel an infusion appointment on a chair",
+    Action.SESSION_CHECK_IN: "Check a patient in (weight, vitals, consent, escort, rating)",
+    Action.ORDER_PLACE: "Place an infusion order (dose checked against the library)",
+    Action.ORDER_DOUBLE_CHECK: "Independently double-check an order (not one's own) and co-sign",
+    Action.INFUSION_RUN: "Run an infusion: start, pause, rate change, stop, vitals, scores, events",
+    Action.DISCHARGE: "Discharge after recovery (modified Aldrete at least 9)",
+    Action.DISCHARGE_OVERRIDE: "Discharge below the criteria with a reason",
+    Action.SESSION_SIGN: "Sign an infusion session (the record becomes immutable)",
+    Action.ADDENDUM_WRITE: "Write an addendum to a signed infusion session",
 }
 
 _ALL = frozenset(Role)
@@ -76,6 +102,19 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SELF_REPORT_LINK_ISSUE: frozenset({Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK}),
     Action.ASSESSMENT_SCHEDULE_EDIT: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.ALERT_ACKNOWLEDGE: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.LIBRARY_EDIT: frozenset({Role.CLINIC_ADMIN}),
+    Action.LIBRARY_APPROVE: frozenset({Role.PHYSICIAN}),
+    Action.CHAIR_MANAGE: frozenset({Role.CLINIC_ADMIN}),
+    Action.COURSE_PLAN: frozenset({Role.PHYSICIAN}),
+    Action.APPOINTMENT_BOOK: frozenset({Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK}),
+    Action.SESSION_CHECK_IN: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.ORDER_PLACE: frozenset({Role.PHYSICIAN}),
+    Action.ORDER_DOUBLE_CHECK: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.INFUSION_RUN: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.DISCHARGE: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.DISCHARGE_OVERRIDE: frozenset({Role.PHYSICIAN}),
+    Action.SESSION_SIGN: frozenset({Role.PHYSICIAN}),
+    Action.ADDENDUM_WRITE: frozenset({Role.PHYSICIAN, Role.NURSE}),
 }
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kitclinic.audit",
     "kitclinic.patients",
     "kitclinic.web",
+    "kitclinic.infusions",
     "django_tasks",
     "django_tasks_db",
     "kitclinic.assessments",
@@ -222,6 +223,10 @@ KITCLINIC_CRISIS_TEXT = env_str(
     "If you are thinking about harming yourself, call or text 988 (Suicide & Crisis Lifeline) "
     "or call 911 in the US.",
 )
+
+# Infusions: minutes a chair stays booked after the infusion for recovery (a clinic setting; the
+# reference gives a typical 30–60 min observation [C], clinical-workflow.md §8; default the upper end).
+KITCLINIC_RECOVERY_MINUTES = env_int("KITCLINIC_RECOVERY_MINUTES", 60)
 
 LOGGING = {
     "version": 1,

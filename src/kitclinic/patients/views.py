@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.assessments.selectors import patient_assessments
+from kitclinic.infusions.selectors import patient_infusions
 from kitclinic.intake import contraindications
 from kitclinic.patients import forms as pf
 from kitclinic.patients import services
@@ -71,6 +72,8 @@ def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> H
             "chart": chart,
             "patient": patient,
             "present_items": present,
+            "infusions": patient_infusions(actor, patient),
+            "infusions_may_plan": actor.may(Action.COURSE_PLAN),
             "assessments": patient_assessments(actor, patient),
             "may": {
                 "edit_demographics": actor.may(Action.PATIENT_EDIT_DEMOGRAPHICS),

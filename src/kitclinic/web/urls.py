@@ -37,4 +37,5 @@ urlpatterns = [
         name="eligibility-decide",
     ),
     path("", include("kitclinic.assessments.urls")),
+    path("", include("kitclinic.infusions.urls")),
 ]

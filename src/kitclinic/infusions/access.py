@@ -1,0 +1,55 @@
+"""Fetching infusion objects for an actor: another organization's object is a 404 (as a missing
+one), a role that may not do the action is a 403."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.infusions.models import DrugLibraryVersion, InfusionSession, TreatmentCourse
+
+
+def _pk(value: int | str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("Not found.") from None
+
+
+def access_session(actor: Actor, session_id: int | str, action: Action) -> InfusionSession:
+    session = (
+        InfusionSession.objects.select_related(
+            "patient", "course", "course__library_version", "appointment", "appointment__chair"
+        )
+        .filter(pk=_pk(session_id), patient__organization_id=actor.organization_id)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    actor.require(action)
+    return session
+
+
+def access_course(actor: Actor, course_id: int | str, action: Action) -> TreatmentCourse:
+    course = (
+        TreatmentCourse.objects.select_related("patient", "library_version")
+        .filter(pk=_pk(course_id), patient__organization_id=actor.organization_id)
+        .first()
+    )
+    if course is None:
+        raise Http404("No such course.")
+    actor.require(action)
+    return course
+
+
+def access_library_version(
+    actor: Actor, version_id: int | str, action: Action
+) -> DrugLibraryVersion:
+    version = DrugLibraryVersion.objects.filter(
+        pk=_pk(version_id), organization_id=actor.organization_id
+    ).first()
+    if version is None:
+        raise Http404("No such library version.")
+    actor.require(action)
+    return version

@@ -1,0 +1,42 @@
+"""Infusion models: the drug library, courses and scheduling, and the session record."""
+
+from kitclinic.infusions.models.courses import Appointment, Chair, TreatmentCourse
+from kitclinic.infusions.models.library import DrugLibraryVersion, LibraryStatus
+from kitclinic.infusions.models.sessions import (
+    Addendum,
+    AdverseEvent,
+    CheckIn,
+    Discharge,
+    DoubleCheck,
+    EventKind,
+    InfusionOrder,
+    InfusionSession,
+    PregnancyStatus,
+    ScoreKind,
+    SessionEvent,
+    SessionScore,
+    SignedRecordError,
+    VitalSign,
+)
+
+__all__ = [
+    "Addendum",
+    "AdverseEvent",
+    "Appointment",
+    "Chair",
+    "CheckIn",
+    "Discharge",
+    "DoubleCheck",
+    "DrugLibraryVersion",
+    "EventKind",
+    "InfusionOrder",
+    "InfusionSession",
+    "LibraryStatus",
+    "PregnancyStatus",
+    "ScoreKind",
+    "SessionEvent",
+    "SessionScore",
+    "SignedRecordError",
+    "TreatmentCourse",
+    "VitalSign",
+]

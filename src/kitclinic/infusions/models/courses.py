@@ -1,0 +1,106 @@
+"""Chairs, treatment courses and appointments (chair time = infusion + recovery)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from kitclinic.infusions.states import CourseStatus
+from kitclinic.patients.models import INDICATIONS
+
+
+class Chair(models.Model):
+    """An infusion chair of a clinic; an appointment holds it for the infusion and recovery."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="chairs")
+    name = models.CharField(max_length=60)
+    is_active = models.BooleanField(default=True)
+    is_synthetic = models.BooleanField(default=False, help_text="Created by the demo seed.")
+
+    class Meta:
+        ordering = ["clinic_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="chair_name_unique_per_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TreatmentCourse(models.Model):
+    """A patient's course for one indication on one protocol of one library version."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="treatment_courses"
+    )
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    indication = models.CharField(
+        max_length=20, choices=[(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
+    )
+    library_version = models.ForeignKey(
+        "infusions.DrugLibraryVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    protocol_id = models.CharField(max_length=80)
+    planned_infusions = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=12,
+        choices=[(s.value, s.value.capitalize()) for s in CourseStatus],
+        default=CourseStatus.PLANNED,
+    )
+    notes = models.CharField(max_length=300, blank=True)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    planned_at = models.DateTimeField()
+    status_changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-planned_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_indication_display()} course ({self.protocol_id}, {self.status})"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Appointment(models.Model):
+    """A chair held from ``starts_at`` to ``ends_at`` (infusion minutes + recovery minutes)."""
+
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="appointments"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    chair = models.ForeignKey(Chair, on_delete=models.PROTECT, related_name="appointments")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    infusion_minutes = models.PositiveSmallIntegerField()
+    recovery_minutes = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_at = models.DateTimeField()
+    cancel_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["chair", "starts_at"], name="appointment_chair_time"),
+            models.Index(fields=["clinic", "starts_at"], name="appointment_clinic_time"),
+            models.Index(fields=["patient", "starts_at"], name="appointment_patient_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chair} {self.starts_at:%Y-%m-%d %H:%M}"

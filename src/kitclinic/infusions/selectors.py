@@ -1,0 +1,614 @@
+"""Reading the infusion record: the library page, the clinic day, the session page (audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from kitclinic import pharmacology as pk
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record
+from kitclinic.dosing import Limits, Protocol, SourcedValue
+from kitclinic.dosing.library import SourceKind
+from kitclinic.infusions.models import (
+    Addendum,
+    AdverseEvent,
+    Appointment,
+    Chair,
+    DrugLibraryVersion,
+    EventKind,
+    InfusionOrder,
+    InfusionSession,
+    SessionEvent,
+    SessionScore,
+    TreatmentCourse,
+    VitalSign,
+)
+from kitclinic.infusions.models.courses import AppointmentStatus
+from kitclinic.infusions.services.orders import PK_MODEL
+from kitclinic.infusions.services.sessions import age_years
+from kitclinic.infusions.states import NEXT_STEP, STEP_WORDS, SessionState, Step
+from kitclinic.infusions.vitals import schedule_minutes
+from kitclinic.patients.models import Patient
+
+# ---------------------------------------------------------------------------- library page
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    quantity: str
+    bound: str
+    value: Decimal
+    unit: str
+    source: str
+    is_clinic_setting: bool
+
+
+def _row(quantity: str, bound: str, sv: SourcedValue | None, unit: str) -> list[LimitRow]:
+    if sv is None:
+        return []
+    return [
+        LimitRow(
+            quantity=quantity,
+            bound=bound,
+            value=sv.value.normalize(),
+            unit=unit,
+            source=sv.source.label,
+            is_clinic_setting=sv.source.kind is SourceKind.CLINIC_SETTING,
+        )
+    ]
+
+
+def _limits(quantity: str, limits: Limits | None, unit: str) -> list[LimitRow]:
+    if limits is None:
+        return []
+    rows: list[LimitRow] = []
+    for bound in ("hard_min", "soft_min", "soft_max", "hard_max"):
+        rows += _row(quantity, bound.replace("_", " "), getattr(limits, bound), unit)
+    return rows
+
+
+def protocol_rows(protocol: Protocol) -> list[LimitRow]:
+    """Every figure of a protocol with its unit and its source (or clinic-setting reason)."""
+    rows = _row("Default dose", "default", protocol.default_dose, protocol.dose_unit)
+    rows += _row("Default duration", "default", protocol.default_duration_min, "min")
+    rows += _limits("Dose", protocol.dose_limits, protocol.dose_unit)
+    rows += _limits("Duration", protocol.duration_limits_min, "min")
+    rows += _limits("Rate", protocol.rate_limits_mg_per_kg_per_h, "mg/kg/h")
+    rows += _limits("Total dose per session", protocol.dose_limits_mg, "mg")
+    for c in protocol.concentrations_mg_per_ml:
+        rows += _row("Standard concentration", "allowed", c, "mg/mL")
+    rows += _limits("Weight", protocol.weight_limits_kg, "kg")
+    rows += _row("Weight change alert", "max fraction", protocol.weight_change_max_fraction, "")
+    rows += _limits("Interval since last session", protocol.interval_limits_h, "h")
+    rows += _limits("7-day cumulative dose", protocol.weekly_limits_mg_per_kg, "mg/kg")
+    if protocol.course is not None:
+        rows += _row("Course", "infusions", protocol.course.infusions, "")
+        rows += _row("Course", "window", protocol.course.window_days, "days")
+        rows += _row("Course", "max per week", protocol.course.max_per_week, "")
+        rows += _row("Course", "review after infusion", protocol.course.review_after_infusion, "")
+    rows += _row("Vitals", "every (infusion)", protocol.vitals_schedule.during_every_min, "min")
+    rows += _row("Vitals", "every (recovery)", protocol.vitals_schedule.after_every_min, "min")
+    for t in protocol.vitals_thresholds:
+        change = "rise over baseline " if t.relative_to_baseline else ""
+        rows += _row(
+            f"Alert {t.code}",
+            f"{t.vital.value} {change}{t.direction.value.replace('_', ' ')} → {t.action}",
+            t.limit,
+            "",
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class LibraryOverview:
+    active: DrugLibraryVersion | None
+    versions: list[DrugLibraryVersion]
+
+
+def library_overview(actor: Actor) -> LibraryOverview:
+    actor.require(Action.PATIENT_VIEW)
+    versions = list(
+        DrugLibraryVersion.objects.filter(organization_id=actor.organization_id)
+        .select_related("created_by", "approved_by")
+        .order_by("-number")
+    )
+    active = next((v for v in versions if v.status == "approved"), None)
+    return LibraryOverview(active=active, versions=versions)
+
+
+# ---------------------------------------------------------------------------- clinic day
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    appointment: Appointment
+    session: InfusionSession
+    next_step: str
+
+
+@dataclass(frozen=True)
+class ChairDay:
+    chair: Chair
+    entries: list[DayEntry]
+
+
+def next_step_text(session: InfusionSession) -> str:
+    step = NEXT_STEP[SessionState(session.state)]
+    if step is None:
+        return ""
+    if step is Step.VITALS:
+        return "record vitals, stop when done"
+    return STEP_WORDS[step]
+
+
+def clinic_day(actor: Actor, day: dt.date) -> list[ChairDay]:
+    """The acting clinic's chairs and that day's booked appointments (3 queries)."""
+    actor.require(Action.PATIENT_VIEW)
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    chairs = list(Chair.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True))
+    appointments = (
+        Appointment.objects.filter(
+            clinic_id=actor.membership.clinic_id,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("patient", "session", "course")
+        .order_by("starts_at")
+    )
+    by_chair: dict[int, list[DayEntry]] = {c.pk: [] for c in chairs}
+    for a in appointments:
+        if a.chair_id in by_chair:
+            by_chair[a.chair_id].append(
+                DayEntry(appointment=a, session=a.session, next_step=next_step_text(a.session))
+            )
+    return [ChairDay(chair=c, entries=by_chair[c.pk]) for c in chairs]
+
+
+# ---------------------------------------------------------------------------- session page
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str
+    title: str
+    text: str = ""
+    by: str = ""
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class SlotView:
+    minute: int
+    phase: str
+    due_at: dt.datetime | None
+    reading: Any
+    overdue: bool
+
+
+@dataclass
+class SessionDetail:
+    session: InfusionSession
+    patient: Patient
+    protocol: Protocol
+    check_in: Any
+    order: InfusionOrder | None
+    double_check: Any
+    discharge: Any
+    events: list[Any]
+    vitals: list[Any]
+    scores: list[Any]
+    adverse_events: list[Any]
+    addenda: list[Any]
+    slots: list[SlotView]
+    next_slot: SlotView | None
+    current_rate_ml_per_h: Decimal | None
+    timeline: list[TimelineEntry]
+    alerts: list[dict[str, Any]]
+    chart: dict[str, Any] | None
+    age_y: int
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _one(model_name: str, session: InfusionSession) -> Any:
+    try:
+        return getattr(session, model_name)
+    except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist of any one-to-one
+        return None
+
+
+def _minutes(since: dt.datetime, when: dt.datetime) -> float:
+    return round((when - since).total_seconds() / 60, 2)
+
+
+def actual_regimen(
+    session: InfusionSession, order: InfusionOrder, events: list[Any], now: dt.datetime
+) -> pk.Regimen:
+    """The regimen given so far (from the pump events), continued at the current rate until the
+    VTBI is in; before the start, the ordered regimen from t = 0."""
+    conc = float(order.concentration_mg_per_ml)
+    if session.started_at is None:
+        return pk.Regimen(
+            infusions=(pk.Infusion.of_amount(0.0, float(order.duration_min), float(order.dose_mg)),)
+        )
+    segments: list[pk.Infusion] = []
+    running_from: float | None = None
+    rate_ml_per_h = 0.0
+    given_ml = 0.0
+
+    def close(at: float) -> None:
+        nonlocal running_from, given_ml
+        if running_from is not None and at > running_from and rate_ml_per_h > 0:
+            segments.append(pk.Infusion(running_from, at - running_from, rate_ml_per_h * conc / 60))
+            given_ml += rate_ml_per_h * (at - running_from) / 60
+        running_from = None
+
+    for e in events:
+        t = max(0.0, _minutes(session.started_at, e.occurred_at))
+        if e.kind in (EventKind.START, EventKind.RESUME):
+            close(t)
+            running_from, rate_ml_per_h = t, float(e.rate_ml_per_h or 0)
+        elif e.kind == EventKind.RATE_CHANGE:
+            was_running = running_from is not None
+            close(t)
+            rate_ml_per_h = float(e.rate_ml_per_h or 0)
+            if was_running:
+                running_from = t
+        elif e.kind in (EventKind.PAUSE, EventKind.STOP):
+            close(t)
+    if running_from is not None and rate_ml_per_h > 0:
+        remaining_ml = max(0.0, float(order.volume_ml) - given_ml)
+        rest = remaining_ml / rate_ml_per_h * 60
+        # what is left of the VTBI runs on at the current rate from the last change
+        if rest > 0:
+            segments.append(pk.Infusion(running_from, rest, rate_ml_per_h * conc / 60))
+    return pk.Regimen(infusions=tuple(segments))
+
+
+def _chart(
+    session: InfusionSession,
+    order: InfusionOrder | None,
+    events: list[Any],
+    vitals: list[Any],
+    age: int,
+) -> dict[str, Any] | None:
+    if order is None:
+        return None
+    now = timezone.now()
+    origin = session.started_at
+    regimen = actual_regimen(session, order, events, now)
+    traces: list[dict[str, Any]] = []
+    if regimen.infusions:
+        result = pk.simulate(
+            PK_MODEL, pk.Patient(weight_kg=float(order.weight_kg), age_y=float(age)), regimen
+        )
+        times = [round(float(t), 1) for t in result.times_min]
+        traces += [
+            {
+                "x": times,
+                "y": [round(float(c), 4) for c in result.plasma_ug_per_ml],
+                "name": "Predicted plasma (µg/mL)",
+                "yaxis": "y2",
+                "mode": "lines",
+                "line": {"color": "#6a3d9a"},
+            },
+            {
+                "x": times,
+                "y": [round(float(c), 4) for c in result.effect_site_ug_per_ml],
+                "name": "Predicted effect site (µg/mL)",
+                "yaxis": "y2",
+                "mode": "lines",
+                "line": {"color": "#cab2d6", "dash": "dash"},
+            },
+        ]
+    if origin is not None and vitals:
+        xs = [_minutes(origin, v.taken_at) for v in vitals]
+        for name, attr, color in (
+            ("SBP (mmHg)", "sbp", "#e31a1c"),
+            ("DBP (mmHg)", "dbp", "#fb9a99"),
+            ("HR (/min)", "hr", "#1f78b4"),
+            ("SpO2 (%)", "spo2", "#33a02c"),
+        ):
+            traces.append(
+                {
+                    "x": xs,
+                    "y": [getattr(v, attr) for v in vitals],
+                    "name": name,
+                    "mode": "lines+markers",
+                    "line": {"color": color},
+                }
+            )
+    title = "Minutes from the start" if origin is not None else "Minutes from the start (planned)"
+    return {
+        "data": traces,
+        "layout": {
+            "height": 360,
+            "margin": {"l": 50, "r": 60, "t": 20, "b": 40},
+            "xaxis": {"title": {"text": title}},
+            "yaxis": {"title": {"text": "Vitals"}, "rangemode": "tozero"},
+            "yaxis2": {
+                "title": {"text": f"Ketamine µg/mL ({PK_MODEL} model)"},
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+                "showgrid": False,
+            },
+            "legend": {"orientation": "h", "y": -0.25},
+        },
+    }
+
+
+def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
+    """Everything the session page shows, in a fixed number of queries; the view is audited."""
+    actor.require(Action.PATIENT_VIEW)
+    session = (
+        InfusionSession.objects.select_related(
+            "patient",
+            "course",
+            "course__library_version",
+            "appointment",
+            "appointment__chair",
+            "signed_by",
+            "check_in",
+            "check_in__checked_in_by",
+            "check_in__gate_override_by",
+            "order",
+            "order__ordered_by",
+            "order__library_version",
+            "double_check",
+            "double_check__checked_by",
+            "discharge",
+            "discharge__discharged_by",
+        )
+        .prefetch_related(
+            Prefetch("events", queryset=SessionEvent.objects.select_related("recorded_by")),
+            Prefetch("vitals", queryset=VitalSign.objects.select_related("recorded_by")),
+            Prefetch("scores", queryset=SessionScore.objects.select_related("recorded_by")),
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by")),
+            Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
+        )
+        .get(pk=session.pk)
+    )
+    check_in, order = _one("check_in", session), _one("order", session)
+    double_check, discharge = _one("double_check", session), _one("discharge", session)
+    events = list(session.events.all())
+    vitals = list(session.vitals.all())
+    scores = list(session.scores.all())
+    adverse = list(session.adverse_events.all())
+    addenda = list(session.addenda.all())
+    version = order.library_version if order else session.course.library_version
+    protocol = version.library().protocol(
+        order.protocol_id if order else session.course.protocol_id
+    )
+    age = age_years(session.patient.date_of_birth, timezone.localdate())
+    now = timezone.now()
+    slots: list[SlotView] = []
+    next_slot = None
+    if order is not None:
+        end_minute = (
+            round(_minutes(session.started_at, session.ended_at))
+            if session.started_at and session.ended_at
+            else None
+        )
+        until = (end_minute or int(order.duration_min)) + session.appointment.recovery_minutes
+        by_minute = {v.slot_minute: v for v in vitals}
+        active = session.state in (
+            SessionState.RUNNING,
+            SessionState.PAUSED,
+            SessionState.RECOVERING,
+        )
+        for minute, phase in schedule_minutes(protocol, order.duration_min, end_minute, until):
+            due = session.started_at + dt.timedelta(minutes=minute) if session.started_at else None
+            reading = by_minute.get(minute)
+            overdue = bool(active and reading is None and due is not None and due < now)
+            slots.append(SlotView(minute, phase, due, reading, overdue))
+        if active:
+            next_slot = next((s for s in slots if s.reading is None and s.minute > 0), None)
+    current_rate = None
+    if order is not None:
+        rates = [e.rate_ml_per_h for e in events if e.rate_ml_per_h is not None]
+        current_rate = rates[-1] if rates else order.rate_ml_per_h
+    latest = next((v for v in reversed(vitals) if v.slot_minute > 0), None)
+    alerts = list(latest.alerts) if latest is not None else []
+    if check_in is not None and check_in.gate_failures and not check_in.gate_override_reason:
+        alerts = [*check_in.gate_failures, *alerts]
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditAction.VIEW, obj=session, patient=session.patient)
+    return SessionDetail(
+        session=session,
+        patient=session.patient,
+        protocol=protocol,
+        check_in=check_in,
+        order=order,
+        double_check=double_check,
+        discharge=discharge,
+        events=events,
+        vitals=vitals,
+        scores=scores,
+        adverse_events=adverse,
+        addenda=addenda,
+        slots=slots,
+        next_slot=next_slot,
+        current_rate_ml_per_h=current_rate,
+        timeline=_timeline(
+            session,
+            check_in,
+            order,
+            double_check,
+            discharge,
+            events,
+            vitals,
+            scores,
+            adverse,
+            addenda,
+        ),
+        alerts=alerts,
+        chart=_chart(session, order, events, vitals, age),
+        age_y=age,
+        findings=list(order.findings) if order else [],
+    )
+
+
+def _timeline(
+    session, check_in, order, double_check, discharge, events, vitals, scores, adverse, addenda
+) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
+    out: list[TimelineEntry] = []
+    if check_in is not None:
+        gate = (
+            "; gate failed: " + "; ".join(g["message"] for g in check_in.gate_failures)
+            if check_in.gate_failures
+            else "; vitals within the protocol's limits"
+        )
+        out.append(
+            TimelineEntry(
+                check_in.checked_in_at,
+                "check_in",
+                "Checked in",
+                f"Weight {check_in.weight_kg.normalize():f} kg (measured today); "
+                f"{check_in.pre_rating_instrument.upper()} {check_in.pre_rating_total.normalize():f}"
+                f"{' (' + check_in.pre_rating_severity + ')' if check_in.pre_rating_severity else ''}"
+                f"{gate}",
+                str(check_in.checked_in_by),
+                alert=bool(check_in.gate_failures),
+            )
+        )
+        if check_in.gate_override_reason:
+            out.append(
+                TimelineEntry(
+                    check_in.gate_override_at,
+                    "gate_override",
+                    "Check-in gate overridden",
+                    check_in.gate_override_reason,
+                    str(check_in.gate_override_by),
+                )
+            )
+    if order is not None:
+        overrides = (
+            "; overrides: " + "; ".join(f"{k} ({v})" for k, v in order.overrides.items())
+            if order.overrides
+            else ""
+        )
+        out.append(
+            TimelineEntry(
+                order.ordered_at,
+                "order",
+                "Order placed",
+                f"{order.dose.normalize():f} {order.dose_unit} = {order.dose_mg.normalize():f} mg "
+                f"over {order.duration_min.normalize():f} min at "
+                f"{order.concentration_mg_per_ml.normalize():f} mg/mL: "
+                f"{order.rate_ml_per_h.normalize():f} mL/h, VTBI {order.volume_ml.normalize():f} mL "
+                f"(library v{order.library_version.number}){overrides}",
+                str(order.ordered_by),
+            )
+        )
+    if double_check is not None:
+        out.append(
+            TimelineEntry(
+                double_check.checked_at,
+                "double_check",
+                "Independent double check",
+                f"Pump read back {double_check.rate_ml_per_h_readback.normalize():f} mL/h, VTBI "
+                f"{double_check.vtbi_ml_readback.normalize():f} mL"
+                + ("; soft-limit overrides co-signed" if double_check.overrides_cosigned else ""),
+                str(double_check.checked_by),
+            )
+        )
+    for e in events:
+        text = e.reason
+        if e.rate_ml_per_h is not None and e.kind != "alert":
+            text = f"{e.rate_ml_per_h.normalize():f} mL/h" + (f" — {e.reason}" if e.reason else "")
+        out.append(
+            TimelineEntry(
+                e.occurred_at,
+                e.kind,
+                e.get_kind_display(),
+                text,
+                str(e.recorded_by),
+                alert=e.kind == "alert",
+            )
+        )
+    for v in vitals:
+        out.append(
+            TimelineEntry(
+                v.taken_at,
+                "vitals",
+                "Pre-infusion vitals (baseline)"
+                if v.slot_minute == 0
+                else f"Vitals, {v.slot_minute} min",
+                f"BP {v.sbp}/{v.dbp}, HR {v.hr}, RR {v.rr}, SpO2 {v.spo2}%",
+                str(v.recorded_by),
+                alert=bool(v.alerts),
+            )
+        )
+    for s in scores:
+        out.append(
+            TimelineEntry(s.taken_at, "score", s.get_kind_display(), s.label, str(s.recorded_by))
+        )
+    for a in adverse:
+        rescue = f"; rescue {a.rescue_medication} {a.rescue_dose}" if a.rescue_medication else ""
+        out.append(
+            TimelineEntry(
+                a.occurred_at,
+                "adverse_event",
+                f"Adverse event ({a.get_severity_display().lower()})",
+                f"{a.description}; action: {a.action_taken}{rescue}",
+                str(a.recorded_by),
+                alert=True,
+            )
+        )
+    if discharge is not None:
+        out.append(
+            TimelineEntry(
+                discharge.discharged_at,
+                "discharge",
+                "Discharged" + (" (physician override)" if discharge.override_reason else ""),
+                f"Modified Aldrete {discharge.aldrete_total}/10"
+                f"{'' if discharge.discharge_ready else ' (criteria not met)'}; escort "
+                f"{'present' if discharge.escort_present else 'absent'}; instructions "
+                f"{'given' if discharge.instructions_given else 'not given'}"
+                + (f"; override: {discharge.override_reason}" if discharge.override_reason else ""),
+                str(discharge.discharged_by),
+            )
+        )
+    if session.signed_at is not None:
+        out.append(TimelineEntry(session.signed_at, "sign", "Signed", "", str(session.signed_by)))
+    for a in addenda:
+        out.append(TimelineEntry(a.written_at, "addendum", "Addendum", a.text, str(a.author)))
+    out.sort(key=lambda e: e.at)
+    return out
+
+
+# ---------------------------------------------------------------------------- patient chart
+
+
+@dataclass(frozen=True)
+class PatientInfusions:
+    courses: list[TreatmentCourse]
+
+
+def patient_infusions(actor: Actor, patient: Patient) -> PatientInfusions:
+    """The patient's courses with their sessions, for the chart (2 queries)."""
+    actor.require(Action.PATIENT_VIEW)
+    courses = list(
+        patient.treatment_courses.select_related("library_version").prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=InfusionSession.objects.select_related(
+                    "appointment", "appointment__chair"
+                ).order_by("appointment__starts_at"),
+            )
+        )
+    )
+    return PatientInfusions(courses=courses)

@@ -1,0 +1,385 @@
+"""Running the infusion: start (only after the double check), pause, resume, rate change
+(re-checked against the protocol's limits), stop; vitals with threshold alerts; dissociation and
+sedation scores; adverse events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kitclinic import instruments
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record
+from kitclinic.dosing import DosingMode
+from kitclinic.dosing.checker import PER_KG_PLACES, check_limits
+from kitclinic.infusions.models import (
+    AdverseEvent,
+    EventKind,
+    InfusionOrder,
+    InfusionSession,
+    ScoreKind,
+    SessionEvent,
+    SessionScore,
+    VitalSign,
+)
+from kitclinic.infusions.services._common import begin_step, field_error, move
+from kitclinic.infusions.services.sessions import INDICATION_SCALE, validate_vitals
+from kitclinic.infusions.states import Step
+from kitclinic.infusions.vitals import Reading, alerts_for
+
+# MOAA/S (Modified Observer's Assessment of Alertness/Sedation, reference §7.1): 0–5, stored as
+# the observed level with its end-point wording; the scale is not in kitclinic.instruments.
+MOAAS_LEVELS = range(0, 6)
+MOAAS_ENDS = {5: "responds readily to name spoken in normal tone", 0: "no response"}
+
+
+class VitalsSlotTaken(ValidationError):
+    """Another clinician recorded this slot first; their reading is kept, nothing is lost."""
+
+    def __init__(self, existing: VitalSign) -> None:
+        self.existing = existing
+        who = existing.recorded_by
+        when = timezone.localtime(existing.taken_at).strftime("%H:%M")
+        super().__init__(
+            {
+                "slot_minute": [
+                    f"The {existing.slot_minute}-min vitals were already recorded by {who} at "
+                    f"{when}; nothing was overwritten."
+                ]
+            }
+        )
+
+
+def _order(session: InfusionSession) -> InfusionOrder:
+    return InfusionOrder.objects.select_related("library_version").get(session=session)
+
+
+def _event(
+    actor: Actor,
+    session: InfusionSession,
+    kind: str,
+    *,
+    rate_ml_per_h: Decimal | None = None,
+    reason: str = "",
+    detail: dict | None = None,
+    when: dt.datetime | None = None,
+) -> SessionEvent:
+    event = SessionEvent.objects.create(
+        session=session,
+        kind=kind,
+        occurred_at=when or timezone.now(),
+        recorded_by=actor.user,
+        rate_ml_per_h=rate_ml_per_h,
+        reason=reason[:300],
+        detail=detail or {},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=event,
+        patient=session.patient,
+        changes={"kind": [None, kind], "rate_ml_per_h": [None, rate_ml_per_h]},
+        detail=reason,
+    )
+    return event
+
+
+def current_rate_ml_per_h(session: InfusionSession, order: InfusionOrder) -> Decimal:
+    last = (
+        SessionEvent.objects.filter(session=session, rate_ml_per_h__isnull=False)
+        .order_by("-occurred_at", "-id")
+        .values_list("rate_ml_per_h", flat=True)
+        .first()
+    )
+    return last if last is not None else order.rate_ml_per_h
+
+
+@transaction.atomic
+def infusion_start(*, actor: Actor, session: InfusionSession) -> SessionEvent:
+    actor.require(Action.INFUSION_RUN)
+    session, to = begin_step(session, Step.START)
+    order = _order(session)
+    now = timezone.now()
+    event = _event(actor, session, EventKind.START, rate_ml_per_h=order.rate_ml_per_h, when=now)
+    move(actor=actor, session=session, to=to, extra_fields={"started_at": now})
+    return event
+
+
+@transaction.atomic
+def infusion_pause(*, actor: Actor, session: InfusionSession, reason: str) -> SessionEvent:
+    actor.require(Action.INFUSION_RUN)
+    session, to = begin_step(session, Step.PAUSE)
+    if not reason.strip():
+        raise field_error("reason", "Give the reason for pausing.")
+    event = _event(actor, session, EventKind.PAUSE, reason=reason.strip())
+    move(actor=actor, session=session, to=to)
+    return event
+
+
+@transaction.atomic
+def infusion_resume(*, actor: Actor, session: InfusionSession, reason: str = "") -> SessionEvent:
+    actor.require(Action.INFUSION_RUN)
+    session, to = begin_step(session, Step.RESUME)
+    rate = current_rate_ml_per_h(session, _order(session))
+    event = _event(actor, session, EventKind.RESUME, rate_ml_per_h=rate, reason=reason.strip())
+    move(actor=actor, session=session, to=to)
+    return event
+
+
+def rate_finding(order: InfusionOrder, rate_ml_per_h: Decimal):  # type: ignore[no-untyped-def]
+    """The new rate in mg/kg/h against the protocol's rate limits (dose limits in rate mode)."""
+    protocol = order.library_version.library().protocol(order.protocol_id)
+    per_kg = (rate_ml_per_h * order.concentration_mg_per_ml / order.weight_kg).quantize(
+        Decimal(1).scaleb(-PER_KG_PLACES)
+    )
+    if protocol.dosing_mode is DosingMode.MG_PER_KG_OVER_DURATION:
+        limits = protocol.rate_limits_mg_per_kg_per_h
+        assert limits is not None
+    else:
+        limits = protocol.dose_limits
+    return check_limits("rate", "Rate", per_kg, limits, "mg/kg/h", PER_KG_PLACES)
+
+
+@transaction.atomic
+def infusion_rate_change(
+    *, actor: Actor, session: InfusionSession, rate_ml_per_h: Decimal | str, reason: str
+) -> SessionEvent:
+    """Change the pump rate. The reason is always required; a rate above a hard limit is
+    refused; above a soft limit it is recorded with the finding (the reason is the override)."""
+    actor.require(Action.INFUSION_RUN)
+    session, _ = begin_step(session, Step.RATE_CHANGE)
+    try:
+        rate = Decimal(str(rate_ml_per_h).strip())
+    except InvalidOperation:
+        raise field_error("rate_ml_per_h", "Give the new rate in mL/h.") from None
+    if not rate.is_finite() or rate <= 0:
+        raise field_error("rate_ml_per_h", "Give a rate above 0 mL/h (pause or stop instead).")
+    if rate != rate.quantize(Decimal("0.01")):
+        raise field_error("rate_ml_per_h", "Give the rate to at most 0.01 mL/h.")
+    if not reason.strip():
+        raise field_error("reason", "Give the reason for the rate change.")
+    order = _order(session)
+    finding = rate_finding(order, rate)
+    if finding.severity == "hard":
+        raise field_error("rate_ml_per_h", finding.message)
+    previous = current_rate_ml_per_h(session, order)
+    return _event(
+        actor,
+        session,
+        EventKind.RATE_CHANGE,
+        rate_ml_per_h=rate,
+        reason=reason.strip(),
+        detail={"from_ml_per_h": str(previous), "finding": finding.to_dict()},
+    )
+
+
+@transaction.atomic
+def infusion_stop(*, actor: Actor, session: InfusionSession, reason: str = "") -> SessionEvent:
+    """End the infusion (completed or stopped early); recovery begins."""
+    actor.require(Action.INFUSION_RUN)
+    session, to = begin_step(session, Step.STOP)
+    now = timezone.now()
+    event = _event(actor, session, EventKind.STOP, reason=reason.strip(), when=now)
+    move(actor=actor, session=session, to=to, extra_fields={"ended_at": now})
+    return event
+
+
+@transaction.atomic
+def vitals_record(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    slot_minute: int,
+    sbp: int,
+    dbp: int,
+    hr: int,
+    rr: int,
+    spo2: int,
+    taken_at: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[VitalSign, bool]:
+    """Record the vitals of one slot (minutes from the start). Returns (reading, created): a retry
+    with the same idempotency key returns the first reading; a slot already recorded by someone
+    else raises VitalsSlotTaken naming who and when. Threshold alerts are recorded as events."""
+    actor.require(Action.INFUSION_RUN)
+    key = (idempotency_key or "").strip()[:64] or None
+    if key is not None:
+        existing = VitalSign.objects.filter(session=session, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    session, _ = begin_step(session, Step.VITALS)
+    if key is not None:  # re-read under the lock: a concurrent retry may have won
+        existing = VitalSign.objects.filter(session=session, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    errors = validate_vitals(sbp=sbp, dbp=dbp, hr=hr, rr=rr, spo2=spo2)
+    if isinstance(slot_minute, bool) or not isinstance(slot_minute, int) or slot_minute <= 0:
+        errors["slot_minute"] = ["Choose the slot (minutes from the start, above 0)."]
+    now = timezone.now()
+    if taken_at is not None and taken_at > now + dt.timedelta(minutes=1):
+        errors["taken_at"] = ["The time taken cannot be in the future."]
+    if errors:
+        raise ValidationError(errors)
+    taken = existing = VitalSign.objects.filter(session=session, slot_minute=slot_minute).first()
+    if taken is not None:
+        raise VitalsSlotTaken(existing)
+    order = _order(session)
+    protocol = order.library_version.library().protocol(order.protocol_id)
+    base = VitalSign.objects.filter(session=session, slot_minute=0).first()
+    baseline = (
+        Reading(sbp=base.sbp, dbp=base.dbp, hr=base.hr, rr=base.rr, spo2=base.spo2)
+        if base
+        else None
+    )
+    reading = Reading(sbp=sbp, dbp=dbp, hr=hr, rr=rr, spo2=spo2)
+    alerts = alerts_for(protocol, reading, baseline)
+    try:
+        with transaction.atomic():
+            vital = VitalSign.objects.create(
+                session=session,
+                slot_minute=slot_minute,
+                taken_at=taken_at or now,
+                recorded_by=actor.user,
+                idempotency_key=key,
+                alerts=alerts,
+                **reading.as_fields(),
+            )
+    except IntegrityError:
+        winner = (
+            VitalSign.objects.select_related("recorded_by")
+            .filter(session=session, slot_minute=slot_minute)
+            .first()
+        )
+        if winner is None and key is not None:
+            same = VitalSign.objects.filter(session=session, idempotency_key=key).first()
+            if same is not None:
+                return same, False
+        if winner is None:
+            raise
+        raise VitalsSlotTaken(winner) from None
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=vital,
+        patient=session.patient,
+        changes={
+            "slot_minute": [None, slot_minute],
+            **{k: [None, v] for k, v in reading.as_fields().items()},
+        },
+    )
+    for alert in alerts:
+        _event(
+            actor,
+            session,
+            EventKind.ALERT,
+            reason=alert["message"],
+            detail={**alert, "vitals_id": vital.pk, "slot_minute": slot_minute},
+            when=vital.taken_at,
+        )
+    return vital, True
+
+
+@transaction.atomic
+def score_record(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    kind: str,
+    answers: Sequence[int | None] | None = None,
+    level: int | None = None,
+) -> SessionScore:
+    """CADSS (23 items, kitclinic.instruments), MOAA/S (observed level 0–5) or the post-infusion
+    rating on the indication's scale."""
+    actor.require(Action.INFUSION_RUN)
+    session, _ = begin_step(session, Step.SCORE)
+    flags: list[str] = []
+    if kind == ScoreKind.MOAAS:
+        if isinstance(level, bool) or level not in MOAAS_LEVELS:
+            raise field_error("level", "MOAA/S is a level from 0 (no response) to 5 (alert).")
+        instrument, stored, total = "moaas", [level], Decimal(level)
+        label = f"MOAA/S {level}" + (f" ({MOAAS_ENDS[level]})" if level in MOAAS_ENDS else "")
+    elif kind in (ScoreKind.CADSS, ScoreKind.POST_RATING):
+        instrument = (
+            "cadss" if kind == ScoreKind.CADSS else INDICATION_SCALE[session.course.indication]
+        )
+        try:
+            result = instruments.score(instrument, list(answers or []))
+        except instruments.InstrumentError as error:
+            raise field_error("answers", f"{instrument.upper()}: {error}") from None
+        stored, total, flags = list(result.answers), Decimal(str(result.total)), list(result.flags)
+        label = f"{instrument.upper()} {result.total}/{result.max}" + (
+            f" ({result.severity_label})" if result.severity_label else ""
+        )
+    else:
+        raise field_error("kind", f"Unknown score kind {kind!r}.")
+    score = SessionScore.objects.create(
+        session=session,
+        kind=kind,
+        instrument=instrument,
+        answers=stored,
+        total=total,
+        label=label,
+        flags=flags,
+        taken_at=timezone.now(),
+        recorded_by=actor.user,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=score,
+        patient=session.patient,
+        changes={"kind": [None, kind], "total": [None, total]},
+    )
+    return score
+
+
+@transaction.atomic
+def adverse_event_record(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    description: str,
+    severity: str,
+    action_taken: str,
+    rescue_medication: str = "",
+    rescue_dose: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> AdverseEvent:
+    actor.require(Action.INFUSION_RUN)
+    session, _ = begin_step(session, Step.ADVERSE_EVENT)
+    errors: dict[str, list[str]] = {}
+    if not description.strip():
+        errors["description"] = ["Describe the event."]
+    if severity not in dict(AdverseEvent.SEVERITIES):
+        errors["severity"] = ["Choose mild, moderate or severe."]
+    if not action_taken.strip():
+        errors["action_taken"] = ["Say what was done (e.g. infusion paused, observed)."]
+    if rescue_medication.strip() and not rescue_dose.strip():
+        errors["rescue_dose"] = ["Give the rescue medication's dose and route."]
+    if errors:
+        raise ValidationError(errors)
+    event = AdverseEvent.objects.create(
+        session=session,
+        occurred_at=occurred_at or timezone.now(),
+        recorded_by=actor.user,
+        description=description.strip()[:300],
+        severity=severity,
+        action_taken=action_taken.strip()[:300],
+        rescue_medication=rescue_medication.strip()[:120],
+        rescue_dose=rescue_dose.strip()[:60],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=event,
+        patient=session.patient,
+        changes={"description": [None, event.description], "severity": [None, severity]},
+    )
+    return event

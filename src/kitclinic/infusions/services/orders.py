@@ -1,0 +1,324 @@
+"""The order (physician) and its independent double check (a second clinician).
+
+The dose is checked by ``kitclinic.dosing.check_dose`` against the protocol of the active library
+version: hard findings refuse the order, soft findings need a reason each and a second clinician's
+co-signature at the double check (§11 L3/L4). The PK preview comes from kitclinic.pharmacology.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from kitclinic import pharmacology as pk
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record
+from kitclinic.dosing import DoseCheck, DoseInputError, Protocol, check_dose
+from kitclinic.infusions.models import (
+    CheckIn,
+    DoubleCheck,
+    DrugLibraryVersion,
+    InfusionOrder,
+    InfusionSession,
+)
+from kitclinic.infusions.services._common import begin_step, field_error, move
+from kitclinic.infusions.services.courses import active_library_version
+from kitclinic.infusions.services.sessions import age_years
+from kitclinic.infusions.states import SessionState, Step
+
+# The PK model of the preview: Domino, the model of the reference's test table
+# (reference/pharmacokinetics.md; shared recipes: 70 kg, 35 mg over 40 min).
+PK_MODEL = "domino"
+
+# check_dose rule -> the order form field it belongs to
+RULE_FIELD = {
+    "dose": "dose",
+    "rate": "dose",
+    "dose_mg": "dose",
+    "duration": "duration_min",
+    "concentration": "concentration_mg_per_ml",
+}
+
+
+@dataclass(frozen=True)
+class PkPreview:
+    model: str
+    model_title: str
+    times_min: list[float]
+    plasma_ug_per_ml: list[float]
+    effect_site_ug_per_ml: list[float]
+    cmax_ug_per_ml: float
+    tmax_min: float
+    ce_max_ug_per_ml: float
+    ce_tmax_min: float
+    warnings: tuple[str, ...]
+
+
+def pk_preview(*, weight_kg: Decimal, age_y: int, regimen: pk.Regimen) -> PkPreview:
+    """Predicted Cp and Ce (µg/mL) of ``regimen`` and their peaks, on a 1-min grid."""
+    patient = pk.Patient(weight_kg=float(weight_kg), age_y=float(age_y))
+    result = pk.simulate(PK_MODEL, patient, regimen)
+    cmax, tmax = pk.peak(PK_MODEL, patient, regimen, site="plasma")
+    ce_max, ce_tmax = pk.peak(PK_MODEL, patient, regimen, site="effect")
+    return PkPreview(
+        model=result.model,
+        model_title=result.model_title,
+        times_min=[round(float(t), 2) for t in result.times_min],
+        plasma_ug_per_ml=[round(float(c), 4) for c in result.plasma_ug_per_ml],
+        effect_site_ug_per_ml=[round(float(c), 4) for c in result.effect_site_ug_per_ml],
+        cmax_ug_per_ml=float(cmax),
+        tmax_min=float(tmax),
+        ce_max_ug_per_ml=float(ce_max),
+        ce_tmax_min=float(ce_tmax),
+        warnings=tuple(result.warnings),
+    )
+
+
+@dataclass(frozen=True)
+class OrderPreview:
+    version: DrugLibraryVersion
+    protocol: Protocol
+    check: DoseCheck
+    pk: PkPreview | None
+
+
+def _history(session: InfusionSession, now: dt.datetime) -> tuple[Decimal | None, Decimal | None]:
+    """(hours since the patient's last session started, mg given in the 7 days before now)."""
+    earlier = InfusionSession.objects.filter(
+        patient_id=session.patient_id, started_at__isnull=False, started_at__lt=now
+    ).exclude(pk=session.pk)
+    last = earlier.order_by("-started_at").values_list("started_at", flat=True).first()
+    hours = None
+    if last is not None:
+        hours = (Decimal((now - last).total_seconds()) / Decimal(3600)).quantize(Decimal("0.1"))
+    week = InfusionOrder.objects.filter(
+        session__in=earlier.filter(started_at__gte=now - dt.timedelta(days=7))
+    ).aggregate(total=Sum("dose_mg"))["total"]
+    return hours, (week if week is not None else Decimal(0))
+
+
+def order_preview(
+    *,
+    session: InfusionSession,
+    check_in: CheckIn,
+    dose: Decimal | str,
+    duration_min: Decimal | str,
+    concentration_mg_per_ml: Decimal | str,
+    with_pk: bool = True,
+) -> OrderPreview:
+    """The dose check (and PK preview) of a proposed order; writes nothing."""
+    version = active_library_version(session.patient.organization_id)
+    try:
+        protocol = version.library().protocol(session.course.protocol_id)
+    except KeyError:
+        raise ValidationError(
+            f"The active library v{version.number} has no protocol {session.course.protocol_id}."
+        ) from None
+    hours, week_mg = _history(session, timezone.now())
+    try:
+        check = check_dose(
+            protocol,
+            weight_kg=check_in.weight_kg,
+            dose=dose,
+            duration_min=duration_min,
+            concentration_mg_per_ml=concentration_mg_per_ml,
+            previous_weight_kg=check_in.previous_weight_kg,
+            hours_since_last=hours,
+            cumulative_mg_last_7_days=week_mg,
+        )
+    except DoseInputError as error:
+        field = error.field if error.field in RULE_FIELD.values() else "dose"
+        raise field_error(field, str(error)) from None
+    preview = None
+    if with_pk and not check.hard_findings:
+        regimen = pk.Regimen.weight_based_infusion(
+            float(check.weight_kg), float(check.dose_mg_per_kg), float(check.duration_min)
+        )
+        age = age_years(session.patient.date_of_birth, timezone.localdate())
+        preview = pk_preview(weight_kg=check.weight_kg, age_y=age, regimen=regimen)
+    return OrderPreview(version=version, protocol=protocol, check=check, pk=preview)
+
+
+@transaction.atomic
+def order_place(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    dose: Decimal | str,
+    duration_min: Decimal | str,
+    concentration_mg_per_ml: Decimal | str,
+    override_reasons: Mapping[str, str] | None = None,
+    gate_override_reason: str = "",
+) -> InfusionOrder:
+    """Place the order. Hard findings refuse it (ValidationError on the field, nothing written);
+    each soft finding needs a reason in ``override_reasons`` keyed by its code; a failed
+    check-in gate needs ``gate_override_reason`` (the ordering physician's override)."""
+    actor.require(Action.ORDER_PLACE)
+    session, to = begin_step(session, Step.ORDER)
+    check_in = CheckIn.objects.get(session=session)
+    if check_in.gate_failures and not check_in.gate_override_reason:
+        if not gate_override_reason.strip():
+            failed = "; ".join(g["message"] for g in check_in.gate_failures)
+            raise field_error(
+                "gate_override_reason",
+                f"The check-in gate failed ({failed}). Give the reason to proceed.",
+            )
+    preview = order_preview(
+        session=session,
+        check_in=check_in,
+        dose=dose,
+        duration_min=duration_min,
+        concentration_mg_per_ml=concentration_mg_per_ml,
+    )
+    check = preview.check
+    if check.hard_findings:
+        errors: dict[str, list[str]] = {}
+        for finding in check.hard_findings:
+            errors.setdefault(RULE_FIELD.get(finding.rule, "__all__"), []).append(finding.message)
+        raise ValidationError(errors)
+    reasons = {k: v.strip() for k, v in (override_reasons or {}).items() if v and v.strip()}
+    missing = [f for f in check.soft_findings if f.code not in reasons]
+    if missing:
+        raise ValidationError(
+            {
+                f"override_{f.code}": [f"{f.message} Give the reason for overriding."]
+                for f in missing
+            }
+        )
+    overrides = {f.code: reasons[f.code][:300] for f in check.soft_findings}
+    now = timezone.now()
+    if check_in.gate_failures and not check_in.gate_override_reason:
+        check_in.gate_override_reason = gate_override_reason.strip()[:300]
+        check_in.gate_override_by = actor.user
+        check_in.gate_override_at = now
+        check_in.save(
+            update_fields=["gate_override_reason", "gate_override_by", "gate_override_at"]
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=check_in,
+            patient=session.patient,
+            changes={"gate_override_reason": [None, check_in.gate_override_reason]},
+        )
+    assert preview.pk is not None
+    order = InfusionOrder.objects.create(
+        session=session,
+        ordered_by=actor.user,
+        ordered_at=now,
+        library_version=preview.version,
+        protocol_id=preview.protocol.id,
+        weight_kg=check.weight_kg,
+        dose=check.dose,
+        dose_unit=check.dose_unit,
+        duration_min=check.duration_min,
+        concentration_mg_per_ml=check.concentration_mg_per_ml,
+        dose_mg=check.dose_mg,
+        dose_mg_per_kg=check.dose_mg_per_kg,
+        rate_mg_per_h=check.rate_mg_per_h,
+        rate_ml_per_h=check.rate_ml_per_h,
+        rate_mg_per_kg_per_h=check.rate_mg_per_kg_per_h,
+        volume_ml=check.volume_ml,
+        status=str(check.status),
+        findings=[f.to_dict() for f in check.findings],
+        overrides=overrides,
+        pk_model=preview.pk.model,
+        pk_cmax_ug_per_ml=preview.pk.cmax_ug_per_ml,
+        pk_tmax_min=preview.pk.tmax_min,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=order,
+        patient=session.patient,
+        changes={
+            "dose_mg": [None, order.dose_mg],
+            "rate_ml_per_h": [None, order.rate_ml_per_h],
+            "volume_ml": [None, order.volume_ml],
+            "library_version": [None, preview.version.number],
+            "overrides": [None, overrides],
+        },
+    )
+    move(actor=actor, session=session, to=to)
+    return order
+
+
+@transaction.atomic
+def order_double_check(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    rate_ml_per_h: Decimal | str,
+    vtbi_ml: Decimal | str,
+    cosign_overrides: bool = False,
+) -> DoubleCheck:
+    """A second clinician (not the orderer) reads back the pump settings, which must match the
+    order exactly (Q2), and co-signs any soft-limit overrides (L3)."""
+    actor.require(Action.ORDER_DOUBLE_CHECK)
+    session, to = begin_step(session, Step.DOUBLE_CHECK)
+    order = InfusionOrder.objects.get(session=session)
+    if order.ordered_by_id == actor.user.pk:
+        raise ValidationError(
+            "The independent double check must be done by a second clinician, not the one who "
+            "placed the order."
+        )
+    errors: dict[str, list[str]] = {}
+    for field, given, expected, unit in (
+        ("rate_ml_per_h", rate_ml_per_h, order.rate_ml_per_h, "mL/h"),
+        ("vtbi_ml", vtbi_ml, order.volume_ml, "mL"),
+    ):
+        try:
+            value = Decimal(str(given).strip())
+        except ArithmeticError:
+            errors[field] = [f"Read back the pump's setting as a number in {unit}."]
+            continue
+        if not value.is_finite() or value != expected:
+            errors[field] = [
+                f"Read-back {given} {unit} does not match the order's {expected.normalize():f} "
+                f"{unit}. Check the pump and the order."
+            ]
+    if order.overrides and not cosign_overrides:
+        errors["cosign_overrides"] = [
+            "The order overrides soft limits (" + ", ".join(order.overrides) + "); co-sign them "
+            "or send the order back."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    check = DoubleCheck.objects.create(
+        session=session,
+        checked_by=actor.user,
+        checked_at=timezone.now(),
+        rate_ml_per_h_readback=order.rate_ml_per_h,
+        vtbi_ml_readback=order.volume_ml,
+        overrides_cosigned=bool(order.overrides),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=check,
+        patient=session.patient,
+        changes={"overrides_cosigned": [None, check.overrides_cosigned]},
+    )
+    move(actor=actor, session=session, to=to)
+    return check
+
+
+__all__ = [
+    "PK_MODEL",
+    "OrderPreview",
+    "PkPreview",
+    "SessionState",
+    "order_double_check",
+    "order_place",
+    "order_preview",
+    "pk_preview",
+]

@@ -1,0 +1,340 @@
+"""The session's bedside steps that are not the pump: check-in, discharge, sign-off, addenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kitclinic import instruments
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record
+from kitclinic.dosing import Protocol
+from kitclinic.dosing.checker import check_limits
+from kitclinic.dosing.units import format_percent
+from kitclinic.infusions.models import (
+    Addendum,
+    CheckIn,
+    Discharge,
+    InfusionSession,
+    PregnancyStatus,
+    VitalSign,
+)
+from kitclinic.infusions.services._common import begin_step, field_error, move
+from kitclinic.infusions.services.courses import course_start_if_planned
+from kitclinic.infusions.states import Step
+from kitclinic.infusions.vitals import Reading, absolute_alerts
+from kitclinic.patients.models import Patient
+
+# The rating scale recorded before and after a session, per indication (reference §2: PHQ-9,
+# GAD-7, PCL-5 or a pain scale per indication; instruments.md).
+INDICATION_SCALE = {"depression": "phq9", "ptsd": "pcl5", "anxiety": "gad7", "chronic_pain": "peg"}
+# Pregnancy status is required for patients of these sexes at birth within this age range.
+PREGNANCY_SEXES = ("female", "intersex")
+PREGNANCY_AGE_Y = (12, 55)
+
+
+def age_years(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def pregnancy_status_required(patient: Patient, on: dt.date) -> bool:
+    low, high = PREGNANCY_AGE_Y
+    return (
+        patient.sex_at_birth in PREGNANCY_SEXES
+        and low <= age_years(patient.date_of_birth, on) <= high
+    )
+
+
+def session_protocol(session: InfusionSession) -> Protocol:
+    """The course's protocol in the course's library version (used before an order exists)."""
+    return session.course.library_version.library().protocol(session.course.protocol_id)
+
+
+def previous_weight_kg(session: InfusionSession) -> Decimal | None:
+    """The weight measured at the patient's last earlier check-in (any course)."""
+    last = (
+        CheckIn.objects.filter(session__patient_id=session.patient_id)
+        .exclude(session_id=session.pk)
+        .order_by("-checked_in_at", "-id")
+        .values_list("weight_kg", flat=True)
+        .first()
+    )
+    return last
+
+
+@dataclass(frozen=True)
+class CheckInData:
+    identity_confirmed: bool
+    consent_on_file: bool
+    consent_date: dt.date | None
+    fasting_confirmed: bool
+    escort_confirmed: bool
+    weight_kg: Decimal | str | int
+    sbp: int
+    dbp: int
+    hr: int
+    rr: int
+    spo2: int
+    rating_answers: Sequence[int | None]
+    pregnancy_status: str = PregnancyStatus.NOT_APPLICABLE
+    weight_method: str = "measured"
+    escort_name: str = ""
+    # a change above the protocol's limit must be confirmed by re-weighing (W3/W4)
+    weight_change_confirmed: bool = False
+
+
+def validate_vitals(*, sbp: int, dbp: int, hr: int, rr: int, spo2: int) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name, value in (("sbp", sbp), ("dbp", dbp), ("hr", hr), ("rr", rr), ("spo2", spo2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            errors[name] = ["Give a whole number above 0."]
+    if "spo2" not in errors and spo2 > 100:
+        errors["spo2"] = ["SpO2 is a percentage: at most 100."]
+    if "sbp" not in errors and "dbp" not in errors and dbp >= sbp:
+        errors["dbp"] = [f"Diastolic {dbp} must be below systolic {sbp}."]
+    return errors
+
+
+def _weight(value: Decimal | str | int, protocol: Protocol) -> Decimal:
+    try:
+        weight = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise field_error(
+            "weight_kg", f"Give the weight in kg as a number (got {value!r})."
+        ) from None
+    if not weight.is_finite() or weight <= 0:
+        raise field_error("weight_kg", "Give the measured weight in kg (above 0).")
+    if weight != weight.quantize(Decimal("0.01")):
+        raise field_error("weight_kg", "Give the weight to at most 0.01 kg.")
+    finding = check_limits("weight", "Weight", weight, protocol.weight_limits_kg, "kg", 2)
+    if finding.severity == "hard":
+        raise field_error("weight_kg", finding.message)
+    return weight
+
+
+@transaction.atomic
+def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInData) -> CheckIn:
+    """Check the patient in: confirmations, today's measured weight (kg), pregnancy status where
+    relevant, pre-infusion vitals (slot 0, the baseline) gated by the protocol's thresholds, and
+    the pre-infusion rating. A gate failure is recorded; ordering then needs a physician's
+    override with a reason."""
+    actor.require(Action.SESSION_CHECK_IN)
+    session, to = begin_step(session, Step.CHECK_IN)
+    protocol = session_protocol(session)
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    for name, label in (
+        ("identity_confirmed", "Confirm the patient's identity."),
+        ("consent_on_file", "Confirm the signed consent is on file."),
+        ("fasting_confirmed", "Confirm fasting as instructed."),
+        ("escort_confirmed", "Confirm a responsible adult will take the patient home."),
+    ):
+        if getattr(data, name) is not True:
+            errors[name] = [label]
+    if data.consent_date is None:
+        errors["consent_date"] = ["Give the date of the signed consent."]
+    elif data.consent_date > today:
+        errors["consent_date"] = ["The consent date cannot be in the future."]
+    if data.weight_method != "measured":
+        errors["weight_method"] = [
+            "Only a weight measured today may be used for dosing (a stated weight is refused)."
+        ]
+    errors.update(
+        validate_vitals(sbp=data.sbp, dbp=data.dbp, hr=data.hr, rr=data.rr, spo2=data.spo2)
+    )
+    required = pregnancy_status_required(session.patient, today)
+    if data.pregnancy_status not in PregnancyStatus.values:
+        errors["pregnancy_status"] = ["Choose a pregnancy status."]
+    elif required and data.pregnancy_status == PregnancyStatus.NOT_APPLICABLE:
+        errors["pregnancy_status"] = [
+            "Required for this patient (sex at birth female or intersex, age 12–55)."
+        ]
+    instrument = INDICATION_SCALE[session.course.indication]
+    rating = None
+    try:
+        rating = instruments.score(instrument, list(data.rating_answers))
+    except instruments.InstrumentError as error:
+        errors["rating_answers"] = [f"{instrument.upper()}: {error}"]
+    try:
+        weight = _weight(data.weight_kg, protocol)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+        weight = None
+    previous = previous_weight_kg(session)
+    if weight is not None and previous is not None and not data.weight_change_confirmed:
+        change = abs(weight - previous) / previous
+        if change > protocol.weight_change_max_fraction.value:
+            hint = ""
+            if abs(weight / previous - Decimal("2.20462")) <= Decimal("0.1"):
+                hint = " About 2.2 times the last weight: was it entered in lb? Weight is kg only."
+            errors.setdefault("weight_kg", []).append(
+                f"{weight} kg differs from the last measured {previous} kg by "
+                f"{format_percent(change)} (limit "
+                f"{format_percent(protocol.weight_change_max_fraction.value)}). Re-weigh the "
+                f"patient and confirm the weight.{hint}"
+            )
+    if errors:
+        raise ValidationError(errors)
+    assert weight is not None and rating is not None
+    baseline = Reading(sbp=data.sbp, dbp=data.dbp, hr=data.hr, rr=data.rr, spo2=data.spo2)
+    gate = [
+        {"code": a["code"], "message": a["message"]} for a in absolute_alerts(protocol, baseline)
+    ]
+    if data.pregnancy_status in (PregnancyStatus.PREGNANT, PregnancyStatus.UNKNOWN) and required:
+        gate.append(
+            {
+                "code": "pregnancy",
+                "message": "Pregnancy is a relative contraindication (reference §4) and the "
+                f"status is {data.pregnancy_status}: a physician must review before ordering.",
+            }
+        )
+    now = timezone.now()
+    check_in = CheckIn.objects.create(
+        session=session,
+        checked_in_by=actor.user,
+        checked_in_at=now,
+        identity_confirmed=True,
+        consent_on_file=True,
+        consent_date=data.consent_date,
+        fasting_confirmed=True,
+        escort_confirmed=True,
+        escort_name=data.escort_name.strip()[:150],
+        weight_kg=weight,
+        weight_method="measured",
+        previous_weight_kg=previous,
+        pregnancy_status=data.pregnancy_status,
+        gate_failures=gate,
+        pre_rating_instrument=instrument,
+        pre_rating_answers=list(rating.answers),
+        pre_rating_total=Decimal(str(rating.total)),
+        pre_rating_severity=rating.severity_label or rating.severity or "",
+        pre_rating_flags=list(rating.flags),
+    )
+    VitalSign.objects.create(
+        session=session,
+        slot_minute=0,
+        taken_at=now,
+        recorded_by=actor.user,
+        alerts=gate,
+        **baseline.as_fields(),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=check_in,
+        patient=session.patient,
+        changes={
+            "weight_kg": [None, weight],
+            "pregnancy_status": [None, data.pregnancy_status],
+            "gate_failures": [None, [g["code"] for g in gate]],
+            "pre_rating": [None, f"{instrument} {rating.total}"],
+        },
+    )
+    move(actor=actor, session=session, to=to)
+    course_start_if_planned(actor, session.course)
+    return check_in
+
+
+@transaction.atomic
+def session_discharge(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    aldrete_answers: Sequence[int | None],
+    escort_present: bool,
+    instructions_given: bool,
+    override_reason: str = "",
+) -> Discharge:
+    """Discharge when the modified Aldrete flags ``discharge_ready`` (total ≥ 9 with SpO2 >92%
+    on room air, reference §8), the escort is present and instructions were given. Otherwise
+    only a physician may discharge, with a reason."""
+    actor.require(Action.DISCHARGE)
+    session, to = begin_step(session, Step.DISCHARGE)
+    try:
+        result = instruments.score("aldrete", list(aldrete_answers))
+    except instruments.InstrumentError as error:
+        raise field_error("aldrete_answers", f"Modified Aldrete: {error}") from None
+    ready = "discharge_ready" in result.flags
+    unmet = []
+    if not ready:
+        unmet.append(
+            f"modified Aldrete {result.total}/10 does not meet the discharge criterion "
+            "(≥ 9 with SpO2 >92% on room air)"
+        )
+    if not escort_present:
+        unmet.append("no escort present")
+    if not instructions_given:
+        unmet.append("discharge instructions not given")
+    reason = override_reason.strip()
+    if unmet:
+        if not reason:
+            raise field_error(
+                "override_reason",
+                "Not ready for discharge: " + "; ".join(unmet) + ". Continue recovery, or a "
+                "physician may discharge with a reason.",
+            )
+        actor.require(Action.DISCHARGE_OVERRIDE)
+    else:
+        reason = ""
+    discharge = Discharge.objects.create(
+        session=session,
+        discharged_by=actor.user,
+        discharged_at=timezone.now(),
+        aldrete_answers=list(result.answers),
+        aldrete_total=int(result.total),
+        discharge_ready=ready,
+        escort_present=escort_present,
+        instructions_given=instructions_given,
+        override_reason=reason[:300],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=discharge,
+        patient=session.patient,
+        changes={"aldrete_total": [None, int(result.total)], "override": [None, bool(reason)]},
+        detail=reason,
+    )
+    move(actor=actor, session=session, to=to)
+    return discharge
+
+
+@transaction.atomic
+def session_sign(*, actor: Actor, session: InfusionSession) -> InfusionSession:
+    """The physician's sign-off; the session and everything under it become immutable."""
+    actor.require(Action.SESSION_SIGN)
+    session, to = begin_step(session, Step.SIGN)
+    move(
+        actor=actor,
+        session=session,
+        to=to,
+        extra_fields={"signed_by": actor.user, "signed_at": timezone.now()},
+    )
+    return session
+
+
+@transaction.atomic
+def addendum_write(*, actor: Actor, session: InfusionSession, text: str) -> Addendum:
+    actor.require(Action.ADDENDUM_WRITE)
+    session, _ = begin_step(session, Step.ADDENDUM)
+    if not text.strip():
+        raise field_error("text", "Write the addendum's text.")
+    addendum = Addendum.objects.create(
+        session=session, author=actor.user, written_at=timezone.now(), text=text.strip()
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=addendum,
+        patient=session.patient,
+        changes={"text": [None, addendum.text[:200]]},
+    )
+    return addendum

@@ -1,0 +1,174 @@
+"""The infusion session's state machine (pure Python; the services ask it before every step).
+
+    scheduled → checked_in → ordered → verified → running ⇄ paused → recovering → discharged → signed
+
+Each step of the workflow is an :class:`Step`; :data:`TRANSITIONS` says from which states it may
+be taken and which state follows (``None``: the step records something and the state stays).
+A signed session is immutable; only addenda are written to it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+
+
+class SessionState(StrEnum):
+    SCHEDULED = "scheduled"
+    CHECKED_IN = "checked_in"
+    ORDERED = "ordered"
+    VERIFIED = "verified"
+    RUNNING = "running"
+    PAUSED = "paused"
+    RECOVERING = "recovering"
+    DISCHARGED = "discharged"
+    SIGNED = "signed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    SessionState.SCHEDULED: "Scheduled",
+    SessionState.CHECKED_IN: "Checked in",
+    SessionState.ORDERED: "Ordered",
+    SessionState.VERIFIED: "Double-checked",
+    SessionState.RUNNING: "Infusing",
+    SessionState.PAUSED: "Paused",
+    SessionState.RECOVERING: "Recovering",
+    SessionState.DISCHARGED: "Discharged",
+    SessionState.SIGNED: "Signed",
+    SessionState.CANCELLED: "Cancelled",
+}
+
+
+class Step(StrEnum):
+    CHECK_IN = "check_in"
+    ORDER = "order"
+    DOUBLE_CHECK = "double_check"
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    RATE_CHANGE = "rate_change"
+    STOP = "stop"
+    VITALS = "vitals"
+    SCORE = "score"
+    ADVERSE_EVENT = "adverse_event"
+    DISCHARGE = "discharge"
+    SIGN = "sign"
+    ADDENDUM = "addendum"
+    CANCEL = "cancel"
+
+
+S = SessionState
+_DURING_AND_AFTER = (S.RUNNING, S.PAUSED, S.RECOVERING)
+_IN_CLINIC = (S.CHECKED_IN, S.ORDERED, S.VERIFIED, S.RUNNING, S.PAUSED, S.RECOVERING)
+
+# (step, from state) -> next state, or None when the step leaves the state as it is.
+TRANSITIONS: dict[tuple[Step, SessionState], SessionState | None] = {
+    (Step.CHECK_IN, S.SCHEDULED): S.CHECKED_IN,
+    (Step.ORDER, S.CHECKED_IN): S.ORDERED,
+    (Step.DOUBLE_CHECK, S.ORDERED): S.VERIFIED,
+    (Step.START, S.VERIFIED): S.RUNNING,
+    (Step.PAUSE, S.RUNNING): S.PAUSED,
+    (Step.RESUME, S.PAUSED): S.RUNNING,
+    (Step.RATE_CHANGE, S.RUNNING): None,
+    (Step.STOP, S.RUNNING): S.RECOVERING,
+    (Step.STOP, S.PAUSED): S.RECOVERING,
+    **{(Step.VITALS, s): None for s in _DURING_AND_AFTER},
+    **{(Step.SCORE, s): None for s in _DURING_AND_AFTER},
+    **{(Step.ADVERSE_EVENT, s): None for s in _IN_CLINIC},
+    (Step.DISCHARGE, S.RECOVERING): S.DISCHARGED,
+    (Step.SIGN, S.DISCHARGED): S.SIGNED,
+    (Step.ADDENDUM, S.SIGNED): None,
+    (Step.CANCEL, S.SCHEDULED): S.CANCELLED,
+}
+
+STEP_WORDS = {
+    Step.CHECK_IN: "check in",
+    Step.ORDER: "place the order",
+    Step.DOUBLE_CHECK: "double-check the order",
+    Step.START: "start the infusion",
+    Step.PAUSE: "pause the infusion",
+    Step.RESUME: "resume the infusion",
+    Step.RATE_CHANGE: "change the rate",
+    Step.STOP: "stop the infusion",
+    Step.VITALS: "record vitals",
+    Step.SCORE: "record a score",
+    Step.ADVERSE_EVENT: "record an adverse event",
+    Step.DISCHARGE: "discharge",
+    Step.SIGN: "sign the session",
+    Step.ADDENDUM: "write an addendum",
+    Step.CANCEL: "cancel the appointment",
+}
+
+
+class StepOutOfOrder(ValidationError):
+    """A step taken in a state that does not allow it; the message says what must come first."""
+
+    def __init__(self, step: Step, state: SessionState) -> None:
+        self.step, self.state = step, state
+        allowed = sorted(s.label for (st, s) in TRANSITIONS if st is step)
+        if state is SessionState.SIGNED:
+            text = (
+                f"Cannot {STEP_WORDS[step]}: the session is signed and cannot be changed; "
+                "write an addendum instead."
+            )
+        else:
+            text = (
+                f"Cannot {STEP_WORDS[step]}: the session is {state.label.lower()}; "
+                f"this step needs it to be {' or '.join(a.lower() for a in allowed)}."
+            )
+        super().__init__(text, code="step_out_of_order")
+
+
+def allowed(step: Step, state: SessionState | str) -> bool:
+    return (step, SessionState(state)) in TRANSITIONS
+
+
+def next_state(step: Step, state: SessionState | str) -> SessionState:
+    """The state after ``step`` from ``state``; raises StepOutOfOrder if the step is not allowed."""
+    current = SessionState(state)
+    if (step, current) not in TRANSITIONS:
+        raise StepOutOfOrder(step, current)
+    following = TRANSITIONS[(step, current)]
+    return current if following is None else following
+
+
+# The next step a clinic would take in each state (for the day page).
+NEXT_STEP: dict[SessionState, Step | None] = {
+    S.SCHEDULED: Step.CHECK_IN,
+    S.CHECKED_IN: Step.ORDER,
+    S.ORDERED: Step.DOUBLE_CHECK,
+    S.VERIFIED: Step.START,
+    S.RUNNING: Step.VITALS,
+    S.PAUSED: Step.RESUME,
+    S.RECOVERING: Step.DISCHARGE,
+    S.DISCHARGED: Step.SIGN,
+    S.SIGNED: None,
+    S.CANCELLED: None,
+}
+
+
+class CourseStatus(StrEnum):
+    PLANNED = "planned"
+    INDUCTION = "induction"
+    MAINTENANCE = "maintenance"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+
+
+C = CourseStatus
+COURSE_TRANSITIONS: dict[CourseStatus, frozenset[CourseStatus]] = {
+    C.PLANNED: frozenset({C.INDUCTION, C.STOPPED}),
+    C.INDUCTION: frozenset({C.MAINTENANCE, C.PAUSED, C.COMPLETED, C.STOPPED}),
+    C.MAINTENANCE: frozenset({C.PAUSED, C.COMPLETED, C.STOPPED}),
+    C.PAUSED: frozenset({C.INDUCTION, C.MAINTENANCE, C.STOPPED, C.COMPLETED}),
+    C.COMPLETED: frozenset(),
+    C.STOPPED: frozenset(),
+}
+ACTIVE_COURSE_STATUSES = frozenset({C.PLANNED, C.INDUCTION, C.MAINTENANCE, C.PAUSED})

@@ -1,0 +1,62 @@
+from django.urls import path
+
+from kitclinic.infusions import views
+
+urlpatterns = [
+    path("infusions/today/", views.clinic_day, name="infusions-today"),
+    path("infusions/library/", views.library_page, name="infusions-library"),
+    path("infusions/library/new/", views.library_draft, name="infusions-library-draft"),
+    path(
+        "infusions/library/<int:version_id>/approve/",
+        views.library_approve,
+        name="infusions-library-approve",
+    ),
+    path(
+        "infusions/patients/<int:patient_id>/courses/new/",
+        views.course_plan,
+        name="infusions-course-plan",
+    ),
+    path("infusions/courses/<int:course_id>/", views.course_page, name="infusions-course"),
+    path(
+        "infusions/courses/<int:course_id>/status/",
+        views.course_status,
+        name="infusions-course-status",
+    ),
+    path("infusions/courses/<int:course_id>/book/", views.appointment_book, name="infusions-book"),
+    path("infusions/sessions/<int:session_id>/", views.session_page, name="infusions-session"),
+    path(
+        "infusions/sessions/<int:session_id>/check-in/",
+        views.check_in,
+        name="infusions-check-in",
+    ),
+    path("infusions/sessions/<int:session_id>/order/", views.order_page, name="infusions-order"),
+    path(
+        "infusions/sessions/<int:session_id>/double-check/",
+        views.double_check,
+        name="infusions-double-check",
+    ),
+    path("infusions/sessions/<int:session_id>/pump/", views.pump, name="infusions-pump"),
+    path("infusions/sessions/<int:session_id>/vitals/", views.vitals, name="infusions-vitals"),
+    path("infusions/sessions/<int:session_id>/score/", views.score, name="infusions-score"),
+    path(
+        "infusions/sessions/<int:session_id>/adverse-event/",
+        views.adverse_event,
+        name="infusions-adverse-event",
+    ),
+    path(
+        "infusions/sessions/<int:session_id>/discharge/",
+        views.discharge,
+        name="infusions-discharge",
+    ),
+    path("infusions/sessions/<int:session_id>/sign/", views.sign, name="infusions-sign"),
+    path(
+        "infusions/sessions/<int:session_id>/addendum/",
+        views.addendum,
+        name="infusions-addendum",
+    ),
+    path(
+        "infusions/sessions/<int:session_id>/cancel/",
+        views.appointment_cancel,
+        name="infusions-cancel",
+    ),
+]

@@ -1,0 +1,690 @@
+"""Infusion pages: the clinic day, the drug library, courses and booking, and one screen per
+session step. Each view: actor, access function, form for shape, one service, redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from kitclinic import instruments
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.dosing import default_library, library_to_dict
+from kitclinic.infusions import forms as f
+from kitclinic.infusions import selectors
+from kitclinic.infusions.access import access_course, access_library_version, access_session
+from kitclinic.infusions.models import Chair, CheckIn, InfusionOrder, InfusionSession
+from kitclinic.infusions.services import courses, infusion, library, orders, scheduling, sessions
+from kitclinic.infusions.services.sessions import INDICATION_SCALE, pregnancy_status_required
+from kitclinic.infusions.states import SessionState, Step, allowed
+from kitclinic.patients.access import access_patient
+from kitclinic.patients.forms import add_service_errors
+from kitclinic.web.decorators import clinic_page
+
+
+def _session_page(session: InfusionSession) -> HttpResponse:
+    return redirect("infusions-session", session_id=session.pk)
+
+
+def _step_page(
+    request: HttpRequest,
+    actor: Actor,
+    session: InfusionSession,
+    form: forms.Form,
+    save: Callable[[forms.Form], object],
+    *,
+    title: str,
+    template: str = "infusions/step.html",
+    done: str,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return _session_page(session)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "title": title,
+            "session": session,
+            "patient": session.patient,
+            **(context or {}),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# ---------------------------------------------------------------------------- day and library
+
+
+@clinic_page
+def clinic_day(request: HttpRequest, actor: Actor) -> HttpResponse:
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = timezone.localdate()
+    rows = selectors.clinic_day(actor, day)
+    return render(
+        request,
+        "infusions/day.html",
+        {
+            "rows": rows,
+            "day": day,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "is_today": day == timezone.localdate(),
+        },
+    )
+
+
+@clinic_page
+def library_page(request: HttpRequest, actor: Actor) -> HttpResponse:
+    overview = selectors.library_overview(actor)
+    version = overview.active
+    wanted = request.GET.get("version")
+    if wanted:
+        version = access_library_version(actor, wanted, Action.PATIENT_VIEW)
+    protocols = []
+    if version is not None:
+        protocols = [(p, selectors.protocol_rows(p)) for p in version.library().protocols]
+    return render(
+        request,
+        "infusions/library.html",
+        {
+            "overview": overview,
+            "version": version,
+            "protocols": protocols,
+            "may_edit": actor.may(Action.LIBRARY_EDIT),
+            "may_approve": actor.may(Action.LIBRARY_APPROVE),
+        },
+    )
+
+
+@clinic_page
+def library_draft(request: HttpRequest, actor: Actor) -> HttpResponse:
+    actor.require(Action.LIBRARY_EDIT)
+    overview = selectors.library_overview(actor)
+    base = overview.active.data if overview.active else library_to_dict(default_library())
+    form = f.LibraryDraftForm(
+        request.POST or None, initial={"data": json.dumps(base, indent=2, ensure_ascii=False)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = library.library_draft_create(
+                actor=actor,
+                data=form.cleaned_data["data"],
+                change_note=form.cleaned_data["change_note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Draft v{version.number} saved; a physician must approve it."
+            )
+            return redirect(f"/infusions/library/?version={version.pk}")
+    return render(
+        request,
+        "infusions/library_draft.html",
+        {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@clinic_page
+def library_approve(request: HttpRequest, actor: Actor, version_id: int) -> HttpResponse:
+    version = access_library_version(actor, version_id, Action.LIBRARY_APPROVE)
+    try:
+        library.library_approve(actor=actor, version=version)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Library v{version.number} approved and now active.")
+    return redirect(f"/infusions/library/?version={version.pk}")
+
+
+# ---------------------------------------------------------------------------- courses
+
+
+@clinic_page
+def course_plan(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor, patient_id, Action.COURSE_PLAN)
+    overview = selectors.library_overview(actor)
+    protocols = overview.active.library().protocols if overview.active else ()
+    form = f.CoursePlanForm(request.POST or None, protocols=protocols)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            course = courses.course_plan(
+                actor=actor,
+                patient=patient,
+                indication=data["indication"],
+                protocol_id=data["protocol_id"] or None,
+                planned_infusions=data["planned_infusions"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Course planned. Book its sessions.")
+            return redirect("infusions-course", course_id=course.pk)
+    return render(
+        request,
+        "infusions/form.html",
+        {"form": form, "title": "Plan a treatment course", "patient": patient},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@clinic_page
+def course_page(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
+    course = access_course(actor, course_id, Action.PATIENT_VIEW)
+    chairs = Chair.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True)
+    book_form = f.BookForm(
+        chairs=chairs, initial={"date": timezone.localdate(), "time": dt.time(9, 0)}
+    )
+    session_list = list(
+        course.sessions.select_related("appointment", "appointment__chair").order_by(
+            "appointment__starts_at"
+        )
+    )
+    return render(
+        request,
+        "infusions/course.html",
+        {
+            "course": course,
+            "patient": course.patient,
+            "protocol": course.library_version.library().protocol(course.protocol_id),
+            "sessions": session_list,
+            "book_form": book_form,
+            "may_book": actor.may(Action.APPOINTMENT_BOOK),
+            "may_plan": actor.may(Action.COURSE_PLAN),
+        },
+    )
+
+
+@require_POST
+@clinic_page
+def course_status(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
+    course = access_course(actor, course_id, Action.COURSE_PLAN)
+    try:
+        courses.course_transition(
+            actor=actor,
+            course=course,
+            to_status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Course status changed.")
+    return redirect("infusions-course", course_id=course.pk)
+
+
+@clinic_page
+def appointment_book(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
+    course = access_course(actor, course_id, Action.APPOINTMENT_BOOK)
+    chairs = list(Chair.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True))
+    form = f.BookForm(
+        request.POST or None,
+        chairs=chairs,
+        initial={"date": timezone.localdate(), "time": dt.time(9, 0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        starts = dt.datetime.combine(
+            data["date"], data["time"], tzinfo=timezone.get_current_timezone()
+        )
+        chair = next(c for c in chairs if str(c.pk) == data["chair"])
+        try:
+            scheduling.appointment_book(
+                actor=actor,
+                course=course,
+                chair=chair,
+                starts_at=starts,
+                infusion_minutes=data["infusion_minutes"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Booked {chair.name} at {starts:%Y-%m-%d %H:%M}.")
+            return redirect("infusions-course", course_id=course.pk)
+    return render(
+        request,
+        "infusions/form.html",
+        {"form": form, "title": "Book a session", "patient": course.patient, "course": course},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# ---------------------------------------------------------------------------- the session
+
+
+@clinic_page
+def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.PATIENT_VIEW)
+    detail = selectors.session_detail(actor, session)
+    state = detail.session.state
+    slot_choices = [s.minute for s in detail.slots if s.reading is None and s.minute > 0]
+    vitals_form = f.VitalsForm(
+        slots=slot_choices,
+        initial={"slot_minute": detail.next_slot.minute if detail.next_slot else None},
+    )
+
+    def can(step: Step, action: Action) -> bool:
+        return allowed(step, state) and actor.may(action)
+
+    return render(
+        request,
+        "infusions/session.html",
+        {
+            "d": detail,
+            "session": detail.session,
+            "patient": detail.patient,
+            "vitals_form": vitals_form,
+            "score_form": f.ScoreForm(),
+            "chart_json": detail.chart,
+            "now": timezone.now(),
+            "can": {
+                "check_in": can(Step.CHECK_IN, Action.SESSION_CHECK_IN),
+                "order": can(Step.ORDER, Action.ORDER_PLACE),
+                "double_check": can(Step.DOUBLE_CHECK, Action.ORDER_DOUBLE_CHECK),
+                "start": can(Step.START, Action.INFUSION_RUN),
+                "pause": can(Step.PAUSE, Action.INFUSION_RUN),
+                "resume": can(Step.RESUME, Action.INFUSION_RUN),
+                "rate_change": can(Step.RATE_CHANGE, Action.INFUSION_RUN),
+                "stop": can(Step.STOP, Action.INFUSION_RUN),
+                "vitals": can(Step.VITALS, Action.INFUSION_RUN),
+                "score": can(Step.SCORE, Action.INFUSION_RUN),
+                "adverse_event": can(Step.ADVERSE_EVENT, Action.INFUSION_RUN),
+                "discharge": can(Step.DISCHARGE, Action.DISCHARGE),
+                "sign": can(Step.SIGN, Action.SESSION_SIGN),
+                "addendum": can(Step.ADDENDUM, Action.ADDENDUM_WRITE),
+                "cancel": can(Step.CANCEL, Action.APPOINTMENT_BOOK),
+            },
+            "is_mine_to_check": (
+                detail.order is not None and detail.order.ordered_by_id != actor.user.pk
+            ),
+        },
+    )
+
+
+@clinic_page
+def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
+    scale = INDICATION_SCALE[session.course.indication]
+    instrument = instruments.get_instrument(scale)
+    needs_pregnancy = pregnancy_status_required(session.patient, timezone.localdate())
+    form = f.CheckInForm(
+        request.POST or None,
+        initial={"pregnancy_status": "" if needs_pregnancy else "not_applicable"},
+    )
+    form.fields[
+        "rating_answers"
+    ].label = f"Pre-infusion {instrument.name} ({len(instrument.items)} items, item 1 first)"
+    if needs_pregnancy:
+        form.fields["pregnancy_status"].choices = [("", "— choose —")] + [
+            c for c in form.fields["pregnancy_status"].choices if c[0] != "not_applicable"
+        ]
+
+    def save(form: forms.Form) -> object:
+        data = dict(form.cleaned_data)
+        return sessions.session_check_in(
+            actor=actor, session=session, data=sessions.CheckInData(**data)
+        )
+
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        save,
+        title="Check-in",
+        done="Checked in.",
+        template="infusions/check_in.html",
+        context={
+            "needs_pregnancy": needs_pregnancy,
+            "protocol": sessions.session_protocol(session),
+        },
+    )
+
+
+@clinic_page
+def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.ORDER_PLACE)
+    check_in_row = CheckIn.objects.filter(session=session).first()
+    protocol = sessions.session_protocol(session)
+    gate_failed = bool(
+        check_in_row and check_in_row.gate_failures and not check_in_row.gate_override_reason
+    )
+    data = request.POST if request.method == "POST" else None
+    proposal = {
+        "dose": (data or {}).get("dose") or f"{protocol.default_dose.value.normalize():f}",
+        "duration_min": (data or {}).get("duration_min")
+        or f"{protocol.default_duration_min.value.normalize():f}",
+        "concentration_mg_per_ml": (data or {}).get("concentration_mg_per_ml")
+        or f"{protocol.concentrations_mg_per_ml[0].value.normalize():f}",
+    }
+    preview, preview_error = None, ""
+    if check_in_row is not None and allowed(Step.ORDER, session.state):
+        try:
+            preview = orders.order_preview(session=session, check_in=check_in_row, **proposal)
+        except ValidationError as exc:
+            preview_error = " ".join(exc.messages)
+    soft_codes = [x.code for x in preview.check.soft_findings] if preview else []
+    placing = request.method == "POST" and request.POST.get("intent") == "place"
+    initial = {
+        **proposal,
+        **({k: v for k, v in data.items() if k.startswith(("override_", "gate_"))} if data else {}),
+    }
+    form = f.OrderForm(
+        data if placing else None,
+        protocol=protocol,
+        soft_codes=soft_codes,
+        gate_failed=gate_failed,
+        initial=initial,
+    )
+    if placing and form.is_valid():
+        try:
+            orders.order_place(
+                actor=actor,
+                session=session,
+                dose=form.cleaned_data["dose"],
+                duration_min=form.cleaned_data["duration_min"],
+                concentration_mg_per_ml=form.cleaned_data["concentration_mg_per_ml"],
+                override_reasons=form.override_reasons(),
+                gate_override_reason=form.cleaned_data.get("gate_override_reason", ""),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Order placed. A second clinician must double-check it.")
+            return _session_page(session)
+    return render(
+        request,
+        "infusions/order.html",
+        {
+            "form": form,
+            "session": session,
+            "patient": session.patient,
+            "check_in": check_in_row,
+            "protocol": protocol,
+            "preview": preview,
+            "preview_error": preview_error,
+            "pk_json": _pk_figure(preview.pk) if preview and preview.pk else None,
+            "gate_failed": gate_failed,
+            "step_allowed": allowed(Step.ORDER, session.state),
+            "age_y": sessions.age_years(session.patient.date_of_birth, timezone.localdate()),
+        },
+        status=422 if placing else 200,
+    )
+
+
+def _pk_figure(p: orders.PkPreview) -> dict[str, Any]:
+    return {
+        "data": [
+            {
+                "x": p.times_min,
+                "y": p.plasma_ug_per_ml,
+                "name": "Plasma (Cp)",
+                "mode": "lines",
+                "line": {"color": "#6a3d9a"},
+            },
+            {
+                "x": p.times_min,
+                "y": p.effect_site_ug_per_ml,
+                "name": "Effect site (Ce)",
+                "mode": "lines",
+                "line": {"color": "#cab2d6", "dash": "dash"},
+            },
+        ],
+        "layout": {
+            "height": 300,
+            "margin": {"l": 55, "r": 20, "t": 10, "b": 40},
+            "xaxis": {"title": {"text": "Minutes from the start"}},
+            "yaxis": {"title": {"text": "µg/mL"}, "rangemode": "tozero"},
+            "legend": {"orientation": "h", "y": -0.3},
+        },
+    }
+
+
+@clinic_page
+def double_check(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
+    order = InfusionOrder.objects.filter(session=session).select_related("ordered_by").first()
+    form = f.DoubleCheckForm(request.POST or None)
+    if order is None or not order.overrides:
+        del form.fields["cosign_overrides"]
+
+    def save(form: forms.Form) -> object:
+        return orders.order_double_check(
+            actor=actor,
+            session=session,
+            rate_ml_per_h=form.cleaned_data["rate_ml_per_h"],
+            vtbi_ml=form.cleaned_data["vtbi_ml"],
+            cosign_overrides=form.cleaned_data.get("cosign_overrides", False),
+        )
+
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        save,
+        title="Independent double check",
+        done="Double check recorded; the infusion may start.",
+        template="infusions/double_check.html",
+        context={
+            "order": order,
+            "is_orderer": order is not None and order.ordered_by_id == actor.user.pk,
+        },
+    )
+
+
+@require_POST
+@clinic_page
+def pump(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.INFUSION_RUN)
+    form = f.PumpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a pump action.")
+        return _session_page(session)
+    op, reason = form.cleaned_data["op"], form.cleaned_data["reason"]
+    try:
+        if op == "start":
+            infusion.infusion_start(actor=actor, session=session)
+        elif op == "pause":
+            infusion.infusion_pause(actor=actor, session=session, reason=reason)
+        elif op == "resume":
+            infusion.infusion_resume(actor=actor, session=session, reason=reason)
+        elif op == "rate_change":
+            infusion.infusion_rate_change(
+                actor=actor,
+                session=session,
+                rate_ml_per_h=form.cleaned_data["rate_ml_per_h"],
+                reason=reason,
+            )
+        else:
+            infusion.infusion_stop(actor=actor, session=session, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            {
+                "start": "Infusion started.",
+                "pause": "Infusion paused.",
+                "resume": "Infusion resumed.",
+                "rate_change": "Rate changed.",
+                "stop": "Infusion stopped; recovery has begun.",
+            }[op],
+        )
+    return _session_page(session)
+
+
+@require_POST
+@clinic_page
+def vitals(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.INFUSION_RUN)
+    slots = [int(request.POST.get("slot_minute") or 0)]
+    form = f.VitalsForm(request.POST, slots=slots)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Vitals not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
+        return _session_page(session)
+    data = form.cleaned_data
+    try:
+        reading, created = infusion.vitals_record(
+            actor=actor,
+            session=session,
+            slot_minute=data["slot_minute"],
+            sbp=data["sbp"],
+            dbp=data["dbp"],
+            hr=data["hr"],
+            rr=data["rr"],
+            spo2=data["spo2"],
+            idempotency_key=data["idempotency_key"] or None,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if reading.alerts:
+            messages.error(request, "ALERT: " + " ".join(a["message"] for a in reading.alerts))
+        messages.success(
+            request,
+            f"Vitals for {reading.slot_minute} min recorded." if created else "Already saved.",
+        )
+    return _session_page(session)
+
+
+@require_POST
+@clinic_page
+def score(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.INFUSION_RUN)
+    form = f.ScoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Score not saved: " + form.errors.as_text())
+        return _session_page(session)
+    try:
+        result = infusion.score_record(
+            actor=actor,
+            session=session,
+            kind=form.cleaned_data["kind"],
+            answers=form.cleaned_data["answers"],
+            level=form.cleaned_data["level"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Recorded {result.label}.")
+    return _session_page(session)
+
+
+@clinic_page
+def adverse_event(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.INFUSION_RUN)
+    form = f.AdverseEventForm(request.POST or None)
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        lambda form: infusion.adverse_event_record(
+            actor=actor, session=session, **form.cleaned_data
+        ),
+        title="Adverse event",
+        done="Adverse event recorded.",
+    )
+
+
+@clinic_page
+def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.DISCHARGE)
+    form = f.DischargeForm(request.POST or None, instrument=instruments.get_instrument("aldrete"))
+    if not actor.may(Action.DISCHARGE_OVERRIDE):
+        del form.fields["override_reason"]
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        lambda form: sessions.session_discharge(
+            actor=actor,
+            session=session,
+            aldrete_answers=form.aldrete_answers(),
+            escort_present=form.cleaned_data["escort_present"],
+            instructions_given=form.cleaned_data["instructions_given"],
+            override_reason=form.cleaned_data.get("override_reason", ""),
+        ),
+        title="Discharge",
+        done="Discharged. A physician signs the session.",
+        template="infusions/discharge.html",
+    )
+
+
+@require_POST
+@clinic_page
+def sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.SESSION_SIGN)
+    try:
+        sessions.session_sign(actor=actor, session=session)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Session signed. It can no longer be changed; use addenda.")
+    return _session_page(session)
+
+
+@clinic_page
+def addendum(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.ADDENDUM_WRITE)
+    form = f.AddendumForm(request.POST or None)
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        lambda form: sessions.addendum_write(
+            actor=actor, session=session, text=form.cleaned_data["text"]
+        ),
+        title="Addendum",
+        done="Addendum added.",
+    )
+
+
+@clinic_page
+def appointment_cancel(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
+    form = f.CancelForm(request.POST or None)
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        lambda form: scheduling.appointment_cancel(
+            actor=actor, appointment=session.appointment, reason=form.cleaned_data["reason"]
+        ),
+        title="Cancel the appointment",
+        done="Appointment cancelled; the chair is free.",
+    )
+
+
+__all__ = ["SessionState"]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+
+from kitclinic.infusions.models import Chair
+from kitclinic.infusions.services.library import library_install_default
+from tests.factories import PatientFactory
+from tests.infusions.helpers import book, make_eligible, plan
+
+
+@pytest.fixture
+def library(world):
+    return library_install_default(organization_id=world.clinic.organization_id)
+
+
+@pytest.fixture
+def chair(world):
+    return Chair.objects.create(clinic=world.clinic, name="Chair 1")
+
+
+@pytest.fixture
+def chair2(world):
+    return Chair.objects.create(clinic=world.clinic, name="Chair 2")
+
+
+@pytest.fixture
+def eligible(world, patient):
+    return make_eligible(world.actor("nurse"), world.actor("physician"), patient)
+
+
+@pytest.fixture
+def course(world, library, eligible):
+    return plan(world, eligible)
+
+
+@pytest.fixture
+def session(world, course, chair):
+    return book(world, course, chair)
+
+
+@pytest.fixture
+def other_eligible(world):
+    other = PatientFactory(home_clinic=world.clinic, family_name="Okafor", given_name="Ben")
+    return make_eligible(world.actor("nurse"), world.actor("physician"), other)
+
+
+@pytest.fixture
+def login(world):
+    """``login(persona)``: a test client logged in as that persona."""
+    from django.test import Client
+
+    def make(persona: str, **client_kwargs: object) -> Client:
+        client = Client(**client_kwargs)
+        if persona != "anonymous":
+            client.force_login(
+                world.users[persona], backend="django.contrib.auth.backends.ModelBackend"
+            )
+        return client
+
+    return make

@@ -1,0 +1,375 @@
+"""Bad input and out-of-order steps are refused with a clear message and write nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from kitclinic.infusions.models import (
+    InfusionOrder,
+    SessionEvent,
+    SignedRecordError,
+    VitalSign,
+)
+from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.services.infusion import VitalsSlotTaken
+from kitclinic.infusions.states import SessionState, StepOutOfOrder
+from tests.infusions.helpers import (
+    ALDRETE_8,
+    ALDRETE_READY,
+    NORMAL,
+    ORDER,
+    advance,
+    book,
+    check_in_data,
+    row_counts,
+    slot_time,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _refused(call, match: str, exc=ValidationError):  # type: ignore[no-untyped-def]
+    before = row_counts()
+    with pytest.raises(exc, match=match):
+        call()
+    assert row_counts() == before
+
+
+def test_dose_above_the_hard_limit_refuses_the_order(world, session):
+    session = advance(world, session, SessionState.CHECKED_IN)
+    _refused(
+        lambda: orders.order_place(
+            actor=world.actor("physician"),
+            session=session,
+            dose="1.2",
+            duration_min="40",
+            concentration_mg_per_ml="1",
+        ),
+        "above the hard upper limit of 1 mg/kg",
+    )
+    session.refresh_from_db()
+    assert session.state == SessionState.CHECKED_IN
+
+
+@pytest.mark.parametrize("weight", ["300", "25", "0", "-70", "abc", "70.123"])
+def test_weight_outside_limits_or_malformed_refuses_check_in(world, session, weight):
+    _refused(
+        lambda: sessions.session_check_in(
+            actor=world.actor("nurse"), session=session, data=check_in_data(weight_kg=weight)
+        ),
+        "weight_kg",
+    )
+
+
+def test_stated_weight_is_refused(world, session):
+    _refused(
+        lambda: sessions.session_check_in(
+            actor=world.actor("nurse"),
+            session=session,
+            data=check_in_data(weight_method="stated"),
+        ),
+        "measured today",
+    )
+
+
+def _previous_session_at_70_kg(world, course, chair):  # type: ignore[no-untyped-def]
+    earlier = book(world, course, chair, slot_time(9, 0, days=-3))
+    advance(world, earlier, SessionState.SIGNED)
+    return book(world, course, chair, slot_time(9, 0))
+
+
+def test_a_pound_value_in_the_kg_field_is_caught(world, course, chair):
+    """154 entered for a 70 kg patient (reference §11 W4): refused at check-in unless re-weighed
+    and confirmed; confirmed, the order is a hard stop (77 mg above the 75 mg cap)."""
+    today = _previous_session_at_70_kg(world, course, chair)
+    nurse = world.actor("nurse")
+    _refused(
+        lambda: sessions.session_check_in(
+            actor=nurse, session=today, data=check_in_data(weight_kg="154")
+        ),
+        "entered in lb",
+    )
+    sessions.session_check_in(
+        actor=nurse,
+        session=today,
+        data=check_in_data(weight_kg="154", weight_change_confirmed=True),
+    )
+    _refused(
+        lambda: orders.order_place(
+            actor=world.actor("physician"),
+            session=today,
+            **ORDER,
+            override_reasons={"weight_change_above_soft_max": "re-weighed"},
+        ),
+        "Total dose 77 mg is above the hard upper limit of 75 mg",
+    )
+
+
+def test_concentration_not_in_the_library_is_refused(world, session):
+    session = advance(world, session, SessionState.CHECKED_IN)
+    _refused(
+        lambda: orders.order_place(
+            actor=world.actor("physician"),
+            session=session,
+            dose="0.5",
+            duration_min="40",
+            concentration_mg_per_ml="5",
+        ),
+        "not a standard concentration",
+    )
+
+
+def test_soft_finding_needs_a_reason_and_a_cosignature(world, session):
+    session = advance(world, session, SessionState.CHECKED_IN)
+    physician, nurse = world.actor("physician"), world.actor("nurse")
+    soft = {"dose": "0.5", "duration_min": "35", "concentration_mg_per_ml": "1"}
+    _refused(
+        lambda: orders.order_place(actor=physician, session=session, **soft),
+        "Give the reason for overriding",
+    )
+    order = orders.order_place(
+        actor=physician,
+        session=session,
+        **soft,
+        override_reasons={
+            "duration_below_soft_min": "patient prefers shorter",
+            "rate_above_soft_max": "shorter infusion",
+        },
+    )
+    assert set(order.overrides) == {"duration_below_soft_min", "rate_above_soft_max"}
+    _refused(
+        lambda: orders.order_double_check(
+            actor=nurse,
+            session=session,
+            rate_ml_per_h=order.rate_ml_per_h,
+            vtbi_ml=order.volume_ml,
+        ),
+        "co-sign",
+    )
+    check = orders.order_double_check(
+        actor=nurse,
+        session=session,
+        rate_ml_per_h=order.rate_ml_per_h,
+        vtbi_ml=order.volume_ml,
+        cosign_overrides=True,
+    )
+    assert check.overrides_cosigned
+
+
+def test_order_before_check_in_and_start_before_double_check_are_refused(world, session):
+    physician, nurse = world.actor("physician"), world.actor("nurse")
+    _refused(
+        lambda: orders.order_place(actor=physician, session=session, **ORDER),
+        "the session is scheduled",
+        StepOutOfOrder,
+    )
+    session = advance(world, session, SessionState.ORDERED)
+    _refused(
+        lambda: infusion.infusion_start(actor=nurse, session=session),
+        "needs it to be double-checked",
+        StepOutOfOrder,
+    )
+
+
+def test_double_check_by_the_orderer_is_refused(world, session):
+    session = advance(world, session, SessionState.ORDERED)
+    _refused(
+        lambda: orders.order_double_check(
+            actor=world.actor("physician"), session=session, rate_ml_per_h="52.5", vtbi_ml="35"
+        ),
+        "second clinician",
+    )
+
+
+@pytest.mark.parametrize(("rate", "vtbi"), [("52", "35"), ("52.5", "3.5"), ("x", "35")])
+def test_pump_read_back_must_match_the_order(world, session, rate, vtbi):
+    session = advance(world, session, SessionState.ORDERED)
+    _refused(
+        lambda: orders.order_double_check(
+            actor=world.actor("nurse"), session=session, rate_ml_per_h=rate, vtbi_ml=vtbi
+        ),
+        "Read",
+    )
+
+
+def test_discharge_with_aldrete_8_is_refused_and_only_a_physician_overrides(world, session):
+    session = advance(world, session, SessionState.RECOVERING)
+    nurse, physician = world.actor("nurse"), world.actor("physician")
+    call = dict(aldrete_answers=ALDRETE_8, escort_present=True, instructions_given=True)
+    _refused(
+        lambda: sessions.session_discharge(actor=nurse, session=session, **call),
+        "modified Aldrete 8/10",
+    )
+    _refused(
+        lambda: sessions.session_discharge(
+            actor=nurse, session=session, override_reason="ride waiting", **call
+        ),
+        "may not",
+        PermissionDenied,
+    )
+    _refused(lambda: sessions.session_discharge(actor=physician, session=session, **call), "8/10")
+    discharge = sessions.session_discharge(
+        actor=physician, session=session, override_reason="baseline Aldrete 8 (chronic)", **call
+    )
+    assert discharge.overridden and not discharge.discharge_ready
+
+
+def test_every_write_to_a_signed_session_is_refused(world, session):
+    session = advance(world, session, SessionState.SIGNED)
+    nurse = world.actor("nurse")
+    for call in (
+        lambda: infusion.vitals_record(actor=nurse, session=session, slot_minute=90, **NORMAL),
+        lambda: infusion.adverse_event_record(
+            actor=nurse, session=session, description="x", severity="mild", action_taken="x"
+        ),
+        lambda: sessions.session_discharge(
+            actor=nurse,
+            session=session,
+            aldrete_answers=ALDRETE_READY,
+            escort_present=True,
+            instructions_given=True,
+        ),
+        lambda: sessions.session_sign(actor=world.actor("physician"), session=session),
+    ):
+        _refused(call, "signed and cannot be changed")
+    # the model guards refuse what bypasses the services
+    with pytest.raises(SignedRecordError):
+        VitalSign.objects.create(
+            session=session,
+            slot_minute=99,
+            taken_at=session.signed_at,
+            recorded_by=world.users["nurse"],
+            **NORMAL,
+        )
+    order = InfusionOrder.objects.get(session=session)
+    order.dose_mg = Decimal("70")
+    with pytest.raises(SignedRecordError):
+        order.save()
+    session.state = SessionState.DISCHARGED
+    with pytest.raises(SignedRecordError):
+        session.save()
+    assert InfusionOrder.objects.get(session=session).dose_mg == Decimal("35")
+    addendum = sessions.addendum_write(actor=nurse, session=session, text="Late entry: nausea")
+    assert addendum.pk
+
+
+def test_the_same_vitals_slot_twice_keeps_the_first_and_says_who(world, session):
+    session = advance(world, session, SessionState.RUNNING)
+    nurse, physician = world.actor("nurse"), world.actor("physician")
+    first, created = infusion.vitals_record(
+        actor=nurse, session=session, slot_minute=10, idempotency_key="abc", **NORMAL
+    )
+    assert created
+    again, created = infusion.vitals_record(
+        actor=nurse, session=session, slot_minute=10, idempotency_key="abc", **NORMAL
+    )
+    assert (again.pk, created) == (first.pk, False)
+    before = row_counts()
+    with pytest.raises(VitalsSlotTaken, match=r"already recorded by .* at \d\d:\d\d"):
+        infusion.vitals_record(
+            actor=physician, session=session, slot_minute=10, **{**NORMAL, "hr": 99}
+        )
+    assert row_counts() == before
+    assert VitalSign.objects.get(session=session, slot_minute=10).hr == NORMAL["hr"]
+
+
+def test_vitals_alerts_on_absolute_value_and_change_from_baseline(world, session):
+    session = advance(world, session, SessionState.RUNNING)
+    nurse = world.actor("nurse")
+    reading, _ = infusion.vitals_record(
+        actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 166}
+    )
+    codes = {a["code"] for a in reading.alerts}
+    # 166 is ≥165 (treatment-emergent hypertension flag) and 42 over the 124 baseline (≥40)
+    assert codes == {"sbp_treatment_emergent_hypertension", "sbp_rise"}
+    alerts = SessionEvent.objects.filter(session=session, kind="alert")
+    assert sorted(e.detail["code"] for e in alerts) == sorted(codes)
+    quiet, _ = infusion.vitals_record(actor=nurse, session=session, slot_minute=20, **NORMAL)
+    assert quiet.alerts == []
+
+
+def test_check_in_gate_failure_needs_a_physician_reason_to_order(world, session):
+    nurse, physician = world.actor("nurse"), world.actor("physician")
+    check_in = sessions.session_check_in(
+        actor=nurse, session=session, data=check_in_data(sbp=182, dbp=96)
+    )
+    assert [g["code"] for g in check_in.gate_failures] == [
+        "sbp_pause",
+        "sbp_treatment_emergent_hypertension",
+    ]
+    _refused(
+        lambda: orders.order_place(actor=physician, session=session, **ORDER),
+        "check-in gate failed",
+    )
+    orders.order_place(
+        actor=physician, session=session, **ORDER, gate_override_reason="Repeat BP 150/90"
+    )
+    check_in.refresh_from_db()
+    assert check_in.gate_override_by == world.users["physician"]
+
+
+def test_pregnancy_status_is_required_for_a_woman_of_46(world, session):
+    _refused(
+        lambda: sessions.session_check_in(
+            actor=world.actor("nurse"),
+            session=session,
+            data=check_in_data(pregnancy_status="not_applicable"),
+        ),
+        "Required for this patient",
+    )
+
+
+def test_rating_answers_are_scored_and_wrong_counts_refused(world, session):
+    _refused(
+        lambda: sessions.session_check_in(
+            actor=world.actor("nurse"), session=session, data=check_in_data(rating_answers=[1, 2])
+        ),
+        "PHQ9",
+    )
+
+
+def test_rate_change_above_the_hard_limit_is_refused(world, session):
+    session = advance(world, session, SessionState.RUNNING)
+    nurse = world.actor("nurse")
+    # 1 mg/mL at 70 kg: 80 mL/h = 1.143 mg/kg/h > 1 mg/kg/h hard
+    _refused(
+        lambda: infusion.infusion_rate_change(
+            actor=nurse, session=session, rate_ml_per_h="80", reason="faster"
+        ),
+        "above the hard upper limit",
+    )
+    event = infusion.infusion_rate_change(
+        actor=nurse, session=session, rate_ml_per_h="60", reason="patient comfortable"
+    )
+    assert event.detail["finding"]["severity"] == "soft"
+
+
+def test_double_booking_a_chair_or_a_patient_is_refused(
+    world, course, chair, chair2, other_eligible
+):
+    from tests.infusions.helpers import plan
+
+    book(world, course, chair, slot_time(9, 0))
+    other_course = plan(world, other_eligible)
+    front = world.actor("front_desk")
+    _refused(
+        lambda: scheduling.appointment_book(
+            actor=front, course=other_course, chair=chair, starts_at=slot_time(10, 30)
+        ),
+        "Chair 1 is already booked",
+    )
+    _refused(
+        lambda: scheduling.appointment_book(
+            actor=front, course=course, chair=chair2, starts_at=slot_time(9, 30)
+        ),
+        "The patient already has an appointment",
+    )
+    # chair time is 40 min infusion + 60 min recovery: 10:40 is free again
+    later = scheduling.appointment_book(
+        actor=front, course=other_course, chair=chair, starts_at=slot_time(10, 40)
+    )
+    assert later.ends_at - later.starts_at == dt.timedelta(minutes=100)

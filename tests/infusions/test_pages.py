@@ -1,0 +1,90 @@
+"""What the infusion pages show, step by step through the browser forms (Django test client)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.infusions.models import InfusionOrder
+from kitclinic.infusions.states import SessionState
+from tests.infusions.helpers import NORMAL, advance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_renders_along_a_full_session(login, world, session):
+    nurse, physician = login("nurse"), login("physician")
+    url = reverse("infusions-session", args=[session.pk])
+    assert "Check in" in nurse.get(url).content.decode()
+    for name in ("infusions-today", "infusions-library"):
+        assert nurse.get(reverse(name)).status_code == 200
+    assert nurse.get(reverse("infusions-course", args=[session.course_id])).status_code == 200
+    assert nurse.get(reverse("infusions-check-in", args=[session.pk])).status_code == 200
+    response = nurse.post(
+        reverse("infusions-check-in", args=[session.pk]),
+        {
+            "identity_confirmed": "on",
+            "consent_on_file": "on",
+            "consent_date": "2026-11-01",
+            "fasting_confirmed": "on",
+            "escort_confirmed": "on",
+            "weight_kg": "70",
+            "weight_method": "measured",
+            "pregnancy_status": "not_pregnant",
+            "rating_answers": "1,1,2,2,1,2,2,2,0",
+            **{k: str(v) for k, v in NORMAL.items()},
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    page = physician.get(reverse("infusions-order", args=[session.pk])).content.decode()
+    assert "35 mg" in page and "52.5 mL/h" in page and "35 mL" in page
+    response = physician.post(
+        reverse("infusions-order", args=[session.pk]),
+        {"dose": "0.5", "duration_min": "40", "concentration_mg_per_ml": "1", "intent": "place"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    response = nurse.post(
+        reverse("infusions-double-check", args=[session.pk]),
+        {"rate_ml_per_h": "52.5", "vtbi_ml": "35"},
+    )
+    assert response.status_code == 302
+    nurse.post(reverse("infusions-pump", args=[session.pk]), {"op": "start"})
+    nurse.post(
+        reverse("infusions-vitals", args=[session.pk]),
+        {"slot_minute": "10", **{k: str(v) for k, v in NORMAL.items()}, "idempotency_key": "k1"},
+    )
+    nurse.post(reverse("infusions-score", args=[session.pk]), {"kind": "moaas", "level": "4"})
+    page = nurse.get(url).content.decode()
+    assert "Vitals, 10 min" in page and "MOAA/S 4" in page
+    nurse.post(reverse("infusions-pump", args=[session.pk]), {"op": "stop"})
+    response = nurse.post(
+        reverse("infusions-discharge", args=[session.pk]),
+        {
+            **{
+                f"aldrete_{n}": "2"
+                for n in ("activity", "respiration", "circulation", "consciousness", "o2")
+            },
+            "escort_present": "on",
+            "instructions_given": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    physician.post(reverse("infusions-sign", args=[session.pk]))
+    session.refresh_from_db()
+    assert session.state == SessionState.SIGNED
+    page = nurse.get(url).content.decode()
+    assert "Signed by" in page
+    assert AuditEvent.objects.filter(
+        action=AuditAction.VIEW, object_type="infusions.infusionsession"
+    ).exists()
+    assert InfusionOrder.objects.get(session=session).dose_mg == 35
+
+
+def test_chart_shows_the_course(login, world, session):
+    page = login("nurse").get(reverse("patient-chart", args=[session.patient_id])).content.decode()
+    assert "Infusion courses" in page and "Chair 1" in page
+
+
+def test_advance_helper_reaches_running(world, session):
+    assert advance(world, session, SessionState.RUNNING).state == SessionState.RUNNING
