@@ -10,7 +10,6 @@ from django.utils import timezone
 from kitclinic.assessments.models import (
     RECORDABLE_INSTRUMENTS,
     SELF_REPORT_INSTRUMENTS,
-    LinkMode,
     Mode,
 )
 from kitclinic.instruments import Instrument, get_instrument
@@ -77,9 +76,6 @@ class InstrumentChoiceForm(forms.Form):
 
 class LinkIssueForm(forms.Form):
     instrument = forms.ChoiceField(choices=instrument_choices(SELF_REPORT_INSTRUMENTS))
-    mode = forms.ChoiceField(
-        choices=LinkMode.choices, initial=LinkMode.SELF_REPORT, widget=forms.HiddenInput
-    )
 
 
 class AcknowledgeForm(forms.Form):

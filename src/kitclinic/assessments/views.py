@@ -107,7 +107,7 @@ def kiosk_start(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     """Start a kiosk session on this device: issue a short-lived link, log the staff member out
     of this browser (the patient holds it next), and open the questionnaire."""
     patient = access_patient(actor, patient_id, Action.SELF_REPORT_LINK_ISSUE)
-    form = af.LinkIssueForm(request.POST or None, initial={"mode": LinkMode.KIOSK})
+    form = af.LinkIssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             issued = services.link_issue(
