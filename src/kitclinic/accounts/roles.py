@@ -56,6 +56,12 @@ class Action(StrEnum):
     DISCHARGE_OVERRIDE = "session.discharge_override"
     SESSION_SIGN = "session.sign"
     ADDENDUM_WRITE = "addendum.write"
+    SUBSTANCE_LOG_VIEW = "substance_log.view"
+    SUBSTANCE_RECEIVE = "substance.receive"
+    SUBSTANCE_DISPENSE = "substance.dispense"
+    SUBSTANCE_RECONCILE = "substance.reconcile"
+    SUBSTANCE_REPORT = "substance.report"
+
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.PATIENT_VIEW: "View the patient list and a patient's chart",
@@ -82,6 +88,11 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.DISCHARGE_OVERRIDE: "Discharge below the criteria with a reason",
     Action.SESSION_SIGN: "Sign an infusion session (the record becomes immutable)",
     Action.ADDENDUM_WRITE: "Write an addendum to a signed infusion session",
+    Action.SUBSTANCE_LOG_VIEW: "View the clinic's controlled-substance log and lot balances",
+    Action.SUBSTANCE_RECEIVE: "Receive controlled-substance stock and transfer it between clinics",
+    Action.SUBSTANCE_DISPENSE: "Dispense a controlled substance to a session and record waste",
+    Action.SUBSTANCE_RECONCILE: "Count controlled-substance stock and adjust after the count",
+    Action.SUBSTANCE_REPORT: "Download the controlled-substance report (CSV, PDF)",
 }
 
 _ALL = frozenset(Role)
@@ -115,6 +126,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DISCHARGE_OVERRIDE: frozenset({Role.PHYSICIAN}),
     Action.SESSION_SIGN: frozenset({Role.PHYSICIAN}),
     Action.ADDENDUM_WRITE: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    # Only licensed clinical staff handle the drug; admins and auditors read and report
+    # (shared/reference/clinical-workflow.md §12, §13).
+    Action.SUBSTANCE_LOG_VIEW: frozenset(
+        {Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN, Role.AUDITOR}
+    ),
+    Action.SUBSTANCE_RECEIVE: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.SUBSTANCE_DISPENSE: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.SUBSTANCE_RECONCILE: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.SUBSTANCE_REPORT: frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN, Role.AUDITOR}),
 }
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kitclinic.accounts",
     "kitclinic.audit",
     "kitclinic.patients",
+    "kitclinic.substances",
     "kitclinic.web",
     "kitclinic.infusions",
     "django_tasks",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("kitclinic.api.urls")),
+    path("api/v1/substances/", include("kitclinic.substances.api_urls")),
     re_path(r"^api/v1/", include("kitclinic.assessments.api_urls")),  # matrix: tests/assessments
     path("", include("kitclinic.web.urls")),
 ]

@@ -1,0 +1,214 @@
+"""Browser forms for the controlled-substance log. Shape only; the rules live in services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import User
+from kitclinic.substances.models import Drug, EntryKind
+from kitclinic.substances.selectors import (
+    LotBalance,
+    clinic_zone,
+    eligible_witnesses,
+    organization_clinics,
+)
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+MG_FIELD = {"max_digits": 12, "decimal_places": 3}
+
+
+class WitnessChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return f"{obj} ({obj.username})"
+
+
+class _EntryForm(forms.Form):
+    """Common fields: when it happened (clinic time; empty = now) and the actor's clinic."""
+
+    occurred_at = forms.DateTimeField(
+        label="When",
+        required=False,
+        widget=DATETIME_INPUT,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="Clinic time. Leave empty for now.",
+    )
+
+    def __init__(self, *args, actor: Actor, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean_occurred_at(self) -> dt.datetime | None:
+        value = self.cleaned_data.get("occurred_at")
+        if value is None:
+            return None
+        if timezone.is_aware(value):
+            value = timezone.make_naive(value)
+        return value.replace(tzinfo=clinic_zone(self.actor.clinic))
+
+
+class _LotForm(_EntryForm):
+    lot = forms.ChoiceField(label="Lot")
+
+    def __init__(self, *args, lots: list[LotBalance], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].choices = [("", "— choose —")] + [
+            (
+                str(b.lot.pk),
+                f"{b.lot.lot_number} · {b.lot.strength_mg_per_ml.normalize():f} mg/mL × "
+                f"{b.lot.vial_volume_ml.normalize():f} mL · {b.balance_mg.normalize():f} mg left"
+                f" · exp. {b.lot.expiry_date:%Y-%m-%d}{' (EXPIRED)' if b.expired else ''}",
+            )
+            for b in lots
+        ]
+
+
+def _with_witness(form: forms.Form, actor: Actor, *, required: bool = True) -> None:
+    form.fields["witness"] = WitnessChoiceField(
+        queryset=eligible_witnesses(actor.clinic, exclude=actor.user),
+        required=required,
+        help_text="Another physician or nurse of this clinic, present when it happened.",
+    )
+
+
+class ReceiptForm(_EntryForm):
+    drug = forms.ChoiceField(choices=Drug.choices)
+    strength_mg_per_ml = forms.DecimalField(
+        label="Strength (mg/mL)", min_value=Decimal("0.001"), **MG_FIELD
+    )
+    vial_volume_ml = forms.DecimalField(
+        label="Vial volume (mL)", min_value=Decimal("0.001"), **MG_FIELD
+    )
+    vials = forms.IntegerField(label="Vials received", min_value=1)
+    supplier = forms.CharField(max_length=200)
+    lot_number = forms.CharField(max_length=60)
+    expiry_date = forms.DateField(widget=DATE_INPUT)
+    reason = forms.CharField(
+        label="Notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example the invoice or packing-slip number.",
+    )
+
+    field_order = [
+        "drug",
+        "strength_mg_per_ml",
+        "vial_volume_ml",
+        "vials",
+        "supplier",
+        "lot_number",
+        "expiry_date",
+        "occurred_at",
+        "reason",
+    ]
+
+
+class DispenseForm(_LotForm):
+    quantity_mg = forms.DecimalField(label="Quantity given (mg)", **MG_FIELD)
+    session_ref = forms.CharField(
+        label="Infusion session", max_length=64, help_text="The session the drug was given in."
+    )
+    reason = forms.CharField(label="Notes", required=False, widget=forms.Textarea({"rows": 2}))
+
+
+class WasteForm(_LotForm):
+    quantity_mg = forms.DecimalField(label="Quantity wasted (mg)", **MG_FIELD)
+    session_ref = forms.CharField(label="Infusion session (if any)", max_length=64, required=False)
+    reason = forms.CharField(
+        widget=forms.Textarea({"rows": 2}),
+        help_text="For example: remainder of the drawn syringe, discarded into the sink.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        _with_witness(self, self.actor)
+
+
+class TransferForm(_LotForm):
+    to_clinic = forms.ChoiceField(label="To clinic")
+    vials = forms.IntegerField(label="Whole vials", min_value=1)
+    reason = forms.CharField(label="Notes", required=False, widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["to_clinic"].choices = [("", "— choose —")] + [
+            (str(c.pk), c.name) for c in organization_clinics(self.actor)
+        ]
+
+
+class AdjustForm(_LotForm):
+    change_mg = forms.DecimalField(
+        label="Change (mg)",
+        help_text="Negative when less is there than the book says, positive when more.",
+        **MG_FIELD,
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea({"rows": 3}), help_text="What the count found and why."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        _with_witness(self, self.actor)
+
+
+class ReconciliationForm(_EntryForm):
+    """One pair of fields per lot: full vials and the remaining mL of an opened vial."""
+
+    notes = forms.CharField(required=False, widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args, lots: list[LotBalance], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].label = "Counted at"
+        self.lots = lots
+        for b in lots:
+            self.fields[f"lot_{b.lot.pk}_vials"] = forms.IntegerField(
+                label=f"Lot {b.lot.lot_number}: full vials", min_value=0
+            )
+            self.fields[f"lot_{b.lot.pk}_partial_ml"] = forms.DecimalField(
+                label=f"Lot {b.lot.lot_number}: mL left in an opened vial",
+                min_value=Decimal(0),
+                required=False,
+                **MG_FIELD,
+            )
+        _with_witness(self, self.actor, required=False)
+        self.order_fields(["occurred_at", "witness", "notes"])
+
+    def counts_mg(self) -> dict:
+        counts = {}
+        for b in self.lots:
+            vials = self.cleaned_data[f"lot_{b.lot.pk}_vials"]
+            partial = self.cleaned_data.get(f"lot_{b.lot.pk}_partial_ml") or Decimal(0)
+            mg = b.lot.mg_per_vial * vials + b.lot.strength_mg_per_ml * partial
+            counts[b.lot] = mg.quantize(Decimal("0.001"))
+        return counts
+
+    def lot_rows(self) -> list[tuple[LotBalance, forms.BoundField, forms.BoundField]]:
+        return [
+            (b, self[f"lot_{b.lot.pk}_vials"], self[f"lot_{b.lot.pk}_partial_ml"])
+            for b in self.lots
+        ]
+
+
+class ReportForm(forms.Form):
+    date_from = forms.DateField(label="From", widget=DATE_INPUT)
+    date_to = forms.DateField(label="To", widget=DATE_INPUT)
+    format = forms.ChoiceField(choices=[("pdf", "PDF"), ("csv", "CSV")], initial="pdf")
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "Must be on or after the start date.")
+        return data
+
+
+class LogFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "Any"), *EntryKind.choices], required=False)
+    lot = forms.IntegerField(required=False)
+    date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)

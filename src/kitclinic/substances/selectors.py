@@ -1,0 +1,178 @@
+"""Reading the controlled-substance log: balances computed from the entries (never stored), the
+log with filters, running balances, open discrepancies and who may witness."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import Clinic, User
+from kitclinic.accounts.roles import Action, Role
+from kitclinic.substances.models import (
+    MG,
+    ReconciliationLine,
+    SubstanceLogEntry,
+    SubstanceLot,
+)
+
+# Waste is witnessed by two licensed staff (§12 of the clinical-workflow reference); in kitclinic's
+# roles those are physicians and nurses.
+WITNESS_ROLES = frozenset({Role.PHYSICIAN, Role.NURSE})
+ZERO = Decimal("0.000")
+
+
+def clinic_zone(clinic: Clinic) -> dt.tzinfo:
+    return ZoneInfo(clinic.time_zone) if clinic.time_zone else timezone.get_default_timezone()
+
+
+def _balance_expression() -> Coalesce:
+    return Coalesce(Sum("entries__change_mg"), Value(ZERO), output_field=DecimalField(**MG))
+
+
+def lot_balance_mg(lot: SubstanceLot, *, at: dt.datetime | None = None) -> Decimal:
+    """The book balance of ``lot``: the sum of its entries (up to ``at`` if given)."""
+    entries = SubstanceLogEntry.objects.filter(lot=lot)
+    if at is not None:
+        entries = entries.filter(occurred_at__lte=at)
+    total = entries.aggregate(total=Sum("change_mg"))["total"]
+    return total if total is not None else ZERO
+
+
+@dataclass(frozen=True)
+class LotBalance:
+    lot: SubstanceLot
+    balance_mg: Decimal
+
+    @property
+    def balance_vials(self) -> Decimal:
+        """The balance as a number of vials (a fraction for an opened vial)."""
+        return (self.balance_mg / self.lot.mg_per_vial).quantize(Decimal("0.01"))
+
+    @property
+    def expired(self) -> bool:
+        return self.lot.expiry_date < timezone.localdate(timezone=clinic_zone(self.lot.clinic))
+
+
+def lot_balances(actor: Actor, *, include_empty: bool = False) -> list[LotBalance]:
+    """Every lot of the acting clinic with its balance, in one query (soonest expiry first)."""
+    actor.require(Action.SUBSTANCE_LOG_VIEW)
+    lots = (
+        SubstanceLot.objects.filter(clinic_id=actor.membership.clinic_id)
+        .select_related("clinic")
+        .annotate(balance_mg=_balance_expression())
+        .order_by("expiry_date", "lot_number", "id")
+    )
+    return [
+        LotBalance(lot=lot, balance_mg=lot.balance_mg)
+        for lot in lots
+        if include_empty or lot.balance_mg != 0
+    ]
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    kind: str = ""
+    lot_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _day_start(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+
+def entries_for(actor: Actor, flt: EntryFilter | None = None) -> QuerySet[SubstanceLogEntry]:
+    """The acting clinic's entries, newest first, filtered by kind, lot and clinic-local dates."""
+    actor.require(Action.SUBSTANCE_LOG_VIEW)
+    flt = flt or EntryFilter()
+    zone = clinic_zone(actor.clinic)
+    qs = SubstanceLogEntry.objects.filter(clinic_id=actor.membership.clinic_id)
+    if flt.kind:
+        qs = qs.filter(kind=flt.kind)
+    if flt.lot_id is not None:
+        qs = qs.filter(lot_id=flt.lot_id)
+    if flt.date_from is not None:
+        qs = qs.filter(occurred_at__gte=_day_start(flt.date_from, zone))
+    if flt.date_to is not None:
+        qs = qs.filter(occurred_at__lt=_day_start(flt.date_to + dt.timedelta(days=1), zone))
+    return qs.select_related("lot", "recorded_by", "witness").order_by("-occurred_at", "-id")
+
+
+@dataclass(frozen=True)
+class BalancePoint:
+    entry: SubstanceLogEntry
+    balance_mg: Decimal  # the lot's balance just after this entry
+
+
+def running_balances(
+    entries: Iterable[SubstanceLogEntry], *, opening: dict[int, Decimal] | None = None
+) -> list[BalancePoint]:
+    """Each entry with its lot's balance after it. ``entries`` must be in chronological order
+    (occurred_at, id); ``opening`` holds each lot's balance before the first of them."""
+    balances = dict(opening or {})
+    points = []
+    for entry in entries:
+        balances[entry.lot_id] = balances.get(entry.lot_id, ZERO) + entry.change_mg
+        points.append(BalancePoint(entry=entry, balance_mg=balances[entry.lot_id]))
+    return points
+
+
+def lowest_balance_from(lot: SubstanceLot, at: dt.datetime) -> Decimal:
+    """The lowest balance the lot has at ``at`` or at any later entry. A new entry taking ``q``
+    at ``at`` keeps every balance from then on at least zero iff this is at least ``q``."""
+    balance = ZERO
+    lowest: Decimal | None = None
+    entries = SubstanceLogEntry.objects.filter(lot=lot).order_by("occurred_at", "id")
+    for occurred_at, change in entries.values_list("occurred_at", "change_mg"):
+        if occurred_at > at and lowest is None:
+            lowest = balance
+        balance += change
+        if lowest is not None:
+            lowest = min(lowest, balance)
+    return balance if lowest is None else lowest
+
+
+def open_discrepancies(actor: Actor) -> QuerySet[ReconciliationLine]:
+    """Count lines of the acting clinic whose discrepancy no adjustment has resolved yet."""
+    actor.require(Action.SUBSTANCE_LOG_VIEW)
+    return (
+        ReconciliationLine.objects.filter(reconciliation__clinic_id=actor.membership.clinic_id)
+        .exclude(discrepancy_mg=0)
+        .filter(~Exists(SubstanceLogEntry.objects.filter(resolves=OuterRef("pk"))))
+        .select_related("lot", "reconciliation")
+        .order_by("reconciliation__counted_at", "id")
+    )
+
+
+def line_is_open(line: ReconciliationLine) -> bool:
+    return line.discrepancy_mg != 0 and not SubstanceLogEntry.objects.filter(resolves=line).exists()
+
+
+def eligible_witnesses(clinic: Clinic, *, exclude: User | None = None) -> QuerySet[User]:
+    """Users with an active physician or nurse role at ``clinic`` (other than ``exclude``)."""
+    qs = User.objects.filter(
+        memberships__clinic=clinic,
+        memberships__is_active=True,
+        memberships__role__in=[r.value for r in WITNESS_ROLES],
+        is_active=True,
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.distinct().order_by("last_name", "first_name", "username")
+
+
+def organization_clinics(actor: Actor) -> QuerySet[Clinic]:
+    """The other clinics of the actor's organization (transfer destinations)."""
+    return (
+        Clinic.objects.filter(organization_id=actor.organization_id)
+        .exclude(pk=actor.membership.clinic_id)
+        .order_by("name")
+    )

@@ -1,0 +1,64 @@
+"""Helpers for the controlled-substance tests: a lot at the shared clinic, a sister clinic of the
+same organization, and row counts of every table a refused write must leave unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from kitclinic.audit.models import AuditEvent
+from kitclinic.substances import services
+from kitclinic.substances.models import (
+    Reconciliation,
+    ReconciliationLine,
+    SubstanceLogEntry,
+    SubstanceLot,
+)
+
+TABLES = (SubstanceLot, SubstanceLogEntry, Reconciliation, ReconciliationLine, AuditEvent)
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in TABLES}
+
+
+def receive(actor, *, vials: int = 2, expiry: dt.date | None = None, **kwargs) -> SubstanceLot:
+    """Receive ``vials`` vials of 50 mg/mL × 10 mL (500 mg each) at the actor's clinic."""
+    entry = services.substance_receive(
+        actor=actor,
+        strength_mg_per_ml=Decimal("50"),
+        vial_volume_ml=Decimal("10"),
+        supplier="Example Pharma Supply",
+        lot_number=kwargs.pop("lot_number", "KX-1001"),
+        expiry_date=expiry or timezone.localdate() + dt.timedelta(days=365),
+        vials=vials,
+        **kwargs,
+    )
+    return entry.lot
+
+
+@pytest.fixture
+def lot(world) -> SubstanceLot:
+    """Two vials (1000 mg) received an hour ago at the shared clinic."""
+    return receive(world.actor("nurse"), occurred_at=timezone.now() - dt.timedelta(hours=1))
+
+
+@pytest.fixture
+def sister_clinic(world):
+    """A second clinic of the same organization, where the nurse also works."""
+    from tests.factories import MembershipFactory
+
+    clinic = world.clinic.organization.clinics.create(name="Southside")
+    MembershipFactory(user=world.users["nurse"], clinic=clinic, role="nurse")
+    return clinic
+
+
+@pytest.fixture
+def unchanged(db):
+    """Assert, at the end of the test, that no row was written to any counted table."""
+    before = row_counts()
+    yield before
+    assert row_counts() == before
