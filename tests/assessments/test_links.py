@@ -73,7 +73,7 @@ def test_anonymous_patient_answers_once_and_sees_crisis_text_when_flagged(client
     assert patient.family_name not in html and patient.mrn not in html
     assert "Thoughts that you would be better off dead" in html  # PHQ-9 wording ships
     assert 'href="/patients' not in html and "Log out" not in html
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     before = AuditEvent.objects.count()
     response = client.post(issued.path, _post(PHQ9_ITEM9))
     assert response.status_code == 200

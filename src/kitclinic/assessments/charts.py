@@ -35,9 +35,9 @@ def trajectory_figure(t: Trajectory) -> dict[str, Any]:
             layer="below",
             line_width=0,
             annotation_text=label,
-            annotation_position="top left",
+            annotation_position="bottom left",
             annotation_font_size=10,
-            annotation_font_color="#555",
+            annotation_font_color="#777",
         )
     base = float(t.baseline.total)
     fig.add_hline(
@@ -63,7 +63,7 @@ def trajectory_figure(t: Trajectory) -> dict[str, Any]:
             line_dash="dash",
             line_color="#17602a",
             annotation_text=f"remission {t.remission_text.split('total ')[-1]}",
-            annotation_position="bottom left",
+            annotation_position="bottom right",
             annotation_font_size=10,
         )
     fig.add_trace(

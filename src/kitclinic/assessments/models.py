@@ -82,6 +82,10 @@ class Assessment(models.Model):
         return int(value) if value == value.to_integral_value() else float(value)
 
     @property
+    def mode_short(self) -> str:
+        return {"in_clinic": "in clinic", "self_report": "self-report", "kiosk": "kiosk"}[self.mode]
+
+    @property
     def flag_names(self) -> list[str]:
         return [f.replace("_", " ") for f in self.flags]
 

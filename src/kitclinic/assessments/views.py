@@ -211,8 +211,9 @@ def _unavailable(request: HttpRequest, exc: services.LinkUnavailable) -> HttpRes
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
-    # The token is in the address: never send it on, never index the page.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: never send it to another site, never index the page.
+    # ("no-referrer" would make the browser post the form with "Origin: null", which CSRF refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
