@@ -61,6 +61,11 @@ class Action(StrEnum):
     SUBSTANCE_DISPENSE = "substance.dispense"
     SUBSTANCE_RECONCILE = "substance.reconcile"
     SUBSTANCE_REPORT = "substance.report"
+    LAB_RECORD = "lab.record"
+    OUTCOMES_VIEW = "outcomes.view"
+    CONSENT_RECORD = "consent.record"
+    INFO_SHEET_PUBLISH = "info_sheet.publish"
+    REPORT_EXPORT = "report.export"
 
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
@@ -93,6 +98,11 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.SUBSTANCE_DISPENSE: "Dispense a controlled substance to a session and record waste",
     Action.SUBSTANCE_RECONCILE: "Count controlled-substance stock and adjust after the count",
     Action.SUBSTANCE_REPORT: "Download the controlled-substance report (CSV, PDF)",
+    Action.LAB_RECORD: "Record an inflammatory-marker lab result",
+    Action.OUTCOMES_VIEW: "View the clinic outcomes dashboard",
+    Action.CONSENT_RECORD: "Record a patient's consent against an information-sheet version",
+    Action.INFO_SHEET_PUBLISH: "Publish a new patient information-sheet version",
+    Action.REPORT_EXPORT: "Export outcomes CSV and patient progress-report PDFs",
 }
 
 _ALL = frozenset(Role)
@@ -135,6 +145,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SUBSTANCE_DISPENSE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SUBSTANCE_RECONCILE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SUBSTANCE_REPORT: frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN, Role.AUDITOR}),
+    Action.LAB_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.OUTCOMES_VIEW: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN, Role.AUDITOR}),
+    Action.CONSENT_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.INFO_SHEET_PUBLISH: frozenset({Role.PHYSICIAN}),
+    Action.REPORT_EXPORT: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN}),
 }
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kitclinic.substances",
     "kitclinic.web",
     "kitclinic.infusions",
+    "kitclinic.outcomes",
     "django_tasks",
     "django_tasks_db",
     "kitclinic.assessments",
@@ -228,6 +229,13 @@ KITCLINIC_CRISIS_TEXT = env_str(
 # Infusions: minutes a chair stays booked after the infusion for recovery (a clinic setting; the
 # reference gives a typical 30–60 min observation [C], clinical-workflow.md §8; default the upper end).
 KITCLINIC_RECOVERY_MINUTES = env_int("KITCLINIC_RECOVERY_MINUTES", 60)
+
+# Inflammatory-marker units (outcomes app): instruments.md §12 gives LOINC codes but no UCUM unit
+# for CRP, hs-CRP, IL-6 or TNF-α, so each clinic sets the unit its laboratory reports, e.g.
+# KITCLINIC_LAB_UNITS="crp=<UCUM>,hs_crp=<UCUM>". An analyte without a unit cannot be entered.
+KITCLINIC_LAB_UNITS = dict(
+    item.split("=", 1) for item in env_list("KITCLINIC_LAB_UNITS", []) if "=" in item
+)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.assessments.selectors import patient_assessments
 from kitclinic.infusions.selectors import patient_infusions
 from kitclinic.intake import contraindications
+from kitclinic.outcomes.patient import outcomes_card
 from kitclinic.patients import forms as pf
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
@@ -75,6 +76,7 @@ def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> H
             "infusions": patient_infusions(actor, patient),
             "infusions_may_plan": actor.may(Action.COURSE_PLAN),
             "assessments": patient_assessments(actor, patient),
+            "outcomes_card": outcomes_card(actor, patient),
             "may": {
                 "edit_demographics": actor.may(Action.PATIENT_EDIT_DEMOGRAPHICS),
                 "edit_history": actor.may(Action.CLINICAL_HISTORY_EDIT),

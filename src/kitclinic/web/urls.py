@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("kitclinic.assessments.urls")),
     path("", include("kitclinic.infusions.urls")),
     path("substances/", include("kitclinic.substances.urls")),
+    path("", include("kitclinic.outcomes.urls")),
 ]

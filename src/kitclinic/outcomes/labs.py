@@ -1,0 +1,69 @@
+"""Inflammatory-marker analytes: LOINC codes from shared/reference/instruments.md §12.
+
+§12 lists the LOINC code of each lab but **no UCUM unit** for any of them, so no unit is written
+into the code. The unit each analyte must be entered in is a clinic setting,
+``KITCLINIC_LAB_UNITS`` (``crp=<UCUM>,hs_crp=<UCUM>,...``), which the clinic fills in from its
+laboratory's reports. An analyte without a configured unit cannot be entered: the form says so on
+the unit field rather than store a value whose unit nobody fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+
+
+class Analyte(models.TextChoices):
+    CRP = "crp", "CRP"
+    HS_CRP = "hs_crp", "hs-CRP"
+    IL6 = "il6", "IL-6"
+    TNF_ALPHA = "tnf_alpha", "TNF-α"
+
+
+@dataclass(frozen=True)
+class AnalyteCode:
+    analyte: Analyte
+    loinc_code: str
+    description: str
+    source: str
+
+
+# instruments.md §12, "Lab (category laboratory)" table, serum/plasma codes.
+ANALYTE_CODES: dict[str, AnalyteCode] = {
+    a.analyte.value: a
+    for a in (
+        AnalyteCode(Analyte.CRP, "1988-5", "CRP, serum/plasma", "instruments.md §12 (Mayo)"),
+        AnalyteCode(
+            Analyte.HS_CRP,
+            "30522-7",
+            "hs-CRP, serum/plasma (whole-blood point of care is 71426-1, not used here)",
+            "instruments.md §12 (Mayo and others)",
+        ),
+        AnalyteCode(
+            Analyte.IL6,
+            "26881-3",
+            "IL-6, serum/plasma (108730-3 is an order-only trial term, not used)",
+            "instruments.md §12 (Northwell, LabCorp)",
+        ),
+        AnalyteCode(
+            Analyte.TNF_ALPHA,
+            "3074-2",
+            "TNF-α, serum/plasma (99103-4 is units/volume, not used)",
+            "instruments.md §12 (Mayo, ARUP)",
+        ),
+    )
+}
+
+UNIT_MISSING_FROM_REFERENCE = (
+    "instruments.md §12 gives no UCUM unit for this analyte; the clinic sets it in "
+    "KITCLINIC_LAB_UNITS from its laboratory's report."
+)
+
+
+def configured_unit(analyte: str) -> str | None:
+    """The UCUM unit the clinic fixed for ``analyte`` (``KITCLINIC_LAB_UNITS``), or None."""
+    units: dict[str, str] = getattr(settings, "KITCLINIC_LAB_UNITS", {}) or {}
+    unit = units.get(analyte, "").strip()
+    return unit or None

@@ -1,0 +1,122 @@
+"""Lab results (inflammatory markers), versioned patient information sheets, and consent.
+
+An information-sheet version is a snapshot: the HTML the patient read, its SHA-256 and the date a
+physician published it. Versions and consent records are only ever inserted (the querysets refuse
+updates and deletes), so a consent always points at exactly the text that was shown.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from kitclinic.outcomes.labs import Analyte
+from kitclinic.patients.models import INDICATIONS
+
+INDICATION_CHOICES = [(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
+
+
+class ImmutableRecordError(Exception):
+    """Raised on any attempt to update or delete a published sheet or a consent record."""
+
+
+class InsertOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise ImmutableRecordError("This record is insert-only: it cannot be updated.")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise ImmutableRecordError("This record is insert-only: it cannot be deleted.")
+
+    def bulk_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ImmutableRecordError("This record is insert-only: it cannot be updated.")
+
+
+class LabResult(models.Model):
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="lab_results"
+    )
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    analyte = models.CharField(max_length=12, choices=Analyte.choices)
+    loinc_code = models.CharField("LOINC code", max_length=10, editable=False)
+    value = models.DecimalField(max_digits=10, decimal_places=3)
+    unit = models.CharField("unit (UCUM)", max_length=20)
+    collected_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["collected_at", "id"]
+        indexes = [
+            models.Index(fields=["patient", "analyte", "collected_at"], name="lab_patient_trend")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="lab_value_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_analyte_display()} {self.value} {self.unit} ({self.collected_at:%Y-%m-%d})"
+        )
+
+
+class InfoSheetVersion(models.Model):
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    indication = models.CharField(max_length=20, choices=INDICATION_CHOICES)
+    version = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of html_snapshot")
+    html_snapshot = models.TextField(help_text="The sheet exactly as published; never edited")
+    evidence_version = models.CharField(max_length=40)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = InsertOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indication", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "indication", "version"], name="sheet_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_indication_display()} information sheet v{self.version}"
+
+
+class ConsentMethod(models.TextChoices):
+    PAPER = "paper", "Signed on paper (scanned to the record)"
+    ELECTRONIC = "electronic", "Signed electronically in clinic"
+    VERBAL_WITNESSED = "verbal_witnessed", "Verbal, witnessed"
+
+
+class ConsentRecord(models.Model):
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="consent_records"
+    )
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    sheet_version = models.ForeignKey(
+        InfoSheetVersion, on_delete=models.PROTECT, related_name="consents"
+    )
+    signed_at = models.DateTimeField()
+    method = models.CharField(max_length=20, choices=ConsentMethod.choices)
+    witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    objects = InsertOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Consent to {self.sheet_version} ({self.signed_at:%Y-%m-%d})"

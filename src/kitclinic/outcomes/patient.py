@@ -1,0 +1,262 @@
+"""One patient's outcomes: course results, rating trajectories, lab trends and the decision-support
+signals on the chart. Suggestions only: nothing here orders, books or changes anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.outcome_stats import (
+    DEFAULT_REMISSION_CUTOFFS,
+    CourseOutcome,
+    OutcomeCriteria,
+    course_outcomes,
+)
+from kitclinic.outcomes.data import SECONDS_PER_DAY, build_dataset, score_table
+from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte
+from kitclinic.outcomes.models import ConsentRecord, LabResult
+from kitclinic.patients.models import Patient
+
+CRITERIA = OutcomeCriteria()
+EARLY_SOURCE = (
+    "Transl Psychiatry 2024 (doi 10.1038/s41398-024-03027-2): no ≥20% improvement after 4 "
+    "infusions predicted overall non-response (sensitivity >90%, 135 patients); evidence.md §1.2"
+)
+# Preferred order when a course has ratings on several scales.
+PRIMARY_ORDER = ("phq9", "madrs", "qids_sr16", "gad7")
+
+
+def _when(day: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(day * SECONDS_PER_DAY, tz=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Point:
+    when: dt.datetime
+    score: float
+    infusion_number: int
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str  # early_non_response | review_due | relapse | responding | remission
+    level: str  # warning | info | ok
+    title: str
+    text: str
+    source: str = ""
+
+
+@dataclass
+class CourseView:
+    course_id: int
+    indication: str
+    protocol: str
+    status: str
+    planned_at: dt.datetime
+    infusion_dates: list[dt.datetime]
+    outcomes: list[CourseOutcome]
+    trajectories: dict[str, list[Point]] = field(default_factory=dict)
+    signals: list[Signal] = field(default_factory=list)
+
+    @property
+    def infusions_given(self) -> int:
+        return len(self.infusion_dates)
+
+    @property
+    def primary(self) -> CourseOutcome | None:
+        by = {o.instrument: o for o in self.outcomes}
+        for key in PRIMARY_ORDER:
+            if key in by:
+                return by[key]
+        return None
+
+
+@dataclass
+class PatientOutcomes:
+    courses: list[CourseView]
+    labs: dict[str, list[LabResult]]
+    consents: list[ConsentRecord]
+
+    @property
+    def current(self) -> CourseView | None:
+        return self.courses[-1] if self.courses else None
+
+    @property
+    def infusion_dates(self) -> list[dt.datetime]:
+        return [d for c in self.courses for d in c.infusion_dates]
+
+
+def _signals(course: CourseView) -> list[Signal]:
+    o = course.primary
+    if o is None or not o.included:
+        return []
+    label = DEFAULT_REMISSION_CUTOFFS[o.instrument].label
+    out: list[Signal] = []
+    review = CRITERIA.early_review_infusion
+    if o.early_non_response:
+        out.append(
+            Signal(
+                "early_non_response",
+                "warning",
+                f"Early non-response: review whether to continue (after infusion {review})",
+                f"{label} improved {100 * (o.review_improvement or 0):.0f}% from baseline "
+                f"{o.baseline:g} at infusion {review}, below the "
+                f"{100 * CRITERIA.early_min_improvement:.0f}% that predicts a useful course.",
+                EARLY_SOURCE,
+            )
+        )
+    elif (
+        o.early_non_response is None
+        and course.infusions_given >= review
+        and o.first_response_infusion is None
+    ):
+        out.append(
+            Signal(
+                "review_due",
+                "info",
+                f"No {label} rating after infusion {review}",
+                f"Infusion {review} is the review point; record a rating before deciding "
+                "whether to continue.",
+                EARLY_SOURCE,
+            )
+        )
+    if o.relapsed:
+        out.append(
+            Signal(
+                "relapse",
+                "warning",
+                "Relapse signal after response: consider a booster review",
+                f"Responded at infusion {o.first_response_infusion}; a later {label} rating no "
+                f"longer met the response criterion ({o.days_to_relapse:g} days after the first "
+                "response). A physician decides whether a booster infusion is indicated; "
+                "nothing has been ordered.",
+                "Relapse = loss of the response criterion after response (docs/outcomes.md; "
+                "Phillips 2019, McInnes 2022 report relapse as time to loss of response)",
+            )
+        )
+    elif o.responded:
+        remission = " and in remission" if o.remitted else ""
+        out.append(
+            Signal(
+                "responding",
+                "ok",
+                f"Responding{remission}",
+                f"Last {label} {o.endpoint_score:g} against baseline {o.baseline:g} "
+                f"(improvement {100 * (o.endpoint_improvement or 0):.0f}%).",
+            )
+        )
+    return out
+
+
+def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
+    """Everything the chart card and the progress report show (a few small queries)."""
+    actor.require(Action.PATIENT_VIEW)
+    ds = build_dataset(patient.organization_id, CRITERIA, patient_id=patient.pk)
+    c, r = ds.courses, ds.rows
+    outcomes = course_outcomes(score_table(c, r), CRITERIA) if r.score.size else ()
+    from kitclinic.infusions.models import InfusionSession
+
+    dates: dict[int, list[dt.datetime]] = {}
+    given = (
+        InfusionSession.objects.filter(patient=patient, started_at__isnull=False)
+        .exclude(state__in=["cancelled", "scheduled", "checked_in", "ordered", "verified"])
+        .order_by("started_at")
+        .values_list("course_id", "started_at")
+    )
+    for course_id, started in given:
+        dates.setdefault(course_id, []).append(started)
+    courses: list[CourseView] = []
+    for i, course_id in enumerate(c.course_id.tolist()):
+        view = CourseView(
+            course_id=course_id,
+            indication=str(c.indication[i]),
+            protocol=str(c.protocol[i]),
+            status=str(c.status[i]),
+            planned_at=_when(float(c.planned_day[i])),
+            infusion_dates=dates.get(course_id, []),
+            outcomes=[o for o in outcomes if o.course_id == str(course_id)],
+        )
+        mine = np.flatnonzero(r.course_index == i)
+        for j in mine[np.argsort(r.time_point_days[mine], kind="stable")]:
+            view.trajectories.setdefault(str(r.instrument[j]), []).append(
+                Point(
+                    _when(float(r.time_point_days[j])),
+                    float(r.score[j]),
+                    int(r.infusion_number[j]),
+                )
+            )
+        view.signals = _signals(view)
+        courses.append(view)
+    courses.sort(key=lambda v: v.planned_at)
+    labs: dict[str, list[LabResult]] = {}
+    for result in LabResult.objects.filter(patient=patient).order_by("collected_at", "id"):
+        labs.setdefault(result.analyte, []).append(result)
+    consents = list(
+        ConsentRecord.objects.filter(patient=patient)
+        .select_related("sheet_version", "witnessed_by")
+        .order_by("-signed_at", "-id")
+    )
+    return PatientOutcomes(courses, labs, consents)
+
+
+def lab_chart_spec(po: PatientOutcomes) -> dict[str, object] | None:
+    """A Plotly figure (data + layout) of each analyte over time, infusion dates as lines."""
+    if not po.labs:
+        return None
+    data = []
+    for analyte, results in po.labs.items():
+        units = sorted({r.unit for r in results})
+        name = f"{Analyte(analyte).label} ({', '.join(units)})"
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": [r.collected_at.isoformat() for r in results],
+                "y": [float(r.value) for r in results],
+                "hovertemplate": f"{Analyte(analyte).label} %{{y}} {'/'.join(units)}"
+                f"<br>%{{x|%Y-%m-%d}}<br>LOINC {ANALYTE_CODES[analyte].loinc_code}<extra></extra>",
+            }
+        )
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": d.isoformat(),
+            "x1": d.isoformat(),
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "rgba(120,120,120,0.5)", "dash": "dot", "width": 1},
+        }
+        for d in po.infusion_dates
+    ]
+    return {
+        "data": data,
+        "layout": {
+            "height": 300,
+            "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+            "shapes": shapes,
+            "legend": {"orientation": "h", "y": -0.25},
+            "yaxis": {"title": {"text": "value (unit in legend)"}, "rangemode": "tozero"},
+            "xaxis": {"type": "date"},
+        },
+    }
+
+
+def outcomes_card(actor: Actor, patient: Patient) -> dict[str, object]:
+    """Context of the chart's outcomes card (``outcomes/_chart_card.html``)."""
+    po = patient_outcomes(actor, patient)
+    return {
+        "po": po,
+        "lab_spec": lab_chart_spec(po),
+        "may": {
+            "lab": actor.may(Action.LAB_RECORD),
+            "consent": actor.may(Action.CONSENT_RECORD),
+            "report": actor.may(Action.REPORT_EXPORT),
+        },
+    }

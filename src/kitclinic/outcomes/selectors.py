@@ -1,0 +1,425 @@
+"""Reading outcomes: the clinic dashboard, one patient's course outcomes, lab trends.
+
+Every figure comes from ``kitclinic.outcome_stats`` (per-course outcomes, Wilson intervals,
+Kaplan–Meier) over the rows built in :mod:`kitclinic.outcomes.data`, and carries its N.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import User
+from kitclinic.accounts.roles import Action
+from kitclinic.outcome_stats import (
+    DEFAULT_REMISSION_CUTOFFS,
+    OutcomeCriteria,
+    Proportion,
+    kaplan_meier,
+    proportion,
+)
+from kitclinic.outcomes.data import (
+    ENGINE_KEYS,
+    ONSET_WINDOWS_H,
+    SECONDS_PER_DAY,
+    OutcomeDataset,
+    dataset_for,
+)
+from kitclinic.patients.models import INDICATIONS
+
+# Minimum number of included courses before the clinic's own rates are shown to patients.
+WITHHOLD_BELOW_N = 20
+INDICATION_LABELS = {i: i.replace("_", " ").capitalize() for i in INDICATIONS}
+
+
+@dataclass(frozen=True)
+class OutcomeFilter:
+    instrument: str = "phq9"
+    indication: str = ""
+    protocol: str = ""
+    clinician_id: int | None = None
+    date_from: dt.date | None = None  # course planned on or after
+    date_to: dt.date | None = None  # course planned on or before
+
+    def querystring(self) -> dict[str, str]:
+        return {
+            "instrument": self.instrument,
+            "indication": self.indication,
+            "protocol": self.protocol,
+            "clinician": "" if self.clinician_id is None else str(self.clinician_id),
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+        }
+
+
+@dataclass(frozen=True)
+class Rate:
+    label: str
+    n: int
+    response: Proportion
+    remission: Proportion
+
+
+@dataclass(frozen=True)
+class Curve:
+    x: list[float]
+    y: list[float]
+    n: int
+    events: int
+
+
+@dataclass(frozen=True)
+class Onset:
+    label: str
+    n: int
+    mean_change_pct: float | None  # mean improvement from baseline, percent (positive = better)
+
+
+@dataclass(frozen=True)
+class SideEffects:
+    sessions: int
+    adverse_events: int
+    sessions_with_bp: int
+    bp_rise_mean: float | None
+    bp_rise_max: float | None
+    sessions_with_cadss: int
+    cadss_mean: float | None
+    cadss_max: float | None
+
+    @property
+    def adverse_events_per_session(self) -> float | None:
+        return None if not self.sessions else self.adverse_events / self.sessions
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filter: OutcomeFilter
+    instrument_label: str
+    courses: int  # courses matching the filter (any instrument)
+    n_included: int
+    n_excluded: int
+    overall: Rate | None
+    by_indication: list[Rate]
+    by_protocol: list[Rate]
+    by_clinician: list[Rate]
+    by_period: list[Rate]
+    km: Curve | None
+    median_infusions_to_response: int | None
+    early_non_response: Proportion
+    relapse: Proportion
+    relapse_median_days: float | None
+    onset: list[Onset]
+    side_effects: SideEffects
+    protocols: list[str]
+    clinicians: list[tuple[int, str]]
+    build_seconds: float
+
+    @property
+    def empty(self) -> bool:
+        return self.n_included == 0
+
+
+def _course_mask(ds: OutcomeDataset, flt: OutcomeFilter) -> npt.NDArray[np.bool_]:
+    c = ds.courses
+    mask = np.ones(c.course_id.size, dtype=bool)
+    if flt.indication:
+        mask &= c.indication == flt.indication
+    if flt.protocol:
+        mask &= c.protocol == flt.protocol
+    if flt.clinician_id is not None:
+        mask &= c.clinician_id == flt.clinician_id
+    if flt.date_from is not None:
+        start = dt.datetime.combine(flt.date_from, dt.time.min, tzinfo=dt.UTC).timestamp()
+        mask &= c.planned_day >= start / SECONDS_PER_DAY
+    if flt.date_to is not None:
+        end = dt.datetime.combine(flt.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        mask &= c.planned_day < end.timestamp() / SECONDS_PER_DAY
+    return mask
+
+
+def _rate(label: str, ds: OutcomeDataset, rows: npt.NDArray[np.bool_]) -> Rate:
+    o = ds.outcomes
+    kept = rows & o.included
+    n = int(kept.sum())
+    return Rate(
+        label,
+        n,
+        proportion(int((kept & o.responded).sum()), n),
+        proportion(int((kept & o.remitted).sum()), n),
+    )
+
+
+def _quarters(days: npt.NDArray[np.float64]) -> npt.NDArray[np.str_]:
+    """Calendar quarter (UTC) of each day number, e.g. ``2026-Q3``."""
+    months = (days * SECONDS_PER_DAY).astype("datetime64[s]").astype("datetime64[M]").astype(int)
+    years, month0 = 1970 + months // 12, months % 12
+    return np.char.add(np.char.add(years.astype(str), "-Q"), (month0 // 3 + 1).astype(str))
+
+
+def _breakdown(
+    ds: OutcomeDataset,
+    rows: npt.NDArray[np.bool_],
+    keys: npt.NDArray[Any],
+    labels: dict[Any, str] | None = None,
+) -> list[Rate]:
+    per_outcome = keys[ds.outcomes.course_index]
+    out = []
+    for key in sorted(set(per_outcome[rows].tolist())):
+        rate = _rate((labels or {}).get(key, str(key)), ds, rows & (per_outcome == key))
+        if rate.n:
+            out.append(rate)
+    return out
+
+
+def _clinician_names(ids: Sequence[int]) -> dict[int, str]:
+    users = User.objects.filter(pk__in=list(ids)).only("id", "username", "first_name", "last_name")
+    return {u.pk: (u.get_full_name() or u.username) for u in users}
+
+
+def filter_choices(ds: OutcomeDataset) -> tuple[list[str], list[tuple[int, str]]]:
+    """Protocols and clinicians (id, name) the dashboard's filters offer."""
+    names = _clinician_names(sorted(set(ds.courses.clinician_id.tolist())))
+    return sorted(set(ds.courses.protocol.tolist())), sorted(names.items(), key=lambda kv: kv[1])
+
+
+def summarize(
+    ds: OutcomeDataset, flt: OutcomeFilter, *, names: dict[int, str] | None = None
+) -> Dashboard:
+    """The dashboard's figures for ``flt`` (no database access except clinician names)."""
+    c, o = ds.courses, ds.outcomes
+    course_ok = _course_mask(ds, flt)
+    rows = course_ok[o.course_index] & (o.instrument == flt.instrument)
+    kept = rows & o.included
+    n = int(kept.sum())
+
+    durations = np.where(o.first_response_infusion >= 0, o.first_response_infusion, o.last_infusion)
+    km_est = kaplan_meier(
+        durations[kept].astype(np.float64), (o.first_response_infusion >= 0)[kept]
+    )
+    km = None
+    median = None
+    if n:
+        x = [0.0, *km_est.times.tolist()]
+        y = [1.0, *km_est.survival.tolist()]
+        km = Curve(x, y, n, int(km_est.events.sum()))
+        m = km_est.median()
+        median = None if m is None else int(m)
+
+    reviewed = kept & o.early_reviewed
+    responders = kept & o.responder
+    relapse_median = None
+    if responders.any():
+        rk = kaplan_meier(o.days_to_relapse_or_followed[responders], o.relapsed[responders])
+        relapse_median = rk.median()
+
+    onset = []
+    r = ds.rows
+    row_ok = course_ok[r.course_index] & (r.instrument == flt.instrument)
+    this = o.included & (o.instrument == flt.instrument)
+    base = np.full(c.course_id.size, np.nan)
+    base[o.course_index[this]] = o.baseline[this]
+    for label, (lo, hi) in ONSET_WINDOWS_H.items():
+        h = r.hours_after_first_infusion
+        idx = np.flatnonzero(row_ok & (h >= lo) & (h <= hi) & np.isfinite(base[r.course_index]))
+        # The first rating in the window per course (rows are in time order within a course).
+        idx = idx[np.lexsort((r.time_point_days[idx], r.course_index[idx]))]
+        _, first = np.unique(r.course_index[idx], return_index=True)
+        idx = idx[first]
+        b = base[r.course_index[idx]]
+        change = 100.0 * (b - r.score[idx]) / b
+        onset.append(Onset(label, int(idx.size), float(change.mean()) if idx.size else None))
+
+    s = ds.sessions
+    s_ok = (s.course_index >= 0) & course_ok[np.maximum(s.course_index, 0)]
+    bp = s.bp_rise_mmhg[s_ok]
+    bp = bp[np.isfinite(bp)]
+    cadss = s.cadss_max[s_ok]
+    cadss = cadss[np.isfinite(cadss)]
+    side = SideEffects(
+        sessions=int(s_ok.sum()),
+        adverse_events=int(s.adverse_events[s_ok].sum()),
+        sessions_with_bp=int(bp.size),
+        bp_rise_mean=float(bp.mean()) if bp.size else None,
+        bp_rise_max=float(bp.max()) if bp.size else None,
+        sessions_with_cadss=int(cadss.size),
+        cadss_mean=float(cadss.mean()) if cadss.size else None,
+        cadss_max=float(cadss.max()) if cadss.size else None,
+    )
+
+    names = names if names is not None else _clinician_names(sorted(set(c.clinician_id.tolist())))
+    periods = _quarters(c.planned_day)
+    return Dashboard(
+        filter=flt,
+        instrument_label=DEFAULT_REMISSION_CUTOFFS[flt.instrument].label,
+        courses=int(course_ok.sum()),
+        n_included=n,
+        n_excluded=int((rows & ~o.included).sum()),
+        overall=_rate("All matching courses", ds, rows) if n else None,
+        by_indication=_breakdown(ds, rows, c.indication, INDICATION_LABELS),
+        by_protocol=_breakdown(ds, rows, c.protocol),
+        by_clinician=_breakdown(ds, rows, c.clinician_id, names),
+        by_period=_breakdown(ds, rows, periods),
+        km=km,
+        median_infusions_to_response=median,
+        early_non_response=proportion(
+            int((reviewed & o.early_non_response).sum()), int(reviewed.sum())
+        ),
+        relapse=proportion(int((responders & o.relapsed).sum()), int(responders.sum())),
+        relapse_median_days=relapse_median,
+        onset=onset,
+        side_effects=side,
+        protocols=sorted(set(c.protocol.tolist())),
+        clinicians=sorted(names.items(), key=lambda kv: kv[1]),
+        build_seconds=ds.seconds,
+    )
+
+
+def outcomes_dashboard(actor: Actor, flt: OutcomeFilter) -> Dashboard:
+    actor.require(Action.OUTCOMES_VIEW)
+    return summarize(dataset_for(actor.organization_id), flt)
+
+
+@dataclass(frozen=True)
+class ClinicResults:
+    """The clinic's own rates for a patient sheet: shown only with N >= WITHHOLD_BELOW_N."""
+
+    indication: str
+    instrument_label: str
+    n: int
+    response: Proportion | None
+    remission: Proportion | None
+    withheld: bool
+    reason: str = ""
+    as_of: dt.date = field(default_factory=timezone.localdate)
+
+
+SHEET_INSTRUMENT = {"depression": "phq9", "anxiety": "gad7", "ptsd": "phq9", "chronic_pain": ""}
+
+
+def clinic_results(organization_id: int, indication: str) -> ClinicResults:
+    """Response and remission over the organization's courses for ``indication`` on the sheet's
+    instrument, withheld when fewer than ``WITHHOLD_BELOW_N`` courses can be counted."""
+    instrument = SHEET_INSTRUMENT.get(indication, "")
+    if not instrument:
+        return ClinicResults(
+            indication,
+            "",
+            0,
+            None,
+            None,
+            True,
+            "The clinic does not yet measure pain outcomes with a scale this report can count.",
+        )
+    label = DEFAULT_REMISSION_CUTOFFS[instrument].label
+    ds = dataset_for(organization_id)
+    rate = _rate(
+        "",
+        ds,
+        _course_mask(ds, OutcomeFilter(instrument, indication))[ds.outcomes.course_index]
+        & (ds.outcomes.instrument == instrument),
+    )
+    if rate.n < WITHHOLD_BELOW_N:
+        return ClinicResults(
+            indication,
+            label,
+            rate.n,
+            None,
+            None,
+            True,
+            f"Withheld: only {rate.n} completed course{'s' if rate.n != 1 else ''} with "
+            f"{label} ratings so far. We show our own results once at least "
+            f"{WITHHOLD_BELOW_N} courses can be counted, because rates from fewer people "
+            "are too uncertain to guide a decision.",
+        )
+    return ClinicResults(indication, label, rate.n, rate.response, rate.remission, False)
+
+
+__all__ = [
+    "ENGINE_KEYS",
+    "ClinicResults",
+    "Dashboard",
+    "OutcomeFilter",
+    "OutcomeCriteria",
+    "clinic_results",
+    "outcomes_dashboard",
+    "summarize",
+]
+
+
+@dataclass(frozen=True)
+class LabPoint:
+    baseline: float
+    change_pct: float
+    indication: str
+
+
+@dataclass(frozen=True)
+class LabAssociation:
+    analyte: str
+    analyte_label: str
+    instrument_label: str
+    unit: str
+    points: list[LabPoint]
+    n: int
+    spearman_rho: float | None
+    units_mixed: bool
+
+
+def lab_association(actor: Actor, analyte: str, instrument: str = "phq9") -> LabAssociation:
+    """Baseline marker level (last result on or before the course's first infusion) against the
+    course's % change on ``instrument`` at its endpoint, one point per included course.
+    Exploratory: evidence.md §4 finds the evidence mixed."""
+    from kitclinic.outcomes.labs import Analyte
+    from kitclinic.outcomes.models import LabResult
+
+    actor.require(Action.OUTCOMES_VIEW)
+    ds = dataset_for(actor.organization_id)
+    labs = list(
+        LabResult.objects.filter(patient__organization_id=actor.organization_id, analyte=analyte)
+        .order_by("patient_id", "collected_at", "id")
+        .values_list("patient_id", "collected_at", "value", "unit")
+    )
+    by_patient: dict[int, list[tuple[float, float, str]]] = {}
+    for pid, when, value, unit in labs:
+        by_patient.setdefault(pid, []).append(
+            (when.timestamp() / SECONDS_PER_DAY, float(value), unit)
+        )
+    o, c = ds.outcomes, ds.courses
+    points: list[LabPoint] = []
+    units: set[str] = set()
+    for k in np.flatnonzero(o.included & (o.instrument == instrument)):
+        ci = int(o.course_index[k])
+        first = ds.first_infusion_day[ci]
+        change = o.endpoint_improvement[k]
+        if not np.isfinite(first) or not np.isfinite(change):
+            continue
+        before = [x for x in by_patient.get(int(c.patient_id[ci]), []) if x[0] <= first]
+        if not before:
+            continue
+        units.add(before[-1][2])
+        points.append(LabPoint(before[-1][1], 100.0 * float(change), str(c.indication[ci])))
+    rho = None
+    if len(points) >= 3:
+        x = np.array([p.baseline for p in points])
+        y = np.array([p.change_pct for p in points])
+        if np.ptp(x) > 0 and np.ptp(y) > 0:
+            from scipy.stats import spearmanr
+
+            rho = float(spearmanr(x, y).statistic)
+    return LabAssociation(
+        analyte=analyte,
+        analyte_label=Analyte(analyte).label,
+        instrument_label=DEFAULT_REMISSION_CUTOFFS[instrument].label,
+        unit=", ".join(sorted(units)),
+        points=points,
+        n=len(points),
+        spearman_rho=rho,
+        units_mixed=len(units) > 1,
+    )

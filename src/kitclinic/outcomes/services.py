@@ -1,0 +1,244 @@
+"""Writes of the outcomes app: lab results, information-sheet versions, consent, and the audit
+events of exports. Each checks its rules, writes and audits in one transaction; bad input raises
+ValidationError naming the field and writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import StaffMembership, User
+from kitclinic.accounts.roles import Action
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record, snapshot
+from kitclinic.outcomes import evidence
+from kitclinic.outcomes.labs import ANALYTE_CODES, UNIT_MISSING_FROM_REFERENCE, configured_unit
+from kitclinic.outcomes.models import ConsentMethod, ConsentRecord, InfoSheetVersion, LabResult
+from kitclinic.patients.models import INDICATIONS, Patient
+
+LAB_FIELDS = ("patient", "analyte", "loinc_code", "value", "unit", "collected_at")
+
+
+def _same_organization(actor: Actor, patient: Patient) -> None:
+    if patient.organization_id != actor.organization_id:
+        raise ValidationError({"patient": "This patient belongs to another organization."})
+
+
+def lab_result_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    analyte: str,
+    value: Decimal | str | float,
+    unit: str,
+    collected_at: dt.datetime,
+) -> LabResult:
+    """Record one inflammatory-marker result. The LOINC code comes from the analyte
+    (instruments.md §12); the unit must be the one the clinic fixed for it."""
+    actor.require(Action.LAB_RECORD)
+    _same_organization(actor, patient)
+    errors: dict[str, str] = {}
+    code = ANALYTE_CODES.get(analyte)
+    if code is None:
+        errors["analyte"] = f"Unknown analyte {analyte!r}; allowed: {', '.join(ANALYTE_CODES)}."
+    try:
+        amount = Decimal(str(value).strip())
+        if not amount.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["value"] = f"{value!r} is not a number."
+        amount = None
+    if amount is not None and amount < 0:
+        errors["value"] = f"A concentration cannot be negative (got {amount})."
+    elif amount is not None and (amount.as_tuple().exponent < -3 or abs(amount) >= 10**7):  # type: ignore[operator]
+        errors["value"] = "Enter at most 7 digits before and 3 after the decimal point."
+    if code is not None:
+        expected = configured_unit(analyte)
+        given = (unit or "").strip()
+        if expected is None:
+            errors["unit"] = f"No unit is configured for {code.analyte.label}: " + (
+                UNIT_MISSING_FROM_REFERENCE
+            )
+        elif given != expected:
+            errors["unit"] = (
+                f"{code.analyte.label} is recorded in {expected} (UCUM) at this clinic; "
+                f"got {given or 'no unit'}. Convert the value or check the lab report."
+            )
+    now = timezone.now()
+    if collected_at is None:
+        errors["collected_at"] = "Enter the date and time the sample was collected."
+    elif timezone.is_naive(collected_at):
+        errors["collected_at"] = "The collection time needs a time zone."
+    elif collected_at > now:
+        errors["collected_at"] = "The collection time is in the future."
+    if errors:
+        raise ValidationError(errors)
+    assert code is not None and amount is not None
+    with transaction.atomic():
+        result = LabResult(
+            patient=patient,
+            clinic=actor.clinic,
+            analyte=analyte,
+            loinc_code=code.loinc_code,
+            value=amount,
+            unit=unit.strip(),
+            collected_at=collected_at,
+            recorded_by=actor.user,
+            recorded_at=now,
+        )
+        result.full_clean()
+        result.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=result,
+            patient=patient,
+            changes={k: [None, v] for k, v in snapshot(result, LAB_FIELDS).items()},
+        )
+    return result
+
+
+def content_hash(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def info_sheet_publish(
+    *, actor: Actor, indication: str, html: str
+) -> tuple[InfoSheetVersion, bool]:
+    """Publish ``html`` (the rendered sheet) as the next version for ``indication``.
+
+    Returns ``(version, created)``: when the text is identical to the latest version, that
+    version is returned and nothing is written.
+    """
+    actor.require(Action.INFO_SHEET_PUBLISH)
+    if indication not in INDICATIONS:
+        raise ValidationError(
+            {"indication": f"Unknown indication; allowed: {', '.join(INDICATIONS)}."}
+        )
+    digest = content_hash(html)
+    with transaction.atomic():
+        latest = (
+            InfoSheetVersion.objects.select_for_update()
+            .filter(organization_id=actor.organization_id, indication=indication)
+            .order_by("-version")
+            .first()
+        )
+        if latest is not None and latest.content_hash == digest:
+            return latest, False
+        number = (
+            InfoSheetVersion.objects.filter(
+                organization_id=actor.organization_id, indication=indication
+            ).aggregate(m=Max("version"))["m"]
+            or 0
+        ) + 1
+        version = InfoSheetVersion(
+            organization_id=actor.organization_id,
+            indication=indication,
+            version=number,
+            content_hash=digest,
+            html_snapshot=html,
+            evidence_version=evidence.EVIDENCE_VERSION,
+            published_at=timezone.now(),
+            published_by=actor.user,
+        )
+        version.full_clean()
+        version.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=version,
+            changes={
+                "indication": [None, indication],
+                "version": [None, number],
+                "content_hash": [None, digest],
+                "evidence_version": [None, evidence.EVIDENCE_VERSION],
+            },
+            detail=f"Published {indication} information sheet v{number}",
+        )
+    return version, True
+
+
+def consent_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    sheet_version: InfoSheetVersion,
+    signed_at: dt.datetime,
+    method: str,
+    witnessed_by: User,
+) -> ConsentRecord:
+    """Record that ``patient`` consented after reading exactly ``sheet_version``."""
+    actor.require(Action.CONSENT_RECORD)
+    _same_organization(actor, patient)
+    errors: dict[str, str] = {}
+    if sheet_version.organization_id != actor.organization_id:
+        errors["sheet_version"] = "This information sheet belongs to another organization."
+    if method not in ConsentMethod.values:
+        errors["method"] = f"Unknown method; allowed: {', '.join(ConsentMethod.values)}."
+    now = timezone.now()
+    if signed_at is None:
+        errors["signed_at"] = "Enter when the patient signed."
+    elif signed_at > now:
+        errors["signed_at"] = "The signing time is in the future."
+    elif signed_at < sheet_version.published_at.replace(second=0, microsecond=0):
+        # Signing times are entered to the minute; the minute of publication itself is allowed.
+        errors["signed_at"] = (
+            f"Version {sheet_version.version} was published on "
+            f"{timezone.localtime(sheet_version.published_at):%Y-%m-%d %H:%M}; the patient "
+            "cannot have signed it before then."
+        )
+    if not StaffMembership.objects.filter(
+        user=witnessed_by, clinic__organization_id=actor.organization_id, is_active=True
+    ).exists():
+        errors["witnessed_by"] = "The witness must be a staff member of this organization."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        record = ConsentRecord(
+            patient=patient,
+            clinic=actor.clinic,
+            sheet_version=sheet_version,
+            signed_at=signed_at,
+            method=method,
+            witnessed_by=witnessed_by,
+            recorded_by=actor.user,
+            recorded_at=now,
+        )
+        record.full_clean()
+        record.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=record,
+            patient=patient,
+            changes={
+                "sheet_version": [None, sheet_version.pk],
+                "indication": [None, sheet_version.indication],
+                "version": [None, sheet_version.version],
+                "content_hash": [None, sheet_version.content_hash],
+                "signed_at": [None, signed_at],
+                "method": [None, method],
+                "witnessed_by": [None, witnessed_by.pk],
+            },
+        )
+    return record
+
+
+def export_audit(
+    *, actor: Actor, what: str, patient: Patient | None = None, obj: object = None, detail: str = ""
+) -> None:
+    """Audit one export (CSV or PDF). Call inside the transaction that produces it."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        obj=obj,  # type: ignore[arg-type]
+        patient=patient,
+        detail=f"{what}: {detail}" if detail else what,
+    )

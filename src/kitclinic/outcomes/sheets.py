@@ -1,0 +1,86 @@
+"""Patient information sheets: the draft for an indication rendered from the evidence module,
+the clinic's own results and the template; publishing freezes it as an ``InfoSheetVersion``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+
+from kitclinic.outcomes import evidence
+from kitclinic.outcomes.models import InfoSheetVersion
+from kitclinic.outcomes.selectors import INDICATION_LABELS, WITHHOLD_BELOW_N, clinic_results
+from kitclinic.outcomes.services import content_hash
+
+TITLES = {
+    "depression": "Ketamine infusions for depression that has not responded to other treatment",
+    "ptsd": "Ketamine infusions for post-traumatic stress disorder (PTSD)",
+    "anxiety": "Ketamine infusions for anxiety",
+    "chronic_pain": "Ketamine infusions for chronic pain",
+}
+# Plain-language names of the rating scales the sheet's clinic results use.
+SCALE_WORDS = {
+    "PHQ-9": "the PHQ-9 depression questionnaire",
+    "GAD-7": "the GAD-7 anxiety questionnaire",
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    indication: str
+    html: str
+    content_hash: str
+    latest: InfoSheetVersion | None
+
+    @property
+    def changed(self) -> bool:
+        return self.latest is None or self.latest.content_hash != self.content_hash
+
+
+def render_sheet(organization_id: int, indication: str) -> str:
+    """The sheet as it would be published now (a complete, self-contained HTML document)."""
+    figures = evidence.figures_for(indication)
+    cited = []
+    for f in figures:
+        if f.study not in cited:
+            cited.append(f.study)
+    number = {key: i + 1 for i, key in enumerate(cited)}
+
+    def group(*topics: str) -> list[dict[str, object]]:
+        return [
+            {"text": f.text, "study": f.study, "n": number[f.study], "section": f.section}
+            for f in figures
+            if f.topic in topics
+        ]
+
+    results = clinic_results(organization_id, indication)
+    return render_to_string(
+        "outcomes/sheet.html",
+        {
+            "indication": indication,
+            "indication_label": INDICATION_LABELS[indication],
+            "title": TITLES[indication],
+            "efficacy": group("single", "course", "clinics", "comparison"),
+            "side_effects": group("side_effects"),
+            "blood_pressure": group("blood_pressure"),
+            "references": [evidence.REFERENCES[k] for k in cited],
+            "ref_numbers": number,
+            "caveat": evidence.TRIAL_CAVEAT,
+            "side_effect_summary": evidence.SIDE_EFFECT_SUMMARY,
+            "results": results,
+            "scale_words": SCALE_WORDS.get(results.instrument_label, results.instrument_label),
+            "withhold_below": WITHHOLD_BELOW_N,
+            "review_number": number.get("Transl Psychiatry 2024"),
+            "evidence_version": evidence.EVIDENCE_VERSION,
+        },
+    )
+
+
+def draft(organization_id: int, indication: str) -> Draft:
+    html = render_sheet(organization_id, indication)
+    latest = (
+        InfoSheetVersion.objects.filter(organization_id=organization_id, indication=indication)
+        .order_by("-version")
+        .first()
+    )
+    return Draft(indication, html, content_hash(html), latest)
