@@ -119,10 +119,13 @@ def test_every_api_route_is_in_the_matrix():
     """A new endpoint must be added to OPS (and so to the permission matrix)."""
     from django.urls import get_resolver
 
+    from kitclinic.api import urls as kitclinic_api_urls
+
     resolver = get_resolver()
     routes = set()
     for pattern in resolver.url_patterns:
-        if str(pattern.pattern) == "api/v1/":
+        # The patient-data API's own routes; other apps' API routes are matrix-tested with them.
+        if getattr(pattern, "urlconf_name", None) is kitclinic_api_urls:
             for sub in pattern.url_patterns:
                 view = sub.callback.cls
                 path = "/api/v1/" + str(sub.pattern).replace("<int:patient_id>", "{pid}")
