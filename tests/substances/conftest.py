@@ -62,3 +62,17 @@ def unchanged(db):
     before = row_counts()
     yield before
     assert row_counts() == before
+
+
+@pytest.fixture
+def sess(world, patient):
+    """An infusion session of the shared clinic, checked in (so the forms offer it)."""
+    from kitclinic.infusions.models import Chair
+    from kitclinic.infusions.services.library import library_install_default
+    from kitclinic.infusions.states import SessionState
+    from tests.infusions.helpers import advance, book, make_eligible, plan
+
+    library_install_default(organization_id=world.clinic.organization_id)
+    chair = Chair.objects.create(clinic=world.clinic, name="Chair 1")
+    course = plan(world, make_eligible(world.actor("nurse"), world.actor("physician"), patient))
+    return advance(world, book(world, course, chair), SessionState.CHECKED_IN)

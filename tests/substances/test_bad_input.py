@@ -70,10 +70,10 @@ def test_waste_without_a_reason_is_refused(world, lot):
     _refused(_waste(world, lot, world.users["physician"], reason="  "), "reason")
 
 
-def test_dispense_beyond_the_balance_is_refused(world, lot):
+def test_dispense_beyond_the_balance_is_refused(sess, world, lot):
     error = _refused(
         lambda: services.substance_dispense(
-            actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("1000.001"), session_ref="S-1"
+            actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("1000.001"), session=sess
         ),
         "quantity_mg",
     )
@@ -86,7 +86,7 @@ def test_waste_beyond_the_balance_is_refused(world, lot):
     )
 
 
-def test_dispense_from_an_expired_lot_is_refused(world):
+def test_dispense_from_an_expired_lot_is_refused(sess, world):
     nurse = world.actor("nurse")
     today = timezone.localdate()
     expired = receive(
@@ -96,7 +96,7 @@ def test_dispense_from_an_expired_lot_is_refused(world):
     )
     error = _refused(
         lambda: services.substance_dispense(
-            actor=nurse, lot=expired, quantity_mg=Decimal("10"), session_ref="S-1"
+            actor=nurse, lot=expired, quantity_mg=Decimal("10"), session=sess
         ),
         "lot",
     )
@@ -111,10 +111,10 @@ def test_receiving_an_expired_lot_is_refused(world):
 
 
 @pytest.mark.parametrize("quantity", [Decimal("0"), Decimal("-5"), Decimal("0.0001"), "abc"])
-def test_dispense_of_zero_negative_or_malformed_quantity_is_refused(world, lot, quantity):
+def test_dispense_of_zero_negative_or_malformed_quantity_is_refused(sess, world, lot, quantity):
     _refused(
         lambda: services.substance_dispense(
-            actor=world.actor("nurse"), lot=lot, quantity_mg=quantity, session_ref="S-1"
+            actor=world.actor("nurse"), lot=lot, quantity_mg=quantity, session=sess
         ),
         "quantity_mg",
     )
@@ -150,12 +150,12 @@ def test_bad_receipt_is_refused(world, field, overrides):
     _refused(lambda: services.substance_receive(actor=world.actor("nurse"), **values), field)
 
 
-def test_dispense_without_a_session_is_refused(world, lot):
+def test_dispense_without_a_session_is_refused(sess, world, lot):
     _refused(
         lambda: services.substance_dispense(
-            actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("10"), session_ref=""
+            actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("10"), session=None
         ),
-        "session_ref",
+        "session",
     )
 
 
@@ -201,22 +201,22 @@ def test_bad_adjustment_is_refused(world, lot, field, overrides):
     )
 
 
-def test_a_user_acting_at_another_clinic_cannot_write_to_this_clinics_lot(world, lot):
+def test_a_user_acting_at_another_clinic_cannot_write_to_this_clinics_lot(sess, world, lot):
     other = world.actor("other_org")
     _refused(
         lambda: services.substance_dispense(
-            actor=other, lot=lot, quantity_mg=Decimal("10"), session_ref="S-1"
+            actor=other, lot=lot, quantity_mg=Decimal("10"), session=sess
         ),
         "lot",
     )
 
 
 @pytest.mark.parametrize("persona", ["front_desk", "clinic_admin", "auditor"])
-def test_roles_that_do_not_handle_the_drug_are_refused_by_the_services(world, lot, persona):
+def test_roles_that_do_not_handle_the_drug_are_refused_by_the_services(sess, world, lot, persona):
     actor = world.actor(persona)
     before = row_counts()
     with pytest.raises(PermissionDenied):
-        services.substance_dispense(actor=actor, lot=lot, quantity_mg=Decimal("1"), session_ref="S")
+        services.substance_dispense(actor=actor, lot=lot, quantity_mg=Decimal("1"), session=sess)
     with pytest.raises(PermissionDenied):
         receive(actor)
     assert row_counts() == before
@@ -226,9 +226,9 @@ def test_roles_that_do_not_handle_the_drug_are_refused_by_the_services(world, lo
 
 
 @pytest.fixture
-def entry(world, lot) -> SubstanceLogEntry:
+def entry(world, lot, sess) -> SubstanceLogEntry:
     return services.substance_dispense(
-        actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("35"), session_ref="S-1"
+        actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("35"), session=sess
     )
 
 

@@ -24,7 +24,7 @@ DOSE_MG = Decimal("400")  # 1000 mg in the lot: exactly two of the six dispenses
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_dispenses_never_overdraw_the_lot(world):
+def test_concurrent_dispenses_never_overdraw_the_lot(sess, world):
     nurse = world.actor("nurse")
     lot = receive(nurse, vials=2)
     outcomes: list[str] = []
@@ -32,9 +32,7 @@ def test_concurrent_dispenses_never_overdraw_the_lot(world):
 
     def dispense(n: int) -> None:
         try:
-            services.substance_dispense(
-                actor=nurse, lot=lot, quantity_mg=DOSE_MG, session_ref=f"S-{n}"
-            )
+            services.substance_dispense(actor=nurse, lot=lot, quantity_mg=DOSE_MG, session=sess)
             result = "ok"
         except ValidationError as exc:
             result = "refused" if "quantity_mg" in exc.message_dict else repr(exc)

@@ -46,6 +46,7 @@ class Ctx:
     sister: object
     count_id: int
     line_id: int
+    sess: object
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,11 @@ PAGES = [
         "substance-dispense",
         Action.SUBSTANCE_DISPENSE,
         uses_lot=True,
-        post=lambda ctx, p: {"lot": str(ctx.lot.pk), "quantity_mg": "35", "session_ref": "S-1"},
+        post=lambda ctx, p: {
+            "lot": str(ctx.lot.pk),
+            "quantity_mg": "35",
+            "session": str(ctx.sess.pk),
+        },
     ),
     Page(
         "substance-waste",
@@ -153,13 +158,13 @@ CASES = [
 
 
 @pytest.fixture
-def ctx(world, lot, sister_clinic) -> Ctx:
+def ctx(world, lot, sister_clinic, sess) -> Ctx:
     """The lot (1000 mg) and a count that found 990 mg (an open discrepancy of -10 mg)."""
     reconciliation = services.reconciliation_record(
         actor=world.actor("nurse"), counts_mg={lot: Decimal("990")}
     )
     line = reconciliation.lines.get()
-    return Ctx(world, lot, sister_clinic, reconciliation.pk, line.pk)
+    return Ctx(world, lot, sister_clinic, reconciliation.pk, line.pk, sess)
 
 
 def _url(page: Page, ctx: Ctx) -> str:
@@ -212,7 +217,7 @@ def test_other_organizations_lot_is_404_on_every_form_and_writes_nothing(world, 
     client = login("other_org")
     witness = str(world.users["physician"].pk)
     posts = {
-        "substance-dispense": {"lot": lot.pk, "quantity_mg": "5", "session_ref": "S"},
+        "substance-dispense": {"lot": lot.pk, "quantity_mg": "5", "session": "1"},
         "substance-waste": {"lot": lot.pk, "quantity_mg": "5", "witness": witness, "reason": "x"},
         "substance-adjust": {"lot": lot.pk, "change_mg": "-5", "witness": witness, "reason": "x"},
     }
@@ -233,18 +238,16 @@ def test_nav_link_shows_for_the_roles_that_may_view_the_log(login, world):
         assert shown == (Role(persona) in PERMISSIONS[Action.SUBSTANCE_LOG_VIEW]), persona
 
 
-def test_log_shows_lots_balances_entries_newest_first_and_filters(login, world, lot):
+def test_log_shows_lots_balances_entries_newest_first_and_filters(sess, login, world, lot):
     nurse = world.actor("nurse")
-    services.substance_dispense(
-        actor=nurse, lot=lot, quantity_mg=Decimal("35"), session_ref="SESSION-A"
-    )
+    services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess)
     services.substance_waste(
         actor=nurse,
         lot=lot,
         quantity_mg=Decimal("12.5"),
         witness=world.users["physician"],
         reason="Remainder",
-        session_ref="SESSION-A",
+        session=sess,
     )
     client = login("auditor")
     html = client.get(reverse("substance-log")).content.decode()
@@ -255,7 +258,7 @@ def test_log_shows_lots_balances_entries_newest_first_and_filters(login, world, 
     assert "Receive" not in filtered.split("<h2>Lots in stock</h2>")[0].split("</h1>")[1]
 
 
-def test_refused_post_shows_the_error_on_the_field_and_writes_nothing(login, world, lot):
+def test_refused_post_shows_the_error_on_the_field_and_writes_nothing(sess, login, world, lot):
     client = login("nurse")
     before = row_counts()
     response = client.post(
@@ -266,7 +269,7 @@ def test_refused_post_shows_the_error_on_the_field_and_writes_nothing(login, wor
     assert 'id="id_witness_errors"' in response.content.decode()
     response = client.post(
         reverse("substance-dispense"),
-        {"lot": lot.pk, "quantity_mg": "5000", "session_ref": "S-1"},
+        {"lot": lot.pk, "quantity_mg": "5000", "session": str(sess.pk)},
     )
     html = response.content.decode()
     assert 'id="id_quantity_mg_errors"' in html and "Only 1000 mg remain" in html
@@ -303,7 +306,7 @@ def test_count_page_flags_the_discrepancy_and_resolving_closes_it(login, world, 
 
 
 def test_log_query_count_does_not_grow_with_entries_or_lots(
-    login, world, django_assert_max_num_queries
+    sess, login, world, django_assert_max_num_queries
 ):
     nurse, physician = world.actor("nurse"), world.actor("physician")
     client = login("physician")
@@ -313,7 +316,7 @@ def test_log_query_count_does_not_grow_with_entries_or_lots(
             lot = receive(nurse, vials=10, lot_number=f"Q-{SubstanceLogEntry.objects.count()}-{n}")
             for _ in range(per_lot):
                 services.substance_dispense(
-                    actor=nurse, lot=lot, quantity_mg=Decimal("10"), session_ref="S"
+                    actor=nurse, lot=lot, quantity_mg=Decimal("10"), session=sess
                 )
                 services.substance_waste(
                     actor=nurse,

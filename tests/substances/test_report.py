@@ -23,7 +23,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @pytest.fixture
-def history(world):
+def history(world, sess):
     """Entries on three days: before the period, in it, and after it (all in the clinic's zone,
     UTC in the tests)."""
     nurse, physician = world.actor("nurse"), world.actor("physician")
@@ -36,11 +36,11 @@ def history(world):
         actor=nurse,
         lot=lot,
         quantity_mg=Decimal("100"),
-        session_ref="S-0",
+        session=sess,
         occurred_at=now - 2 * day,
     )  # before the period: opening balance 900
     services.substance_dispense(
-        actor=nurse, lot=lot, quantity_mg=Decimal("35"), session_ref="S-1", occurred_at=now - day
+        actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess, occurred_at=now - day
     )
     services.substance_waste(
         actor=nurse,
@@ -48,16 +48,16 @@ def history(world):
         quantity_mg=Decimal("15"),
         witness=physician.user,
         reason="Remainder of the syringe",
-        session_ref="S-1",
+        session=sess,
         occurred_at=now - day + dt.timedelta(minutes=5),
     )
     second = receive(
         physician, vials=1, lot_number="KX-2002", occurred_at=now - day + dt.timedelta(hours=1)
     )
     services.substance_dispense(
-        actor=nurse, lot=lot, quantity_mg=Decimal("20"), session_ref="S-9", occurred_at=now
+        actor=nurse, lot=lot, quantity_mg=Decimal("20"), session=sess, occurred_at=now
     )  # after the period
-    return {"lot": lot, "second": second, "day": (now - day).date()}
+    return {"lot": lot, "second": second, "day": (now - day).date(), "session": sess}
 
 
 def test_report_runs_the_balance_per_lot_from_the_opening_balance(world, history):
@@ -91,7 +91,10 @@ def test_csv_has_one_row_per_entry_with_witness_and_balance(world, history):
     waste = rows[1]
     assert waste["witness"] == f"{world.users['physician']} (physician)"
     assert waste["recorded_by"] == f"{world.users['nurse']} (nurse)"
-    assert waste["session"] == "S-1" and waste["reason"] == "Remainder of the syringe"
+    assert (
+        waste["session"] == str(history["session"].pk)
+        and waste["reason"] == "Remainder of the syringe"
+    )
     assert rows[2]["vials"] == "1" and rows[2]["strength_mg_per_ml"] == "50"
 
 
@@ -126,7 +129,7 @@ def test_pdf_download_has_header_schedule_note_and_table_and_is_audited(world, h
         "Page 1 of",
     ):
         assert expected in flat, expected
-    assert "S-9" not in flat and "S-0" not in flat  # outside the period
+    assert "3 entries." in flat  # the dispenses before and after the period are left out
     event = AuditEvent.objects.filter(action="export").latest("id")
     assert AuditEvent.objects.filter(action="export").count() == exports + 1
     assert event.actor_id == world.users["auditor"].pk

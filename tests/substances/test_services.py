@@ -52,10 +52,10 @@ def test_receipt_creates_the_lot_and_a_receipt_entry_and_audits_both(world):
     assert entry_event.actor_id == world.users["nurse"].pk
 
 
-def test_running_balance_after_a_sequence_of_entries(world, lot, sister_clinic):
+def test_running_balance_after_a_sequence_of_entries(sess, world, lot, sister_clinic):
     nurse, physician = world.actor("nurse"), world.actor("physician")
     services.substance_dispense(
-        actor=nurse, lot=lot, quantity_mg=Decimal("35"), session_ref="S-1", occurred_at=_ago(50)
+        actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess, occurred_at=_ago(50)
     )
     services.substance_waste(
         actor=nurse,
@@ -63,14 +63,14 @@ def test_running_balance_after_a_sequence_of_entries(world, lot, sister_clinic):
         quantity_mg=Decimal("15.5"),
         witness=physician.user,
         reason="Remainder of the drawn syringe",
-        session_ref="S-1",
+        session=sess,
         occurred_at=_ago(45),
     )
     services.substance_dispense(
         actor=physician,
         lot=lot,
         quantity_mg=Decimal("42.125"),
-        session_ref="S-2",
+        session=sess,
         occurred_at=_ago(40),
     )
     out, into = services.substance_transfer(
@@ -103,20 +103,20 @@ def test_running_balance_after_a_sequence_of_entries(world, lot, sister_clinic):
     assert row.balance_mg == Decimal("405") and row.balance_vials == Decimal("0.81")
 
 
-def test_dispense_of_the_whole_balance_leaves_zero_and_the_lot_drops_from_the_list(world, lot):
+def test_dispense_of_the_whole_balance_leaves_zero_and_the_lot_drops_from_the_list(
+    sess, world, lot
+):
     nurse = world.actor("nurse")
-    services.substance_dispense(
-        actor=nurse, lot=lot, quantity_mg=Decimal("1000"), session_ref="S-9"
-    )
+    services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("1000"), session=sess)
     assert selectors.lot_balance_mg(lot) == 0
     assert selectors.lot_balances(nurse) == []
     assert [b.lot for b in selectors.lot_balances(nurse, include_empty=True)] == [lot]
 
 
-def test_backdated_dispense_cannot_make_a_later_balance_negative(world, lot):
+def test_backdated_dispense_cannot_make_a_later_balance_negative(sess, world, lot):
     nurse = world.actor("nurse")
     services.substance_dispense(
-        actor=nurse, lot=lot, quantity_mg=Decimal("900"), session_ref="S-1", occurred_at=_ago(10)
+        actor=nurse, lot=lot, quantity_mg=Decimal("900"), session=sess, occurred_at=_ago(10)
     )
     services.substance_adjust(
         actor=nurse,
@@ -134,20 +134,20 @@ def test_backdated_dispense_cannot_make_a_later_balance_negative(world, lot):
             actor=nurse,
             lot=lot,
             quantity_mg=Decimal("200"),
-            session_ref="S-0",
+            session=sess,
             occurred_at=_ago(30),
         )
     assert "later balance below zero" in exc.value.message_dict["quantity_mg"][0]
     assert row_counts() == before
 
 
-def test_entry_before_the_lot_was_received_is_refused(world, lot):
+def test_entry_before_the_lot_was_received_is_refused(sess, world, lot):
     with pytest.raises(ValidationError) as exc:
         services.substance_dispense(
             actor=world.actor("nurse"),
             lot=lot,
             quantity_mg=Decimal("10"),
-            session_ref="S-1",
+            session=sess,
             occurred_at=_ago(24 * 60),
         )
     assert "occurred_at" in exc.value.message_dict
@@ -229,10 +229,10 @@ def test_a_count_must_cover_every_lot_holding_stock(world, lot):
     assert row_counts() == before
 
 
-def test_adjustment_can_name_the_entry_it_corrects(world, lot):
+def test_adjustment_can_name_the_entry_it_corrects(sess, world, lot):
     nurse, physician = world.actor("nurse"), world.actor("physician")
     wrong = services.substance_dispense(
-        actor=nurse, lot=lot, quantity_mg=Decimal("53"), session_ref="S-1"
+        actor=nurse, lot=lot, quantity_mg=Decimal("53"), session=sess
     )
     fix = services.substance_adjust(
         actor=nurse,

@@ -15,6 +15,7 @@ from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
 from kitclinic.api import serializers as api_s
 from kitclinic.api.base import ApiPagination, ApiView, ErrorOut, api_schema
+from kitclinic.infusions.models import InfusionSession
 from kitclinic.substances import serializers as s
 from kitclinic.substances import services
 from kitclinic.substances.access import access_lot
@@ -23,6 +24,17 @@ from kitclinic.substances.selectors import EntryFilter, entries_for, lot_balance
 TAG = "controlled substances"
 PaginatedEntryOut = api_s.paginated(s.EntryOut)
 _LOT_404 = {404: OpenApiResponse(ErrorOut, description="No such lot at the acting clinic.")}
+
+
+def _session(actor, session_id: int | None) -> InfusionSession | None:  # type: ignore[no-untyped-def]
+    if session_id is None:
+        return None
+    session = InfusionSession.objects.filter(
+        pk=session_id, clinic_id=actor.membership.clinic_id
+    ).first()
+    if session is None:
+        raise ValidationError({"session": ["No such infusion session at this clinic."]})
+    return session
 
 
 class LotListApi(ApiView):
@@ -104,6 +116,7 @@ class DispenseCreateApi(ApiView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lot = access_lot(actor, values.pop("lot"), Action.SUBSTANCE_DISPENSE)
+        values["session"] = _session(actor, values.pop("session"))
         entry = services.substance_dispense(actor=actor, lot=lot, **values)
         return Response(s.EntryOut(entry).data, status=status.HTTP_201_CREATED)
 
@@ -124,6 +137,7 @@ class WasteCreateApi(ApiView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lot = access_lot(actor, values.pop("lot"), Action.SUBSTANCE_DISPENSE)
+        values["session"] = _session(actor, values.pop("session"))
         witness_id = values.pop("witness")
         witness = None
         if witness_id is not None:

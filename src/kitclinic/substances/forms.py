@@ -6,10 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
+from kitclinic.infusions.models import InfusionSession
 from kitclinic.substances.models import Drug, EntryKind
 from kitclinic.substances.selectors import (
     LotBalance,
@@ -108,17 +110,37 @@ class ReceiptForm(_EntryForm):
     ]
 
 
+class SessionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: InfusionSession) -> str:  # type: ignore[override]
+        return f"#{obj.pk} · {obj.patient.display_name} · session {obj.number} ({obj.state})"
+
+
+def _with_session(form: forms.Form, actor: Actor, *, required: bool) -> None:
+    """Sessions of the acting clinic that are under way or ended in the last week."""
+    recent = timezone.now() - dt.timedelta(days=7)
+    form.fields["session"] = SessionChoiceField(
+        label="Infusion session",
+        required=required,
+        queryset=InfusionSession.objects.filter(clinic_id=actor.membership.clinic_id)
+        .exclude(state__in=["scheduled", "cancelled"])
+        .filter(Q(started_at__isnull=True) | Q(started_at__gte=recent))
+        .select_related("patient")
+        .order_by("-created_at", "-id"),
+    )
+
+
 class DispenseForm(_LotForm):
     quantity_mg = forms.DecimalField(label="Quantity given (mg)", **MG_FIELD)
-    session_ref = forms.CharField(
-        label="Infusion session", max_length=64, help_text="The session the drug was given in."
-    )
     reason = forms.CharField(label="Notes", required=False, widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        _with_session(self, self.actor, required=True)
+        self.order_fields(["lot", "session", "quantity_mg", "occurred_at", "reason"])
 
 
 class WasteForm(_LotForm):
     quantity_mg = forms.DecimalField(label="Quantity wasted (mg)", **MG_FIELD)
-    session_ref = forms.CharField(label="Infusion session (if any)", max_length=64, required=False)
     reason = forms.CharField(
         widget=forms.Textarea({"rows": 2}),
         help_text="For example: remainder of the drawn syringe, discarded into the sink.",
@@ -126,7 +148,9 @@ class WasteForm(_LotForm):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        _with_session(self, self.actor, required=False)
         _with_witness(self, self.actor)
+        self.order_fields(["lot", "session", "quantity_mg", "witness", "occurred_at", "reason"])
 
 
 class TransferForm(_LotForm):

@@ -218,9 +218,12 @@ class SubstanceLogEntry(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     reason = models.TextField(blank=True)
-    session_ref = models.CharField(
-        max_length=64,
+    session = models.ForeignKey(
+        "infusions.InfusionSession",
+        null=True,
         blank=True,
+        on_delete=models.PROTECT,
+        related_name="substance_entries",
         help_text="The infusion session the drug was dispensed to or wasted from.",
     )
     corrects = models.ForeignKey(

@@ -164,7 +164,7 @@ def report_csv(report: SubstanceReport) -> str:
                 _plain(point.balance_mg),
                 _user(e.recorded_by),
                 _user(e.witness),
-                e.session_ref,
+                e.session_id or "",
                 e.reason,
                 e.corrects_id or "",
                 e.resolves_id or "",

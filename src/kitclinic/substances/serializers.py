@@ -45,7 +45,7 @@ class EntryOut(serializers.Serializer):
     recorded_by = UserRefOut()
     witness = UserRefOut(allow_null=True)
     reason = serializers.CharField()
-    session_ref = serializers.CharField()
+    session = serializers.IntegerField(source="session_id", allow_null=True)
     corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
     transfer_pair = serializers.IntegerField(source="transfer_pair_id", allow_null=True)
     resolves = serializers.IntegerField(source="resolves_id", allow_null=True)
@@ -75,7 +75,7 @@ class ReceiptIn(StrictSerializer):
 class DispenseIn(StrictSerializer):
     lot = StrictIntegerField(help_text="Id of a lot of the acting clinic.")
     quantity_mg = serializers.DecimalField(**MG, help_text="Amount given, above 0.")
-    session_ref = StrictCharField(max_length=64, help_text="The infusion session.")
+    session = StrictIntegerField(help_text="Id of an infusion session of the acting clinic.")
     occurred_at = serializers.DateTimeField(required=False, help_text="Default: now.")
     reason = StrictCharField(required=False, allow_blank=True, default="")
 
@@ -88,5 +88,7 @@ class WasteIn(StrictSerializer):
         help_text="User id of the witness: another physician or nurse of the acting clinic.",
     )
     reason = StrictCharField()
-    session_ref = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
+    session = StrictIntegerField(
+        required=False, allow_null=True, default=None, help_text="Infusion session, if any."
+    )
     occurred_at = serializers.DateTimeField(required=False, help_text="Default: now.")

@@ -23,6 +23,8 @@ from kitclinic.accounts.models import Clinic, StaffMembership, User
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
+from kitclinic.infusions.models import InfusionSession
+from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import (
     Drug,
     EntryKind,
@@ -54,7 +56,7 @@ ENTRY_FIELDS = (
     "recorded_by",
     "witness",
     "reason",
-    "session_ref",
+    "session",
     "corrects",
     "transfer_pair",
     "resolves",
@@ -149,6 +151,13 @@ def _check_witness(errors: _Errors, actor: Actor, clinic: Clinic, witness: User 
         errors.add(
             "witness", f"The witness must be a physician or nurse with an active role at {clinic}."
         )
+
+
+def _check_session(errors: _Errors, lot: SubstanceLot, session: InfusionSession) -> None:
+    if session.clinic_id != lot.clinic_id:
+        errors.add("session", "This session is not at the clinic holding the lot.")
+    elif session.state == SessionState.CANCELLED:
+        errors.add("session", "This session was cancelled.")
 
 
 def _lock(lot: SubstanceLot) -> SubstanceLot:
@@ -285,11 +294,11 @@ def substance_dispense(
     actor: Actor,
     lot: SubstanceLot,
     quantity_mg: Decimal,
-    session_ref: str,
+    session: InfusionSession | None,
     occurred_at: dt.datetime | None = None,
     reason: str = "",
 ) -> SubstanceLogEntry:
-    """``quantity_mg`` of ``lot`` given to the infusion session ``session_ref``. Refused beyond
+    """``quantity_mg`` of ``lot`` given in the infusion ``session`` (of the lot's clinic). Refused beyond
     the lot's balance and from an expired lot. What was drawn but not given is recorded with
     ``substance_waste`` (witnessed); a session's draw is its dispenses plus its waste."""
     actor.require(Action.SUBSTANCE_DISPENSE)
@@ -298,8 +307,10 @@ def substance_dispense(
     errors = _Errors()
     when = _when(errors, occurred_at)
     quantity = _positive_amount(errors, "quantity_mg", quantity_mg)
-    if not session_ref.strip():
-        errors.add("session_ref", "Name the infusion session the drug is dispensed to.")
+    if session is None:
+        errors.add("session", "Choose the infusion session the drug is given in.")
+    else:
+        _check_session(errors, lot, session)
     if lot.expiry_date < _local_date(lot.clinic, when):
         errors.add("lot", f"Lot {lot.lot_number} expired on {lot.expiry_date}; do not dispense it.")
     _check_not_before_lot(errors, lot, when)
@@ -315,7 +326,7 @@ def substance_dispense(
             change_mg=-quantity,
             occurred_at=when,
             recorded_by=actor.user,
-            session_ref=session_ref.strip(),
+            session=session,
             reason=reason.strip(),
         ),
     )
@@ -329,7 +340,7 @@ def substance_waste(
     quantity_mg: Decimal,
     witness: User | None,
     reason: str,
-    session_ref: str = "",
+    session: InfusionSession | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> SubstanceLogEntry:
     """Drug drawn or opened but not given, discarded in front of a witness: another person with
@@ -343,6 +354,8 @@ def substance_waste(
     _check_witness(errors, actor, lot.clinic, witness)
     if not reason.strip():
         errors.add("reason", "Say why the drug is wasted (for example: remainder of the vial).")
+    if session is not None:
+        _check_session(errors, lot, session)
     _check_not_before_lot(errors, lot, when)
     _check_stock(errors, lot, when, quantity)
     errors.raise_if_any()
@@ -358,7 +371,7 @@ def substance_waste(
             recorded_by=actor.user,
             witness=witness,
             reason=reason.strip(),
-            session_ref=session_ref.strip(),
+            session=session,
         ),
     )
 

@@ -138,7 +138,7 @@ def substance_dispense(request: HttpRequest, actor: Actor) -> HttpResponse:
             actor=actor,
             lot=_lot(actor, form, Action.SUBSTANCE_DISPENSE),
             quantity_mg=data["quantity_mg"],
-            session_ref=data["session_ref"],
+            session=data["session"],
             occurred_at=data["occurred_at"],
             reason=data["reason"],
         )
@@ -165,7 +165,7 @@ def substance_waste(request: HttpRequest, actor: Actor) -> HttpResponse:
             quantity_mg=data["quantity_mg"],
             witness=data["witness"],
             reason=data["reason"],
-            session_ref=data["session_ref"],
+            session=data["session"],
             occurred_at=data["occurred_at"],
         )
 
