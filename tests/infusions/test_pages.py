@@ -88,3 +88,49 @@ def test_chart_shows_the_course(login, world, session):
 
 def test_advance_helper_reaches_running(world, session):
     assert advance(world, session, SessionState.RUNNING).state == SessionState.RUNNING
+
+
+def test_readings_stay_on_the_schedule_after_an_early_stop_and_alerts_leave_with_the_patient(
+    login, world, session
+):
+    from kitclinic.infusions.services import infusion
+
+    session = advance(world, session, SessionState.RUNNING)
+    nurse = world.actor("nurse")
+    infusion.vitals_record(actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 185})
+    client = login("nurse")
+    url = reverse("infusions-session", args=[session.pk])
+    assert 'class="alert-banner"' in client.get(url).content.decode()
+    infusion.infusion_stop(actor=nurse, session=session, reason="patient asked")
+    detail = client.get(url).context["d"]
+    assert [s.minute for s in detail.slots if s.reading is not None] == [0, 10]
+    from kitclinic.infusions.services import sessions
+    from tests.infusions.helpers import ALDRETE_READY
+
+    sessions.session_discharge(
+        actor=nurse,
+        session=session,
+        aldrete_answers=ALDRETE_READY,
+        escort_present=True,
+        instructions_given=True,
+    )
+    sessions.session_sign(actor=world.actor("physician"), session=session)
+    assert 'class="alert-banner"' not in client.get(url).content.decode()
+
+
+def test_pre_and_post_ratings_are_recorded_as_assessments(world, session):
+    from kitclinic.assessments.models import Assessment
+    from kitclinic.infusions.models import CheckIn
+    from kitclinic.infusions.services import infusion
+
+    session = advance(world, session, SessionState.RECOVERING)
+    check_in = CheckIn.objects.get(session=session)
+    assert check_in.pre_assessment.instrument == "phq9"
+    post = infusion.score_record(
+        actor=world.actor("nurse"),
+        session=session,
+        kind="post_rating",
+        answers=[0, 1, 1, 1, 0, 1, 1, 0, 0],
+    )
+    assert post.assessment.patient_id == session.patient_id
+    assert Assessment.objects.filter(patient=session.patient).count() == 2

@@ -178,7 +178,7 @@ class VitalsForm(forms.Form):
     dbp = forms.IntegerField(label="DBP")
     hr = forms.IntegerField(label="HR")
     rr = forms.IntegerField(label="RR")
-    spo2 = forms.IntegerField(label="SpO2 %")
+    spo2 = forms.IntegerField(label="SpO2")
     idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, slots=(), **kwargs):  # type: ignore[no-untyped-def]

@@ -409,7 +409,14 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             SessionState.PAUSED,
             SessionState.RECOVERING,
         )
-        for minute, phase in schedule_minutes(protocol, order.duration_min, end_minute, until):
+        planned = schedule_minutes(protocol, order.duration_min, end_minute, until)
+        # a reading off the plan (an early stop moves the plan) is still shown in its place
+        known = {m for m, _ in planned}
+        end = end_minute if end_minute is not None else int(order.duration_min)
+        planned += [
+            (m, "infusion" if m <= end else "recovery") for m in by_minute if m not in known
+        ]
+        for minute, phase in sorted(planned):
             due = session.started_at + dt.timedelta(minutes=minute) if session.started_at else None
             reading = by_minute.get(minute)
             overdue = bool(active and reading is None and due is not None and due < now)
@@ -420,8 +427,10 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     if order is not None:
         rates = [e.rate_ml_per_h for e in events if e.rate_ml_per_h is not None]
         current_rate = rates[-1] if rates else order.rate_ml_per_h
-    latest = next((v for v in reversed(vitals) if v.slot_minute > 0), None)
-    alerts = list(latest.alerts) if latest is not None else []
+    latest = max((v for v in vitals if v.slot_minute > 0), key=lambda v: v.taken_at, default=None)
+    active = session.state in (SessionState.RUNNING, SessionState.PAUSED, SessionState.RECOVERING)
+    # the banner shows the latest reading's alerts while the patient is in the chair
+    alerts = list(latest.alerts) if latest is not None and active else []
     if check_in is not None and check_in.gate_failures and not check_in.gate_override_reason:
         alerts = [*check_in.gate_failures, *alerts]
     with transaction.atomic():

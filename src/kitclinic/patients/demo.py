@@ -202,6 +202,11 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     today = timezone.localdate()
     for number in range(1, patients + 1):
         _seed_patient(rng, number, today, nurse, physician)
+    from kitclinic.infusions.demo import seed_infusions
+
+    seed_infusions(
+        clinics=[north, south], nurse=nurse, physician=physician, front=actors[Role.FRONT_DESK]
+    )
     return logins
 
 

@@ -151,6 +151,10 @@ class CheckIn(SessionRecord):
     pre_rating_total = models.DecimalField(max_digits=6, decimal_places=2)
     pre_rating_severity = models.CharField(max_length=40, blank=True)
     pre_rating_flags = models.JSONField(default=list, blank=True)
+    # the same rating recorded in the measurement-based-care record (safety alerts, trajectories)
+    pre_assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     @property
     def gate_passed(self) -> bool:
@@ -272,6 +276,9 @@ class SessionScore(SessionRecord):
     total = models.DecimalField(max_digits=6, decimal_places=2)
     label = models.CharField(max_length=200, blank=True)
     flags = models.JSONField(default=list, blank=True)
+    assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     taken_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

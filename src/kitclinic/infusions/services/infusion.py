@@ -15,6 +15,7 @@ from django.utils import timezone
 from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.assessments.services import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.dosing import DosingMode
@@ -319,6 +320,15 @@ def score_record(
         )
     else:
         raise field_error("kind", f"Unknown score kind {kind!r}.")
+    assessment = None
+    if kind == ScoreKind.POST_RATING:
+        assessment = assessment_record(
+            actor=actor,
+            patient=session.patient,
+            instrument=instrument,
+            answers=stored,
+            administered_at=timezone.now(),
+        )
     score = SessionScore.objects.create(
         session=session,
         kind=kind,
@@ -329,6 +339,7 @@ def score_record(
         flags=flags,
         taken_at=timezone.now(),
         recorded_by=actor.user,
+        assessment=assessment,
     )
     audit_record(
         actor=actor,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.assessments.services import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.dosing import Protocol
@@ -197,6 +198,14 @@ def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInDat
             }
         )
     now = timezone.now()
+    # the rating also goes into the measurement-based-care record (scored there; item-9 alerts)
+    assessment = assessment_record(
+        actor=actor,
+        patient=session.patient,
+        instrument=instrument,
+        answers=list(data.rating_answers),
+        administered_at=now,
+    )
     check_in = CheckIn.objects.create(
         session=session,
         checked_in_by=actor.user,
@@ -217,6 +226,7 @@ def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInDat
         pre_rating_total=Decimal(str(rating.total)),
         pre_rating_severity=rating.severity_label or rating.severity or "",
         pre_rating_flags=list(rating.flags),
+        pre_assessment=assessment,
     )
     VitalSign.objects.create(
         session=session,

@@ -1,0 +1,187 @@
+"""A whole infusion session in a real browser, two users at once: a nurse checks the patient in,
+double-checks the physician's order, runs the pump and records vitals and scores, discharges;
+the physician orders and signs. Screenshots of every step go to var/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, VitalSign
+from kitclinic.infusions.services.library import library_install_default
+from kitclinic.infusions.states import SessionState
+from tests.browser.conftest import SCREENSHOT_DIR
+from tests.conftest import PASSWORD
+from tests.infusions.helpers import book, make_eligible, plan, slot_time
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def booked(world, patient):  # type: ignore[no-untyped-def]
+    library_install_default(organization_id=world.clinic.organization_id)
+    chair = Chair.objects.create(clinic=world.clinic, name="Chair 1")
+    make_eligible(world.actor("nurse"), world.actor("physician"), patient)
+    return book(world, plan(world, patient), chair, slot_time(9, 0))
+
+
+def _log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: ignore[no-untyped-def]
+    browser, live_server, page, shoot, world, booked
+):
+    nurse = page
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    doctor = context.new_page()
+    taken = [0]
+
+    def shoot_doctor(step: str) -> None:
+        taken[0] += 1
+        doctor.screenshot(
+            path=str(SCREENSHOT_DIR / f"infusion-physician-{taken[0]:02d}-{step}.png"),
+            full_page=True,
+        )
+
+    _log_in(nurse, "nurse")
+    _log_in(doctor, "physician")
+
+    # the clinic day: the chair, the appointment and its next step
+    nurse.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+    day = nurse.locator("main")
+    expect(day).to_contain_text("Chair 1")
+    expect(day).to_contain_text("Rivera, Sam")
+    expect(day).to_contain_text("Check in")
+    shoot("day")
+    day.get_by_role("link", name="Rivera, Sam").click()
+    expect(nurse.locator("#session-state")).to_have_text("Scheduled")
+    nurse.get_by_role("button", name="Check in").click()
+
+    # check-in
+    for label in (
+        "Identity confirmed",
+        "Signed consent on file",
+        "Fasting as instructed",
+        "Escort confirmed",
+    ):
+        nurse.get_by_label(re.compile(label)).check()
+    nurse.get_by_label("Consent signed on").fill("2026-11-20")
+    nurse.get_by_label("Weight (kg), measured today").fill("70")
+    nurse.get_by_label("Pregnancy status").select_option("not_pregnant")
+    for label, value in (("SBP", "124"), ("DBP", "78"), ("HR", "72"), ("RR", "14"), ("SpO2", "98")):
+        nurse.get_by_label(re.compile(rf"^{label} ")).fill(value)
+    nurse.get_by_label(re.compile("Pre-infusion")).fill("1,1,2,2,1,2,2,2,0")
+    shoot("check-in-form")
+    nurse.get_by_role("button", name="Check in").click()
+    expect(nurse.locator("#session-state")).to_have_text("Checked in")
+    expect(nurse.locator("main")).to_contain_text("Waiting for a physician's order")
+    shoot("checked-in")
+
+    # the physician orders: computed amounts, limit checks and the PK curve
+    doctor.goto(f"/infusions/sessions/{booked.pk}/")
+    doctor.get_by_role("button", name="Place the order").click()
+    computed = doctor.locator("section[aria-labelledby=computed]")
+    expect(computed).to_contain_text("35 mg")
+    expect(computed).to_contain_text("52.5 mL/h")
+    expect(computed).to_contain_text(re.compile(r"VTBI\s*35 mL"))
+    expect(doctor.locator("#pk-plot .main-svg").first).to_be_visible()
+    expect(doctor.locator("section[aria-labelledby=pk]")).to_contain_text("Peak plasma 0.240")
+    shoot_doctor("order")
+    # a pound value typed as the dose per kg is a hard stop, nothing is placed
+    doctor.get_by_label("Dose (mg/kg)").fill("1.54")
+    doctor.get_by_role("button", name="Place order").click()
+    expect(doctor.locator("main")).to_contain_text("above the hard upper limit")
+    shoot_doctor("order-hard-stop")
+    assert not InfusionOrder.objects.exists()
+    doctor.get_by_label("Dose (mg/kg)").fill("0.5")
+    doctor.get_by_role("button", name="Place order").click()
+    expect(doctor.locator("#session-state")).to_have_text("Ordered")
+    expect(doctor.locator("main")).to_contain_text("Waiting for a second clinician's double check")
+    shoot_doctor("ordered")
+
+    # the nurse double-checks by reading the pump back
+    nurse.reload()
+    nurse.get_by_role("button", name="Double-check the order").click()
+    nurse.get_by_label("Pump rate read back (mL/h)").fill("52.5")
+    nurse.get_by_label("Pump VTBI read back (mL)").fill("35")
+    shoot("double-check")
+    nurse.get_by_role("button", name="Confirm double check").click()
+    expect(nurse.locator("#session-state")).to_have_text("Double-checked")
+
+    # infusion: start, vitals on the schedule, a sedation score
+    nurse.get_by_role("button", name=re.compile("Start the infusion")).click()
+    expect(nurse.locator("#session-state")).to_have_text("Infusing")
+    expect(nurse.locator("#next-due")).to_contain_text("10 min")
+    vitals = nurse.locator("form.vitals-form")
+    for label, value in (("SBP", "132"), ("DBP", "84"), ("HR", "80"), ("RR", "14"), ("SpO2", "97")):
+        vitals.get_by_label(label, exact=True).fill(value)
+    vitals.get_by_role("button", name="Record vitals").click()
+    expect(nurse.locator("main")).to_contain_text("Vitals for 10 min recorded")
+    expect(nurse.locator("#next-due")).to_contain_text("20 min")
+    scores = nurse.locator("section[aria-labelledby=scores]")
+    scores.get_by_role("spinbutton", name="MOAA/S level").fill("4")
+    scores.get_by_role("button", name="Record score").click()
+    expect(nurse.locator("section[aria-labelledby=timeline]")).to_contain_text("MOAA/S 4")
+    expect(nurse.locator("#session-plot .main-svg").first).to_be_visible()
+    shoot("running")
+
+    # a hypertensive reading raises the alert banner and an event
+    vitals = nurse.locator("form.vitals-form")
+    for label, value in (("SBP", "182"), ("DBP", "96"), ("HR", "88"), ("RR", "15"), ("SpO2", "97")):
+        vitals.get_by_label(label, exact=True).fill(value)
+    vitals.get_by_role("button", name="Record vitals").click()
+    expect(nurse.locator(".alert-banner")).to_contain_text("SBP 182")
+    shoot("alert")
+
+    nurse.get_by_role("button", name="Stop the infusion").click()
+    expect(nurse.locator("#session-state")).to_have_text("Recovering")
+    nurse.get_by_role("button", name="Discharge").click()
+    expect(nurse.get_by_role("heading", level=1)).to_have_text("Discharge")
+    for item in ("activity", "respiration", "circulation", "consciousness", "o2"):
+        nurse.locator(f"input[name=aldrete_{item}][value='2']").check()
+    nurse.get_by_label("Escort present").check()
+    nurse.get_by_label("Discharge instructions given").check()
+    shoot("discharge")
+    nurse.get_by_role("button", name="Discharge").click()
+    expect(nurse.locator("#session-state")).to_have_text("Discharged")
+    expect(nurse.locator("main")).to_contain_text("Waiting for the physician's sign-off")
+
+    # the physician signs; the record is immutable and reads as a timeline
+    doctor.reload()
+    doctor.get_by_role("button", name="Sign the session").click()
+    expect(doctor.locator("#session-state")).to_have_text("Signed")
+    timeline = doctor.locator("section[aria-labelledby=timeline]")
+    for text in (
+        "Checked in",
+        "Order placed",
+        "Independent double check",
+        "Infusion started",
+        "Vitals, 10 min",
+        "Threshold alert",
+        "Infusion stopped",
+        "Discharged",
+        "Signed",
+    ):
+        expect(timeline).to_contain_text(text)
+    expect(doctor.get_by_role("button", name="Record vitals")).to_have_count(0)
+    shoot_doctor("signed")
+    context.close()
+
+    session = InfusionSession.objects.get(pk=booked.pk)
+    assert session.state == SessionState.SIGNED
+    assert session.signed_by == world.users["physician"]
+    assert VitalSign.objects.filter(session=session).count() == 3
+    assert AuditEvent.objects.filter(
+        action=AuditAction.VIEW, object_type="infusions.infusionsession", patient=session.patient
+    ).exists()

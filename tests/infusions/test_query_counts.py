@@ -1,0 +1,64 @@
+"""The session page and the clinic day run a fixed number of queries whatever the amount of data."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kitclinic.infusions.models import Chair
+from kitclinic.infusions.services import infusion
+from kitclinic.infusions.states import SessionState
+from tests.factories import PatientFactory
+from tests.infusions.helpers import NORMAL, advance, book, make_eligible, plan, slot_time
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 30
+
+
+def _count(client, url: str) -> int:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_session_page_queries_do_not_grow_with_the_record(login, world, session):
+    client = login("nurse")
+    session = advance(world, session, SessionState.RUNNING)
+    url = reverse("infusions-session", args=[session.pk])
+    nurse = world.actor("nurse")
+    infusion.vitals_record(actor=nurse, session=session, slot_minute=10, **NORMAL)
+    small = _count(client, url)
+    for minute in (20, 30, 40):
+        infusion.vitals_record(actor=nurse, session=session, slot_minute=minute, **NORMAL)
+        infusion.score_record(actor=nurse, session=session, kind="moaas", level=4)
+        infusion.adverse_event_record(
+            actor=nurse,
+            session=session,
+            description="nausea",
+            severity="mild",
+            action_taken="observed",
+        )
+    infusion.infusion_pause(actor=nurse, session=session, reason="nausea")
+    infusion.infusion_resume(actor=nurse, session=session)
+    large = _count(client, url)
+    assert small == large <= MAX_QUERIES
+
+
+def test_day_page_queries_do_not_grow_with_chairs_and_appointments(login, world, course, chair):
+    client = login("front_desk")
+    url = reverse("infusions-today")
+    book(world, course, chair, slot_time(8, 0))
+    small = _count(client, url)
+    for n in range(2, 6):
+        extra_chair = Chair.objects.create(clinic=world.clinic, name=f"Chair {n}")
+        patient = PatientFactory(home_clinic=world.clinic)
+        make_eligible(world.actor("nurse"), world.actor("physician"), patient)
+        book(world, plan(world, patient), extra_chair, slot_time(8, 0))
+    large = _count(client, url)
+    assert small == large <= MAX_QUERIES
+    html = client.get(url).content.decode()
+    assert html.count("Check in") >= 5 and "Chair 5" in html

@@ -1,0 +1,43 @@
+"""The demo seed's infusion part: chairs, the approved default library, courses, today's
+appointments and one signed session, the same on every run."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from kitclinic.infusions.models import Appointment, Chair, DrugLibraryVersion, InfusionSession
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot() -> list[tuple]:
+    return list(
+        InfusionSession.objects.order_by("appointment__starts_at", "id").values_list(
+            "patient__mrn", "state", "appointment__chair__name", "appointment__starts_at"
+        )
+    )
+
+
+def test_seed_creates_a_runnable_clinic_day(client):
+    call_command("seed_demo", patients=60, stdout=StringIO())
+    assert DrugLibraryVersion.objects.filter(status="approved").count() == 1
+    assert Chair.objects.filter(is_synthetic=True).count() == 8
+    today = timezone.localdate()
+    todays = Appointment.objects.filter(starts_at__date=today)
+    assert todays.count() >= 3
+    assert set(todays.values_list("session__state", flat=True)) == {"scheduled"}
+    signed = InfusionSession.objects.get(state="signed")
+    assert signed.appointment.starts_at.date() < today
+    assert signed.vitals.count() == 6
+    from kitclinic.accounts.models import User
+
+    client.force_login(User.objects.get(username="nurse"))
+    html = client.get(reverse("infusions-today")).content.decode()
+    assert "Chair 1" in html and "Check in" in html
+    first = _snapshot()
+    assert len(first) >= 4
