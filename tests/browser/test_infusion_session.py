@@ -185,3 +185,21 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     assert AuditEvent.objects.filter(
         action=AuditAction.VIEW, object_type="infusions.infusionsession", patient=session.patient
     ).exists()
+
+
+def test_library_and_course_pages_show_limits_sources_and_booking(page, shoot, world, booked):  # type: ignore[no-untyped-def]
+    _log_in(page, "physician")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Library").click()
+    depression = page.locator("section[aria-labelledby=p-depression-standard]")
+    expect(depression).to_contain_text("Total dose per session")
+    expect(depression).to_contain_text("75 mg")
+    expect(depression).to_contain_text("clinic setting")
+    expect(depression).to_contain_text("clinical-workflow.md §11 L2")
+    shoot("library")
+    page.goto(f"/infusions/courses/{booked.course_id}/")
+    expect(page.locator("main")).to_contain_text("1 of 6 planned sessions booked")
+    page.get_by_label("Chair").select_option(label="Chair 1")
+    page.get_by_label("Time").fill("09:30")
+    page.get_by_role("button", name="Book").click()
+    expect(page.locator("main")).to_contain_text("already booked")
+    shoot("course-double-booking")
