@@ -207,6 +207,9 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     seed_infusions(
         clinics=[north, south], nurse=nurse, physician=physician, front=actors[Role.FRONT_DESK]
     )
+    from kitclinic.substances.demo import seed_substances
+
+    seed_substances(south=south, nurse=nurse, physician=physician)
     return logins
 
 
