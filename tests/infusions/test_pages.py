@@ -134,3 +134,22 @@ def test_pre_and_post_ratings_are_recorded_as_assessments(world, session):
     )
     assert post.assessment.patient_id == session.patient_id
     assert Assessment.objects.filter(patient=session.patient).count() == 2
+
+
+def test_session_page_shows_the_next_due_time_and_marks_overdue_slots(login, world, session):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kitclinic.infusions.models import InfusionSession
+
+    session = advance(world, session, SessionState.RUNNING)
+    # the infusion started 25 minutes ago: the 10- and 20-min sets are overdue, 30 is next
+    started = timezone.now() - dt.timedelta(minutes=25)
+    InfusionSession.objects.filter(pk=session.pk).update(started_at=started)
+    response = login("nurse").get(reverse("infusions-session", args=[session.pk]))
+    detail = response.context["d"]
+    assert [s.minute for s in detail.slots if s.overdue] == [10, 20]
+    assert detail.next_slot.minute == 10
+    html = response.content.decode()
+    assert "OVERDUE" in html and html.count('class="overdue') >= 2

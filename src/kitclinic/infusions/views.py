@@ -261,6 +261,8 @@ def appointment_book(request: HttpRequest, actor: Actor, course_id: int) -> Http
                 infusion_minutes=data["infusion_minutes"],
             )
         except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "starts_at" in exc.error_dict:
+                exc = ValidationError({"time": exc.message_dict["starts_at"]})
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Booked {chair.name} at {starts:%Y-%m-%d %H:%M}.")
