@@ -9,6 +9,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyModel
+
+__all__ = ["AppendOnlyError", "AuditAction", "AuditEvent"]
+
 
 class AuditAction(models.TextChoices):
     CREATE = "create", "Create"
@@ -22,22 +26,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Log out"
 
 
-class AppendOnlyError(Exception):
-    """Raised on any attempt to update or delete an audit event."""
-
-
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError("Audit events are append-only: they cannot be updated.")
-
-    def delete(self):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")
-
-    def bulk_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError("Audit events are append-only: they cannot be updated.")
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     occurred_at = models.DateTimeField(db_index=True)
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+", null=True
@@ -59,23 +48,12 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}")
     detail = models.CharField(max_length=300, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "-occurred_at"], name="audit_org_time"),
             models.Index(fields=["patient", "-occurred_at"], name="audit_patient_time"),
         ]
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise AppendOnlyError("Audit events are append-only: they cannot be updated.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}"

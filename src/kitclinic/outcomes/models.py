@@ -10,25 +10,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyQuerySet
 from kitclinic.outcomes.labs import Analyte
 from kitclinic.patients.models import INDICATIONS
 
 INDICATION_CHOICES = [(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
 
 
-class ImmutableRecordError(Exception):
-    """Raised on any attempt to update or delete a published sheet or a consent record."""
-
-
-class InsertOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
-        raise ImmutableRecordError("This record is insert-only: it cannot be updated.")
-
-    def delete(self):  # type: ignore[no-untyped-def]
-        raise ImmutableRecordError("This record is insert-only: it cannot be deleted.")
-
-    def bulk_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ImmutableRecordError("This record is insert-only: it cannot be updated.")
+# Published sheets and consents are append-only records (kitclinic.audit.append_only).
+ImmutableRecordError = AppendOnlyError
 
 
 class LabResult(models.Model):
@@ -75,7 +65,7 @@ class InfoSheetVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = InsertOnlyQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["indication", "-version"]
@@ -113,7 +103,7 @@ class ConsentRecord(models.Model):
     )
     recorded_at = models.DateTimeField()
 
-    objects = InsertOnlyQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-signed_at", "-id"]

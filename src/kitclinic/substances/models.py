@@ -19,41 +19,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyModel
 
-class AppendOnlyError(Exception):
-    """Raised on any attempt to update or delete a controlled-substance record."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError("Controlled-substance records are append-only: no updates.")
-
-    def delete(self):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError("Controlled-substance records are append-only: no deletes.")
-
-    def bulk_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError("Controlled-substance records are append-only: no updates.")
-
-
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise AppendOnlyError(
-                f"{self._meta.verbose_name} records are append-only: they cannot be changed; "
-                "record a correction instead."
-            )
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise AppendOnlyError(
-            f"{self._meta.verbose_name} records are append-only: they cannot be deleted."
-        )
+__all__ = ["AppendOnlyError"]
 
 
 class Drug(models.TextChoices):
