@@ -42,7 +42,11 @@ class Action(StrEnum):
     SELF_REPORT_LINK_ISSUE = "self_report_link.issue"
     ASSESSMENT_SCHEDULE_EDIT = "assessment_schedule.edit"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
-
+    LAB_RECORD = "lab.record"
+    OUTCOMES_VIEW = "outcomes.view"
+    CONSENT_RECORD = "consent.record"
+    INFO_SHEET_PUBLISH = "info_sheet.publish"
+    REPORT_EXPORT = "report.export"
     LIBRARY_EDIT = "library.edit"
     LIBRARY_APPROVE = "library.approve"
     CHAIR_MANAGE = "chair.manage"
@@ -61,11 +65,6 @@ class Action(StrEnum):
     SUBSTANCE_DISPENSE = "substance.dispense"
     SUBSTANCE_RECONCILE = "substance.reconcile"
     SUBSTANCE_REPORT = "substance.report"
-    LAB_RECORD = "lab.record"
-    OUTCOMES_VIEW = "outcomes.view"
-    CONSENT_RECORD = "consent.record"
-    INFO_SHEET_PUBLISH = "info_sheet.publish"
-    REPORT_EXPORT = "report.export"
 
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
@@ -80,6 +79,11 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.SELF_REPORT_LINK_ISSUE: "Issue a patient self-report link or start a kiosk session",
     Action.ASSESSMENT_SCHEDULE_EDIT: "Set a patient's questionnaire schedule",
     Action.ALERT_ACKNOWLEDGE: "Acknowledge a safety alert with a note",
+    Action.LAB_RECORD: "Record an inflammatory-marker lab result",
+    Action.OUTCOMES_VIEW: "View the clinic outcomes dashboard",
+    Action.CONSENT_RECORD: "Record a patient's consent against an information-sheet version",
+    Action.INFO_SHEET_PUBLISH: "Publish a new patient information-sheet version",
+    Action.REPORT_EXPORT: "Export outcomes CSV and patient progress-report PDFs",
     Action.LIBRARY_EDIT: "Draft a new drug-library version from the active one",
     Action.LIBRARY_APPROVE: "Approve a drug-library draft (not one's own), making it active",
     Action.CHAIR_MANAGE: "Add and retire the clinic's infusion chairs",
@@ -98,11 +102,6 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.SUBSTANCE_DISPENSE: "Dispense a controlled substance to a session and record waste",
     Action.SUBSTANCE_RECONCILE: "Count controlled-substance stock and adjust after the count",
     Action.SUBSTANCE_REPORT: "Download the controlled-substance report (CSV, PDF)",
-    Action.LAB_RECORD: "Record an inflammatory-marker lab result",
-    Action.OUTCOMES_VIEW: "View the clinic outcomes dashboard",
-    Action.CONSENT_RECORD: "Record a patient's consent against an information-sheet version",
-    Action.INFO_SHEET_PUBLISH: "Publish a new patient information-sheet version",
-    Action.REPORT_EXPORT: "Export outcomes CSV and patient progress-report PDFs",
 }
 
 _ALL = frozenset(Role)
@@ -123,6 +122,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SELF_REPORT_LINK_ISSUE: frozenset({Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK}),
     Action.ASSESSMENT_SCHEDULE_EDIT: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.ALERT_ACKNOWLEDGE: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.LAB_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.OUTCOMES_VIEW: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN, Role.AUDITOR}),
+    Action.CONSENT_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
+    Action.INFO_SHEET_PUBLISH: frozenset({Role.PHYSICIAN}),
+    Action.REPORT_EXPORT: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN}),
     Action.LIBRARY_EDIT: frozenset({Role.CLINIC_ADMIN}),
     Action.LIBRARY_APPROVE: frozenset({Role.PHYSICIAN}),
     Action.CHAIR_MANAGE: frozenset({Role.CLINIC_ADMIN}),
@@ -145,11 +149,6 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SUBSTANCE_DISPENSE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SUBSTANCE_RECONCILE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SUBSTANCE_REPORT: frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN, Role.AUDITOR}),
-    Action.LAB_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
-    Action.OUTCOMES_VIEW: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN, Role.AUDITOR}),
-    Action.CONSENT_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
-    Action.INFO_SHEET_PUBLISH: frozenset({Role.PHYSICIAN}),
-    Action.REPORT_EXPORT: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN}),
 }
 
 

@@ -53,10 +53,10 @@ INSTALLED_APPS = [
     "kitclinic.substances",
     "kitclinic.web",
     "kitclinic.infusions",
-    "kitclinic.outcomes",
     "django_tasks",
     "django_tasks_db",
     "kitclinic.assessments",
+    "kitclinic.outcomes",
 ]
 
 MIDDLEWARE = [

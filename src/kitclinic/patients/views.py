@@ -214,5 +214,5 @@ def eligibility_decide(request: HttpRequest, actor: Actor, patient_id: int) -> H
         title="Decide and sign eligibility",
         save=lambda a, p, f: services.eligibility_decide(actor=a, patient=p, **f.cleaned_data),
         done="Eligibility decision signed.",
-        extra=lambda p: {"previews": eligibility_previews(p)},
+        extra=lambda p: {"previews": eligibility_previews(p), "submit_label": "Sign decision"},
     )
