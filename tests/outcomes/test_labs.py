@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.outcomes import data
-from kitclinic.outcomes.labs import ANALYTE_CODES
+from kitclinic.outcomes.labs import ANALYTE_CODES, configured_unit
 from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.selectors import lab_association
 from kitclinic.outcomes.services import lab_result_record
@@ -23,7 +23,7 @@ from tests.outcomes.helpers import course_with_scores, day
 
 pytestmark = pytest.mark.django_db
 
-# Test configuration only: the reference gives no unit, so the tests set one, as a clinic would.
+# A clinic's own configuration (replacing the defaults), as the tests below set it.
 UNITS = {"crp": "mg/L", "il6": "pg/mL"}
 
 
@@ -136,3 +136,59 @@ def test_cohort_association_uses_the_last_result_before_infusion_1(world):
     assert assoc.spearman_rho == pytest.approx(-1.0)
     assert assoc.unit == "mg/L" and not assoc.units_mixed
     data.forget()
+
+
+def test_default_units_are_the_conventional_ones_and_marked_as_a_clinic_setting():
+    from django.conf import settings
+
+    # No override: the shipped defaults (config/settings.py), not from instruments.md §12.
+    assert settings.KITCLINIC_LAB_UNITS_DEFAULT == {
+        "crp": "mg/L",
+        "hs_crp": "mg/L",
+        "il6": "pg/mL",
+        "tnf_alpha": "pg/mL",
+    }
+    assert {a: configured_unit(a) for a in ANALYTE_CODES} == settings.KITCLINIC_LAB_UNITS_DEFAULT
+
+
+def test_entry_works_with_the_default_units_and_the_form_says_confirm_with_the_laboratory(
+    world, patient, client
+):
+    result = lab_result_record(
+        actor=world.actor("nurse"),
+        patient=patient,
+        analyte="il6",
+        value="4.2",
+        unit="pg/mL",
+        collected_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    assert (result.loinc_code, result.unit) == ("26881-3", "pg/mL")
+    with pytest.raises(ValidationError) as info:
+        lab_result_record(
+            actor=world.actor("nurse"),
+            patient=patient,
+            analyte="hs_crp",
+            value="1",
+            unit="mg/dL",
+            collected_at=timezone.now() - dt.timedelta(hours=1),
+        )
+    assert "recorded in mg/L" in info.value.message_dict["unit"][0]
+    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(reverse("lab-add", args=[patient.pk])).content.decode()
+    assert "clinic setting, not from the reference: confirm with your laboratory" in page
+    assert "<code>pg/mL</code>" in page and "not configured" not in page
+
+
+@override_settings(KITCLINIC_LAB_UNITS={"crp": "mg/L", "tnf_alpha": ""})
+def test_an_analyte_the_clinic_turns_off_cannot_be_entered(world, patient):
+    with pytest.raises(ValidationError) as info:
+        lab_result_record(
+            actor=world.actor("nurse"),
+            patient=patient,
+            analyte="tnf_alpha",
+            value="1",
+            unit="pg/mL",
+            collected_at=timezone.now() - dt.timedelta(hours=1),
+        )
+    assert "No unit is configured for TNF-α" in info.value.message_dict["unit"][0]
+    assert not LabResult.objects.exists()

@@ -231,11 +231,26 @@ KITCLINIC_CRISIS_TEXT = env_str(
 KITCLINIC_RECOVERY_MINUTES = env_int("KITCLINIC_RECOVERY_MINUTES", 60)
 
 # Inflammatory-marker units (outcomes app): instruments.md §12 gives LOINC codes but no UCUM unit
-# for CRP, hs-CRP, IL-6 or TNF-α, so each clinic sets the unit its laboratory reports, e.g.
-# KITCLINIC_LAB_UNITS="crp=<UCUM>,hs_crp=<UCUM>". An analyte without a unit cannot be entered.
-KITCLINIC_LAB_UNITS = dict(
-    item.split("=", 1) for item in env_list("KITCLINIC_LAB_UNITS", []) if "=" in item
-)
+# for CRP, hs-CRP, IL-6 or TNF-α. The defaults are the conventional reporting units (CRP and
+# hs-CRP in mg/L, IL-6 and TNF-α in pg/mL): a clinic setting, not from the reference, to confirm
+# with the clinic's laboratory. KITCLINIC_LAB_UNITS="crp=<UCUM>,il6=<UCUM>" replaces the named
+# analytes' units; an empty value ("tnf_alpha=") leaves an analyte without a unit, so it cannot be
+# entered.
+KITCLINIC_LAB_UNITS_DEFAULT = {
+    "crp": "mg/L",
+    "hs_crp": "mg/L",
+    "il6": "pg/mL",
+    "tnf_alpha": "pg/mL",
+}
+KITCLINIC_LAB_UNITS = {
+    **KITCLINIC_LAB_UNITS_DEFAULT,
+    **dict(
+        (key.strip(), unit.strip())
+        for key, unit in (
+            item.split("=", 1) for item in env_list("KITCLINIC_LAB_UNITS", []) if "=" in item
+        )
+    ),
+}
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,11 @@
 """Inflammatory-marker analytes: LOINC codes from shared/reference/instruments.md §12.
 
-§12 lists the LOINC code of each lab but **no UCUM unit** for any of them, so no unit is written
-into the code. The unit each analyte must be entered in is a clinic setting,
-``KITCLINIC_LAB_UNITS`` (``crp=<UCUM>,hs_crp=<UCUM>,...``), which the clinic fills in from its
-laboratory's reports. An analyte without a configured unit cannot be entered: the form says so on
-the unit field rather than store a value whose unit nobody fixed.
+§12 lists the LOINC code of each lab but **no UCUM unit** for any of them. The unit each analyte
+must be entered in is a clinic setting, ``KITCLINIC_LAB_UNITS``, whose default is the conventional
+reporting unit (CRP and hs-CRP ``mg/L``, IL-6 and TNF-α ``pg/mL``; config/settings.py). The
+default is not from the reference and is labelled on the entry form as "clinic setting, not from
+the reference: confirm with your laboratory". An analyte the clinic leaves without a unit cannot be
+entered: the form says so on the unit field rather than store a value whose unit nobody fixed.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ ANALYTE_CODES: dict[str, AnalyteCode] = {
 }
 
 UNIT_MISSING_FROM_REFERENCE = (
-    "instruments.md §12 gives no UCUM unit for this analyte; the clinic sets it in "
-    "KITCLINIC_LAB_UNITS from its laboratory's report."
+    "instruments.md §12 gives no UCUM unit for this analyte and the clinic has turned its "
+    "default off; set it in KITCLINIC_LAB_UNITS from the laboratory's report."
 )
 
 
