@@ -58,7 +58,7 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     _log_in(doctor, "physician")
 
     # the clinic day: the chair, the appointment and its next step
-    nurse.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+    nurse.get_by_role("navigation", name="Main").get_by_role("link", name="Clinic day").click()
     day = nurse.locator("main")
     expect(day).to_contain_text("Chair 1")
     expect(day).to_contain_text("Rivera, Sam")

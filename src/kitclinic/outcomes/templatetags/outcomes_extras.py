@@ -32,10 +32,3 @@ def num(x: Any, digits: int = 1) -> str:
         return "—"
     return f"{float(x):.{int(digits)}f}"
 
-
-@register.filter
-def may(actor: Any, action: str) -> bool:
-    """``{% if actor|may:"outcomes.view" %}``: whether the acting role may do the action."""
-    from kitclinic.accounts.roles import Action
-
-    return bool(actor) and actor.may(Action(action))

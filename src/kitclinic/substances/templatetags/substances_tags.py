@@ -25,10 +25,3 @@ def signed(value: Decimal | None) -> str:
         return ""
     return ("+" if value > 0 else "") + plain(value)
 
-
-@register.filter
-def actor_may(actor: object, action: str) -> bool:
-    """``{% if actor|actor_may:"substance_log.view" %}``: whether the acting role may do it."""
-    from kitclinic.accounts.roles import Action
-
-    return bool(actor) and actor.may(Action(action))  # type: ignore[attr-defined]

@@ -26,3 +26,11 @@ def humanize_code(value: object) -> str:
         return _WORDS[text]
     words = text.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+@register.filter
+def may(actor: object, action: str) -> bool:
+    """``{% if actor|may:"outcomes.view" %}``: whether the acting role may do the action."""
+    from kitclinic.accounts.roles import Action
+
+    return bool(actor) and actor.may(Action(action))  # type: ignore[attr-defined]
