@@ -40,7 +40,9 @@ def world(db) -> World:
         memberships[role] = MembershipFactory(user=user, clinic=clinic, role=role)
     outsider = UserFactory(username="other_org")
     users["other_org"] = outsider
-    memberships["other_org"] = MembershipFactory(user=outsider, clinic=other_clinic, role="physician")
+    memberships["other_org"] = MembershipFactory(
+        user=outsider, clinic=other_clinic, role="physician"
+    )
     return World(clinic=clinic, other_clinic=other_clinic, users=users, memberships=memberships)
 
 

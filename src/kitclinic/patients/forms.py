@@ -6,10 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kitclinic.intake import contraindications
-from kitclinic.web.templatetags.kitclinic import humanize_code
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
 from kitclinic.patients.models import INDICATIONS, SexAtBirth
 from kitclinic.patients.services import Demographics
+from kitclinic.web.templatetags.kitclinic import humanize_code
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -6,78 +6,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('patients', '0002_patient_mrn_upper_index'),
+        ("accounts", "0001_initial"),
+        ("patients", "0002_patient_mrn_upper_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InfoSheetVersion',
+            name="InfoSheetVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indication', models.CharField(choices=[('depression', 'Depression'), ('ptsd', 'Ptsd'), ('anxiety', 'Anxiety'), ('chronic_pain', 'Chronic pain')], max_length=20)),
-                ('version', models.PositiveIntegerField()),
-                ('content_hash', models.CharField(help_text='SHA-256 of html_snapshot', max_length=64)),
-                ('html_snapshot', models.TextField(help_text='The sheet exactly as published; never edited')),
-                ('evidence_version', models.CharField(max_length=40)),
-                ('published_at', models.DateTimeField()),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
-                ('published_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "indication",
+                    models.CharField(
+                        choices=[
+                            ("depression", "Depression"),
+                            ("ptsd", "Ptsd"),
+                            ("anxiety", "Anxiety"),
+                            ("chronic_pain", "Chronic pain"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "content_hash",
+                    models.CharField(help_text="SHA-256 of html_snapshot", max_length=64),
+                ),
+                (
+                    "html_snapshot",
+                    models.TextField(help_text="The sheet exactly as published; never edited"),
+                ),
+                ("evidence_version", models.CharField(max_length=40)),
+                ("published_at", models.DateTimeField()),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indication', '-version'],
+                "ordering": ["indication", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='ConsentRecord',
+            name="ConsentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signed_at', models.DateTimeField()),
-                ('method', models.CharField(choices=[('paper', 'Signed on paper (scanned to the record)'), ('electronic', 'Signed electronically in clinic'), ('verbal_witnessed', 'Verbal, witnessed')], max_length=20)),
-                ('recorded_at', models.DateTimeField()),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consent_records', to='patients.patient')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('witnessed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sheet_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='outcomes.infosheetversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signed_at", models.DateTimeField()),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("paper", "Signed on paper (scanned to the record)"),
+                            ("electronic", "Signed electronically in clinic"),
+                            ("verbal_witnessed", "Verbal, witnessed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consent_records",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "witnessed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sheet_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="outcomes.infosheetversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-signed_at', '-id'],
+                "ordering": ["-signed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LabResult',
+            name="LabResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('analyte', models.CharField(choices=[('crp', 'CRP'), ('hs_crp', 'hs-CRP'), ('il6', 'IL-6'), ('tnf_alpha', 'TNF-α')], max_length=12)),
-                ('loinc_code', models.CharField(editable=False, max_length=10, verbose_name='LOINC code')),
-                ('value', models.DecimalField(decimal_places=3, max_digits=10)),
-                ('unit', models.CharField(max_length=20, verbose_name='unit (UCUM)')),
-                ('collected_at', models.DateTimeField()),
-                ('recorded_at', models.DateTimeField()),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lab_results', to='patients.patient')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "analyte",
+                    models.CharField(
+                        choices=[
+                            ("crp", "CRP"),
+                            ("hs_crp", "hs-CRP"),
+                            ("il6", "IL-6"),
+                            ("tnf_alpha", "TNF-α"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "loinc_code",
+                    models.CharField(editable=False, max_length=10, verbose_name="LOINC code"),
+                ),
+                ("value", models.DecimalField(decimal_places=3, max_digits=10)),
+                ("unit", models.CharField(max_length=20, verbose_name="unit (UCUM)")),
+                ("collected_at", models.DateTimeField()),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lab_results",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['collected_at', 'id'],
+                "ordering": ["collected_at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='infosheetversion',
-            constraint=models.UniqueConstraint(fields=('organization', 'indication', 'version'), name='sheet_version_unique'),
+            model_name="infosheetversion",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "indication", "version"), name="sheet_version_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='labresult',
-            index=models.Index(fields=['patient', 'analyte', 'collected_at'], name='lab_patient_trend'),
+            model_name="labresult",
+            index=models.Index(
+                fields=["patient", "analyte", "collected_at"], name="lab_patient_trend"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labresult',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='lab_value_not_negative'),
+            model_name="labresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)), name="lab_value_not_negative"
+            ),
         ),
     ]

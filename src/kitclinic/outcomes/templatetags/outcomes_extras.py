@@ -31,4 +31,3 @@ def num(x: Any, digits: int = 1) -> str:
     if x is None:
         return "—"
     return f"{float(x):.{int(digits)}f}"
-

@@ -24,4 +24,3 @@ def signed(value: Decimal | None) -> str:
     if value is None:
         return ""
     return ("+" if value > 0 else "") + plain(value)
-
