@@ -58,3 +58,16 @@ def login(world):
         return client
 
     return make
+
+
+@pytest.fixture
+def physician2(world):
+    """A second physician of the shared clinic (orders in the API tests, so that the physician
+    persona may do the independent double check)."""
+    from kitclinic.accounts.actor import Actor
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username="physician2")
+    return Actor(
+        user=user, membership=MembershipFactory(user=user, clinic=world.clinic, role="physician")
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", include("kitclinic.api.urls")),
     path("api/v1/substances/", include("kitclinic.substances.api_urls")),
     path("api/v1/", include("kitclinic.assessments.api_urls")),
+    path("api/v1/", include("kitclinic.infusions.api_urls")),
     path("", include("kitclinic.web.urls")),
 ]
 

@@ -7,7 +7,12 @@ from django.http import Http404
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions.models import DrugLibraryVersion, InfusionSession, TreatmentCourse
+from kitclinic.infusions.models import (
+    Appointment,
+    DrugLibraryVersion,
+    InfusionSession,
+    TreatmentCourse,
+)
 
 
 def _pk(value: int | str) -> int:
@@ -53,3 +58,15 @@ def access_library_version(
         raise Http404("No such library version.")
     actor.require(action)
     return version
+
+
+def access_appointment(actor: Actor, appointment_id: int | str, action: Action) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("session", "session__patient", "chair", "patient")
+        .filter(pk=_pk(appointment_id), patient__organization_id=actor.organization_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404("No such appointment.")
+    actor.require(action)
+    return appointment

@@ -170,6 +170,9 @@ class PumpForm(forms.Form):
     )
     rate_ml_per_h = forms.CharField(max_length=20, required=False, label="New rate (mL/h)")
     reason = forms.CharField(max_length=300, required=False)
+    # start: the lot the ordered amount is drawn from; stop: the witness of the wasted remainder
+    lot = forms.IntegerField(required=False, min_value=1, label="Drawn from lot")
+    waste_witness = forms.IntegerField(required=False, min_value=1, label="Waste witness")
 
 
 class VitalsForm(forms.Form):

@@ -125,6 +125,14 @@ def library_overview(actor: Actor) -> LibraryOverview:
     return LibraryOverview(active=active, versions=versions)
 
 
+def clinic_chairs(actor: Actor) -> list[Chair]:
+    """The acting clinic's chairs, active ones first."""
+    actor.require(Action.PATIENT_VIEW)
+    return list(
+        Chair.objects.filter(clinic_id=actor.membership.clinic_id).order_by("-is_active", "name")
+    )
+
+
 # ---------------------------------------------------------------------------- clinic day
 
 
@@ -538,6 +546,10 @@ def _timeline(
         text = e.reason
         if e.rate_ml_per_h is not None and e.kind != "alert":
             text = f"{e.rate_ml_per_h.normalize():f} mL/h" + (f" — {e.reason}" if e.reason else "")
+        if e.detail.get("lot_number"):
+            text += f"; {e.detail['drawn_mg']} mg drawn from lot {e.detail['lot_number']}"
+        if e.detail.get("wasted_mg"):
+            text += f"; {e.detail['wasted_mg']} mg not given, wasted (witnessed)"
         out.append(
             TimelineEntry(
                 e.occurred_at,

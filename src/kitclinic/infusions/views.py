@@ -29,6 +29,8 @@ from kitclinic.infusions.services.sessions import INDICATION_SCALE, pregnancy_st
 from kitclinic.infusions.states import SessionState, Step, allowed
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.forms import add_service_errors
+from kitclinic.substances.access import access_lot
+from kitclinic.substances.selectors import eligible_witnesses, lot_balances
 from kitclinic.web.decorators import clinic_page
 
 
@@ -320,6 +322,17 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
                 "addendum": can(Step.ADDENDUM, Action.ADDENDUM_WRITE),
                 "cancel": can(Step.CANCEL, Action.APPOINTMENT_BOOK),
             },
+            # the start logs the draw from a lot; an early stop wastes the remainder, witnessed
+            "lots": (
+                [b for b in lot_balances(actor) if not b.expired and b.balance_mg > 0]
+                if allowed(Step.START, state) and actor.may(Action.SUBSTANCE_DISPENSE)
+                else []
+            ),
+            "witnesses": (
+                list(eligible_witnesses(actor.clinic, exclude=actor.user))
+                if allowed(Step.STOP, state) and actor.may(Action.SUBSTANCE_DISPENSE)
+                else []
+            ),
             "is_mine_to_check": (
                 detail.order is not None and detail.order.ordered_by_id != actor.user.pk
             ),
@@ -508,9 +521,15 @@ def pump(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
         messages.error(request, "Choose a pump action.")
         return _session_page(session)
     op, reason = form.cleaned_data["op"], form.cleaned_data["reason"]
+    lot_id, witness_id = form.cleaned_data["lot"], form.cleaned_data["waste_witness"]
+    lot = access_lot(actor, lot_id, Action.SUBSTANCE_DISPENSE) if lot_id else None
+    witness = eligible_witnesses(actor.clinic).filter(pk=witness_id).first() if witness_id else None
+    if witness_id and witness is None:
+        messages.error(request, "The waste witness must be a physician or nurse of this clinic.")
+        return _session_page(session)
     try:
         if op == "start":
-            infusion.infusion_start(actor=actor, session=session)
+            infusion.infusion_start(actor=actor, session=session, lot=lot)
         elif op == "pause":
             infusion.infusion_pause(actor=actor, session=session, reason=reason)
         elif op == "resume":
@@ -523,7 +542,9 @@ def pump(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
                 reason=reason,
             )
         else:
-            infusion.infusion_stop(actor=actor, session=session, reason=reason)
+            infusion.infusion_stop(
+                actor=actor, session=session, reason=reason, waste_witness=witness
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

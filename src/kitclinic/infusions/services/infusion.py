@@ -1,6 +1,12 @@
 """Running the infusion: start (only after the double check), pause, resume, rate change
 (re-checked against the protocol's limits), stop; vitals with threshold alerts; dissociation and
-sedation scores; adverse events."""
+sedation scores; adverse events.
+
+The controlled-substance draw (reference §5: after the double check, before the pump is set) is
+logged at the start: with a ``lot``, the ordered amount is dispensed from it to the session in the
+start's transaction. An early stop with a ``waste_witness`` books the part not given back against
+that dispense (an adjustment naming it) and records it as witnessed waste, so the lot's balance
+drops by exactly the amount drawn and the session's net dispense is the amount given."""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from django.utils import timezone
 
 from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
 from kitclinic.assessments.services import assessment_record
 from kitclinic.audit.models import AuditAction
@@ -34,11 +41,38 @@ from kitclinic.infusions.services._common import begin_step, field_error, move
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, validate_vitals
 from kitclinic.infusions.states import Step
 from kitclinic.infusions.vitals import Reading, alerts_for
+from kitclinic.substances import services as substances
+from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceLot
 
 # MOAA/S (Modified Observer's Assessment of Alertness/Sedation, reference §7.1): 0–5, stored as
 # the observed level with its end-point wording; the scale is not in kitclinic.instruments.
 MOAAS_LEVELS = range(0, 6)
 MOAAS_ENDS = {5: "responds readily to name spoken in normal tone", 0: "no response"}
+
+
+class IdempotencyKeyReused(ValidationError):
+    """The key was already used for a different reading of this session; nothing is written."""
+
+    def __init__(self, existing: VitalSign) -> None:
+        self.existing = existing
+        super().__init__(
+            {
+                "idempotency_key": [
+                    f"This key was already used for the {existing.slot_minute}-min reading "
+                    f"(BP {existing.sbp}/{existing.dbp}, HR {existing.hr}, RR {existing.rr}, "
+                    f"SpO2 {existing.spo2}); a retry must repeat the same reading."
+                ]
+            }
+        )
+
+
+def _replay(existing: VitalSign, slot_minute: int, reading: dict[str, int]) -> VitalSign:
+    same = existing.slot_minute == slot_minute and all(
+        getattr(existing, name) == value for name, value in reading.items()
+    )
+    if not same:
+        raise IdempotencyKeyReused(existing)
+    return existing
 
 
 class VitalsSlotTaken(ValidationError):
@@ -102,13 +136,57 @@ def current_rate_ml_per_h(session: InfusionSession, order: InfusionOrder) -> Dec
     return last if last is not None else order.rate_ml_per_h
 
 
+def _draw(
+    actor: Actor,
+    session: InfusionSession,
+    order: InfusionOrder,
+    lot: SubstanceLot,
+    now: dt.datetime,
+) -> SubstanceLogEntry:
+    """Dispense the ordered amount from ``lot`` to the session; a refusal names the lot field."""
+    try:
+        return substances.substance_dispense(
+            actor=actor,
+            lot=lot,
+            quantity_mg=order.dose_mg,
+            session=session,
+            occurred_at=now,
+            reason=f"Drawn for the infusion ({order.dose_mg.normalize():f} mg ordered)",
+        )
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        messages = [m for ms in error.message_dict.values() for m in ms]
+        raise field_error("lot", " ".join(messages)) from None
+
+
 @transaction.atomic
-def infusion_start(*, actor: Actor, session: InfusionSession) -> SessionEvent:
+def infusion_start(
+    *, actor: Actor, session: InfusionSession, lot: SubstanceLot | None = None
+) -> SessionEvent:
+    """Start the pump at the ordered rate. With ``lot``, the controlled-substance draw of the
+    ordered amount is logged against it (``substance_dispense``) in the same transaction."""
     actor.require(Action.INFUSION_RUN)
     session, to = begin_step(session, Step.START)
     order = _order(session)
     now = timezone.now()
-    event = _event(actor, session, EventKind.START, rate_ml_per_h=order.rate_ml_per_h, when=now)
+    detail: dict = {}
+    if lot is not None:
+        entry = _draw(actor, session, order, lot, now)
+        detail = {
+            "draw_entry_id": entry.pk,
+            "lot_id": lot.pk,
+            "lot_number": entry.lot.lot_number,
+            "drawn_mg": str(entry.quantity_mg),
+        }
+    event = _event(
+        actor,
+        session,
+        EventKind.START,
+        rate_ml_per_h=order.rate_ml_per_h,
+        detail=detail,
+        when=now,
+    )
     move(actor=actor, session=session, to=to, extra_fields={"started_at": now})
     return event
 
@@ -181,13 +259,106 @@ def infusion_rate_change(
     )
 
 
+def infused_ml(events: Sequence[SessionEvent], until: dt.datetime) -> Decimal:
+    """Volume the pump delivered up to ``until`` (mL), from the session's pump events: each
+    running segment's rate (mL/h) times its length (start/resume/rate change to the next event)."""
+    total = Decimal(0)
+    running_since: dt.datetime | None = None
+    rate = Decimal(0)
+
+    def segment(end: dt.datetime) -> Decimal:
+        assert running_since is not None
+        seconds = Decimal(str(max((end - running_since).total_seconds(), 0.0)))
+        return rate * seconds / Decimal(3600)
+
+    pump = [e for e in events if e.kind != EventKind.ALERT and e.occurred_at <= until]
+    for event in sorted(pump, key=lambda e: (e.occurred_at, e.pk or 0)):
+        was_running = running_since is not None
+        if was_running:
+            total += segment(event.occurred_at)
+            running_since = None
+        if event.kind in (EventKind.START, EventKind.RESUME, EventKind.RATE_CHANGE):
+            rate = event.rate_ml_per_h if event.rate_ml_per_h is not None else rate
+            if event.kind != EventKind.RATE_CHANGE or was_running:
+                running_since = event.occurred_at
+    if running_since is not None:
+        total += segment(until)
+    return total
+
+
+def _waste_remainder(
+    actor: Actor, session: InfusionSession, witness: User, now: dt.datetime
+) -> SubstanceLogEntry | None:
+    """Book back and waste, witnessed, what was drawn at the start but not given."""
+    draw = (
+        SubstanceLogEntry.objects.filter(session=session, kind=EntryKind.DISPENSE)
+        .select_related("lot")
+        .order_by("occurred_at", "id")
+        .first()
+    )
+    if draw is None:
+        raise field_error(
+            "waste_witness",
+            "No draw was logged at the start of this infusion; record waste on the "
+            "controlled-substance log instead.",
+        )
+    order = _order(session)
+    events = list(SessionEvent.objects.filter(session=session))
+    given_mg = min(
+        (infused_ml(events, now) * order.concentration_mg_per_ml).quantize(Decimal("0.001")),
+        draw.quantity_mg,
+    )
+    remainder = draw.quantity_mg - given_mg
+    if remainder <= 0:
+        return None
+    text = (
+        f"{remainder.normalize():f} mg of the {draw.quantity_mg.normalize():f} mg drawn not "
+        f"given (infusion stopped after {given_mg.normalize():f} mg)"
+    )
+    try:
+        substances.substance_adjust(
+            actor=actor,
+            lot=draw.lot,
+            change_mg=remainder,
+            witness=witness,
+            reason=text + "; booked back from the draw and wasted",
+            occurred_at=now,
+            corrects=draw,
+        )
+        return substances.substance_waste(
+            actor=actor,
+            lot=draw.lot,
+            quantity_mg=remainder,
+            witness=witness,
+            reason=text,
+            session=session,
+            occurred_at=now,
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict") and "witness" in error.error_dict:
+            raise field_error("waste_witness", " ".join(error.message_dict["witness"])) from None
+        raise
+
+
 @transaction.atomic
-def infusion_stop(*, actor: Actor, session: InfusionSession, reason: str = "") -> SessionEvent:
-    """End the infusion (completed or stopped early); recovery begins."""
+def infusion_stop(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    reason: str = "",
+    waste_witness: User | None = None,
+) -> SessionEvent:
+    """End the infusion (completed or stopped early); recovery begins. With ``waste_witness``,
+    what was drawn at the start but not given is recorded as witnessed waste."""
     actor.require(Action.INFUSION_RUN)
     session, to = begin_step(session, Step.STOP)
     now = timezone.now()
     event = _event(actor, session, EventKind.STOP, reason=reason.strip(), when=now)
+    if waste_witness is not None:
+        waste = _waste_remainder(actor, session, waste_witness, now)
+        if waste is not None:
+            event.detail = {"waste_entry_id": waste.pk, "wasted_mg": str(waste.quantity_mg)}
+            event.save(update_fields=["detail"])
     move(actor=actor, session=session, to=to, extra_fields={"ended_at": now})
     return event
 
@@ -207,19 +378,21 @@ def vitals_record(
     idempotency_key: str | None = None,
 ) -> tuple[VitalSign, bool]:
     """Record the vitals of one slot (minutes from the start). Returns (reading, created): a retry
-    with the same idempotency key returns the first reading; a slot already recorded by someone
-    else raises VitalsSlotTaken naming who and when. Threshold alerts are recorded as events."""
+    with the same idempotency key returns the first reading (the key reused for another reading
+    raises IdempotencyKeyReused); a slot already recorded raises VitalsSlotTaken naming who and
+    when. Threshold alerts are recorded as events."""
     actor.require(Action.INFUSION_RUN)
     key = (idempotency_key or "").strip()[:64] or None
+    values = {"sbp": sbp, "dbp": dbp, "hr": hr, "rr": rr, "spo2": spo2}
     if key is not None:
         existing = VitalSign.objects.filter(session=session, idempotency_key=key).first()
         if existing is not None:
-            return existing, False
+            return _replay(existing, slot_minute, values), False
     session, _ = begin_step(session, Step.VITALS)
     if key is not None:  # re-read under the lock: a concurrent retry may have won
         existing = VitalSign.objects.filter(session=session, idempotency_key=key).first()
         if existing is not None:
-            return existing, False
+            return _replay(existing, slot_minute, values), False
     errors = validate_vitals(sbp=sbp, dbp=dbp, hr=hr, rr=rr, spo2=spo2)
     if isinstance(slot_minute, bool) or not isinstance(slot_minute, int) or slot_minute <= 0:
         errors["slot_minute"] = ["Choose the slot (minutes from the start, above 0)."]
@@ -261,7 +434,7 @@ def vitals_record(
         if winner is None and key is not None:
             same = VitalSign.objects.filter(session=session, idempotency_key=key).first()
             if same is not None:
-                return same, False
+                return _replay(same, slot_minute, values), False
         if winner is None:
             raise
         raise VitalsSlotTaken(winner) from None

@@ -1,0 +1,544 @@
+"""Input and output serializers of the infusion API. Inputs check shape only (types, lengths,
+choices); the rules (dose limits, weight in kg, state of the session, who may double-check) are
+the services'. Outputs list their fields explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kitclinic.api.base import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSerializer,
+)
+from kitclinic.api.serializers import UserRefOut
+from kitclinic.infusions.models import AdverseEvent, PregnancyStatus, ScoreKind
+from kitclinic.infusions.states import CourseStatus, SessionState
+from kitclinic.patients.models import INDICATIONS
+
+# Amounts in, as JSON numbers or numeric strings; the services check the ranges and steps.
+AMOUNT = {"max_digits": 12, "decimal_places": 4}
+
+
+def _amount(help_text: str, **kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(**AMOUNT, help_text=help_text, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "nullable": True})
+class AnswerField(serializers.Field):
+    """One item answer: a JSON integer, or null for an item the scale lets the patient skip."""
+
+    def to_internal_value(self, data: object) -> int | None:
+        if data is None:
+            return None
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise serializers.ValidationError("Each answer must be an integer or null.")
+        return data
+
+    def to_representation(self, value: object) -> object:
+        return value
+
+
+def _answers(help_text: str, **kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=AnswerField(allow_null=True), allow_empty=True, help_text=help_text, **kwargs
+    )
+
+
+class ConflictOut(serializers.Serializer):
+    detail = serializers.CharField()
+    state = serializers.CharField(required=False, help_text="The session's state now.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+# --- drug library -----------------------------------------------------------------------------
+
+
+class LibraryVersionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    status = serializers.CharField(help_text="draft, approved (the active one) or retired")
+    change_note = serializers.CharField(allow_blank=True)
+    based_on = serializers.IntegerField(source="based_on_id", allow_null=True)
+    created_by = UserRefOut(allow_null=True, help_text="null for the shipped default")
+    created_at = serializers.DateTimeField()
+    approved_by = UserRefOut(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    retired_at = serializers.DateTimeField(allow_null=True)
+
+
+class LibraryVersionDetailOut(LibraryVersionOut):
+    data = serializers.DictField(help_text="The whole library (kitclinic.dosing.library_to_dict)")
+
+
+class LibraryDraftIn(StrictSerializer):
+    data = serializers.DictField(help_text="The whole library, as in GET library/active/.")
+    change_note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class EmptyIn(StrictSerializer):
+    """No fields: an empty JSON object."""
+
+
+# --- courses, chairs, appointments ------------------------------------------------------------
+
+
+class SessionRefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=[s.value for s in SessionState])
+    starts_at = serializers.DateTimeField(source="appointment.starts_at")
+    chair = serializers.CharField(source="appointment.chair.name")
+
+
+class CourseOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    patient = serializers.IntegerField(source="patient_id")
+    clinic = serializers.IntegerField(source="clinic_id")
+    indication = serializers.CharField()
+    protocol_id = serializers.CharField()
+    library_version = serializers.IntegerField(source="library_version_id")
+    planned_infusions = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=[s.value for s in CourseStatus])
+    notes = serializers.CharField(allow_blank=True)
+    planned_by = UserRefOut()
+    planned_at = serializers.DateTimeField()
+    status_changed_at = serializers.DateTimeField()
+
+
+class CourseWithSessionsOut(CourseOut):
+    sessions = SessionRefOut(many=True, source="sessions.all")
+
+
+class CoursePlanIn(StrictSerializer):
+    indication = serializers.ChoiceField(choices=list(INDICATIONS))
+    protocol_id = StrictCharField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Default: the active library's default protocol for the indication.",
+    )
+    planned_infusions = StrictIntegerField(
+        required=False, allow_null=True, default=None, help_text="Default: the protocol's course."
+    )
+    notes = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class CourseTransitionIn(StrictSerializer):
+    status = serializers.ChoiceField(choices=[s.value for s in CourseStatus])
+    reason = StrictCharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required to pause or stop a course.",
+    )
+
+
+class ChairOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    is_active = serializers.BooleanField()
+
+
+class AppointmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    course = serializers.IntegerField(source="course_id")
+    patient = serializers.IntegerField(source="patient_id")
+    chair = ChairOut()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(help_text="starts_at + infusion + recovery minutes")
+    infusion_minutes = serializers.IntegerField()
+    recovery_minutes = serializers.IntegerField()
+    status = serializers.CharField()
+    cancel_reason = serializers.CharField(allow_blank=True)
+    session = serializers.IntegerField(source="session.id")
+    session_state = serializers.CharField(source="session.state")
+
+
+class DayAppointmentOut(AppointmentOut):
+    next_step = serializers.CharField(allow_blank=True, help_text="What the clinic does next.")
+
+
+class AppointmentBookIn(StrictSerializer):
+    chair = StrictIntegerField(help_text="Id of an active chair of the acting clinic.")
+    starts_at = serializers.DateTimeField(help_text="ISO 8601 with its time zone.")
+    infusion_minutes = StrictIntegerField(
+        required=False, allow_null=True, default=None, help_text="Default: the protocol's."
+    )
+    recovery_minutes = StrictIntegerField(
+        required=False, allow_null=True, default=None, help_text="Default: the clinic setting."
+    )
+
+
+class AppointmentCancelIn(StrictSerializer):
+    reason = StrictCharField(max_length=300)
+
+
+class DayQueryIn(StrictSerializer):
+    day = serializers.DateField(required=False, help_text="YYYY-MM-DD (default: today).")
+
+
+# --- the session: records ---------------------------------------------------------------------
+
+
+class CheckInOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    checked_in_by = UserRefOut()
+    checked_in_at = serializers.DateTimeField()
+    consent_date = serializers.DateField()
+    escort_name = serializers.CharField(allow_blank=True)
+    weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2)
+    previous_weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    pregnancy_status = serializers.CharField()
+    gate_failures = serializers.ListField(child=serializers.DictField())
+    gate_override_reason = serializers.CharField(allow_blank=True)
+    pre_rating_instrument = serializers.CharField()
+    pre_rating_total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    pre_rating_severity = serializers.CharField(allow_blank=True)
+
+
+class FindingOut(serializers.Serializer):
+    rule = serializers.CharField()
+    code = serializers.CharField()
+    severity = serializers.CharField(help_text="ok, soft (needs a reason) or hard (refused)")
+    message = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    limit = serializers.FloatField(allow_null=True)
+    unit = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)
+
+
+class OrderOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    ordered_by = UserRefOut()
+    ordered_at = serializers.DateTimeField()
+    library_version = serializers.IntegerField(source="library_version_id")
+    protocol_id = serializers.CharField()
+    weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2)
+    dose = serializers.DecimalField(max_digits=8, decimal_places=3)
+    dose_unit = serializers.CharField()
+    duration_min = serializers.DecimalField(max_digits=6, decimal_places=1)
+    concentration_mg_per_ml = serializers.DecimalField(max_digits=7, decimal_places=3)
+    dose_mg = serializers.DecimalField(max_digits=8, decimal_places=2)
+    dose_mg_per_kg = serializers.DecimalField(max_digits=7, decimal_places=3)
+    rate_mg_per_h = serializers.DecimalField(max_digits=8, decimal_places=2)
+    rate_ml_per_h = serializers.DecimalField(max_digits=8, decimal_places=2)
+    rate_mg_per_kg_per_h = serializers.DecimalField(max_digits=7, decimal_places=3)
+    volume_ml = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="VTBI")
+    status = serializers.CharField()
+    findings = FindingOut(many=True)
+    overrides = serializers.DictField(child=serializers.CharField())
+    pk_model = serializers.CharField(allow_blank=True)
+    pk_cmax_ug_per_ml = serializers.FloatField(allow_null=True)
+    pk_tmax_min = serializers.FloatField(allow_null=True)
+
+
+class DoubleCheckOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    checked_by = UserRefOut()
+    checked_at = serializers.DateTimeField()
+    rate_ml_per_h_readback = serializers.DecimalField(max_digits=8, decimal_places=2)
+    vtbi_ml_readback = serializers.DecimalField(max_digits=8, decimal_places=2)
+    overrides_cosigned = serializers.BooleanField()
+
+
+class EventOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    recorded_by = UserRefOut()
+    rate_ml_per_h = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    detail = serializers.DictField(help_text="Alert details; the draw (lot, mg) on a start.")
+
+
+class VitalOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    session = serializers.IntegerField(source="session_id")
+    slot_minute = serializers.IntegerField()
+    taken_at = serializers.DateTimeField()
+    sbp = serializers.IntegerField()
+    dbp = serializers.IntegerField()
+    hr = serializers.IntegerField()
+    rr = serializers.IntegerField()
+    spo2 = serializers.IntegerField()
+    recorded_by = UserRefOut()
+    idempotency_key = serializers.CharField(allow_null=True)
+    alerts = serializers.ListField(child=serializers.DictField())
+
+
+class ScoreOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    instrument = serializers.CharField()
+    answers = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    total = serializers.DecimalField(max_digits=6, decimal_places=2)
+    label = serializers.CharField(allow_blank=True)
+    flags = serializers.ListField(child=serializers.CharField())
+    taken_at = serializers.DateTimeField()
+    recorded_by = UserRefOut()
+
+
+class AdverseEventOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    recorded_by = UserRefOut()
+    description = serializers.CharField()
+    severity = serializers.CharField()
+    action_taken = serializers.CharField()
+    rescue_medication = serializers.CharField(allow_blank=True)
+    rescue_dose = serializers.CharField(allow_blank=True)
+
+
+class DischargeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    discharged_by = UserRefOut()
+    discharged_at = serializers.DateTimeField()
+    aldrete_answers = serializers.ListField(child=serializers.IntegerField())
+    aldrete_total = serializers.IntegerField()
+    discharge_ready = serializers.BooleanField()
+    escort_present = serializers.BooleanField()
+    instructions_given = serializers.BooleanField()
+    override_reason = serializers.CharField(allow_blank=True)
+
+
+class AddendumOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = UserRefOut()
+    written_at = serializers.DateTimeField()
+    text = serializers.CharField()
+
+
+class SessionStateOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=[s.value for s in SessionState])
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    signed_by = UserRefOut(allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+
+
+class SlotOut(serializers.Serializer):
+    minute = serializers.IntegerField()
+    phase = serializers.CharField(help_text="infusion or recovery")
+    due_at = serializers.DateTimeField(allow_null=True)
+    reading = serializers.IntegerField(source="reading.id", allow_null=True, default=None)
+    overdue = serializers.BooleanField()
+
+
+class TimelineOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
+    by = serializers.CharField(allow_blank=True)
+    alert = serializers.BooleanField()
+
+
+class SessionDetailOut(serializers.Serializer):
+    id = serializers.IntegerField(source="session.id")
+    number = serializers.IntegerField(source="session.number")
+    state = serializers.ChoiceField(source="session.state", choices=[s.value for s in SessionState])
+    patient = serializers.IntegerField(source="session.patient_id")
+    course = serializers.IntegerField(source="session.course_id")
+    clinic = serializers.IntegerField(source="session.clinic_id")
+    appointment = AppointmentOut(source="session.appointment")
+    protocol_id = serializers.CharField(source="protocol.id")
+    started_at = serializers.DateTimeField(source="session.started_at", allow_null=True)
+    ended_at = serializers.DateTimeField(source="session.ended_at", allow_null=True)
+    signed_by = UserRefOut(source="session.signed_by", allow_null=True)
+    signed_at = serializers.DateTimeField(source="session.signed_at", allow_null=True)
+    check_in = CheckInOut(allow_null=True)
+    order = OrderOut(allow_null=True)
+    double_check = DoubleCheckOut(allow_null=True)
+    discharge = DischargeOut(allow_null=True)
+    events = EventOut(many=True)
+    vitals = VitalOut(many=True)
+    scores = ScoreOut(many=True)
+    adverse_events = AdverseEventOut(many=True)
+    addenda = AddendumOut(many=True)
+    slots = SlotOut(many=True, help_text="The vitals schedule (minutes from the start).")
+    next_slot_minute = serializers.IntegerField(source="next_slot.minute", allow_null=True)
+    current_rate_ml_per_h = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True
+    )
+    alerts = serializers.ListField(child=serializers.DictField(), help_text="Open alerts.")
+    timeline = TimelineOut(many=True)
+
+
+# --- the session: steps -----------------------------------------------------------------------
+
+
+class CheckInIn(StrictSerializer):
+    identity_confirmed = StrictBooleanField()
+    consent_on_file = StrictBooleanField()
+    consent_date = serializers.DateField(allow_null=True, help_text="Date of the signed consent.")
+    fasting_confirmed = StrictBooleanField()
+    escort_confirmed = StrictBooleanField()
+    escort_name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
+    weight_kg = _amount("Measured today, in kg (never lb).")
+    weight_method = serializers.ChoiceField(
+        choices=["measured", "stated"], default="measured", help_text="Only measured is accepted."
+    )
+    weight_change_confirmed = StrictBooleanField(
+        required=False, default=False, help_text="Re-weighed after a change above the limit."
+    )
+    pregnancy_status = serializers.ChoiceField(
+        choices=PregnancyStatus.choices, default=PregnancyStatus.NOT_APPLICABLE
+    )
+    sbp = StrictIntegerField()
+    dbp = StrictIntegerField()
+    hr = StrictIntegerField()
+    rr = StrictIntegerField()
+    spo2 = StrictIntegerField()
+    rating_answers = _answers("Pre-infusion rating on the indication's scale, item 1 first.")
+
+
+class OrderPreviewIn(StrictSerializer):
+    dose = _amount("In the protocol's dose unit (e.g. mg/kg).")
+    duration_min = _amount("Minutes.")
+    concentration_mg_per_ml = _amount("One of the protocol's standard concentrations.")
+
+
+class OrderIn(OrderPreviewIn):
+    override_reasons = serializers.DictField(
+        child=StrictCharField(max_length=300),
+        required=False,
+        default=dict,
+        help_text="{soft finding code: reason}, one for each soft finding of the preview.",
+    )
+    gate_override_reason = StrictCharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the check-in gate failed.",
+    )
+
+
+class PkPreviewOut(serializers.Serializer):
+    model = serializers.CharField()
+    model_title = serializers.CharField()
+    cmax_ug_per_ml = serializers.FloatField(help_text="Predicted plasma peak")
+    tmax_min = serializers.FloatField()
+    ce_max_ug_per_ml = serializers.FloatField(help_text="Predicted effect-site peak")
+    ce_tmax_min = serializers.FloatField()
+    times_min = serializers.ListField(child=serializers.FloatField())
+    plasma_ug_per_ml = serializers.ListField(child=serializers.FloatField())
+    effect_site_ug_per_ml = serializers.ListField(child=serializers.FloatField())
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class OrderPreviewOut(serializers.Serializer):
+    library_version = serializers.IntegerField(source="version.id")
+    library_number = serializers.IntegerField(source="version.number")
+    protocol_id = serializers.CharField(source="protocol.id")
+    status = serializers.CharField(source="check.status", help_text="ok, soft or hard")
+    weight_kg = serializers.DecimalField(source="check.weight_kg", **AMOUNT)
+    dose_unit = serializers.CharField(source="check.dose_unit")
+    dose_mg = serializers.DecimalField(source="check.dose_mg", **AMOUNT)
+    dose_mg_per_kg = serializers.DecimalField(source="check.dose_mg_per_kg", **AMOUNT)
+    rate_mg_per_h = serializers.DecimalField(source="check.rate_mg_per_h", **AMOUNT)
+    rate_ml_per_h = serializers.DecimalField(source="check.rate_ml_per_h", **AMOUNT)
+    rate_mg_per_kg_per_h = serializers.DecimalField(source="check.rate_mg_per_kg_per_h", **AMOUNT)
+    volume_ml = serializers.DecimalField(source="check.volume_ml", **AMOUNT, help_text="VTBI")
+    findings = FindingOut(many=True, source="check.findings")
+    pk = PkPreviewOut(allow_null=True, help_text="null when a hard finding refuses the dose.")
+
+
+class DoubleCheckIn(StrictSerializer):
+    rate_ml_per_h = _amount("The pump's rate, read back.")
+    vtbi_ml = _amount("The pump's VTBI, read back.")
+    cosign_overrides = StrictBooleanField(required=False, default=False)
+
+
+class StartIn(StrictSerializer):
+    lot = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Lot the ordered amount is drawn from: logged as a dispense to this session.",
+    )
+
+
+class ReasonIn(StrictSerializer):
+    reason = StrictCharField(max_length=300)
+
+
+class ResumeIn(StrictSerializer):
+    reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RateChangeIn(StrictSerializer):
+    rate_ml_per_h = _amount("The new rate; checked against the protocol's rate limits.")
+    reason = StrictCharField(max_length=300)
+
+
+class StopIn(StrictSerializer):
+    reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    waste_witness = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="User id of the physician or nurse witnessing the waste of what was drawn "
+        "but not given (stopping early after a logged draw).",
+    )
+
+
+class VitalsIn(StrictSerializer):
+    slot_minute = StrictIntegerField(help_text="Minutes from the start (above 0).")
+    sbp = StrictIntegerField()
+    dbp = StrictIntegerField()
+    hr = StrictIntegerField()
+    rr = StrictIntegerField()
+    spo2 = StrictIntegerField()
+    taken_at = serializers.DateTimeField(required=False, default=None, help_text="Default: now.")
+    idempotency_key = StrictCharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Same as the Idempotency-Key header (either may be used; if both, equal).",
+    )
+
+
+class ScoreIn(StrictSerializer):
+    kind = serializers.ChoiceField(choices=ScoreKind.choices)
+    answers = _answers("CADSS or post-infusion rating items.", required=False, default=None)
+    level = StrictIntegerField(required=False, allow_null=True, default=None, help_text="MOAA/S")
+
+
+class AdverseEventIn(StrictSerializer):
+    description = StrictCharField(max_length=300)
+    severity = serializers.ChoiceField(choices=[s for s, _ in AdverseEvent.SEVERITIES])
+    action_taken = StrictCharField(max_length=300)
+    rescue_medication = StrictCharField(
+        max_length=120, required=False, allow_blank=True, default=""
+    )
+    rescue_dose = StrictCharField(max_length=60, required=False, allow_blank=True, default="")
+    occurred_at = serializers.DateTimeField(required=False, default=None)
+
+
+class DischargeIn(StrictSerializer):
+    aldrete_answers = _answers("Modified Aldrete, 5 items (activity, respiration, ...).")
+    escort_present = StrictBooleanField()
+    instructions_given = StrictBooleanField()
+    override_reason = StrictCharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Physicians only, when the criteria are not met.",
+    )
+
+
+class AddendumIn(StrictSerializer):
+    text = StrictCharField(max_length=5000)

@@ -1,0 +1,379 @@
+"""The infusion API: a whole session over HTTP with a token, every endpoint × every persona with
+the expectation derived from PERMISSIONS, and the OpenAPI schema of every route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from kitclinic.accounts.roles import PERMISSIONS, Action, Role
+from kitclinic.audit.models import AuditEvent
+from kitclinic.infusions.models import DrugLibraryVersion, InfusionSession, VitalSign
+from kitclinic.infusions.services.library import library_draft_create, library_install_default
+from kitclinic.infusions.states import SessionState
+from tests.conftest import ROLES
+from tests.infusions.api_support import (
+    DISCHARGE_BODY,
+    ORDER_BODY,
+    VITALS_BODY,
+    check_in_body,
+    client_for,
+    row_counts,
+    walk,
+)
+from tests.infusions.helpers import slot_time
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = [*ROLES, "other_org"]
+S = SessionState
+
+
+# --- a whole session over HTTP ----------------------------------------------------------------
+
+
+def _token_client(world, persona: str) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient(enforce_csrf_checks=True)
+    key = Token.objects.get_or_create(user=world.users[persona])[0].key
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_a_whole_session_over_the_api_with_tokens(world, course, chair, physician2):
+    nurse, doctor = _token_client(world, "nurse"), _token_client(world, "physician")
+    front = _token_client(world, "front_desk")
+    starts = slot_time(10, 0).isoformat()
+    booked = front.post(
+        f"/api/v1/courses/{course.pk}/appointments/",
+        {"chair": chair.pk, "starts_at": starts},
+        format="json",
+    )
+    assert booked.status_code == 201, booked.json()
+    sid = booked.json()["session"]
+    base = f"/api/v1/sessions/{sid}/"
+    assert nurse.post(base + "check-in/", check_in_body(), format="json").status_code == 201
+    preview = doctor.post(base + "order-preview/", ORDER_BODY, format="json")
+    assert preview.status_code == 200
+    body = preview.json()
+    # the reference's worked example: 70 kg × 0.5 mg/kg = 35 mg over 40 min, 52.5 mL/h at 1 mg/mL
+    assert body["dose_mg"] == "35.0000" and body["rate_ml_per_h"] == "52.5000"
+    assert body["volume_ml"] == "35.0000" and body["status"] == "ok"
+    assert body["pk"]["cmax_ug_per_ml"] > 0 and len(body["pk"]["times_min"]) > 10
+    assert len(body["pk"]["plasma_ug_per_ml"]) == len(body["pk"]["times_min"])
+    assert InfusionSession.objects.get(pk=sid).state == S.CHECKED_IN  # the preview wrote nothing
+    ordered = doctor.post(base + "order/", ORDER_BODY, format="json")
+    assert ordered.status_code == 201 and ordered.json()["dose_mg"] == "35.00"
+    check = {"rate_ml_per_h": "52.5", "vtbi_ml": 35}
+    assert nurse.post(base + "double-check/", check, format="json").status_code == 201
+    assert nurse.post(base + "start/", {}, format="json").status_code == 201
+    vitals = nurse.post(
+        base + "vitals/", VITALS_BODY, format="json", HTTP_IDEMPOTENCY_KEY="monitor-1"
+    )
+    assert vitals.status_code == 201 and vitals.json()["idempotency_key"] == "monitor-1"
+    score = nurse.post(base + "scores/", {"kind": "moaas", "level": 4}, format="json")
+    assert score.status_code == 201 and score.json()["total"] == "4.00"
+    rate = {"rate_ml_per_h": "40", "reason": "nausea"}
+    assert nurse.post(base + "rate/", rate, format="json").status_code == 201
+    assert nurse.post(base + "pause/", {"reason": "nausea"}, format="json").status_code == 201
+    assert nurse.post(base + "resume/", {}, format="json").status_code == 201
+    event = {"description": "Nausea", "severity": "mild", "action_taken": "Rate lowered"}
+    assert nurse.post(base + "adverse-events/", event, format="json").status_code == 201
+    assert nurse.post(base + "stop/", {"reason": "completed"}, format="json").status_code == 201
+    assert nurse.post(base + "discharge/", DISCHARGE_BODY, format="json").status_code == 201
+    signed = doctor.post(base + "sign/", {}, format="json")
+    assert signed.status_code == 200 and signed.json()["state"] == "signed"
+    addendum = nurse.post(base + "addenda/", {"text": "Called next day: well."}, format="json")
+    assert addendum.status_code == 201
+    detail = nurse.get(base)
+    assert detail.status_code == 200
+    d = detail.json()
+    assert d["state"] == "signed" and d["order"]["rate_ml_per_h"] == "52.50"
+    kinds = [t["kind"] for t in d["timeline"]]
+    for kind in ("check_in", "order", "double_check", "start", "vitals", "score", "pause"):
+        assert kind in kinds, kind
+    assert kinds[-1] == "addendum"
+    assert [v["slot_minute"] for v in d["vitals"]] == [0, 10]
+    assert d["signed_by"]["username"] == "physician"
+    assert AuditEvent.objects.filter(action="view", object_id=str(sid)).exists()
+
+
+def test_library_course_chair_and_day_endpoints(world, session, physician2, other_eligible):
+    admin, doctor = client_for(world, "clinic_admin"), client_for(world, "physician")
+    versions = doctor.get("/api/v1/library/versions/")
+    assert versions.status_code == 200 and [v["number"] for v in versions.json()] == [1]
+    active = doctor.get("/api/v1/library/active/").json()
+    draft = admin.post(
+        "/api/v1/library/versions/", {"data": active["data"], "change_note": "v2"}, format="json"
+    )
+    assert draft.status_code == 201 and draft.json()["status"] == "draft"
+    approved = doctor.post(f"/api/v1/library/versions/{draft.json()['id']}/approve/", {})
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert doctor.get("/api/v1/library/active/").json()["number"] == 2
+    planned = doctor.post(
+        f"/api/v1/patients/{other_eligible.pk}/courses/",
+        {"indication": "depression"},
+        format="json",
+    )
+    assert planned.status_code == 201 and planned.json()["library_version"] == draft.json()["id"]
+    listed = doctor.get(f"/api/v1/patients/{session.patient_id}/courses/").json()
+    assert [c["id"] for c in listed] == [session.course_id]
+    assert [x["id"] for x in listed[0]["sessions"]] == [session.pk]
+    moved = doctor.post(
+        f"/api/v1/courses/{session.course_id}/transition/", {"status": "induction"}, format="json"
+    )
+    assert moved.status_code == 200 and moved.json()["status"] == "induction"
+    chairs = doctor.get("/api/v1/chairs/").json()
+    assert [c["name"] for c in chairs] == ["Chair 1"]
+    day = doctor.get("/api/v1/appointments/", {"day": slot_time().date().isoformat()}).json()
+    assert [a["session"] for a in day] == [session.pk]
+    assert day[0]["next_step"] == "check in"
+    other_day = doctor.get("/api/v1/appointments/", {"day": "2020-01-01"}).json()
+    assert other_day == []
+    cancelled = client_for(world, "front_desk").post(
+        f"/api/v1/appointments/{session.appointment.pk}/cancel/", {"reason": "ill"}
+    )
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["session_state"] == "cancelled"
+
+
+def test_vitals_with_a_token_retry_gives_200_and_the_same_reading(world, session, physician2):
+    session = walk(world, session, S.RUNNING, physician2)
+    client = _token_client(world, "nurse")
+    url = f"/api/v1/sessions/{session.pk}/vitals/"
+    first = client.post(url, {**VITALS_BODY, "idempotency_key": "m-7"}, format="json")
+    again = client.post(url, VITALS_BODY, format="json", HTTP_IDEMPOTENCY_KEY="m-7")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    assert VitalSign.objects.filter(session=session, slot_minute=10).count() == 1
+
+
+# --- every endpoint × every persona -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str  # with {session}, {patient}, {course}, {version}, {appointment}
+    action: Action
+    state: SessionState = S.SCHEDULED  # the session's state before the call
+    body: dict[str, Any] = field(default_factory=dict)
+    success: int = 201
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    @property
+    def on_object(self) -> bool:
+        return "{" in self.path
+
+
+OPS = [
+    Op("get", "library/versions/", Action.PATIENT_VIEW, success=200),
+    Op("get", "library/active/", Action.PATIENT_VIEW, success=200),
+    Op("post", "library/versions/", Action.LIBRARY_EDIT, body={"data": "LIBRARY"}),
+    Op("post", "library/versions/{version}/approve/", Action.LIBRARY_APPROVE, success=200),
+    Op("get", "patients/{patient}/courses/", Action.PATIENT_VIEW, success=200),
+    Op(
+        "post",
+        "patients/{eligible}/courses/",
+        Action.COURSE_PLAN,
+        body={"indication": "depression"},
+    ),
+    Op(
+        "post",
+        "courses/{course}/transition/",
+        Action.COURSE_PLAN,
+        body={"status": "induction"},
+        success=200,
+    ),
+    Op("post", "courses/{course}/appointments/", Action.APPOINTMENT_BOOK, body={"chair": "CHAIR"}),
+    Op("get", "chairs/", Action.PATIENT_VIEW, success=200),
+    Op("get", "appointments/", Action.PATIENT_VIEW, success=200),
+    Op(
+        "post",
+        "appointments/{appointment}/cancel/",
+        Action.APPOINTMENT_BOOK,
+        body={"reason": "ill"},
+        success=200,
+    ),
+    Op("get", "sessions/{session}/", Action.PATIENT_VIEW, S.RUNNING, success=200),
+    Op("post", "sessions/{session}/check-in/", Action.SESSION_CHECK_IN, body={"CHECK_IN": 1}),
+    Op(
+        "post",
+        "sessions/{session}/order-preview/",
+        Action.ORDER_PLACE,
+        S.CHECKED_IN,
+        ORDER_BODY,
+        200,
+    ),
+    Op("post", "sessions/{session}/order/", Action.ORDER_PLACE, S.CHECKED_IN, ORDER_BODY),
+    Op(
+        "post",
+        "sessions/{session}/double-check/",
+        Action.ORDER_DOUBLE_CHECK,
+        S.ORDERED,
+        {"rate_ml_per_h": "52.5", "vtbi_ml": "35"},
+    ),
+    Op("post", "sessions/{session}/start/", Action.INFUSION_RUN, S.VERIFIED),
+    Op("post", "sessions/{session}/pause/", Action.INFUSION_RUN, S.RUNNING, {"reason": "asked"}),
+    Op("post", "sessions/{session}/resume/", Action.INFUSION_RUN, S.PAUSED),
+    Op(
+        "post",
+        "sessions/{session}/rate/",
+        Action.INFUSION_RUN,
+        S.RUNNING,
+        {"rate_ml_per_h": "45", "reason": "nausea"},
+    ),
+    Op("post", "sessions/{session}/stop/", Action.INFUSION_RUN, S.RUNNING),
+    Op("post", "sessions/{session}/vitals/", Action.INFUSION_RUN, S.RUNNING, VITALS_BODY),
+    Op(
+        "post",
+        "sessions/{session}/scores/",
+        Action.INFUSION_RUN,
+        S.RUNNING,
+        {"kind": "moaas", "level": 4},
+    ),
+    Op(
+        "post",
+        "sessions/{session}/adverse-events/",
+        Action.INFUSION_RUN,
+        S.RUNNING,
+        {"description": "Nausea", "severity": "mild", "action_taken": "observed"},
+    ),
+    Op("post", "sessions/{session}/discharge/", Action.DISCHARGE, S.RECOVERING, DISCHARGE_BODY),
+    Op("post", "sessions/{session}/sign/", Action.SESSION_SIGN, S.DISCHARGED, success=200),
+    Op("post", "sessions/{session}/addenda/", Action.ADDENDUM_WRITE, S.SIGNED, {"text": "Note."}),
+]
+
+
+def test_every_infusion_api_route_is_in_the_matrix():
+    from kitclinic.infusions.api_urls import urlpatterns
+
+    routes = set()
+    for pattern in urlpatterns:
+        route = str(pattern.pattern)
+        for name in ("session", "patient", "course", "version", "appointment"):
+            route = route.replace(f"<int:{name}_id>", "{x}")
+        for method in ("get", "post", "put", "patch", "delete"):
+            if hasattr(pattern.callback.cls, method):
+                routes.add((method, route))
+    matrix = set()
+    for op in OPS:
+        path = op.path
+        for name in ("session", "patient", "eligible", "course", "version", "appointment"):
+            path = path.replace("{" + name + "}", "{x}")
+        matrix.add((op.method, path))
+    assert routes == matrix
+
+
+def _expected(op: Op, persona: str) -> int:
+    if persona == "other_org" and op.on_object:
+        return 404
+    role = Role.PHYSICIAN if persona == "other_org" else Role(persona)
+    return op.success if role in PERMISSIONS[op.action] else 403
+
+
+@pytest.fixture
+def objects(world, session, chair, physician2, other_eligible):
+    library_install_default(organization_id=world.other_clinic.organization_id)
+    active = DrugLibraryVersion.objects.get(
+        organization_id=world.clinic.organization_id, status="approved"
+    )
+    draft = library_draft_create(actor=world.actor("clinic_admin"), data=active.data)
+    return {
+        "session": session,
+        "patient": session.patient_id,
+        "eligible": other_eligible.pk,
+        "course": session.course_id,
+        "version": draft.pk,
+        "appointment": session.appointment.pk,
+        "library": active.data,
+        "chair": chair.pk,
+    }
+
+
+def _body(op: Op, objects) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    if op.body == {"data": "LIBRARY"}:
+        return {"data": objects["library"]}
+    if op.body == {"chair": "CHAIR"}:
+        return {"chair": objects["chair"], "starts_at": slot_time(14, 0).isoformat()}
+    if op.body == {"CHECK_IN": 1}:
+        return check_in_body()
+    return dict(op.body)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_endpoint_permission(world, objects, physician2, op, persona):
+    session = walk(world, objects["session"], op.state, physician2)
+    path = "/api/v1/" + op.path.format(**{**objects, "session": session.pk})
+    client = client_for(world, persona)
+    before = row_counts()
+    if op.method == "get":
+        response = client.get(path)
+    else:
+        response = client.post(path, _body(op, objects), format="json")
+    expected = _expected(op, persona)
+    assert response.status_code == expected, (response.status_code, response.content[:300])
+    if expected in (403, 404):
+        assert row_counts() == before
+        assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_endpoint_needs_credentials(world, objects, op):
+    path = "/api/v1/" + op.path.format(**{**objects, "session": objects["session"].pk})
+    before = row_counts()
+    response = getattr(APIClient(), op.method)(path, {}, format="json")
+    assert response.status_code == 401
+    assert row_counts() == before
+
+
+def test_a_session_write_without_the_csrf_token_is_refused(world, session, physician2):
+    session = walk(world, session, S.RUNNING, physician2)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.users["nurse"])
+    before = row_counts()
+    url = f"/api/v1/sessions/{session.pk}/vitals/"
+    assert client.post(url, VITALS_BODY, format="json").status_code == 403
+    assert row_counts() == before
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+def test_schema_has_every_infusion_operation_without_warnings(tmp_path):
+    from kitclinic.infusions.api_urls import urlpatterns
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    for pattern in urlpatterns:
+        path = "/api/v1/" + str(pattern.pattern)
+        for name in ("session", "patient", "course", "version", "appointment"):
+            path = path.replace(f"<int:{name}_id>", "{" + name + "_id}")
+        view = pattern.callback.cls
+        methods = {m for m in ("get", "post") if hasattr(view, m)}
+        assert set(schema["paths"][path]) == methods, path
+        for method in methods:
+            operation = schema["paths"][path][method]
+            assert operation["summary"], path
+            assert {"401", "403"} <= set(operation["responses"]), path
+            assert "Maps the services" not in operation.get("description", "")
+            if method == "post":
+                # sign and approve take an empty object: no body in the schema
+                if not path.endswith(("/sign/", "/approve/")):
+                    assert "requestBody" in operation, path
+                assert "400" in operation["responses"], path
+            if "session_id" in path and method == "post":
+                assert "409" in operation["responses"], path
+    vitals = schema["paths"]["/api/v1/sessions/{session_id}/vitals/"]["post"]
+    assert {"200", "201", "409"} <= set(vitals["responses"])
+    assert "Idempotency-Key" in [p["name"] for p in vitals["parameters"]]
