@@ -244,3 +244,17 @@ def test_sheet_page_publish_then_up_to_date(world, client):
     assert "Up to date (version 1)" in client.get(url).content.decode()
     v = InfoSheetVersion.objects.get(indication="anxiety")
     assert v.html_snapshot == sheets.draft(world.clinic.organization_id, "anxiety").html
+
+
+def test_sheet_preview_embeds_the_draft_escaped_so_its_quotes_cannot_end_the_attribute(
+    client, world
+):
+    """The draft is a full HTML document in an iframe's srcdoc; an unescaped quote in it once
+    ended the attribute, and the preview showed an empty 300 x 150 box."""
+    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+    response = client.get(reverse("outcomes-sheet", args=["depression"]))
+    html = response.content.decode()
+    start = html.index('srcdoc="') + len('srcdoc="')
+    srcdoc = html[start : html.index('"', start)]
+    assert srcdoc.startswith("&lt;!doctype html&gt;")
+    assert srcdoc.rstrip().endswith("&lt;/html&gt;")
