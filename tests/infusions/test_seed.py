@@ -3,6 +3,7 @@ appointments and one signed session, the same on every run."""
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -31,8 +32,10 @@ def test_seed_creates_a_runnable_clinic_day(client):
     todays = Appointment.objects.filter(starts_at__date=today)
     assert todays.count() >= 3
     assert set(todays.values_list("session__state", flat=True)) == {"scheduled"}
-    signed = InfusionSession.objects.get(state="signed")
-    assert signed.appointment.starts_at.date() < today
+    # the latest signed session is the one a week ago (earlier ones are the demo's history)
+    signed = InfusionSession.objects.filter(state="signed").latest("appointment__starts_at")
+    assert signed.appointment.starts_at.date() == today - dt.timedelta(days=7)
+    assert signed.signed_at.date() < today
     assert signed.vitals.count() == 6
     from kitclinic.accounts.models import User
 

@@ -81,3 +81,86 @@ def test_negative_patient_count_is_refused():
     with pytest.raises(CommandError, match="--patients"):
         call_command("seed_demo", "--patients", "-1")
     assert not Organization.objects.exists()
+
+
+def test_seed_history_gives_every_outcomes_panel_data_with_historical_times(client):
+    """One seed of 100 patients: completed courses months back feed the dashboard (response,
+    Kaplan–Meier, rapid onset, side effects), a chart trajectory and the decision-support card,
+    with signed sessions stamped at their appointment, not at seeding time."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from kitclinic.accounts.actor import Actor
+    from kitclinic.audit.models import AuditEvent
+    from kitclinic.infusions.models import InfusionSession, TreatmentCourse
+    from kitclinic.outcomes import data
+    from kitclinic.outcomes.models import ConsentRecord, LabResult
+    from kitclinic.outcomes.patient import patient_outcomes
+    from kitclinic.outcomes.selectors import OutcomeFilter, clinic_results, outcomes_dashboard
+    from kitclinic.substances.models import SubstanceLogEntry
+
+    started = timezone.now()
+    _seed(patients=100)
+    data.forget()
+    physician = User.objects.get(username="physician")
+    actor = Actor(user=physician, membership=physician.memberships.first())
+    board = outcomes_dashboard(actor, OutcomeFilter("phq9"))
+    assert board.n_included >= 10 and board.overall is not None
+    assert 0 < board.overall.response.successes < board.n_included
+    assert board.km is not None and board.km.n == board.n_included and board.km.events > 0
+    assert [o.label for o in board.onset] == ["4 h", "24 h"]
+    assert all(o.n > 0 and o.mean_change_pct is not None for o in board.onset)
+    side = board.side_effects
+    assert side.sessions >= 50 and side.adverse_events > 0
+    assert side.sessions_with_bp == side.sessions and side.bp_rise_max > 0
+    assert side.sessions_with_cadss > 0
+    assert board.early_non_response.n > 0 and board.relapse.n > 0
+    assert len(board.by_period) >= 2  # courses spread over more than one quarter
+
+    completed = TreatmentCourse.objects.filter(status="completed")
+    assert completed.count() >= 10
+    for course in completed:
+        # consent recorded against the published version of the course's indication's sheet
+        consent = ConsentRecord.objects.get(
+            patient=course.patient, sheet_version__indication=course.indication
+        )
+        assert (
+            consent.sheet_version.published_at
+            <= consent.signed_at
+            <= course.planned_at + (dt.timedelta(hours=1))
+        )
+    assert LabResult.objects.filter(analyte="crp", unit="mg/L").exists()
+    assert LabResult.objects.filter(analyte="il6", unit="pg/mL").exists()
+    assert SubstanceLogEntry.objects.filter(kind="dispense", session__isnull=False).exists()
+    # the demo clinic's synthetic records never become figures on a patient sheet
+    assert clinic_results(
+        physician.memberships.first().clinic.organization_id, "depression"
+    ).withheld
+
+    month_ago = started - dt.timedelta(days=30)
+    old = InfusionSession.objects.filter(state="signed", signed_at__lt=month_ago)
+    assert old.count() >= 30
+    session = old.order_by("started_at").first()
+    assert session.started_at == session.appointment.starts_at
+    assert session.check_in.checked_in_at < session.started_at < session.ended_at
+    assert session.ended_at < session.discharge.discharged_at < session.signed_at < month_ago
+    assert session.vitals.filter(taken_at__lt=month_ago).count() == session.vitals.count() >= 6
+    events = AuditEvent.objects.filter(
+        object_type="infusions.infusionsession", object_id=str(session.pk)
+    )
+    assert events.exists() and not events.filter(occurred_at__gte=started).exists()
+    assert not InfusionSession.objects.filter(
+        state="signed", signed_at__gte=started
+    ).exists()  # nothing signed at seeding time
+
+    patient = completed.filter(indication="depression").order_by("planned_at").first().patient
+    po = patient_outcomes(actor, patient)
+    points = po.courses[-1].trajectories["phq9"]
+    assert len(points) >= 9  # screening, 4 h, 24 h, before infusions 2–6, follow-up
+    assert [p.infusion_number for p in points][:2] == [0, 0]
+    assert points[-1].infusion_number == 6
+    client.force_login(physician)
+    chart = client.get(reverse("patient-chart", args=[patient.pk]))
+    assert chart.status_code == 200 and "PHQ-9" in chart.content.decode()

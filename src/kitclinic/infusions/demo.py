@@ -1,7 +1,8 @@
 """The infusion part of the synthetic demo clinic (called by kitclinic.patients.demo.seed_demo).
 
 Deterministic: patients are taken in MRN order. Every write goes through the services, so the
-demo record is audited like a real one. Times of the completed session are the seeding time.
+demo record is audited like a real one. Times of the completed session are the seeding time; the
+months of history before it are in kitclinic.outcomes.demo_history.
 """
 
 from __future__ import annotations
@@ -52,9 +53,17 @@ def _check_in(nurse: Actor, session, weight: str) -> None:  # type: ignore[no-un
     )
 
 
-def _complete(nurse: Actor, physician: Actor, session, weight: str) -> None:  # type: ignore[no-untyped-def]
-    """Run one whole session through the services, to the physician's sign-off."""
+def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> None:  # type: ignore[no-untyped-def]
+    """Run one whole session through the services, to the physician's sign-off, moving the
+    seed's clock (kitclinic.outcomes.demo_history.DemoClock) along the appointment's times."""
+    start = session.appointment.starts_at
+
+    def at(minutes: int) -> None:
+        clock.set(start + dt.timedelta(minutes=minutes))
+
+    at(-20)
     _check_in(nurse, session, weight)
+    at(-12)
     protocol = sessions.session_protocol(session)
     orders.order_place(
         actor=physician,
@@ -64,17 +73,22 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str) -> None:  # 
         concentration_mg_per_ml=protocol.concentrations_mg_per_ml[0].value,
     )
     order = InfusionOrder.objects.get(session=session)
+    at(-6)
     orders.order_double_check(
         actor=nurse, session=session, rate_ml_per_h=order.rate_ml_per_h, vtbi_ml=order.volume_ml
     )
+    at(0)
     infusion.infusion_start(actor=nurse, session=session)
     for minute, sbp in ((10, 128), (20, 134), (30, 138), (40, 131)):
+        at(minute)
         infusion.vitals_record(
             actor=nurse, session=session, slot_minute=minute, **{**NORMAL_VITALS, "sbp": sbp}
         )
     infusion.score_record(actor=nurse, session=session, kind="moaas", level=4)
     infusion.infusion_stop(actor=nurse, session=session, reason="completed")
+    at(55)
     infusion.vitals_record(actor=nurse, session=session, slot_minute=55, **NORMAL_VITALS)
+    at(60)
     sessions.session_discharge(
         actor=nurse,
         session=session,
@@ -82,21 +96,14 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str) -> None:  # 
         escort_present=True,
         instructions_given=True,
     )
+    at(120)
     sessions.session_sign(actor=physician, session=session)
 
 
-def seed_infusions(*, clinics: list[Clinic], nurse: Actor, physician: Actor, front: Actor) -> None:
-    """The default library, chairs for each clinic, courses for eligible patients, today's
-    appointments at the first clinic and one completed, signed session a week ago."""
-    organization_id = clinics[0].organization_id
-    library_install_default(organization_id=organization_id)
-    chairs: dict[int, list[Chair]] = {}
-    for clinic in clinics:
-        chairs[clinic.pk] = [
-            Chair.objects.create(clinic=clinic, name=f"Chair {n}", is_synthetic=True)
-            for n in range(1, CHAIRS_PER_CLINIC + 1)
-        ]
-    eligible = list(
+def current_course_patients(organization_id: int) -> list[Patient]:
+    """The patients given a current course: the first eligible ones (MRN order) for an
+    indication with a course template, one for the past session and one per appointment today."""
+    return list(
         Patient.objects.filter(
             organization_id=organization_id,
             eligibility_decisions__superseded_by__isnull=True,
@@ -106,27 +113,75 @@ def seed_infusions(*, clinics: list[Clinic], nurse: Actor, physician: Actor, fro
         .distinct()
         .order_by("mrn")[: len(TODAY_APPOINTMENTS) + 1]
     )
-    courses: list[TreatmentCourse] = []
-    for patient in eligible:
-        indication = (
-            patient.eligibility_decisions.filter(
-                superseded_by__isnull=True, outcome="eligible", indication__in=COURSE_INDICATIONS
-            )
-            .order_by("indication")
-            .values_list("indication", flat=True)
-            .first()
-        )
-        courses.append(course_plan(actor=physician, patient=patient, indication=indication))
-    if not courses:
-        return
-    home = chairs[clinics[0].pk]
+
+
+def seed_library_and_chairs(clinics: list[Clinic]) -> dict[int, list[Chair]]:
+    """The default library and ``CHAIRS_PER_CLINIC`` chairs per clinic (by clinic id)."""
+    library_install_default(organization_id=clinics[0].organization_id)
+    return {
+        clinic.pk: [
+            Chair.objects.create(clinic=clinic, name=f"Chair {n}", is_synthetic=True)
+            for n in range(1, CHAIRS_PER_CLINIC + 1)
+        ]
+        for clinic in clinics
+    }
+
+
+def seed_infusions(
+    *,
+    clinics: list[Clinic],
+    nurse: Actor,
+    physician: Actor,
+    front: Actor,
+    chairs: dict[int, list[Chair]] | None = None,
+) -> list[TreatmentCourse]:
+    """Courses for the first eligible patients, today's appointments at the first clinic and one
+    completed, signed session a week ago (with the library and chairs unless ``chairs`` is
+    given). Returns the courses planned."""
+    organization_id = clinics[0].organization_id
+    if chairs is None:
+        chairs = seed_library_and_chairs(clinics)
+    eligible = current_course_patients(organization_id)
+    from kitclinic.outcomes.demo_history import demo_clock, record_consent
+
     today = timezone.localdate()
-    # the first course's patient had a completed, signed session a week ago
-    past = scheduling.appointment_book(
-        actor=front, course=courses[0], chair=home[0], starts_at=_at(today - dt.timedelta(7), 9, 0)
-    )
-    _complete(nurse, physician, past.session, DEMO_WEIGHTS_KG[0])
+    courses: list[TreatmentCourse] = []
+    # Planned a fortnight ago; the first patient's infusion a week ago is run on the seed's clock.
+    with demo_clock(_at(today - dt.timedelta(14), 16, 0)) as clock:
+        for patient in eligible:
+            indication = (
+                patient.eligibility_decisions.filter(
+                    superseded_by__isnull=True,
+                    outcome="eligible",
+                    indication__in=COURSE_INDICATIONS,
+                )
+                .order_by("indication")
+                .values_list("indication", flat=True)
+                .first()
+            )
+            course = course_plan(actor=physician, patient=patient, indication=indication)
+            courses.append(course)
+            # signed against the published information sheet (kitclinic.outcomes)
+            record_consent(
+                nurse=nurse,
+                physician=physician,
+                patient=patient,
+                indication=indication,
+                when=course.planned_at,
+            )
+        if not courses:
+            return courses
+        home = chairs[clinics[0].pk]
+        clock.set(_at(today - dt.timedelta(10), 11, 0))
+        past = scheduling.appointment_book(
+            actor=front,
+            course=courses[0],
+            chair=home[0],
+            starts_at=_at(today - dt.timedelta(7), 9, 0),
+        )
+        _complete(nurse, physician, past.session, DEMO_WEIGHTS_KG[0], clock)
     for course, (chair_index, hour, minute) in zip(courses[1:], TODAY_APPOINTMENTS, strict=False):
         scheduling.appointment_book(
             actor=front, course=course, chair=home[chair_index], starts_at=_at(today, hour, minute)
         )
+    return courses

@@ -318,6 +318,20 @@ def clinic_results(organization_id: int, indication: str) -> ClinicResults:
             "The clinic does not yet measure pain outcomes with a scale this report can count.",
         )
     label = DEFAULT_REMISSION_CUTOFFS[instrument].label
+    from kitclinic.accounts.models import Organization
+
+    if Organization.objects.filter(pk=organization_id, is_synthetic=True).exists():
+        # The demo clinic's records are invented: no figure from them goes on a patient sheet.
+        return ClinicResults(
+            indication,
+            label,
+            0,
+            None,
+            None,
+            True,
+            "Withheld: this is a demonstration clinic with synthetic records, so it has no "
+            "results of its own to show.",
+        )
     ds = dataset_for(organization_id)
     rate = _rate(
         "",

@@ -170,7 +170,48 @@ def demo_exists() -> bool:
 
 @transaction.atomic
 def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
-    """Create the demo organization, two clinics, one user per role and ``patients`` patients."""
+    """Create the demo organization, two clinics, one user per role and ``patients`` patients,
+    with months of clinic history before today (kitclinic.outcomes.demo_history).
+
+    The organization, staff, patients, library and chairs are created as of the day the demo
+    clinic opened and the history is written under the seed's clock (``demo_clock``), so its
+    records carry historical times; today's courses, appointments and the controlled-substance
+    records that follow use the real clock."""
+    from kitclinic.outcomes.demo_history import HISTORY_DAYS, demo_clock, seed_history
+
+    real_today = timezone.localdate()
+    opened = timezone.now() - dt.timedelta(days=HISTORY_DAYS + 1)
+    with demo_clock(opened) as clock:
+        logins, actors, clinics, chairs = _seed_clinic(patients, seed)
+        nurse, physician = actors[Role.NURSE], actors[Role.PHYSICIAN]
+        seed_history(
+            clock=clock,
+            clinic=clinics[0],
+            chairs=chairs[clinics[0].pk],
+            nurse=nurse,
+            physician=physician,
+            today=real_today,
+        )
+    from kitclinic.infusions.demo import seed_infusions
+
+    seed_infusions(
+        clinics=clinics,
+        nurse=nurse,
+        physician=physician,
+        front=actors[Role.FRONT_DESK],
+        chairs=chairs,
+    )
+    from kitclinic.substances.demo import seed_substances
+
+    seed_substances(south=clinics[1], nurse=nurse, physician=physician)
+    return logins
+
+
+def _seed_clinic(
+    patients: int, seed: int
+) -> tuple[list[DemoLogin], dict[Role, Actor], list[Clinic], dict[int, list]]:
+    from kitclinic.infusions.demo import seed_library_and_chairs
+
     rng = random.Random(seed)
     org = Organization.objects.create(name=DEMO_ORGANIZATION, slug="demo", is_synthetic=True)
     north = Clinic.objects.create(
@@ -199,18 +240,10 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
             logins.append(DemoLogin(username, role.value, south.name))
         actors[role] = Actor(user=user, membership=membership, client_address="127.0.0.1")
     nurse, physician = actors[Role.NURSE], actors[Role.PHYSICIAN]
-    today = timezone.localdate()
+    today = timezone.localdate()  # the opening day, under the seed's clock
     for number in range(1, patients + 1):
         _seed_patient(rng, number, today, nurse, physician)
-    from kitclinic.infusions.demo import seed_infusions
-
-    seed_infusions(
-        clinics=[north, south], nurse=nurse, physician=physician, front=actors[Role.FRONT_DESK]
-    )
-    from kitclinic.substances.demo import seed_substances
-
-    seed_substances(south=south, nurse=nurse, physician=physician)
-    return logins
+    return logins, actors, [north, south], seed_library_and_chairs([north, south])
 
 
 def _seed_patient(
