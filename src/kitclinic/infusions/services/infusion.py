@@ -47,6 +47,7 @@ from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceL
 # MOAA/S (Modified Observer's Assessment of Alertness/Sedation, reference §7.1): 0–5, stored as
 # the observed level with its end-point wording; the scale is not in kitclinic.instruments.
 MOAAS_LEVELS = range(0, 6)
+MG = Decimal("0.001")  # controlled-substance amounts are kept to 0.001 mg
 MOAAS_ENDS = {5: "responds readily to name spoken in normal tone", 0: "no response"}
 
 
@@ -177,7 +178,7 @@ def infusion_start(
             "draw_entry_id": entry.pk,
             "lot_id": lot.pk,
             "lot_number": entry.lot.lot_number,
-            "drawn_mg": str(entry.quantity_mg),
+            "drawn_mg": str(entry.quantity_mg.quantize(MG)),
         }
     event = _event(
         actor,
@@ -305,7 +306,7 @@ def _waste_remainder(
     order = _order(session)
     events = list(SessionEvent.objects.filter(session=session))
     given_mg = min(
-        (infused_ml(events, now) * order.concentration_mg_per_ml).quantize(Decimal("0.001")),
+        (infused_ml(events, now) * order.concentration_mg_per_ml).quantize(MG),
         draw.quantity_mg,
     )
     remainder = draw.quantity_mg - given_mg
@@ -357,7 +358,10 @@ def infusion_stop(
     if waste_witness is not None:
         waste = _waste_remainder(actor, session, waste_witness, now)
         if waste is not None:
-            event.detail = {"waste_entry_id": waste.pk, "wasted_mg": str(waste.quantity_mg)}
+            event.detail = {
+                "waste_entry_id": waste.pk,
+                "wasted_mg": str(waste.quantity_mg.quantize(MG)),
+            }
             event.save(update_fields=["detail"])
     move(actor=actor, session=session, to=to, extra_fields={"ended_at": now})
     return event
