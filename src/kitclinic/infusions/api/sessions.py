@@ -1,0 +1,322 @@
+"""Session endpoints: the session record and every step (check-in, order, double check, pump
+events, vitals, scores, adverse events, discharge, sign-off, addenda)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kitclinic.accounts.roles import Action
+from kitclinic.api.base import api_schema
+from kitclinic.infusions import selectors
+from kitclinic.infusions import serializers as s
+from kitclinic.infusions.access import access_session
+from kitclinic.infusions.api._common import (
+    IDEMPOTENCY_HEADER,
+    NOT_FOUND,
+    SESSION_ERRORS,
+    TAG_SESSION,
+    InfusionApiView,
+    created_response,
+    session_state_out,
+    validated,
+)
+from kitclinic.infusions.models import CheckIn
+from kitclinic.infusions.services import infusion, orders, sessions
+from kitclinic.infusions.states import SessionState, Step, StepOutOfOrder, allowed
+from kitclinic.substances.access import access_lot
+from kitclinic.substances.selectors import eligible_witnesses
+
+
+class SessionDetailApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="A session with its record, vitals schedule and timeline (audited read)",
+        responses={200: s.SessionDetailOut, **NOT_FOUND},
+    )
+    def get(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.PATIENT_VIEW)
+        return Response(s.SessionDetailOut(selectors.session_detail(actor, session)).data)
+
+
+class CheckInApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Check the patient in",
+        description="Confirmations, today's measured weight in kg (a change above the "
+        "protocol's limit from the last check-in must be confirmed by re-weighing), pregnancy "
+        "status where relevant, baseline vitals gated by the protocol and the pre-infusion "
+        "rating.",
+        request=s.CheckInIn,
+        responses={201: s.CheckInOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
+        data = sessions.CheckInData(**validated(s.CheckInIn, request.data))
+        check_in = sessions.session_check_in(actor=actor, session=session, data=data)
+        return created_response(s.CheckInOut(check_in).data)
+
+
+class OrderPreviewApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Check a proposed order without placing it (writes nothing)",
+        description="The dose check's findings against the active library (hard: refused; "
+        "soft: needs a reason) and the PK preview (predicted plasma and effect-site curve and "
+        "peaks, Domino model); `pk` is null when a hard finding refuses the dose.",
+        request=s.OrderPreviewIn,
+        responses={200: s.OrderPreviewOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.ORDER_PLACE)
+        data = validated(s.OrderPreviewIn, request.data)
+        if not allowed(Step.ORDER, session.state):
+            raise StepOutOfOrder(Step.ORDER, SessionState(session.state))
+        check_in = CheckIn.objects.get(session=session)
+        preview = orders.order_preview(session=session, check_in=check_in, **data)
+        return Response(s.OrderPreviewOut(preview).data)
+
+
+class OrderPlaceApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Place the order (physician)",
+        description="Hard findings refuse it (400 on `dose`, `duration_min` or "
+        "`concentration_mg_per_ml`); each soft finding needs a reason in `override_reasons` "
+        "(400 on `override_<code>` otherwise).",
+        request=s.OrderIn,
+        responses={201: s.OrderOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.ORDER_PLACE)
+        order = orders.order_place(
+            actor=actor, session=session, **validated(s.OrderIn, request.data)
+        )
+        return created_response(s.OrderOut(order).data)
+
+
+class DoubleCheckApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Independent double check by a second clinician (not the orderer)",
+        description="The pump's rate and VTBI read back must equal the order's; soft-limit "
+        "overrides must be co-signed.",
+        request=s.DoubleCheckIn,
+        responses={201: s.DoubleCheckOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
+        data = validated(s.DoubleCheckIn, request.data)
+        check = orders.order_double_check(actor=actor, session=session, **data)
+        return created_response(s.DoubleCheckOut(check).data)
+
+
+class StartApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Start the infusion at the ordered rate (after the double check)",
+        description="With `lot`, the controlled-substance draw of the ordered amount is logged "
+        "against that lot (a dispense to this session) in the same transaction; a lot of "
+        "another clinic is a 404, an expired or short lot a 400 on `lot`.",
+        request=s.StartIn,
+        responses={201: s.EventOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        lot_id = validated(s.StartIn, request.data)["lot"]
+        lot = access_lot(actor, lot_id, Action.SUBSTANCE_DISPENSE) if lot_id else None
+        event = infusion.infusion_start(actor=actor, session=session, lot=lot)
+        return created_response(s.EventOut(event).data)
+
+
+class PauseApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Pause the infusion (with a reason)",
+        request=s.ReasonIn,
+        responses={201: s.EventOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        data = validated(s.ReasonIn, request.data)
+        event = infusion.infusion_pause(actor=actor, session=session, **data)
+        return created_response(s.EventOut(event).data)
+
+
+class ResumeApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Resume a paused infusion at the last rate",
+        request=s.ResumeIn,
+        responses={201: s.EventOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        data = validated(s.ResumeIn, request.data)
+        event = infusion.infusion_resume(actor=actor, session=session, **data)
+        return created_response(s.EventOut(event).data)
+
+
+class RateChangeApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Change the pump rate (checked against the protocol's rate limits)",
+        request=s.RateChangeIn,
+        responses={201: s.EventOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        data = validated(s.RateChangeIn, request.data)
+        event = infusion.infusion_rate_change(actor=actor, session=session, **data)
+        return created_response(s.EventOut(event).data)
+
+
+class StopApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Stop the infusion; recovery begins",
+        description="With `waste_witness` after a draw logged at the start, what was drawn but "
+        "not given is recorded as witnessed waste in the same transaction.",
+        request=s.StopIn,
+        responses={201: s.EventOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        data = validated(s.StopIn, request.data)
+        witness = None
+        if data["waste_witness"] is not None:
+            witness = eligible_witnesses(actor.clinic).filter(pk=data["waste_witness"]).first()
+            if witness is None:  # unknown ids get the same answer as users without a role here
+                raise ValidationError(
+                    {"waste_witness": ["The witness must be a physician or nurse of this clinic."]}
+                )
+        event = infusion.infusion_stop(
+            actor=actor, session=session, reason=data["reason"], waste_witness=witness
+        )
+        return created_response(s.EventOut(event).data)
+
+
+class VitalsRecordApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Record one slot's vitals (monitor integrations: send an Idempotency-Key)",
+        description="201 when recorded, 200 with the stored reading when the same key was "
+        "already used for the same reading (a retry). 409 when the slot was already recorded "
+        '("already recorded by X at HH:MM"; nothing is overwritten) or the key was used for '
+        "another reading. Threshold alerts are in `alerts`.",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=s.VitalsIn,
+        responses={201: s.VitalOut, 200: s.VitalOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        data = validated(s.VitalsIn, request.data)
+        header = request.headers.get("Idempotency-Key", "").strip()
+        body_key = data.pop("idempotency_key").strip()
+        if header and body_key and header != body_key:
+            raise ValidationError(
+                {"idempotency_key": ["Differs from the Idempotency-Key header; send one key."]}
+            )
+        key = header or body_key
+        if len(key) > 64:
+            raise ValidationError({"idempotency_key": ["At most 64 characters."]})
+        reading, created = infusion.vitals_record(
+            actor=actor, session=session, idempotency_key=key or None, **data
+        )
+        return Response(
+            s.VitalOut(reading).data, status=status.HTTP_201_CREATED if created else 200
+        )
+
+
+class ScoreRecordApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Record a dissociation (CADSS), sedation (MOAA/S) or post-infusion score",
+        request=s.ScoreIn,
+        responses={201: s.ScoreOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        score = infusion.score_record(
+            actor=actor, session=session, **validated(s.ScoreIn, request.data)
+        )
+        return created_response(s.ScoreOut(score).data)
+
+
+class AdverseEventRecordApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Record an adverse event",
+        request=s.AdverseEventIn,
+        responses={201: s.AdverseEventOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        event = infusion.adverse_event_record(
+            actor=actor, session=session, **validated(s.AdverseEventIn, request.data)
+        )
+        return created_response(s.AdverseEventOut(event).data)
+
+
+class DischargeApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Discharge after recovery",
+        description="Modified Aldrete ≥ 9 with SpO2 > 92%, escort present, instructions given; "
+        "otherwise only a physician, with `override_reason`.",
+        request=s.DischargeIn,
+        responses={201: s.DischargeOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.DISCHARGE)
+        discharge = sessions.session_discharge(
+            actor=actor, session=session, **validated(s.DischargeIn, request.data)
+        )
+        return created_response(s.DischargeOut(discharge).data)
+
+
+class SignApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Sign the session (physician); it becomes immutable",
+        request=s.EmptyIn,
+        responses={200: s.SessionStateOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.SESSION_SIGN)
+        validated(s.EmptyIn, request.data)
+        session = sessions.session_sign(actor=actor, session=session)
+        return Response(session_state_out(session))
+
+
+class AddendumWriteApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Write an addendum to a signed session",
+        request=s.AddendumIn,
+        responses={201: s.AddendumOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.ADDENDUM_WRITE)
+        addendum = sessions.addendum_write(
+            actor=actor, session=session, **validated(s.AddendumIn, request.data)
+        )
+        return created_response(s.AddendumOut(addendum).data)
