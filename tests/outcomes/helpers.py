@@ -6,7 +6,9 @@ which infusion started when and what each rating was; the outcomes code only rea
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from decimal import Decimal
 
 from django.utils import timezone
@@ -22,6 +24,8 @@ from kitclinic.infusions.models import (
     VitalSign,
 )
 from kitclinic.infusions.services.library import library_install_default
+from kitclinic.outcomes import data, summary
+from kitclinic.outcomes.selectors import Dashboard, OutcomeFilter, summarize
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -176,3 +180,42 @@ def course_with_scores(
         give_infusion(course, k, day(start + (k - 1) * every_days))
         rate(patient, instrument, day(start + (k - 1) * every_days + 1), score)
     return course
+
+
+FILTERS = [
+    OutcomeFilter("phq9"),
+    OutcomeFilter("gad7"),
+    OutcomeFilter("phq9", indication="depression"),
+    OutcomeFilter("phq9", protocol="accelerated"),
+    OutcomeFilter("phq9", date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 31)),
+]
+
+
+def _same(a: object, b: object, path: str = "") -> None:
+    """Field-by-field equality; floats to 1e-9 (a mean of sums may differ in the last bit)."""
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        assert type(a) is type(b), path
+        for f in dataclasses.fields(a):
+            if f.name == "build_seconds":
+                continue
+            _same(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), path  # type: ignore[arg-type]
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):  # type: ignore[call-overload]
+            _same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (path, a, b)
+    else:
+        assert a == b, (path, a, b)
+
+
+def assert_dashboards_match_the_engine(organization_id: int) -> list[Dashboard]:
+    engine = data.build_dataset(organization_id)
+    summarized = summary.read(organization_id)
+    boards = []
+    for flt in FILTERS:
+        expected = summarize(engine, flt, names={})
+        got = summarize(summarized, flt, names={})
+        _same(got, expected, flt.instrument)
+        boards.append(got)
+    return boards

@@ -118,6 +118,10 @@ def test_seed_history_gives_every_outcomes_panel_data_with_historical_times(clie
     assert side.sessions_with_cadss > 0
     assert board.early_non_response.n > 0 and board.relapse.n > 0
     assert len(board.by_period) >= 2  # courses spread over more than one quarter
+    # the summaries the dashboard read give the engine's figures on the same records
+    from tests.outcomes.helpers import assert_dashboards_match_the_engine
+
+    assert_dashboards_match_the_engine(actor.organization_id)
 
     completed = TreatmentCourse.objects.filter(status="completed")
     assert completed.count() >= 10

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -27,6 +28,7 @@ from kitclinic.infusions.models import Chair, CheckIn, InfusionOrder, InfusionSe
 from kitclinic.infusions.services import courses, infusion, library, orders, scheduling, sessions
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, pregnancy_status_required
 from kitclinic.infusions.states import SessionState, Step, allowed
+from kitclinic.outcomes.selectors import consent_on_record
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.forms import add_service_errors
 from kitclinic.substances.access import access_lot
@@ -346,10 +348,12 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
     scale = INDICATION_SCALE[session.course.indication]
     instrument = instruments.get_instrument(scale)
     needs_pregnancy = pregnancy_status_required(session.patient, timezone.localdate())
-    form = f.CheckInForm(
-        request.POST or None,
-        initial={"pregnancy_status": "" if needs_pregnancy else "not_applicable"},
-    )
+    # the recorded consent to the indication's information sheet is the evidence for "on file"
+    consent = consent_on_record(session.patient_id, session.course.indication)
+    initial: dict[str, object] = {"pregnancy_status": "" if needs_pregnancy else "not_applicable"}
+    if consent is not None:
+        initial |= {"consent_on_file": True, "consent_date": timezone.localdate(consent.signed_at)}
+    form = f.CheckInForm(request.POST or None, initial=initial)
     form.fields[
         "rating_answers"
     ].label = f"Pre-infusion {instrument.name} ({len(instrument.items)} items, item 1 first)"
@@ -376,6 +380,9 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
         context={
             "needs_pregnancy": needs_pregnancy,
             "protocol": sessions.session_protocol(session),
+            "consent": consent,
+            "consent_url": reverse("consent-add", args=[session.patient_id])
+            + f"?indication={session.course.indication}",
         },
     )
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,26 +108,34 @@ class OutcomeTable:
     relapsed: npt.NDArray[np.bool_]
     responder: npt.NDArray[np.bool_]
     days_to_relapse_or_followed: npt.NDArray[np.float64]
+    # % improvement from baseline at the first rating in each ONSET_WINDOWS_H window (columns in
+    # its order); NaN when the course is excluded or has no rating there
+    onset_change_pct: npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
-class SessionTable:
-    course_index: npt.NDArray[np.int64]
-    number: npt.NDArray[np.int64]
+class CourseEffects:
+    """Side-effect figures of the given infusions, summed per course (index of CourseTable)."""
+
+    sessions: npt.NDArray[np.int64]
     adverse_events: npt.NDArray[np.int64]
-    bp_rise_mmhg: npt.NDArray[np.float64]  # NaN without a pre and an in-infusion SBP
-    cadss_max: npt.NDArray[np.float64]  # NaN without a CADSS
+    bp_n: npt.NDArray[np.int64]  # sessions with a pre and an in-infusion SBP
+    bp_sum: npt.NDArray[np.float64]  # of (highest SBP during − SBP before), mmHg
+    bp_max: npt.NDArray[np.float64]  # NaN without one
+    cadss_n: npt.NDArray[np.int64]
+    cadss_sum: npt.NDArray[np.float64]  # of each session's highest CADSS
+    cadss_max: npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
 class OutcomeDataset:
     courses: CourseTable
-    rows: ScoreRows
     outcomes: OutcomeTable
-    sessions: SessionTable
+    effects: CourseEffects
     first_infusion_day: npt.NDArray[np.float64]  # per course; NaN before any infusion
     criteria: OutcomeCriteria
-    seconds: float  # time to build
+    seconds: float  # time to build or read
+    rows: ScoreRows | None = None  # the rated rows (only when built from the records)
 
 
 def _is_postgres() -> bool:
@@ -140,128 +149,159 @@ def _epoch(column: str) -> str:
 
 
 def _numeric(sql: str, params: list[Any], k: int) -> npt.NDArray[np.float64]:
-    """Run ``sql`` (k numeric columns) and return an (n, k) float array.
+    """Run ``sql`` (k numeric columns named c0 … c{k-1}) and return an (n, k) float array.
 
-    PostgreSQL joins all values into one text in the database, parsed by NumPy in C; elsewhere
-    ordinary rows. NULLs become NaN.
+    On PostgreSQL the database packs every value as a big-endian float8 (``float8send``) into one
+    ``bytea``, which comes back as a single value and is read by NumPy without per-row Python
+    (a row-by-row fetch or COPY costs microseconds per row in the driver); elsewhere ordinary
+    rows. NULLs become NaN.
     """
     with connection.cursor() as cursor:
         if _is_postgres():
-            cols = ", ".join(f"COALESCE(q.c{i}::text, 'nan')" for i in range(k))
+            packed = " || ".join(
+                f"float8send(COALESCE(q.c{i}::float8, 'NaN'::float8))" for i in range(k)
+            )
             cursor.execute(
-                f"SELECT string_agg(concat_ws(',', {cols}), ',') FROM ({sql}) q",  # noqa: S608
+                f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) q",  # noqa: S608
                 params,
             )
-            text = cursor.fetchone()[0]
-            if not text:
+            data = cursor.fetchone()[0]
+            if not data:
                 return np.empty((0, k))
-            return np.fromstring(text, dtype=np.float64, sep=",").reshape(-1, k)  # type: ignore[no-any-return]
+            return np.frombuffer(bytes(data), dtype=">f8").astype(np.float64).reshape(-1, k)
         cursor.execute(sql, params)
-        data = cursor.fetchall()
-    if not data:
+        rows = cursor.fetchall()
+    if not rows:
         return np.empty((0, k))
-    return np.array(data, dtype=np.float64).reshape(-1, k)
+    return np.array(rows, dtype=np.float64).reshape(-1, k)
 
 
-def _courses(organization_id: int, patient_id: int | None = None) -> CourseTable:
-    from kitclinic.infusions.models import TreatmentCourse
+Patients = Sequence[int] | None  # None: every patient of the organization
 
-    qs = TreatmentCourse.objects.filter(patient__organization_id=organization_id)
-    if patient_id is not None:
-        qs = qs.filter(patient_id=patient_id)
-    values = list(
-        qs.order_by("patient_id", "planned_at", "id").values_list(
-            "id",
-            "patient_id",
-            "clinic_id",
-            "planned_by_id",
-            "planned_at",
-            "indication",
-            "protocol_id",
-            "status",
+
+def _patient_clause(column: str, patients: Patients) -> tuple[str, list[Any]]:
+    if patients is None:
+        return "", []
+    ids = [int(p) for p in patients] or [-1]
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def _codes(column: str, values: Sequence[str]) -> str:
+    """SQL mapping a text column to its position in ``values`` (-1 when not there)."""
+    if not values:
+        return "-1"
+    quoted = (v.replace("'", "''") for v in values)
+    cases = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(quoted))
+    return f"CASE {column} {cases} ELSE -1 END"
+
+
+def _courses(organization_id: int, patients: Patients = None) -> CourseTable:
+    """One numeric read of the organization's courses, text columns as codes decoded in NumPy."""
+    from kitclinic.infusions.states import CourseStatus
+    from kitclinic.patients.models import INDICATIONS
+
+    where, extra = _patient_clause("c.patient_id", patients)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT c.protocol_id FROM infusions_treatmentcourse c "
+            "JOIN patients_patient p ON p.id = c.patient_id WHERE p.organization_id = %s" + where,
+            [organization_id, *extra],
         )
+        protocols = sorted(str(r[0]) for r in cursor.fetchall())
+    statuses = [str(v.value) for v in CourseStatus]
+    sql = (
+        f"SELECT c.id AS c0, c.patient_id AS c1, c.clinic_id AS c2, c.planned_by_id AS c3, "
+        f"{_epoch('c.planned_at')} AS c4, {_codes('c.indication', INDICATIONS)} AS c5, "
+        f"{_codes('c.protocol_id', protocols)} AS c6, {_codes('c.status', statuses)} AS c7 "
+        "FROM infusions_treatmentcourse c JOIN patients_patient p ON p.id = c.patient_id "
+        "WHERE p.organization_id = %s" + where
     )
-    n = len(values)
+    m = _numeric(sql, [organization_id, *extra], 8)
+    m = m[np.lexsort((m[:, 0], m[:, 4], m[:, 1]))]  # patient, planned, id
+
+    def decode(col: int, names: Sequence[str]) -> npt.NDArray[np.str_]:
+        table = np.array([*names, ""], dtype=str)
+        return table[m[:, col].astype(np.int64)]  # -1 picks the trailing ""
+
     return CourseTable(
-        course_id=np.array([v[0] for v in values], dtype=np.int64),
-        patient_id=np.array([v[1] for v in values], dtype=np.int64),
-        clinic_id=np.array([v[2] for v in values], dtype=np.int64),
-        clinician_id=np.array([v[3] for v in values], dtype=np.int64),
-        planned_day=np.array(
-            [v[4].timestamp() / SECONDS_PER_DAY for v in values], dtype=np.float64
-        ).reshape(n),
-        indication=np.array([v[5] for v in values], dtype=str).reshape(n),
-        protocol=np.array([v[6] for v in values], dtype=str).reshape(n),
-        status=np.array([v[7] for v in values], dtype=str).reshape(n),
+        course_id=m[:, 0].astype(np.int64),
+        patient_id=m[:, 1].astype(np.int64),
+        clinic_id=m[:, 2].astype(np.int64),
+        clinician_id=m[:, 3].astype(np.int64),
+        planned_day=m[:, 4] / SECONDS_PER_DAY,
+        indication=decode(5, INDICATIONS),
+        protocol=decode(6, protocols),
+        status=decode(7, statuses),
     )
 
 
-def _sessions_sql(organization_id: int, patient_id: int | None = None) -> tuple[str, list[Any]]:
+def _sessions_sql(organization_id: int, patients: Patients = None) -> tuple[str, list[Any]]:
     placeholders = ", ".join(["%s"] * len(GIVEN_STATES_EXCLUDED))
+    where, extra = _patient_clause("s.patient_id", patients)
     sql = (
         f"SELECT s.id AS c0, s.course_id AS c1, {_epoch('s.started_at')} AS c2, s.number AS c3 "
         "FROM infusions_infusionsession s JOIN patients_patient p ON p.id = s.patient_id "
         f"WHERE p.organization_id = %s AND s.started_at IS NOT NULL "
-        f"AND s.state NOT IN ({placeholders})"
+        f"AND s.state NOT IN ({placeholders})" + where
     )
-    params: list[Any] = [organization_id, *GIVEN_STATES_EXCLUDED]
-    if patient_id is not None:
-        sql += " AND s.patient_id = %s"
-        params.append(patient_id)
-    return sql, params
+    return sql, [organization_id, *GIVEN_STATES_EXCLUDED, *extra]
 
 
-def _assessments(organization_id: int, patient_id: int | None = None) -> npt.NDArray[np.float64]:
+def _assessments(organization_id: int, patients: Patients = None) -> npt.NDArray[np.float64]:
     cases = " ".join(f"WHEN '{name}' THEN {code}" for name, code in _CODE_OF_ASSESSMENT.items())
     placeholders = ", ".join(["%s"] * len(_CODE_OF_ASSESSMENT))
+    where, extra = _patient_clause("a.patient_id", patients)
     sql = (
         f"SELECT a.id AS c0, a.patient_id AS c1, {_epoch('a.administered_at')} AS c2, "
         f"CASE a.instrument {cases} END AS c3, a.total AS c4 "
         "FROM assessments_assessment a JOIN patients_patient p ON p.id = a.patient_id "
-        f"WHERE p.organization_id = %s AND a.instrument IN ({placeholders})"
+        f"WHERE p.organization_id = %s AND a.instrument IN ({placeholders})" + where
     )
-    params: list[Any] = [organization_id, *_CODE_OF_ASSESSMENT]
-    if patient_id is not None:
-        sql += " AND a.patient_id = %s"
-        params.append(patient_id)
-    return _numeric(sql, params, 5)
+    return _numeric(sql, [organization_id, *_CODE_OF_ASSESSMENT, *extra], 5)
 
 
 def _session_side_effects(
-    organization_id: int, patient_id: int | None = None
+    organization_id: int, patients: Patients = None
 ) -> npt.NDArray[np.float64]:
-    """Per given session: id, adverse events, SBP rise (max during − pre), max CADSS."""
-    sessions_sql, params = _sessions_sql(organization_id, patient_id)
-    sql = (
-        "SELECT g.c0 AS c0, "
-        "(SELECT COUNT(*) FROM infusions_adverseevent e WHERE e.session_id = g.c0) AS c1, "
-        "(SELECT MAX(v.sbp) FROM infusions_vitalsign v WHERE v.session_id = g.c0 "
-        " AND v.slot_minute > 0) "
-        "- (SELECT MIN(v.sbp) FROM infusions_vitalsign v WHERE v.session_id = g.c0 "
-        " AND v.slot_minute = 0) AS c2, "
-        "(SELECT MAX(sc.total) FROM infusions_sessionscore sc WHERE sc.session_id = g.c0 "
-        " AND sc.kind = 'cadss') AS c3 "
-        f"FROM ({sessions_sql}) g"
-    )
+    """Per given session: id, adverse events, SBP rise (max during − pre), max CADSS.
+
+    For a few patients each figure is a subquery per session (index lookups); for the whole
+    organization the three tables are aggregated once by session and joined.
+    """
+    sessions_sql, params = _sessions_sql(organization_id, patients)
+    if patients is not None:
+        sql = (
+            "SELECT g.c0 AS c0, "
+            "(SELECT COUNT(*) FROM infusions_adverseevent e WHERE e.session_id = g.c0) AS c1, "
+            "(SELECT MAX(v.sbp) FROM infusions_vitalsign v WHERE v.session_id = g.c0 "
+            " AND v.slot_minute > 0) "
+            "- (SELECT MIN(v.sbp) FROM infusions_vitalsign v WHERE v.session_id = g.c0 "
+            " AND v.slot_minute = 0) AS c2, "
+            "(SELECT MAX(sc.total) FROM infusions_sessionscore sc WHERE sc.session_id = g.c0 "
+            " AND sc.kind = 'cadss') AS c3 "
+            f"FROM ({sessions_sql}) g"
+        )
+    else:
+        sql = (
+            "SELECT g.c0 AS c0, COALESCE(e.n, 0) AS c1, v.hi - v.lo AS c2, sc.m AS c3 "
+            f"FROM ({sessions_sql}) g "
+            "LEFT JOIN (SELECT session_id, COUNT(*) AS n FROM infusions_adverseevent "
+            " GROUP BY session_id) e ON e.session_id = g.c0 "
+            "LEFT JOIN (SELECT session_id, MAX(CASE WHEN slot_minute > 0 THEN sbp END) AS hi, "
+            " MIN(CASE WHEN slot_minute = 0 THEN sbp END) AS lo FROM infusions_vitalsign "
+            " GROUP BY session_id) v ON v.session_id = g.c0 "
+            "LEFT JOIN (SELECT session_id, MAX(total) AS m FROM infusions_sessionscore "
+            " WHERE kind = 'cadss' GROUP BY session_id) sc ON sc.session_id = g.c0"
+        )
     return _numeric(sql, params, 4)
 
 
 def fingerprint(organization_id: int) -> tuple[Any, ...]:
-    """Changes when any row the dataset reads is added or changes state (one query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT MAX(id) FROM assessments_assessment), "
-            "(SELECT MAX(id) FROM infusions_treatmentcourse), "
-            "(SELECT MAX(status_changed_at) FROM infusions_treatmentcourse), "
-            "(SELECT MAX(id) FROM infusions_infusionsession), "
-            "(SELECT MAX(started_at) FROM infusions_infusionsession), "
-            "(SELECT MAX(ended_at) FROM infusions_infusionsession), "
-            "(SELECT COUNT(*) FROM infusions_infusionsession WHERE state = 'cancelled'), "
-            "(SELECT MAX(id) FROM infusions_adverseevent), "
-            "(SELECT MAX(id) FROM infusions_vitalsign), "
-            "(SELECT MAX(id) FROM infusions_sessionscore)"
-        )
-        return (organization_id, *cursor.fetchone())
+    """Changes when a row the dashboard's figures depend on is added (one query of primary-key
+    maxima; see kitclinic.outcomes.summary.WATCHED for why new ids are enough)."""
+    from kitclinic.outcomes.summary import watermarks
+
+    return (organization_id, *watermarks().values())
 
 
 def assign_rows(
@@ -409,7 +449,7 @@ def score_table(courses: CourseTable, rows: ScoreRows) -> ScoreTable:
 
 
 def outcome_table(courses: CourseTable, rows: ScoreRows, criteria: OutcomeCriteria) -> OutcomeTable:
-    outcomes = course_outcomes(score_table(courses, rows), criteria)
+    outcomes = course_outcomes(score_table(courses, rows), criteria) if rows.score.size else ()
     index_of = {str(c): i for i, c in enumerate(courses.course_id)}
     n = len(outcomes)
 
@@ -449,28 +489,76 @@ def outcome_table(courses: CourseTable, rows: ScoreRows, criteria: OutcomeCriter
             ),
             np.float64,
         ),
+        onset_change_pct=np.empty((n, len(ONSET_WINDOWS_H))),
     )
 
 
-def _session_table(
-    courses: CourseTable, side: npt.NDArray[np.float64], sessions: Any
-) -> SessionTable:
-    ids = side[:, 0].astype(np.int64) if side.shape[0] else np.empty(0, np.int64)
-    # Sessions and side effects come from the same session list; match them by session id.
-    s_ids = sessions[:, 0].astype(np.int64) if sessions.shape[0] else np.empty(0, np.int64)
-    order = np.argsort(s_ids)
-    pos = np.minimum(np.searchsorted(s_ids[order], ids), max(s_ids.size - 1, 0))
-    row = order[pos] if s_ids.size else np.empty(0, np.int64)
-    s_course = course_index_of(courses, sessions[:, 1]) if sessions.shape[0] else row
-    return SessionTable(
-        course_index=s_course[row] if s_ids.size else np.empty(0, np.int64),
-        number=sessions[row, 3].astype(np.int64) if s_ids.size else np.empty(0, np.int64),
-        adverse_events=np.nan_to_num(side[:, 1]).astype(np.int64)
-        if side.shape[0]
-        else np.empty(0, np.int64),
-        bp_rise_mmhg=side[:, 2] if side.shape[0] else np.empty(0),
-        cadss_max=side[:, 3] if side.shape[0] else np.empty(0),
+def with_onset(table: OutcomeTable, rows: ScoreRows) -> OutcomeTable:
+    """``table`` with ``onset_change_pct`` filled from the rated rows: per included (course,
+    instrument), the first rating in each window after the start of infusion 1."""
+    n = table.course_index.size
+    codes = {key: i for i, key in enumerate(ENGINE_KEYS)}
+    width = len(ENGINE_KEYS)
+    o_key = table.course_index * width + np.array(
+        [codes[str(x)] for x in table.instrument], dtype=np.int64
+    ).reshape(n)
+    order = np.argsort(o_key)
+    out = np.full((n, len(ONSET_WINDOWS_H)), np.nan)
+    r_code = np.array([codes[str(x)] for x in rows.instrument], dtype=np.int64).reshape(-1)
+    r_key = rows.course_index * width + r_code
+    h = rows.hours_after_first_infusion
+    for w, (lo, hi) in enumerate(ONSET_WINDOWS_H.values()):
+        idx = np.flatnonzero((h >= lo) & (h <= hi))
+        if not idx.size or not n:
+            continue
+        idx = idx[np.lexsort((rows.time_point_days[idx], r_key[idx]))]
+        _, first = np.unique(r_key[idx], return_index=True)
+        idx = idx[first]
+        pos = np.minimum(np.searchsorted(o_key[order], r_key[idx]), n - 1)
+        k = order[pos]
+        found = o_key[k] == r_key[idx]
+        k, idx = k[found], idx[found]
+        ok = table.included[k]
+        b = table.baseline[k[ok]]
+        out[k[ok], w] = 100.0 * (b - rows.score[idx[ok]]) / b
+    return OutcomeTable(
+        **{
+            f: getattr(table, f)
+            for f in OutcomeTable.__dataclass_fields__
+            if f != "onset_change_pct"
+        },
+        onset_change_pct=out,
     )
+
+
+def course_effects(
+    courses: CourseTable, side: npt.NDArray[np.float64], sessions: npt.NDArray[np.float64]
+) -> CourseEffects:
+    """Sum the per-session side-effect rows (``_session_side_effects``) per course."""
+    n = courses.course_id.size
+    z_i, z_f = np.zeros(n, dtype=np.int64), np.zeros(n)
+    sessions_n, ae, bp_n, cadss_n = z_i.copy(), z_i.copy(), z_i.copy(), z_i.copy()
+    bp_sum, cadss_sum = z_f.copy(), z_f.copy()
+    bp_max, cadss_max = np.full(n, np.nan), np.full(n, np.nan)
+    if side.shape[0] and sessions.shape[0]:
+        s_ids = sessions[:, 0].astype(np.int64)
+        order = np.argsort(s_ids)
+        pos = np.minimum(np.searchsorted(s_ids[order], side[:, 0].astype(np.int64)), s_ids.size - 1)
+        course = course_index_of(courses, sessions[order[pos], 1])
+        ok = course >= 0
+        c = course[ok]
+        np.add.at(sessions_n, c, 1)
+        np.add.at(ae, c, np.nan_to_num(side[ok, 1]).astype(np.int64))
+        for col, count, total, top in (
+            (2, bp_n, bp_sum, bp_max),
+            (3, cadss_n, cadss_sum, cadss_max),
+        ):
+            v = side[ok, col]
+            f = np.isfinite(v)
+            np.add.at(count, c[f], 1)
+            np.add.at(total, c[f], v[f])
+            np.fmax.at(top, c[f], v[f])
+    return CourseEffects(sessions_n, ae, bp_n, bp_sum, bp_max, cadss_n, cadss_sum, cadss_max)
 
 
 def build_dataset(
@@ -478,25 +566,29 @@ def build_dataset(
     criteria: OutcomeCriteria | None = None,
     *,
     patient_id: int | None = None,
+    patients: Patients = None,
 ) -> OutcomeDataset:
-    """Read everything the dashboard needs for one organization (four reads) and run the engine."""
+    """Read the records of an organization (or of ``patients``, or one ``patient_id``) and run
+    the engine: the reference path, used for one chart and to fill the summary tables."""
     crit = criteria or OutcomeCriteria()
+    if patient_id is not None:
+        patients = [patient_id]
     started = time.perf_counter()
-    courses = _courses(organization_id, patient_id)
-    sql, params = _sessions_sql(organization_id, patient_id)
+    courses = _courses(organization_id, patients)
+    sql, params = _sessions_sql(organization_id, patients)
     sessions = _numeric(sql, params, 4)
-    assessments = _assessments(organization_id, patient_id)
-    side = _session_side_effects(organization_id, patient_id)
+    assessments = _assessments(organization_id, patients)
+    side = _session_side_effects(organization_id, patients)
     rows = _in_range(_dedupe(assign_rows(courses, assessments, sessions)))
-    outcomes = outcome_table(courses, rows, crit)
+    outcomes = with_onset(outcome_table(courses, rows, crit), rows)
     return OutcomeDataset(
         courses=courses,
-        rows=rows,
         outcomes=outcomes,
-        sessions=_session_table(courses, side, sessions),
+        effects=course_effects(courses, side, sessions),
         first_infusion_day=first_infusion_days(courses, sessions),
         criteria=crit,
         seconds=time.perf_counter() - started,
+        rows=rows,
     )
 
 
@@ -505,15 +597,19 @@ _memo_lock = threading.Lock()
 
 
 def dataset_for(organization_id: int) -> OutcomeDataset:
-    """The organization's dataset, rebuilt only when :func:`fingerprint` changes (or after
-    ``MEMO_SECONDS``)."""
+    """The organization's dataset from the per-course summaries (kitclinic.outcomes.summary),
+    brought up to date for the patients whose records changed; held per process and read again
+    only when :func:`fingerprint` changes (or after ``MEMO_SECONDS``)."""
+    from kitclinic.outcomes import summary
+
     key = fingerprint(organization_id)
     now = time.monotonic()
     with _memo_lock:
         hit = _memo.get(organization_id)
         if hit is not None and hit[0] == key and now - hit[1] < MEMO_SECONDS:
             return hit[2]
-    dataset = build_dataset(organization_id)
+    summary.refresh(organization_id)
+    dataset = summary.read(organization_id)
     with _memo_lock:
         _memo[organization_id] = (key, now, dataset)
     return dataset

@@ -220,37 +220,23 @@ def summarize(
         relapse_median = rk.median()
 
     onset = []
-    r = ds.rows
-    row_ok = course_ok[r.course_index] & (r.instrument == flt.instrument)
-    this = o.included & (o.instrument == flt.instrument)
-    base = np.full(c.course_id.size, np.nan)
-    base[o.course_index[this]] = o.baseline[this]
-    for label, (lo, hi) in ONSET_WINDOWS_H.items():
-        h = r.hours_after_first_infusion
-        idx = np.flatnonzero(row_ok & (h >= lo) & (h <= hi) & np.isfinite(base[r.course_index]))
-        # The first rating in the window per course (rows are in time order within a course).
-        idx = idx[np.lexsort((r.time_point_days[idx], r.course_index[idx]))]
-        _, first = np.unique(r.course_index[idx], return_index=True)
-        idx = idx[first]
-        b = base[r.course_index[idx]]
-        change = 100.0 * (b - r.score[idx]) / b
-        onset.append(Onset(label, int(idx.size), float(change.mean()) if idx.size else None))
+    this = rows & o.included
+    for w, label in enumerate(ONSET_WINDOWS_H):
+        change = o.onset_change_pct[this, w]
+        change = change[np.isfinite(change)]
+        onset.append(Onset(label, int(change.size), float(change.mean()) if change.size else None))
 
-    s = ds.sessions
-    s_ok = (s.course_index >= 0) & course_ok[np.maximum(s.course_index, 0)]
-    bp = s.bp_rise_mmhg[s_ok]
-    bp = bp[np.isfinite(bp)]
-    cadss = s.cadss_max[s_ok]
-    cadss = cadss[np.isfinite(cadss)]
+    e = ds.effects
+    bp_n, cadss_n = int(e.bp_n[course_ok].sum()), int(e.cadss_n[course_ok].sum())
     side = SideEffects(
-        sessions=int(s_ok.sum()),
-        adverse_events=int(s.adverse_events[s_ok].sum()),
-        sessions_with_bp=int(bp.size),
-        bp_rise_mean=float(bp.mean()) if bp.size else None,
-        bp_rise_max=float(bp.max()) if bp.size else None,
-        sessions_with_cadss=int(cadss.size),
-        cadss_mean=float(cadss.mean()) if cadss.size else None,
-        cadss_max=float(cadss.max()) if cadss.size else None,
+        sessions=int(e.sessions[course_ok].sum()),
+        adverse_events=int(e.adverse_events[course_ok].sum()),
+        sessions_with_bp=bp_n,
+        bp_rise_mean=float(e.bp_sum[course_ok].sum()) / bp_n if bp_n else None,
+        bp_rise_max=float(np.nanmax(e.bp_max[course_ok])) if bp_n else None,
+        sessions_with_cadss=cadss_n,
+        cadss_mean=float(e.cadss_sum[course_ok].sum()) / cadss_n if cadss_n else None,
+        cadss_max=float(np.nanmax(e.cadss_max[course_ok])) if cadss_n else None,
     )
 
     names = names if names is not None else _clinician_names(sorted(set(c.clinician_id.tolist())))
@@ -365,6 +351,19 @@ __all__ = [
     "outcomes_dashboard",
     "summarize",
 ]
+
+
+def consent_on_record(patient_id: int, indication: str) -> Any:
+    """The patient's latest ``ConsentRecord`` to a published information sheet for
+    ``indication`` (the evidence behind "consent on file" at check-in), or None."""
+    from kitclinic.outcomes.models import ConsentRecord
+
+    return (
+        ConsentRecord.objects.filter(patient_id=patient_id, sheet_version__indication=indication)
+        .select_related("sheet_version", "witnessed_by")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

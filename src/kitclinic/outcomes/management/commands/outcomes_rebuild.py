@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from kitclinic.accounts.models import Organization
+from kitclinic.outcomes import data, summary
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the per-course outcome summaries the dashboard reads (after a bulk load or an "
+        "edit of existing records outside the services)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--organization", help="Slug of one organization (default: all).")
+
+    def handle(self, *args, organization: str | None = None, **options):
+        orgs = Organization.objects.order_by("pk")
+        if organization:
+            orgs = orgs.filter(slug=organization)
+            if not orgs.exists():
+                raise CommandError(f"No organization with slug {organization!r}.")
+        count = 0
+        for org in orgs:
+            summary.rebuild(org.pk)
+            count += 1
+        data.forget()
+        self.stdout.write(f"Outcome summaries rebuilt for {count} organization(s).")
