@@ -4,6 +4,7 @@ orders keep the version they were checked against."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,3 +107,24 @@ def test_interval_since_the_last_session_is_checked(world, course, chair):
             duration_min="40",
             concentration_mg_per_ml="1",
         )
+
+
+def test_an_approved_version_is_parsed_once_and_a_draft_every_time(world, library):
+    first = DrugLibraryVersion.objects.get(pk=library.pk).library()
+    assert DrugLibraryVersion.objects.get(pk=library.pk).library() is first
+    data = copy.deepcopy(library.data)
+    data["version"] = "clinic-draft"
+    draft = library_service.library_draft_create(actor=world.actor("clinic_admin"), data=data)
+    fresh = DrugLibraryVersion.objects.get(pk=draft.pk).library()
+    assert DrugLibraryVersion.objects.get(pk=draft.pk).library() is not fresh
+    assert fresh.version == "clinic-draft"
+
+
+def test_the_parsed_library_is_not_reused_for_another_version_with_the_same_id(library):
+    # A rolled-back test (SQLite) can hand the same primary key to a different version.
+    approved = DrugLibraryVersion.objects.get(pk=library.pk)
+    assert approved.library().version == library.data["version"]
+    other = DrugLibraryVersion.objects.get(pk=library.pk)
+    other.created_at = other.created_at + dt.timedelta(seconds=1)
+    other.data = {**copy.deepcopy(library.data), "version": "another"}
+    assert other.library().version == "another"

@@ -62,3 +62,41 @@ def test_day_page_queries_do_not_grow_with_chairs_and_appointments(login, world,
     assert small == large <= MAX_QUERIES
     html = client.get(url).content.decode()
     assert html.count("Check in") >= 5 and "Chair 5" in html
+
+
+# One vitals post over the API with a token, as a monitor sends it: the token and the acting
+# membership, the session (organization check), its row lock, one read of the slot, the key and
+# the baseline, the order's library version, the signed-session guard, the insert and its audit
+# event (SQLite and PostgreSQL count the savepoints of the two atomic blocks too). It was 16.
+VITALS_POST_MAX_QUERIES = 13
+
+
+def test_one_vitals_post_over_the_api_runs_a_fixed_small_number_of_queries(
+    world, session, django_assert_max_num_queries
+):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from kitclinic.audit.models import AuditEvent
+    from kitclinic.infusions.models import VitalSign
+
+    session = advance(world, session, SessionState.RUNNING)
+    client = APIClient()
+    key = Token.objects.create(user=world.users["nurse"]).key
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    url = f"/api/v1/sessions/{session.pk}/vitals/"
+    first = client.post(url, {"slot_minute": 10, **NORMAL}, format="json", HTTP_IDEMPOTENCY_KEY="a")
+    assert first.status_code == 201
+    audits = AuditEvent.objects.count()
+    with django_assert_max_num_queries(VITALS_POST_MAX_QUERIES):
+        response = client.post(
+            url, {"slot_minute": 20, **NORMAL}, format="json", HTTP_IDEMPOTENCY_KEY="b"
+        )
+    assert response.status_code == 201, response.json()
+    assert AuditEvent.objects.count() == audits + 1
+    with django_assert_max_num_queries(VITALS_POST_MAX_QUERIES):
+        retry = client.post(
+            url, {"slot_minute": 20, **NORMAL}, format="json", HTTP_IDEMPOTENCY_KEY="b"
+        )
+    assert (retry.status_code, retry.json()["id"]) == (200, response.json()["id"])
+    assert VitalSign.objects.filter(session=session, slot_minute=20).count() == 1

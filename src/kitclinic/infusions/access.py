@@ -22,14 +22,30 @@ def _pk(value: int | str) -> int:
         raise Http404("Not found.") from None
 
 
-def access_session(actor: Actor, session_id: int | str, action: Action) -> InfusionSession:
-    session = (
-        InfusionSession.objects.select_related(
-            "patient", "course", "course__library_version", "appointment", "appointment__chair"
-        )
-        .filter(pk=_pk(session_id), patient__organization_id=actor.organization_id)
-        .first()
+# What the pages and most handlers read from a session; a service that locks and re-reads the
+# session itself (a vitals post) asks for none of it.
+SESSION_RELATED = (
+    "patient",
+    "course",
+    "course__library_version",
+    "appointment",
+    "appointment__chair",
+)
+
+
+def access_session(
+    actor: Actor,
+    session_id: int | str,
+    action: Action,
+    *,
+    related: tuple[str, ...] = SESSION_RELATED,
+) -> InfusionSession:
+    found = InfusionSession.objects.filter(
+        pk=_pk(session_id), patient__organization_id=actor.organization_id
     )
+    if related:  # select_related() without names would follow every foreign key
+        found = found.select_related(*related)
+    session = found.first()
     if session is None:
         raise Http404("No such session.")
     actor.require(action)

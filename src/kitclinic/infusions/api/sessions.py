@@ -222,7 +222,8 @@ class VitalsRecordApi(InfusionApiView):
     )
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
-        session = access_session(actor, session_id, Action.INFUSION_RUN)
+        # vitals_record locks and re-reads the session with what it needs
+        session = access_session(actor, session_id, Action.INFUSION_RUN, related=())
         data = validated(s.VitalsIn, request.data)
         header = request.headers.get("Idempotency-Key", "").strip()
         body_key = data.pop("idempotency_key").strip()

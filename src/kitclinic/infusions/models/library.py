@@ -8,12 +8,48 @@ order keeps the version it was checked against (Q1).
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 
 from kitclinic.dosing import DrugLibrary, library_from_dict
+
+# Parsed libraries of approved and retired versions (immutable, see the module docstring), so
+# that a vitals post or a rate change does not validate the whole library JSON again. Keyed by
+# (pk, created_at): a primary key alone can come back after a rolled-back transaction (SQLite).
+_PARSED_MAX = 32
+_parsed: OrderedDict[tuple[int, dt.datetime], DrugLibrary] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _cached_library(key: tuple[int, dt.datetime]) -> DrugLibrary | None:
+    with _parsed_lock:
+        found = _parsed.get(key)
+        if found is not None:
+            _parsed.move_to_end(key)
+        return found
+
+
+def _remember_library(key: tuple[int, dt.datetime], library: DrugLibrary) -> None:
+    with _parsed_lock:
+        _parsed[key] = library
+        _parsed.move_to_end(key)
+        while len(_parsed) > _PARSED_MAX:
+            _parsed.popitem(last=False)
+
+
+def approved_library(version_id: int, created_at: dt.datetime) -> DrugLibrary:
+    """The parsed library of an approved or retired version, without loading its JSON when it
+    was parsed before in this process (an order's version: ``library_version_id`` and
+    ``library_version__created_at``)."""
+    found = _cached_library((version_id, created_at))
+    if found is None:
+        found = DrugLibraryVersion.objects.get(pk=version_id).library()
+    return found
 
 
 class LibraryStatus(models.TextChoices):
@@ -90,10 +126,23 @@ class DrugLibraryVersion(models.Model):
         return self.status != LibraryStatus.DRAFT and self.approved_by_id is None
 
     def library(self) -> DrugLibrary:
-        """The validated library (parsed once per instance)."""
+        """The validated library (parsed once per instance; once per process for an approved or
+        retired version, whose data never changes)."""
         cached = getattr(self, "_library", None)
+        if cached is not None:
+            return cached
+        immutable = self.pk is not None and self._stored_status in (
+            LibraryStatus.APPROVED,
+            LibraryStatus.RETIRED,
+        )
+        key = (self.pk, self.created_at)
+        if immutable:
+            cached = _cached_library(key)
         if cached is None:
-            cached = self._library = library_from_dict(self.data)
+            cached = library_from_dict(self.data)
+            if immutable:
+                _remember_library(key, cached)
+        self._library = cached
         return cached
 
     def __str__(self) -> str:

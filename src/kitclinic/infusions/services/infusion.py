@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kitclinic import instruments
@@ -37,9 +38,10 @@ from kitclinic.infusions.models import (
     SessionScore,
     VitalSign,
 )
-from kitclinic.infusions.services._common import begin_step, field_error, move
+from kitclinic.infusions.models.library import approved_library
+from kitclinic.infusions.services._common import begin_step, field_error, lock_session, move
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, validate_vitals
-from kitclinic.infusions.states import Step
+from kitclinic.infusions.states import Step, next_state
 from kitclinic.infusions.vitals import Reading, alerts_for
 from kitclinic.substances import services as substances
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceLot
@@ -388,29 +390,41 @@ def vitals_record(
     actor.require(Action.INFUSION_RUN)
     key = (idempotency_key or "").strip()[:64] or None
     values = {"sbp": sbp, "dbp": dbp, "hr": hr, "rr": rr, "spo2": spo2}
+    slot_valid = not isinstance(slot_minute, bool) and isinstance(slot_minute, int)
+    slot_valid = slot_valid and slot_minute > 0
+    # Under the session lock, one query finds what the checks below need: a reading stored
+    # with this key (a retry: returned as it is, in any state), the slot's reading (taken) and
+    # the baseline (slot 0).
+    session = lock_session(session)
+    wanted = Q(slot_minute__in=[0, slot_minute] if slot_valid else [0])
     if key is not None:
-        existing = VitalSign.objects.filter(session=session, idempotency_key=key).first()
+        wanted |= Q(idempotency_key=key)
+    found = list(VitalSign.objects.filter(wanted, session=session))
+    if key is not None:
+        existing = next((v for v in found if v.idempotency_key == key), None)
         if existing is not None:
             return _replay(existing, slot_minute, values), False
-    session, _ = begin_step(session, Step.VITALS)
-    if key is not None:  # re-read under the lock: a concurrent retry may have won
-        existing = VitalSign.objects.filter(session=session, idempotency_key=key).first()
-        if existing is not None:
-            return _replay(existing, slot_minute, values), False
+    next_state(Step.VITALS, session.state)
     errors = validate_vitals(sbp=sbp, dbp=dbp, hr=hr, rr=rr, spo2=spo2)
-    if isinstance(slot_minute, bool) or not isinstance(slot_minute, int) or slot_minute <= 0:
+    if not slot_valid:
         errors["slot_minute"] = ["Choose the slot (minutes from the start, above 0)."]
     now = timezone.now()
     if taken_at is not None and taken_at > now + dt.timedelta(minutes=1):
         errors["taken_at"] = ["The time taken cannot be in the future."]
     if errors:
         raise ValidationError(errors)
-    taken = existing = VitalSign.objects.filter(session=session, slot_minute=slot_minute).first()
+    taken = next((v for v in found if v.slot_minute == slot_minute), None)
     if taken is not None:
-        raise VitalsSlotTaken(existing)
-    order = _order(session)
-    protocol = order.library_version.library().protocol(order.protocol_id)
-    base = VitalSign.objects.filter(session=session, slot_minute=0).first()
+        raise VitalsSlotTaken(taken)
+    # The order's version and protocol only: the parsed library of an approved version is
+    # cached per process (DrugLibraryVersion.library), its JSON is not read again.
+    version_id, version_created_at, protocol_id = (
+        InfusionOrder.objects.filter(session=session)
+        .values_list("library_version_id", "library_version__created_at", "protocol_id")
+        .get()
+    )
+    protocol = approved_library(version_id, version_created_at).protocol(protocol_id)
+    base = next((v for v in found if v.slot_minute == 0), None)
     baseline = (
         Reading(sbp=base.sbp, dbp=base.dbp, hr=base.hr, rr=base.rr, spo2=base.spo2)
         if base
