@@ -113,6 +113,18 @@ def test_dispense_of_the_whole_balance_leaves_zero_and_the_lot_drops_from_the_li
     assert [b.lot for b in selectors.lot_balances(nurse, include_empty=True)] == [lot]
 
 
+def test_fractional_amounts_that_use_up_the_lot_leave_exactly_zero(sess, world, lot):
+    """SQLite adds DECIMAL columns as floating point: 0.1 + 0.2 style sums once left a balance of
+    a few 1e-13 mg, so an empty lot stayed listed and a count reported stock."""
+    nurse = world.actor("nurse")
+    for _ in range(3):
+        services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("33.3"), session=sess)
+    services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("900.1"), session=sess)
+    assert selectors.lot_balance_mg(lot) == Decimal("0")
+    assert str(selectors.lot_balance_mg(lot)) == "0.000"
+    assert selectors.lot_balances(nurse) == []
+
+
 def test_backdated_dispense_cannot_make_a_later_balance_negative(sess, world, lot):
     nurse = world.actor("nurse")
     services.substance_dispense(

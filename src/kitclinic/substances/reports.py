@@ -26,6 +26,7 @@ from kitclinic.substances.selectors import (
     ZERO,
     BalancePoint,
     clinic_zone,
+    exact_mg,
     running_balances,
 )
 
@@ -111,7 +112,7 @@ def substance_report(actor: Actor, *, date_from: dt.date, date_to: dt.date) -> S
     )
     # Opening balance of every lot of the clinic: the sum of its entries before the period.
     opening: dict[int, Decimal] = {
-        row["lot_id"]: row["total"]
+        row["lot_id"]: exact_mg(row["total"])
         for row in SubstanceLogEntry.objects.filter(clinic_id=clinic.pk, occurred_at__lt=start)
         .values("lot_id")
         .annotate(total=Sum("change_mg"))

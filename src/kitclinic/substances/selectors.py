@@ -33,6 +33,17 @@ def clinic_zone(clinic: Clinic) -> dt.tzinfo:
     return ZoneInfo(clinic.time_zone) if clinic.time_zone else timezone.get_default_timezone()
 
 
+def exact_mg(total: Decimal | float | None) -> Decimal:
+    """A summed amount back on the 0.001 mg grid the entries are stored on.
+
+    SQLite adds DECIMAL columns as floating point, so 0.1 + 0.2 − 0.3 can come back as 5.5e-17;
+    every entry has three decimals, so rounding the sum to three decimals gives the exact total.
+    """
+    if total is None:
+        return ZERO
+    return Decimal(str(total)).quantize(ZERO)
+
+
 def _balance_expression() -> Coalesce:
     return Coalesce(Sum("entries__change_mg"), Value(ZERO), output_field=DecimalField(**MG))
 
@@ -42,8 +53,7 @@ def lot_balance_mg(lot: SubstanceLot, *, at: dt.datetime | None = None) -> Decim
     entries = SubstanceLogEntry.objects.filter(lot=lot)
     if at is not None:
         entries = entries.filter(occurred_at__lte=at)
-    total = entries.aggregate(total=Sum("change_mg"))["total"]
-    return total if total is not None else ZERO
+    return exact_mg(entries.aggregate(total=Sum("change_mg"))["total"])
 
 
 @dataclass(frozen=True)
@@ -71,9 +81,9 @@ def lot_balances(actor: Actor, *, include_empty: bool = False) -> list[LotBalanc
         .order_by("expiry_date", "lot_number", "id")
     )
     return [
-        LotBalance(lot=lot, balance_mg=lot.balance_mg)
+        LotBalance(lot=lot, balance_mg=exact_mg(lot.balance_mg))
         for lot in lots
-        if include_empty or lot.balance_mg != 0
+        if include_empty or exact_mg(lot.balance_mg) != 0
     ]
 
 
