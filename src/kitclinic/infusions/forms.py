@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from kitclinic.dosing import Protocol
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus
-from kitclinic.patients.models import INDICATIONS
+from kitclinic.intake.eligibility import Indication
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -54,9 +54,7 @@ class LibraryDraftForm(forms.Form):
 
 
 class CoursePlanForm(forms.Form):
-    indication = forms.ChoiceField(
-        choices=[(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
-    )
+    indication = forms.ChoiceField(choices=Indication.choices())
     protocol_id = forms.ChoiceField(label="Protocol", required=False)
     planned_infusions = forms.IntegerField(
         min_value=1,

@@ -45,7 +45,7 @@ class Indication(StrEnum):
     @property
     def label(self) -> str:
         return {
-            Indication.DEPRESSION: "Treatment-resistant depression",
+            Indication.DEPRESSION: "Depression",
             Indication.PTSD: "PTSD",
             Indication.ANXIETY: "Anxiety",
             Indication.CHRONIC_PAIN: "Chronic pain",

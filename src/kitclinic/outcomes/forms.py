@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from kitclinic.accounts.models import User
+from kitclinic.intake.eligibility import Indication
 from kitclinic.outcomes.labs import Analyte
 from kitclinic.outcomes.models import ConsentMethod
-from kitclinic.patients.models import INDICATIONS
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -49,7 +49,7 @@ class DashboardFilterForm(forms.Form):
         required=False,
     )
     indication = forms.ChoiceField(
-        choices=[("", "All")] + [(i, i.replace("_", " ").capitalize()) for i in INDICATIONS],
+        choices=[("", "All"), *Indication.choices()],
         required=False,
     )
     protocol = forms.ChoiceField(choices=[("", "All")], required=False)

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db import models
 
 from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyQuerySet
+from kitclinic.intake.eligibility import Indication
 from kitclinic.outcomes.labs import Analyte
-from kitclinic.patients.models import INDICATIONS
 
-INDICATION_CHOICES = [(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
+INDICATION_CHOICES = Indication.choices()
 
 
 # Published sheets and consents are append-only records (kitclinic.audit.append_only).

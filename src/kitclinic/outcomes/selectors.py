@@ -18,6 +18,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
+from kitclinic.intake.eligibility import Indication
 from kitclinic.outcome_stats import (
     DEFAULT_REMISSION_CUTOFFS,
     OutcomeCriteria,
@@ -32,11 +33,10 @@ from kitclinic.outcomes.data import (
     OutcomeDataset,
     dataset_for,
 )
-from kitclinic.patients.models import INDICATIONS
 
 # Minimum number of included courses before the clinic's own rates are shown to patients.
 WITHHOLD_BELOW_N = 20
-INDICATION_LABELS = {i: i.replace("_", " ").capitalize() for i in INDICATIONS}
+INDICATION_LABELS = dict(Indication.choices())
 
 
 @dataclass(frozen=True)

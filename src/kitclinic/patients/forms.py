@@ -6,10 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kitclinic.intake import contraindications
+from kitclinic.intake.eligibility import Indication
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
-from kitclinic.patients.models import INDICATIONS, SexAtBirth
+from kitclinic.patients.models import SexAtBirth
 from kitclinic.patients.services import Demographics
-from kitclinic.web.templatetags.kitclinic import humanize_code
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -108,7 +108,7 @@ class ScreenForm(forms.Form):
 
 
 class EligibilityForm(forms.Form):
-    indication = forms.ChoiceField(choices=[(i, humanize_code(i)) for i in INDICATIONS])
+    indication = forms.ChoiceField(choices=Indication.choices())
     outcome = forms.ChoiceField(
         label="Signed outcome",
         choices=[

@@ -152,15 +152,9 @@ class EligibilityDecision(models.Model):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="eligibility_decisions"
     )
-    indication = models.CharField(
-        max_length=20, choices=[(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
-    )
-    computed_outcome = models.CharField(
-        max_length=20, choices=[(o, o.replace("_", " ").capitalize()) for o in ELIGIBILITY_OUTCOMES]
-    )
-    outcome = models.CharField(
-        max_length=20, choices=[(o, o.replace("_", " ").capitalize()) for o in ELIGIBILITY_OUTCOMES]
-    )
+    indication = models.CharField(max_length=20, choices=Indication.choices())
+    computed_outcome = models.CharField(max_length=20, choices=EligibilityOutcome.choices())
+    outcome = models.CharField(max_length=20, choices=EligibilityOutcome.choices())
     reasons = models.JSONField(help_text="[{code, text, rule}] from the eligibility rules")
     physician_rationale = models.TextField(blank=True)
     contraindication_list_version = models.CharField(max_length=40)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from kitclinic.infusions.states import CourseStatus
-from kitclinic.patients.models import INDICATIONS
+from kitclinic.intake.eligibility import Indication
 
 
 class Chair(models.Model):
@@ -34,9 +34,7 @@ class TreatmentCourse(models.Model):
         "patients.Patient", on_delete=models.PROTECT, related_name="treatment_courses"
     )
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    indication = models.CharField(
-        max_length=20, choices=[(i, i.replace("_", " ").capitalize()) for i in INDICATIONS]
-    )
+    indication = models.CharField(max_length=20, choices=Indication.choices())
     library_version = models.ForeignKey(
         "infusions.DrugLibraryVersion", on_delete=models.PROTECT, related_name="+"
     )
