@@ -1,15 +1,18 @@
-"""Vitals from monitor integrations: 50 concurrent clients posting vitals over HTTP for 60 s.
+"""Vitals from monitor integrations: 50 concurrent clients posting vitals over HTTP, the same
+load against Django's development server and against gunicorn, in one run.
 
 ``main()`` (called by ``bench/run.py sessions``) drops and recreates the PostgreSQL database
 ``kitclinic_bench_sessions``, migrates it and sets up one clinic with a nurse (API token), a
-physician and one running infusion session per client, all through the services. It then starts
-``kitclinic runserver --noreload`` on 127.0.0.1 (production settings, DEBUG off; Django's threaded
-development server, the only HTTP server among the dependencies) in a subprocess and runs CLIENTS
-threads, each with its own persistent stdlib ``http.client`` connection and its own session,
-posting one slot after another with an ``Idempotency-Key``; a fraction of posts is sent twice
-with the same key (a monitor retrying). After DURATION_S the server is stopped and a child process
-counts the stored readings: every 201 must be exactly one row, every 200 a retry returning the
-id of a 201, and no (session, slot) stored twice.
+physician and one running infusion session per client, all through the services. It then serves
+the project on 127.0.0.1 (production settings, DEBUG off) with each server of SERVERS in turn,
+in a subprocess: ``kitclinic runserver --noreload`` (the baseline: one process, a thread per
+connection) and ``gunicorn kitclinic.config.wsgi`` with a few sync workers. For each it runs
+CLIENTS threads, each with its own stdlib ``http.client`` connection and its own session,
+posting one slot after another with an ``Idempotency-Key`` for DURATION_S; a fraction of posts
+is sent twice with the same key (a monitor retrying). Each server gets its own range of slots.
+After each run the server is stopped and a child process counts the stored readings of that
+range: every 201 must be exactly one row, every 200 a retry returning the id of a 201, and no
+(session, slot) stored twice.
 
 Children: ``python bench/sessions.py setup|verify DATABASE`` (Django set up against it).
 """
@@ -33,7 +36,9 @@ from typing import Any
 PG_SERVER = os.environ.get("KITCLINIC_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DATABASE = "kitclinic_bench_sessions"
 CLIENTS = 50
-DURATION_S = 60.0
+DURATION_S = 30.0  # per server
+SLOT_SPAN = 10000  # slots per server run (slot_minute is a small integer: 3 runs fit)
+CORES = os.cpu_count() or 1
 RETRY_FRACTION = 0.1  # posts repeated once with the same Idempotency-Key
 SEED = 20261127
 NURSE = "bench-nurse"
@@ -186,12 +191,14 @@ def _setup(clients: int) -> dict[str, Any]:
     return {"sessions": ids, "token": token, "setup_s": round(time.perf_counter() - started, 1)}
 
 
-def _verify(session_ids: list[int]) -> dict[str, Any]:
+def _verify(session_ids: list[int], lo: int, hi: int) -> dict[str, Any]:
     from django.db.models import Count
 
     from kitclinic.infusions.models import VitalSign
 
-    rows = VitalSign.objects.filter(session_id__in=session_ids, slot_minute__gt=0)
+    rows = VitalSign.objects.filter(
+        session_id__in=session_ids, slot_minute__gte=lo, slot_minute__lte=hi
+    )
     doubled = (
         rows.values("session_id", "slot_minute").annotate(n=Count("id")).filter(n__gt=1).count()
     )
@@ -207,7 +214,8 @@ def _child(command: str) -> None:
     if command == "setup":
         print(json.dumps(_setup(int(sys.argv[3]))))
     elif command == "verify":
-        print(json.dumps(_verify(json.loads(sys.stdin.read()))))
+        query = json.loads(sys.stdin.read())
+        print(json.dumps(_verify(query["sessions"], query["lo"], query["hi"])))
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,10 +252,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    kitclinic = Path(sys.executable).with_name("kitclinic")
+def _servers() -> list[tuple[str, list[str]]]:
+    """(label, command with {port}): the development server, then gunicorn with as many sync
+    workers as cores and with 2 x cores + 1 (gunicorn's suggested starting point)."""
+    bin_dir = Path(sys.executable).parent
+    runserver = [str(bin_dir / "kitclinic"), "runserver", "--noreload", "--skip-checks"]
+    servers = [("runserver", [*runserver, "127.0.0.1:{port}"])]
+    for workers in sorted({CORES, 2 * CORES + 1}):
+        servers.append(
+            (
+                f"gunicorn -w {workers}",
+                [
+                    str(bin_dir / "gunicorn"),
+                    "kitclinic.config.wsgi",
+                    "--workers",
+                    str(workers),
+                    "--bind",
+                    "127.0.0.1:{port}",
+                    "--graceful-timeout",
+                    "10",
+                ],
+            )
+        )
+    return servers
+
+
+def _start_server(command: list[str], port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [str(kitclinic), "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
+        [part.format(port=port) for part in command],
         env=_env(DATABASE),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -257,11 +289,12 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
+                time.sleep(1.0)  # let gunicorn's workers finish booting
                 return server
         except OSError:
             time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the server did not start")
+    _stop_server(server)
+    raise RuntimeError(f"the server did not start: {command[0]}")
 
 
 def _stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -276,10 +309,12 @@ def _stop_server(server: subprocess.Popen[bytes]) -> None:
 class Client(threading.Thread):
     """One monitor: its own session and connection, slots 1, 2, 3, ... until the deadline."""
 
-    def __init__(self, n: int, port: int, token: str, session_id: int, deadline: float) -> None:
+    def __init__(
+        self, n: int, port: int, token: str, session_id: int, deadline: float, slot_base: int
+    ) -> None:
         super().__init__(daemon=True)
         self.n, self.port, self.token, self.session_id = n, port, token, session_id
-        self.deadline = deadline
+        self.deadline, self.slot_base = deadline, slot_base
         self.rng = random.Random(SEED + n)
         self.latencies_ms: list[float] = []
         self.created: dict[str, int] = {}  # key -> reading id (201)
@@ -303,8 +338,8 @@ class Client(threading.Thread):
 
     def run(self) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        slot = 0
-        while time.monotonic() < self.deadline and slot < 30000:
+        slot = self.slot_base
+        while time.monotonic() < self.deadline and slot < self.slot_base + SLOT_SPAN - 1:
             slot += 1
             key = f"m{self.n}-s{slot}"
             sends = 2 if self.rng.random() < RETRY_FRACTION else 1
@@ -333,15 +368,14 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def main() -> str:
-    _recreate_database()
-    setup = _run_child("setup", str(CLIENTS))
+def _measure(command: list[str], setup: dict[str, Any], slot_base: int) -> dict[str, Any]:
+    """One server under the load: figures and the exactly-once checks of its slot range."""
     port = _free_port()
-    server = _start_server(port)
+    server = _start_server(command, port)
     try:
         deadline = time.monotonic() + DURATION_S
         clients = [
-            Client(n, port, setup["token"], sid, deadline)
+            Client(n, port, setup["token"], sid, deadline, slot_base)
             for n, sid in enumerate(setup["sessions"])
         ]
         started = time.perf_counter()
@@ -350,72 +384,134 @@ def main() -> str:
         for c in clients:
             c.join(DURATION_S + 60)
         elapsed = time.perf_counter() - started
+        load = os.getloadavg()[0]
     finally:
         _stop_server(server)
-    stored = _run_child("verify", stdin=json.dumps(setup["sessions"]))
+    query = {"sessions": setup["sessions"], "lo": slot_base + 1, "hi": slot_base + SLOT_SPAN}
+    stored = _run_child("verify", stdin=json.dumps(query))
     latencies = [ms for c in clients for ms in c.latencies_ms]
     created = {(c.n, key): rid for c in clients for key, rid in c.created.items()}
     replayed = [(c.n, key, rid) for c in clients for key, rid in c.replayed]
     other = [o for c in clients for o in c.other]
-    accepted_ids = sorted(created.values())
+    accepted_ids = set(created.values())
+    lost = len(accepted_ids - set(stored["ids"]))
+    extra = len(set(stored["ids"]) - accepted_ids)
     retries_ok = sum(1 for n, key, rid in replayed if created.get((n, key)) == rid)
-    resets = sum(c.resets for c in clients)
-    lost = len(set(accepted_ids) - set(stored["ids"]))
-    extra = len(set(stored["ids"]) - set(accepted_ids))
-    requests = len(latencies)
     ok = (
-        stored["rows"] == len(accepted_ids)
-        and lost == 0
-        and extra == 0
-        and stored["doubled"] == 0
+        stored["rows"] == len(accepted_ids) == len(created)
+        and lost == extra == stored["doubled"] == 0
         and retries_ok == len(replayed)
         and not other
     )
-    rows = [
-        ("Clients (threads, one persistent connection and one session each)", f"{CLIENTS}"),
-        ("Duration", f"{elapsed:.1f} s"),
-        ("Requests", f"{requests:,}"),
-        ("Throughput", f"{requests / elapsed:,.0f} req/s"),
+    return {
+        "elapsed": elapsed,
+        "requests": len(latencies),
+        "rate": len(latencies) / elapsed,
+        "p50": _percentile(latencies, 50),
+        "p95": _percentile(latencies, 95),
+        "accepted": len(accepted_ids),
+        "replayed": len(replayed),
+        "retries_ok": retries_ok,
+        "rows": stored["rows"],
+        "lost": lost,
+        "extra": extra,
+        "doubled": stored["doubled"],
+        "resets": sum(c.resets for c in clients),
+        "other": other,
+        "load": load,
+        "ok": ok,
+    }
+
+
+def main() -> str:
+    _recreate_database()
+    setup = _run_child("setup", str(CLIENTS))
+    servers = _servers()
+    load_before = os.getloadavg()[0]
+    runs = [
+        (label, _measure(command, setup, k * SLOT_SPAN))
+        for k, (label, command) in enumerate(servers)
+    ]
+    base = runs[0][1]
+
+    def ratio(value: float, reference: float) -> str:
+        return f"{value / reference:.2f}×" if reference else "–"
+
+    rows: list[tuple[str, ...]] = [
+        ("Duration", *(f"{r['elapsed']:.1f} s" for _, r in runs)),
+        ("Requests", *(f"{r['requests']:,}" for _, r in runs)),
         (
-            "Latency p50 / p95",
-            f"{_percentile(latencies, 50):.1f} / {_percentile(latencies, 95):.1f} ms",
+            "Throughput (× runserver)",
+            *(f"{r['rate']:,.0f} req/s ({ratio(r['rate'], base['rate'])})" for _, r in runs),
         ),
-        ("Accepted readings (201)", f"{len(accepted_ids):,}"),
+        (
+            "Latency p50 (× runserver)",
+            *(f"{r['p50']:.1f} ms ({ratio(r['p50'], base['p50'])})" for _, r in runs),
+        ),
+        (
+            "Latency p95 (× runserver)",
+            *(f"{r['p95']:.1f} ms ({ratio(r['p95'], base['p95'])})" for _, r in runs),
+        ),
+        ("Accepted readings (201)", *(f"{r['accepted']:,}" for _, r in runs)),
         (
             "Answers 200 to a repeated key (the same reading)",
-            f"{retries_ok:,} of {len(replayed):,}",
+            *(f"{r['retries_ok']:,} of {r['replayed']:,}" for _, r in runs),
         ),
-        ("Rows stored", f"{stored['rows']:,}"),
-        ("Lost / extra / duplicate rows", f"{lost} / {extra} / {stored['doubled']}"),
-        ("Connections dropped before an answer (sent again, same key)", f"{resets}"),
-        ("Other answers (4xx, 5xx)", f"{len(other)}"),
+        ("Rows stored", *(f"{r['rows']:,}" for _, r in runs)),
+        (
+            "Lost / extra / duplicate rows",
+            *(f"{r['lost']} / {r['extra']} / {r['doubled']}" for _, r in runs),
+        ),
+        (
+            "Connections dropped before an answer (sent again, same key)",
+            *(f"{r['resets']}" for _, r in runs),
+        ),
+        ("Other answers (4xx, 5xx)", *(f"{len(r['other'])}" for _, r in runs)),
+        ("Load average (1 min) at the end", *(f"{r['load']:.2f}" for _, r in runs)),
+        ("Exactly once", *("yes" if r["ok"] else "**no**" for _, r in runs)),
     ]
-    table = "\n".join(f"| {k} | {v} |" for k, v in rows)
-    sample = f" First: {other[0]}" if other else ""
-    verdict = (
-        "Every accepted reading is stored exactly once."
-        if ok
-        else f"**Check failed**: see the rows above.{sample}"
-    )
+    header = "| measure | " + " | ".join(f"`{label}`" for label, _ in runs) + " |"
+    rule = "|---|" + "---|" * len(runs)
+    table = "\n".join([header, rule, *("| " + " | ".join(row) + " |" for row in rows)])
+    failed = [(label, r) for label, r in runs if not r["ok"]]
+    if failed:
+        label, r = failed[0]
+        sample = f" First other answer: {r['other'][0]}" if r["other"] else ""
+        verdict = f"**Check failed** for `{label}`: see its column.{sample}"
+    else:
+        verdict = "With every server, every accepted reading is stored exactly once."
+    best_label, best = max(runs[1:], key=lambda item: item[1]["rate"])
+    more = ""
+    if best_label != runs[-1][0]:
+        more = (
+            f" More workers did not help on this machine: clients, PostgreSQL and the workers "
+            f"share its {CORES} cores."
+        )
     return f"""## Vitals from monitor integrations (`POST /api/v1/sessions/<id>/vitals/`)
 
-{CLIENTS} clients post vitals concurrently for {DURATION_S:.0f} s over HTTP on 127.0.0.1, each to its
-own running session, one slot after another with an `Idempotency-Key`; {RETRY_FRACTION:.0%} of the
-posts are sent a second time with the same key. Server: `kitclinic runserver --noreload` (Django's
-threaded server, production settings with DEBUG off) on PostgreSQL (`{DATABASE}`, recreated per run;
-{setup["setup_s"]} s to migrate and set up {CLIENTS} sessions through the services). Each reading is
-one transaction: session row lock, threshold check, insert, audit event. Token authentication.
+{CLIENTS} clients post vitals concurrently over HTTP on 127.0.0.1, each to its own running
+session, one slot after another with an `Idempotency-Key`; {RETRY_FRACTION:.0%} of the posts are
+sent a second time with the same key. The same load runs for {DURATION_S:.0f} s against each
+server in turn, production settings with DEBUG off, on PostgreSQL (`{DATABASE}`, recreated per
+run; {setup["setup_s"]} s to migrate and set up {CLIENTS} sessions through the services):
+`kitclinic runserver --noreload` (Django's threaded development server, one process; the
+baseline) and `gunicorn kitclinic.config.wsgi --workers N` (sync workers) with N = cores
+({CORES}) and 2 × cores + 1. Each reading is one transaction: session row lock, one read of the
+slot, the key and the baseline, threshold check, insert, audit event. Token authentication.
+Clients, server and PostgreSQL share the machine's {CORES} cores (load average
+{load_before:.2f} before the first run).
 
-| measure | value |
-|---|---|
 {table}
 
-{verdict} Latency is per request as the client sees it. The server is one process: Django's
-threaded development server runs the {CLIENTS} connections' requests under one interpreter lock,
-so the throughput is about one reading's work (roughly 20 ms of Python: authentication, session
-lock, threshold check, insert, audit) at a time, and with {CLIENTS} clients each waits for the
-others (p50 ≈ clients ÷ throughput). Several worker processes behind a production WSGI server
-would raise the throughput; the checks (one row per accepted reading) do not depend on it."""
+{verdict}
+
+Latency is per request as the client sees it; ratios are against the development server in the
+same run. The development server runs every connection's request in one process under one
+interpreter lock; gunicorn's sync workers are separate processes, one request at a time each,
+closing the connection after each answer (the client opens a new one). Best here: `{best_label}`, {ratio(best["rate"], base["rate"])} the throughput and
+{ratio(best["p50"], base["p50"])} the median latency of the development server.{more} With
+{CLIENTS} clients posting without a pause each waits for the others (p50 ≈ clients ÷
+throughput); a real monitor posts one reading every few minutes."""
 
 
 if __name__ == "__main__":
