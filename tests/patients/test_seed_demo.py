@@ -138,6 +138,11 @@ def test_seed_history_gives_every_outcomes_panel_data_with_historical_times(clie
     assert LabResult.objects.filter(analyte="crp", unit="mg/L").exists()
     assert LabResult.objects.filter(analyte="il6", unit="pg/mL").exists()
     assert SubstanceLogEntry.objects.filter(kind="dispense", session__isnull=False).exists()
+    # one self-report with PHQ-9 item 9 above 0 leaves an open alert to acknowledge
+    from kitclinic.assessments.models import SafetyAlert
+
+    [alert] = SafetyAlert.objects.filter(status="open")
+    assert alert.assessment.self_report_link is not None and alert.assessment.answers[8] > 0
     # the demo clinic's synthetic records never become figures on a patient sheet
     assert clinic_results(
         physician.memberships.first().clinic.organization_id, "depression"

@@ -204,7 +204,22 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     from kitclinic.substances.demo import seed_substances
 
     seed_substances(south=clinics[1], nurse=nurse, physician=physician)
+    _seed_open_alert(nurse)
     return logins
+
+
+def _seed_open_alert(nurse: Actor) -> None:
+    """One patient in a current course answers a PHQ-9 link with item 9 above 0, so the demo's
+    dashboard, chart and alert queue show an open safety alert to acknowledge."""
+    from kitclinic.assessments.models import LinkMode
+    from kitclinic.assessments.services import link_issue, link_submit
+    from kitclinic.infusions.demo import current_course_patients
+
+    patients = current_course_patients(nurse.organization_id)
+    if not patients:  # a demo too small to have a current course
+        return
+    issued = link_issue(actor=nurse, patient=patients[0], instrument="phq9")
+    link_submit(token=issued.token, mode=LinkMode.SELF_REPORT, answers=[2, 2, 1, 2, 1, 1, 1, 0, 1])
 
 
 def _seed_clinic(
