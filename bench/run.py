@@ -31,9 +31,13 @@ def _replace_section(doc: str, name: str, section: str) -> str:
 
 def main(names: list[str]) -> int:
     sys.path.insert(0, str(BENCH_DIR))
-    doc = DOC.read_text() if DOC.exists() else (
-        "# Benchmarks\n\nProduced by `make bench` (all) or `.venv/bin/python bench/run.py NAME`.\n"
-        "Each section is replaced when its benchmark runs again.\n"
+    doc = (
+        DOC.read_text()
+        if DOC.exists()
+        else (
+            "# Benchmarks\n\nProduced by `make bench` (all) or `.venv/bin/python bench/run.py NAME`.\n"
+            "Each section is replaced when its benchmark runs again.\n"
+        )
     )
     for name in names or BENCHMARKS:
         module = importlib.import_module(name)
