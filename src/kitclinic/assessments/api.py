@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kitclinic.accounts.roles import Action
+from kitclinic.api import serializers as s
 from kitclinic.api.base import (
     ApiPagination,
     ApiView,
@@ -20,6 +21,7 @@ from kitclinic.api.base import (
     StrictSerializer,
     api_schema,
 )
+from kitclinic.api.patients import LIMIT_PARAMETERS
 from kitclinic.api.serializers import UserRefOut
 from kitclinic.assessments import selectors, services
 from kitclinic.assessments.access import access_alert
@@ -114,25 +116,8 @@ class AcknowledgeIn(StrictSerializer):
     note = StrictCharField(max_length=2000, help_text="Required: what was done.")
 
 
-def _paginated(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
-    return type(
-        name,
-        (serializers.Serializer,),
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item(many=True),
-        },
-    )
-
-
-PaginatedAssessmentOut = _paginated(AssessmentOut, "PaginatedAssessmentList")
-PaginatedAlertOut = _paginated(AlertOut, "PaginatedSafetyAlertList")
-LIMIT_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 50, at most 200)."),
-    OpenApiParameter("offset", OpenApiTypes.INT, description="Index of the first row."),
-]
+PaginatedAssessmentOut = s.paginated(AssessmentOut)
+PaginatedAlertOut = s.paginated(AlertOut)
 
 # --- operations -------------------------------------------------------------------------------
 
