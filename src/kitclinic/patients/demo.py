@@ -354,7 +354,7 @@ def _seed_patient(
             computed = decide_eligibility(
                 indication=indication,
                 screen=answers,
-                grouping=contraindications.build_grouping(),
+                grouping=contraindications.DEFAULT_GROUPING,
                 trials=trials_as_intake(patient.trials.all()),
                 has_diagnosis=True,
             )

@@ -242,7 +242,7 @@ def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview
         decision = eligibility.decide_eligibility(
             indication=indication,
             screen=screen.answers,
-            grouping=contraindications.build_grouping(),
+            grouping=contraindications.DEFAULT_GROUPING,
             trials=trials,
             has_diagnosis=has_diagnosis,
         )

@@ -312,7 +312,7 @@ def eligibility_decide(
     computed = eligibility.decide_eligibility(
         indication=indication,
         screen=screen.answers,
-        grouping=contraindications.build_grouping(),
+        grouping=contraindications.DEFAULT_GROUPING,
         trials=trials,
         has_diagnosis=patient.diagnoses.exists(),
     )
