@@ -165,6 +165,13 @@ def test_publish_versions_and_consent_points_at_the_version_read(world, patient,
         InfoSheetVersion.objects.filter(pk=v1.pk).update(html_snapshot="edited")
     with pytest.raises(ImmutableRecordError):
         ConsentRecord.objects.filter(pk=consent.pk).delete()
+    v1.html_snapshot = "edited"
+    with pytest.raises(ImmutableRecordError):
+        v1.save()
+    with pytest.raises(ImmutableRecordError):
+        consent.delete()
+    v1.refresh_from_db()
+    assert v1.html_snapshot != "edited" and ConsentRecord.objects.filter(pk=consent.pk).exists()
 
 
 def test_only_a_physician_publishes(world):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyQuerySet
+from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyModel
 from kitclinic.intake.eligibility import Indication
 from kitclinic.outcomes.labs import Analyte
 
@@ -51,7 +51,7 @@ class LabResult(models.Model):
         )
 
 
-class InfoSheetVersion(models.Model):
+class InfoSheetVersion(AppendOnlyModel):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+"
     )
@@ -64,8 +64,6 @@ class InfoSheetVersion(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["indication", "-version"]
@@ -85,7 +83,7 @@ class ConsentMethod(models.TextChoices):
     VERBAL_WITNESSED = "verbal_witnessed", "Verbal, witnessed"
 
 
-class ConsentRecord(models.Model):
+class ConsentRecord(AppendOnlyModel):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="consent_records"
     )
@@ -102,8 +100,6 @@ class ConsentRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField()
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-signed_at", "-id"]
