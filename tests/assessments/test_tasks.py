@@ -73,6 +73,21 @@ def test_an_acknowledged_alert_does_not_escalate(world, alert):
     assert mail.outbox == [] and AuditEvent.objects.count() == events
 
 
+def test_a_refused_escalation_mail_leaves_the_alert_open_and_unaudited(world, alert, monkeypatch):
+    # alert_escalate sends inside its transaction: a mail server error must roll back the status
+    # change and its audit event, so the next run tries again.
+    def refuse(**kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(services, "send_mail", refuse)
+    events = AuditEvent.objects.count()
+    with pytest.raises(ConnectionRefusedError):
+        services.alert_escalate(alert_id=alert.pk)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and alert.escalated_at is None
+    assert AuditEvent.objects.count() == events
+
+
 @pytest.fixture
 def emailed(world):
     patient = PatientFactory(home_clinic=world.clinic, email="pat@example.org")
