@@ -5,7 +5,6 @@ from __future__ import annotations
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kitclinic.accounts.actor import active_memberships
 from kitclinic.accounts.roles import Action
 from kitclinic.api import serializers as s
 from kitclinic.api.base import ApiView, api_schema
@@ -21,7 +20,7 @@ class MeApi(ApiView):
         actor = self.actor(request)
         me = {
             "user": actor.user,
-            "memberships": active_memberships(actor.user),
+            "memberships": list(actor.available),
             "acting": actor.membership,
             "actions": [a.value for a in Action if actor.may(a)],
         }

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from kitclinic.accounts.actor import ACTIVE_CLINIC_SESSION_KEY, Actor, active_memberships
+from kitclinic.accounts.actor import ACTIVE_CLINIC_SESSION_KEY, Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.selectors import AuditFilter, audit_events_for
@@ -28,7 +28,7 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
 @clinic_page
 def clinic_switch(request: HttpRequest, actor: Actor) -> HttpResponse:
     wanted = request.POST.get("clinic", "")
-    if not any(str(m.clinic_id) == wanted for m in active_memberships(actor.user)):
+    if not any(str(m.clinic_id) == wanted for m in actor.available):
         raise PermissionDenied("You have no role at that clinic.")
     request.session[ACTIVE_CLINIC_SESSION_KEY] = wanted
     return redirect("dashboard")
