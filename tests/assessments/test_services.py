@@ -174,3 +174,37 @@ def test_the_assessment_list_is_ordered_by_administration_time(world, patient):
     later = _record(world, patient, administered_at=timezone.now() - dt.timedelta(days=1))
     earlier = _record(world, patient, administered_at=timezone.now() - dt.timedelta(days=9))
     assert list(Assessment.objects.filter(patient=patient)) == [earlier, later]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"instrument": "madrs"}, "instrument"),
+        ({"cadence_days": 0}, "cadence_days"),
+        ({"cadence_days": 366}, "cadence_days"),
+        ({"first_due_on": dt.date(2000, 1, 1)}, "first_due_on"),
+    ],
+    ids=["clinician-rated", "cadence-zero", "cadence-too-long", "past-date"],
+)
+def test_a_bad_schedule_names_the_field_and_writes_nothing(world, patient, overrides, field):
+    values = {"instrument": "phq9", "cadence_days": 14, "first_due_on": timezone.localdate()}
+    values.update(overrides)
+    before = row_counts()
+    with pytest.raises(ValidationError) as info:
+        services.schedule_set(actor=world.actor("nurse"), patient=patient, **values)
+    assert field in info.value.message_dict
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"instrument": "madrs"}, "instrument"), ({"mode": "carrier-pigeon"}, "mode")],
+    ids=["clinician-rated", "mode"],
+)
+def test_a_bad_link_request_names_the_field_and_writes_nothing(world, patient, overrides, field):
+    values = {"instrument": "phq9"} | overrides
+    before = row_counts()
+    with pytest.raises(ValidationError) as info:
+        services.link_issue(actor=world.actor("nurse"), patient=patient, **values)
+    assert field in info.value.message_dict
+    assert row_counts() == before
