@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-PG_SERVER = os.environ.get("KITCLINIC_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+from benchdb import django_setup, ensure_database, run_child
+
 DATABASE = "kitclinic_bench_outcomes"
 PATIENTS = 100_000
 INFUSIONS = 6
@@ -44,21 +42,7 @@ TARGET_S = 1.0
 
 
 def _django() -> None:
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{DATABASE}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kitclinic.config.settings"
-    os.environ.setdefault("KITCLINIC_SECRET_KEY", "bench-only-not-secret-" + "x" * 40)
-    os.environ["KITCLINIC_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["KITCLINIC_SSL_REDIRECT"] = "0"
-    os.environ["KITCLINIC_SECURE_COOKIES"] = "0"
-    os.environ["KITCLINIC_LOG_LEVEL"] = "ERROR"
-    import django
-    from django.conf import settings
-
-    settings.STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    django.setup()
+    django_setup(DATABASE)
 
 
 def _load() -> str:
@@ -318,31 +302,10 @@ def _measure() -> dict[str, Any]:
     }
 
 
-def _ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            return
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def _run_child(*args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"bench/outcomes.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> str:
-    _ensure_database()
-    load = _run_child("load")["load"]
-    m = _run_child("measure")
+    ensure_database(DATABASE)
+    load = run_child(__file__, "load")["load"]
+    m = run_child(__file__, "measure")
     ok = "meets" if m["warm_median_s"] < TARGET_S else "misses"
     cold_ok = "meets" if m["cold_s"] < TARGET_S else "misses"
     return "\n".join(

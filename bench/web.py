@@ -17,13 +17,12 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-PG_SERVER = os.environ.get("KITCLINIC_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+from benchdb import django_setup, ensure_database, run_child
+
 DATASETS = [("kitclinic_bench_small", 1_000), ("kitclinic_bench", 100_000)]
 SEED = 20261127
 REQUESTS = 200  # measured requests per page, after WARMUP unmeasured ones
@@ -92,26 +91,6 @@ _SYLLABLES_B = [
 # --------------------------------------------------------------------------------------------
 # Child side: Django set up against one database.
 # --------------------------------------------------------------------------------------------
-
-
-def _django(database: str) -> None:
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{database}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kitclinic.config.settings"
-    os.environ.setdefault("KITCLINIC_SECRET_KEY", "bench-only-not-secret-" + "x" * 40)
-    os.environ["KITCLINIC_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["KITCLINIC_SSL_REDIRECT"] = "0"
-    os.environ["KITCLINIC_SECURE_COOKIES"] = "0"
-    os.environ["KITCLINIC_LOG_LEVEL"] = "ERROR"
-    import django
-    from django.conf import settings
-
-    # Production settings (DEBUG off, so no query log), except the manifest static storage,
-    # which would need collectstatic before the templates' {% static %} could render.
-    settings.STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    django.setup()
 
 
 def _load(patients: int) -> str:
@@ -346,7 +325,7 @@ def _stats(values: list[float]) -> dict[str, float]:
 
 def child(argv: list[str]) -> None:
     action, database, patients = argv[0], argv[1], int(argv[2])
-    _django(database)
+    django_setup(database)
     if action == "load":
         print(json.dumps({"load": _load(patients)}))
     else:
@@ -358,34 +337,15 @@ def child(argv: list[str]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _ensure_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            return
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _run_child(*args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bench/web.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> str:
     measured: dict[int, dict[str, Any]] = {}
     notes = []
     for database, patients in DATASETS:
-        _ensure_database(database)
-        notes.append(f"`{database}`: " + _run_child("load", database, str(patients))["load"])
-        measured[patients] = _run_child("measure", database, str(patients))
+        ensure_database(database)
+        notes.append(
+            f"`{database}`: " + run_child(__file__, "load", database, str(patients))["load"]
+        )
+        measured[patients] = run_child(__file__, "measure", database, str(patients))
     return _markdown(measured, notes)
 
 
