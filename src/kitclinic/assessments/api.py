@@ -204,7 +204,7 @@ class AlertListApi(ApiView):
     )
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
-        alerts = selectors.alert_queue(actor, limit=10_000)
+        alerts = selectors.open_alerts(actor)
         paginator = ApiPagination()
         page = paginator.paginate_queryset(alerts, request, view=self)
         return paginator.get_paginated_response(AlertOut(page, many=True).data)

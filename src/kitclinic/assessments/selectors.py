@@ -139,15 +139,20 @@ def _clinic_alerts(actor: Actor) -> QuerySet[SafetyAlert]:
     )
 
 
-def alert_queue(actor: Actor, *, limit: int = 200) -> list[SafetyAlert]:
+def open_alerts(actor: Actor) -> QuerySet[SafetyAlert]:
     """Unacknowledged alerts of the acting clinic, oldest first (escalated ones are still open)."""
     actor.require(Action.PATIENT_VIEW)
-    return list(
+    return (
         _clinic_alerts(actor)
         .exclude(status=AlertStatus.ACKNOWLEDGED)
         .select_related("patient", "assessment")
-        .order_by("created_at", "id")[:limit]
+        .order_by("created_at", "id")
     )
+
+
+def alert_queue(actor: Actor, *, limit: int = 200) -> list[SafetyAlert]:
+    """The first ``limit`` of ``open_alerts``."""
+    return list(open_alerts(actor)[:limit])
 
 
 def recently_acknowledged(actor: Actor, *, limit: int = 20) -> list[SafetyAlert]:
