@@ -180,3 +180,10 @@ def test_a_kiosk_link_of_another_clinic_is_refused(world, patient, other_org_pat
     assert response.status_code == 403 and "another clinic" in response.content.decode()
     assert row_counts() == before
     assert other_link.clinic_id != issued_here.link.clinic_id
+
+
+def test_a_submission_through_a_link_audits_the_client_address(client, issued):
+    response = client.post(issued.path, _post(PHQ9_CALM), REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(object_type="assessments.assessment")
+    assert event.actor is None and event.client_address == "203.0.113.7"

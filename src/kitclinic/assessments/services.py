@@ -81,6 +81,7 @@ def _create_assessment(
     link: SelfReportLink | None,
     actor: Actor | None,
     detail: str = "",
+    client_address: str | None = None,
 ) -> Assessment:
     """Score, store, audit and raise alerts. Must run inside ``transaction.atomic``."""
     errors: dict[str, list[str]] = {}
@@ -131,6 +132,7 @@ def _create_assessment(
         changes=changes_between({}, snapshot(assessment, ASSESSMENT_FIELDS)),
         detail=detail,
         organization_id=patient.organization_id,
+        client_address=client_address,
     )
     for flag in result.flags:
         if flag in ALERT_FLAGS:
@@ -473,6 +475,7 @@ def link_submit(
                 link=link,
                 actor=None,
                 detail=SELF_REPORT_DETAIL,
+                client_address=client_address,
             )
             link.used_at = now
             link.save(update_fields=["used_at"])
