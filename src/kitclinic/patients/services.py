@@ -249,7 +249,7 @@ def screen_record(
 ) -> ContraindicationScreen:
     """Record a complete contraindication screen: every catalogue item answered present or absent."""
     actor.require(Action.CONTRAINDICATION_SCREEN_RECORD)
-    known = {item.code for item in contraindications.CATALOGUE}
+    known = set(contraindications.CATALOGUE_BY_CODE)
     unknown = sorted(set(answers) - known)
     missing = sorted(known - set(answers))
     errors: dict[str, list[str]] = {}

@@ -58,7 +58,7 @@ def patient_register(request: HttpRequest, actor: Actor) -> HttpResponse:
 def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
     chart = patient_chart(actor, patient)
-    catalogue = {item.code: item for item in contraindications.CATALOGUE}
+    catalogue = contraindications.CATALOGUE_BY_CODE
     present = []
     if chart.latest_screen is not None:
         present = [
