@@ -153,3 +153,18 @@ def test_session_page_shows_the_next_due_time_and_marks_overdue_slots(login, wor
     assert detail.next_slot.minute == 10
     html = response.content.decode()
     assert "OVERDUE" in html and html.count('class="overdue') >= 2
+
+
+def test_a_vitals_post_with_a_non_numeric_slot_is_refused_and_writes_nothing(login, world, session):
+    from kitclinic.infusions.models import VitalSign
+
+    session = advance(world, session, SessionState.RUNNING)
+    nurse = login("nurse")
+    events, readings = AuditEvent.objects.count(), VitalSign.objects.count()
+    response = nurse.post(
+        reverse("infusions-vitals", args=[session.pk]),
+        {"slot_minute": "ten", **{k: str(v) for k, v in NORMAL.items()}, "idempotency_key": "k9"},
+    )
+    assert response.status_code == 302
+    assert VitalSign.objects.count() == readings
+    assert AuditEvent.objects.count() == events

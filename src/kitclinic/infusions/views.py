@@ -571,8 +571,11 @@ def pump(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
 @require_POST
 @clinic_page
 def vitals(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    session = access_session(actor, session_id, Action.INFUSION_RUN)
-    slots = [int(request.POST.get("slot_minute") or 0)]
+    # the service locks and re-reads the session; the redirect needs only its pk
+    session = access_session(actor, session_id, Action.INFUSION_RUN, related=())
+    slot = request.POST.get("slot_minute") or "0"
+    # a non-number is left to the form to reject (int() here was a 500)
+    slots = [int(slot)] if slot.isdigit() else []
     form = f.VitalsForm(request.POST, slots=slots)
     if not form.is_valid():
         messages.error(
