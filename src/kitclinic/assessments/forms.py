@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from kitclinic.assessments.models import (
+    MAX_CADENCE_DAYS,
     RECORDABLE_INSTRUMENTS,
     SELF_REPORT_INSTRUMENTS,
     Mode,
@@ -88,7 +89,9 @@ class AcknowledgeForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     instrument = forms.ChoiceField(choices=instrument_choices(SELF_REPORT_INSTRUMENTS))
-    cadence_days = forms.IntegerField(label="Every (days)", min_value=1, max_value=365, initial=14)
+    cadence_days = forms.IntegerField(
+        label="Every (days)", min_value=1, max_value=MAX_CADENCE_DAYS, initial=14
+    )
     first_due_on = forms.DateField(
         label="First questionnaire on",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -13,6 +13,8 @@ from django.db import models
 RECORDABLE_INSTRUMENTS = ("phq9", "gad7", "pcl5", "qids-sr16", "madrs", "peg", "cadss")
 # Scales a patient answers alone (MADRS is a clinician interview; CADSS is rated during a session).
 SELF_REPORT_INSTRUMENTS = ("phq9", "gad7", "pcl5", "qids-sr16", "peg")
+# Longest gap a questionnaire schedule may have (the form and schedule_set both enforce it).
+MAX_CADENCE_DAYS = 365
 
 
 def _instrument_choices(ids: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ from kitclinic.accounts.models import StaffMembership
 from kitclinic.accounts.roles import Action, Role
 from kitclinic.assessments.models import (
     ALERT_FLAGS,
+    MAX_CADENCE_DAYS,
     RECORDABLE_INSTRUMENTS,
     SELF_REPORT_INSTRUMENTS,
     AlertStatus,
@@ -563,8 +564,8 @@ def schedule_set(
     errors: dict[str, list[str]] = {}
     if instrument not in SELF_REPORT_INSTRUMENTS:
         errors["instrument"] = [f"Choose one of {', '.join(SELF_REPORT_INSTRUMENTS)}."]
-    if not isinstance(cadence_days, int) or not 1 <= cadence_days <= 365:
-        errors["cadence_days"] = ["Every 1 to 365 days."]
+    if not isinstance(cadence_days, int) or not 1 <= cadence_days <= MAX_CADENCE_DAYS:
+        errors["cadence_days"] = [f"Every 1 to {MAX_CADENCE_DAYS} days."]
     if first_due_on is None or first_due_on < timezone.localdate():
         errors["first_due_on"] = ["The first date cannot be in the past."]
     if errors:
