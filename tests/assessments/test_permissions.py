@@ -262,3 +262,15 @@ def test_api_returns_the_token_once_and_scores_out(world, patient):
     assert "token" not in str(listed)
     alerts = client.get("/api/v1/alerts/").json()
     assert alerts["count"] == 1 and alerts["results"][0]["status"] == "open"
+
+
+def test_api_assessment_list_is_audited_as_a_view(world, patient):
+    from kitclinic.audit.models import AuditAction, AuditEvent
+
+    client = APIClient()
+    client.force_authenticate(world.users["nurse"])
+    before = AuditEvent.objects.filter(action=AuditAction.VIEW).count()
+    assert client.get(f"/api/v1/patients/{patient.pk}/assessments/").status_code == 200
+    event = AuditEvent.objects.filter(action=AuditAction.VIEW).order_by("-id").first()
+    assert AuditEvent.objects.filter(action=AuditAction.VIEW).count() == before + 1
+    assert event.patient_id == patient.pk and event.detail == "api: assessments"
