@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 from django.db import connection
 
+from kitclinic.infusions.states import SessionState
 from kitclinic.outcome_stats import (
     DEFAULT_REMISSION_CUTOFFS,
     OutcomeCriteria,
@@ -53,7 +54,17 @@ ENGINE_INSTRUMENTS: dict[str, str] = {
 ENGINE_KEYS: tuple[str, ...] = tuple(ENGINE_INSTRUMENTS.values())
 _CODE_OF_ASSESSMENT = {name: i for i, name in enumerate(ENGINE_INSTRUMENTS)}
 
-GIVEN_STATES_EXCLUDED = ("cancelled", "scheduled", "checked_in", "ordered", "verified")
+# Sessions that never started an infusion (kept in step with the session state machine).
+GIVEN_STATES_EXCLUDED: tuple[str, ...] = tuple(
+    s.value
+    for s in (
+        SessionState.CANCELLED,
+        SessionState.SCHEDULED,
+        SessionState.CHECKED_IN,
+        SessionState.ORDERED,
+        SessionState.VERIFIED,
+    )
+)
 
 # Analysis windows for "rapid onset": hours after the start of infusion 1. A rating counts at
 # 4 h when taken 3–5 h after the start and at 24 h when taken 20–28 h after; these are how the
