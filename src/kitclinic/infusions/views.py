@@ -284,7 +284,8 @@ def appointment_book(request: HttpRequest, actor: Actor, course_id: int) -> Http
 
 @clinic_page
 def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
-    session = access_session(actor, session_id, Action.PATIENT_VIEW)
+    # session_detail re-reads the session with everything the page needs; no joins here
+    session = access_session(actor, session_id, Action.PATIENT_VIEW, related=())
     detail = selectors.session_detail(actor, session)
     state = detail.session.state
     slot_choices = [s.minute for s in detail.slots if s.reading is None and s.minute > 0]
