@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -233,7 +234,7 @@ class SessionDetail:
 def _one(model_name: str, session: InfusionSession) -> Any:
     try:
         return getattr(session, model_name)
-    except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist of any one-to-one
+    except ObjectDoesNotExist:  # RelatedObjectDoesNotExist of any one-to-one
         return None
 
 
