@@ -27,7 +27,7 @@ from kitclinic.infusions.access import access_course, access_library_version, ac
 from kitclinic.infusions.models import Chair, CheckIn, InfusionOrder, InfusionSession
 from kitclinic.infusions.services import courses, infusion, library, orders, scheduling, sessions
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, pregnancy_status_required
-from kitclinic.infusions.states import SessionState, Step, allowed
+from kitclinic.infusions.states import Step, allowed
 from kitclinic.outcomes.selectors import consent_on_record
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.forms import add_service_errors
@@ -719,6 +719,3 @@ def appointment_cancel(request: HttpRequest, actor: Actor, session_id: int) -> H
         title="Cancel the appointment",
         done="Appointment cancelled; the chair is free.",
     )
-
-
-__all__ = ["SessionState"]
