@@ -242,10 +242,18 @@ def simulate_piecewise(
                 s = t[lo:hi] - inputs.event_times_min[e]
                 _fill_per_patient(out, coef, const, modal.eigenvalues[group[p0:p1]], s)
 
+    # The exact solution for a non-negative input is non-negative, and exactly zero before the
+    # first dose; the sums of exponentials that cancel there leave +-1e-17 whose sign depends on
+    # the BLAS kernel the CPU gets. Write those exact values, so results agree on every machine.
+    undosed = _before_first_dose(inputs, t)
+    result[:, undosed] = 0.0
+    np.maximum(result, 0.0, out=result)
     amounts = eliminated = None
     if with_amounts:
         amounts = np.ascontiguousarray(np.moveaxis(result[2:], 0, 1))
         eliminated = _eliminated(modal, group, inputs, alpha, beta, t, seg)
+        eliminated[undosed] = 0.0
+        np.maximum(eliminated, 0.0, out=eliminated)
     cp, ce = result[0], result[1]
     if order is not None:
         inverse = np.empty_like(order)
@@ -254,6 +262,24 @@ def simulate_piecewise(
         if amounts is not None and eliminated is not None:
             amounts, eliminated = amounts[:, :, inverse], eliminated[:, inverse]
     return Trajectories(cp, ce, amounts, eliminated)
+
+
+def _before_first_dose(inputs: PiecewiseInput, t: FloatArray) -> NDArray[np.bool_]:
+    """(P, T) mask of the times at which a patient has not yet been given any drug.
+
+    A bolus at event e is in the body from t = event_e on; an infusion starting at event e only
+    after it, so its start time itself is still drug-free.
+    """
+    events = inputs.event_times_min
+    n_p = inputs.bolus_mg.shape[0]
+    first_bolus = np.full(n_p, np.inf)
+    first_rate = np.full(n_p, np.inf)
+    bolus_given = inputs.bolus_mg > 0
+    rate_given = inputs.rate_mg_per_min > 0
+    has_bolus, has_rate = bolus_given.any(axis=1), rate_given.any(axis=1)
+    first_bolus[has_bolus] = events[np.argmax(bolus_given[has_bolus], axis=1)]
+    first_rate[has_rate] = events[np.argmax(rate_given[has_rate], axis=1)]
+    return (t[None, :] < first_bolus[:, None]) & (t[None, :] <= first_rate[:, None])
 
 
 def _shared_exponentials(eigenvalues: FloatArray, s: FloatArray) -> FloatArray:
