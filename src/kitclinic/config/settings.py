@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kitclinic.assessments",
     "kitclinic.outcomes",
+    "kitclinic.operations",
 ]
 
 MIDDLEWARE = [
