@@ -244,6 +244,9 @@ def _seed_clinic(
             display_name=display,
             first_name=first,
             last_name=last,
+            # A reserved domain (RFC 2606): with the console mail backend of `make run` the
+            # demo's escalation e-mails to physicians are printed, never delivered.
+            email=f"{username}@example.org",
             is_synthetic=True,
         )
         user.set_password(DEMO_PASSWORD)
