@@ -1,5 +1,18 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+
+class FaviconRedirect(RedirectView):
+    """Browsers and API tools ask for /favicon.ico whatever a page links; send them to the icon.
+    Resolved per request: the hashed static name exists only after collectstatic."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return static("web/favicon.svg")
+
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -9,6 +22,7 @@ urlpatterns = [
     path("api/v1/substances/", include("kitclinic.substances.api_urls")),
     path("api/v1/", include("kitclinic.assessments.api_urls")),
     path("api/v1/", include("kitclinic.infusions.api_urls")),
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("", include("kitclinic.web.urls")),
 ]
 
