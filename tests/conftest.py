@@ -6,10 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic, StaffMembership, User
 from kitclinic.accounts.roles import Role
+
+# Hypothesis: the same examples on every machine and every run (derandomized), and no timing
+# checks: how long a draw or an example takes depends on the machine's load, and performance is
+# measured by the benchmarks, never by tests. `--hypothesis-profile=explore` searches at random.
+settings.register_profile(
+    "kitclinic",
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("explore", parent=settings.get_profile("kitclinic"), derandomize=False)
+settings.load_profile("kitclinic")
 
 PASSWORD = "correct-horse-battery"
 ROLES = [r.value for r in Role]
