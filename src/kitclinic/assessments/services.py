@@ -249,7 +249,9 @@ def alert_escalate(*, alert_id: int) -> bool:
     email carries no patient identifiers: it points to the alert queue."""
     with transaction.atomic():
         alert = (
-            SafetyAlert.objects.select_for_update()
+            # Only the alert's row: locking the joined patient and clinic rows too would hold up
+            # every request referring to them (audit rows) until the mail is sent.
+            SafetyAlert.objects.select_for_update(of=("self",))
             .select_related("patient", "clinic")
             .filter(pk=alert_id)
             .first()
@@ -532,7 +534,8 @@ def link_reminder_send(*, link_id: int) -> bool:
     """Send the reminder only if the link is still unused and unexpired (once)."""
     with transaction.atomic():
         link = (
-            SelfReportLink.objects.select_for_update()
+            # Only the link's row (see alert_escalate).
+            SelfReportLink.objects.select_for_update(of=("self",))
             .select_related("patient", "clinic")
             .filter(pk=link_id)
             .first()
