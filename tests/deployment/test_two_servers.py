@@ -56,6 +56,7 @@ DISPLAY_NAME = "Casey Morgan"
 LINKS = 40  # two tasks each: the questionnaire mail and its reminder
 WRITES_UNDER_STOP = 150
 CLIENT_THREADS = 6
+GUNICORN_WORKERS = 2  # per server
 TASK_TABLE = DBTaskResult._meta.db_table
 
 
@@ -67,6 +68,7 @@ class Cluster:
     servers: dict[str, Server]
     workers: list[Process]
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def logged_in(self, server: str = "A") -> Browser:
         browser = Browser()
@@ -91,47 +93,54 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     database = Database(postgres_server_or_skip(), name=f"kitclinic_two_{secrets.token_hex(12)}")
     started: list[Process] = []
     database.create()
-    try:
-        with MailSink() as mail:
-            env = production_env(
-                database.url,
-                KITCLINIC_STATIC_ROOT=str(tmp_path / "static"),
-                KITCLINIC_EMAIL_HOST="127.0.0.1",
-                KITCLINIC_EMAIL_PORT=str(mail.port),
-                KITCLINIC_EMAIL_USE_TLS="0",
-                KITCLINIC_SITE_URL="https://clinic.example.org",
-                # The reminder falls due at once, so that each link makes two runnable tasks.
-                KITCLINIC_REMINDER_AFTER_HOURS="0",
-            )
-            timings: dict[str, float] = {}
-            t0 = time.monotonic()
-            static = start_process("collectstatic", collect_static_command(), env, tmp_path)
-            started.append(static)
-            run_command([str(BIN / "kitclinic"), "migrate", "--noinput"], env)
-            run_command([str(BIN / "kitclinic"), "seed_demo", "--patients", "0"], env)
-            assert static.popen.wait(300) == 0, static.log_tail()
-            timings["migrate, seed and collect static"] = time.monotonic() - t0
+    # Teardown in reverse: the processes stop while the mail server still answers them.
+    with MailSink() as mail:
+        try:
+            yield _start_cluster(database, mail, tmp_path, started)
+        finally:
+            for process in started:
+                process.stop()
+            database.drop()
 
-            t0 = time.monotonic()
-            servers = {name: start_gunicorn(name, env, tmp_path) for name in ("A", "B")}
-            started.extend(servers.values())
-            for server in servers.values():
-                wait_for_health(server)
-            timings["two servers up (/healthz 200)"] = time.monotonic() - t0
 
-            t0 = time.monotonic()
-            workers = [start_db_worker(f"worker-{n}", env, tmp_path) for n in (1, 2)]
-            started.extend(workers)
-            for worker in workers:
-                wait_for_log(worker, "Starting worker")
-            timings["two workers up"] = time.monotonic() - t0
+def _start_cluster(
+    database: Database, mail: MailSink, tmp: Path, started: list[Process]
+) -> Cluster:
+    env = production_env(
+        database.url,
+        KITCLINIC_STATIC_ROOT=str(tmp / "static"),
+        KITCLINIC_EMAIL_HOST="127.0.0.1",
+        KITCLINIC_EMAIL_PORT=str(mail.port),
+        KITCLINIC_EMAIL_USE_TLS="0",
+        KITCLINIC_SITE_URL="https://clinic.example.org",
+        # The reminder falls due at once, so that each link makes two runnable tasks.
+        KITCLINIC_REMINDER_AFTER_HOURS="0",
+    )
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    static = start_process("collectstatic", collect_static_command(), env, tmp)
+    started.append(static)
+    run_command([str(BIN / "kitclinic"), "migrate", "--noinput"], env)
+    run_command([str(BIN / "kitclinic"), "seed_demo", "--patients", "0"], env)
+    assert static.popen.wait(300) == 0, static.log_tail()
+    timings["migrate, seed and collect static"] = time.monotonic() - t0
 
-            cluster = Cluster(database, env, mail, servers, workers, timings)
-            yield cluster
-    finally:
-        for process in started:
-            process.stop()
-        database.drop()
+    t0 = time.monotonic()
+    servers = {
+        name: start_gunicorn(name, env, tmp, workers=GUNICORN_WORKERS) for name in ("A", "B")
+    }
+    started.extend(servers.values())
+    for server in servers.values():
+        wait_for_health(server)
+    timings["two servers up (/healthz 200)"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    workers = [start_db_worker(f"worker-{n}", env, tmp) for n in (1, 2)]
+    started.extend(workers)
+    for worker in workers:
+        wait_for_log(worker, "Starting worker")
+    timings["two workers up"] = time.monotonic() - t0
+    return Cluster(database, env, mail, servers, workers, timings)
 
 
 def _log_in_on_one_server_holds_on_the_other(cluster: Cluster) -> None:
@@ -236,10 +245,22 @@ def _each_task_runs_once_and_both_workers_share_them(cluster: Cluster) -> None:
     first_start = min(r[5] for r in rows)
     last_finish = max(r[6] for r in rows)
     seconds = (last_finish - first_start).total_seconds()
-    print(
-        f"\n{len(rows)} tasks by two workers {dict(by_worker)} between the first start and the "
-        f"last finish: {seconds:.2f} s (they were enqueued over that time, one request each)"
+    cluster.notes.append(
+        f"{len(rows)} tasks, {dict(by_worker)}, {seconds:.2f} s from the first task's start to "
+        "the last one's finish"
     )
+
+
+def _one_connection_per_process(cluster: Cluster) -> None:
+    """Each gunicorn worker and each task worker keeps one connection open between requests
+    (KITCLINIC_DB_CONN_MAX_AGE), never more: what max_connections must cover."""
+    ((count,),) = cluster.database.rows(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    processes = len(cluster.servers) * GUNICORN_WORKERS + len(cluster.workers)
+    assert 0 < count <= processes, f"{count} connections from {processes} processes"
+    cluster.notes.append(f"{count} database connections from {processes} processes")
 
 
 @dataclass
@@ -343,8 +364,8 @@ def _stopping_a_server_under_load_loses_no_acknowledged_write(cluster: Cluster) 
     in_flight = [
         o for o in outcomes if o.first_server == "A" and o.sent_at < stop_at < o.answered_at
     ]
-    print(
-        f"\n{len(outcomes)} registrations: {len(acknowledged)} acknowledged "
+    cluster.notes.append(
+        f"{len(outcomes)} registrations: {len(acknowledged)} acknowledged "
         f"({sum(o.server == 'A' for o in acknowledged)} by A, "
         f"{sum(o.server == 'A' and o.answered_at > stop_at for o in acknowledged)} of them after "
         f"its SIGTERM), {sum(o.retried for o in outcomes)} resent to B, "
@@ -369,5 +390,7 @@ def test_two_servers_and_two_workers_share_one_database(cluster: Cluster) -> Non
     _log_in_on_one_server_holds_on_the_other(cluster)
     _patient_registered_on_one_server_is_read_on_the_other(cluster)
     _each_task_runs_once_and_both_workers_share_them(cluster)
+    _one_connection_per_process(cluster)
     _stopping_a_server_under_load_loses_no_acknowledged_write(cluster)
-    print("\n" + "\n".join(f"{what}: {s:.2f} s" for what, s in cluster.timings.items()))
+    timings = [f"{what}: {seconds:.2f} s" for what, seconds in cluster.timings.items()]
+    print("\n" + "\n".join([*timings, *cluster.notes]))
