@@ -351,6 +351,19 @@ def test_restore_refuses_a_table_changed_with_its_own_digest_updated(
     _refused(tampered, "the content SHA-256 of its tables does not match the manifest")
 
 
+def _reseal(source: Path, target: Path, manifest: dict[str, Any], edited: dict[str, bytes]) -> None:
+    """``source`` with members replaced and every digest recomputed as docs/backup.md defines
+    them: an archive that passes every check before the load."""
+    members = {t["member"]: read_member(source, t["member"]) for t in manifest["tables"]}
+    members.update(edited)
+    for table in manifest["tables"]:
+        table["sha256"] = hashlib.sha256(members[table["member"]]).hexdigest()
+    manifest["content_sha256"] = hashlib.sha256(
+        b"".join(members[t["member"]] for t in manifest["tables"])
+    ).hexdigest()
+    rezip(source, target, manifest=manifest, members=edited)
+
+
 @pytest.mark.django_db
 def test_a_consistent_archive_with_a_dangling_reference_is_rolled_back_entirely(
     demo_source: DemoSource, tmp_path: Path
@@ -383,6 +396,26 @@ def test_a_consistent_archive_with_a_dangling_reference_is_rolled_back_entirely(
         list(ContentType.objects.order_by("pk").values_list("pk", "app_label", "model"))
         == content_types
     )
+
+
+@pytest.mark.django_db
+def test_a_value_postgresql_refuses_rolls_the_restore_back_naming_the_table(
+    demo_source: DemoSource, tmp_path: Path
+) -> None:
+    # SQLite stores a text longer than its column; PostgreSQL refuses it. The digests match, so
+    # the load itself meets the refusal, after the migration-seeded rows were replaced.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce the length of a text column")
+    manifest = read_manifest(demo_source.archive)
+    member = f"tables/{AUDIT_TABLE}.jsonl"
+    entry = next(t for t in manifest["tables"] if t["member"] == member)
+    first, rest = read_member(demo_source.archive, member).split(b"\n", 1)
+    row = json.loads(first)
+    row[entry["fields"].index("actor_role")] = "x" * 21  # max_length=20
+    edited = json.dumps(row).encode() + b"\n" + rest
+    tampered = tmp_path / "too-long.zip"
+    _reseal(demo_source.archive, tampered, manifest, {member: edited})
+    _refused(tampered, "the database refused a row of audit_auditevent (value too long")
 
 
 @pytest.mark.django_db
@@ -428,3 +461,11 @@ def test_the_console_script_refuses_with_status_2_and_no_traceback(
     assert existing.returncode == 2
     assert "already exists" in existing.stderr
     assert "Traceback" not in existing.stderr
+    never_migrated = tmp_path / "never-migrated.sqlite3"
+    unmigrated = run_kitclinic(
+        "restore", str(demo_source.archive), database_url=f"sqlite:///{never_migrated}", check=False
+    )
+    assert unmigrated.returncode == 2
+    assert "the database is not fully migrated" in unmigrated.stderr
+    assert "run `kitclinic migrate` first" in unmigrated.stderr
+    assert "Traceback" not in unmigrated.stderr
