@@ -60,7 +60,10 @@ class Command(BaseCommand):
         except ArchiveError as exc:
             raise CommandError(str(exc), returncode=2) from None
         except DatabaseError as exc:
-            raise CommandError(f"restore failed, database error: {exc}".strip()) from None
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CommandError(f"restore failed, database error: {first_line}") from None
+        except OSError as exc:
+            raise CommandError(f"restore failed reading {file}: {exc.strerror or exc}") from None
         self.stdout.write(_render(summary, as_json=as_json))
 
 
