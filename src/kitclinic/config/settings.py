@@ -104,6 +104,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # libpq waits for the operating system's TCP timeout (minutes) on an unreachable server; a
     # request, and /healthz, should fail in seconds. `?connect_timeout=N` in DATABASE_URL wins.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Write-ahead log: readers (pages, `kitclinic backup`'s snapshot) and the one writer (a
+    # request or the task worker) do not block each other, as they do in SQLite's default
+    # rollback journal, where a write during a long read fails with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "init_command", "PRAGMA journal_mode=WAL;"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
