@@ -11,6 +11,22 @@ PHQ9_ITEM9 = [1, 1, 2, 2, 1, 2, 2, 1, 2]  # total 14, moderate, item 9 = 2
 PHQ9_CALM = [0, 1, 0, 1, 0, 0, 1, 0, 0]  # total 3, none/minimal, item 9 = 0
 
 
+def alert_raised(world, patient) -> SafetyAlert:  # type: ignore[no-untyped-def]
+    """A nurse records a PHQ-9 with item 9 above 0 for ``patient``: the safety alert it raised."""
+    from django.utils import timezone
+
+    from kitclinic.assessments import services
+
+    services.assessment_record(
+        actor=world.actor("nurse"),
+        patient=patient,
+        instrument="phq9",
+        answers=PHQ9_ITEM9,
+        administered_at=timezone.now(),
+    )
+    return SafetyAlert.objects.get(patient=patient)
+
+
 def row_counts() -> dict[str, int]:
     """Rows of every assessments table, the task queue and the audit trail."""
     from django_tasks_db.models import DBTaskResult

@@ -13,8 +13,13 @@ from rest_framework.test import APIClient
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.assessments import services
-from kitclinic.assessments.models import SafetyAlert
-from tests.assessments.conftest import MODEL_BACKEND, PHQ9_CALM, PHQ9_ITEM9, row_counts
+from tests.assessments.conftest import (
+    MODEL_BACKEND,
+    PHQ9_CALM,
+    PHQ9_ITEM9,
+    alert_raised,
+    row_counts,
+)
 from tests.conftest import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -131,17 +136,6 @@ API_OPS = [
 ]
 
 
-def _alert_for(world, patient):
-    services.assessment_record(
-        actor=world.actor("nurse"),
-        patient=patient,
-        instrument="phq9",
-        answers=PHQ9_ITEM9,
-        administered_at=timezone.now(),
-    )
-    return SafetyAlert.objects.get(patient=patient)
-
-
 def _expected(persona: str, op: Op) -> int:
     if persona == "other_org" and op.on_patient:
         return 404
@@ -158,7 +152,7 @@ def _url(op: Op, patient, alert) -> str:
 def test_page_gives_the_status_the_matrix_gives(world, patient, persona, op):
     from django.test import Client
 
-    alert = _alert_for(world, patient)
+    alert = alert_raised(world, patient)
     client = Client()
     if persona != "anonymous":
         client.force_login(world.users[persona], backend=MODEL_BACKEND)
@@ -179,7 +173,7 @@ def test_page_gives_the_status_the_matrix_gives(world, patient, persona, op):
 @pytest.mark.parametrize("op", API_OPS, ids=lambda o: o.name)
 @pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
 def test_api_gives_the_status_the_matrix_gives(world, patient, persona, op):
-    alert = _alert_for(world, patient)
+    alert = alert_raised(world, patient)
     client = APIClient()
     if persona != "anonymous":
         client.force_authenticate(world.users[persona])
@@ -214,7 +208,7 @@ def test_other_organizations_alert_is_404_to_everyone_here(world, patient, other
 def test_staff_forms_refuse_a_post_without_csrf_token(world, patient, op):
     from django.test import Client
 
-    alert = _alert_for(world, patient)
+    alert = alert_raised(world, patient)
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.users["physician"], backend=MODEL_BACKEND)
     before = row_counts()

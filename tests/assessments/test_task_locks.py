@@ -14,13 +14,11 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 
 from kitclinic.accounts.models import Clinic
 from kitclinic.assessments import services, tasks
-from kitclinic.assessments.models import SafetyAlert
 from kitclinic.patients.models import Patient
-from tests.assessments.conftest import PHQ9_ITEM9
+from tests.assessments.conftest import alert_raised
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,13 +67,6 @@ def test_an_escalation_does_not_wait_for_requests_referring_to_its_patient_or_cl
 ):
     world.users["physician"].email = "physician@northside.example"
     world.users["physician"].save(update_fields=["email"])
-    services.assessment_record(
-        actor=world.actor("nurse"),
-        patient=patient,
-        instrument="phq9",
-        answers=PHQ9_ITEM9,
-        administered_at=timezone.now(),
-    )
-    alert = SafetyAlert.objects.get(patient=patient)
+    alert = alert_raised(world, patient)
     with request_referring_to(world.clinic.pk, patient.pk), lock_timeout():
         assert tasks.alert_escalate.call(alert.pk) is True

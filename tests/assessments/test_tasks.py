@@ -15,11 +15,10 @@ from kitclinic.assessments import services, tasks
 from kitclinic.assessments.models import (
     AlertStatus,
     AssessmentSchedule,
-    SafetyAlert,
     SelfReportLink,
 )
 from kitclinic.audit.models import AuditAction, AuditEvent
-from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9
+from tests.assessments.conftest import PHQ9_CALM, alert_raised
 from tests.factories import MembershipFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +32,7 @@ def alert(world, patient):
     # A physician of the other organization, who must not be emailed.
     world.users["other_org"].email = "outsider@elsewhere.example"
     world.users["other_org"].save(update_fields=["email"])
-    services.assessment_record(
-        actor=world.actor("nurse"),
-        patient=patient,
-        instrument="phq9",
-        answers=PHQ9_ITEM9,
-        administered_at=timezone.now(),
-    )
-    return SafetyAlert.objects.get()
+    return alert_raised(world, patient)
 
 
 def test_an_unacknowledged_alert_escalates_and_emails_only_this_clinics_physicians(world, alert):
