@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 
 from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyModel
 
@@ -32,6 +32,9 @@ class Drug(models.TextChoices):
 DRUG_SCHEDULE = {Drug.KETAMINE_HCL: "III"}
 
 MG = {"max_digits": 12, "decimal_places": 3}
+HALF_MG_STEP = Value(
+    Decimal("0.0005"), output_field=models.DecimalField(**MG | {"decimal_places": 4})
+)
 
 
 class SubstanceLot(AppendOnlyModel):
@@ -148,8 +151,14 @@ class ReconciliationLine(AppendOnlyModel):
             models.CheckConstraint(
                 condition=Q(counted_mg__gte=0), name="count_line_counted_not_negative"
             ),
+            # counted − book, to within half the 0.001 mg step: on the grid every amount is
+            # kept on, that is exact equality; the half step absorbs SQLite, which stores and
+            # subtracts decimals as binary floating point (408.0 − 409.2 ≠ −1.2 there).
             models.CheckConstraint(
-                condition=Q(discrepancy_mg=F("counted_mg") - F("book_mg")),
+                condition=Q(
+                    discrepancy_mg__gte=F("counted_mg") - F("book_mg") - HALF_MG_STEP,
+                    discrepancy_mg__lte=F("counted_mg") - F("book_mg") + HALF_MG_STEP,
+                ),
                 name="count_line_discrepancy_is_counted_minus_book",
             ),
         ]
