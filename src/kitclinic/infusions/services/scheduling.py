@@ -29,6 +29,13 @@ def recovery_minutes_default() -> int:
     return int(getattr(settings, "KITCLINIC_RECOVERY_MINUTES", 60))
 
 
+def booking_horizon_days() -> int:
+    """Clinic setting KITCLINIC_BOOKING_HORIZON_DAYS (default 365): how far ahead a chair can be
+    booked. It also keeps every stored time far inside the database's date range (a booking in
+    year 9999 became a time past year 10000 in UTC, which no later read could handle)."""
+    return int(getattr(settings, "KITCLINIC_BOOKING_HORIZON_DAYS", 365))
+
+
 def _local(when: dt.datetime) -> str:
     return timezone.localtime(when).strftime("%H:%M")
 
@@ -48,6 +55,14 @@ def appointment_book(
     actor.require(Action.APPOINTMENT_BOOK)
     if timezone.is_naive(starts_at):
         raise field_error("starts_at", "The start time needs a time zone.")
+    horizon = booking_horizon_days()
+    latest = timezone.now() + dt.timedelta(days=horizon)
+    if starts_at > latest:
+        raise field_error(
+            "starts_at",
+            f"Book at most {horizon} days ahead: on or before "
+            f"{timezone.localtime(latest):%Y-%m-%d}.",
+        )
     # Lock order: chair, then patient (every booking takes them in this order).
     chair = Chair.objects.select_for_update().select_related("clinic").get(pk=chair.pk)
     patient = Patient.objects.select_for_update().get(pk=course.patient_id)
