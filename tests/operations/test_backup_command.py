@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.operations import backup as backup_module
@@ -111,6 +111,28 @@ def test_backup_refuses_a_path_it_cannot_write(tmp_path: Path, name: str, messag
     assert refusal.value.returncode == 2
     assert message in str(refusal.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_mid_backup_leaves_no_archive_and_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read fails after some tables were written: the command fails with one line, and
+    neither the archive nor its partial file is left behind; the export attempt stays audited."""
+    write_table = backup_module._write_table
+    written: list[str] = []
+
+    def fail_on_the_third_table(zf, model, **kwargs):  # type: ignore[no-untyped-def]
+        if len(written) == 2:
+            raise DatabaseError("connection lost")
+        written.append(model._meta.db_table)
+        return write_table(zf, model, **kwargs)
+
+    monkeypatch.setattr(backup_module, "_write_table", fail_on_the_third_table)
+    with pytest.raises(CommandError, match="backup failed, database error: connection lost"):
+        _backup(tmp_path / "clinic.zip")
+    assert list(tmp_path.iterdir()) == []
+    assert AuditEvent.objects.filter(object_type="kitclinic.backup").count() == 1
 
 
 @pytest.mark.django_db

@@ -55,8 +55,12 @@ def audit_record(
     detail: str = "",
     organization_id: int | None = None,
     client_address: str | None = None,
+    object_type: str = "",
 ) -> AuditEvent:
-    """Append one audit event. Must run inside the transaction of the change it records."""
+    """Append one audit event. Must run inside the transaction of the change it records.
+
+    ``object_type`` names what an event without a model instance concerns (a whole-database
+    backup, say); with ``obj`` it is the object's model label."""
     if not transaction.get_connection().in_atomic_block:
         # A change and its audit event commit together or not at all.
         raise RuntimeError("audit_record must be called inside transaction.atomic()")
@@ -68,7 +72,7 @@ def audit_record(
         actor_role=actor.role.value if actor else "",
         action=AuditAction(action).value,
         patient=patient,
-        object_type=obj._meta.label_lower if obj is not None else "",
+        object_type=obj._meta.label_lower if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         client_address=(actor.client_address if actor else client_address) or None,
         changes=_jsonable(changes or {}),

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 import kitclinic
-from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record
 from kitclinic.operations.archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -87,17 +88,15 @@ def archived_models() -> list[type[models.Model]]:
     return [by_table[name] for name in sorted(by_table)]
 
 
-def _applied_migrations(using: str) -> dict[str, list[str]]:
-    applied = MigrationRecorder(connections[using]).applied_migrations()
+def _applied_migrations() -> dict[str, list[str]]:
+    applied = MigrationRecorder(connection).applied_migrations()
     result: dict[str, list[str]] = {}
     for app, name in sorted(applied):
         result.setdefault(app, []).append(name)
     return result
 
 
-def backup_create(
-    *, path: Path, requested_by: str, force: bool = False, using: str = DEFAULT_DB_ALIAS
-) -> Summary:
+def backup_create(*, path: Path, requested_by: str, force: bool = False) -> Summary:
     """Write the whole database to the archive ``path``; the summary of what was written.
 
     The archive is written to a temporary file beside ``path`` and renamed at the end, so
@@ -110,7 +109,6 @@ def backup_create(
         raise ArchiveError(f"{path} already exists; choose a new file name or pass --force")
     if not path.parent.is_dir():
         raise ArchiveError(f"the directory {path.parent} does not exist")
-    connection = connections[using]
     if connection.in_atomic_block:
         raise ArchiveError(
             "backup must run outside a transaction: it commits its audit event, then reads "
@@ -126,8 +124,8 @@ def backup_create(
     partial = Path(temporary)
     try:
         with os.fdopen(handle, "wb") as output:
-            _audit_backup(path=path, requested_by=requested_by, using=using)
-            summary = _write_archive(output, file=str(path), using=using)
+            _audit_backup(path=path, requested_by=requested_by)
+            summary = _write_archive(output, file=str(path))
             output.flush()
             os.fsync(output.fileno())
         _publish(partial, path, force=force)
@@ -136,24 +134,23 @@ def backup_create(
     return replace(summary, size_bytes=path.stat().st_size)
 
 
-def _audit_backup(*, path: Path, requested_by: str, using: str) -> None:
+def _audit_backup(*, path: Path, requested_by: str) -> None:
     # Committed on its own before the snapshot is taken, so the archive records its own export.
-    with transaction.atomic(using=using):
-        AuditEvent(
-            occurred_at=timezone.now(),
-            action=AuditAction.EXPORT.value,
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action=AuditAction.EXPORT,
             object_type=BACKUP_OBJECT_TYPE,
-            detail=f"Whole-database backup by {requested_by} to {path}"[:300],
-        ).save(using=using)
+            detail=f"Whole-database backup by {requested_by} to {path}",
+        )
 
 
-def _write_archive(output: Any, *, file: str, using: str) -> Summary:
-    connection = connections[using]
+def _write_archive(output: Any, *, file: str) -> Summary:
     content = hashlib.sha256()
     tables: list[TableCount] = []
     columns: dict[str, list[str]] = {}
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        with transaction.atomic(using=using):
+        with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Must be the transaction's first statement: every table is read from the same
                 # snapshot, while the clinic keeps working.
@@ -162,9 +159,9 @@ def _write_archive(output: Any, *, file: str, using: str) -> Summary:
             # On SQLite the transaction's first read takes the snapshot (a shared lock, or a
             # WAL snapshot), held until the end of the block.
             created_at = timezone.now().astimezone(dt.UTC)
-            migrations = _applied_migrations(using)
+            migrations = _applied_migrations()
             for model in archived_models():
-                tables.append(_write_table(zf, model, using=using, content=content))
+                tables.append(_write_table(zf, model, content=content))
                 columns[model._meta.db_table] = [f.attname for f in model._meta.concrete_fields]
         rows = sum(t.rows for t in tables)
         manifest = {
@@ -200,7 +197,7 @@ def _write_archive(output: Any, *, file: str, using: str) -> Summary:
     )
 
 
-def _write_table(zf: Any, model: type[models.Model], *, using: str, content: Any) -> TableCount:
+def _write_table(zf: Any, model: type[models.Model], *, content: Any) -> TableCount:
     fields = list(model._meta.concrete_fields)
     encode = row_encoder(fields)
     digest = hashlib.sha256()
@@ -209,8 +206,7 @@ def _write_table(zf: Any, model: type[models.Model], *, using: str, content: Any
     # PostgreSQL), so a million audit rows never become a million model instances.
     # _base_manager: a default manager that filters rows would silently drop them.
     queryset = (
-        model._base_manager.using(using)
-        .order_by("pk")
+        model._base_manager.order_by("pk")
         .values_list(*[f.attname for f in fields])
         .iterator(chunk_size=READ_CHUNK_ROWS)
     )

@@ -22,17 +22,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import (
-    DEFAULT_DB_ALIAS,
     DatabaseError,
     IntegrityError,
-    connections,
+    connection,
     models,
     transaction,
 )
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
 
-from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.services import audit_record
 from kitclinic.operations.archive import (
     ArchiveError,
     Manifest,
@@ -58,7 +57,7 @@ INSERT_BATCH_ROWS = 1000
 RESTORE_OBJECT_TYPE = "kitclinic.restore"
 
 
-def restore_load(*, path: Path, requested_by: str, using: str = DEFAULT_DB_ALIAS) -> Summary:
+def restore_load(*, path: Path, requested_by: str) -> Summary:
     """Load the archive ``path`` into this empty, migrated database, all or nothing.
 
     Every check runs before the first write; the load runs in one transaction that also
@@ -66,23 +65,22 @@ def restore_load(*, path: Path, requested_by: str, using: str = DEFAULT_DB_ALIAS
     """
     path = Path(os.path.abspath(path))
     manifest = archive_verify(path)
-    connection = connections[using]
-    _check_schema(manifest, using=using)
+    _check_schema(manifest)
     plan = _check_tables(manifest)
     try:
-        with transaction.atomic(using=using):
+        with transaction.atomic():
             # Inside the transaction, so the check and the load see one database: exactly on
             # SQLite (a write that slipped in makes the load fail), within milliseconds elsewhere.
-            _check_empty(plan, using=using)
-            _load(path, manifest, plan, using=using)
+            _check_empty(plan)
+            _load(path, manifest, plan)
             if connection.vendor == "postgresql":
                 # Explicit ids leave the sequences at 1: new rows would collide with old ones.
                 with connection.cursor() as cursor:
                     for sql in connection.ops.sequence_reset_sql(no_style(), [m for _, m in plan]):
                         cursor.execute(sql)
             connection.check_constraints()
-            _check_counts(plan, using=using)
-            _audit_restore(path=path, manifest=manifest, requested_by=requested_by, using=using)
+            _check_counts(plan)
+            _audit_restore(path=path, manifest=manifest, requested_by=requested_by)
     except IntegrityError as exc:
         raise ArchiveError(
             f"the archive's rows break a database constraint ({_first_line(exc)}); "
@@ -112,9 +110,9 @@ def _listed(items: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def _check_schema(manifest: Manifest, *, using: str) -> None:
+def _check_schema(manifest: Manifest) -> None:
     """The archive's applied migrations must be exactly this fully migrated database's."""
-    executor = MigrationExecutor(connections[using])
+    executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:
         names = [f"{m.app_label}.{m.name}" for m, _ in pending]
@@ -173,12 +171,12 @@ def _check_tables(manifest: Manifest) -> list[tuple[TableEntry, type[models.Mode
     return plan
 
 
-def _check_empty(plan: list[tuple[TableEntry, type[models.Model]]], *, using: str) -> None:
+def _check_empty(plan: list[tuple[TableEntry, type[models.Model]]]) -> None:
     filled = []
     for entry, model in plan:
         if model._meta.label in SEEDED_BY_MIGRATE:
             continue
-        queryset = model._base_manager.using(using)
+        queryset = model._base_manager
         if queryset.exists():
             count = queryset.count()
             filled.append(f"{entry.db_table} ({count} row{'' if count == 1 else 's'})")
@@ -193,10 +191,7 @@ def _load(
     path: Path,
     manifest: Manifest,
     plan: list[tuple[TableEntry, type[models.Model]]],
-    *,
-    using: str,
 ) -> None:
-    connection = connections[using]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         # The rows migrate wrote are replaced by the archive's. Nothing else refers to them yet
@@ -208,7 +203,7 @@ def _load(
         if manifest_read(archive, path).raw != manifest.raw:
             raise ArchiveError(f"{path} changed while it was being restored")
         for entry, model in plan:
-            _load_table(archive, path, entry, model, content=content, using=using)
+            _load_table(archive, path, entry, model, content=content)
     if content.hexdigest() != manifest.content_sha256:
         raise ArchiveError(f"{path} changed while it was being restored")
 
@@ -220,9 +215,7 @@ def _load_table(
     model: type[models.Model],
     *,
     content: Any,
-    using: str,
 ) -> None:
-    connection = connections[using]
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in entry.fields]
     decoders = [value_decoder(f, connection) for f in fields]
@@ -278,9 +271,9 @@ def _insert(cursor: Any, sql: str, batch: list[list[Any]], entry: TableEntry) ->
     batch.clear()
 
 
-def _check_counts(plan: list[tuple[TableEntry, type[models.Model]]], *, using: str) -> None:
+def _check_counts(plan: list[tuple[TableEntry, type[models.Model]]]) -> None:
     for entry, model in plan:
-        count = model._base_manager.using(using).count()
+        count = model._base_manager.count()
         if count != entry.rows:
             raise ArchiveError(
                 f"after loading, {entry.db_table} has {count} rows where the manifest says "
@@ -288,16 +281,16 @@ def _check_counts(plan: list[tuple[TableEntry, type[models.Model]]], *, using: s
             )
 
 
-def _audit_restore(*, path: Path, manifest: Manifest, requested_by: str, using: str) -> None:
+def _audit_restore(*, path: Path, manifest: Manifest, requested_by: str) -> None:
     # In the restore's own transaction, after the counts are verified: it commits with the rows.
-    AuditEvent(
-        occurred_at=timezone.now(),
-        action=AuditAction.CREATE.value,
+    audit_record(
+        actor=None,
+        action=AuditAction.CREATE,
         object_type=RESTORE_OBJECT_TYPE,
         detail=(
             f"Whole-database restore by {requested_by} from {path}: backup of "
             f"{manifest.created_at} by kitclinic {manifest.kitclinic_version} on "
             f"{manifest.source_vendor}, {manifest.rows} rows, content SHA-256 "
             f"{manifest.content_sha256}"
-        )[:300],
-    ).save(using=using)
+        ),
+    )
