@@ -1,4 +1,5 @@
-"""Real processes for the deployment tests: a PostgreSQL database of their own, gunicorn servers
+"""Real processes for the tests that run the system as an operator would (deployment, backup and
+restore, the development server): a PostgreSQL database of their own, gunicorn servers
 and ``kitclinic db_worker`` processes with production settings, an HTTP client with a cookie jar
 (the standard library's urllib), and an SMTP server that keeps what it receives.
 

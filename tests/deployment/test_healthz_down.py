@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.deployment.processes import (
+from tests.processes import (
     Browser,
     Database,
     free_port,

@@ -30,7 +30,7 @@ from django_tasks_db.models import DBTaskResult
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients.demo import DEMO_PASSWORD
 from kitclinic.patients.models import Patient
-from tests.deployment.processes import (
+from tests.processes import (
     BIN,
     Browser,
     Database,

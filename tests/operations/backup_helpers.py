@@ -8,16 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-POSTGRES_URL = "postgres://{user}@{host}:{port}/{name}"
 COMMAND_TIMEOUT_SECONDS = 300
 
 
@@ -64,34 +59,6 @@ def dump_database(database_url: str, *, probe: bool = False) -> dict[str, Any]:
     code = f"from tests.operations.dump import main; main(probe={probe})"
     result = run_kitclinic("shell", "--no-imports", "-c", code, database_url=database_url)
     return json.loads(result.stdout)
-
-
-def postgres_unreachable_reason() -> str | None:
-    """Why the local PostgreSQL cannot be used, or None when it can."""
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed"
-    try:
-        with psycopg.connect(dbname="postgres", connect_timeout=3, **POSTGRES):
-            return None
-    except psycopg.Error as exc:
-        return f"PostgreSQL at {POSTGRES['host']}:{POSTGRES['port']} is unreachable ({exc})"
-
-
-@contextmanager
-def scratch_postgres() -> Iterator[str]:
-    """A new, uniquely named PostgreSQL database (its URL), dropped afterwards."""
-    import psycopg
-
-    name = f"kitclinic_restore_{uuid.uuid4().hex}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **POSTGRES) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_URL.format(name=name, **POSTGRES)
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **POSTGRES) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def rezip(

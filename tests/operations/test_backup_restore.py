@@ -26,14 +26,13 @@ from kitclinic.audit.append_only import AppendOnlyError
 from kitclinic.audit.models import AuditEvent
 from tests.operations.backup_helpers import (
     dump_database,
-    postgres_unreachable_reason,
     read_manifest,
     read_member,
     rezip,
     row_counts,
     run_kitclinic,
-    scratch_postgres,
 )
+from tests.processes import Database, postgres_server_or_skip
 
 DEMO_PATIENTS = "20"
 AUDIT_TABLE = "audit_auditevent"
@@ -158,16 +157,16 @@ def test_sqlite_to_sqlite_keeps_every_row_audit_event_and_balance(
 def test_sqlite_to_postgresql_and_back_keeps_every_row_audit_event_and_balance(
     demo_source: DemoSource, migrated_sqlite: Path, tmp_path: Path
 ) -> None:
-    reason = postgres_unreachable_reason()
-    if reason:
-        pytest.skip(reason)
-    with scratch_postgres() as postgres_url:
-        _restore_into(demo_source, postgres_url, migrate=True)
+    postgres = Database(postgres_server_or_skip()).create()
+    try:
+        _restore_into(demo_source, postgres.url, migrate=True)
         # And back: PostgreSQL's archive (now also holding the probe's rows and a second export
         # event) restored into a new SQLite file.
         archive = tmp_path / "from-postgresql.zip"
-        run_kitclinic("backup", str(archive), database_url=postgres_url)
-        before = dump_database(postgres_url)
+        run_kitclinic("backup", str(archive), database_url=postgres.url)
+        before = dump_database(postgres.url)
+    finally:
+        postgres.drop()
     back_url = new_sqlite(migrated_sqlite, tmp_path / "back.sqlite3")
     run_kitclinic("restore", str(archive), database_url=back_url)
     assert_same_clinic(before, dump_database(back_url))

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.processes import free_port
+
 KITCLINIC = [sys.executable, "-m", "kitclinic"]
 
 
@@ -38,12 +40,6 @@ def _wait_for(predicate, timeout_s: float, what: str) -> None:  # type: ignore[n
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # A child that, like the development server's autoreloader, runs the real work in a grandchild
@@ -149,7 +145,7 @@ def test_the_demo_sends_a_questionnaire_email_and_escalates_an_alert(tmp_path: P
     )
     subprocess.run([*KITCLINIC, "shell", "-c", issue_link], **run)
 
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "devserver.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
