@@ -80,21 +80,22 @@ def run_together(
             )
             log.write(f"started {child.name} (pid {processes[child.name].pid})\n")
             log.flush()
-        while not stop_requested:
+        while True:
+            if stop_requested:
+                log.write("stopping " + ", ".join(processes) + "\n")
+                code = 0
+                break
             ended = [(name, p.returncode) for name, p in processes.items() if p.poll() is not None]
             if ended:
-                name, code = ended[0]
-                log.write(f"{name} ended with status {code}; stopping the others\n")
-                log.flush()
-                _stop(processes, grace_s)
-                return code or 1
+                name, status = ended[0]
+                log.write(f"{name} ended with status {status}; stopping the others\n")
+                code = status or 1
+                break
             time.sleep(POLL_SECONDS)
-        log.write("stopping " + ", ".join(processes) + "\n")
         log.flush()
-        _stop(processes, grace_s)
-        return 0
+        return code
     finally:
-        if processes:
-            _stop(processes, grace_s)
+        # Also when starting a child failed or this process is being torn down.
+        _stop(processes, grace_s)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
