@@ -39,14 +39,21 @@ def env_bool(name: str, default: bool = False) -> bool:
     )
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
         raise ImproperlyConfiguredEnv(f"{name} must be an integer; got {value!r}") from exc
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        low = "" if minimum is None else f"{minimum}"
+        high = "" if maximum is None else f"{maximum}"
+        raise ImproperlyConfiguredEnv(f"{name} must be {low}..{high}; got {number}")
+    return number
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -244,9 +244,9 @@ KITCLINIC_CRISIS_TEXT = env_str(
 # reference gives a typical 30–60 min observation [C], clinical-workflow.md §8; default the upper end).
 KITCLINIC_RECOVERY_MINUTES = env_int("KITCLINIC_RECOVERY_MINUTES", 60)
 # How many days ahead a chair can be booked (a clinic setting, not a clinical figure).
-KITCLINIC_BOOKING_HORIZON_DAYS = env_int("KITCLINIC_BOOKING_HORIZON_DAYS", 365)
-if not 1 <= KITCLINIC_BOOKING_HORIZON_DAYS <= 3650:
-    raise ImproperlyConfiguredEnv("KITCLINIC_BOOKING_HORIZON_DAYS must be 1 to 3650 (days)")
+KITCLINIC_BOOKING_HORIZON_DAYS = env_int(
+    "KITCLINIC_BOOKING_HORIZON_DAYS", 365, minimum=1, maximum=3650
+)
 
 # Inflammatory-marker units (outcomes app): instruments.md §12 gives LOINC codes but no UCUM unit
 # for CRP, hs-CRP, IL-6 or TNF-α. The defaults are the conventional reporting units (CRP and

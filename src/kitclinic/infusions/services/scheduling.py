@@ -33,7 +33,7 @@ def booking_horizon_days() -> int:
     """Clinic setting KITCLINIC_BOOKING_HORIZON_DAYS (default 365): how far ahead a chair can be
     booked. It also keeps every stored time far inside the database's date range (a booking in
     year 9999 became a time past year 10000 in UTC, which no later read could handle)."""
-    return int(getattr(settings, "KITCLINIC_BOOKING_HORIZON_DAYS", 365))
+    return int(settings.KITCLINIC_BOOKING_HORIZON_DAYS)
 
 
 def _local(when: dt.datetime) -> str:
