@@ -32,9 +32,9 @@ class Drug(models.TextChoices):
 DRUG_SCHEDULE = {Drug.KETAMINE_HCL: "III"}
 
 MG = {"max_digits": 12, "decimal_places": 3}
-HALF_MG_STEP = Value(
-    Decimal("0.0005"), output_field=models.DecimalField(**MG | {"decimal_places": 4})
-)
+# Every amount of the log is kept on this grid (the columns' 3 decimal places).
+MG_STEP = Decimal("0.001")
+HALF_MG_STEP = Value(MG_STEP / 2, output_field=models.DecimalField(**MG | {"decimal_places": 4}))
 
 
 class SubstanceLot(AppendOnlyModel):

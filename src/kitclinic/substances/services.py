@@ -26,6 +26,7 @@ from kitclinic.audit.services import audit_record, changes_between, snapshot
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import (
+    MG_STEP,
     Drug,
     EntryKind,
     Reconciliation,
@@ -40,7 +41,6 @@ from kitclinic.substances.selectors import (
     lowest_balance_from,
 )
 
-MG_STEP = Decimal("0.001")
 MAX_QUANTITY_MG = Decimal("999999999.999")  # what the column holds (12 digits, 3 decimals)
 # Entries may be written a little after the fact, never ahead of the clock.
 CLOCK_SKEW = dt.timedelta(minutes=5)
