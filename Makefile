@@ -12,6 +12,8 @@ NPM_STAMP := node_modules/.installed
 OPENTIVA_STAMP := $(VENV)/.opentiva-installed
 # Debian's Chromium for the browser tests (never a browser download).
 CHROMIUM ?= $(or $(KITCLINIC_CHROMIUM),/usr/bin/chromium)
+# The pure cores (no Django): strict mypy, and the tests CI runs under a second BLAS kernel.
+PURE_CORES := pharmacology instruments dosing outcome_stats intake
 # pytest-xdist workers: one per core unless told (PYTEST_WORKERS=0 runs in one process).
 PYTEST_WORKERS ?= auto
 
@@ -75,13 +77,12 @@ test: install
 
 # The pure cores alone (no database, no browser): CI runs them under two BLAS kernels.
 test-pure: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/pharmacology tests/instruments \
-		tests/dosing tests/outcome_stats tests/intake $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(addprefix tests/,$(PURE_CORES)) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy src/kitclinic/pharmacology src/kitclinic/instruments src/kitclinic/dosing src/kitclinic/outcome_stats src/kitclinic/intake
+	$(BIN)/mypy $(addprefix src/kitclinic/,$(PURE_CORES))
 
 format: install
 	$(BIN)/ruff format src tests bench
