@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kitclinic.dosing import Protocol
+from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus
 from kitclinic.intake.eligibility import Indication
 
@@ -124,7 +125,35 @@ class CheckInForm(forms.Form):
     )
 
 
-class OrderForm(forms.Form):
+class SoftOverrideFields:
+    """The one way a form answers soft findings (kitclinic.dosing.overrides): a reason field per
+    finding code (``override_<code>``) and, where the step is co-signed when taken, the second
+    clinician (``cosigner``)."""
+
+    fields: dict
+    cleaned_data: dict
+
+    def add_soft_override_fields(self, codes=(), cosigners=None) -> None:  # type: ignore[no-untyped-def]
+        for code in codes:
+            self.fields[override_field(code)] = forms.CharField(
+                max_length=REASON_MAX_CHARS,
+                required=False,
+                label=f"Reason for overriding: {code.replace('_', ' ')}",
+            )
+        if cosigners is not None:
+            self.fields["cosigner"] = forms.ChoiceField(
+                choices=cosigners, required=False, label="Co-signed by (a second clinician)"
+            )
+
+    def override_reasons(self) -> dict[str, str]:
+        return {
+            name.removeprefix("override_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("override_") and value
+        }
+
+
+class OrderForm(SoftOverrideFields, forms.Form):
     dose = forms.DecimalField(max_digits=8, decimal_places=3)
     duration_min = forms.DecimalField(label="Duration (min)", max_digits=6, decimal_places=1)
     concentration_mg_per_ml = forms.ChoiceField(label="Concentration (mg/mL)")
@@ -141,17 +170,7 @@ class OrderForm(forms.Form):
         ]
         if not gate_failed:
             del self.fields["gate_override_reason"]
-        for code in soft_codes:
-            self.fields[f"override_{code}"] = forms.CharField(
-                max_length=300, required=False, label=f"Override reason: {code.replace('_', ' ')}"
-            )
-
-    def override_reasons(self) -> dict[str, str]:
-        return {
-            name.removeprefix("override_"): value
-            for name, value in self.cleaned_data.items()
-            if name.startswith("override_") and value
-        }
+        self.add_soft_override_fields(soft_codes)
 
 
 class DoubleCheckForm(forms.Form):

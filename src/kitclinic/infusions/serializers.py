@@ -408,12 +408,33 @@ class OrderPreviewIn(StrictSerializer):
     concentration_mg_per_ml = _amount("One of the protocol's standard concentrations.")
 
 
+class SoftOverrideIn(StrictSerializer):
+    """The one way an API step answers soft findings (kitclinic.dosing.overrides): a reason per
+    finding code and, where the step is co-signed when taken, the second clinician's user id."""
+
+    override_reasons = serializers.DictField(
+        child=StrictCharField(max_length=300),
+        required=False,
+        default=dict,
+        help_text="{soft finding code: reason}, one for each soft finding.",
+    )
+    cosigner = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="User id of the second clinician (physician or nurse of the clinic) who "
+        "co-signs the soft-limit overrides.",
+    )
+
+
 class OrderIn(OrderPreviewIn):
     override_reasons = serializers.DictField(
         child=StrictCharField(max_length=300),
         required=False,
         default=dict,
-        help_text="{soft finding code: reason}, one for each soft finding of the preview.",
+        help_text="{soft finding code: reason}, one for each soft finding of the preview; the "
+        "co-signature is given at the double check.",
     )
     gate_override_reason = StrictCharField(
         max_length=300,

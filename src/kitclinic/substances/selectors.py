@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic, User
-from kitclinic.accounts.roles import Action, Role
+from kitclinic.accounts.roles import Action
+from kitclinic.accounts.selectors import CLINICIAN_ROLES, clinicians
 from kitclinic.substances.models import (
     MG,
     ReconciliationLine,
@@ -25,7 +26,7 @@ from kitclinic.substances.models import (
 
 # Waste is witnessed by two licensed staff (§12 of the clinical-workflow reference); in kitclinic's
 # roles those are physicians and nurses.
-WITNESS_ROLES = frozenset({Role.PHYSICIAN, Role.NURSE})
+WITNESS_ROLES = CLINICIAN_ROLES
 ZERO = Decimal("0.000")
 
 
@@ -168,15 +169,7 @@ def line_is_open(line: ReconciliationLine) -> bool:
 
 def eligible_witnesses(clinic: Clinic, *, exclude: User | None = None) -> QuerySet[User]:
     """Users with an active physician or nurse role at ``clinic`` (other than ``exclude``)."""
-    qs = User.objects.filter(
-        memberships__clinic=clinic,
-        memberships__is_active=True,
-        memberships__role__in=[r.value for r in WITNESS_ROLES],
-        is_active=True,
-    )
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs.distinct().order_by("last_name", "first_name", "username")
+    return clinicians(clinic, exclude=exclude)
 
 
 def organization_clinics(actor: Actor) -> QuerySet[Clinic]:

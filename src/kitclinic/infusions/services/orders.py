@@ -32,6 +32,7 @@ from kitclinic.infusions.models import (
 )
 from kitclinic.infusions.services._common import begin_step, field_error, move
 from kitclinic.infusions.services.courses import active_library_version
+from kitclinic.infusions.services.overrides import soft_limits_review
 from kitclinic.infusions.services.sessions import age_years
 from kitclinic.infusions.states import SessionState, Step
 
@@ -180,21 +181,18 @@ def order_place(
         concentration_mg_per_ml=concentration_mg_per_ml,
     )
     check = preview.check
-    if check.hard_findings:
-        errors: dict[str, list[str]] = {}
-        for finding in check.hard_findings:
-            errors.setdefault(RULE_FIELD.get(finding.rule, "__all__"), []).append(finding.message)
-        raise ValidationError(errors)
-    reasons = {k: v.strip() for k, v in (override_reasons or {}).items() if v and v.strip()}
-    missing = [f for f in check.soft_findings if f.code not in reasons]
-    if missing:
-        raise ValidationError(
-            {
-                f"override_{f.code}": [f"{f.message} Give the reason for overriding."]
-                for f in missing
-            }
-        )
-    overrides = {f.code: reasons[f.code][:300] for f in check.soft_findings}
+    # the one soft-limit rule: hard refuses, each soft finding needs a reason here and the
+    # second clinician's co-signature at the double check
+    reviewed = soft_limits_review(
+        actor=actor,
+        clinic=session.clinic,
+        findings=check.findings,
+        reasons=override_reasons,
+        cosigner=None,
+        cosign_now=False,
+        field_of=RULE_FIELD,
+    )
+    overrides = {code: entry["reason"] for code, entry in reviewed.items()}
     now = timezone.now()
     if check_in.gate_failures and not check_in.gate_override_reason:
         check_in.gate_override_reason = gate_override_reason.strip()[:300]
