@@ -27,3 +27,5 @@ urlpatterns = [
 ]
 
 handler403 = "kitclinic.web.views.permission_denied"
+handler404 = "kitclinic.web.errors.page_not_found"
+handler500 = "kitclinic.web.errors.server_error"

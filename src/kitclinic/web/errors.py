@@ -1,0 +1,70 @@
+"""Errors that no view handles: a query string with control characters (400), an unknown page
+(404) and a server error (500). Under ``/api/`` every one of them is JSON in the API's error
+shape (``{"detail": ..., "errors": {field: [...]}}``); elsewhere it is a page in the site's
+layout."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+
+# C0 controls and DEL, except tab, line feed and carriage return: never part of a search or a
+# filter, and NUL is refused by the database drivers (a 500 before this guard).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _api_error(
+    status: int, detail: str, errors: dict[str, list[str]] | None = None
+) -> JsonResponse:
+    body: dict[str, object] = {"detail": detail}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+def bad_query_parameters(request: HttpRequest) -> dict[str, list[str]]:
+    """Query parameters whose name or value holds a control character."""
+    errors: dict[str, list[str]] = {}
+    for name, values in request.GET.lists():
+        if CONTROL_CHARACTERS.search(name) or any(CONTROL_CHARACTERS.search(v) for v in values):
+            shown = CONTROL_CHARACTERS.sub("?", name)
+            errors[shown] = [
+                "Control characters (such as NUL) are not allowed here; use plain text."
+            ]
+    return errors
+
+
+class QueryStringGuardMiddleware:
+    """Refuse a request whose query string carries control characters, naming the parameter."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        errors = bad_query_parameters(request)
+        if errors:
+            if is_api(request):
+                return _api_error(400, "Invalid input.", errors)
+            return render(request, "400.html", {"errors": errors}, status=400)
+        return self.get_response(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return _api_error(404, "Not found.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """No request context here (it may be what failed): the page is rendered plainly."""
+    if is_api(request):
+        return _api_error(500, "Server error: the request was not completed and nothing was saved.")
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,91 @@
+"""Input no view should ever see: control characters in a query string, JSON nested without
+bound, unknown addresses. Each is a 4xx naming what is wrong (JSON under /api/), never a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import RequestFactory
+from rest_framework.test import APIClient
+
+from kitclinic.api.parsers import MAX_JSON_DEPTH, json_depth
+from kitclinic.patients.models import Patient
+from kitclinic.web.errors import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(world):
+    client = APIClient()
+    client.force_authenticate(world.users["physician"])
+    return client
+
+
+@pytest.fixture
+def browser_client(client, world):
+    client.force_login(
+        world.users["physician"], backend="django.contrib.auth.backends.ModelBackend"
+    )
+    return client
+
+
+@pytest.mark.parametrize("value", ["\x00", "a\x00b", "\x1b[31m", "\x7f"])
+def test_control_characters_in_an_api_query_are_a_400_naming_the_parameter(api, value):
+    response = api.get("/api/v1/patients/", {"q": value})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()["errors"]) == ["q"]
+
+
+@pytest.mark.parametrize("url", ["/patients/?q=%00", "/audit/?actor=%00x", "/?x%00y=1"])
+def test_control_characters_in_a_page_query_are_a_400_page(browser_client, url):
+    response = browser_client.get(url)
+    assert response.status_code == 400
+    assert b"Control characters" in response.content
+
+
+def test_plain_text_queries_still_pass(browser_client, api):
+    assert browser_client.get("/patients/", {"q": "Rivera\tSam"}).status_code == 200
+    assert api.get("/api/v1/patients/", {"q": "O'Neil – Zoë"}).status_code == 200
+
+
+def test_an_unknown_api_address_is_a_json_404(api):
+    response = api.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_an_unknown_page_is_a_page_404(browser_client):
+    response = browser_client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Not found" in response.content and b"<html" in response.content
+
+
+def test_a_server_error_under_the_api_is_json():
+    response = server_error(RequestFactory().get("/api/v1/patients/"))
+    assert response.status_code == 500
+    assert json.loads(response.content)["detail"].startswith("Server error")
+    page = server_error(RequestFactory().get("/patients/"))
+    assert page.status_code == 500 and b"nothing was saved" in page.content
+
+
+@pytest.mark.parametrize("depth", [10_000, MAX_JSON_DEPTH + 1])
+def test_json_nested_too_deeply_is_a_400_and_writes_nothing(api, depth):
+    before = Patient.objects.count()
+    body = "[" * depth + "]" * depth
+    response = api.post("/api/v1/patients/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested more than" in response.json()["detail"]
+    assert Patient.objects.count() == before
+
+
+def test_json_depth_counts_without_recursion():
+    assert json_depth(1) == 0
+    assert json_depth([]) == 1
+    assert json_depth({"a": [1, {"b": []}]}) == 4
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    assert json_depth(deep) == 5001
