@@ -89,3 +89,43 @@ def test_json_depth_counts_without_recursion():
     for _ in range(5000):
         deep = [deep]
     assert json_depth(deep) == 5001
+
+
+OUT_OF_WINDOW = ["9999-12-31", "0001-01-01"]
+
+
+@pytest.mark.parametrize("day", OUT_OF_WINDOW)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/substances/entries/?date_from={d}&date_to={d}",
+        "/api/v1/audit-events/?from={d}&to={d}",
+    ],
+)
+def test_api_date_filters_outside_the_window_are_a_400_naming_the_field(world, url, day):
+    api = APIClient()
+    api.force_authenticate(world.users["clinic_admin"])
+    response = api.get(url.format(d=day))
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert set(errors) & {"date_from", "date_to", "from", "to"}
+    assert "between 1900-01-01 and 2200-12-31" in str(errors)
+
+
+@pytest.mark.parametrize("day", OUT_OF_WINDOW)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/substances/?date_from={d}&date_to={d}",
+        "/substances/report/?date_from={d}&date_to={d}&format=csv",
+        "/audit/?from={d}&to={d}",
+    ],
+)
+def test_page_date_filters_outside_the_window_never_fail(client, world, url, day):
+    client.force_login(
+        world.users["clinic_admin"], backend="django.contrib.auth.backends.ModelBackend"
+    )
+    response = client.get(url.format(d=day))
+    assert response.status_code in (200, 400)
+    if "substances" in url:
+        assert b"Give a date between 1900-01-01 and 2200-12-31" in response.content

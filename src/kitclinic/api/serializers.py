@@ -15,6 +15,7 @@ from kitclinic.api.base import (
     StrictSerializer,
 )
 from kitclinic.audit.models import AuditAction
+from kitclinic.bounds import validate_sane_date
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
 from kitclinic.patients.models import ELIGIBILITY_OUTCOMES, INDICATIONS, SexAtBirth
 
@@ -252,8 +253,12 @@ class AuditFilterIn(StrictSerializer):
     action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
     actor = StrictCharField(required=False, help_text="Username of the actor.")
     mrn = StrictCharField(required=False, help_text="MRN of the patient.")
-    date_from = serializers.DateField(required=False, help_text="YYYY-MM-DD, inclusive.")
-    date_to = serializers.DateField(required=False, help_text="YYYY-MM-DD, inclusive.")
+    date_from = serializers.DateField(
+        required=False, help_text="YYYY-MM-DD, inclusive.", validators=[validate_sane_date]
+    )
+    date_to = serializers.DateField(
+        required=False, help_text="YYYY-MM-DD, inclusive.", validators=[validate_sane_date]
+    )
     # Pagination parameters travel in the same query string.
     limit = serializers.IntegerField(required=False, min_value=1)
     offset = serializers.IntegerField(required=False, min_value=0)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
+from kitclinic.bounds import validate_sane_date
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.substances.models import Drug, EntryKind
 from kitclinic.substances.selectors import (
@@ -219,8 +220,8 @@ class ReconciliationForm(_EntryForm):
 
 
 class ReportForm(forms.Form):
-    date_from = forms.DateField(label="From", widget=DATE_INPUT)
-    date_to = forms.DateField(label="To", widget=DATE_INPUT)
+    date_from = forms.DateField(label="From", widget=DATE_INPUT, validators=[validate_sane_date])
+    date_to = forms.DateField(label="To", widget=DATE_INPUT, validators=[validate_sane_date])
     format = forms.ChoiceField(choices=[("pdf", "PDF"), ("csv", "CSV")], initial="pdf")
 
     def clean(self):  # type: ignore[no-untyped-def]
@@ -234,5 +235,9 @@ class ReportForm(forms.Form):
 class LogFilterForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "Any"), *EntryKind.choices], required=False)
     lot = forms.IntegerField(required=False)
-    date_from = forms.DateField(label="From", required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label="To", required=False, widget=DATE_INPUT)
+    date_from = forms.DateField(
+        label="From", required=False, widget=DATE_INPUT, validators=[validate_sane_date]
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=DATE_INPUT, validators=[validate_sane_date]
+    )

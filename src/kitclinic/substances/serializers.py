@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from kitclinic.api.base import StrictCharField, StrictIntegerField, StrictSerializer
 from kitclinic.api.serializers import UserRefOut
+from kitclinic.bounds import validate_sane_date
 from kitclinic.substances.models import Drug, EntryKind
 
 MG = {"max_digits": 12, "decimal_places": 3}
@@ -54,8 +55,12 @@ class EntryOut(serializers.Serializer):
 class EntryFilterIn(StrictSerializer):
     kind = serializers.ChoiceField(choices=EntryKind.choices, required=False)
     lot = serializers.IntegerField(required=False, min_value=1)
-    date_from = serializers.DateField(required=False, help_text="YYYY-MM-DD, clinic time.")
-    date_to = serializers.DateField(required=False, help_text="YYYY-MM-DD, inclusive.")
+    date_from = serializers.DateField(
+        required=False, help_text="YYYY-MM-DD, clinic time.", validators=[validate_sane_date]
+    )
+    date_to = serializers.DateField(
+        required=False, help_text="YYYY-MM-DD, inclusive.", validators=[validate_sane_date]
+    )
     limit = serializers.IntegerField(required=False, min_value=1)
     offset = serializers.IntegerField(required=False, min_value=0)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -15,6 +13,7 @@ from kitclinic.accounts.actor import ACTIVE_CLINIC_SESSION_KEY, Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.selectors import AuditFilter, audit_events_for
+from kitclinic.bounds import sane_date_or_none
 from kitclinic.patients.selectors import dashboard_summary
 from kitclinic.web.decorators import clinic_page
 from kitclinic.web.health import healthz  # answered by HealthCheckMiddleware; named for reverse()
@@ -35,13 +34,6 @@ def clinic_switch(request: HttpRequest, actor: Actor) -> HttpResponse:
     return redirect("dashboard")
 
 
-def _date_or_none(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 @clinic_page
 def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.AUDIT_VIEW)
@@ -50,8 +42,8 @@ def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
         action=get.get("action", "") if get.get("action", "") in AuditAction.values else "",
         actor_username=get.get("actor", "").strip(),
         patient_mrn=get.get("mrn", "").strip(),
-        date_from=_date_or_none(get.get("from", "")),
-        date_to=_date_or_none(get.get("to", "")),
+        date_from=sane_date_or_none(get.get("from", "")),
+        date_to=sane_date_or_none(get.get("to", "")),
     )
     page = Paginator(audit_events_for(actor, flt), 50).get_page(get.get("page"))
     query = get.copy()

@@ -1,0 +1,40 @@
+"""Input bounds every entry point shares (forms, API serializers, services, commands).
+
+A date given by a user (a filter, a report period, an onset date) must lie in a window in which
+every later computation stays valid: a day later in UTC, the clinic's time zone, the database's
+range. Filters outside it are refused naming the field, never a server error."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+
+# Dates of records and filters: from the earliest birth year a living patient can have to well
+# past any booking horizon; far inside Python's and the databases' ranges (years 1–9999).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
+
+
+def validate_sane_date(value: dt.date | None) -> None:
+    """A Django validator (forms and DRF accept it): the date lies in the shared window."""
+    if value is None:
+        return
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            f"Give a date between {EARLIEST_DATE:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}.",
+            code="date_out_of_range",
+        )
+
+
+def sane_date_or_none(text: str) -> dt.date | None:
+    """A query-string date read leniently (a page filter): unreadable or out of the window is
+    no filter at all."""
+    try:
+        value = dt.date.fromisoformat(text) if text else None
+        validate_sane_date(value)
+    except (ValueError, ValidationError):
+        return None
+    return value
