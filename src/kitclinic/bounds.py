@@ -38,3 +38,16 @@ def sane_date_or_none(text: str) -> dt.date | None:
     except (ValueError, ValidationError):
         return None
     return value
+
+
+# C0 controls and DEL, except tab, line feed and carriage return (an address has line breaks).
+_CONTROL = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def validate_plain_text(value: str | None) -> None:
+    """A Django validator: text a person typed holds no control characters (NUL, ESC, …)."""
+    if value and any(ch in _CONTROL for ch in value):
+        raise ValidationError(
+            "Control characters (such as NUL or ESC) are not allowed; use plain text.",
+            code="control_characters",
+        )

@@ -3,6 +3,7 @@ bound, unknown addresses. Each is a 4xx naming what is wrong (JSON under /api/),
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -129,3 +130,31 @@ def test_page_date_filters_outside_the_window_never_fail(client, world, url, day
     assert response.status_code in (200, 400)
     if "substances" in url:
         assert b"Give a date between 1900-01-01 and 2200-12-31" in response.content
+
+
+@pytest.mark.parametrize("field", ["family_name", "given_name", "phone"])
+def test_control_characters_in_patient_text_are_refused_at_every_door(world, field):
+    from kitclinic.patients import services
+    from tests.api.conftest import demographics
+
+    api = APIClient()
+    api.force_authenticate(world.users["physician"])
+    before = Patient.objects.count()
+    response = api.post(
+        "/api/v1/patients/", demographics(**{field: "Ok\x1b[2Jafor"}), format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    with pytest.raises(services.ValidationError) as error:
+        data = demographics(**{field: "A\x00b", "date_of_birth": dt.date(1975, 3, 2)})
+        services.patient_register(
+            actor=world.actor("physician"), data=services.Demographics(**data)
+        )
+    assert field in error.value.message_dict
+    assert Patient.objects.count() == before
+
+
+def test_an_address_keeps_its_line_breaks(world):
+    from kitclinic.bounds import validate_plain_text
+
+    validate_plain_text("12 Main St\r\nApt 4\trear")

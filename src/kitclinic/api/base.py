@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from kitclinic.accounts.actor import Actor, actor_from_request
+from kitclinic.bounds import validate_plain_text
 
 
 # Base of every v1 handler; subclasses define exactly one handler method (one operation). No
@@ -71,6 +72,10 @@ class StrictCharField(serializers.CharField):
     """A JSON string, not a number or boolean turned into one."""
 
     default_error_messages = {"invalid": "Must be a string."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_plain_text)
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

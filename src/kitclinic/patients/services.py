@@ -15,6 +15,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
+from kitclinic.bounds import validate_plain_text
 from kitclinic.intake import contraindications, eligibility
 from kitclinic.patients.models import (
     ContraindicationScreen,
@@ -69,6 +70,11 @@ def _check_patient(patient: Patient) -> None:
         patient.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    for name in DEMOGRAPHIC_FIELDS:
+        try:
+            validate_plain_text(getattr(patient, name, None) if name != "date_of_birth" else None)
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
     if patient.date_of_birth and "date_of_birth" not in errors:
         try:
             validate_date_of_birth(patient.date_of_birth, today=timezone.localdate())
