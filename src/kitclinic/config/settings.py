@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ends a session idle past KITCLINIC_SESSION_IDLE_MINUTES, whatever an open page polls
+    "kitclinic.web.idle.IdleLogoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -148,7 +150,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-# Idle session expiry: the cookie's age is renewed on every request.
+# Idle session expiry: the cookie's age is renewed on every request; kitclinic.web.idle ends a
+# session idle for this long even while an open page polls in the background.
 SESSION_COOKIE_AGE = 60 * env_int("KITCLINIC_SESSION_IDLE_MINUTES", 15)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -1,0 +1,68 @@
+"""Idle sign-out: a page left open (its alert count polling in the background) does not keep the
+session alive; a person's request does."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.web import idle
+
+pytestmark = pytest.mark.django_db
+
+BACKGROUND = {"HTTP_X_KITCLINIC_BACKGROUND": "1", "HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr(idle, "now_seconds", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def signed_in(client, world):
+    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def test_background_polls_do_not_keep_an_idle_session_alive(signed_in, clock, settings):
+    limit = idle.idle_limit_seconds()
+    assert signed_in.get("/").status_code == 200
+    for _ in range(limit // 60):
+        clock[0] += 60
+        assert signed_in.get("/alerts/count/", **BACKGROUND).status_code == 200
+    clock[0] += 61
+    response = signed_in.get("/alerts/count/", **BACKGROUND)
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/login/?next=%2F&idle=")
+    assert AuditEvent.objects.filter(action=AuditAction.LOGOUT).count() == 1
+    assert signed_in.get("/").status_code == 302
+
+
+def test_a_person_s_requests_keep_the_session(signed_in, clock):
+    limit = idle.idle_limit_seconds()
+    for _ in range(3):
+        clock[0] += limit - 5
+        assert signed_in.get("/").status_code == 200
+
+
+def test_an_idle_page_request_returns_to_the_login_with_its_address(signed_in, clock):
+    signed_in.get("/")
+    clock[0] += idle.idle_limit_seconds() + 1
+    response = signed_in.get("/patients/?q=riv")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=%2Fpatients%2F%3Fq%3Driv&idle=")
+    login = signed_in.get(response["Location"])
+    assert b"signed out after" in login.content
+
+
+def test_an_idle_api_call_with_the_session_cookie_is_a_json_401(world, clock):
+    api = APIClient()
+    api.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    assert api.get("/api/v1/me/").status_code == 200
+    clock[0] += idle.idle_limit_seconds() + 1
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert "without activity" in response.json()["detail"]
