@@ -36,6 +36,7 @@ from tests.processes import Database, postgres_server_or_skip
 
 DEMO_PATIENTS = "20"
 AUDIT_TABLE = "audit_auditevent"
+CHAIN_HEAD_TABLE = "audit_auditchainhead"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,15 @@ def assert_same_clinic(before: dict[str, Any], after: dict[str, Any]) -> None:
                 "create",
                 "kitclinic.restore",
             )
+        elif table == CHAIN_HEAD_TABLE:
+            # the restore's own event moved the head of its chain by one; the others are kept
+            heads_before = {row[columns.index("chain")]: row for row in rows_before}
+            for row in rows_after:
+                head = dict(zip(columns, row, strict=True))
+                old = dict(zip(columns, heads_before.get(head["chain"], row), strict=True))
+                if head != old:
+                    assert head["length"] == old["length"] + 1, head
+                    assert head["last_event_id"] == restore_event["id"], head
         else:
             assert _sorted(rows_after) == _sorted(rows_before), table
     assert before["balances"], "the demo clinic has controlled-substance lots"
@@ -113,6 +123,8 @@ def _restore_into(source: DemoSource, database_url: str, *, migrate: bool) -> di
         run_kitclinic("migrate", "--noinput", "-v", "0", database_url=database_url)
     result = run_kitclinic("restore", str(source.archive), "--json", database_url=database_url)
     summary = json.loads(result.stdout)
+    # the restored trail's hash chain is intact, the restore's own event included
+    assert "BROKEN" not in run_kitclinic("audit", "verify", database_url=database_url).stdout
     assert summary["content_sha256"] == read_manifest(source.archive)["content_sha256"]
     after = dump_database(database_url, probe=True)
     assert_same_clinic(source.dump, after)

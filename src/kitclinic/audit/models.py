@@ -11,7 +11,7 @@ from django.db import models
 
 from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyModel
 
-__all__ = ["AppendOnlyError", "AuditAction", "AuditEvent"]
+__all__ = ["AppendOnlyError", "AuditAction", "AuditChainHead", "AuditEvent"]
 
 
 class AuditAction(models.TextChoices):
@@ -47,6 +47,10 @@ class AuditEvent(AppendOnlyModel):
     client_address = models.GenericIPAddressField(null=True, blank=True)
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}")
     detail = models.CharField(max_length=300, blank=True)
+    # the hash chain (kitclinic.audit.chain): this event's hash covers its content and the hash
+    # of the event before it in its organization's chain
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -57,3 +61,16 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}"
+
+
+class AuditChainHead(models.Model):
+    """The last event of each chain (one per organization, ``none`` for events without one).
+    Locked by every audit write of its chain, so the chain is written one event at a time."""
+
+    chain = models.CharField(max_length=40, unique=True)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64)
+    length = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit chain {self.chain}: {self.length} events, head {self.last_event_id}"

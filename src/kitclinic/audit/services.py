@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import ipaddress
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,7 +14,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.audit.chain import GENESIS_HASH, canonical_time, chain_key, event_digest
+from kitclinic.audit.models import AuditAction, AuditChainHead, AuditEvent
 
 
 def _jsonable(value: Any) -> Any:
@@ -64,6 +67,7 @@ def audit_record(
     if not transaction.get_connection().in_atomic_block:
         # A change and its audit event commit together or not at all.
         raise RuntimeError("audit_record must be called inside transaction.atomic()")
+    address = actor.client_address if actor else client_address
     event = AuditEvent(
         occurred_at=timezone.now(),
         organization_id=actor.organization_id if actor else organization_id,
@@ -74,9 +78,52 @@ def audit_record(
         patient=patient,
         object_type=obj._meta.label_lower if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        client_address=(actor.client_address if actor else client_address) or None,
-        changes=_jsonable(changes or {}),
+        client_address=address or None,
+        # as the database will return it (JSON round trip), so the hash covers what is stored
+        changes=json.loads(json.dumps(_jsonable(changes or {}))),
         detail=detail[:300],
     )
-    event.save()
+    chain_append(event)
     return event
+
+
+def _canonical_address(address: str | None) -> str | None:
+    if not address:
+        return None
+    try:
+        return ipaddress.ip_address(address).compressed
+    except ValueError:
+        return None
+
+
+def event_content(event: AuditEvent) -> dict[str, Any]:
+    """What an event's hash covers: every field but its id and the hashes."""
+    return {
+        "occurred_at": canonical_time(event.occurred_at),
+        "organization_id": event.organization_id,
+        "clinic_id": event.clinic_id,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "patient_id": event.patient_id,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "client_address": event.client_address,
+        "changes": event.changes,
+        "detail": event.detail,
+    }
+
+
+def chain_append(event: AuditEvent) -> None:
+    """Insert ``event`` at the end of its organization's chain, under the chain head's lock."""
+    event.client_address = _canonical_address(event.client_address)
+    key = chain_key(event.organization_id)
+    head = AuditChainHead.objects.select_for_update().filter(chain=key).first()
+    if head is None:  # the organization's first event (get_or_create: two first events race)
+        AuditChainHead.objects.get_or_create(chain=key, defaults={"last_hash": GENESIS_HASH})
+        head = AuditChainHead.objects.select_for_update().get(chain=key)
+    event.previous_hash = head.last_hash
+    event.hash = event_digest(event_content(event), head.last_hash)
+    event.save()
+    head.last_event_id, head.last_hash, head.length = event.pk, event.hash, head.length + 1
+    head.save(update_fields=["last_event_id", "last_hash", "length"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import client_address
 from kitclinic.accounts.models import StaffMembership
 from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.audit.services import chain_append
 
 
 def _record(action: AuditAction, request: Any, user: Any, detail: str = "") -> None:
@@ -22,7 +23,7 @@ def _record(action: AuditAction, request: Any, user: Any, detail: str = "") -> N
         else None
     )
     with transaction.atomic():
-        AuditEvent(
+        event = AuditEvent(
             occurred_at=timezone.now(),
             organization_id=membership.clinic.organization_id if membership else None,
             actor=known,
@@ -31,7 +32,8 @@ def _record(action: AuditAction, request: Any, user: Any, detail: str = "") -> N
             object_id=str(known.pk) if known else "",
             client_address=client_address(request) if request is not None else None,
             detail=detail[:300],
-        ).save()
+        )
+        chain_append(event)
 
 
 @receiver(user_logged_in)
