@@ -307,5 +307,6 @@ def test_chart_queries_do_not_grow_with_history(
     small = _queries(client, url)
     _history(world, patient, diagnoses=30, trials=30)
     assert _queries(client, url) == small
-    with django_assert_max_num_queries(12):
+    # 14: the read's audit event is 3 of them (lock the chain head, insert, move the head)
+    with django_assert_max_num_queries(14):
         client.get(url)

@@ -13,8 +13,9 @@ from tests.patients.helpers import add_full_record, clear_screen
 
 pytestmark = pytest.mark.django_db
 
-# A ceiling with room for the chart to grow; the real check is that the count stays the same.
-MAX_QUERIES = 25
+# A ceiling with room for the chart to grow (its view audit event alone is 3 queries: lock the
+# chain head, insert, move the head); the real check is that the count stays the same.
+MAX_QUERIES = 28
 
 
 def _add_patients(world, count: int) -> None:
