@@ -6,12 +6,14 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from kitclinic.accounts.actor import client_address
 from kitclinic.accounts.models import StaffMembership
-from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.audit.chain import GENESIS_HASH, chain_key
+from kitclinic.audit.models import AuditAction, AuditChainHead, AuditEvent
 from kitclinic.audit.services import chain_append
 
 
@@ -56,3 +58,13 @@ def _login_failed(
     username = str(credentials.get("username", ""))[:150]
     user = User.objects.filter(username=username).first()
     _record(AuditAction.LOGIN_FAILED, request, user, detail=f"username={username}")
+
+
+@receiver(post_save, sender="accounts.Organization")
+def _organization_created(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """A new organization starts its audit chain, so its first event costs what every later one
+    costs (the head row exists; ``chain_append`` still creates it if it does not)."""
+    if created:
+        AuditChainHead.objects.get_or_create(
+            chain=chain_key(instance.pk), defaults={"last_hash": GENESIS_HASH}
+        )
