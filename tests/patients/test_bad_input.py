@@ -329,3 +329,30 @@ def test_nurse_cannot_sign_eligibility(world, patient):
     services.screen_record(actor=world.actor("nurse"), patient=patient, answers=clear_screen())
     with pytest.raises(PermissionDenied, match="may not: decide and sign eligibility"):
         WRITES["eligibility"](world.actor("nurse"), patient)
+
+
+def test_a_malformed_code_stored_before_the_format_rule_is_named_not_a_crash(world, patient):
+    """A row written around the service (an old import, say): deciding names the code and writes
+    nothing; the preview says so instead of failing."""
+    from kitclinic.patients.selectors import eligibility_previews
+
+    Diagnosis.objects.create(
+        patient=patient,
+        icd10_code="F3.29",
+        description="imported",
+        recorded_by=world.users["nurse"],
+        recorded_at=timezone.now(),
+    )
+    services.screen_record(actor=world.actor("nurse"), patient=patient, answers=clear_screen())
+    _refused(
+        lambda: services.eligibility_decide(
+            actor=world.actor("physician"),
+            patient=patient,
+            indication="depression",
+            outcome="not_eligible",
+        ),
+        "diagnoses",
+        "'F3.29' is not an ICD-10-CM code",
+    )
+    ((name, preview),) = eligibility_previews(patient)
+    assert name == "all" and "'F3.29' is not an ICD-10-CM code" in preview.error

@@ -296,7 +296,10 @@ def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview
     if screen is None:
         return [("all", EligibilityPreview(error="No contraindication screen recorded yet."))]
     trials = trials_as_intake(patient.trials.all())
-    diagnoses = diagnoses_as_intake(patient.diagnoses.all())
+    try:
+        diagnoses = diagnoses_as_intake(patient.diagnoses.all())
+    except ValueError as exc:  # a code stored before the format rule
+        return [("all", EligibilityPreview(error=f"A diagnosis on file is malformed: {exc}."))]
     code_lists = code_lists_in_force(patient.organization_id)
     previews = []
     for indication in eligibility.Indication:
