@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from kitclinic.audit.models import AuditEvent
+from kitclinic.patients import services
 from kitclinic.patients.models import ContraindicationScreen, Diagnosis, EligibilityDecision
-from tests.api.conftest import record_screen, screen_answers
+from tests.api.conftest import record_screen, row_counts, screen_answers
 
 
 def _errors(response) -> dict[str, list[str]]:
@@ -154,11 +155,83 @@ def test_nurse_cannot_sign_eligibility(world, client_for, patient):
     assert (EligibilityDecision.objects.count(), AuditEvent.objects.count()) == before
 
 
+def _diagnose(world, patient, *codes: str) -> None:
+    for code in codes:
+        services.diagnosis_add(
+            actor=world.actor("nurse"), patient=patient, icd10_code=code, description="on file"
+        )
+
+
+def _trd(world, patient) -> None:
+    for name, klass in (("Sertraline", "ssri"), ("Venlafaxine XR", "snri")):
+        services.trial_add(
+            actor=world.actor("nurse"),
+            patient=patient,
+            treatment_name=name,
+            treatment_class=klass,
+            adequate=True,
+            outcome="no_response",
+        )
+
+
 def test_a_different_outcome_needs_a_rationale(world, client_for, patient):
+    _diagnose(world, patient, "F33.2")
     record_screen(world, patient, pregnancy=True)  # computed: needs review
-    response = _sign(client_for("physician"), patient, outcome="eligible")
-    assert "rationale" in _errors(response)
-    assert not EligibilityDecision.objects.exists()
+    before = row_counts()
+    response = _sign(client_for("physician"), patient, outcome="not_eligible")
+    assert "differs from the rules" in _errors(response)["rationale"][0]
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("rationale", [None, "", "   "])
+def test_signing_eligible_needs_a_rationale_even_when_the_rules_agree(
+    world, client_for, patient, rationale
+):
+    _diagnose(world, patient, "F33.2")
+    _trd(world, patient)
+    record_screen(world, patient)  # computed: eligible
+    before = row_counts()
+    body = {} if rationale is None else {"rationale": rationale}
+    response = _sign(client_for("physician"), patient, outcome="eligible", **body)
+    assert "signing eligible" in _errors(response)["rationale"][0]
+    assert row_counts() == before
+
+
+def test_eligible_is_signed_with_the_rationale_code_list_version_and_qualifying_code(
+    world, client_for, patient
+):
+    _diagnose(world, patient, "F41.1", "F33.2")
+    _trd(world, patient)
+    record_screen(world, patient)
+    response = _sign(
+        client_for("physician"), patient, outcome="eligible", rationale="History reviewed."
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["outcome"], body["physician_rationale"]) == ("eligible", "History reviewed.")
+    assert (body["code_list_version"], body["qualifying_code"]) == (1, "F33.2")
+    assert "F33.2 (on file) qualifies for Depression under list v1" in " ".join(
+        r["text"] for r in body["reasons"]
+    )
+
+
+@pytest.mark.parametrize("indication", ["ptsd", "chronic_pain"])
+def test_depression_and_anxiety_codes_cannot_be_signed_eligible_for_ptsd_or_pain(
+    world, client_for, patient, indication
+):
+    _diagnose(world, patient, "F33.2", "F41.1")
+    record_screen(world, patient)
+    client = client_for("physician")
+    before = row_counts()
+    refused = _sign(
+        client, patient, indication=indication, outcome="eligible", rationale="Trauma history."
+    )
+    assert "may sign: not_eligible" in _errors(refused)["outcome"][0]
+    assert row_counts() == before
+    signed = _sign(client, patient, indication=indication, outcome="not_eligible")
+    assert signed.status_code == 201, signed.content
+    assert signed.json()["reasons"][0]["code"] == "no_qualifying_diagnosis"
+    assert signed.json()["qualifying_code"] == ""
 
 
 def test_physician_signs_and_a_new_decision_supersedes(world, client_for, patient):

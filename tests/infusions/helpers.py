@@ -31,7 +31,7 @@ from kitclinic.infusions.services.sessions import CheckInData
 from kitclinic.infusions.states import SessionState
 from kitclinic.patients import services as patient_services
 from kitclinic.patients.models import Patient
-from tests.patients.helpers import add_trd_history, clear_screen
+from tests.patients.helpers import ELIGIBLE_RATIONALE, add_trd_history, clear_screen
 
 TABLES = (
     DrugLibraryVersion,
@@ -64,7 +64,11 @@ def make_eligible(nurse: Actor, physician: Actor, patient: Patient) -> Patient:
     add_trd_history(nurse, patient)
     patient_services.screen_record(actor=nurse, patient=patient, answers=clear_screen())
     patient_services.eligibility_decide(
-        actor=physician, patient=patient, indication="depression", outcome="eligible"
+        actor=physician,
+        patient=patient,
+        indication="depression",
+        outcome="eligible",
+        rationale=ELIGIBLE_RATIONALE,
     )
     return patient
 

@@ -44,3 +44,22 @@ def test_seed_creates_a_runnable_clinic_day(client):
     assert "Chair 1" in html and "Check in" in html
     first = _snapshot()
     assert len(first) >= 4
+    _every_course_rests_on_a_qualifying_signed_decision()
+
+
+def _every_course_rests_on_a_qualifying_signed_decision() -> None:
+    """The demo plans courses only for patients signed eligible for the course's indication on
+    a qualifying diagnosis (with the physician's rationale)."""
+    from kitclinic.infusions.models import TreatmentCourse
+    from kitclinic.patients.models import EligibilityDecision
+
+    courses = list(TreatmentCourse.objects.all())
+    assert courses
+    for course in courses:
+        decision = EligibilityDecision.objects.filter(
+            patient=course.patient, indication=course.indication, outcome="eligible"
+        ).latest("signed_at")
+        assert decision.qualifying_code and decision.code_list_version == 1
+        assert decision.physician_rationale
+        codes = set(course.patient.diagnoses.values_list("icd10_code", flat=True))
+        assert decision.qualifying_code in codes

@@ -16,6 +16,9 @@ from kitclinic.patients.models import (
     TreatmentTrial,
 )
 
+# Signing "eligible" always needs the physician's rationale.
+ELIGIBLE_RATIONALE = "F33.2 on file, two adequate failed trials, clear screen: agree."
+
 TABLES = (
     Patient,
     Diagnosis,
@@ -97,5 +100,9 @@ def add_full_record(nurse: Actor, physician: Actor, patient: Patient) -> None:
     add_trd_history(nurse, patient)
     services.screen_record(actor=nurse, patient=patient, answers=clear_screen())
     services.eligibility_decide(
-        actor=physician, patient=patient, indication="depression", outcome="eligible"
+        actor=physician,
+        patient=patient,
+        indication="depression",
+        outcome="eligible",
+        rationale=ELIGIBLE_RATIONALE,
     )

@@ -216,18 +216,66 @@ def test_signing_eligible_over_computed_not_eligible_is_refused(world, patient):
     )
 
 
+def _anxious(world, patient, **present):
+    nurse = world.actor("nurse")
+    services.diagnosis_add(
+        actor=nurse, patient=patient, icd10_code="F41.1", description="Generalized anxiety"
+    )
+    services.screen_record(actor=nurse, patient=patient, answers=clear_screen(**present))
+
+
 def test_differing_outcome_without_rationale_is_refused(world, patient):
-    services.screen_record(actor=world.actor("nurse"), patient=patient, answers=clear_screen())
+    _anxious(world, patient, pregnancy=True)  # computed: needs review
+    _refused(
+        lambda: services.eligibility_decide(
+            actor=world.actor("physician"),
+            patient=patient,
+            indication="anxiety",
+            outcome="not_eligible",
+            rationale="   ",
+        ),
+        "rationale",
+        "differs from the rules",
+    )
+
+
+@pytest.mark.parametrize("present", [{}, {"pregnancy": True}], ids=["computed-eligible", "review"])
+def test_signing_eligible_without_rationale_is_refused_even_when_the_rules_agree(
+    world, patient, present
+):
+    _anxious(world, patient, **present)
     _refused(
         lambda: services.eligibility_decide(
             actor=world.actor("physician"),
             patient=patient,
             indication="anxiety",
             outcome="eligible",
-            rationale="   ",
+            rationale=" \n ",
         ),
         "rationale",
+        "signing eligible",
     )
+
+
+def test_signing_eligible_without_a_qualifying_diagnosis_is_refused(world, patient):
+    """Only F33.2 and F41.1 on file: the rules give not eligible for PTSD, whatever the
+    physician writes."""
+    nurse = world.actor("nurse")
+    add_trd_history(nurse, patient)  # F33.2
+    services.diagnosis_add(actor=nurse, patient=patient, icd10_code="F41.1", description="GAD")
+    services.screen_record(actor=nurse, patient=patient, answers=clear_screen())
+    for outcome in ("eligible", "needs_review"):
+        _refused(
+            lambda outcome=outcome: services.eligibility_decide(
+                actor=world.actor("physician"),
+                patient=patient,
+                indication="ptsd",
+                outcome=outcome,
+                rationale="Trauma history reported by the patient.",
+            ),
+            "outcome",
+            "may sign: not_eligible",
+        )
 
 
 WRITES = {
@@ -281,3 +329,30 @@ def test_nurse_cannot_sign_eligibility(world, patient):
     services.screen_record(actor=world.actor("nurse"), patient=patient, answers=clear_screen())
     with pytest.raises(PermissionDenied, match="may not: decide and sign eligibility"):
         WRITES["eligibility"](world.actor("nurse"), patient)
+
+
+def test_a_malformed_code_stored_before_the_format_rule_is_named_not_a_crash(world, patient):
+    """A row written around the service (an old import, say): deciding names the code and writes
+    nothing; the preview says so instead of failing."""
+    from kitclinic.patients.selectors import eligibility_previews
+
+    Diagnosis.objects.create(
+        patient=patient,
+        icd10_code="F3.29",
+        description="imported",
+        recorded_by=world.users["nurse"],
+        recorded_at=timezone.now(),
+    )
+    services.screen_record(actor=world.actor("nurse"), patient=patient, answers=clear_screen())
+    _refused(
+        lambda: services.eligibility_decide(
+            actor=world.actor("physician"),
+            patient=patient,
+            indication="depression",
+            outcome="not_eligible",
+        ),
+        "diagnoses",
+        "'F3.29' is not an ICD-10-CM code",
+    )
+    ((name, preview),) = eligibility_previews(patient)
+    assert name == "all" and "'F3.29' is not an ICD-10-CM code" in preview.error

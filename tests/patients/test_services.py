@@ -171,7 +171,11 @@ def test_eligibility_decide_signs_with_reasons_and_audits(world, patient):
     add_trd_history(nurse, patient)
     services.screen_record(actor=nurse, patient=patient, answers=clear_screen())
     decision = services.eligibility_decide(
-        actor=physician, patient=patient, indication="depression", outcome="eligible"
+        actor=physician,
+        patient=patient,
+        indication="depression",
+        outcome="eligible",
+        rationale=" Reviewed history and screen. ",
     )
     stored = EligibilityDecision.objects.get()
     assert (stored.computed_outcome, stored.outcome, stored.signed_by_id) == (
@@ -179,14 +183,22 @@ def test_eligibility_decide_signs_with_reasons_and_audits(world, patient):
         "eligible",
         physician.user.pk,
     )
-    assert [r["code"] for r in stored.reasons] == ["eligible"]
+    assert stored.physician_rationale == "Reviewed history and screen."
+    assert [r["code"] for r in stored.reasons] == ["eligible", "qualifying_diagnosis"]
+    assert (stored.code_list_version, stored.qualifying_code) == (1, "F33.2")
     event = _only_event(action=AuditAction.SIGN)
     _assert_event(event, physician, "sign", decision, patient)
-    assert event.changes == {"outcome": [None, "eligible"], "computed_outcome": [None, "eligible"]}
+    assert event.changes == {
+        "outcome": [None, "eligible"],
+        "computed_outcome": [None, "eligible"],
+        "code_list_version": [None, 1],
+        "qualifying_code": [None, "F33.2"],
+    }
 
 
 def test_physician_may_sign_differing_outcome_with_rationale(world, patient):
     nurse, physician = _actor(world, "nurse"), _actor(world, "physician")
+    services.diagnosis_add(actor=nurse, patient=patient, icd10_code="F41.1", description="GAD")
     services.screen_record(actor=nurse, patient=patient, answers=clear_screen(pregnancy=True))
     decision = services.eligibility_decide(
         actor=physician,
@@ -236,7 +248,7 @@ def test_failing_audit_insert_rolls_back_eligibility_and_supersession(world, pat
     nurse, physician = _actor(world, "nurse"), _actor(world, "physician")
     services.screen_record(actor=nurse, patient=patient, answers=clear_screen())
     first = services.eligibility_decide(
-        actor=physician, patient=patient, indication="anxiety", outcome="needs_review"
+        actor=physician, patient=patient, indication="anxiety", outcome="not_eligible"
     )
     before = row_counts()
     original_save = AuditEvent.save
@@ -249,7 +261,7 @@ def test_failing_audit_insert_rolls_back_eligibility_and_supersession(world, pat
     with mock.patch.object(AuditEvent, "save", fail_on_supersede):
         with pytest.raises(RuntimeError):
             services.eligibility_decide(
-                actor=physician, patient=patient, indication="anxiety", outcome="needs_review"
+                actor=physician, patient=patient, indication="anxiety", outcome="not_eligible"
             )
     assert row_counts() == before
     first.refresh_from_db()

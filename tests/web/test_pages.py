@@ -165,8 +165,13 @@ def test_dashboard_lists_screened_patients_awaiting_a_decision(login, world):
     unscreened = PatientFactory(home_clinic=world.clinic, family_name="Unscreened")
     for p in (waiting, decided):
         services.screen_record(actor=nurse, patient=p, answers=clear_screen())
+    services.diagnosis_add(actor=nurse, patient=decided, icd10_code="F41.1", description="GAD")
     services.eligibility_decide(
-        actor=physician, patient=decided, indication="anxiety", outcome="needs_review"
+        actor=physician,
+        patient=decided,
+        indication="anxiety",
+        outcome="needs_review",
+        rationale="Await cardiology.",
     )
     summary = login("nurse").get(reverse("dashboard")).context["summary"]
     assert [p.pk for p in summary.awaiting_decision] == [waiting.pk]
@@ -242,6 +247,43 @@ def test_eligibility_over_not_eligible_shows_the_outcome_error(login, world, pat
         {"indication": "anxiety", "outcome": "eligible", "rationale": "Stable now."},
     )
     assert response.status_code == 200
+    assert "not_eligible" in " ".join(response.context["form"].errors["outcome"])
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("rationale", ["", "   "])
+def test_signing_eligible_without_a_rationale_shows_the_field_error_and_writes_nothing(
+    login, world, patient, rationale
+):
+    add_trd_history(world.actor("nurse"), patient)
+    services.screen_record(actor=world.actor("nurse"), patient=patient, answers=clear_screen())
+    client = login("physician")
+    before = row_counts()
+    response = client.post(
+        reverse("eligibility-decide", args=[patient.pk]),
+        {"indication": "depression", "outcome": "eligible", "rationale": rationale},
+    )
+    assert response.status_code == 200
+    assert "signing eligible" in " ".join(response.context["form"].errors["rationale"])
+    assert row_counts() == before
+
+
+def test_ptsd_without_a_ptsd_code_cannot_be_signed_eligible_on_the_page(login, world, patient):
+    """Only F33.2 and F41.1 on file: the page shows why PTSD is not eligible, and refuses
+    "eligible" even with a rationale."""
+    nurse = world.actor("nurse")
+    add_trd_history(nurse, patient)
+    services.diagnosis_add(actor=nurse, patient=patient, icd10_code="F41.1", description="GAD")
+    services.screen_record(actor=nurse, patient=patient, answers=clear_screen())
+    client = login("physician")
+    page = client.get(reverse("eligibility-decide", args=[patient.pk])).content.decode()
+    assert "no qualifying diagnosis for PTSD under list v1" in page
+    assert "F33.2 (Major depressive disorder, recurrent, severe) qualifies for Depression" in page
+    before = row_counts()
+    response = client.post(
+        reverse("eligibility-decide", args=[patient.pk]),
+        {"indication": "ptsd", "outcome": "eligible", "rationale": "Trauma history."},
+    )
     assert "not_eligible" in " ".join(response.context["form"].errors["outcome"])
     assert row_counts() == before
 

@@ -95,7 +95,8 @@ PAGES = [
         "eligibility-decide",
         Action.ELIGIBILITY_SIGN,
         on_patient=True,
-        post=lambda persona: {"indication": "anxiety", "outcome": "needs_review"},
+        # No diagnosis on file: the rules give not eligible, the only outcome to sign.
+        post=lambda persona: {"indication": "anxiety", "outcome": "not_eligible"},
     ),
     Page("audit-trail", Action.AUDIT_VIEW, on_patient=False),
     Page("clinic-switch", None, on_patient=False, get=False, post=lambda persona: {}),

@@ -23,6 +23,7 @@ def _add_patients(world, count: int) -> None:
     for _ in range(count):
         patient = PatientFactory(home_clinic=world.clinic, family_name="Smith")
         add_full_record(nurse, physician, patient)
+        services.diagnosis_add(actor=nurse, patient=patient, icd10_code="F41.1", description="GAD")
         services.eligibility_decide(
             actor=physician,
             patient=patient,

@@ -37,6 +37,7 @@ class Action(StrEnum):
     CLINICAL_HISTORY_EDIT = "clinical_history.edit"
     CONTRAINDICATION_SCREEN_RECORD = "contraindication_screen.record"
     ELIGIBILITY_SIGN = "eligibility.sign"
+    ELIGIBILITY_CODES_PUBLISH = "eligibility_codes.publish"
     AUDIT_VIEW = "audit.view"
     ASSESSMENT_RECORD = "assessment.record"
     SELF_REPORT_LINK_ISSUE = "self_report_link.issue"
@@ -74,6 +75,9 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.CLINICAL_HISTORY_EDIT: "Add diagnoses and psychiatric treatment trials",
     Action.CONTRAINDICATION_SCREEN_RECORD: "Record a contraindication screen",
     Action.ELIGIBILITY_SIGN: "Decide and sign eligibility (supersedes the previous decision)",
+    Action.ELIGIBILITY_CODES_PUBLISH: (
+        "Publish the organization's list of qualifying diagnosis codes for an indication"
+    ),
     Action.AUDIT_VIEW: "Browse and filter the audit trail",
     Action.ASSESSMENT_RECORD: "Record a rating-scale assessment (scored by the server)",
     Action.SELF_REPORT_LINK_ISSUE: "Issue a patient self-report link or start a kiosk session",
@@ -117,6 +121,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CLINICAL_HISTORY_EDIT: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.CONTRAINDICATION_SCREEN_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.ELIGIBILITY_SIGN: frozenset({Role.PHYSICIAN}),
+    Action.ELIGIBILITY_CODES_PUBLISH: frozenset({Role.PHYSICIAN}),
     Action.AUDIT_VIEW: frozenset({Role.CLINIC_ADMIN, Role.AUDITOR}),
     Action.ASSESSMENT_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SELF_REPORT_LINK_ISSUE: frozenset({Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK}),

@@ -190,10 +190,11 @@ class EligibilityCreateApi(ApiView):
     @api_schema(
         tag="eligibility",
         summary="Decide and sign eligibility (physicians)",
-        description="The rules run on the latest screen and the trial history; the physician "
-        "signs an outcome. A computed not_eligible can only be signed as not_eligible; another "
-        "outcome than the computed one needs a rationale. Supersedes the current decision for "
-        "the same indication.",
+        description="The rules run on the latest screen, the trial history and the diagnoses "
+        "on file (against the organization's qualifying ICD-10-CM code list for the indication); "
+        "the physician signs an outcome. A computed not_eligible can only be signed as "
+        "not_eligible; signing eligible, or another outcome than the computed one, needs a "
+        "rationale. Supersedes the current decision for the same indication.",
         request=s.EligibilityIn,
         responses={201: s.EligibilityOut},
         patient=True,

@@ -154,7 +154,8 @@ class EligibilityIn(StrictSerializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Required when the signed outcome differs from the computed one.",
+        help_text="Required when signing eligible, and when the signed outcome differs from "
+        "the computed one.",
     )
 
 
@@ -173,6 +174,12 @@ class EligibilityOut(serializers.Serializer):
     reasons = ReasonOut(many=True)
     physician_rationale = serializers.CharField()
     contraindication_list_version = serializers.CharField()
+    code_list_version = serializers.IntegerField(
+        allow_null=True, help_text="Version of the indication's qualifying ICD-10-CM code list."
+    )
+    qualifying_code = serializers.CharField(
+        help_text="The diagnosis on file that qualified; empty when none did."
+    )
     screen = serializers.IntegerField(source="screen_id")
     staging = serializers.DictField(help_text="Staging at the time of the decision.")
     signed_by = UserRefOut()

@@ -1,4 +1,5 @@
-"""Intake: treatment-trial history, TRD staging, contraindication screen and eligibility.
+"""Intake: treatment-trial history, TRD staging, contraindication screen, qualifying diagnoses
+(ICD-10-CM code lists per indication) and eligibility.
 
 Pure Python (no Django import) so it can be tested exhaustively and called from any app.
 Reference: shared/reference/clinical-workflow.md §2–§4.
@@ -13,6 +14,15 @@ from kitclinic.intake.contraindications import (
     ContraindicationGrouping,
     ContraindicationItem,
     build_grouping,
+)
+from kitclinic.intake.diagnoses import (
+    DEFAULT_CODE_LIST_VERSION,
+    DEFAULT_CODE_LISTS,
+    CodeList,
+    CodeListEntry,
+    DiagnosisCode,
+    build_code_list,
+    normalize_icd10cm,
 )
 from kitclinic.intake.eligibility import (
     EligibilityDecision,
@@ -50,15 +60,20 @@ __all__ = [
     "ANTIDEPRESSANT_CLASSES",
     "CATALOGUE",
     "CATALOGUE_BY_CODE",
+    "DEFAULT_CODE_LISTS",
+    "DEFAULT_CODE_LIST_VERSION",
     "DEFAULT_CONTRAINDICATION_LIST_VERSION",
     "DEFAULT_GROUPING",
     "FAILED_OUTCOMES",
     "MSM_DIMENSIONS",
     "NOT_STAGED_LABEL",
     "TRD_MIN_ADEQUATE_FAILED_TRIALS",
+    "CodeList",
+    "CodeListEntry",
     "ContraindicationGroup",
     "ContraindicationGrouping",
     "ContraindicationItem",
+    "DiagnosisCode",
     "EligibilityDecision",
     "EligibilityOutcome",
     "EligibilityRule",
@@ -71,11 +86,13 @@ __all__ = [
     "TreatmentClass",
     "Trial",
     "TrialOutcome",
+    "build_code_list",
     "build_grouping",
     "count_adequate_failed_trials",
     "decide_eligibility",
     "is_adequate_duration",
     "maudsley_stage",
+    "normalize_icd10cm",
     "thase_rush_stage",
     "trd_definition_met",
 ]

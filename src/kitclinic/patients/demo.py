@@ -139,6 +139,11 @@ DIAGNOSES = [
     ("M79.7", "Fibromyalgia", "chronic_pain"),
 ]
 COMORBID = [("F41.1", "Generalized anxiety disorder"), ("F34.1", "Dysthymic disorder")]
+# The physician's rationale the demo signs with (signing eligible always needs one).
+DEMO_RATIONALE = {
+    "eligible": "Qualifying diagnosis, history and screen reviewed with the patient; "
+    "agree with the rules (synthetic demo)."
+}
 # (name, class, typical dose)
 ANTIDEPRESSANTS = [
     ("Sertraline", "ssri", "150 mg/day"),
@@ -352,18 +357,24 @@ def _seed_patient(
         services.screen_record(actor=nurse, patient=patient, answers=answers)
         if rng.random() < 0.7:
             from kitclinic.intake.eligibility import decide_eligibility
-            from kitclinic.patients.selectors import trials_as_intake
+            from kitclinic.patients.selectors import (
+                code_list_in_force,
+                diagnoses_as_intake,
+                trials_as_intake,
+            )
 
             computed = decide_eligibility(
                 indication=indication,
                 screen=answers,
                 grouping=contraindications.DEFAULT_GROUPING,
                 trials=trials_as_intake(patient.trials.all()),
-                has_diagnosis=True,
+                diagnoses=diagnoses_as_intake(patient.diagnoses.all()),
+                code_list=code_list_in_force(patient.organization_id, indication),
             )
             services.eligibility_decide(
                 actor=physician,
                 patient=patient,
                 indication=indication,
                 outcome=computed.outcome.value,
+                rationale=DEMO_RATIONALE.get(computed.outcome.value, ""),
             )

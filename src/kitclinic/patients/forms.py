@@ -122,5 +122,6 @@ class EligibilityForm(forms.Form):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Required when the signed outcome differs from the rules.",
+        help_text="Required when signing eligible, and when the signed outcome differs from "
+        "the rules.",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from kitclinic.audit.append_only import AppendOnlyModel
 from kitclinic.intake.eligibility import EligibilityOutcome, Indication
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
 from kitclinic.patients.validators import validate_icd10cm, validate_mrn
@@ -158,6 +159,18 @@ class EligibilityDecision(models.Model):
     reasons = models.JSONField(help_text="[{code, text, rule}] from the eligibility rules")
     physician_rationale = models.TextField(blank=True)
     contraindication_list_version = models.CharField(max_length=40)
+    code_list_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Version of the indication's ICD-10-CM code list the rules used "
+        "(empty for decisions made before code lists).",
+    )
+    qualifying_code = models.CharField(
+        "qualifying ICD-10-CM code",
+        max_length=8,
+        blank=True,
+        help_text="The diagnosis on file that qualified for the indication; empty when none did.",
+    )
     screen = models.ForeignKey(ContraindicationScreen, on_delete=models.PROTECT, related_name="+")
     staging = models.JSONField(help_text="Staging at the time of the decision")
     signed_by = models.ForeignKey(
@@ -187,3 +200,37 @@ class EligibilityDecision(models.Model):
         }:
             raise ValueError("A signed eligibility decision cannot be edited; record a new one.")
         super().save(*args, **kwargs)
+
+
+class IndicationCodeList(AppendOnlyModel):
+    """An organization's own version of the ICD-10-CM codes that qualify for an indication.
+
+    Version 1 of every indication is the built-in default (``kitclinic.intake.diagnoses``) and is
+    not stored; an organization's versions start at 2 and its highest version is in force.
+    Published versions are never changed: a correction is a new version."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    indication = models.CharField(max_length=20, choices=Indication.choices())
+    version = models.PositiveIntegerField()
+    entries = models.JSONField(help_text="[{code, label, source}], validated by the intake core")
+    reason = models.TextField(help_text="Why this version was published.")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["indication", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "indication", "version"], name="code_list_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=2), name="code_list_version_after_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_indication_display()} qualifying diagnoses v{self.version}"

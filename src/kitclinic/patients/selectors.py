@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
@@ -18,11 +18,19 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.intake import staging
+from kitclinic.intake.diagnoses import (
+    DEFAULT_CODE_LISTS,
+    CodeList,
+    DiagnosisCode,
+    build_code_list,
+)
+from kitclinic.intake.eligibility import Indication
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, Trial, TrialOutcome
 from kitclinic.patients.models import (
     ContraindicationScreen,
     Diagnosis,
     EligibilityDecision,
+    IndicationCodeList,
     Patient,
     TreatmentTrial,
 )
@@ -76,6 +84,58 @@ def trials_as_intake(trials: Iterable[TreatmentTrial]) -> list[Trial]:
         )
         for t in trials
     ]
+
+
+def diagnoses_as_intake(diagnoses: Iterable[Diagnosis]) -> list[DiagnosisCode]:
+    """The diagnoses on file for the eligibility rules, in the model's order (primary first)."""
+    return [DiagnosisCode(d.icd10_code, d.description) for d in diagnoses]
+
+
+def code_list_of(row: IndicationCodeList) -> CodeList:
+    return build_code_list(row.indication, version=row.version, entries=row.entries)
+
+
+def code_list_in_force(organization_id: int, indication: Indication | str) -> CodeList:
+    """The organization's highest published version of the indication's qualifying ICD-10-CM
+    codes, else the built-in default (version 1)."""
+    indication = Indication(indication)
+    row = (
+        IndicationCodeList.objects.filter(organization_id=organization_id, indication=indication)
+        .order_by("-version")
+        .first()
+    )
+    return DEFAULT_CODE_LISTS[indication] if row is None else code_list_of(row)
+
+
+def code_lists_in_force(organization_id: int) -> dict[Indication, CodeList]:
+    """``code_list_in_force`` for every indication, in one query."""
+    highest = (
+        IndicationCodeList.objects.filter(
+            organization_id=OuterRef("organization_id"), indication=OuterRef("indication")
+        )
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    lists = dict(DEFAULT_CODE_LISTS)
+    for row in IndicationCodeList.objects.filter(
+        organization_id=organization_id, version=Subquery(highest)
+    ):
+        lists[Indication(row.indication)] = code_list_of(row)
+    return lists
+
+
+def code_list_versions(
+    organization_id: int, indication: Indication | str
+) -> list[IndicationCodeList]:
+    """The organization's published versions of an indication's code list, newest first (the
+    built-in default, version 1, is not among them)."""
+    return list(
+        IndicationCodeList.objects.filter(
+            organization_id=organization_id, indication=Indication(indication)
+        )
+        .select_related("published_by")
+        .order_by("-version")
+    )
 
 
 def _months_between(start: dt.date, end: dt.date) -> int:
@@ -236,7 +296,11 @@ def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview
     if screen is None:
         return [("all", EligibilityPreview(error="No contraindication screen recorded yet."))]
     trials = trials_as_intake(patient.trials.all())
-    has_diagnosis = patient.diagnoses.exists()
+    try:
+        diagnoses = diagnoses_as_intake(patient.diagnoses.all())
+    except ValueError as exc:  # a code stored before the format rule
+        return [("all", EligibilityPreview(error=f"A diagnosis on file is malformed: {exc}."))]
+    code_lists = code_lists_in_force(patient.organization_id)
     previews = []
     for indication in eligibility.Indication:
         decision = eligibility.decide_eligibility(
@@ -244,7 +308,8 @@ def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview
             screen=screen.answers,
             grouping=contraindications.DEFAULT_GROUPING,
             trials=trials,
-            has_diagnosis=has_diagnosis,
+            diagnoses=diagnoses,
+            code_list=code_lists[indication],
         )
         previews.append(
             (

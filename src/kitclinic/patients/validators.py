@@ -7,9 +7,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
-# ICD-10-CM: a letter, two characters (digit, then digit or letter), then optionally a dot and
-# 1–4 characters (shared/reference/instruments.md §11; e.g. F32.9, F33.41, G90.50, T14.91XA).
-ICD10CM_PATTERN = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+from kitclinic.intake import diagnoses
+
 MRN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,31}$")
 MAX_AGE_YEARS = 120
 
@@ -23,7 +22,14 @@ def normalize_icd10cm(code: str) -> str:
 
 
 def validate_icd10cm(code: str) -> None:
-    if not ICD10CM_PATTERN.match(code):
+    """A stored code is in the canonical ICD-10-CM form of the intake core (one shape rule for
+    the chart and the eligibility rules): a letter, two characters (digit, then digit or
+    letter), then optionally a dot and 1–4 characters (e.g. F32.9, F33.41, G90.50, T14.91XA)."""
+    try:
+        canonical = diagnoses.normalize_icd10cm(code) == code
+    except ValueError:
+        canonical = False
+    if not canonical:
         raise ValidationError(
             "%(code)s is not an ICD-10-CM code: expected a letter, two characters and optionally "
             "a dot with 1–4 more (for example F32.9 or F33.41).",
