@@ -371,7 +371,7 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
         request.POST or None,
         initial=initial,
         soft_codes=soft_codes,
-        cosigners=cosigner_choices(session.clinic, actor),
+        cosigners=cosigner_choices(session.clinic, actor) if soft_codes else None,
     )
     form.fields[
         "rating_answers"
@@ -442,7 +442,7 @@ def check_in_correction(request: HttpRequest, actor: Actor, session_id: int) -> 
     form = f.CheckInCorrectionForm(
         request.POST or None,
         soft_codes=soft_codes,
-        cosigners=cosigner_choices(session.clinic, actor),
+        cosigners=cosigner_choices(session.clinic, actor) if soft_codes else None,
     )
 
     def save(form: forms.Form) -> object:
