@@ -76,8 +76,10 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
         "Escort confirmed",
     ):
         nurse.get_by_label(re.compile(label)).check()
-    nurse.get_by_label("Consent signed on").fill("2026-11-20")
-    nurse.get_by_label("Weight (kg), measured today").fill("70")
+    # the recorded consent to the current information sheet is shown as the evidence
+    expect(nurse.locator("[data-consent-evidence]")).to_contain_text("information sheet v1")
+    # a slip: 77 typed for 70 kg (corrected below, before the order)
+    nurse.get_by_label("Weight (kg), measured today").fill("77")
     nurse.get_by_label("Pregnancy status").select_option("not_pregnant")
     for label, value in (("SBP", "124"), ("DBP", "78"), ("HR", "72"), ("RR", "14"), ("SpO2", "98")):
         nurse.get_by_label(re.compile(rf"^{label} ")).fill(value)
@@ -87,6 +89,17 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     expect(nurse.locator("#session-state")).to_have_text("Checked in")
     expect(nurse.locator("main")).to_contain_text("Waiting for a physician's order")
     shoot("checked-in")
+
+    # the check-in is corrected, not edited: the original stays visible, struck through
+    nurse.get_by_role("button", name="Correct the check-in").click()
+    nurse.get_by_label(re.compile("Corrected weight")).fill("70")
+    nurse.get_by_label(re.compile("Reason for the correction")).fill("Typed 77; the scale read 70")
+    nurse.get_by_role("button", name="Record the correction").click()
+    record = nurse.locator("[data-check-in]")
+    expect(record.locator("del[data-original-weight]")).to_have_text("77 kg")
+    expect(record.locator("ins[data-corrected-weight]")).to_have_text("70 kg")
+    expect(record).to_contain_text("Typed 77; the scale read 70")
+    shoot("check-in-corrected")
 
     # the physician orders: computed amounts, limit checks and the PK curve
     doctor.goto(f"/infusions/sessions/{booked.pk}/")

@@ -15,6 +15,7 @@ from kitclinic.infusions.models import (
     AdverseEvent,
     Appointment,
     CheckIn,
+    CheckInCorrection,
     Discharge,
     DoubleCheck,
     DrugLibraryVersion,
@@ -29,6 +30,8 @@ from kitclinic.infusions.services import infusion, orders, scheduling, sessions
 from kitclinic.infusions.services.courses import course_plan
 from kitclinic.infusions.services.sessions import CheckInData
 from kitclinic.infusions.states import SessionState
+from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion
+from kitclinic.outcomes.services import consent_record, info_sheet_publish
 from kitclinic.patients import services as patient_services
 from kitclinic.patients.models import Patient
 from tests.patients.helpers import ELIGIBLE_RATIONALE, add_trd_history, clear_screen
@@ -39,6 +42,7 @@ TABLES = (
     Appointment,
     InfusionSession,
     CheckIn,
+    CheckInCorrection,
     InfusionOrder,
     DoubleCheck,
     SessionEvent,
@@ -82,7 +86,6 @@ def check_in_data(**overrides: object) -> CheckInData:
     values: dict[str, object] = {
         "identity_confirmed": True,
         "consent_on_file": True,
-        "consent_date": timezone.localdate() - dt.timedelta(days=3),
         "fasting_confirmed": True,
         "escort_confirmed": True,
         "escort_name": "Lee Rivera",
@@ -102,8 +105,41 @@ def book(world, course: TreatmentCourse, chair, when: dt.datetime | None = None)
     return appointment.session
 
 
-def plan(world, patient: Patient) -> TreatmentCourse:  # type: ignore[no-untyped-def]
-    return course_plan(actor=world.actor("physician"), patient=patient, indication="depression")
+def publish_sheet(world, indication: str = "depression", text: str = "") -> InfoSheetVersion:  # type: ignore[no-untyped-def]
+    """Publish a new version of the indication's information sheet (``text`` makes it differ)."""
+    html = f"<html><body><p>{indication} information sheet {text}</p></body></html>"
+    version, _ = info_sheet_publish(
+        actor=world.actor("physician"), indication=indication, html=html
+    )
+    return version
+
+
+def record_consent(world, patient: Patient, indication: str = "depression") -> ConsentRecord:  # type: ignore[no-untyped-def]
+    """The patient's consent to the indication's current information sheet (published first if
+    there is none): check-in refuses a patient without it."""
+    version = (
+        InfoSheetVersion.objects.filter(
+            organization_id=world.clinic.organization_id, indication=indication
+        )
+        .order_by("-version")
+        .first()
+    ) or publish_sheet(world, indication)
+    return consent_record(
+        actor=world.actor("nurse"),
+        patient=patient,
+        sheet_version=version,
+        signed_at=timezone.now(),
+        method="paper",
+        witnessed_by=world.users["physician"],
+    )
+
+
+def plan(world, patient: Patient, *, consent: bool = True) -> TreatmentCourse:  # type: ignore[no-untyped-def]
+    """A depression course for ``patient``, with the consent recorded (unless ``consent=False``)."""
+    course = course_plan(actor=world.actor("physician"), patient=patient, indication="depression")
+    if consent:
+        record_consent(world, patient, "depression")
+    return course
 
 
 ORDER = {"dose": "0.5", "duration_min": "40", "concentration_mg_per_ml": "1"}

@@ -207,6 +207,13 @@ OPS = [
     Op("post", "sessions/{session}/check-in/", Action.SESSION_CHECK_IN, body={"CHECK_IN": 1}),
     Op(
         "post",
+        "sessions/{session}/check-in/correct/",
+        Action.SESSION_CHECK_IN,
+        S.CHECKED_IN,
+        {"weight_kg": "71.5", "reason": "Scale not zeroed; re-weighed"},
+    ),
+    Op(
+        "post",
         "sessions/{session}/order-preview/",
         Action.ORDER_PLACE,
         S.CHECKED_IN,

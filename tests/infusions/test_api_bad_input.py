@@ -72,7 +72,9 @@ def test_a_pound_value_in_the_kg_field_is_refused_naming_the_weight(world, cours
     today = book(world, course, chair, slot_time(9, 0))
     nurse = client_for(world, "nurse")
     body = _refused(nurse, _url(today, "check-in"), check_in_body(weight_kg="154"), 400)
-    assert "entered in lb" in " ".join(body["errors"]["weight_kg"])
+    # a soft finding: re-weigh, then a reason and a second clinician's co-signature
+    assert "entered in lb" in " ".join(body["errors"]["override_weight_change_above_soft_max"])
+    assert "cosigner" in body["errors"]
     body = _refused(nurse, _url(today, "check-in"), check_in_body(weight_kg="154 lb"), 400)
     assert list(body["errors"]) == ["weight_kg"]
 

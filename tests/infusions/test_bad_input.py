@@ -83,8 +83,8 @@ def _previous_session_at_70_kg(world, course, chair):  # type: ignore[no-untyped
 
 
 def test_a_pound_value_in_the_kg_field_is_caught(world, course, chair):
-    """154 entered for a 70 kg patient (reference §11 W4): refused at check-in unless re-weighed
-    and confirmed; confirmed, the order is a hard stop (77 mg above the 75 mg cap)."""
+    """154 entered for a 70 kg patient (reference §11 W4): refused at check-in without a reason
+    and a co-signer; overridden, the order is still a hard stop (77 mg above the 75 mg cap)."""
     today = _previous_session_at_70_kg(world, course, chair)
     nurse = world.actor("nurse")
     _refused(
@@ -96,7 +96,11 @@ def test_a_pound_value_in_the_kg_field_is_caught(world, course, chair):
     sessions.session_check_in(
         actor=nurse,
         session=today,
-        data=check_in_data(weight_kg="154", weight_change_confirmed=True),
+        data=check_in_data(
+            weight_kg="154",
+            override_reasons={"weight_change_above_soft_max": "re-weighed: 154 kg"},
+            cosigner=world.users["physician"],
+        ),
     )
     _refused(
         lambda: orders.order_place(
@@ -292,7 +296,9 @@ def test_vitals_alerts_on_absolute_value_and_change_from_baseline(world, session
     assert quiet.alerts == []
 
 
-def test_check_in_gate_failure_needs_a_physician_reason_to_order(world, session):
+def test_check_in_gate_failure_is_a_soft_finding_of_the_order(world, session):
+    """Each gate failure needs its reason at the order (``override_gate_<code>``), kept with the
+    order's overrides, and the second clinician's co-signature at the double check."""
     nurse, physician = world.actor("nurse"), world.actor("physician")
     check_in = sessions.session_check_in(
         actor=nurse, session=session, data=check_in_data(sbp=182, dbp=96)
@@ -301,15 +307,60 @@ def test_check_in_gate_failure_needs_a_physician_reason_to_order(world, session)
         "sbp_pause",
         "sbp_treatment_emergent_hypertension",
     ]
+    before = row_counts()
+    with pytest.raises(ValidationError) as refused:
+        orders.order_place(
+            actor=physician,
+            session=session,
+            **ORDER,
+            override_reasons={"gate_sbp_pause": "Repeat BP 150/90"},
+        )
+    assert row_counts() == before
+    assert list(refused.value.message_dict) == ["override_gate_sbp_treatment_emergent_hypertension"]
+    assert (
+        "Check-in gate: SBP 182 mmHg"
+        in refused.value.message_dict["override_gate_sbp_treatment_emergent_hypertension"][0]
+    )
+    reasons = {
+        "gate_sbp_pause": "Repeat BP 150/90",
+        "gate_sbp_treatment_emergent_hypertension": "Repeat BP 150/90",
+    }
+    order = orders.order_place(actor=physician, session=session, **ORDER, override_reasons=reasons)
+    assert order.overrides == reasons
+    assert {f["code"] for f in order.findings} >= set(reasons)
     _refused(
-        lambda: orders.order_place(actor=physician, session=session, **ORDER),
-        "check-in gate failed",
+        lambda: orders.order_double_check(
+            actor=nurse,
+            session=session,
+            rate_ml_per_h=order.rate_ml_per_h,
+            vtbi_ml=order.volume_ml,
+        ),
+        "co-sign them",
     )
-    orders.order_place(
-        actor=physician, session=session, **ORDER, gate_override_reason="Repeat BP 150/90"
+    check = orders.order_double_check(
+        actor=nurse,
+        session=session,
+        rate_ml_per_h=order.rate_ml_per_h,
+        vtbi_ml=order.volume_ml,
+        cosign_overrides=True,
     )
-    check_in.refresh_from_db()
-    assert check_in.gate_override_by == world.users["physician"]
+    assert check.overrides_cosigned
+
+
+def test_the_gate_override_reason_of_older_clients_answers_every_gate_finding(world, session):
+    sessions.session_check_in(
+        actor=world.actor("nurse"), session=session, data=check_in_data(sbp=182, dbp=96)
+    )
+    order = orders.order_place(
+        actor=world.actor("physician"),
+        session=session,
+        **ORDER,
+        gate_override_reason="Repeat BP 150/90",
+    )
+    assert order.overrides == {
+        "gate_sbp_pause": "Repeat BP 150/90",
+        "gate_sbp_treatment_emergent_hypertension": "Repeat BP 150/90",
+    }
 
 
 def test_pregnancy_status_is_required_for_a_woman_of_46(world, session):

@@ -47,6 +47,7 @@ VIEWS = [
     View("infusions-book", Action.APPOINTMENT_BOOK, "course"),
     View("infusions-session", Action.PATIENT_VIEW, "session"),
     View("infusions-check-in", Action.SESSION_CHECK_IN, "session"),
+    View("infusions-check-in-correct", Action.SESSION_CHECK_IN, "session"),
     View("infusions-order", Action.ORDER_PLACE, "session"),
     View("infusions-double-check", Action.ORDER_DOUBLE_CHECK, "session"),
     View("infusions-pump", Action.INFUSION_RUN, "session", "POST", (("op", "start"),)),

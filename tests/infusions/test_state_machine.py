@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import corrections, infusion, orders, scheduling, sessions
 from kitclinic.infusions.states import (
     COURSE_TRANSITIONS,
     CourseStatus,
@@ -20,6 +20,7 @@ S = SessionState
 # Written out independently of TRANSITIONS: (step, state) -> next state ("same": stays).
 EXPECTED = {
     (Step.CHECK_IN, S.SCHEDULED): S.CHECKED_IN,
+    (Step.CORRECT_CHECK_IN, S.CHECKED_IN): "same",
     (Step.CANCEL, S.SCHEDULED): S.CANCELLED,
     (Step.ORDER, S.CHECKED_IN): S.ORDERED,
     (Step.DOUBLE_CHECK, S.ORDERED): S.VERIFIED,
@@ -91,6 +92,9 @@ def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
     calls = {
         Step.CHECK_IN: lambda: sessions.session_check_in(
             actor=doctor, session=session, data=check_in_data()
+        ),
+        Step.CORRECT_CHECK_IN: lambda: corrections.check_in_correct(
+            actor=doctor, session=session, reason="re-weighed", weight_kg="71"
         ),
         Step.ORDER: lambda: orders.order_place(actor=doctor, session=session, **ORDER),
         Step.DOUBLE_CHECK: lambda: orders.order_double_check(

@@ -259,6 +259,15 @@ KITCLINIC_RECOVERY_MINUTES = env_int("KITCLINIC_RECOVERY_MINUTES", 60)
 KITCLINIC_BOOKING_HORIZON_DAYS = env_int(
     "KITCLINIC_BOOKING_HORIZON_DAYS", 365, minimum=1, maximum=3650
 )
+# Check-in weight plausibility (docs/infusions.md, "Weight at check-in"): today's weight is also
+# compared with the median of the patient's last N accepted weights measured within D days. Clinic
+# settings, not clinical figures: the reference gives only the 15% change limit (§6, §11 W3).
+KITCLINIC_WEIGHT_REFERENCE_COUNT = env_int(
+    "KITCLINIC_WEIGHT_REFERENCE_COUNT", 5, minimum=1, maximum=50
+)
+KITCLINIC_WEIGHT_REFERENCE_DAYS = env_int(
+    "KITCLINIC_WEIGHT_REFERENCE_DAYS", 180, minimum=1, maximum=3650
+)
 
 # Inflammatory-marker units (outcomes app): instruments.md §12 gives LOINC codes but no UCUM unit
 # for CRP, hs-CRP, IL-6 or TNF-α. The defaults are the conventional reporting units (CRP and

@@ -45,6 +45,11 @@ urlpatterns = [
     ),
     path(SESSION, api.SessionDetailApi.as_view(), name="api-session-detail"),
     path(SESSION + "check-in/", api.CheckInApi.as_view(), name="api-session-check-in"),
+    path(
+        SESSION + "check-in/correct/",
+        api.CheckInCorrectApi.as_view(),
+        name="api-session-check-in-correct",
+    ),
     path(SESSION + "order-preview/", api.OrderPreviewApi.as_view(), name="api-order-preview"),
     path(SESSION + "order/", api.OrderPlaceApi.as_view(), name="api-order-place"),
     path(SESSION + "double-check/", api.DoubleCheckApi.as_view(), name="api-double-check"),

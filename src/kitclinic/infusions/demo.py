@@ -39,7 +39,6 @@ def _check_in(nurse: Actor, session, weight: str) -> None:  # type: ignore[no-un
         data=sessions.CheckInData(
             identity_confirmed=True,
             consent_on_file=True,
-            consent_date=timezone.localdate() - dt.timedelta(days=14),
             fasting_confirmed=True,
             escort_confirmed=True,
             escort_name=session.patient.emergency_contact_name,

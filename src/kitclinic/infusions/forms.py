@@ -85,46 +85,6 @@ class BookForm(forms.Form):
         self.fields["chair"].choices = [(c.pk, c.name) for c in chairs]
 
 
-class CheckInForm(forms.Form):
-    identity_confirmed = forms.BooleanField(
-        required=False, label="Identity confirmed (two identifiers)"
-    )
-    consent_on_file = forms.BooleanField(required=False, label="Signed consent on file")
-    consent_date = forms.DateField(widget=DATE_INPUT, required=False, label="Consent signed on")
-    fasting_confirmed = forms.BooleanField(required=False, label="Fasting as instructed")
-    escort_confirmed = forms.BooleanField(
-        required=False, label="Escort confirmed (a responsible adult takes the patient home)"
-    )
-    escort_name = forms.CharField(max_length=150, required=False)
-    weight_kg = forms.DecimalField(
-        label="Weight (kg), measured today",
-        max_digits=6,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-        help_text="Kilograms only. Never pounds.",
-    )
-    weight_method = forms.ChoiceField(
-        choices=[("measured", "Measured on the scale today"), ("stated", "Stated by the patient")],
-        initial="measured",
-        widget=forms.RadioSelect,
-        label="Weight method",
-    )
-    weight_change_confirmed = forms.BooleanField(
-        required=False,
-        label="Re-weighed: confirm a weight that changed more than the protocol allows",
-    )
-    pregnancy_status = forms.ChoiceField(choices=PregnancyStatus.choices)
-    sbp = forms.IntegerField(label="SBP (mmHg)")
-    dbp = forms.IntegerField(label="DBP (mmHg)")
-    hr = forms.IntegerField(label="HR (/min)")
-    rr = forms.IntegerField(label="RR (/min)")
-    spo2 = forms.IntegerField(label="SpO2 (%)")
-    rating_answers = AnswersField(
-        label="Pre-infusion rating",
-        help_text="Item answers, item 1 first, separated by commas.",
-    )
-
-
 class SoftOverrideFields:
     """The one way a form answers soft findings (kitclinic.dosing.overrides): a reason field per
     finding code (``override_<code>``) and, where the step is co-signed when taken, the second
@@ -153,23 +113,82 @@ class SoftOverrideFields:
         }
 
 
+class CheckInForm(SoftOverrideFields, forms.Form):
+    identity_confirmed = forms.BooleanField(
+        required=False, label="Identity confirmed (two identifiers)"
+    )
+    consent_on_file = forms.BooleanField(required=False, label="Signed consent on file")
+    fasting_confirmed = forms.BooleanField(required=False, label="Fasting as instructed")
+    escort_confirmed = forms.BooleanField(
+        required=False, label="Escort confirmed (a responsible adult takes the patient home)"
+    )
+    escort_name = forms.CharField(max_length=150, required=False)
+    weight_kg = forms.DecimalField(
+        label="Weight (kg), measured today",
+        max_digits=6,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        help_text="Kilograms only. Never pounds.",
+    )
+    weight_method = forms.ChoiceField(
+        choices=[("measured", "Measured on the scale today"), ("stated", "Stated by the patient")],
+        initial="measured",
+        widget=forms.RadioSelect,
+        label="Weight method",
+    )
+    pregnancy_status = forms.ChoiceField(choices=PregnancyStatus.choices)
+    sbp = forms.IntegerField(label="SBP (mmHg)")
+    dbp = forms.IntegerField(label="DBP (mmHg)")
+    hr = forms.IntegerField(label="HR (/min)")
+    rr = forms.IntegerField(label="RR (/min)")
+    spo2 = forms.IntegerField(label="SpO2 (%)")
+    rating_answers = AnswersField(
+        label="Pre-infusion rating",
+        help_text="Item answers, item 1 first, separated by commas.",
+    )
+
+    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # a weight that needs an override: a reason per finding and the co-signer, now
+        self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
+
+
+class CheckInCorrectionForm(SoftOverrideFields, forms.Form):
+    weight_kg = forms.DecimalField(
+        label="Corrected weight (kg), measured today",
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        help_text="Kilograms only. Leave empty to keep the recorded weight.",
+    )
+    pregnancy_status = forms.ChoiceField(
+        choices=[("", "— keep the recorded status —"), *PregnancyStatus.choices],
+        required=False,
+        label="Corrected pregnancy status",
+    )
+    reason = forms.CharField(
+        max_length=300, label="Reason for the correction (what was wrong, how it was found)"
+    )
+
+    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
+
+
 class OrderForm(SoftOverrideFields, forms.Form):
     dose = forms.DecimalField(max_digits=8, decimal_places=3)
     duration_min = forms.DecimalField(label="Duration (min)", max_digits=6, decimal_places=1)
     concentration_mg_per_ml = forms.ChoiceField(label="Concentration (mg/mL)")
-    gate_override_reason = forms.CharField(
-        max_length=300, required=False, label="Reason to proceed despite the check-in gate"
-    )
 
-    def __init__(self, *args, protocol: Protocol, soft_codes=(), gate_failed=False, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, protocol: Protocol, soft_codes=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["dose"].label = f"Dose ({protocol.dose_unit})"
         self.fields["concentration_mg_per_ml"].choices = [
             (f"{c.value.normalize():f}", f"{c.value.normalize():f} mg/mL")
             for c in protocol.concentrations_mg_per_ml
         ]
-        if not gate_failed:
-            del self.fields["gate_override_reason"]
+        # the dose check's soft findings and the check-in gate's failures (gate_<code>)
         self.add_soft_override_fields(soft_codes)
 
 

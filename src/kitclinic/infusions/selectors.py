@@ -24,6 +24,7 @@ from kitclinic.infusions.models import (
     AdverseEvent,
     Appointment,
     Chair,
+    CheckInCorrection,
     DrugLibraryVersion,
     EventKind,
     InfusionOrder,
@@ -34,6 +35,7 @@ from kitclinic.infusions.models import (
     VitalSign,
 )
 from kitclinic.infusions.models.courses import AppointmentStatus
+from kitclinic.infusions.services.corrections import EffectiveCheckIn, effective_check_in
 from kitclinic.infusions.services.orders import PK_MODEL
 from kitclinic.infusions.services.sessions import age_years
 from kitclinic.infusions.states import NEXT_STEP, STEP_WORDS, SessionState, Step
@@ -229,6 +231,9 @@ class SessionDetail:
     chart: dict[str, Any] | None
     age_y: int
     findings: list[dict[str, Any]] = field(default_factory=list)
+    # corrections of the check-in, oldest first; the effective check-in is the latest's values
+    check_in_corrections: list[Any] = field(default_factory=list)
+    effective_check_in: EffectiveCheckIn | None = None
 
 
 def _one(model_name: str, session: InfusionSession) -> Any:
@@ -373,6 +378,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             "check_in",
             "check_in__checked_in_by",
             "check_in__gate_override_by",
+            "check_in__consent__sheet_version",
             "order",
             "order__ordered_by",
             "order__library_version",
@@ -387,6 +393,10 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             Prefetch("scores", queryset=SessionScore.objects.select_related("recorded_by")),
             Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by")),
             Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
+            Prefetch(
+                "check_in_corrections",
+                queryset=CheckInCorrection.objects.select_related("corrected_by"),
+            ),
         )
         .get(pk=session.pk)
     )
@@ -397,6 +407,8 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     scores = list(session.scores.all())
     adverse = list(session.adverse_events.all())
     addenda = list(session.addenda.all())
+    corrections = list(session.check_in_corrections.all())
+    effective = effective_check_in(check_in, corrections) if check_in is not None else None
     version = order.library_version if order else session.course.library_version
     protocol = version.library().protocol(
         order.protocol_id if order else session.course.protocol_id
@@ -440,8 +452,10 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     active = session.state in (SessionState.RUNNING, SessionState.PAUSED, SessionState.RECOVERING)
     # the banner shows the latest reading's alerts while the patient is in the chair
     alerts = list(latest.alerts) if latest is not None and active else []
-    if check_in is not None and check_in.gate_failures and not check_in.gate_override_reason:
-        alerts = [*check_in.gate_failures, *alerts]
+    # the gate's failures stand until the order answers them (a reason each, co-signed at the
+    # double check)
+    if effective is not None and order is None and effective.gate_findings():
+        alerts = [*effective.gate_failures, *alerts]
     with transaction.atomic():
         audit_record(actor=actor, action=AuditAction.VIEW, obj=session, patient=session.patient)
     return SessionDetail(
@@ -471,16 +485,43 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             scores,
             adverse,
             addenda,
+            corrections,
         ),
         alerts=alerts,
         chart=_chart(session, order, events, vitals, age),
         age_y=age,
         findings=list(order.findings) if order else [],
+        check_in_corrections=corrections,
+        effective_check_in=effective,
     )
 
 
+def _weight_override_text(record: Any) -> str:
+    """How a check-in's (or correction's) weight was accepted, for the timeline."""
+    if not record.weight_overrides:
+        return ""
+    names = sorted({o.get("cosigned_by_name", "") for o in record.weight_overrides.values()})
+    reasons = "; ".join(f"{k} ({o['reason']})" for k, o in record.weight_overrides.items())
+    reference = (
+        "a reference (confirms the previous visit's weight)"
+        if record.weight_is_reference
+        else "not a reference for later weights"
+    )
+    return f"; weight overridden: {reasons}, co-signed by {', '.join(names)}; {reference}"
+
+
 def _timeline(
-    session, check_in, order, double_check, discharge, events, vitals, scores, adverse, addenda
+    session,
+    check_in,
+    order,
+    double_check,
+    discharge,
+    events,
+    vitals,
+    scores,
+    adverse,
+    addenda,
+    corrections=(),
 ) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
     out: list[TimelineEntry] = []
     if check_in is not None:
@@ -497,11 +538,31 @@ def _timeline(
                 f"Weight {check_in.weight_kg.normalize():f} kg (measured today); "
                 f"{check_in.pre_rating_instrument.upper()} {check_in.pre_rating_total.normalize():f}"
                 f"{' (' + check_in.pre_rating_severity + ')' if check_in.pre_rating_severity else ''}"
-                f"{gate}",
+                f"{gate}{_weight_override_text(check_in)}",
                 str(check_in.checked_in_by),
                 alert=bool(check_in.gate_failures),
             )
         )
+        before = check_in
+        for c in corrections:
+            changed = []
+            if c.weight_kg != before.weight_kg:
+                changed.append(
+                    f"weight {before.weight_kg.normalize():f} → {c.weight_kg.normalize():f} kg"
+                )
+            if c.pregnancy_status != before.pregnancy_status:
+                changed.append(f"pregnancy status {before.pregnancy_status} → {c.pregnancy_status}")
+            out.append(
+                TimelineEntry(
+                    c.corrected_at,
+                    "check_in_correction",
+                    "Check-in corrected",
+                    f"{'; '.join(changed) or 'values confirmed'} — {c.reason}"
+                    f"{_weight_override_text(c) if c.weight_kg != before.weight_kg else ''}",
+                    str(c.corrected_by),
+                )
+            )
+            before = c
         if check_in.gate_override_reason:
             out.append(
                 TimelineEntry(

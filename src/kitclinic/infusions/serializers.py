@@ -196,13 +196,39 @@ class CheckInOut(serializers.Serializer):
     consent_date = serializers.DateField()
     escort_name = serializers.CharField(allow_blank=True)
     weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2)
-    previous_weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    previous_weight_kg = serializers.DecimalField(
+        max_digits=6, decimal_places=2, allow_null=True, help_text="The last accepted weight."
+    )
+    weight_is_reference = serializers.BooleanField(
+        help_text="False when the weight needed an override: not a reference for later weights."
+    )
+    weight_overrides = serializers.DictField(
+        child=serializers.DictField(),
+        help_text="{finding code: {reason, message, cosigned_by, cosigned_by_name}}",
+    )
+    consent = serializers.IntegerField(
+        source="consent_id", allow_null=True, help_text="The consent record checked in on."
+    )
     pregnancy_status = serializers.CharField()
     gate_failures = serializers.ListField(child=serializers.DictField())
     gate_override_reason = serializers.CharField(allow_blank=True)
     pre_rating_instrument = serializers.CharField()
     pre_rating_total = serializers.DecimalField(max_digits=6, decimal_places=2)
     pre_rating_severity = serializers.CharField(allow_blank=True)
+
+
+class CheckInCorrectionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    check_in = serializers.IntegerField(source="check_in_id")
+    corrected_by = UserRefOut()
+    corrected_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2)
+    previous_weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    weight_is_reference = serializers.BooleanField()
+    weight_overrides = serializers.DictField(child=serializers.DictField())
+    pregnancy_status = serializers.CharField()
+    gate_failures = serializers.ListField(child=serializers.DictField())
 
 
 class FindingOut(serializers.Serializer):
@@ -357,6 +383,9 @@ class SessionDetailOut(serializers.Serializer):
     signed_by = UserRefOut(source="session.signed_by", allow_null=True)
     signed_at = serializers.DateTimeField(source="session.signed_at", allow_null=True)
     check_in = CheckInOut(allow_null=True)
+    check_in_corrections = CheckInCorrectionOut(
+        many=True, help_text="Oldest first; the latest gives the values the order is checked on."
+    )
     order = OrderOut(allow_null=True)
     double_check = DoubleCheckOut(allow_null=True)
     discharge = DischargeOut(allow_null=True)
@@ -375,31 +404,6 @@ class SessionDetailOut(serializers.Serializer):
 
 
 # --- the session: steps -----------------------------------------------------------------------
-
-
-class CheckInIn(StrictSerializer):
-    identity_confirmed = StrictBooleanField()
-    consent_on_file = StrictBooleanField()
-    consent_date = serializers.DateField(allow_null=True, help_text="Date of the signed consent.")
-    fasting_confirmed = StrictBooleanField()
-    escort_confirmed = StrictBooleanField()
-    escort_name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
-    weight_kg = _amount("Measured today, in kg (never lb).")
-    weight_method = serializers.ChoiceField(
-        choices=["measured", "stated"], default="measured", help_text="Only measured is accepted."
-    )
-    weight_change_confirmed = StrictBooleanField(
-        required=False, default=False, help_text="Re-weighed after a change above the limit."
-    )
-    pregnancy_status = serializers.ChoiceField(
-        choices=PregnancyStatus.choices, default=PregnancyStatus.NOT_APPLICABLE
-    )
-    sbp = StrictIntegerField()
-    dbp = StrictIntegerField()
-    hr = StrictIntegerField()
-    rr = StrictIntegerField()
-    spo2 = StrictIntegerField()
-    rating_answers = _answers("Pre-infusion rating on the indication's scale, item 1 first.")
 
 
 class OrderPreviewIn(StrictSerializer):
@@ -428,20 +432,73 @@ class SoftOverrideIn(StrictSerializer):
     )
 
 
+class CheckInIn(SoftOverrideIn):
+    identity_confirmed = StrictBooleanField()
+    consent_on_file = StrictBooleanField(
+        help_text="Confirms the signed consent; the consent itself must be recorded against the "
+        "indication's current information sheet (400 on `consent` otherwise)."
+    )
+    consent_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Not read: the date is taken from the recorded consent (kept for older clients).",
+    )
+    fasting_confirmed = StrictBooleanField()
+    escort_confirmed = StrictBooleanField()
+    escort_name = StrictCharField(max_length=150, required=False, allow_blank=True, default="")
+    weight_kg = _amount(
+        "Measured today, in kg (never lb). A change above the protocol's limit from the last "
+        "accepted weight (or the median of the recent ones) is a soft finding: re-weigh, then "
+        "give `override_reasons` and `cosigner`."
+    )
+    weight_method = serializers.ChoiceField(
+        choices=["measured", "stated"], default="measured", help_text="Only measured is accepted."
+    )
+    pregnancy_status = serializers.ChoiceField(
+        choices=PregnancyStatus.choices, default=PregnancyStatus.NOT_APPLICABLE
+    )
+    sbp = StrictIntegerField()
+    dbp = StrictIntegerField()
+    hr = StrictIntegerField()
+    rr = StrictIntegerField()
+    spo2 = StrictIntegerField()
+    rating_answers = _answers("Pre-infusion rating on the indication's scale, item 1 first.")
+
+
+class CheckInCorrectionIn(SoftOverrideIn):
+    reason = StrictCharField(max_length=300, help_text="What was wrong and how it was found.")
+    weight_kg = _amount(
+        "The corrected weight, measured today, in kg (judged like a check-in weight).",
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    pregnancy_status = serializers.ChoiceField(
+        choices=PregnancyStatus.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The corrected pregnancy status (omit to keep the recorded one).",
+    )
+
+
 class OrderIn(OrderPreviewIn):
     override_reasons = serializers.DictField(
         child=StrictCharField(max_length=300),
         required=False,
         default=dict,
-        help_text="{soft finding code: reason}, one for each soft finding of the preview; the "
-        "co-signature is given at the double check.",
+        help_text="{soft finding code: reason}, one for each soft finding of the preview "
+        "(dose check and check-in gate, `gate_<code>`); the co-signature is given at the "
+        "double check.",
     )
     gate_override_reason = StrictCharField(
         max_length=300,
         required=False,
         allow_blank=True,
         default="",
-        help_text="Required when the check-in gate failed.",
+        help_text="Older clients: the reason for every check-in gate finding (`gate_<code>`) not "
+        "given one in `override_reasons`.",
     )
 
 
@@ -472,6 +529,11 @@ class OrderPreviewOut(serializers.Serializer):
     rate_mg_per_kg_per_h = serializers.DecimalField(source="check.rate_mg_per_kg_per_h", **AMOUNT)
     volume_ml = serializers.DecimalField(source="check.volume_ml", **AMOUNT, help_text="VTBI")
     findings = FindingOut(many=True, source="check.findings")
+    gate_findings = FindingOut(
+        many=True,
+        help_text="The check-in gate's failures: soft findings of the order (`gate_<code>`), "
+        "each needs a reason.",
+    )
     pk = PkPreviewOut(allow_null=True, help_text="null when a hard finding refuses the dose.")
 
 

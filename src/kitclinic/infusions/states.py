@@ -47,6 +47,7 @@ STATE_LABELS = {
 
 class Step(StrEnum):
     CHECK_IN = "check_in"
+    CORRECT_CHECK_IN = "correct_check_in"
     ORDER = "order"
     DOUBLE_CHECK = "double_check"
     START = "start"
@@ -70,6 +71,8 @@ _IN_CLINIC = (S.CHECKED_IN, S.ORDERED, S.VERIFIED, S.RUNNING, S.PAUSED, S.RECOVE
 # (step, from state) -> next state, or None when the step leaves the state as it is.
 TRANSITIONS: dict[tuple[Step, SessionState], SessionState | None] = {
     (Step.CHECK_IN, S.SCHEDULED): S.CHECKED_IN,
+    # a correction, not an edit: only before the order, the check-in row stays as recorded
+    (Step.CORRECT_CHECK_IN, S.CHECKED_IN): None,
     (Step.ORDER, S.CHECKED_IN): S.ORDERED,
     (Step.DOUBLE_CHECK, S.ORDERED): S.VERIFIED,
     (Step.START, S.VERIFIED): S.RUNNING,
@@ -89,6 +92,7 @@ TRANSITIONS: dict[tuple[Step, SessionState], SessionState | None] = {
 
 STEP_WORDS = {
     Step.CHECK_IN: "check in",
+    Step.CORRECT_CHECK_IN: "correct the check-in",
     Step.ORDER: "place the order",
     Step.DOUBLE_CHECK: "double-check the order",
     Step.START: "start the infusion",

@@ -29,6 +29,11 @@ urlpatterns = [
         views.check_in,
         name="infusions-check-in",
     ),
+    path(
+        "infusions/sessions/<int:session_id>/check-in/correct/",
+        views.check_in_correction,
+        name="infusions-check-in-correct",
+    ),
     path("infusions/sessions/<int:session_id>/order/", views.order_page, name="infusions-order"),
     path(
         "infusions/sessions/<int:session_id>/double-check/",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -26,9 +27,12 @@ from kitclinic.infusions import selectors
 from kitclinic.infusions.access import access_course, access_library_version, access_session
 from kitclinic.infusions.models import Chair, CheckIn, InfusionOrder, InfusionSession
 from kitclinic.infusions.services import courses, infusion, library, orders, scheduling, sessions
+from kitclinic.infusions.services.corrections import check_in_correct, effective_check_in
+from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_from_id
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, pregnancy_status_required
+from kitclinic.infusions.services.weights import weight_findings_preview
 from kitclinic.infusions.states import Step, allowed
-from kitclinic.outcomes.selectors import consent_on_record
+from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.forms import add_service_errors
 from kitclinic.substances.access import access_lot
@@ -310,6 +314,7 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
             "now": timezone.now(),
             "can": {
                 "check_in": can(Step.CHECK_IN, Action.SESSION_CHECK_IN),
+                "correct_check_in": can(Step.CORRECT_CHECK_IN, Action.SESSION_CHECK_IN),
                 "order": can(Step.ORDER, Action.ORDER_PLACE),
                 "double_check": can(Step.DOUBLE_CHECK, Action.ORDER_DOUBLE_CHECK),
                 "start": can(Step.START, Action.INFUSION_RUN),
@@ -349,12 +354,25 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
     scale = INDICATION_SCALE[session.course.indication]
     instrument = instruments.get_instrument(scale)
     needs_pregnancy = pregnancy_status_required(session.patient, timezone.localdate())
-    # the recorded consent to the indication's information sheet is the evidence for "on file"
-    consent = consent_on_record(session.patient_id, session.course.indication)
+    protocol = sessions.session_protocol(session)
+    # only a consent to the indication's current information sheet lets the patient check in
+    consent = consent_status(
+        session.patient_id, session.patient.organization_id, session.course.indication
+    )
     initial: dict[str, object] = {"pregnancy_status": "" if needs_pregnancy else "not_applicable"}
-    if consent is not None:
-        initial |= {"consent_on_file": True, "consent_date": timezone.localdate(consent.signed_at)}
-    form = f.CheckInForm(request.POST or None, initial=initial)
+    if consent.ok:
+        initial["consent_on_file"] = True
+    # a weight that needs an override shows its findings and asks for reasons and a co-signer
+    findings = []
+    if request.method == "POST" and allowed(Step.CHECK_IN, session.state):
+        findings = weight_findings_preview(session, protocol, request.POST.get("weight_kg", ""))
+    soft_codes = [x.code for x in findings if x.severity == "soft"]
+    form = f.CheckInForm(
+        request.POST or None,
+        initial=initial,
+        soft_codes=soft_codes,
+        cosigners=cosigner_choices(session.clinic, actor) if soft_codes else None,
+    )
     form.fields[
         "rating_answers"
     ].label = f"Pre-infusion {instrument.name} ({len(instrument.items)} items, item 1 first)"
@@ -364,9 +382,19 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
         ]
 
     def save(form: forms.Form) -> object:
-        data = dict(form.cleaned_data)
+        data = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if not k.startswith("override_") and k != "cosigner"
+        }
         return sessions.session_check_in(
-            actor=actor, session=session, data=sessions.CheckInData(**data)
+            actor=actor,
+            session=session,
+            data=sessions.CheckInData(
+                **data,
+                override_reasons=form.override_reasons(),  # type: ignore[attr-defined]
+                cosigner=cosigner_from_id(session.clinic, form.cleaned_data.get("cosigner")),
+            ),
         )
 
     return _step_page(
@@ -380,10 +408,70 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
         template="infusions/check_in.html",
         context={
             "needs_pregnancy": needs_pregnancy,
-            "protocol": sessions.session_protocol(session),
-            "consent": consent,
+            "protocol": protocol,
+            "consent": consent.consent,
+            "consent_status": consent,
             "consent_url": reverse("consent-add", args=[session.patient_id])
             + f"?indication={session.course.indication}",
+            "findings": [x.to_dict() for x in findings],
+            "weight_override_fields": [form[name] for name in form.fields if _is_override(name)],
+        },
+    )
+
+
+def _is_override(name: str) -> bool:
+    return name.startswith("override_") or name == "cosigner"
+
+
+@clinic_page
+def check_in_correction(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
+    check_in_row = CheckIn.objects.filter(session=session).select_related("checked_in_by").first()
+    effective = effective_check_in(check_in_row) if check_in_row is not None else None
+    protocol = sessions.session_protocol(session)
+    findings = []
+    if request.method == "POST" and allowed(Step.CORRECT_CHECK_IN, session.state):
+        given = request.POST.get("weight_kg", "").strip()
+        try:
+            changed = effective is not None and Decimal(given) != effective.weight_kg
+        except ArithmeticError:
+            changed = False
+        if changed:
+            findings = weight_findings_preview(session, protocol, given)
+    soft_codes = [x.code for x in findings if x.severity == "soft"]
+    form = f.CheckInCorrectionForm(
+        request.POST or None,
+        soft_codes=soft_codes,
+        cosigners=cosigner_choices(session.clinic, actor) if soft_codes else None,
+    )
+
+    def save(form: forms.Form) -> object:
+        data = form.cleaned_data
+        return check_in_correct(
+            actor=actor,
+            session=session,
+            reason=data["reason"],
+            weight_kg=data["weight_kg"],
+            pregnancy_status=data["pregnancy_status"] or None,
+            override_reasons=form.override_reasons(),  # type: ignore[attr-defined]
+            cosigner=cosigner_from_id(session.clinic, data.get("cosigner")),
+        )
+
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        save,
+        title="Correct the check-in",
+        done="Check-in corrected; the order is checked against the corrected values.",
+        template="infusions/check_in_correct.html",
+        context={
+            "check_in": check_in_row,
+            "effective": effective,
+            "step_allowed": allowed(Step.CORRECT_CHECK_IN, session.state),
+            "findings": [x.to_dict() for x in findings],
+            "weight_override_fields": [form[name] for name in form.fields if _is_override(name)],
         },
     )
 
@@ -392,10 +480,9 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
 def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ORDER_PLACE)
     check_in_row = CheckIn.objects.filter(session=session).first()
+    effective = effective_check_in(check_in_row) if check_in_row is not None else None
     protocol = sessions.session_protocol(session)
-    gate_failed = bool(
-        check_in_row and check_in_row.gate_failures and not check_in_row.gate_override_reason
-    )
+    gate_findings = effective.gate_findings() if effective is not None else []
     data = request.POST if request.method == "POST" else None
     proposal = {
         "dose": (data or {}).get("dose") or f"{protocol.default_dose.value.normalize():f}",
@@ -410,17 +497,17 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
             preview = orders.order_preview(session=session, check_in=check_in_row, **proposal)
         except ValidationError as exc:
             preview_error = " ".join(exc.messages)
-    soft_codes = [x.code for x in preview.check.soft_findings] if preview else []
+    # the gate's findings need their reasons even when the dose check could not run
+    soft_codes = preview.soft_codes if preview else [g.code for g in gate_findings]
     placing = request.method == "POST" and request.POST.get("intent") == "place"
     initial = {
         **proposal,
-        **({k: v for k, v in data.items() if k.startswith(("override_", "gate_"))} if data else {}),
+        **({k: v for k, v in data.items() if k.startswith("override_")} if data else {}),
     }
     form = f.OrderForm(
         data if placing else None,
         protocol=protocol,
         soft_codes=soft_codes,
-        gate_failed=gate_failed,
         initial=initial,
     )
     if placing and form.is_valid():
@@ -432,7 +519,6 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
                 duration_min=form.cleaned_data["duration_min"],
                 concentration_mg_per_ml=form.cleaned_data["concentration_mg_per_ml"],
                 override_reasons=form.override_reasons(),
-                gate_override_reason=form.cleaned_data.get("gate_override_reason", ""),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -447,11 +533,12 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
             "session": session,
             "patient": session.patient,
             "check_in": check_in_row,
+            "effective": effective,
             "protocol": protocol,
             "preview": preview,
             "preview_error": preview_error,
             "pk_json": _pk_figure(preview.pk) if preview and preview.pk else None,
-            "gate_failed": gate_failed,
+            "gate_findings": gate_findings,
             "step_allowed": allowed(Step.ORDER, session.state),
             "age_y": sessions.age_years(session.patient.date_of_birth, timezone.localdate()),
         },

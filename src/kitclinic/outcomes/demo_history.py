@@ -400,25 +400,16 @@ class _History:
             )
         clock.set(start - dt.timedelta(minutes=20))
         required = sessions.pregnancy_status_required(patient, start.date())
-        consent = (
-            patient.consent_records.filter(sheet_version__indication=session.course.indication)
-            .order_by("-signed_at")
-            .first()
-        )
         sessions.session_check_in(
             actor=nurse,
             session=session,
             data=sessions.CheckInData(
                 identity_confirmed=True,
                 consent_on_file=True,
-                consent_date=timezone.localdate(consent.signed_at)
-                if consent
-                else start.date() - dt.timedelta(days=7),
                 fasting_confirmed=True,
                 escort_confirmed=True,
                 escort_name=patient.emergency_contact_name,
                 weight_kg=weight,
-                weight_change_confirmed=True,
                 pregnancy_status="not_pregnant" if required else "not_applicable",
                 rating_answers=_answers(rng, ratings[0][0], ratings[0][1]),
                 **base,

@@ -25,6 +25,8 @@ from kitclinic.infusions.api._common import (
 )
 from kitclinic.infusions.models import CheckIn
 from kitclinic.infusions.services import infusion, orders, sessions
+from kitclinic.infusions.services.corrections import check_in_correct
+from kitclinic.infusions.services.overrides import cosigner_from_id
 from kitclinic.infusions.states import SessionState, Step, StepOutOfOrder, allowed
 from kitclinic.substances.access import access_lot
 from kitclinic.substances.selectors import eligible_witnesses
@@ -46,19 +48,53 @@ class CheckInApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
         summary="Check the patient in",
-        description="Confirmations, today's measured weight in kg (a change above the "
-        "protocol's limit from the last check-in must be confirmed by re-weighing), pregnancy "
-        "status where relevant, baseline vitals gated by the protocol and the pre-infusion "
-        "rating.",
+        description="Confirmations; the patient's recorded consent to the indication's current "
+        "information sheet (400 on `consent` without one: a new sheet version asks for consent "
+        "again); today's measured weight in kg, judged against the last accepted weight and the "
+        "median of the recent ones (a change above the protocol's limit: re-weigh, then "
+        "`override_reasons` {code: reason} and a `cosigner`, the second clinician's user id; "
+        "such a weight is not a reference for later weights); pregnancy status where relevant; "
+        "baseline vitals gated by the protocol and the pre-infusion rating.",
         request=s.CheckInIn,
         responses={201: s.CheckInOut, **SESSION_ERRORS},
     )
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
-        data = sessions.CheckInData(**validated(s.CheckInIn, request.data))
-        check_in = sessions.session_check_in(actor=actor, session=session, data=data)
+        data = validated(s.CheckInIn, request.data)
+        cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
+        check_in = sessions.session_check_in(
+            actor=actor, session=session, data=sessions.CheckInData(**data, cosigner=cosigner)
+        )
         return created_response(s.CheckInOut(check_in).data)
+
+
+class CheckInCorrectApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Correct the check-in before the order (nurse, physician)",
+        description="A correction, not an edit: the check-in stays as recorded and the "
+        "correction (the corrected `weight_kg` and/or `pregnancy_status`, the `reason`, who and "
+        "when) is added beside it; the order is checked against the latest correction. A "
+        "corrected weight is judged like a check-in weight (soft findings: `override_reasons` "
+        "and `cosigner`). Only while checked in (409 once ordered).",
+        request=s.CheckInCorrectionIn,
+        responses={201: s.CheckInCorrectionOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
+        data = validated(s.CheckInCorrectionIn, request.data)
+        correction = check_in_correct(
+            actor=actor,
+            session=session,
+            reason=data["reason"],
+            weight_kg=data["weight_kg"],
+            pregnancy_status=data["pregnancy_status"],
+            override_reasons=data["override_reasons"],
+            cosigner=cosigner_from_id(session.clinic, data["cosigner"]),
+        )
+        return created_response(s.CheckInCorrectionOut(correction).data)
 
 
 class OrderPreviewApi(InfusionApiView):
@@ -87,8 +123,9 @@ class OrderPlaceApi(InfusionApiView):
         tag=TAG_SESSION,
         summary="Place the order (physician)",
         description="Hard findings refuse it (400 on `dose`, `duration_min` or "
-        "`concentration_mg_per_ml`); each soft finding needs a reason in `override_reasons` "
-        "(400 on `override_<code>` otherwise).",
+        "`concentration_mg_per_ml`); each soft finding, including each failure of the check-in "
+        "gate (`gate_<code>`), needs a reason in `override_reasons` (400 on `override_<code>` "
+        "otherwise); a second clinician co-signs them at the double check.",
         request=s.OrderIn,
         responses={201: s.OrderOut, **SESSION_ERRORS},
     )

@@ -138,9 +138,28 @@ class CheckIn(SessionRecord):
     # W1/W2: measured today, kg only (Decimal); the last session's weight is kept for the check
     weight_kg = models.DecimalField(max_digits=6, decimal_places=2)
     weight_method = models.CharField(max_length=10, default="measured")
+    # the last *accepted* weight when checked in (kitclinic.infusions.services.weights)
     previous_weight_kg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # False when the weight needed an override (and did not confirm the previous unconfirmed
+    # weight): it is then never the reference later weights and doses are checked against
+    weight_is_reference = models.BooleanField(default=True)
+    weight_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="{finding code: {reason, message, cosigned_by, cosigned_by_name}}",
+    )
+    # the recorded consent to the current information sheet (kitclinic.outcomes) checked in on
+    consent = models.ForeignKey(
+        "outcomes.ConsentRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     pregnancy_status = models.CharField(max_length=16, choices=PregnancyStatus.choices)
     gate_failures = models.JSONField(default=list, blank=True, help_text="[{code, message}]")
+    # only on check-ins overridden before the gate became a soft finding of the order (the
+    # order's overrides now carry the reason; the double check co-signs it)
     gate_override_reason = models.CharField(max_length=300, blank=True)
     gate_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -159,6 +178,36 @@ class CheckIn(SessionRecord):
     @property
     def gate_passed(self) -> bool:
         return not self.gate_failures or bool(self.gate_override_reason)
+
+
+class CheckInCorrection(SessionRecord):
+    """A correction of the check-in before the order is placed: the check-in stays as recorded;
+    the latest correction's values (weight, pregnancy status and the gate that follows) are the
+    ones the order is checked against. Never edited: a further correction is another row."""
+
+    session = models.ForeignKey(
+        InfusionSession, on_delete=models.PROTECT, related_name="check_in_corrections"
+    )
+    check_in = models.ForeignKey(CheckIn, on_delete=models.PROTECT, related_name="corrections")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    corrected_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    weight_kg = models.DecimalField(max_digits=6, decimal_places=2)
+    previous_weight_kg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    weight_is_reference = models.BooleanField(default=True)
+    weight_overrides = models.JSONField(default=dict, blank=True)
+    pregnancy_status = models.CharField(max_length=16, choices=PregnancyStatus.choices)
+    gate_failures = models.JSONField(default=list, blank=True, help_text="[{code, message}]")
+
+    class Meta:
+        ordering = ["corrected_at", "id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("A check-in correction cannot be edited; record another one.")
+        super().save(*args, **kwargs)
 
 
 class InfusionOrder(SessionRecord):

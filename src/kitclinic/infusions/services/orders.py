@@ -1,8 +1,11 @@
 """The order (physician) and its independent double check (a second clinician).
 
 The dose is checked by ``kitclinic.dosing.check_dose`` against the protocol of the active library
-version: hard findings refuse the order, soft findings need a reason each and a second clinician's
-co-signature at the double check (§11 L3/L4). The PK preview comes from kitclinic.pharmacology.
+version, with the effective check-in's weight (a correction's, else the check-in's) and the last
+*accepted* weight: hard findings refuse the order, soft findings need a reason each and a second
+clinician's co-signature at the double check (§11 L3/L4). A failed check-in gate is one more soft
+finding per failure (``gate_<code>``), answered the same way. The PK preview comes from
+kitclinic.pharmacology.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
-from kitclinic.dosing import DoseCheck, DoseInputError, Protocol, check_dose
+from kitclinic.dosing import DoseCheck, DoseInputError, Finding, Protocol, check_dose
 from kitclinic.infusions.models import (
     CheckIn,
     DoubleCheck,
@@ -31,6 +34,7 @@ from kitclinic.infusions.models import (
     InfusionSession,
 )
 from kitclinic.infusions.services._common import begin_step, field_error, move
+from kitclinic.infusions.services.corrections import GATE_PREFIX, effective_check_in
 from kitclinic.infusions.services.courses import active_library_version
 from kitclinic.infusions.services.overrides import soft_limits_review
 from kitclinic.infusions.services.sessions import age_years
@@ -90,6 +94,16 @@ class OrderPreview:
     protocol: Protocol
     check: DoseCheck
     pk: PkPreview | None
+    # the check-in gate's failures, soft findings of the order (each needs a reason)
+    gate_findings: tuple[Finding, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return (*self.check.findings, *self.gate_findings)
+
+    @property
+    def soft_codes(self) -> list[str]:
+        return [f.code for f in self.findings if f.severity == "soft"]
 
 
 def _history(session: InfusionSession, now: dt.datetime) -> tuple[Decimal | None, Decimal | None]:
@@ -116,7 +130,9 @@ def order_preview(
     concentration_mg_per_ml: Decimal | str,
     with_pk: bool = True,
 ) -> OrderPreview:
-    """The dose check (and PK preview) of a proposed order; writes nothing."""
+    """The dose check (and PK preview) of a proposed order against the effective check-in (its
+    latest correction's weight, else the check-in's); writes nothing."""
+    effective = effective_check_in(check_in)
     version = active_library_version(session.patient.organization_id)
     try:
         protocol = version.library().protocol(session.course.protocol_id)
@@ -128,11 +144,11 @@ def order_preview(
     try:
         check = check_dose(
             protocol,
-            weight_kg=check_in.weight_kg,
+            weight_kg=effective.weight_kg,
             dose=dose,
             duration_min=duration_min,
             concentration_mg_per_ml=concentration_mg_per_ml,
-            previous_weight_kg=check_in.previous_weight_kg,
+            previous_weight_kg=effective.previous_weight_kg,
             hours_since_last=hours,
             cumulative_mg_last_7_days=week_mg,
         )
@@ -146,7 +162,13 @@ def order_preview(
         )
         age = age_years(session.patient.date_of_birth, timezone.localdate())
         preview = pk_preview(weight_kg=check.weight_kg, age_y=age, regimen=regimen)
-    return OrderPreview(version=version, protocol=protocol, check=check, pk=preview)
+    return OrderPreview(
+        version=version,
+        protocol=protocol,
+        check=check,
+        pk=preview,
+        gate_findings=tuple(effective.gate_findings()),
+    )
 
 
 @transaction.atomic
@@ -161,18 +183,13 @@ def order_place(
     gate_override_reason: str = "",
 ) -> InfusionOrder:
     """Place the order. Hard findings refuse it (ValidationError on the field, nothing written);
-    each soft finding needs a reason in ``override_reasons`` keyed by its code; a failed
-    check-in gate needs ``gate_override_reason`` (the ordering physician's override)."""
+    each soft finding of the dose check and each failure of the check-in gate (``gate_<code>``)
+    needs a reason in ``override_reasons`` keyed by its code, co-signed at the double check.
+    ``gate_override_reason`` (older clients) is the reason for every gate finding not given
+    one of its own."""
     actor.require(Action.ORDER_PLACE)
     session, to = begin_step(session, Step.ORDER)
     check_in = CheckIn.objects.get(session=session)
-    if check_in.gate_failures and not check_in.gate_override_reason:
-        if not gate_override_reason.strip():
-            failed = "; ".join(g["message"] for g in check_in.gate_failures)
-            raise field_error(
-                "gate_override_reason",
-                f"The check-in gate failed ({failed}). Give the reason to proceed.",
-            )
     preview = order_preview(
         session=session,
         check_in=check_in,
@@ -181,33 +198,25 @@ def order_place(
         concentration_mg_per_ml=concentration_mg_per_ml,
     )
     check = preview.check
+    reasons = dict(override_reasons or {})
+    alias = (gate_override_reason or "").strip()
+    if alias:
+        for finding in preview.gate_findings:
+            if not (reasons.get(finding.code) or "").strip():
+                reasons[finding.code] = alias
     # the one soft-limit rule: hard refuses, each soft finding needs a reason here and the
     # second clinician's co-signature at the double check
     reviewed = soft_limits_review(
         actor=actor,
         clinic=session.clinic,
-        findings=check.findings,
-        reasons=override_reasons,
+        findings=preview.findings,
+        reasons=reasons,
         cosigner=None,
         cosign_now=False,
         field_of=RULE_FIELD,
     )
     overrides = {code: entry["reason"] for code, entry in reviewed.items()}
     now = timezone.now()
-    if check_in.gate_failures and not check_in.gate_override_reason:
-        check_in.gate_override_reason = gate_override_reason.strip()[:300]
-        check_in.gate_override_by = actor.user
-        check_in.gate_override_at = now
-        check_in.save(
-            update_fields=["gate_override_reason", "gate_override_by", "gate_override_at"]
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=check_in,
-            patient=session.patient,
-            changes={"gate_override_reason": [None, check_in.gate_override_reason]},
-        )
     assert preview.pk is not None
     order = InfusionOrder.objects.create(
         session=session,
@@ -227,7 +236,7 @@ def order_place(
         rate_mg_per_kg_per_h=check.rate_mg_per_kg_per_h,
         volume_ml=check.volume_ml,
         status=str(check.status),
-        findings=[f.to_dict() for f in check.findings],
+        findings=[f.to_dict() for f in preview.findings],
         overrides=overrides,
         pk_model=preview.pk.model,
         pk_cmax_ug_per_ml=preview.pk.cmax_ug_per_ml,
@@ -311,6 +320,7 @@ def order_double_check(
 
 
 __all__ = [
+    "GATE_PREFIX",
     "PK_MODEL",
     "OrderPreview",
     "PkPreview",

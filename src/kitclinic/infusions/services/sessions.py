@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,13 +14,12 @@ from django.utils import timezone
 
 from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
 from kitclinic.assessments.services import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.dosing import Protocol
-from kitclinic.dosing.checker import check_limits
-from kitclinic.dosing.units import format_percent
 from kitclinic.infusions.models import (
     Addendum,
     CheckIn,
@@ -30,8 +30,14 @@ from kitclinic.infusions.models import (
 )
 from kitclinic.infusions.services._common import begin_step, field_error, move
 from kitclinic.infusions.services.courses import course_start_if_planned
+from kitclinic.infusions.services.weights import (
+    last_accepted_weight_kg,
+    parse_weight_kg,
+    weight_review,
+)
 from kitclinic.infusions.states import Step
 from kitclinic.infusions.vitals import Reading, absolute_alerts
+from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.models import Patient
 
 # The rating scale recorded before and after a session, per indication (reference §2: PHQ-9,
@@ -40,6 +46,7 @@ INDICATION_SCALE = {"depression": "phq9", "ptsd": "pcl5", "anxiety": "gad7", "ch
 # Pregnancy status is required for patients of these sexes at birth within this age range.
 PREGNANCY_SEXES = ("female", "intersex")
 PREGNANCY_AGE_Y = (12, 55)
+CONSENT_WHERE = " Record the consent (patient chart → Record consent) before checking in."
 
 
 def age_years(born: dt.date, on: dt.date) -> int:
@@ -60,22 +67,40 @@ def session_protocol(session: InfusionSession) -> Protocol:
 
 
 def previous_weight_kg(session: InfusionSession) -> Decimal | None:
-    """The weight measured at the patient's last earlier check-in (any course)."""
-    last = (
-        CheckIn.objects.filter(session__patient_id=session.patient_id)
-        .exclude(session_id=session.pk)
-        .order_by("-checked_in_at", "-id")
-        .values_list("weight_kg", flat=True)
-        .first()
-    )
-    return last
+    """The patient's last *accepted* weight from another check-in (any course): a weight that
+    needed an override is not one until confirmed (kitclinic.infusions.services.weights)."""
+    return last_accepted_weight_kg(session)
+
+
+def pregnancy_status_errors(status: str, required: bool) -> dict[str, list[str]]:
+    if status not in PregnancyStatus.values:
+        return {"pregnancy_status": ["Choose a pregnancy status."]}
+    if required and status == PregnancyStatus.NOT_APPLICABLE:
+        return {
+            "pregnancy_status": [
+                "Required for this patient (sex at birth female or intersex, age 12–55)."
+            ]
+        }
+    return {}
+
+
+def pregnancy_gate(status: str, required: bool) -> list[dict[str, str]]:
+    """The check-in gate's pregnancy item: pregnant or unknown, where the status is required."""
+    if required and status in (PregnancyStatus.PREGNANT, PregnancyStatus.UNKNOWN):
+        return [
+            {
+                "code": "pregnancy",
+                "message": "Pregnancy is a relative contraindication (reference §4) and the "
+                f"status is {status}: a physician must review before ordering.",
+            }
+        ]
+    return []
 
 
 @dataclass(frozen=True)
 class CheckInData:
     identity_confirmed: bool
     consent_on_file: bool
-    consent_date: dt.date | None
     fasting_confirmed: bool
     escort_confirmed: bool
     weight_kg: Decimal | str | int
@@ -88,8 +113,12 @@ class CheckInData:
     pregnancy_status: str = PregnancyStatus.NOT_APPLICABLE
     weight_method: str = "measured"
     escort_name: str = ""
-    # a change above the protocol's limit must be confirmed by re-weighing (W3/W4)
-    weight_change_confirmed: bool = False
+    # no longer read: the date is taken from the recorded consent (kept for older API clients)
+    consent_date: dt.date | None = None
+    # a soft weight finding (a change above the protocol's limit: re-weigh first) is answered
+    # the one way: a reason per finding code and a second clinician who co-signs now
+    override_reasons: Mapping[str, str] = field(default_factory=dict)
+    cosigner: User | None = None
 
 
 def validate_vitals(*, sbp: int, dbp: int, hr: int, rr: int, spo2: int) -> dict[str, list[str]]:
@@ -104,29 +133,17 @@ def validate_vitals(*, sbp: int, dbp: int, hr: int, rr: int, spo2: int) -> dict[
     return errors
 
 
-def _weight(value: Decimal | str | int, protocol: Protocol) -> Decimal:
-    try:
-        weight = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise field_error(
-            "weight_kg", f"Give the weight in kg as a number (got {value!r})."
-        ) from None
-    if not weight.is_finite() or weight <= 0:
-        raise field_error("weight_kg", "Give the measured weight in kg (above 0).")
-    if weight != weight.quantize(Decimal("0.01")):
-        raise field_error("weight_kg", "Give the weight to at most 0.01 kg.")
-    finding = check_limits("weight", "Weight", weight, protocol.weight_limits_kg, "kg", 2)
-    if finding.severity == "hard":
-        raise field_error("weight_kg", finding.message)
-    return weight
-
-
 @transaction.atomic
 def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInData) -> CheckIn:
-    """Check the patient in: confirmations, today's measured weight (kg), pregnancy status where
-    relevant, pre-infusion vitals (slot 0, the baseline) gated by the protocol's thresholds, and
-    the pre-infusion rating. A gate failure is recorded; ordering then needs a physician's
-    override with a reason."""
+    """Check the patient in: confirmations, the recorded consent to the current information
+    sheet, today's measured weight (kg) judged against the patient's accepted weights, pregnancy
+    status where relevant, pre-infusion vitals (slot 0, the baseline) gated by the protocol's
+    thresholds, and the pre-infusion rating.
+
+    A weight change above the protocol's limit is a soft finding here (re-weigh, then a reason
+    and a second clinician's co-signature); such a weight is not a reference for later weights.
+    A gate failure is recorded; the order answers it as a soft finding (a reason, co-signed at
+    the double check)."""
     actor.require(Action.SESSION_CHECK_IN)
     session, to = begin_step(session, Step.CHECK_IN)
     protocol = session_protocol(session)
@@ -140,10 +157,11 @@ def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInDat
     ):
         if getattr(data, name) is not True:
             errors[name] = [label]
-    if data.consent_date is None:
-        errors["consent_date"] = ["Give the date of the signed consent."]
-    elif data.consent_date > today:
-        errors["consent_date"] = ["The consent date cannot be in the future."]
+    consent = consent_status(
+        session.patient_id, session.patient.organization_id, session.course.indication
+    )
+    if not consent.ok:
+        errors["consent"] = [consent.problem + CONSENT_WHERE]
     if data.weight_method != "measured":
         errors["weight_method"] = [
             "Only a weight measured today may be used for dosing (a stated weight is refused)."
@@ -152,51 +170,34 @@ def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInDat
         validate_vitals(sbp=data.sbp, dbp=data.dbp, hr=data.hr, rr=data.rr, spo2=data.spo2)
     )
     required = pregnancy_status_required(session.patient, today)
-    if data.pregnancy_status not in PregnancyStatus.values:
-        errors["pregnancy_status"] = ["Choose a pregnancy status."]
-    elif required and data.pregnancy_status == PregnancyStatus.NOT_APPLICABLE:
-        errors["pregnancy_status"] = [
-            "Required for this patient (sex at birth female or intersex, age 12–55)."
-        ]
+    errors.update(pregnancy_status_errors(data.pregnancy_status, required))
     instrument = INDICATION_SCALE[session.course.indication]
     rating = None
     try:
         rating = instruments.score(instrument, list(data.rating_answers))
     except instruments.InstrumentError as error:
         errors["rating_answers"] = [f"{instrument.upper()}: {error}"]
+    review = None
     try:
-        weight = _weight(data.weight_kg, protocol)
+        review = weight_review(
+            actor=actor,
+            session=session,
+            protocol=protocol,
+            weight=parse_weight_kg(data.weight_kg),
+            reasons=data.override_reasons,
+            cosigner=data.cosigner,
+        )
     except ValidationError as error:
-        errors.update(error.message_dict)
-        weight = None
-    previous = previous_weight_kg(session)
-    if weight is not None and previous is not None and not data.weight_change_confirmed:
-        change = abs(weight - previous) / previous
-        if change > protocol.weight_change_max_fraction.value:
-            hint = ""
-            if abs(weight / previous - Decimal("2.20462")) <= Decimal("0.1"):
-                hint = " About 2.2 times the last weight: was it entered in lb? Weight is kg only."
-            errors.setdefault("weight_kg", []).append(
-                f"{weight} kg differs from the last measured {previous} kg by "
-                f"{format_percent(change)} (limit "
-                f"{format_percent(protocol.weight_change_max_fraction.value)}). Re-weigh the "
-                f"patient and confirm the weight.{hint}"
-            )
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    assert weight is not None and rating is not None
+    assert review is not None and rating is not None and consent.consent is not None
     baseline = Reading(sbp=data.sbp, dbp=data.dbp, hr=data.hr, rr=data.rr, spo2=data.spo2)
-    gate = [
+    gate: list[dict[str, Any]] = [
         {"code": a["code"], "message": a["message"]} for a in absolute_alerts(protocol, baseline)
     ]
-    if data.pregnancy_status in (PregnancyStatus.PREGNANT, PregnancyStatus.UNKNOWN) and required:
-        gate.append(
-            {
-                "code": "pregnancy",
-                "message": "Pregnancy is a relative contraindication (reference §4) and the "
-                f"status is {data.pregnancy_status}: a physician must review before ordering.",
-            }
-        )
+    gate += pregnancy_gate(data.pregnancy_status, required)
     now = timezone.now()
     # the rating also goes into the measurement-based-care record (scored there; item-9 alerts)
     assessment = assessment_record(
@@ -212,13 +213,16 @@ def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInDat
         checked_in_at=now,
         identity_confirmed=True,
         consent_on_file=True,
-        consent_date=data.consent_date,
+        consent_date=timezone.localdate(consent.consent.signed_at),
+        consent=consent.consent,
         fasting_confirmed=True,
         escort_confirmed=True,
         escort_name=data.escort_name.strip()[:150],
-        weight_kg=weight,
+        weight_kg=review.weight_kg,
         weight_method="measured",
-        previous_weight_kg=previous,
+        previous_weight_kg=review.previous_weight_kg,
+        weight_is_reference=review.is_reference,
+        weight_overrides=review.overrides,
         pregnancy_status=data.pregnancy_status,
         gate_failures=gate,
         pre_rating_instrument=instrument,
@@ -242,11 +246,15 @@ def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInDat
         obj=check_in,
         patient=session.patient,
         changes={
-            "weight_kg": [None, weight],
+            "weight_kg": [None, review.weight_kg],
+            "weight_is_reference": [None, review.is_reference],
+            "weight_overrides": [None, review.overrides],
+            "consent": [None, f"{consent.consent.sheet_version} (consent {consent.consent.pk})"],
             "pregnancy_status": [None, data.pregnancy_status],
             "gate_failures": [None, [g["code"] for g in gate]],
             "pre_rating": [None, f"{instrument} {rating.total}"],
         },
+        detail="; ".join(f"{code}: {o['reason']}" for code, o in review.overrides.items()),
     )
     move(actor=actor, session=session, to=to)
     course_start_if_planned(actor, session.course)
