@@ -48,7 +48,9 @@ from kitclinic.infusions.api.sessions import (
     SignApi,
     StartApi,
     StopApi,
+    SummaryApi,
     VitalsRecordApi,
+    WasteApi,
 )
 
 __all__ = [
@@ -78,8 +80,10 @@ __all__ = [
     "ScoreRecordApi",
     "SessionDetailApi",
     "SignApi",
+    "SummaryApi",
     "StartApi",
     "StateConflict",
     "StopApi",
     "VitalsRecordApi",
+    "WasteApi",
 ]
