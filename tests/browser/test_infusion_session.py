@@ -5,6 +5,7 @@ the physician orders and signs. Screenshots of every step go to var/screenshots/
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -15,7 +16,7 @@ from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.conftest import PASSWORD
-from tests.infusions.helpers import book, make_eligible, plan, slot_time
+from tests.infusions.helpers import book, elapse, make_eligible, plan, slot_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -132,10 +133,12 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     nurse.get_by_role("button", name="Confirm double check").click()
     expect(nurse.locator("#session-state")).to_have_text("Double-checked")
 
-    # infusion: start, vitals on the schedule, a sedation score
+    # infusion: start, vitals on the schedule (each when it is due), a sedation score
     nurse.get_by_role("button", name=re.compile("Start the infusion")).click()
     expect(nurse.locator("#session-state")).to_have_text("Infusing")
     expect(nurse.locator("#next-due")).to_contain_text("10 min")
+    elapse(booked, 12)  # twelve minutes pass
+    nurse.reload()
     vitals = nurse.locator("form.vitals-form")
     for label, value in (("SBP", "132"), ("DBP", "84"), ("HR", "80"), ("RR", "14"), ("SpO2", "97")):
         vitals.get_by_label(label, exact=True).fill(value)
@@ -149,7 +152,9 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     expect(nurse.locator("#session-plot .main-svg").first).to_be_visible()
     shoot("running")
 
-    # a hypertensive reading raises the alert banner and an event
+    # a hypertensive reading at 20 min raises the alert banner and an event
+    elapse(booked, 10)
+    nurse.reload()
     vitals = nurse.locator("form.vitals-form")
     for label, value in (("SBP", "182"), ("DBP", "96"), ("HR", "88"), ("RR", "15"), ("SpO2", "97")):
         vitals.get_by_label(label, exact=True).fill(value)
@@ -157,8 +162,22 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     expect(nurse.locator(".alert-banner")).to_contain_text("SBP 182")
     shoot("alert")
 
+    # stopped early for the blood pressure: the delivered dose is shown, the reason required
+    nurse.get_by_role("button", name="Stop the infusion").click()
+    expect(nurse.locator("#delivered-now")).to_contain_text("mg")
+    expect(nurse.locator("main")).to_contain_text("The ordered dose is not in")
+    nurse.get_by_label("Why is the infusion stopping early?").select_option(
+        label="Blood pressure or heart rate (hemodynamic)"
+    )
+    nurse.get_by_label(re.compile("What happened")).fill("SBP 182 at 20 min")
+    shoot("stop")
     nurse.get_by_role("button", name="Stop the infusion").click()
     expect(nurse.locator("#session-state")).to_have_text("Recovering")
+    expect(nurse.locator("section[aria-labelledby=timeline]")).to_contain_text(
+        "Blood pressure or heart rate (hemodynamic) — SBP 182 at 20 min"
+    )
+    elapse(booked, 31)  # the protocol's 30 minutes of observation pass
+    nurse.reload()
     nurse.get_by_role("button", name="Discharge").click()
     expect(nurse.get_by_role("heading", level=1)).to_have_text("Discharge")
     for item in ("activity", "respiration", "circulation", "consciousness", "o2"):
@@ -170,8 +189,13 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     expect(nurse.locator("#session-state")).to_have_text("Discharged")
     expect(nurse.locator("main")).to_contain_text("Waiting for the physician's sign-off")
 
-    # the physician signs; the record is immutable and reads as a timeline
+    # the physician reads the sign-off summary, then signs; the record is immutable
     doctor.reload()
+    doctor.get_by_role("button", name="Sign the session").click()
+    expect(doctor.get_by_role("heading", level=1)).to_have_text("Sign-off summary")
+    expect(doctor.locator("main")).to_contain_text("Stopped early")
+    expect(doctor.locator("#bp-rise")).to_contain_text("SBP +58 mmHg")
+    shoot_doctor("summary")
     doctor.get_by_role("button", name="Sign the session").click()
     expect(doctor.locator("#session-state")).to_have_text("Signed")
     timeline = doctor.locator("section[aria-labelledby=timeline]")
@@ -193,6 +217,7 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
 
     session = InfusionSession.objects.get(pk=booked.pk)
     assert session.state == SessionState.SIGNED
+    assert Decimal(0) < session.delivered_mg < Decimal(35)
     assert session.signed_by == world.users["physician"]
     assert VitalSign.objects.filter(session=session).count() == 3
     assert AuditEvent.objects.filter(

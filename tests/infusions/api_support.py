@@ -10,11 +10,10 @@ from typing import Any
 from rest_framework.test import APIClient
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.infusions.models import InfusionOrder, InfusionSession
-from kitclinic.infusions.services import infusion, orders, sessions
+from kitclinic.infusions.models import InfusionSession
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import SubstanceLogEntry, SubstanceLot
-from tests.infusions.helpers import ALDRETE_READY, NORMAL, ORDER, PHQ9, check_in_data
+from tests.infusions.helpers import ALDRETE_READY, NORMAL, PHQ9, advance
 from tests.infusions.helpers import row_counts as infusion_row_counts
 
 PATH = [
@@ -37,45 +36,18 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def walk(world, session: InfusionSession, to: SessionState, orderer: Actor) -> InfusionSession:  # type: ignore[no-untyped-def]
+def walk(  # type: ignore[no-untyped-def]
+    world,
+    session: InfusionSession,
+    to: SessionState,
+    orderer: Actor,
+    elapsed_min: float | None = None,
+) -> InfusionSession:
     """``session`` (scheduled) through the services to ``to``; ``orderer`` places the order and
-    the nurse does everything else (double check included)."""
-    nurse, physician = world.actor("nurse"), world.actor("physician")
+    the nurse does everything else (double check included), back-dated as ``advance`` does."""
     if to == SessionState.SCHEDULED:
         return session
-    for state in PATH[: PATH.index(to) + 1]:
-        session.refresh_from_db()
-        if state == SessionState.CHECKED_IN:
-            sessions.session_check_in(actor=nurse, session=session, data=check_in_data())
-        elif state == SessionState.ORDERED:
-            orders.order_place(actor=orderer, session=session, **ORDER)
-        elif state == SessionState.VERIFIED:
-            order = InfusionOrder.objects.get(session=session)
-            orders.order_double_check(
-                actor=nurse,
-                session=session,
-                rate_ml_per_h=order.rate_ml_per_h,
-                vtbi_ml=order.volume_ml,
-            )
-        elif state == SessionState.RUNNING:
-            infusion.infusion_start(actor=nurse, session=session)
-        elif state == SessionState.PAUSED and to == SessionState.PAUSED:
-            infusion.infusion_pause(actor=nurse, session=session, reason="patient asked")
-        elif state == SessionState.RECOVERING:
-            infusion.infusion_stop(actor=nurse, session=session)
-        elif state == SessionState.DISCHARGED:
-            sessions.session_discharge(
-                actor=nurse,
-                session=session,
-                aldrete_answers=ALDRETE_READY,
-                escort_present=True,
-                instructions_given=True,
-            )
-        elif state == SessionState.SIGNED:
-            sessions.session_sign(actor=physician, session=session)
-    session.refresh_from_db()
-    assert session.state == to, (session.state, to)
-    return session
+    return advance(world, session, to, orderer=orderer, elapsed_min=elapsed_min)
 
 
 def check_in_body(**overrides: Any) -> dict[str, Any]:

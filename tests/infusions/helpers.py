@@ -4,8 +4,12 @@ a course, a booked session, and ``advance`` to walk a session to any state throu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from unittest import mock
 
+from django.db.models import F
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
@@ -145,8 +149,53 @@ def plan(world, patient: Patient, *, consent: bool = True) -> TreatmentCourse:  
 ORDER = {"dose": "0.5", "duration_min": "40", "concentration_mg_per_ml": "1"}
 
 
-def advance(world, session: InfusionSession, to: SessionState, **check_in) -> InfusionSession:  # type: ignore[no-untyped-def]
-    """Walk ``session`` through the services to state ``to`` (nurse and physician personas)."""
+@contextmanager
+def clock_at(when: dt.datetime) -> Iterator[dt.datetime]:
+    """``django.utils.timezone.now`` returns ``when`` inside the block (the services stamp it)."""
+    with mock.patch.object(timezone, "now", return_value=when):
+        yield when
+
+
+def elapse(session: InfusionSession, minutes: float) -> None:
+    """Let ``minutes`` pass for ``session`` (not signed) without touching the clock: every time
+    recorded on it moves that far into the past. For tests whose requests must run at the real
+    time (logged-in browser sessions expire when the clock jumps)."""
+    back = dt.timedelta(minutes=minutes)
+    InfusionSession.objects.filter(pk=session.pk, started_at__isnull=False).update(
+        started_at=F("started_at") - back
+    )
+    InfusionSession.objects.filter(pk=session.pk, ended_at__isnull=False).update(
+        ended_at=F("ended_at") - back
+    )
+    SessionEvent.objects.filter(session=session).update(occurred_at=F("occurred_at") - back)
+    VitalSign.objects.filter(session=session).update(taken_at=F("taken_at") - back)
+    SessionScore.objects.filter(session=session).update(taken_at=F("taken_at") - back)
+    AdverseEvent.objects.filter(session=session).update(occurred_at=F("occurred_at") - back)
+    Discharge.objects.filter(session=session).update(discharged_at=F("discharged_at") - back)
+    session.refresh_from_db()
+
+
+# A session walked past its start is back-dated so that "now" is where the state leaves it in
+# real time: the infusion ran its ordered 40 minutes (every infusion vitals slot is due) and,
+# once stopped, the protocol's 30 minutes of observation have passed (discharge is allowed).
+INFUSION_MIN = 40
+OBSERVATION_MIN = 31
+
+
+def advance(  # type: ignore[no-untyped-def]
+    world,
+    session: InfusionSession,
+    to: SessionState,
+    *,
+    orderer: Actor | None = None,
+    elapsed_min: float | None = None,
+    **check_in,
+) -> InfusionSession:
+    """Walk ``session`` through the services to state ``to`` (nurse and physician personas;
+    ``orderer`` places the order if given). Steps from the start on are back-dated: the start is
+    ``elapsed_min`` (default: the ordered 40 min, plus the observation time once stopped) before
+    now, the stop after the ordered 40 min, so vitals slots, the stop and the discharge are due
+    when the test goes on."""
     nurse, physician = world.actor("nurse"), world.actor("physician")
     path = [
         SessionState.CHECKED_IN,
@@ -162,37 +211,60 @@ def advance(world, session: InfusionSession, to: SessionState, **check_in) -> In
         scheduling.appointment_cancel(actor=nurse, appointment=session.appointment, reason="ill")
         session.refresh_from_db()
         return session
+    now = timezone.now()
+    stopped = to in path and path.index(to) >= path.index(SessionState.RECOVERING)
+    if elapsed_min is None:
+        elapsed_min = INFUSION_MIN + (OBSERVATION_MIN if stopped else 0)
+    start = now - dt.timedelta(minutes=elapsed_min)
+    at = {
+        SessionState.CHECKED_IN: start - dt.timedelta(minutes=20),
+        SessionState.ORDERED: start - dt.timedelta(minutes=12),
+        SessionState.VERIFIED: start - dt.timedelta(minutes=6),
+        SessionState.RUNNING: start,
+        SessionState.PAUSED: min(start + dt.timedelta(minutes=INFUSION_MIN), now),
+        SessionState.RECOVERING: min(start + dt.timedelta(minutes=INFUSION_MIN), now),
+        SessionState.DISCHARGED: now,
+        SessionState.SIGNED: now,
+    }
+    if to not in path or path.index(to) < path.index(SessionState.RUNNING):
+        at = dict.fromkeys(at, now)  # nothing timed yet: every step now
     for state in path[: path.index(to) + 1] if to in path else []:
         session.refresh_from_db()
-        if state == SessionState.CHECKED_IN:
-            sessions.session_check_in(actor=nurse, session=session, data=check_in_data(**check_in))
-        elif state == SessionState.ORDERED:
-            orders.order_place(actor=physician, session=session, **ORDER)
-        elif state == SessionState.VERIFIED:
-            order = InfusionOrder.objects.get(session=session)
-            orders.order_double_check(
-                actor=nurse,
-                session=session,
-                rate_ml_per_h=order.rate_ml_per_h,
-                vtbi_ml=order.volume_ml,
-            )
-        elif state == SessionState.RUNNING:
-            infusion.infusion_start(actor=nurse, session=session)
-        elif state == SessionState.PAUSED:
-            if to == SessionState.PAUSED:
-                infusion.infusion_pause(actor=nurse, session=session, reason="patient asked")
-        elif state == SessionState.RECOVERING:
-            infusion.infusion_stop(actor=nurse, session=session)
-        elif state == SessionState.DISCHARGED:
-            sessions.session_discharge(
-                actor=nurse,
-                session=session,
-                aldrete_answers=ALDRETE_READY,
-                escort_present=True,
-                instructions_given=True,
-            )
-        elif state == SessionState.SIGNED:
-            sessions.session_sign(actor=physician, session=session)
+        with clock_at(at[state]):
+            _step(world, session, state, to, orderer or physician, check_in)
     session.refresh_from_db()
     assert session.state == to, (session.state, to)
     return session
+
+
+def _step(world, session, state, to, orderer, check_in) -> None:  # type: ignore[no-untyped-def]
+    nurse, physician = world.actor("nurse"), world.actor("physician")
+    if state == SessionState.CHECKED_IN:
+        sessions.session_check_in(actor=nurse, session=session, data=check_in_data(**check_in))
+    elif state == SessionState.ORDERED:
+        orders.order_place(actor=orderer, session=session, **ORDER)
+    elif state == SessionState.VERIFIED:
+        order = InfusionOrder.objects.get(session=session)
+        orders.order_double_check(
+            actor=nurse,
+            session=session,
+            rate_ml_per_h=order.rate_ml_per_h,
+            vtbi_ml=order.volume_ml,
+        )
+    elif state == SessionState.RUNNING:
+        infusion.infusion_start(actor=nurse, session=session)
+    elif state == SessionState.PAUSED:
+        if to == SessionState.PAUSED:
+            infusion.infusion_pause(actor=nurse, session=session, reason="patient asked")
+    elif state == SessionState.RECOVERING:
+        infusion.infusion_stop(actor=nurse, session=session)
+    elif state == SessionState.DISCHARGED:
+        sessions.session_discharge(
+            actor=nurse,
+            session=session,
+            aldrete_answers=ALDRETE_READY,
+            escort_present=True,
+            instructions_given=True,
+        )
+    elif state == SessionState.SIGNED:
+        sessions.session_sign(actor=physician, session=session)

@@ -3,12 +3,14 @@ the expectation derived from PERMISSIONS, and the OpenAPI schema of every route.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import yaml
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -27,7 +29,7 @@ from tests.infusions.api_support import (
     row_counts,
     walk,
 )
-from tests.infusions.helpers import slot_time
+from tests.infusions.helpers import clock_at, slot_time
 
 pytestmark = pytest.mark.django_db
 
@@ -71,25 +73,47 @@ def test_a_whole_session_over_the_api_with_tokens(world, course, chair, physicia
     assert ordered.status_code == 201 and ordered.json()["dose_mg"] == "35.00"
     check = {"rate_ml_per_h": "52.5", "vtbi_ml": 35}
     assert nurse.post(base + "double-check/", check, format="json").status_code == 201
-    assert nurse.post(base + "start/", {}, format="json").status_code == 201
-    vitals = nurse.post(
-        base + "vitals/", VITALS_BODY, format="json", HTTP_IDEMPOTENCY_KEY="monitor-1"
-    )
-    assert vitals.status_code == 201 and vitals.json()["idempotency_key"] == "monitor-1"
-    score = nurse.post(base + "scores/", {"kind": "moaas", "level": 4}, format="json")
-    assert score.status_code == 201 and score.json()["total"] == "4.00"
-    rate = {"rate_ml_per_h": "40", "reason": "nausea"}
-    assert nurse.post(base + "rate/", rate, format="json").status_code == 201
-    assert nurse.post(base + "pause/", {"reason": "nausea"}, format="json").status_code == 201
-    assert nurse.post(base + "resume/", {}, format="json").status_code == 201
-    event = {"description": "Nausea", "severity": "mild", "action_taken": "Rate lowered"}
-    assert nurse.post(base + "adverse-events/", event, format="json").status_code == 201
-    assert nurse.post(base + "stop/", {"reason": "completed"}, format="json").status_code == 201
-    assert nurse.post(base + "discharge/", DISCHARGE_BODY, format="json").status_code == 201
-    signed = doctor.post(base + "sign/", {}, format="json")
-    assert signed.status_code == 200 and signed.json()["state"] == "signed"
-    addendum = nurse.post(base + "addenda/", {"text": "Called next day: well."}, format="json")
-    assert addendum.status_code == 201
+    t0 = timezone.now()
+
+    def at(minutes: float):  # type: ignore[no-untyped-def]
+        return clock_at(t0 + dt.timedelta(minutes=minutes))
+
+    with at(0):
+        assert nurse.post(base + "start/", {}, format="json").status_code == 201
+    with at(10):
+        vitals = nurse.post(
+            base + "vitals/", VITALS_BODY, format="json", HTTP_IDEMPOTENCY_KEY="monitor-1"
+        )
+        assert vitals.status_code == 201 and vitals.json()["idempotency_key"] == "monitor-1"
+        score = nurse.post(base + "scores/", {"kind": "moaas", "level": 4}, format="json")
+        assert score.status_code == 201 and score.json()["total"] == "4.00"
+    with at(12):  # 10.5 mL in; the 24.5 mL left at 40 mL/h: 48.75 min in all, within limits
+        rate = {"rate_ml_per_h": "40", "reason": "nausea"}
+        changed = nurse.post(base + "rate/", rate, format="json")
+        assert changed.status_code == 201, changed.json()
+        assert changed.json()["detail"]["remaining_ml"] == "24.500"
+    with at(15):
+        assert nurse.post(base + "pause/", {"reason": "nausea"}, format="json").status_code == 201
+    with at(17):
+        assert nurse.post(base + "resume/", {}, format="json").status_code == 201
+        event = {"description": "Nausea", "severity": "mild", "action_taken": "Rate lowered"}
+        assert nurse.post(base + "adverse-events/", event, format="json").status_code == 201
+    with at(55):  # the VTBI went in at 50.75 min
+        stopped = nurse.post(base + "stop/", {"reason": "completed"}, format="json")
+        assert stopped.status_code == 201, stopped.json()
+        assert stopped.json()["detail"]["delivered_mg"] == "35.000"
+    with at(90):  # 35 min of observation
+        assert nurse.post(base + "discharge/", DISCHARGE_BODY, format="json").status_code == 201
+    with at(95):
+        summary = doctor.get(base + "summary/")
+        assert summary.status_code == 200
+        assert summary.json()["delivered_mg"] == "35.0000" and summary.json()["complete"]
+        assert summary.json()["adverse_events"][0]["description"] == "Nausea"
+        signed = doctor.post(base + "sign/", {}, format="json")
+        assert signed.status_code == 200 and signed.json()["state"] == "signed"
+    with at(100):
+        addendum = nurse.post(base + "addenda/", {"text": "Called next day: well."}, format="json")
+        assert addendum.status_code == 201
     detail = nurse.get(base)
     assert detail.status_code == 200
     d = detail.json()
@@ -165,6 +189,7 @@ class Op:
     state: SessionState = S.SCHEDULED  # the session's state before the call
     body: dict[str, Any] = field(default_factory=dict)
     success: int = 201
+    elapsed_min: float | None = None  # minutes since the start (default: walk's)
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.path}"
@@ -237,6 +262,7 @@ OPS = [
         Action.INFUSION_RUN,
         S.RUNNING,
         {"rate_ml_per_h": "45", "reason": "nausea"},
+        elapsed_min=10,
     ),
     Op("post", "sessions/{session}/stop/", Action.INFUSION_RUN, S.RUNNING),
     Op("post", "sessions/{session}/vitals/", Action.INFUSION_RUN, S.RUNNING, VITALS_BODY),
@@ -255,6 +281,17 @@ OPS = [
         {"description": "Nausea", "severity": "mild", "action_taken": "observed"},
     ),
     Op("post", "sessions/{session}/discharge/", Action.DISCHARGE, S.RECOVERING, DISCHARGE_BODY),
+    # allowed through to the service, which has nothing to waste (no draw): its own tests in
+    # test_stop_and_waste.py cover the waste itself
+    Op(
+        "post",
+        "sessions/{session}/waste/",
+        Action.SUBSTANCE_DISPENSE,
+        S.RECOVERING,
+        {"witness": 1},
+        success=400,
+    ),
+    Op("get", "sessions/{session}/summary/", Action.PATIENT_VIEW, S.DISCHARGED, success=200),
     Op("post", "sessions/{session}/sign/", Action.SESSION_SIGN, S.DISCHARGED, success=200),
     Op("post", "sessions/{session}/addenda/", Action.ADDENDUM_WRITE, S.SIGNED, {"text": "Note."}),
 ]
@@ -319,7 +356,7 @@ def _body(op: Op, objects) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("op", OPS, ids=str)
 def test_endpoint_permission(world, objects, physician2, op, persona):
-    session = walk(world, objects["session"], op.state, physician2)
+    session = walk(world, objects["session"], op.state, physician2, elapsed_min=op.elapsed_min)
     path = "/api/v1/" + op.path.format(**{**objects, "session": session.pk})
     client = client_for(world, persona)
     before = row_counts()

@@ -206,20 +206,33 @@ def test_discharge_with_aldrete_8_is_refused_and_only_a_physician_overrides(worl
     call = dict(aldrete_answers=ALDRETE_8, escort_present=True, instructions_given=True)
     _refused(
         lambda: sessions.session_discharge(actor=nurse, session=session, **call),
-        "modified Aldrete 8/10",
+        "Not ready for discharge: Modified Aldrete 8/10",
     )
+    reasons = {"discharge_aldrete_not_met": "baseline Aldrete 8 (chronic)"}
     _refused(
         lambda: sessions.session_discharge(
-            actor=nurse, session=session, override_reason="ride waiting", **call
+            actor=nurse, session=session, override_reasons=reasons, **call
         ),
         "may not",
         PermissionDenied,
     )
     _refused(lambda: sessions.session_discharge(actor=physician, session=session, **call), "8/10")
+    # the one rule: a reason is not enough, a second clinician co-signs
+    _refused(
+        lambda: sessions.session_discharge(
+            actor=physician, session=session, override_reasons=reasons, **call
+        ),
+        "second clinician must co-sign",
+    )
     discharge = sessions.session_discharge(
-        actor=physician, session=session, override_reason="baseline Aldrete 8 (chronic)", **call
+        actor=physician,
+        session=session,
+        override_reasons=reasons,
+        cosigner=world.users["nurse"],
+        **call,
     )
     assert discharge.overridden and not discharge.discharge_ready
+    assert discharge.overrides["discharge_aldrete_not_met"]["cosigned_by"] == nurse.user.pk
 
 
 def test_every_write_to_a_signed_session_is_refused(world, session):
@@ -384,7 +397,7 @@ def test_rating_answers_are_scored_and_wrong_counts_refused(world, session):
 
 
 def test_rate_change_above_the_hard_limit_is_refused(world, session):
-    session = advance(world, session, SessionState.RUNNING)
+    session = advance(world, session, SessionState.RUNNING, elapsed_min=10)
     nurse = world.actor("nurse")
     # 1 mg/mL at 70 kg: 80 mL/h = 1.143 mg/kg/h > 1 mg/kg/h hard
     _refused(
@@ -393,10 +406,11 @@ def test_rate_change_above_the_hard_limit_is_refused(world, session):
         ),
         "above the hard upper limit",
     )
+    # 45 mL/h = 0.643 mg/kg/h; 26.25 mL left take 35 min: 45 min in all, within every limit
     event = infusion.infusion_rate_change(
-        actor=nurse, session=session, rate_ml_per_h="60", reason="patient comfortable"
+        actor=nurse, session=session, rate_ml_per_h="45", reason="patient comfortable"
     )
-    assert event.detail["finding"]["severity"] == "soft"
+    assert event.detail["finding"]["severity"] == "ok" and event.detail["overrides"] == {}
 
 
 def test_double_booking_a_chair_or_a_patient_is_refused(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -45,33 +44,6 @@ def _at(minutes: float):  # type: ignore[no-untyped-def]
 def _start(world, session, lot, persona: str = "nurse"):  # type: ignore[no-untyped-def]
     with _at(0):
         return infusion.infusion_start(actor=world.actor(persona), session=session, lot=lot)
-
-
-# --- the pure volume computation --------------------------------------------------------------
-
-
-def _ev(kind: str, minute: float, rate: str | None = None):  # type: ignore[no-untyped-def]
-    return SimpleNamespace(
-        kind=kind,
-        occurred_at=T0 + dt.timedelta(minutes=minute),
-        rate_ml_per_h=None if rate is None else Decimal(rate),
-        pk=int(minute * 100),
-    )
-
-
-def test_infused_volume_follows_start_pause_resume_rate_change_and_stop():
-    events = [
-        _ev("start", 0, "60"),  # 10 min at 60 mL/h = 10 mL
-        _ev("pause", 10),  # 5 min paused
-        _ev("resume", 15, "60"),  # 5 min at 60 = 5 mL
-        _ev("rate_change", 20, "30"),  # 10 min at 30 = 5 mL
-        _ev("alert", 25),
-        _ev("stop", 30),
-    ]
-    assert infusion.infused_ml(events, T0 + dt.timedelta(minutes=60)) == Decimal(20)
-    # up to minute 25, still running at 30 mL/h: 10 + 5 + 2.5
-    assert infusion.infused_ml(events, T0 + dt.timedelta(minutes=25)) == Decimal("17.5")
-    assert infusion.infused_ml([], T0) == 0
 
 
 # --- the draw at the start --------------------------------------------------------------------
@@ -157,6 +129,7 @@ def test_an_early_stop_wastes_the_remainder_witnessed_and_the_balance_counts_the
         event = infusion.infusion_stop(
             actor=world.actor("nurse"),
             session=verified,
+            stop_reason="patient_request",
             reason="patient asked",
             waste_witness=world.users["physician"],
         )
@@ -175,7 +148,8 @@ def test_an_early_stop_wastes_the_remainder_witnessed_and_the_balance_counts_the
     assert "17.5 mg of the 35 mg drawn not given" in waste.reason
     assert lot_balance_mg(lot) == Decimal(965)  # 1000 − 35 drawn, whatever was wasted
     assert draw.quantity_mg - back.change_mg == Decimal("17.5")  # net given to the patient
-    assert event.detail == {"waste_entry_id": waste.pk, "wasted_mg": "17.500"}
+    assert (event.detail["waste_entry_id"], event.detail["wasted_mg"]) == (waste.pk, "17.500")
+    assert (event.detail["delivered_mg"], event.detail["complete"]) == ("17.500", False)
     verified.refresh_from_db()
     assert verified.state == S.RECOVERING
 
@@ -199,7 +173,11 @@ def test_a_bad_witness_refuses_the_stop_and_writes_nothing(world, verified, lot,
     before = row_counts()
     with _at(10), pytest.raises(Exception, match=message) as refused:
         infusion.infusion_stop(
-            actor=world.actor("nurse"), session=verified, waste_witness=world.users[witness]
+            actor=world.actor("nurse"),
+            session=verified,
+            stop_reason="patient_request",
+            reason="asked to stop",
+            waste_witness=world.users[witness],
         )
     assert list(refused.value.message_dict) == ["waste_witness"]
     assert row_counts() == before
@@ -211,11 +189,16 @@ def test_a_waste_witness_without_a_logged_draw_is_refused(world, verified, lot):
     _start(world, verified, None)
     client = client_for(world, "nurse")
     before = row_counts()
-    response = client.post(
-        f"/api/v1/sessions/{verified.pk}/stop/",
-        {"waste_witness": world.users["physician"].pk},
-        format="json",
-    )
+    with _at(10):
+        response = client.post(
+            f"/api/v1/sessions/{verified.pk}/stop/",
+            {
+                "stop_reason": "patient_request",
+                "reason": "asked",
+                "waste_witness": world.users["physician"].pk,
+            },
+            format="json",
+        )
     assert response.status_code == 400
     assert "No draw was logged" in response.json()["errors"]["waste_witness"][0]
     assert row_counts() == before
@@ -227,7 +210,11 @@ def test_the_api_stop_with_a_witness_records_the_waste(world, verified, lot):
     with _at(10):
         response = client.post(
             f"/api/v1/sessions/{verified.pk}/stop/",
-            {"reason": "hypertension", "waste_witness": world.users["physician"].pk},
+            {
+                "stop_reason": "hemodynamic",
+                "reason": "hypertension",
+                "waste_witness": world.users["physician"].pk,
+            },
             format="json",
         )
     assert response.status_code == 201, response.json()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.infusions.models import InfusionOrder
 from kitclinic.infusions.states import SessionState
-from tests.infusions.helpers import NORMAL, advance
+from tests.infusions.helpers import NORMAL, advance, elapse
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,7 @@ def test_every_page_renders_along_a_full_session(login, world, session):
     )
     assert response.status_code == 302
     nurse.post(reverse("infusions-pump", args=[session.pk]), {"op": "start"})
+    elapse(session, 10)
     nurse.post(
         reverse("infusions-vitals", args=[session.pk]),
         {"slot_minute": "10", **{k: str(v) for k, v in NORMAL.items()}, "idempotency_key": "k1"},
@@ -57,7 +58,13 @@ def test_every_page_renders_along_a_full_session(login, world, session):
     nurse.post(reverse("infusions-score", args=[session.pk]), {"kind": "moaas", "level": "4"})
     page = nurse.get(url).content.decode()
     assert "Vitals, 10 min" in page and "MOAA/S 4" in page
-    nurse.post(reverse("infusions-pump", args=[session.pk]), {"op": "stop"})
+    assert nurse.get(reverse("infusions-rate-change", args=[session.pk])).status_code == 200
+    elapse(session, 31)
+    stop_page = nurse.get(reverse("infusions-stop", args=[session.pk])).content.decode()
+    assert "35 mg</strong> = 35 mL" in stop_page and "no reason is needed" in stop_page
+    response = nurse.post(reverse("infusions-stop", args=[session.pk]), {})
+    assert response.status_code == 302, response.context["form"].errors
+    elapse(session, 30)
     response = nurse.post(
         reverse("infusions-discharge", args=[session.pk]),
         {
@@ -70,6 +77,8 @@ def test_every_page_renders_along_a_full_session(login, world, session):
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
+    summary = physician.get(reverse("infusions-sign", args=[session.pk])).content.decode()
+    assert "Sign-off summary" in summary and "<strong>35</strong>" in summary
     physician.post(reverse("infusions-sign", args=[session.pk]))
     session.refresh_from_db()
     assert session.state == SessionState.SIGNED
@@ -95,18 +104,21 @@ def test_readings_stay_on_the_schedule_after_an_early_stop_and_alerts_leave_with
 ):
     from kitclinic.infusions.services import infusion
 
-    session = advance(world, session, SessionState.RUNNING)
+    session = advance(world, session, SessionState.RUNNING, elapsed_min=12)
     nurse = world.actor("nurse")
     infusion.vitals_record(actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 185})
     client = login("nurse")
     url = reverse("infusions-session", args=[session.pk])
     assert 'class="alert-banner"' in client.get(url).content.decode()
-    infusion.infusion_stop(actor=nurse, session=session, reason="patient asked")
+    infusion.infusion_stop(
+        actor=nurse, session=session, stop_reason="hemodynamic", reason="SBP 185"
+    )
     detail = client.get(url).context["d"]
     assert [s.minute for s in detail.slots if s.reading is not None] == [0, 10]
     from kitclinic.infusions.services import sessions
     from tests.infusions.helpers import ALDRETE_READY
 
+    elapse(session, 31)
     sessions.session_discharge(
         actor=nurse,
         session=session,

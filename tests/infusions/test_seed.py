@@ -36,7 +36,13 @@ def test_seed_creates_a_runnable_clinic_day(client):
     signed = InfusionSession.objects.filter(state="signed").latest("appointment__starts_at")
     assert signed.appointment.starts_at.date() == today - dt.timedelta(days=7)
     assert signed.signed_at.date() < today
-    assert signed.vitals.count() == 6
+    # baseline, 10–40 min, and 55 and 70 min in recovery (each recorded when due)
+    assert signed.vitals.count() == 7
+    # it ran its ordered 40 minutes: the whole dose was delivered and the discharge followed
+    # the protocol's observation time
+    assert signed.delivered_mg == signed.order.dose_mg
+    assert signed.discharge.discharged_at - signed.ended_at >= dt.timedelta(minutes=30)
+    assert not signed.discharge.overrides
     from kitclinic.accounts.models import User
 
     client.force_login(User.objects.get(username="nurse"))

@@ -45,6 +45,8 @@ EXPECTED = {
     (Step.DISCHARGE, S.RECOVERING): S.DISCHARGED,
     (Step.SIGN, S.DISCHARGED): S.SIGNED,
     (Step.ADDENDUM, S.SIGNED): "same",
+    (Step.WASTE, S.RECOVERING): "same",
+    (Step.WASTE, S.DISCHARGED): "same",
 }
 
 
@@ -131,6 +133,9 @@ def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
         Step.ADDENDUM: lambda: sessions.addendum_write(actor=doctor, session=session, text="x"),
         Step.CANCEL: lambda: scheduling.appointment_cancel(
             actor=doctor, appointment=session.appointment, reason="x"
+        ),
+        Step.WASTE: lambda: infusion.remainder_waste(
+            actor=doctor, session=session, witness=world.users["nurse"]
         ),
     }
     calls[step]()

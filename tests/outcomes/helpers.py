@@ -18,6 +18,7 @@ from kitclinic.infusions.models import (
     AdverseEvent,
     Appointment,
     Chair,
+    InfusionOrder,
     InfusionSession,
     SessionScore,
     TreatmentCourse,
@@ -68,7 +69,10 @@ def give_infusion(
     max_sbp: int | None = None,
     cadss: float | None = None,
     adverse_events: int = 0,
+    delivered_share: str | None = None,
 ) -> InfusionSession:
+    """A session given at ``started_at``; with ``delivered_share`` it has a 35 mL order and
+    stopped after delivering that share of it (stored as the stop stores it)."""
     chair, _ = Chair.objects.get_or_create(clinic=course.clinic, name="Chair 1")
     appointment = Appointment.objects.create(
         course=course,
@@ -136,6 +140,32 @@ def give_infusion(
             description="Nausea",
             severity="mild",
             action_taken="Observed",
+        )
+    if delivered_share is not None:
+        ordered = Decimal(35)
+        InfusionOrder.objects.create(
+            session=session,
+            ordered_by=user,
+            ordered_at=started_at - dt.timedelta(minutes=10),
+            library_version=course.library_version,
+            protocol_id="depression-standard",
+            weight_kg=Decimal(70),
+            dose=Decimal("0.5"),
+            dose_unit="mg/kg",
+            duration_min=Decimal(40),
+            concentration_mg_per_ml=Decimal(1),
+            dose_mg=ordered,
+            dose_mg_per_kg=Decimal("0.5"),
+            rate_mg_per_h=Decimal("52.5"),
+            rate_ml_per_h=Decimal("52.5"),
+            rate_mg_per_kg_per_h=Decimal("0.75"),
+            volume_ml=ordered,
+            status="ok",
+            findings=[],
+        )
+        delivered = (ordered * Decimal(delivered_share)).quantize(Decimal("0.001"))
+        InfusionSession.objects.filter(pk=session.pk).update(
+            delivered_ml=delivered, delivered_mg=delivered
         )
     if state != "running":
         InfusionSession.objects.filter(pk=session.pk).update(state=state)

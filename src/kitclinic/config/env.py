@@ -7,6 +7,7 @@ with a message that says what to fix.
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -53,6 +54,29 @@ def env_int(
         low = "" if minimum is None else f"{minimum}"
         high = "" if maximum is None else f"{maximum}"
         raise ImproperlyConfiguredEnv(f"{name} must be {low}..{high}; got {number}")
+    return number
+
+
+def env_decimal(
+    name: str, default: str, *, minimum: str | None = None, maximum: str | None = None
+) -> Decimal:
+    """A decimal number (e.g. a share such as 0.99), within [minimum, maximum] when given."""
+    value = os.environ.get(name)
+    text = default if value is None or value.strip() == "" else value.strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise ImproperlyConfiguredEnv(f"{name} must be a number; got {value!r}") from exc
+    low = None if minimum is None else Decimal(minimum)
+    high = None if maximum is None else Decimal(maximum)
+    if (
+        not number.is_finite()
+        or (low is not None and number < low)
+        or (high is not None and number > high)
+    ):
+        raise ImproperlyConfiguredEnv(
+            f"{name} must be {minimum or ''}..{maximum or ''}; got {text}"
+        )
     return number
 
 

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import dj_database_url
 
-from kitclinic.config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
+from kitclinic.config.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_decimal,
+    env_int,
+    env_list,
+    env_str,
+)
 
 SRC_DIR = Path(__file__).resolve().parents[2]
 PROJECT_DIR = SRC_DIR.parent
@@ -255,6 +262,27 @@ KITCLINIC_CRISIS_TEXT = env_str(
 # Infusions: minutes a chair stays booked after the infusion for recovery (a clinic setting; the
 # reference gives a typical 30–60 min observation [C], clinical-workflow.md §8; default the upper end).
 KITCLINIC_RECOVERY_MINUTES = env_int("KITCLINIC_RECOVERY_MINUTES", 60)
+# An infusion stopped with at least this share of the ordered volume in, or at most
+# KITCLINIC_STOP_COMPLETE_ML short of it, counts as complete: the stop needs no reason and leaves
+# nothing to waste. Not clinical figures (the reference gives none): they absorb the pump's and
+# the order's rounding (rates to 0.01 mL/h, volumes to 0.01 mL), docs/infusions.md "Stop".
+KITCLINIC_STOP_COMPLETE_SHARE = env_decimal(
+    "KITCLINIC_STOP_COMPLETE_SHARE", "0.99", minimum="0.5", maximum="1"
+)
+KITCLINIC_STOP_COMPLETE_ML = env_decimal(
+    "KITCLINIC_STOP_COMPLETE_ML", "0.1", minimum="0", maximum="5"
+)
+# Reports and outcome analyses count a session as a complete infusion when it delivered at least
+# this share of the ordered volume; below it the session is shown as incomplete (docs/outcomes.md
+# "Complete and incomplete infusions"; the reference gives no figure, so it is a setting whose
+# default is the stop's own completeness share: every stop that needed a reason is incomplete).
+KITCLINIC_COMPLETE_INFUSION_MIN_SHARE = env_decimal(
+    "KITCLINIC_COMPLETE_INFUSION_MIN_SHARE", "0.99", minimum="0.01", maximum="1"
+)
+# A vitals slot (minutes from the infusion's start) may be recorded at most this many minutes
+# before it is due: readings are not taken ahead of time (a setting for clock differences
+# between the monitor and the server, not a clinical figure).
+KITCLINIC_VITALS_EARLY_MINUTES = env_int("KITCLINIC_VITALS_EARLY_MINUTES", 2, minimum=0, maximum=30)
 # How many days ahead a chair can be booked (a clinic setting, not a clinical figure).
 KITCLINIC_BOOKING_HORIZON_DAYS = env_int(
     "KITCLINIC_BOOKING_HORIZON_DAYS", 365, minimum=1, maximum=3650

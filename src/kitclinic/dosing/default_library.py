@@ -170,6 +170,18 @@ VITALS_THRESHOLDS = [
     ),
 ]  # fmt: skip
 
+# §8: ASA sets no mandatory minimum stay [P]; the figures given are one clinic's 30–60 min after
+# a KIT infusion [C], an ED protocol's ≥60 min after the last dose [C] and the esketamine label's
+# ≥2 h [P, another drug and route]. No KIT figure is [P], so the minimum is a clinic setting.
+MIN_OBSERVATION = setting(
+    "30",
+    "the reference gives no mandatory minimum (ASA: observe until no longer at risk, "
+    "reliasmedia ASA summary [P]); typical KIT observation is 30–60 min after the infusion, "
+    "thriveanesthesia.com [C]; the lower end is the default, governance may raise it (ED "
+    "protocol ≥60 min [C]; esketamine label ≥2 h [P])",
+    f"{CW} §8 Minimum stay, Typical KIT observation",
+)
+
 NO_CAP_FIGURE = "§11 L5 requires an absolute mg cap per dose but the reference gives no figure"
 
 DEPRESSION_STANDARD: dict[str, Any] = {
@@ -273,6 +285,7 @@ DEPRESSION_STANDARD: dict[str, Any] = {
     "vitals_schedule": VITALS_SCHEDULE,
     "vitals_thresholds": VITALS_THRESHOLDS,
     "notes": "IV racemic ketamine is off-label for depression (clinical-workflow.md, scope).",
+    "min_observation_min": MIN_OBSERVATION,
 }
 
 # Fields whose figures come from depression trials; for PTSD and anxiety the reference gives no IV
@@ -431,6 +444,7 @@ CHRONIC_PAIN_COHEN: dict[str, Any] = {
         "Bolus ≤0.35 mg/kg (Cohen 2018) is not part of this infusion protocol; no course "
         "template because the reference gives none for chronic pain."
     ),
+    "min_observation_min": MIN_OBSERVATION,
 }
 
 DEFAULT_LIBRARY_DATA: dict[str, Any] = {

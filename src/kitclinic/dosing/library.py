@@ -144,6 +144,20 @@ class VitalThreshold:
     action: str
 
 
+# Library versions written before ``min_observation_min`` existed load with this value (the
+# shipped default's figure, marked as carried in so the library page says where it came from).
+MIN_OBSERVATION_CARRIED_IN = SourcedValue(
+    value=Decimal(30),
+    source=Source(
+        kind=SourceKind.CLINIC_SETTING,
+        section="clinical-workflow.md §8",
+        reason="not set in this library version (written before the field existed); the "
+        "shipped default applies: no mandatory minimum (ASA), 30–60 min typical for KIT [C], "
+        "lower end",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Protocol:
     """One drug-library entry. Units are in the field names; ``dose`` is in ``dose_unit``."""
@@ -170,6 +184,8 @@ class Protocol:
     vitals_schedule: VitalsSchedule
     vitals_thresholds: tuple[VitalThreshold, ...]
     notes: str = ""
+    # observation after the infusion ends before discharge without an override (§8)
+    min_observation_min: SourcedValue = MIN_OBSERVATION_CARRIED_IN
 
     @property
     def dose_unit(self) -> str:
@@ -419,6 +435,8 @@ def _protocol(value: Any, path: str) -> Protocol:
             for i, t in enumerate(_list(_field(data, "vitals_thresholds", path), path))
         ),
         notes=_text(data.get("notes", ""), f"{path}.notes", allow_empty=True),
+        min_observation_min=_optional(data, "min_observation_min", path, _sourced)
+        or MIN_OBSERVATION_CARRIED_IN,
     )
     for name in ("soft_max", "hard_max"):
         if getattr(protocol.interval_limits_h, name) is not None:
@@ -553,6 +571,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
             for t in protocol.vitals_thresholds
         ],
         "notes": protocol.notes,
+        "min_observation_min": _sourced_dict(protocol.min_observation_min),
     }
 
 

@@ -64,6 +64,8 @@ urlpatterns = [
         SESSION + "adverse-events/", api.AdverseEventRecordApi.as_view(), name="api-adverse-events"
     ),
     path(SESSION + "discharge/", api.DischargeApi.as_view(), name="api-discharge"),
+    path(SESSION + "waste/", api.WasteApi.as_view(), name="api-waste"),
+    path(SESSION + "summary/", api.SummaryApi.as_view(), name="api-session-summary"),
     path(SESSION + "sign/", api.SignApi.as_view(), name="api-sign"),
     path(SESSION + "addenda/", api.AddendumWriteApi.as_view(), name="api-addenda"),
 ]

@@ -84,10 +84,12 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> No
             actor=nurse, session=session, slot_minute=minute, **{**NORMAL_VITALS, "sbp": sbp}
         )
     infusion.score_record(actor=nurse, session=session, kind="moaas", level=4)
-    infusion.infusion_stop(actor=nurse, session=session, reason="completed")
-    at(55)
-    infusion.vitals_record(actor=nurse, session=session, slot_minute=55, **NORMAL_VITALS)
-    at(60)
+    # the ordered 40 minutes have run: the whole dose is in, the stop needs no reason
+    infusion.infusion_stop(actor=nurse, session=session)
+    for minute in (55, 70):  # recovery vitals, each when it is due
+        at(minute)
+        infusion.vitals_record(actor=nurse, session=session, slot_minute=minute, **NORMAL_VITALS)
+    at(75)  # past the protocol's minimum observation after the end of the infusion
     sessions.session_discharge(
         actor=nurse,
         session=session,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from kitclinic.dosing import Protocol
 from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
+from kitclinic.infusions.delivery import STOP_REASONS
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus
 from kitclinic.intake.eligibility import Indication
 
@@ -256,16 +257,11 @@ ALDRETE_ITEMS = [
 ]
 
 
-class DischargeForm(forms.Form):
+class DischargeForm(SoftOverrideFields, forms.Form):
     escort_present = forms.BooleanField(required=False, label="Escort present")
     instructions_given = forms.BooleanField(required=False, label="Discharge instructions given")
-    override_reason = forms.CharField(
-        max_length=300,
-        required=False,
-        label="Physician override reason (only when the criteria are not met)",
-    )
 
-    def __init__(self, *args, instrument=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, instrument=None, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         fields = {}
         for (name, label), item in zip(ALDRETE_ITEMS, instrument.items, strict=True):
@@ -276,9 +272,57 @@ class DischargeForm(forms.Form):
                 widget=forms.RadioSelect,
             )
         self.fields = {**fields, **self.fields}
+        # a criterion not met: the physician's reason for each and the co-signer
+        self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
 
     def aldrete_answers(self) -> list[int]:
         return [self.cleaned_data[f"aldrete_{name}"] for name, _ in ALDRETE_ITEMS]
+
+
+class RateChangeForm(SoftOverrideFields, forms.Form):
+    rate_ml_per_h = forms.CharField(label="New rate (mL/h)", max_length=20)
+    reason = forms.CharField(max_length=300, required=False, label="Reason for the change")
+
+    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # a soft finding of the proposed rate: a reason each and the co-signer, now
+        self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
+
+
+class StopForm(forms.Form):
+    stop_reason = forms.ChoiceField(
+        choices=[("", "— the ordered dose is in —"), *STOP_REASONS],
+        required=False,
+        label="Why is the infusion stopping early?",
+    )
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="What happened (required when the ordered dose is not in)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    waste_witness = forms.ChoiceField(
+        required=False, label="Witness of the waste of what was drawn and not given"
+    )
+
+    def __init__(self, *args, witnesses=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if witnesses:
+            self.fields["waste_witness"].choices = [("", "— waste later —")] + [
+                (str(w.pk), str(w.get_full_name() or w.username)) for w in witnesses
+            ]
+        else:
+            del self.fields["waste_witness"]
+
+
+class WasteForm(forms.Form):
+    witness = forms.ChoiceField(label="Witness (a physician or nurse)")
+
+    def __init__(self, *args, witnesses=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["witness"].choices = [("", "—")] + [
+            (str(w.pk), str(w.get_full_name() or w.username)) for w in witnesses
+        ]
 
 
 class AddendumForm(forms.Form):

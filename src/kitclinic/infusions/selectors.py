@@ -19,6 +19,13 @@ from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.dosing import Limits, Protocol, SourcedValue
 from kitclinic.dosing.library import SourceKind
+from kitclinic.dosing.pump import Delivery
+from kitclinic.infusions.delivery import (
+    STOP_REASON_LABELS,
+    counts_as_complete,
+    remainder_outstanding_mg,
+    session_delivery,
+)
 from kitclinic.infusions.models import (
     Addendum,
     AdverseEvent,
@@ -98,6 +105,7 @@ def protocol_rows(protocol: Protocol) -> list[LimitRow]:
         rows += _row("Course", "window", protocol.course.window_days, "days")
         rows += _row("Course", "max per week", protocol.course.max_per_week, "")
         rows += _row("Course", "review after infusion", protocol.course.review_after_infusion, "")
+    rows += _row("Observation after the infusion", "minimum", protocol.min_observation_min, "min")
     rows += _row("Vitals", "every (infusion)", protocol.vitals_schedule.during_every_min, "min")
     rows += _row("Vitals", "every (recovery)", protocol.vitals_schedule.after_every_min, "min")
     for t in protocol.vitals_thresholds:
@@ -234,6 +242,8 @@ class SessionDetail:
     # corrections of the check-in, oldest first; the effective check-in is the latest's values
     check_in_corrections: list[Any] = field(default_factory=list)
     effective_check_in: EffectiveCheckIn | None = None
+    # what the pump delivered up to now (None before an order)
+    delivery: Delivery | None = None
 
 
 def _one(model_name: str, session: InfusionSession) -> Any:
@@ -250,45 +260,26 @@ def _minutes(since: dt.datetime, when: dt.datetime) -> float:
 def actual_regimen(
     session: InfusionSession, order: InfusionOrder, events: list[Any], now: dt.datetime
 ) -> pk.Regimen:
-    """The regimen given so far (from the pump events), continued at the current rate until the
-    VTBI is in; before the start, the ordered regimen from t = 0."""
-    conc = float(order.concentration_mg_per_ml)
+    """The regimen given so far (the pump replay's rate schedule), continued at the current rate
+    until the VTBI is in while the pump runs; before the start, the ordered regimen from t = 0."""
     if session.started_at is None:
         return pk.Regimen(
             infusions=(pk.Infusion.of_amount(0.0, float(order.duration_min), float(order.dose_mg)),)
         )
-    segments: list[pk.Infusion] = []
-    running_from: float | None = None
-    rate_ml_per_h = 0.0
-    given_ml = 0.0
-
-    def close(at: float) -> None:
-        nonlocal running_from, given_ml
-        if running_from is not None and at > running_from and rate_ml_per_h > 0:
-            segments.append(pk.Infusion(running_from, at - running_from, rate_ml_per_h * conc / 60))
-            given_ml += rate_ml_per_h * (at - running_from) / 60
-        running_from = None
-
-    for e in events:
-        t = max(0.0, _minutes(session.started_at, e.occurred_at))
-        if e.kind in (EventKind.START, EventKind.RESUME):
-            close(t)
-            running_from, rate_ml_per_h = t, float(e.rate_ml_per_h or 0)
-        elif e.kind == EventKind.RATE_CHANGE:
-            was_running = running_from is not None
-            close(t)
-            rate_ml_per_h = float(e.rate_ml_per_h or 0)
-            if was_running:
-                running_from = t
-        elif e.kind in (EventKind.PAUSE, EventKind.STOP):
-            close(t)
-    if running_from is not None and rate_ml_per_h > 0:
-        remaining_ml = max(0.0, float(order.volume_ml) - given_ml)
-        rest = remaining_ml / rate_ml_per_h * 60
-        # what is left of the VTBI runs on at the current rate from the last change
-        if rest > 0:
-            segments.append(pk.Infusion(running_from, rest, rate_ml_per_h * conc / 60))
-    return pk.Regimen(infusions=tuple(segments))
+    # stopped or paused: what was given up to now; running: the rest of the VTBI projected
+    running = session.state == SessionState.RUNNING
+    done = session_delivery(order, events, None if running else now)
+    conc = float(order.concentration_mg_per_ml)
+    offset = _minutes(session.started_at, done.started_at) if done.started_at else 0.0
+    return pk.Regimen(
+        infusions=tuple(
+            pk.Infusion(
+                max(0.0, offset + seg.start_min), seg.minutes, float(seg.rate_ml_per_h) * conc / 60
+            )
+            for seg in done.segments
+            if seg.minutes > 0 and seg.rate_ml_per_h > 0
+        )
+    )
 
 
 def _chart(
@@ -493,6 +484,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
         findings=list(order.findings) if order else [],
         check_in_corrections=corrections,
         effective_check_in=effective,
+        delivery=session_delivery(order, events, session.ended_at or now) if order else None,
     )
 
 
@@ -610,8 +602,22 @@ def _timeline(
             text = f"{e.rate_ml_per_h.normalize():f} mL/h" + (f" — {e.reason}" if e.reason else "")
         if e.detail.get("lot_number"):
             text += f"; {e.detail['drawn_mg']} mg drawn from lot {e.detail['lot_number']}"
+        if e.kind == EventKind.STOP and e.detail.get("delivered_mg"):
+            label = STOP_REASON_LABELS.get(e.detail.get("stop_reason", ""), "")
+            text = (
+                f"{label}{' — ' + e.reason if e.reason else ''}; delivered "
+                f"{Decimal(e.detail['delivered_mg']).normalize():f} mg of "
+                f"{Decimal(e.detail['ordered_mg']).normalize():f} mg ordered "
+                f"({Decimal(e.detail['delivered_ml']).normalize():f} of "
+                f"{Decimal(e.detail['ordered_ml']).normalize():f} mL)"
+            )
         if e.detail.get("wasted_mg"):
             text += f"; {e.detail['wasted_mg']} mg not given, wasted (witnessed)"
+        for code, o in (e.detail.get("overrides") or {}).items():
+            text += (
+                f"; override {code.replace('_', ' ')}: {o['reason']} "
+                f"(co-signed by {o['cosigned_by_name']})"
+            )
         out.append(
             TimelineEntry(
                 e.occurred_at,
@@ -661,7 +667,16 @@ def _timeline(
                 f"{'' if discharge.discharge_ready else ' (criteria not met)'}; escort "
                 f"{'present' if discharge.escort_present else 'absent'}; instructions "
                 f"{'given' if discharge.instructions_given else 'not given'}"
-                + (f"; override: {discharge.override_reason}" if discharge.override_reason else ""),
+                + "".join(
+                    f"; override {code.replace('_', ' ')}: {o['reason']} "
+                    f"(co-signed by {o['cosigned_by_name']})"
+                    for code, o in (discharge.overrides or {}).items()
+                )
+                + (
+                    f"; override: {discharge.override_reason}"
+                    if discharge.override_reason and not discharge.overrides
+                    else ""
+                ),
                 str(discharge.discharged_by),
             )
         )
@@ -695,3 +710,138 @@ def patient_infusions(actor: Actor, patient: Patient) -> PatientInfusions:
         )
     )
     return PatientInfusions(courses=courses)
+
+
+# ---------------------------------------------------------------------------- sign-off summary
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What the physician reads before signing: ordered against delivered, how long, the peak
+    blood-pressure rise, the highest dissociation score, adverse events and the drug wasted."""
+
+    session: InfusionSession
+    weight_kg: Decimal | None
+    ordered_mg: Decimal | None
+    ordered_mg_per_kg: Decimal | None
+    ordered_ml: Decimal | None
+    ordered_duration_min: Decimal | None
+    delivered_mg: Decimal | None
+    delivered_mg_per_kg: Decimal | None
+    delivered_ml: Decimal | None
+    delivered_share: Decimal | None  # of the ordered volume
+    complete: bool | None  # the stop's judgement (None before the stop)
+    counts_as_complete: bool  # in the reports (KITCLINIC_COMPLETE_INFUSION_MIN_SHARE)
+    running_min: Decimal | None  # minutes the pump ran
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    stop_reason: str
+    stop_reason_label: str
+    stop_text: str
+    baseline_sbp: int | None
+    baseline_dbp: int | None
+    peak_sbp_rise: int | None  # highest SBP after the start minus the baseline (mmHg)
+    peak_dbp_rise: int | None
+    peak_sbp: int | None
+    highest_cadss: Decimal | None
+    adverse_events: list[AdverseEvent]
+    drawn_mg: Decimal
+    wasted_mg: Decimal
+    outstanding_mg: Decimal  # drawn, not given, not wasted: blocks the sign-off
+    overrides: list[dict[str, Any]]  # soft findings overridden during the session
+
+    @property
+    def signable(self) -> bool:
+        return self.outstanding_mg <= 0
+
+
+def _per_kg(mg: Decimal | None, weight: Decimal | None) -> Decimal | None:
+    if mg is None or not weight:
+        return None
+    return (mg / weight).quantize(Decimal("0.001"))
+
+
+def session_summary(actor: Actor, session: InfusionSession) -> SessionSummary:
+    """The sign-off summary of ``session`` (one function for the sign page and the API); the
+    read is audited."""
+    from kitclinic.substances.models import EntryKind, SubstanceLogEntry
+
+    actor.require(Action.PATIENT_VIEW)
+    session = InfusionSession.objects.select_related(
+        "patient", "order", "check_in", "discharge", "discharge__discharged_by"
+    ).get(pk=session.pk)
+    order = _one("order", session)
+    check_in = _one("check_in", session)
+    discharge = _one("discharge", session)
+    events = list(session.events.all())
+    vitals = list(session.vitals.all())
+    weight = order.weight_kg if order else (check_in.weight_kg if check_in else None)
+    delivered_ml = session.delivered_ml
+    delivered_mg = session.delivered_mg
+    running_min = None
+    if order is not None and session.started_at is not None:
+        # not stopped yet: what the pump delivered up to now (the same replay as the stop's)
+        done = session_delivery(order, events, session.ended_at or timezone.now())
+        running_min = done.running_min.quantize(Decimal("0.1"))
+        if delivered_ml is None:
+            delivered_ml, delivered_mg = done.delivered_ml, done.delivered_mg
+    stop = next((e for e in reversed(events) if e.kind == EventKind.STOP), None)
+    code = stop.detail.get("stop_reason", "") if stop else ""
+    base = next((v for v in vitals if v.slot_minute == 0), None)
+    after = [v for v in vitals if v.slot_minute > 0]
+    peak = max(after, key=lambda v: v.sbp, default=None)
+    cadss = [s.total for s in session.scores.all() if s.kind == "cadss"]
+    entries = list(SubstanceLogEntry.objects.filter(session=session))
+    overrides: list[dict[str, Any]] = []
+    for e in events:
+        for code_, o in (e.detail.get("overrides") or {}).items():
+            overrides.append({"step": e.get_kind_display(), "code": code_, **o})
+    if discharge is not None:
+        for code_, o in (discharge.overrides or {}).items():
+            overrides.append({"step": "Discharge", "code": code_, **o})
+    summary = SessionSummary(
+        session=session,
+        weight_kg=weight,
+        ordered_mg=order.dose_mg if order else None,
+        ordered_mg_per_kg=order.dose_mg_per_kg if order else None,
+        ordered_ml=order.volume_ml if order else None,
+        ordered_duration_min=order.duration_min if order else None,
+        delivered_mg=delivered_mg,
+        delivered_mg_per_kg=_per_kg(delivered_mg, weight),
+        delivered_ml=delivered_ml,
+        delivered_share=(
+            (delivered_ml / order.volume_ml).quantize(Decimal("0.001"))
+            if order and delivered_ml is not None and order.volume_ml > 0
+            else None
+        ),
+        complete=stop.detail.get("complete") if stop else None,
+        counts_as_complete=counts_as_complete(
+            session.delivered_ml, order.volume_ml if order else None
+        ),
+        running_min=running_min,
+        started_at=session.started_at,
+        ended_at=session.ended_at,
+        stop_reason=code,
+        stop_reason_label=STOP_REASON_LABELS.get(code, code),
+        stop_text=stop.reason if stop else "",
+        baseline_sbp=base.sbp if base else None,
+        baseline_dbp=base.dbp if base else None,
+        peak_sbp_rise=peak.sbp - base.sbp if peak and base else None,
+        peak_dbp_rise=max(v.dbp for v in after) - base.dbp if after and base else None,
+        peak_sbp=peak.sbp if peak else None,
+        highest_cadss=max(cadss) if cadss else None,
+        adverse_events=list(session.adverse_events.all()),
+        drawn_mg=sum((x.quantity_mg for x in entries if x.kind == EntryKind.DISPENSE), Decimal(0)),
+        wasted_mg=sum((x.quantity_mg for x in entries if x.kind == EntryKind.WASTE), Decimal(0)),
+        outstanding_mg=remainder_outstanding_mg(session),
+        overrides=overrides,
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            obj=session,
+            patient=session.patient,
+            detail="sign-off summary",
+        )
+    return summary

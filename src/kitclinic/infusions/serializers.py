@@ -16,6 +16,7 @@ from kitclinic.api.base import (
     StrictSerializer,
 )
 from kitclinic.api.serializers import UserRefOut
+from kitclinic.infusions.delivery import COMPLETED, STOP_REASONS
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus, ScoreKind
 from kitclinic.infusions.states import CourseStatus, SessionState
 from kitclinic.patients.models import INDICATIONS
@@ -283,7 +284,10 @@ class EventOut(serializers.Serializer):
     recorded_by = UserRefOut()
     rate_ml_per_h = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
     reason = serializers.CharField(allow_blank=True)
-    detail = serializers.DictField(help_text="Alert details; the draw (lot, mg) on a start.")
+    detail = serializers.DictField(
+        help_text="Alert details; the draw (lot, mg) on a start; the findings, overrides and "
+        "plan of a rate change; the stop reason and the delivered volume and dose on a stop."
+    )
 
 
 class VitalOut(serializers.Serializer):
@@ -334,6 +338,9 @@ class DischargeOut(serializers.Serializer):
     escort_present = serializers.BooleanField()
     instructions_given = serializers.BooleanField()
     override_reason = serializers.CharField(allow_blank=True)
+    overrides = serializers.DictField(
+        help_text="{finding code: {reason, message, cosigned_by, cosigned_by_name}}"
+    )
 
 
 class AddendumOut(serializers.Serializer):
@@ -380,6 +387,12 @@ class SessionDetailOut(serializers.Serializer):
     protocol_id = serializers.CharField(source="protocol.id")
     started_at = serializers.DateTimeField(source="session.started_at", allow_null=True)
     ended_at = serializers.DateTimeField(source="session.ended_at", allow_null=True)
+    delivered_ml = serializers.DecimalField(
+        source="session.delivered_ml", max_digits=9, decimal_places=3, allow_null=True
+    )
+    delivered_mg = serializers.DecimalField(
+        source="session.delivered_mg", max_digits=9, decimal_places=3, allow_null=True
+    )
     signed_by = UserRefOut(source="session.signed_by", allow_null=True)
     signed_at = serializers.DateTimeField(source="session.signed_at", allow_null=True)
     check_in = CheckInOut(allow_null=True)
@@ -560,13 +573,29 @@ class ResumeIn(StrictSerializer):
     reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class RateChangeIn(StrictSerializer):
-    rate_ml_per_h = _amount("The new rate; checked against the protocol's rate limits.")
+class RateChangeIn(SoftOverrideIn):
+    rate_ml_per_h = _amount(
+        "The new rate; checked against the protocol's rate limits, the total infusion time it "
+        "implies against the duration limits, and never beyond the ordered volume."
+    )
     reason = StrictCharField(max_length=300)
 
 
 class StopIn(StrictSerializer):
-    reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    stop_reason = serializers.ChoiceField(
+        choices=[c for c, _ in STOP_REASONS] + [COMPLETED],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the ordered dose is not in (an early stop).",
+    )
+    reason = StrictCharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What happened; required for an early stop.",
+    )
     waste_witness = StrictIntegerField(
         required=False,
         allow_null=True,
@@ -610,17 +639,69 @@ class AdverseEventIn(StrictSerializer):
     occurred_at = serializers.DateTimeField(required=False, default=None)
 
 
-class DischargeIn(StrictSerializer):
+class DischargeIn(SoftOverrideIn):
+    """A criterion not met is a soft finding: physicians only, with `override_reasons` (one per
+    finding code) and the `cosigner`."""
+
     aldrete_answers = _answers("Modified Aldrete, 5 items (activity, respiration, ...).")
     escort_present = StrictBooleanField()
     instructions_given = StrictBooleanField()
-    override_reason = StrictCharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Physicians only, when the criteria are not met.",
+
+
+class RemainderWasteIn(StrictSerializer):
+    witness = StrictIntegerField(
+        help_text="User id of the physician or nurse of this clinic witnessing the waste."
     )
+
+
+class AdverseEventLineOut(serializers.Serializer):
+    description = serializers.CharField()
+    severity = serializers.CharField()
+    action_taken = serializers.CharField()
+    rescue_medication = serializers.CharField(allow_blank=True)
+    rescue_dose = serializers.CharField(allow_blank=True)
+
+
+class SessionSummaryOut(serializers.Serializer):
+    id = serializers.IntegerField(source="session.id")
+    state = serializers.CharField(source="session.state")
+    weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    ordered_mg = serializers.DecimalField(**AMOUNT, allow_null=True)
+    ordered_mg_per_kg = serializers.DecimalField(**AMOUNT, allow_null=True)
+    ordered_ml = serializers.DecimalField(**AMOUNT, allow_null=True)
+    ordered_duration_min = serializers.DecimalField(**AMOUNT, allow_null=True)
+    delivered_mg = serializers.DecimalField(**AMOUNT, allow_null=True)
+    delivered_mg_per_kg = serializers.DecimalField(**AMOUNT, allow_null=True)
+    delivered_ml = serializers.DecimalField(**AMOUNT, allow_null=True)
+    delivered_share = serializers.DecimalField(
+        **AMOUNT, allow_null=True, help_text="Of the ordered volume (1 = all)."
+    )
+    complete = serializers.BooleanField(
+        allow_null=True, help_text="The stop's judgement; null before the stop."
+    )
+    counts_as_complete = serializers.BooleanField(
+        help_text="Counted as a complete infusion in the reports."
+    )
+    running_min = serializers.DecimalField(**AMOUNT, allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    stop_reason = serializers.CharField(allow_blank=True)
+    stop_reason_label = serializers.CharField(allow_blank=True)
+    stop_text = serializers.CharField(allow_blank=True)
+    baseline_sbp = serializers.IntegerField(allow_null=True)
+    baseline_dbp = serializers.IntegerField(allow_null=True)
+    peak_sbp_rise = serializers.IntegerField(allow_null=True, help_text="mmHg over baseline")
+    peak_dbp_rise = serializers.IntegerField(allow_null=True, help_text="mmHg over baseline")
+    peak_sbp = serializers.IntegerField(allow_null=True)
+    highest_cadss = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    adverse_events = AdverseEventLineOut(many=True)
+    drawn_mg = serializers.DecimalField(**AMOUNT)
+    wasted_mg = serializers.DecimalField(**AMOUNT)
+    outstanding_mg = serializers.DecimalField(
+        **AMOUNT, help_text="Drawn, not given, not wasted: the sign-off is refused while > 0."
+    )
+    overrides = serializers.ListField(child=serializers.DictField())
+    signable = serializers.BooleanField()
 
 
 class AddendumIn(StrictSerializer):

@@ -62,6 +62,7 @@ class Step(StrEnum):
     SIGN = "sign"
     ADDENDUM = "addendum"
     CANCEL = "cancel"
+    WASTE = "waste"
 
 
 S = SessionState
@@ -88,6 +89,9 @@ TRANSITIONS: dict[tuple[Step, SessionState], SessionState | None] = {
     (Step.SIGN, S.DISCHARGED): S.SIGNED,
     (Step.ADDENDUM, S.SIGNED): None,
     (Step.CANCEL, S.SCHEDULED): S.CANCELLED,
+    # what was drawn but not given is wasted after the stop, before sign-off
+    (Step.WASTE, S.RECOVERING): None,
+    (Step.WASTE, S.DISCHARGED): None,
 }
 
 STEP_WORDS = {
@@ -107,6 +111,7 @@ STEP_WORDS = {
     Step.SIGN: "sign the session",
     Step.ADDENDUM: "write an addendum",
     Step.CANCEL: "cancel the appointment",
+    Step.WASTE: "waste the remainder",
 }
 
 

@@ -41,6 +41,13 @@ urlpatterns = [
         name="infusions-double-check",
     ),
     path("infusions/sessions/<int:session_id>/pump/", views.pump, name="infusions-pump"),
+    path(
+        "infusions/sessions/<int:session_id>/rate/",
+        views.rate_change,
+        name="infusions-rate-change",
+    ),
+    path("infusions/sessions/<int:session_id>/stop/", views.stop, name="infusions-stop"),
+    path("infusions/sessions/<int:session_id>/waste/", views.waste, name="infusions-waste"),
     path("infusions/sessions/<int:session_id>/vitals/", views.vitals, name="infusions-vitals"),
     path("infusions/sessions/<int:session_id>/score/", views.score, name="infusions-score"),
     path(

@@ -25,7 +25,18 @@ from kitclinic.dosing import default_library, library_to_dict
 from kitclinic.infusions import forms as f
 from kitclinic.infusions import selectors
 from kitclinic.infusions.access import access_course, access_library_version, access_session
-from kitclinic.infusions.models import Chair, CheckIn, InfusionOrder, InfusionSession
+from kitclinic.infusions.delivery import (
+    remainder_outstanding_mg,
+    session_delivery,
+    stop_is_complete,
+)
+from kitclinic.infusions.models import (
+    Chair,
+    CheckIn,
+    InfusionOrder,
+    InfusionSession,
+    SessionEvent,
+)
 from kitclinic.infusions.services import courses, infusion, library, orders, scheduling, sessions
 from kitclinic.infusions.services.corrections import check_in_correct, effective_check_in
 from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_from_id
@@ -36,6 +47,7 @@ from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.forms import add_service_errors
 from kitclinic.substances.access import access_lot
+from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import eligible_witnesses, lot_balances
 from kitclinic.web.decorators import clinic_page
 
@@ -329,6 +341,7 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
                 "sign": can(Step.SIGN, Action.SESSION_SIGN),
                 "addendum": can(Step.ADDENDUM, Action.ADDENDUM_WRITE),
                 "cancel": can(Step.CANCEL, Action.APPOINTMENT_BOOK),
+                "waste": can(Step.WASTE, Action.SUBSTANCE_DISPENSE),
             },
             # the start logs the draw from a lot; an early stop wastes the remainder, witnessed
             "lots": (
@@ -336,10 +349,11 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
                 if allowed(Step.START, state) and actor.may(Action.SUBSTANCE_DISPENSE)
                 else []
             ),
-            "witnesses": (
-                list(eligible_witnesses(actor.clinic, exclude=actor.user))
-                if allowed(Step.STOP, state) and actor.may(Action.SUBSTANCE_DISPENSE)
-                else []
+            # drawn, not given, not wasted: to be wasted before sign-off
+            "outstanding_mg": (
+                remainder_outstanding_mg(detail.session)
+                if allowed(Step.WASTE, state) and actor.may(Action.SUBSTANCE_DISPENSE)
+                else 0
             ),
             "is_mine_to_check": (
                 detail.order is not None and detail.order.ordered_by_id != actor.user.pk
@@ -739,39 +753,226 @@ def adverse_event(request: HttpRequest, actor: Actor, session_id: int) -> HttpRe
 @clinic_page
 def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.DISCHARGE)
-    form = f.DischargeForm(request.POST or None, instrument=instruments.get_instrument("aldrete"))
-    if not actor.may(Action.DISCHARGE_OVERRIDE):
-        del form.fields["override_reason"]
-    return _step_page(
-        request,
-        actor,
-        session,
-        form,
-        lambda form: sessions.session_discharge(
+    instrument = instruments.get_instrument("aldrete")
+    data = request.POST if request.method == "POST" else None
+    form = f.DischargeForm(data, instrument=instrument)
+    findings: list[Any] = []
+    if allowed(Step.DISCHARGE, session.state):
+        answers = None
+        escort = instructions = True
+        if data is not None and form.is_valid():
+            answers = form.aldrete_answers()
+            escort = form.cleaned_data["escort_present"]
+            instructions = form.cleaned_data["instructions_given"]
+        findings = sessions.discharge_preview(
+            session,
+            aldrete_answers=answers,
+            escort_present=escort,
+            instructions_given=instructions,
+        )
+    # a criterion not met: a physician answers each finding and names the co-signer
+    if findings and actor.may(Action.DISCHARGE_OVERRIDE):
+        form = f.DischargeForm(
+            data,
+            instrument=instrument,
+            soft_codes=[x.code for x in findings],
+            cosigners=cosigner_choices(session.clinic, actor),
+        )
+
+    def save(form: forms.Form) -> object:
+        assert isinstance(form, f.DischargeForm)
+        return sessions.session_discharge(
             actor=actor,
             session=session,
             aldrete_answers=form.aldrete_answers(),
             escort_present=form.cleaned_data["escort_present"],
             instructions_given=form.cleaned_data["instructions_given"],
-            override_reason=form.cleaned_data.get("override_reason", ""),
-        ),
+            override_reasons=form.override_reasons(),
+            cosigner=cosigner_from_id(session.clinic, form.cleaned_data.get("cosigner")),
+        )
+
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        save,
         title="Discharge",
         done="Discharged. A physician signs the session.",
         template="infusions/discharge.html",
+        context={
+            "findings": [x.to_dict() for x in findings],
+            "may_override": actor.may(Action.DISCHARGE_OVERRIDE),
+            "protocol": sessions.order_protocol(session),
+        },
     )
 
 
-@require_POST
 @clinic_page
 def sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    """GET: the sign-off summary (ordered against delivered, duration, blood pressure, CADSS,
+    adverse events, waste); POST: sign."""
     session = access_session(actor, session_id, Action.SESSION_SIGN)
-    try:
-        sessions.session_sign(actor=actor, session=session)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+    if request.method == "POST":
+        try:
+            sessions.session_sign(actor=actor, session=session)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("infusions-sign", session_id=session.pk)
         messages.success(request, "Session signed. It can no longer be changed; use addenda.")
-    return _session_page(session)
+        return _session_page(session)
+    summary = selectors.session_summary(actor, session)
+    return render(
+        request,
+        "infusions/sign.html",
+        {
+            "s": summary,
+            "session": summary.session,
+            "patient": summary.session.patient,
+            "step_allowed": allowed(Step.SIGN, summary.session.state),
+            "may_waste": allowed(Step.WASTE, summary.session.state)
+            and actor.may(Action.SUBSTANCE_DISPENSE),
+        },
+    )
+
+
+@clinic_page
+def rate_change(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    """The rate change under the one soft-limit rule: the findings of the proposed rate are
+    shown, a soft one asks for a reason and a co-signer, a hard one refuses."""
+    session = access_session(actor, session_id, Action.INFUSION_RUN)
+    order = InfusionOrder.objects.filter(session=session).select_related("library_version").first()
+    data = request.POST if request.method == "POST" else None
+    events = list(SessionEvent.objects.filter(session=session))
+    now = timezone.now()
+    findings: list[Any] = []
+    plan: dict[str, Any] = {}
+    step_ok = order is not None and allowed(Step.RATE_CHANGE, session.state)
+    if step_ok and data is not None and data.get("rate_ml_per_h"):
+        try:
+            rate = infusion.parse_rate(data["rate_ml_per_h"])
+        except ValidationError:
+            pass
+        else:
+            findings, plan = infusion.rate_change_review(order, events, rate, now)
+    soft = [x.code for x in findings if x.severity == "soft"]
+    form = f.RateChangeForm(
+        data, soft_codes=soft, cosigners=cosigner_choices(session.clinic, actor)
+    )
+    if data is not None and form.is_valid():
+        try:
+            infusion.infusion_rate_change(
+                actor=actor,
+                session=session,
+                rate_ml_per_h=form.cleaned_data["rate_ml_per_h"],
+                reason=form.cleaned_data["reason"],
+                override_reasons=form.override_reasons(),
+                cosigner=cosigner_from_id(session.clinic, form.cleaned_data.get("cosigner")),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Rate changed.")
+            return _session_page(session)
+    return render(
+        request,
+        "infusions/rate_change.html",
+        {
+            "form": form,
+            "session": session,
+            "patient": session.patient,
+            "order": order,
+            "step_allowed": step_ok,
+            "findings": [x.to_dict() for x in findings if x.severity != "ok"],
+            "checks": [x.to_dict() for x in findings],
+            "plan": plan,
+            "delivery": session_delivery(order, events, now) if order else None,
+            "current_rate": infusion.current_rate_ml_per_h(session, order) if order else None,
+        },
+        status=422 if data is not None else 200,
+    )
+
+
+@clinic_page
+def stop(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    """Stop the infusion: the delivered volume and dose are shown; an early stop needs its reason
+    and what happened; what was drawn but not given is wasted now (witness) or later."""
+    session = access_session(actor, session_id, Action.INFUSION_RUN)
+    order = InfusionOrder.objects.filter(session=session).select_related("library_version").first()
+    drawn = SubstanceLogEntry.objects.filter(session=session, kind=EntryKind.DISPENSE).exists()
+    witnesses = (
+        list(eligible_witnesses(actor.clinic, exclude=actor.user))
+        if drawn and actor.may(Action.SUBSTANCE_DISPENSE)
+        else []
+    )
+    # an empty POST is a real submission here (a complete stop needs no field)
+    form = f.StopForm(request.POST if request.method == "POST" else None, witnesses=witnesses)
+    delivery = None
+    complete = None
+    if order is not None:
+        delivery = session_delivery(
+            order, SessionEvent.objects.filter(session=session), timezone.now()
+        )
+        complete = stop_is_complete(delivery.delivered_ml, order.volume_ml)
+
+    def save(form: forms.Form) -> object:
+        witness_id = form.cleaned_data.get("waste_witness")
+        witness = (
+            eligible_witnesses(actor.clinic).filter(pk=witness_id).first() if witness_id else None
+        )
+        return infusion.infusion_stop(
+            actor=actor,
+            session=session,
+            stop_reason=form.cleaned_data["stop_reason"],
+            reason=form.cleaned_data["reason"],
+            waste_witness=witness,
+        )
+
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        save,
+        title="Stop the infusion",
+        done="Infusion stopped; recovery has begun.",
+        template="infusions/stop.html",
+        context={
+            "order": order,
+            "delivery": delivery,
+            "complete": complete,
+            "step_allowed": allowed(Step.STOP, session.state),
+            "drawn": drawn,
+        },
+    )
+
+
+@clinic_page
+def waste(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    """Waste, witnessed, what was drawn for the session but not given (before sign-off)."""
+    session = access_session(actor, session_id, Action.SUBSTANCE_DISPENSE)
+    witnesses = list(eligible_witnesses(actor.clinic, exclude=actor.user))
+    form = f.WasteForm(request.POST if request.method == "POST" else None, witnesses=witnesses)
+
+    def save(form: forms.Form) -> object:
+        witness_id = form.cleaned_data["witness"]
+        witness = eligible_witnesses(actor.clinic).filter(pk=witness_id).first()
+        return infusion.remainder_waste(actor=actor, session=session, witness=witness)
+
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        save,
+        title="Waste the remainder",
+        done="The remainder was wasted (witnessed).",
+        template="infusions/waste.html",
+        context={
+            "outstanding_mg": remainder_outstanding_mg(session),
+            "step_allowed": allowed(Step.WASTE, session.state),
+        },
+    )
 
 
 @clinic_page

@@ -4,7 +4,10 @@
 Read-only queries on the assessments and infusions tables (their models are not changed here):
 
 1. courses of the organization (``TreatmentCourse``);
-2. infusions given (``InfusionSession`` with a start time, not cancelled);
+2. infusions given (``InfusionSession`` with a start time, not cancelled), each marked complete
+   or incomplete: a stopped session that delivered less than
+   ``KITCLINIC_COMPLETE_INFUSION_MIN_SHARE`` of its ordered volume is incomplete (see
+   ``kitclinic.infusions.delivery``; one still running is not judged yet and counts as given);
 3. ratings (``Assessment``) on the instruments the engine knows;
 4. per-session side-effect figures (adverse events, blood pressure, CADSS).
 
@@ -14,7 +17,9 @@ How a rating is placed (documented in docs/outcomes.md, "Dashboard"):
   opens when it is planned and closes when the patient's next course is planned; the first
   course's window also holds every earlier rating (screening), so a rating taken before the
   course was planned can still be its baseline.
-- **Infusion number**: infusions of that course started before the rating (0 = baseline).
+- **Infusion number**: complete infusions of that course started before the rating (0 =
+  baseline); an incomplete infusion is not counted (infusion 1 is the first complete one), and
+  is shown separately in the side-effect figures, which count every infusion given.
 - **Time point**: days since 1970-01-01 (UTC) of ``administered_at``; only order and differences
   matter to the engine.
 
@@ -128,14 +133,21 @@ class OutcomeTable:
 class CourseEffects:
     """Side-effect figures of the given infusions, summed per course (index of CourseTable)."""
 
-    sessions: npt.NDArray[np.int64]
-    adverse_events: npt.NDArray[np.int64]
+    sessions: npt.NDArray[np.int64]  # complete infusions
+    adverse_events: npt.NDArray[np.int64]  # in every infusion given, complete or not
     bp_n: npt.NDArray[np.int64]  # sessions with a pre and an in-infusion SBP
     bp_sum: npt.NDArray[np.float64]  # of (highest SBP during − SBP before), mmHg
     bp_max: npt.NDArray[np.float64]  # NaN without one
     cadss_n: npt.NDArray[np.int64]
     cadss_sum: npt.NDArray[np.float64]  # of each session's highest CADSS
     cadss_max: npt.NDArray[np.float64]
+    # stopped below KITCLINIC_COMPLETE_INFUSION_MIN_SHARE of the ordered volume
+    incomplete: npt.NDArray[np.int64] | None = None
+
+    def incomplete_or_zero(self) -> npt.NDArray[np.int64]:
+        if self.incomplete is None:
+            return np.zeros_like(self.sessions)
+        return self.incomplete
 
 
 @dataclass(frozen=True, eq=False)
@@ -247,15 +259,28 @@ def _courses(organization_id: int, patients: Patients = None) -> CourseTable:
 
 
 def _sessions_sql(organization_id: int, patients: Patients = None) -> tuple[str, list[Any]]:
+    """Infusions given: id, course, start (seconds), number, complete (1) or incomplete (0)."""
+    from kitclinic.infusions.delivery import report_min_share
+
     placeholders = ", ".join(["%s"] * len(GIVEN_STATES_EXCLUDED))
     where, extra = _patient_clause("s.patient_id", patients)
     sql = (
-        f"SELECT s.id AS c0, s.course_id AS c1, {_epoch('s.started_at')} AS c2, s.number AS c3 "
+        f"SELECT s.id AS c0, s.course_id AS c1, {_epoch('s.started_at')} AS c2, s.number AS c3, "
+        "CASE WHEN s.delivered_ml IS NULL OR o.volume_ml IS NULL OR o.volume_ml <= 0 "
+        "OR s.delivered_ml >= %s * o.volume_ml THEN 1 ELSE 0 END AS c4 "
         "FROM infusions_infusionsession s JOIN patients_patient p ON p.id = s.patient_id "
+        "LEFT JOIN infusions_infusionorder o ON o.session_id = s.id "
         f"WHERE p.organization_id = %s AND s.started_at IS NOT NULL "
         f"AND s.state NOT IN ({placeholders})" + where
     )
-    return sql, [organization_id, *GIVEN_STATES_EXCLUDED, *extra]
+    return sql, [float(report_min_share()), organization_id, *GIVEN_STATES_EXCLUDED, *extra]
+
+
+def complete_only(sessions: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The rows of ``_sessions_sql`` that count as complete infusions."""
+    if not sessions.shape[0]:
+        return sessions
+    return sessions[sessions[:, 4] > 0.5]
 
 
 def _assessments(organization_id: int, patients: Patients = None) -> npt.NDArray[np.float64]:
@@ -549,6 +574,7 @@ def course_effects(
     n = courses.course_id.size
     z_i, z_f = np.zeros(n, dtype=np.int64), np.zeros(n)
     sessions_n, ae, bp_n, cadss_n = z_i.copy(), z_i.copy(), z_i.copy(), z_i.copy()
+    incomplete = z_i.copy()
     bp_sum, cadss_sum = z_f.copy(), z_f.copy()
     bp_max, cadss_max = np.full(n, np.nan), np.full(n, np.nan)
     if side.shape[0] and sessions.shape[0]:
@@ -558,7 +584,9 @@ def course_effects(
         course = course_index_of(courses, sessions[order[pos], 1])
         ok = course >= 0
         c = course[ok]
-        np.add.at(sessions_n, c, 1)
+        full = sessions[order[pos], 4][ok] > 0.5 if sessions.shape[1] > 4 else np.ones(c.size, bool)
+        np.add.at(sessions_n, c[full], 1)
+        np.add.at(incomplete, c[~full], 1)
         np.add.at(ae, c, np.nan_to_num(side[ok, 1]).astype(np.int64))
         for col, count, total, top in (
             (2, bp_n, bp_sum, bp_max),
@@ -569,7 +597,9 @@ def course_effects(
             np.add.at(count, c[f], 1)
             np.add.at(total, c[f], v[f])
             np.fmax.at(top, c[f], v[f])
-    return CourseEffects(sessions_n, ae, bp_n, bp_sum, bp_max, cadss_n, cadss_sum, cadss_max)
+    return CourseEffects(
+        sessions_n, ae, bp_n, bp_sum, bp_max, cadss_n, cadss_sum, cadss_max, incomplete
+    )
 
 
 def build_dataset(
@@ -587,16 +617,17 @@ def build_dataset(
     started = time.perf_counter()
     courses = _courses(organization_id, patients)
     sql, params = _sessions_sql(organization_id, patients)
-    sessions = _numeric(sql, params, 4)
+    sessions = _numeric(sql, params, 5)
     assessments = _assessments(organization_id, patients)
     side = _session_side_effects(organization_id, patients)
-    rows = _in_range(_dedupe(assign_rows(courses, assessments, sessions)))
+    complete = complete_only(sessions)  # infusion numbers count complete infusions only
+    rows = _in_range(_dedupe(assign_rows(courses, assessments, complete)))
     outcomes = with_onset(outcome_table(courses, rows, crit), rows)
     return OutcomeDataset(
         courses=courses,
         outcomes=outcomes,
         effects=course_effects(courses, side, sessions),
-        first_infusion_day=first_infusion_days(courses, sessions),
+        first_infusion_day=first_infusion_days(courses, complete),
         criteria=crit,
         seconds=time.perf_counter() - started,
         rows=rows,

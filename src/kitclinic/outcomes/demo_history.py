@@ -479,7 +479,8 @@ class _History:
                     occurred_at=clock.at,
                 )
         clock.set(start + dt.timedelta(minutes=minutes))
-        infusion.infusion_stop(actor=nurse, session=session, reason="completed")
+        # the ordered time has run: the whole dose is in, the stop needs no reason
+        infusion.infusion_stop(actor=nurse, session=session)
         for slot in range(minutes + after, minutes + 3 * after + 1, after):
             clock.set(start + dt.timedelta(minutes=slot))
             infusion.vitals_record(

@@ -156,7 +156,9 @@ class CourseEffectSummary(models.Model):
     )
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
     first_infusion_day = models.FloatField(null=True, help_text="days since 1970-01-01 UTC")
-    sessions = models.IntegerField()
+    sessions = models.IntegerField(help_text="complete infusions")
+    # stopped below KITCLINIC_COMPLETE_INFUSION_MIN_SHARE of the ordered dose
+    incomplete_sessions = models.IntegerField(default=0)
     adverse_events = models.IntegerField()
     bp_n = models.IntegerField()
     bp_sum = models.FloatField()

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.infusions.delivery import counts_as_complete
 from kitclinic.outcome_stats import (
     DEFAULT_REMISSION_CUTOFFS,
     CourseOutcome,
     OutcomeCriteria,
     course_outcomes,
 )
-from kitclinic.outcomes.data import SECONDS_PER_DAY, build_dataset, score_table
+from kitclinic.outcomes.data import (
+    GIVEN_STATES_EXCLUDED,
+    SECONDS_PER_DAY,
+    build_dataset,
+    score_table,
+)
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte
 from kitclinic.outcomes.models import ConsentRecord, LabResult
 from kitclinic.patients.models import Patient
@@ -50,6 +57,18 @@ class Signal:
     source: str = ""
 
 
+@dataclass(frozen=True)
+class InfusionGiven:
+    """One infusion given: when, what was ordered and delivered (None while it runs), and
+    whether it counts as complete (KITCLINIC_COMPLETE_INFUSION_MIN_SHARE)."""
+
+    started_at: dt.datetime
+    ordered_mg: Decimal | None
+    delivered_mg: Decimal | None
+    share: Decimal | None
+    complete: bool
+
+
 @dataclass
 class CourseView:
     course_id: int
@@ -57,14 +76,20 @@ class CourseView:
     protocol: str
     status: str
     planned_at: dt.datetime
-    infusion_dates: list[dt.datetime]
+    infusion_dates: list[dt.datetime]  # complete infusions (the ones counted)
     outcomes: list[CourseOutcome]
     trajectories: dict[str, list[Point]] = field(default_factory=dict)
     signals: list[Signal] = field(default_factory=list)
+    infusions: list[InfusionGiven] = field(default_factory=list)  # every infusion given
 
     @property
     def infusions_given(self) -> int:
+        """Complete infusions: the ones the outcome analyses count."""
         return len(self.infusion_dates)
+
+    @property
+    def incomplete(self) -> list[InfusionGiven]:
+        return [i for i in self.infusions if not i.complete]
 
     @property
     def primary(self) -> CourseOutcome | None:
@@ -87,7 +112,8 @@ class PatientOutcomes:
 
     @property
     def infusion_dates(self) -> list[dt.datetime]:
-        return [d for c in self.courses for d in c.infusion_dates]
+        """Every infusion given (complete or not), for the charts' markers."""
+        return sorted(i.started_at for c in self.courses for i in c.infusions)
 
 
 def _signals(course: CourseView) -> list[Signal]:
@@ -160,15 +186,31 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
     outcomes = course_outcomes(score_table(c, r), CRITERIA) if r.score.size else ()
     from kitclinic.infusions.models import InfusionSession
 
-    dates: dict[int, list[dt.datetime]] = {}
+    infusions: dict[int, list[InfusionGiven]] = {}
     given = (
         InfusionSession.objects.filter(patient=patient, started_at__isnull=False)
-        .exclude(state__in=["cancelled", "scheduled", "checked_in", "ordered", "verified"])
+        .exclude(state__in=GIVEN_STATES_EXCLUDED)
         .order_by("started_at")
-        .values_list("course_id", "started_at")
+        .values_list(
+            "course_id",
+            "started_at",
+            "delivered_ml",
+            "delivered_mg",
+            "order__volume_ml",
+            "order__dose_mg",
+        )
     )
-    for course_id, started in given:
-        dates.setdefault(course_id, []).append(started)
+    for course_id, started, delivered_ml, delivered_mg, ordered_ml, ordered_mg in given:
+        share = delivered_ml / ordered_ml if delivered_ml is not None and ordered_ml else None
+        infusions.setdefault(course_id, []).append(
+            InfusionGiven(
+                started_at=started,
+                ordered_mg=ordered_mg,
+                delivered_mg=delivered_mg,
+                share=share,
+                complete=counts_as_complete(delivered_ml, ordered_ml),
+            )
+        )
     courses: list[CourseView] = []
     for i, course_id in enumerate(c.course_id.tolist()):
         view = CourseView(
@@ -177,8 +219,9 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
             protocol=str(c.protocol[i]),
             status=str(c.status[i]),
             planned_at=_when(float(c.planned_day[i])),
-            infusion_dates=dates.get(course_id, []),
+            infusion_dates=[i.started_at for i in infusions.get(course_id, []) if i.complete],
             outcomes=[o for o in outcomes if o.course_id == str(course_id)],
+            infusions=infusions.get(course_id, []),
         )
         mine = np.flatnonzero(r.course_index == i)
         for j in mine[np.argsort(r.time_point_days[mine], kind="stable")]:

@@ -84,18 +84,25 @@ class Onset:
 
 @dataclass(frozen=True)
 class SideEffects:
-    sessions: int
-    adverse_events: int
+    sessions: int  # complete infusions
+    adverse_events: int  # in every infusion given
     sessions_with_bp: int
     bp_rise_mean: float | None
     bp_rise_max: float | None
     sessions_with_cadss: int
     cadss_mean: float | None
     cadss_max: float | None
+    # stopped below KITCLINIC_COMPLETE_INFUSION_MIN_SHARE of the ordered dose
+    incomplete_sessions: int = 0
+
+    @property
+    def given(self) -> int:
+        """Every infusion given, complete or not (the denominator of the side-effect rates)."""
+        return self.sessions + self.incomplete_sessions
 
     @property
     def adverse_events_per_session(self) -> float | None:
-        return None if not self.sessions else self.adverse_events / self.sessions
+        return None if not self.given else self.adverse_events / self.given
 
 
 @dataclass(frozen=True)
@@ -237,6 +244,7 @@ def summarize(
         sessions_with_cadss=cadss_n,
         cadss_mean=float(e.cadss_sum[course_ok].sum()) / cadss_n if cadss_n else None,
         cadss_max=float(np.nanmax(e.cadss_max[course_ok])) if cadss_n else None,
+        incomplete_sessions=int(e.incomplete_or_zero()[course_ok].sum()),
     )
 
     names = names if names is not None else _clinician_names(sorted(set(c.clinician_id.tolist())))

@@ -146,6 +146,7 @@ def _summary_rows(
             patient_id=int(c.patient_id[i]),
             first_infusion_day=opt(ds.first_infusion_day[i]),
             sessions=int(e.sessions[i]),
+            incomplete_sessions=int(e.incomplete_or_zero()[i]),
             adverse_events=int(e.adverse_events[i]),
             bp_n=int(e.bp_n[i]),
             bp_sum=float(e.bp_sum[i]),
@@ -230,10 +231,10 @@ def read(organization_id: int) -> OutcomeDataset:
     e = _numeric(
         "SELECT course_id AS c0, first_infusion_day AS c1, sessions AS c2, "
         "adverse_events AS c3, bp_n AS c4, bp_sum AS c5, bp_max AS c6, cadss_n AS c7, "
-        "cadss_sum AS c8, cadss_max AS c9 FROM outcomes_courseeffectsummary "
-        "WHERE organization_id = %s",
+        "cadss_sum AS c8, cadss_max AS c9, incomplete_sessions AS c10 "
+        "FROM outcomes_courseeffectsummary WHERE organization_id = %s",
         [organization_id],
-        10,
+        11,
     )
     oi = course_index_of(courses, o[:, 0])
     o = o[(oi >= 0) & (o[:, 1] >= 0)]
@@ -279,6 +280,7 @@ def read(organization_id: int) -> OutcomeDataset:
         cadss_n=per_course(7, 0, np.int64),
         cadss_sum=per_course(8, 0.0, np.float64),
         cadss_max=per_course(9, np.nan, np.float64),
+        incomplete=per_course(10, 0, np.int64),
     )
     return OutcomeDataset(
         courses=courses,

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
+from kitclinic.dosing.units import format_number
+from kitclinic.infusions.delivery import report_min_share
 from kitclinic.outcomes import forms as of
 from kitclinic.outcomes import reports, services, sheets
 from kitclinic.outcomes.data import OutcomeDataset, dataset_for
@@ -94,6 +96,8 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
             "board": board,
             "form": form,
             "km_spec": km,
+            # below this share of the ordered dose an infusion counts as incomplete
+            "min_share_pct": format_number(report_min_share() * 100, 1),
             "query": request.GET.urlencode(),
             "may_export": actor.may(Action.REPORT_EXPORT),
         },

@@ -49,7 +49,9 @@ from kitclinic.infusions.api.sessions import (
     SignApi,
     StartApi,
     StopApi,
+    SummaryApi,
     VitalsRecordApi,
+    WasteApi,
 )
 
 __all__ = [
@@ -80,8 +82,10 @@ __all__ = [
     "ScoreRecordApi",
     "SessionDetailApi",
     "SignApi",
+    "SummaryApi",
     "StartApi",
     "StateConflict",
     "StopApi",
     "VitalsRecordApi",
+    "WasteApi",
 ]

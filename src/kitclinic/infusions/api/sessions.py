@@ -207,7 +207,13 @@ class ResumeApi(InfusionApiView):
 class RateChangeApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
-        summary="Change the pump rate (checked against the protocol's rate limits)",
+        summary="Change the pump rate (under the one soft-limit rule)",
+        description="The new rate is checked against the protocol's rate limits and the total "
+        "infusion time it implies (time run so far + the order's VTBI left at the new rate) "
+        "against its duration limits; the pump never gives more than ordered. A hard finding, "
+        "or the ordered volume already in, is a 400 on `rate_ml_per_h`; each soft finding needs "
+        "a reason in `override_reasons` (400 on `override_<code>`) and a second clinician's "
+        "user id in `cosigner`. The findings, overrides and plan are in the event's `detail`.",
         request=s.RateChangeIn,
         responses={201: s.EventOut, **SESSION_ERRORS},
     )
@@ -215,7 +221,10 @@ class RateChangeApi(InfusionApiView):
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
         data = validated(s.RateChangeIn, request.data)
-        event = infusion.infusion_rate_change(actor=actor, session=session, **data)
+        cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
+        event = infusion.infusion_rate_change(
+            actor=actor, session=session, cosigner=cosigner, **data
+        )
         return created_response(s.EventOut(event).data)
 
 
@@ -223,8 +232,12 @@ class StopApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
         summary="Stop the infusion; recovery begins",
-        description="With `waste_witness` after a draw logged at the start, what was drawn but "
-        "not given is recorded as witnessed waste in the same transaction.",
+        description="What the pump delivered (replayed from its events) is stored on the stop "
+        "event (`detail`: delivered and ordered mL and mg, `complete`, `stop_reason`) and the "
+        "session. When the ordered dose is not in, `stop_reason` and `reason` are required "
+        "(400 naming them and the amounts). With `waste_witness` after a draw logged at the "
+        "start, what was drawn but not given is recorded as witnessed waste in the same "
+        "transaction; otherwise it must be wasted (`waste/`) before sign-off.",
         request=s.StopIn,
         responses={201: s.EventOut, **SESSION_ERRORS},
     )
@@ -240,7 +253,11 @@ class StopApi(InfusionApiView):
                     {"waste_witness": ["The witness must be a physician or nurse of this clinic."]}
                 )
         event = infusion.infusion_stop(
-            actor=actor, session=session, reason=data["reason"], waste_witness=witness
+            actor=actor,
+            session=session,
+            reason=data["reason"],
+            stop_reason=data["stop_reason"],
+            waste_witness=witness,
         )
         return created_response(s.EventOut(event).data)
 
@@ -315,18 +332,64 @@ class DischargeApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
         summary="Discharge after recovery",
-        description="Modified Aldrete ≥ 9 with SpO2 > 92%, escort present, instructions given; "
-        "otherwise only a physician, with `override_reason`.",
+        description="Criteria: modified Aldrete ≥ 9 with SpO2 > 92%, escort present, "
+        "instructions given, and the protocol's minimum observation time since the infusion "
+        "ended. Each criterion not met is a soft finding: only a physician may discharge, with "
+        "a reason per finding in `override_reasons` (400 on `override_<code>`: "
+        "discharge_aldrete_not_met, discharge_no_escort, discharge_no_instructions, "
+        "discharge_observation_short) and a second clinician's user id in `cosigner`.",
         request=s.DischargeIn,
         responses={201: s.DischargeOut, **SESSION_ERRORS},
     )
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.DISCHARGE)
+        data = validated(s.DischargeIn, request.data)
+        cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
         discharge = sessions.session_discharge(
-            actor=actor, session=session, **validated(s.DischargeIn, request.data)
+            actor=actor, session=session, cosigner=cosigner, **data
         )
         return created_response(s.DischargeOut(discharge).data)
+
+
+class WasteApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Waste what was drawn for the session but not given (witnessed)",
+        description="After the stop and before sign-off: the remainder (drawn − delivered − "
+        "already wasted) is booked back against the draw and wasted in front of `witness` "
+        "(a physician or nurse of the clinic, not the caller). 400 when nothing is left to "
+        "waste or the witness is not eligible.",
+        request=s.RemainderWasteIn,
+        responses={201: s.EventOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.SUBSTANCE_DISPENSE)
+        witness_id = validated(s.RemainderWasteIn, request.data)["witness"]
+        witness = eligible_witnesses(actor.clinic).filter(pk=witness_id).first()
+        if witness is None:
+            raise ValidationError(
+                {"witness": ["The witness must be a physician or nurse of this clinic."]}
+            )
+        event = infusion.remainder_waste(actor=actor, session=session, witness=witness)
+        return created_response(s.EventOut(event).data)
+
+
+class SummaryApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="The sign-off summary (audited read)",
+        description="Ordered against delivered dose (mg, mg/kg, mL), running time, the stop "
+        "reason, peak blood-pressure rise over the baseline, highest CADSS, adverse events, the "
+        "drug drawn and wasted, and what is outstanding (the sign-off is refused while "
+        "`outstanding_mg` > 0).",
+        responses={200: s.SessionSummaryOut, **NOT_FOUND},
+    )
+    def get(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.PATIENT_VIEW)
+        return Response(s.SessionSummaryOut(selectors.session_summary(actor, session)).data)
 
 
 class SignApi(InfusionApiView):

@@ -44,6 +44,10 @@ class InfusionSession(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # what the pump delivered, replayed from its events when the infusion stopped
+    # (kitclinic.dosing.pump); NULL until then
+    delivered_ml = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
+    delivered_mg = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
     created_at = models.DateTimeField()
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -265,6 +269,7 @@ class EventKind(models.TextChoices):
     RATE_CHANGE = "rate_change", "Rate changed"
     STOP = "stop", "Infusion stopped"
     ALERT = "alert", "Threshold alert"
+    WASTE = "waste", "Remainder wasted"
 
 
 class SessionEvent(SessionRecord):
@@ -370,7 +375,13 @@ class Discharge(SessionRecord):
     discharge_ready = models.BooleanField(help_text="kitclinic.instruments aldrete flag")
     escort_present = models.BooleanField()
     instructions_given = models.BooleanField()
+    # the reasons of the soft findings overridden, joined (the full record is ``overrides``)
     override_reason = models.CharField(max_length=300, blank=True)
+    overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="{finding code: {reason, message, cosigned_by, cosigned_by_name}}",
+    )
 
     @property
     def overridden(self) -> bool:

@@ -1,19 +1,24 @@
 """Running the infusion: start (only after the double check), pause, resume, rate change
-(re-checked against the protocol's limits), stop; vitals with threshold alerts; dissociation and
-sedation scores; adverse events.
+(under the one soft-limit rule: the protocol's rate and duration limits, never more than the
+ordered volume), stop (an early stop documented with its reason); vitals on the schedule (not
+before a slot is due) with threshold alerts; dissociation and sedation scores; adverse events.
 
 The controlled-substance draw (reference §5: after the double check, before the pump is set) is
 logged at the start: with a ``lot``, the ordered amount is dispensed from it to the session in the
-start's transaction. An early stop with a ``waste_witness`` books the part not given back against
-that dispense (an adjustment naming it) and records it as witnessed waste, so the lot's balance
-drops by exactly the amount drawn and the session's net dispense is the amount given."""
+start's transaction. What was drawn but not given (an early stop) must be wasted with a witness
+before sign-off, at the stop (``waste_witness``) or later (:func:`remainder_waste`): the part not
+given is booked back against the dispense (an adjustment naming it) and recorded as witnessed
+waste, so the lot's balance drops by exactly the amount drawn and the session's net dispense is
+the amount given. The amount given is the pump replay's (``kitclinic.infusions.delivery``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -26,8 +31,18 @@ from kitclinic.accounts.roles import Action
 from kitclinic.assessments.services import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
-from kitclinic.dosing import DosingMode
+from kitclinic.dosing import DosingMode, Finding, Severity
 from kitclinic.dosing.checker import PER_KG_PLACES, check_limits
+from kitclinic.dosing.units import format_number
+from kitclinic.infusions.delivery import (
+    COMPLETED,
+    STOP_REASON_LABELS,
+    STOP_REASONS,
+    remainder_outstanding_mg,
+    session_delivery,
+    share_text,
+    stop_is_complete,
+)
 from kitclinic.infusions.models import (
     AdverseEvent,
     EventKind,
@@ -40,6 +55,7 @@ from kitclinic.infusions.models import (
 )
 from kitclinic.infusions.models.library import approved_library
 from kitclinic.infusions.services._common import begin_step, field_error, lock_session, move
+from kitclinic.infusions.services.overrides import soft_limits_review
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, validate_vitals
 from kitclinic.infusions.states import Step, next_state
 from kitclinic.infusions.vitals import Reading, alerts_for
@@ -215,7 +231,7 @@ def infusion_resume(*, actor: Actor, session: InfusionSession, reason: str = "")
     return event
 
 
-def rate_finding(order: InfusionOrder, rate_ml_per_h: Decimal):  # type: ignore[no-untyped-def]
+def rate_finding(order: InfusionOrder, rate_ml_per_h: Decimal) -> Finding:
     """The new rate in mg/kg/h against the protocol's rate limits (dose limits in rate mode)."""
     protocol = order.library_version.library().protocol(order.protocol_id)
     per_kg = (rate_ml_per_h * order.concentration_mg_per_ml / order.weight_kg).quantize(
@@ -229,28 +245,120 @@ def rate_finding(order: InfusionOrder, rate_ml_per_h: Decimal):  # type: ignore[
     return check_limits("rate", "Rate", per_kg, limits, "mg/kg/h", PER_KG_PLACES)
 
 
-@transaction.atomic
-def infusion_rate_change(
-    *, actor: Actor, session: InfusionSession, rate_ml_per_h: Decimal | str, reason: str
-) -> SessionEvent:
-    """Change the pump rate. The reason is always required; a rate above a hard limit is
-    refused; above a soft limit it is recorded with the finding (the reason is the override)."""
-    actor.require(Action.INFUSION_RUN)
-    session, _ = begin_step(session, Step.RATE_CHANGE)
+# rate-change finding rule -> the field it is shown on
+RATE_CHANGE_FIELDS = {
+    "rate": "rate_ml_per_h",
+    "duration": "rate_ml_per_h",
+    "volume": "rate_ml_per_h",
+}
+
+
+def rate_change_review(
+    order: InfusionOrder,
+    events: Sequence[SessionEvent],
+    rate_ml_per_h: Decimal,
+    now: dt.datetime,
+) -> tuple[list[Finding], dict[str, Any]]:
+    """The findings of a new rate and the plan it implies; writes nothing.
+
+    The pump keeps the order's total: what is left to infuse is the order's VTBI minus what the
+    pump delivered so far (replayed from its events). The new rate is checked against the
+    protocol's rate limits; the total running time it implies (time run so far + what is left at
+    the new rate) against the protocol's duration limits; a rate change once the ordered volume
+    is in is refused (stop instead)."""
+    protocol = order.library_version.library().protocol(order.protocol_id)
+    so_far = session_delivery(order, events, now)
+    remaining = max(order.volume_ml - so_far.delivered_ml, Decimal(0))
+    findings = [rate_finding(order, rate_ml_per_h)]
+    plan: dict[str, Any] = {
+        "delivered_ml": str(so_far.delivered_ml),
+        "delivered_mg": str(so_far.delivered_mg),
+        "remaining_ml": str(remaining),
+    }
+    if stop_is_complete(so_far.delivered_ml, order.volume_ml) or remaining <= 0:
+        findings.append(
+            Finding(
+                rule="volume",
+                code="volume_ordered_given",
+                severity=Severity.HARD,
+                message=f"The ordered {format_number(order.volume_ml, 2)} mL "
+                f"({format_number(so_far.delivered_ml, 3)} mL delivered) is in: the pump must "
+                "not deliver more than ordered. Stop the infusion instead.",
+                value=so_far.delivered_ml,
+                limit=order.volume_ml,
+                unit="mL",
+            )
+        )
+        return findings, plan
+    rest_min = remaining / rate_ml_per_h * 60
+    total_min = (so_far.running_min + rest_min).quantize(Decimal("0.1"))
+    findings.append(
+        check_limits(
+            "duration", "Total infusion time", total_min, protocol.duration_limits_min, "min", 1
+        )
+    )
+    plan |= {
+        "projected_total_min": str(total_min),
+        "projected_end": (now + dt.timedelta(minutes=float(rest_min))).isoformat(),
+    }
+    return findings, plan
+
+
+def parse_rate(value: Decimal | str) -> Decimal:
     try:
-        rate = Decimal(str(rate_ml_per_h).strip())
+        rate = Decimal(str(value).strip())
     except InvalidOperation:
         raise field_error("rate_ml_per_h", "Give the new rate in mL/h.") from None
     if not rate.is_finite() or rate <= 0:
         raise field_error("rate_ml_per_h", "Give a rate above 0 mL/h (pause or stop instead).")
     if rate != rate.quantize(Decimal("0.01")):
         raise field_error("rate_ml_per_h", "Give the rate to at most 0.01 mL/h.")
-    if not reason.strip():
-        raise field_error("reason", "Give the reason for the rate change.")
+    if rate > Decimal("9999.99"):
+        raise field_error("rate_ml_per_h", "Give a rate of at most 9999.99 mL/h.")
+    return rate
+
+
+@transaction.atomic
+def infusion_rate_change(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    rate_ml_per_h: Decimal | str,
+    reason: str,
+    override_reasons: Mapping[str, str] | None = None,
+    cosigner: User | None = None,
+) -> SessionEvent:
+    """Change the pump rate under the one soft-limit rule (kitclinic.dosing.overrides): the
+    reason for the change is always required; a hard finding (rate or total time beyond a hard
+    limit, or the ordered volume already in) refuses it on ``rate_ml_per_h``; each soft finding
+    needs a reason (``override_reasons``) and a second clinician co-signs now (``cosigner``).
+    The findings, the overrides and the plan (delivered so far, VTBI left, projected end) are
+    kept in the event's detail."""
+    actor.require(Action.INFUSION_RUN)
+    session, _ = begin_step(session, Step.RATE_CHANGE)
+    rate = parse_rate(rate_ml_per_h)
     order = _order(session)
-    finding = rate_finding(order, rate)
-    if finding.severity == "hard":
-        raise field_error("rate_ml_per_h", finding.message)
+    now = timezone.now()
+    events = list(SessionEvent.objects.filter(session=session))
+    findings, plan = rate_change_review(order, events, rate, now)
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = ["Give the reason for the rate change."]
+    overrides: dict[str, Any] = {}
+    try:
+        overrides = soft_limits_review(
+            actor=actor,
+            clinic=session.clinic,
+            findings=findings,
+            reasons=override_reasons,
+            cosigner=cosigner,
+            cosign_now=True,
+            field_of=RATE_CHANGE_FIELDS,
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
     previous = current_rate_ml_per_h(session, order)
     return _event(
         actor,
@@ -258,41 +366,21 @@ def infusion_rate_change(
         EventKind.RATE_CHANGE,
         rate_ml_per_h=rate,
         reason=reason.strip(),
-        detail={"from_ml_per_h": str(previous), "finding": finding.to_dict()},
+        detail={
+            "from_ml_per_h": str(previous),
+            "finding": findings[0].to_dict(),
+            "findings": [f.to_dict() for f in findings],
+            "overrides": overrides,
+            **plan,
+        },
+        when=now,
     )
 
 
-def infused_ml(events: Sequence[SessionEvent], until: dt.datetime) -> Decimal:
-    """Volume the pump delivered up to ``until`` (mL), from the session's pump events: each
-    running segment's rate (mL/h) times its length (start/resume/rate change to the next event)."""
-    total = Decimal(0)
-    running_since: dt.datetime | None = None
-    rate = Decimal(0)
-
-    def segment(end: dt.datetime) -> Decimal:
-        assert running_since is not None
-        seconds = Decimal(str(max((end - running_since).total_seconds(), 0.0)))
-        return rate * seconds / Decimal(3600)
-
-    pump = [e for e in events if e.kind != EventKind.ALERT and e.occurred_at <= until]
-    for event in sorted(pump, key=lambda e: (e.occurred_at, e.pk or 0)):
-        was_running = running_since is not None
-        if was_running:
-            total += segment(event.occurred_at)
-            running_since = None
-        if event.kind in (EventKind.START, EventKind.RESUME, EventKind.RATE_CHANGE):
-            rate = event.rate_ml_per_h if event.rate_ml_per_h is not None else rate
-            if event.kind != EventKind.RATE_CHANGE or was_running:
-                running_since = event.occurred_at
-    if running_since is not None:
-        total += segment(until)
-    return total
-
-
 def _waste_remainder(
-    actor: Actor, session: InfusionSession, witness: User, now: dt.datetime
+    actor: Actor, session: InfusionSession, witness: User | None, now: dt.datetime
 ) -> SubstanceLogEntry | None:
-    """Book back and waste, witnessed, what was drawn at the start but not given."""
+    """Book back and waste, witnessed, what was drawn for the session but not given."""
     draw = (
         SubstanceLogEntry.objects.filter(session=session, kind=EntryKind.DISPENSE)
         .select_related("lot")
@@ -305,18 +393,13 @@ def _waste_remainder(
             "No draw was logged at the start of this infusion; record waste on the "
             "controlled-substance log instead.",
         )
-    order = _order(session)
-    events = list(SessionEvent.objects.filter(session=session))
-    given_mg = min(
-        (infused_ml(events, now) * order.concentration_mg_per_ml).quantize(MG),
-        draw.quantity_mg,
-    )
-    remainder = draw.quantity_mg - given_mg
+    remainder = remainder_outstanding_mg(session)
     if remainder <= 0:
         return None
+    given_mg = session.delivered_mg or Decimal(0)
     text = (
-        f"{remainder.normalize():f} mg of the {draw.quantity_mg.normalize():f} mg drawn not "
-        f"given (infusion stopped after {given_mg.normalize():f} mg)"
+        f"{format_number(remainder)} mg of the {format_number(draw.quantity_mg)} mg drawn not "
+        f"given (infusion stopped after {format_number(given_mg)} mg)"
     )
     try:
         substances.substance_adjust(
@@ -349,24 +432,137 @@ def infusion_stop(
     actor: Actor,
     session: InfusionSession,
     reason: str = "",
+    stop_reason: str = "",
     waste_witness: User | None = None,
 ) -> SessionEvent:
-    """End the infusion (completed or stopped early); recovery begins. With ``waste_witness``,
-    what was drawn at the start but not given is recorded as witnessed waste."""
+    """End the infusion; recovery begins. What the pump delivered (replayed from its events) is
+    stored on the stop event and the session. When the ordered dose was not delivered (beyond
+    the stop tolerance settings), ``stop_reason`` (one of ``STOP_REASONS``) and the free text
+    ``reason`` are required. With ``waste_witness``, what was drawn but not given is wasted
+    now; otherwise it must be wasted (:func:`remainder_waste`) before sign-off."""
     actor.require(Action.INFUSION_RUN)
     session, to = begin_step(session, Step.STOP)
+    order = _order(session)
     now = timezone.now()
-    event = _event(actor, session, EventKind.STOP, reason=reason.strip(), when=now)
+    done = session_delivery(order, SessionEvent.objects.filter(session=session), now)
+    complete = stop_is_complete(done.delivered_ml, order.volume_ml)
+    code = stop_reason.strip()
+    text = reason.strip()
+    errors: dict[str, list[str]] = {}
+    if code and code not in STOP_REASON_LABELS:
+        errors["stop_reason"] = [
+            "Choose one of: " + ", ".join(f"{c} ({label})" for c, label in STOP_REASONS) + "."
+        ]
+    if not complete:
+        given = (
+            f"{format_number(done.delivered_ml, 2)} mL ({format_number(done.delivered_mg, 2)} "
+            f"mg) of the ordered {format_number(order.volume_ml, 2)} mL "
+            f"({format_number(order.dose_mg, 2)} mg), "
+            f"{share_text(done.delivered_ml, order.volume_ml)}"
+        )
+        if not code or code == COMPLETED:
+            errors.setdefault("stop_reason", []).append(
+                f"The ordered dose was not delivered ({given}): choose why the infusion stops "
+                "early."
+            )
+        if not text:
+            errors["reason"] = [
+                f"The ordered dose was not delivered ({given}): describe why the infusion stops "
+                "early."
+            ]
+    if errors:
+        raise ValidationError(errors)
+    code = code or COMPLETED
+    detail: dict[str, Any] = {
+        "stop_reason": code,
+        "complete": complete,
+        "delivered_ml": str(done.delivered_ml),
+        "delivered_mg": str(done.delivered_mg),
+        "ordered_ml": str(order.volume_ml),
+        "ordered_mg": str(order.dose_mg),
+        "running_min": str(done.running_min.quantize(Decimal("0.1"))),
+    }
+    event = _event(actor, session, EventKind.STOP, reason=text, detail=detail, when=now)
+    move(
+        actor=actor,
+        session=session,
+        to=to,
+        extra_fields={
+            "ended_at": now,
+            "delivered_ml": done.delivered_ml,
+            "delivered_mg": done.delivered_mg,
+        },
+    )
     if waste_witness is not None:
         waste = _waste_remainder(actor, session, waste_witness, now)
         if waste is not None:
             event.detail = {
+                **detail,
                 "waste_entry_id": waste.pk,
                 "wasted_mg": str(waste.quantity_mg.quantize(MG)),
             }
             event.save(update_fields=["detail"])
-    move(actor=actor, session=session, to=to, extra_fields={"ended_at": now})
     return event
+
+
+@transaction.atomic
+def remainder_waste(
+    *, actor: Actor, session: InfusionSession, witness: User | None
+) -> SessionEvent:
+    """After the stop and before sign-off: waste, witnessed, what was drawn for the session but
+    not given (booked back against the draw, then wasted); recorded as a session event."""
+    actor.require(Action.SUBSTANCE_DISPENSE)
+    session, _ = begin_step(session, Step.WASTE)
+    remainder = remainder_outstanding_mg(session)
+    if remainder <= 0:
+        raise ValidationError(
+            "Nothing drawn for this session is left to waste: what was drawn was given or "
+            "has been wasted."
+        )
+    now = timezone.now()
+    if witness is None:
+        raise field_error("witness", "A witness (a physician or nurse) is required.")
+    try:
+        waste = _waste_remainder(actor, session, witness, now)
+    except ValidationError as error:
+        if hasattr(error, "error_dict") and "waste_witness" in error.error_dict:
+            raise field_error("witness", " ".join(error.message_dict["waste_witness"])) from None
+        raise
+    assert waste is not None
+    return _event(
+        actor,
+        session,
+        EventKind.WASTE,
+        reason=waste.reason,
+        detail={
+            "waste_entry_id": waste.pk,
+            "wasted_mg": str(waste.quantity_mg.quantize(MG)),
+            "witness_id": witness.pk,
+        },
+        when=now,
+    )
+
+
+def _before_due(session: InfusionSession, slot_minute: int, when: dt.datetime) -> str:
+    """Why a reading taken at ``when`` is too early for its slot ("" when it is not): a slot is
+    due ``slot_minute`` minutes after the infusion's start and may be recorded at most
+    ``KITCLINIC_VITALS_EARLY_MINUTES`` before that."""
+    if session.started_at is None:
+        return ""
+    due = session.started_at + dt.timedelta(minutes=slot_minute)
+    early = int(settings.KITCLINIC_VITALS_EARLY_MINUTES)
+    opens = due - dt.timedelta(minutes=early)
+    if when >= opens:
+        return ""
+
+    def clock(t: dt.datetime) -> str:
+        return timezone.localtime(t).strftime("%H:%M")
+
+    return (
+        f"The {slot_minute}-min vitals are due at {clock(due)} ({slot_minute} min after the "
+        f"start at {clock(session.started_at)}); they can be recorded from {clock(opens)} "
+        f"({early} min early at most), not at {clock(when)}."
+    )
 
 
 @transaction.atomic
@@ -411,6 +607,10 @@ def vitals_record(
     now = timezone.now()
     if taken_at is not None and taken_at > now + dt.timedelta(minutes=1):
         errors["taken_at"] = ["The time taken cannot be in the future."]
+    if slot_valid and "taken_at" not in errors:
+        early = _before_due(session, slot_minute, taken_at or now)
+        if early:
+            errors["slot_minute"] = [early]
     if errors:
         raise ValidationError(errors)
     taken = next((v for v in found if v.slot_minute == slot_minute), None)
