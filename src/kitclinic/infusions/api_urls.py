@@ -61,4 +61,8 @@ urlpatterns = [
     path(SESSION + "discharge/", api.DischargeApi.as_view(), name="api-discharge"),
     path(SESSION + "sign/", api.SignApi.as_view(), name="api-sign"),
     path(SESSION + "addenda/", api.AddendumWriteApi.as_view(), name="api-addenda"),
+    path(SESSION + "cancel/", api.SessionCancelApi.as_view(), name="api-session-cancel"),
+    path(SESSION + "no-show/", api.NoShowApi.as_view(), name="api-session-no-show"),
+    path(SESSION + "send-back/", api.OrderSendBackApi.as_view(), name="api-order-send-back"),
+    path(SESSION + "withdraw/", api.OrderWithdrawApi.as_view(), name="api-order-withdraw"),
 ]

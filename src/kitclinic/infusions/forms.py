@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kitclinic.dosing import Protocol
+from kitclinic.infusions.dates import validate_in_range
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus
 from kitclinic.intake.eligibility import Indication
 
@@ -73,10 +74,22 @@ class CoursePlanForm(forms.Form):
 
 class BookForm(forms.Form):
     chair = forms.ChoiceField()
-    date = forms.DateField(widget=DATE_INPUT)
+    date = forms.DateField(widget=DATE_INPUT, validators=[validate_in_range])
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     infusion_minutes = forms.IntegerField(
         min_value=1, max_value=1440, required=False, help_text="Empty: the protocol's duration."
+    )
+    back_entry_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Back-entry reason",
+        help_text="Only for a session that has already taken place (a start in the past).",
+    )
+    over_plan_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Reason for a session beyond the plan",
+        help_text="Only when the course already has its planned number of sessions.",
     )
 
     def __init__(self, *args, chairs=(), **kwargs):  # type: ignore[no-untyped-def]
@@ -89,7 +102,9 @@ class CheckInForm(forms.Form):
         required=False, label="Identity confirmed (two identifiers)"
     )
     consent_on_file = forms.BooleanField(required=False, label="Signed consent on file")
-    consent_date = forms.DateField(widget=DATE_INPUT, required=False, label="Consent signed on")
+    consent_date = forms.DateField(
+        widget=DATE_INPUT, required=False, label="Consent signed on", validators=[validate_in_range]
+    )
     fasting_confirmed = forms.BooleanField(required=False, label="Fasting as instructed")
     escort_confirmed = forms.BooleanField(
         required=False, label="Escort confirmed (a responsible adult takes the patient home)"
@@ -249,3 +264,13 @@ class AddendumForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=300)
+
+
+class NoShowForm(forms.Form):
+    note = forms.CharField(
+        max_length=300, required=False, help_text="Optional, e.g. called twice, no answer."
+    )
+
+
+class ReturnOrderForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Reason")

@@ -28,6 +28,8 @@ from kitclinic.infusions.models import (
     EventKind,
     InfusionOrder,
     InfusionSession,
+    ReturnedOrder,
+    ReturnKind,
     SessionEvent,
     SessionScore,
     TreatmentCourse,
@@ -229,6 +231,8 @@ class SessionDetail:
     chart: dict[str, Any] | None
     age_y: int
     findings: list[dict[str, Any]] = field(default_factory=list)
+    # orders sent back or withdrawn before the start, oldest first (kept in the record)
+    returned_orders: list[Any] = field(default_factory=list)
 
 
 def _one(model_name: str, session: InfusionSession) -> Any:
@@ -369,6 +373,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             "course__library_version",
             "appointment",
             "appointment__chair",
+            "appointment__status_changed_by",
             "signed_by",
             "check_in",
             "check_in__checked_in_by",
@@ -387,6 +392,10 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             Prefetch("scores", queryset=SessionScore.objects.select_related("recorded_by")),
             Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("recorded_by")),
             Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
+            Prefetch(
+                "returned_orders",
+                queryset=ReturnedOrder.objects.select_related("returned_by", "ordered_by"),
+            ),
         )
         .get(pk=session.pk)
     )
@@ -397,6 +406,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     scores = list(session.scores.all())
     adverse = list(session.adverse_events.all())
     addenda = list(session.addenda.all())
+    returned = list(session.returned_orders.all())
     version = order.library_version if order else session.course.library_version
     protocol = version.library().protocol(
         order.protocol_id if order else session.course.protocol_id
@@ -460,22 +470,27 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
         slots=slots,
         next_slot=next_slot,
         current_rate_ml_per_h=current_rate,
-        timeline=_timeline(
-            session,
-            check_in,
-            order,
-            double_check,
-            discharge,
-            events,
-            vitals,
-            scores,
-            adverse,
-            addenda,
+        timeline=sorted(
+            _timeline(
+                session,
+                check_in,
+                order,
+                double_check,
+                discharge,
+                events,
+                vitals,
+                scores,
+                adverse,
+                addenda,
+            )
+            + _ways_out_timeline(session, returned),
+            key=lambda e: e.at,
         ),
         alerts=alerts,
         chart=_chart(session, order, events, vitals, age),
         age_y=age,
         findings=list(order.findings) if order else [],
+        returned_orders=returned,
     )
 
 
@@ -609,6 +624,56 @@ def _timeline(
     for a in addenda:
         out.append(TimelineEntry(a.written_at, "addendum", "Addendum", a.text, str(a.author)))
     out.sort(key=lambda e: e.at)
+    return out
+
+
+def _num(value: object) -> str:
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+def _ways_out_timeline(session: InfusionSession, returned: list[Any]) -> list[TimelineEntry]:
+    """Returned orders (as placed, the voided double check, the return) and a cancel or no-show,
+    merged into the timeline by time."""
+    out: list[TimelineEntry] = []
+    for r in returned:
+        o = r.order_snapshot
+        out.append(
+            TimelineEntry(
+                r.ordered_at,
+                "order",
+                "Order placed (later "
+                + ("sent back" if r.kind == ReturnKind.SENT_BACK else "withdrawn")
+                + ")",
+                f"{_num(o['dose'])} {o['dose_unit']} = {_num(o['dose_mg'])} mg over "
+                f"{_num(o['duration_min'])} min: {_num(o['rate_ml_per_h'])} mL/h, VTBI "
+                f"{_num(o['volume_ml'])} mL",
+                str(r.ordered_by),
+            )
+        )
+        if r.double_check_snapshot:
+            out.append(
+                TimelineEntry(
+                    dt.datetime.fromisoformat(r.double_check_snapshot["checked_at"]),
+                    "double_check",
+                    "Independent double check (voided by the withdrawal)",
+                )
+            )
+        out.append(
+            TimelineEntry(
+                r.returned_at, "order_returned", r.get_kind_display(), r.reason, str(r.returned_by)
+            )
+        )
+    appointment = session.appointment
+    if appointment.status_changed_at is not None:
+        out.append(
+            TimelineEntry(
+                appointment.status_changed_at,
+                session.state,
+                "Cancelled" if session.state == SessionState.CANCELLED else "No-show",
+                appointment.cancel_reason,
+                str(appointment.status_changed_by or ""),
+            )
+        )
     return out
 
 

@@ -4,7 +4,7 @@
 Read-only queries on the assessments and infusions tables (their models are not changed here):
 
 1. courses of the organization (``TreatmentCourse``);
-2. infusions given (``InfusionSession`` with a start time, not cancelled);
+2. infusions given (``InfusionSession`` with a start time, not cancelled or a no-show);
 3. ratings (``Assessment``) on the instruments the engine knows;
 4. per-session side-effect figures (adverse events, blood pressure, CADSS).
 
@@ -59,6 +59,7 @@ GIVEN_STATES_EXCLUDED: tuple[str, ...] = tuple(
     s.value
     for s in (
         SessionState.CANCELLED,
+        SessionState.NO_SHOW,
         SessionState.SCHEDULED,
         SessionState.CHECKED_IN,
         SessionState.ORDERED,

@@ -16,7 +16,12 @@ from kitclinic.outcome_stats import (
     OutcomeCriteria,
     course_outcomes,
 )
-from kitclinic.outcomes.data import SECONDS_PER_DAY, build_dataset, score_table
+from kitclinic.outcomes.data import (
+    GIVEN_STATES_EXCLUDED,
+    SECONDS_PER_DAY,
+    build_dataset,
+    score_table,
+)
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte
 from kitclinic.outcomes.models import ConsentRecord, LabResult
 from kitclinic.patients.models import Patient
@@ -163,7 +168,7 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
     dates: dict[int, list[dt.datetime]] = {}
     given = (
         InfusionSession.objects.filter(patient=patient, started_at__isnull=False)
-        .exclude(state__in=["cancelled", "scheduled", "checked_in", "ordered", "verified"])
+        .exclude(state__in=GIVEN_STATES_EXCLUDED)
         .order_by("started_at")
         .values_list("course_id", "started_at")
     )
