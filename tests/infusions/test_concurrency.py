@@ -53,10 +53,10 @@ def test_two_bookings_of_one_chair_slot_one_succeeds(world, course, chair, other
     front, nurse = world.actor("front_desk"), world.actor("nurse")
     results = _race(
         lambda: scheduling.appointment_book(
-            actor=front, course=course, chair=chair, starts_at=slot_time(9, 0)
+            actor=front, course=course, chair=chair, starts_at=slot_time(9, 0, days=1)
         ),
         lambda: scheduling.appointment_book(
-            actor=nurse, course=other, chair=chair, starts_at=slot_time(9, 0)
+            actor=nurse, course=other, chair=chair, starts_at=slot_time(9, 0, days=1)
         ),
     )
     booked = [r for r in results if isinstance(r, Appointment)]
