@@ -147,3 +147,16 @@ def test_withdraw_of_a_running_infusion_is_a_conflict(world, session, physician2
     session = walk(world, session, S.RUNNING, physician2)
     conflict = _refused(world, "physician", session, "withdraw", {"reason": "x"}, 409)
     assert conflict["state"] == "running" and "infusing" in conflict["detail"]
+
+
+def test_a_cancelled_session_has_no_number_in_the_course_list(world, course, chair):
+    from tests.infusions.helpers import book, slot_time
+
+    first = book(world, course, chair, slot_time(9, 0, days=1))
+    second = book(world, course, chair, slot_time(9, 0, days=2))
+    assert _post(world, "front_desk", first, "cancel", {"reason": "x"}).status_code == 200
+    listed = client_for(world, "nurse").get(f"/api/v1/patients/{course.patient_id}/courses/")
+    numbers = {s["id"]: s["number"] for s in listed.json()[0]["sessions"]}
+    assert numbers == {first.pk: None, second.pk: 1}
+    detail = client_for(world, "nurse").get(f"/api/v1/sessions/{first.pk}/").json()
+    assert detail["number"] is None and detail["appointment"]["session_number"] is None

@@ -114,9 +114,14 @@ class EmptyIn(StrictSerializer):
 # --- courses, chairs, appointments ------------------------------------------------------------
 
 
+NUMBER_HELP = "Place in the course by start time; null when cancelled or a no-show."
+
+
 class SessionRefOut(serializers.Serializer):
     id = serializers.IntegerField()
-    number = serializers.IntegerField()
+    number = serializers.IntegerField(
+        source="course_number", allow_null=True, help_text=NUMBER_HELP
+    )
     state = serializers.ChoiceField(choices=[s.value for s in SessionState])
     starts_at = serializers.DateTimeField(source="appointment.starts_at")
     chair = serializers.CharField(source="appointment.chair.name")
@@ -195,7 +200,9 @@ class AppointmentOut(serializers.Serializer):
         allow_blank=True, help_text="Set when booked beyond the course's planned infusions."
     )
     session = serializers.IntegerField(source="session.id")
-    session_number = serializers.IntegerField(source="session.number")
+    session_number = serializers.IntegerField(
+        source="session.course_number", allow_null=True, help_text=NUMBER_HELP
+    )
     session_state = serializers.CharField(source="session.state")
 
 
@@ -414,7 +421,9 @@ class TimelineOut(serializers.Serializer):
 
 class SessionDetailOut(serializers.Serializer):
     id = serializers.IntegerField(source="session.id")
-    number = serializers.IntegerField(source="session.number")
+    number = serializers.IntegerField(
+        source="session.course_number", allow_null=True, help_text=NUMBER_HELP
+    )
     state = serializers.ChoiceField(source="session.state", choices=[s.value for s in SessionState])
     patient = serializers.IntegerField(source="session.patient_id")
     course = serializers.IntegerField(source="session.course_id")

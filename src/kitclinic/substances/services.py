@@ -157,7 +157,9 @@ def _check_session(errors: _Errors, lot: SubstanceLot, session: InfusionSession)
     if session.clinic_id != lot.clinic_id:
         errors.add("session", "This session is not at the clinic holding the lot.")
     elif session.state in NOT_HELD_STATES:
-        errors.add("session", f"This session did not take place ({session.get_state_display()}).")
+        errors.add(
+            "session", f"This session did not take place ({session.get_state_display().lower()})."
+        )
 
 
 def _lock(lot: SubstanceLot) -> SubstanceLot:

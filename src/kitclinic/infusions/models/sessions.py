@@ -100,6 +100,12 @@ class InfusionSession(models.Model):
         """Not cancelled and not a no-show: the session has a number in its course."""
         return self.state not in NOT_HELD_STATES
 
+    @property
+    def course_number(self) -> int | None:
+        """The session's number in its course; None for one that did not take place (its
+        stored number is what it had, and a later session may hold it now)."""
+        return self.number if self.is_held else None
+
     def __str__(self) -> str:
         return f"Session {self.number} of {self.patient_id} ({self.state})"
 
