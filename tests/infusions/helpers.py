@@ -25,6 +25,7 @@ from kitclinic.infusions.models import (
     DrugLibraryVersion,
     InfusionOrder,
     InfusionSession,
+    ReturnedOrder,
     SessionEvent,
     SessionScore,
     TreatmentCourse,
@@ -55,6 +56,7 @@ TABLES = (
     AdverseEvent,
     Discharge,
     Addendum,
+    ReturnedOrder,
     AuditEvent,
 )
 
@@ -103,8 +105,16 @@ def check_in_data(**overrides: object) -> CheckInData:
 
 
 def book(world, course: TreatmentCourse, chair, when: dt.datetime | None = None) -> InfusionSession:  # type: ignore[no-untyped-def]
+    """Book ``course`` on ``chair`` (default: today 09:00). A start already past (the tests run
+    at any hour) is booked as a back-entry, as the service requires."""
+    when = when or slot_time()
+    past = when < timezone.now() - scheduling.BOOKING_GRACE
     appointment = scheduling.appointment_book(
-        actor=world.actor("front_desk"), course=course, chair=chair, starts_at=when or slot_time()
+        actor=world.actor("front_desk"),
+        course=course,
+        chair=chair,
+        starts_at=when,
+        back_entry_reason="entered after the session (test)" if past else "",
     )
     return appointment.session
 
@@ -144,6 +154,19 @@ def plan(world, patient: Patient, *, consent: bool = True) -> TreatmentCourse:  
     if consent:
         record_consent(world, patient, "depression")
     return course
+
+
+def make_due(session: InfusionSession) -> InfusionSession:
+    """Move a scheduled session's appointment to two hours ago if it starts later (a no-show is
+    recorded only once the start has come; the tests run at any hour)."""
+    appointment = session.appointment
+    if appointment.starts_at > timezone.now() - dt.timedelta(minutes=1):
+        starts = timezone.now() - dt.timedelta(hours=2)
+        Appointment.objects.filter(pk=appointment.pk).update(
+            starts_at=starts, ends_at=starts + (appointment.ends_at - appointment.starts_at)
+        )
+        session.appointment.refresh_from_db()
+    return session
 
 
 ORDER = {"dose": "0.5", "duration_min": "40", "concentration_mg_per_ml": "1"}
@@ -209,6 +232,11 @@ def advance(  # type: ignore[no-untyped-def]
     ]
     if to == SessionState.CANCELLED:
         scheduling.appointment_cancel(actor=nurse, appointment=session.appointment, reason="ill")
+        session.refresh_from_db()
+        return session
+    if to == SessionState.NO_SHOW:
+        make_due(session)
+        scheduling.session_no_show(actor=world.actor("front_desk"), session=session)
         session.refresh_from_db()
         return session
     now = timezone.now()

@@ -29,7 +29,7 @@ from tests.infusions.api_support import (
     row_counts,
     walk,
 )
-from tests.infusions.helpers import clock_at, slot_time
+from tests.infusions.helpers import clock_at, make_due, slot_time
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def _token_client(world, persona: str) -> APIClient:  # type: ignore[no-untyped-
 def test_a_whole_session_over_the_api_with_tokens(world, course, chair, physician2):
     nurse, doctor = _token_client(world, "nurse"), _token_client(world, "physician")
     front = _token_client(world, "front_desk")
-    starts = slot_time(10, 0).isoformat()
+    starts = slot_time(10, 0, days=1).isoformat()
     booked = front.post(
         f"/api/v1/courses/{course.pk}/appointments/",
         {"chair": chair.pk, "starts_at": starts},
@@ -294,6 +294,28 @@ OPS = [
     Op("get", "sessions/{session}/summary/", Action.PATIENT_VIEW, S.DISCHARGED, success=200),
     Op("post", "sessions/{session}/sign/", Action.SESSION_SIGN, S.DISCHARGED, success=200),
     Op("post", "sessions/{session}/addenda/", Action.ADDENDUM_WRITE, S.SIGNED, {"text": "Note."}),
+    Op(
+        "post",
+        "sessions/{session}/cancel/",
+        Action.APPOINTMENT_BOOK,
+        body={"reason": "ill"},
+        success=200,
+    ),
+    Op("post", "sessions/{session}/no-show/", Action.APPOINTMENT_BOOK, success=200),
+    Op(
+        "post",
+        "sessions/{session}/send-back/",
+        Action.ORDER_DOUBLE_CHECK,
+        S.ORDERED,
+        {"reason": "rate does not match the protocol sheet"},
+    ),
+    Op(
+        "post",
+        "sessions/{session}/withdraw/",
+        Action.ORDER_PLACE,
+        S.VERIFIED,
+        {"reason": "patient now declines"},
+    ),
 ]
 
 
@@ -347,7 +369,7 @@ def _body(op: Op, objects) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     if op.body == {"data": "LIBRARY"}:
         return {"data": objects["library"]}
     if op.body == {"chair": "CHAIR"}:
-        return {"chair": objects["chair"], "starts_at": slot_time(14, 0).isoformat()}
+        return {"chair": objects["chair"], "starts_at": slot_time(14, 0, days=1).isoformat()}
     if op.body == {"CHECK_IN": 1}:
         return check_in_body()
     return dict(op.body)
@@ -357,6 +379,8 @@ def _body(op: Op, objects) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("op", OPS, ids=str)
 def test_endpoint_permission(world, objects, physician2, op, persona):
     session = walk(world, objects["session"], op.state, physician2, elapsed_min=op.elapsed_min)
+    if op.path.endswith("no-show/"):
+        make_due(session)  # a no-show is recorded once the appointment's time has come
     path = "/api/v1/" + op.path.format(**{**objects, "session": session.pk})
     client = client_for(world, persona)
     before = row_counts()

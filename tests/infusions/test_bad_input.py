@@ -418,23 +418,23 @@ def test_double_booking_a_chair_or_a_patient_is_refused(
 ):
     from tests.infusions.helpers import plan
 
-    book(world, course, chair, slot_time(9, 0))
+    book(world, course, chair, slot_time(9, 0, days=1))
     other_course = plan(world, other_eligible)
     front = world.actor("front_desk")
     _refused(
         lambda: scheduling.appointment_book(
-            actor=front, course=other_course, chair=chair, starts_at=slot_time(10, 30)
+            actor=front, course=other_course, chair=chair, starts_at=slot_time(10, 30, days=1)
         ),
         "Chair 1 is already booked",
     )
     _refused(
         lambda: scheduling.appointment_book(
-            actor=front, course=course, chair=chair2, starts_at=slot_time(9, 30)
+            actor=front, course=course, chair=chair2, starts_at=slot_time(9, 30, days=1)
         ),
         "The patient already has an appointment",
     )
     # chair time is 40 min infusion + 60 min recovery: 10:40 is free again
     later = scheduling.appointment_book(
-        actor=front, course=other_course, chair=chair, starts_at=slot_time(10, 40)
+        actor=front, course=other_course, chair=chair, starts_at=slot_time(10, 40, days=1)
     )
     assert later.ends_at - later.starts_at == dt.timedelta(minutes=100)

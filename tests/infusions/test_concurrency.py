@@ -53,10 +53,10 @@ def test_two_bookings_of_one_chair_slot_one_succeeds(world, course, chair, other
     front, nurse = world.actor("front_desk"), world.actor("nurse")
     results = _race(
         lambda: scheduling.appointment_book(
-            actor=front, course=course, chair=chair, starts_at=slot_time(9, 0)
+            actor=front, course=course, chair=chair, starts_at=slot_time(9, 0, days=1)
         ),
         lambda: scheduling.appointment_book(
-            actor=nurse, course=other, chair=chair, starts_at=slot_time(9, 0)
+            actor=nurse, course=other, chair=chair, starts_at=slot_time(9, 0, days=1)
         ),
     )
     booked = [r for r in results if isinstance(r, Appointment)]
@@ -97,3 +97,22 @@ def test_a_retried_post_with_the_same_key_returns_the_first_reading(world, sessi
     assert all(isinstance(r, tuple) for r in results), results
     assert sorted(created for _, created in results) == [False, True]
     assert len({reading.pk for reading, _ in results}) == 1
+
+
+def test_two_bookings_of_one_course_at_once_are_numbered_in_start_order(
+    world, course, chair, chair2
+):
+    front, nurse = world.actor("front_desk"), world.actor("nurse")
+    results = _race(
+        lambda: scheduling.appointment_book(
+            actor=front, course=course, chair=chair, starts_at=slot_time(9, 0, days=3)
+        ),
+        lambda: scheduling.appointment_book(
+            actor=nurse, course=course, chair=chair2, starts_at=slot_time(9, 0, days=2)
+        ),
+    )
+    assert all(isinstance(r, Appointment) for r in results), results
+    numbers = [
+        a.session.number for a in Appointment.objects.filter(course=course).order_by("starts_at")
+    ]
+    assert numbers == [1, 2]

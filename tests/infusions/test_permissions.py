@@ -68,6 +68,9 @@ VIEWS = [
     View("infusions-sign", Action.SESSION_SIGN, "session", "POST"),
     View("infusions-addendum", Action.ADDENDUM_WRITE, "session"),
     View("infusions-cancel", Action.APPOINTMENT_BOOK, "session"),
+    View("infusions-no-show", Action.APPOINTMENT_BOOK, "session"),
+    View("infusions-send-back", Action.ORDER_DOUBLE_CHECK, "session"),
+    View("infusions-withdraw", Action.ORDER_PLACE, "session"),
 ]
 
 

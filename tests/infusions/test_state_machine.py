@@ -22,6 +22,11 @@ EXPECTED = {
     (Step.CHECK_IN, S.SCHEDULED): S.CHECKED_IN,
     (Step.CORRECT_CHECK_IN, S.CHECKED_IN): "same",
     (Step.CANCEL, S.SCHEDULED): S.CANCELLED,
+    (Step.CANCEL, S.CHECKED_IN): S.CANCELLED,
+    (Step.NO_SHOW, S.SCHEDULED): S.NO_SHOW,
+    (Step.SEND_BACK, S.ORDERED): S.CHECKED_IN,
+    (Step.WITHDRAW, S.ORDERED): S.CHECKED_IN,
+    (Step.WITHDRAW, S.VERIFIED): S.CHECKED_IN,
     (Step.ORDER, S.CHECKED_IN): S.ORDERED,
     (Step.DOUBLE_CHECK, S.ORDERED): S.VERIFIED,
     (Step.START, S.VERIFIED): S.RUNNING,
@@ -137,6 +142,9 @@ def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
         Step.WASTE: lambda: infusion.remainder_waste(
             actor=doctor, session=session, witness=world.users["nurse"]
         ),
+        Step.NO_SHOW: lambda: scheduling.session_no_show(actor=doctor, session=session),
+        Step.SEND_BACK: lambda: orders.order_send_back(actor=doctor, session=session, reason="x"),
+        Step.WITHDRAW: lambda: orders.order_withdraw(actor=doctor, session=session, reason="x"),
     }
     calls[step]()
 

@@ -68,4 +68,8 @@ urlpatterns = [
     path(SESSION + "summary/", api.SummaryApi.as_view(), name="api-session-summary"),
     path(SESSION + "sign/", api.SignApi.as_view(), name="api-sign"),
     path(SESSION + "addenda/", api.AddendumWriteApi.as_view(), name="api-addenda"),
+    path(SESSION + "cancel/", api.SessionCancelApi.as_view(), name="api-session-cancel"),
+    path(SESSION + "no-show/", api.NoShowApi.as_view(), name="api-session-no-show"),
+    path(SESSION + "send-back/", api.OrderSendBackApi.as_view(), name="api-order-send-back"),
+    path(SESSION + "withdraw/", api.OrderWithdrawApi.as_view(), name="api-order-withdraw"),
 ]

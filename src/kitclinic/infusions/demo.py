@@ -181,8 +181,16 @@ def seed_infusions(
             starts_at=_at(today - dt.timedelta(7), 9, 0),
         )
         _complete(nurse, physician, past.session, DEMO_WEIGHTS_KG[0], clock)
-    for course, (chair_index, hour, minute) in zip(courses[1:], TODAY_APPOINTMENTS, strict=False):
-        scheduling.appointment_book(
-            actor=front, course=course, chair=home[chair_index], starts_at=_at(today, hour, minute)
-        )
+    # Today's list was booked the afternoon before: seeded after 08:30, a booking "now" would be
+    # a session recorded afterwards (a back-entry), which these are not.
+    with demo_clock(_at(today - dt.timedelta(1), 16, 0)):
+        for course, (chair_index, hour, minute) in zip(
+            courses[1:], TODAY_APPOINTMENTS, strict=False
+        ):
+            scheduling.appointment_book(
+                actor=front,
+                course=course,
+                chair=home[chair_index],
+                starts_at=_at(today, hour, minute),
+            )
     return courses

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from kitclinic.dosing import Protocol
 from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
+from kitclinic.infusions.dates import validate_in_range
 from kitclinic.infusions.delivery import STOP_REASONS
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus
 from kitclinic.intake.eligibility import Indication
@@ -75,10 +76,22 @@ class CoursePlanForm(forms.Form):
 
 class BookForm(forms.Form):
     chair = forms.ChoiceField()
-    date = forms.DateField(widget=DATE_INPUT)
+    date = forms.DateField(widget=DATE_INPUT, validators=[validate_in_range])
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     infusion_minutes = forms.IntegerField(
         min_value=1, max_value=1440, required=False, help_text="Empty: the protocol's duration."
+    )
+    back_entry_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Back-entry reason",
+        help_text="Only for a session that has already taken place (a start in the past).",
+    )
+    over_plan_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Reason for a session beyond the plan",
+        help_text="Only when the course already has its planned number of sessions.",
     )
 
     def __init__(self, *args, chairs=(), **kwargs):  # type: ignore[no-untyped-def]
@@ -331,3 +344,13 @@ class AddendumForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=300)
+
+
+class NoShowForm(forms.Form):
+    note = forms.CharField(
+        max_length=300, required=False, help_text="Optional, e.g. called twice, no answer."
+    )
+
+
+class ReturnOrderForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Reason")

@@ -36,6 +36,8 @@ from kitclinic.infusions.models import (
     EventKind,
     InfusionOrder,
     InfusionSession,
+    ReturnedOrder,
+    ReturnKind,
     SessionEvent,
     SessionScore,
     TreatmentCourse,
@@ -244,6 +246,8 @@ class SessionDetail:
     effective_check_in: EffectiveCheckIn | None = None
     # what the pump delivered up to now (None before an order)
     delivery: Delivery | None = None
+    # orders sent back or withdrawn before the start, oldest first (kept in the record)
+    returned_orders: list[Any] = field(default_factory=list)
 
 
 def _one(model_name: str, session: InfusionSession) -> Any:
@@ -365,6 +369,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             "course__library_version",
             "appointment",
             "appointment__chair",
+            "appointment__status_changed_by",
             "signed_by",
             "check_in",
             "check_in__checked_in_by",
@@ -388,6 +393,10 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
                 "check_in_corrections",
                 queryset=CheckInCorrection.objects.select_related("corrected_by"),
             ),
+            Prefetch(
+                "returned_orders",
+                queryset=ReturnedOrder.objects.select_related("returned_by", "ordered_by"),
+            ),
         )
         .get(pk=session.pk)
     )
@@ -400,6 +409,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     addenda = list(session.addenda.all())
     corrections = list(session.check_in_corrections.all())
     effective = effective_check_in(check_in, corrections) if check_in is not None else None
+    returned = list(session.returned_orders.all())
     version = order.library_version if order else session.course.library_version
     protocol = version.library().protocol(
         order.protocol_id if order else session.course.protocol_id
@@ -465,18 +475,22 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
         slots=slots,
         next_slot=next_slot,
         current_rate_ml_per_h=current_rate,
-        timeline=_timeline(
-            session,
-            check_in,
-            order,
-            double_check,
-            discharge,
-            events,
-            vitals,
-            scores,
-            adverse,
-            addenda,
-            corrections,
+        timeline=sorted(
+            _timeline(
+                session,
+                check_in,
+                order,
+                double_check,
+                discharge,
+                events,
+                vitals,
+                scores,
+                adverse,
+                addenda,
+                corrections,
+            )
+            + _ways_out_timeline(session, returned),
+            key=lambda e: e.at,
         ),
         alerts=alerts,
         chart=_chart(session, order, events, vitals, age),
@@ -485,6 +499,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
         check_in_corrections=corrections,
         effective_check_in=effective,
         delivery=session_delivery(order, events, session.ended_at or now) if order else None,
+        returned_orders=returned,
     )
 
 
@@ -685,6 +700,56 @@ def _timeline(
     for a in addenda:
         out.append(TimelineEntry(a.written_at, "addendum", "Addendum", a.text, str(a.author)))
     out.sort(key=lambda e: e.at)
+    return out
+
+
+def _num(value: object) -> str:
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+def _ways_out_timeline(session: InfusionSession, returned: list[Any]) -> list[TimelineEntry]:
+    """Returned orders (as placed, the voided double check, the return) and a cancel or no-show,
+    merged into the timeline by time."""
+    out: list[TimelineEntry] = []
+    for r in returned:
+        o = r.order_snapshot
+        out.append(
+            TimelineEntry(
+                r.ordered_at,
+                "order",
+                "Order placed (later "
+                + ("sent back" if r.kind == ReturnKind.SENT_BACK else "withdrawn")
+                + ")",
+                f"{_num(o['dose'])} {o['dose_unit']} = {_num(o['dose_mg'])} mg over "
+                f"{_num(o['duration_min'])} min: {_num(o['rate_ml_per_h'])} mL/h, VTBI "
+                f"{_num(o['volume_ml'])} mL",
+                str(r.ordered_by),
+            )
+        )
+        if r.double_check_snapshot:
+            out.append(
+                TimelineEntry(
+                    dt.datetime.fromisoformat(r.double_check_snapshot["checked_at"]),
+                    "double_check",
+                    "Independent double check (voided by the withdrawal)",
+                )
+            )
+        out.append(
+            TimelineEntry(
+                r.returned_at, "order_returned", r.get_kind_display(), r.reason, str(r.returned_by)
+            )
+        )
+    appointment = session.appointment
+    if appointment.status_changed_at is not None:
+        out.append(
+            TimelineEntry(
+                appointment.status_changed_at,
+                session.state,
+                "Cancelled" if session.state == SessionState.CANCELLED else "No-show",
+                appointment.cancel_reason,
+                str(appointment.status_changed_by or ""),
+            )
+        )
     return out
 
 

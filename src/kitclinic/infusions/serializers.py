@@ -16,8 +16,9 @@ from kitclinic.api.base import (
     StrictSerializer,
 )
 from kitclinic.api.serializers import UserRefOut
+from kitclinic.infusions import dates
 from kitclinic.infusions.delivery import COMPLETED, STOP_REASONS
-from kitclinic.infusions.models import AdverseEvent, PregnancyStatus, ScoreKind
+from kitclinic.infusions.models import AdverseEvent, PregnancyStatus, ReturnKind, ScoreKind
 from kitclinic.infusions.states import CourseStatus, SessionState
 from kitclinic.patients.models import INDICATIONS
 
@@ -48,6 +49,30 @@ def _answers(help_text: str, **kwargs: Any) -> serializers.ListField:
     return serializers.ListField(
         child=AnswerField(allow_null=True), allow_empty=True, help_text=help_text, **kwargs
     )
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time within the years the record accepts (:mod:`kitclinic.infusions.dates`)."""
+
+    default_error_messages = {"date_out_of_range": dates.RANGE_MESSAGE}
+
+    def to_internal_value(self, value: Any) -> Any:
+        result = super().to_internal_value(value)
+        if not dates.in_range(result):
+            self.fail("date_out_of_range")
+        return result
+
+
+class BoundedDateField(serializers.DateField):
+    """A YYYY-MM-DD date within the years the record accepts."""
+
+    default_error_messages = {"date_out_of_range": dates.RANGE_MESSAGE}
+
+    def to_internal_value(self, value: Any) -> Any:
+        result = super().to_internal_value(value)
+        if not dates.in_range(result):
+            self.fail("date_out_of_range")
+        return result
 
 
 class ConflictOut(serializers.Serializer):
@@ -90,9 +115,14 @@ class EmptyIn(StrictSerializer):
 # --- courses, chairs, appointments ------------------------------------------------------------
 
 
+NUMBER_HELP = "Place in the course by start time; null when cancelled or a no-show."
+
+
 class SessionRefOut(serializers.Serializer):
     id = serializers.IntegerField()
-    number = serializers.IntegerField()
+    number = serializers.IntegerField(
+        source="course_number", allow_null=True, help_text=NUMBER_HELP
+    )
     state = serializers.ChoiceField(choices=[s.value for s in SessionState])
     starts_at = serializers.DateTimeField(source="appointment.starts_at")
     chair = serializers.CharField(source="appointment.chair.name")
@@ -158,9 +188,22 @@ class AppointmentOut(serializers.Serializer):
     ends_at = serializers.DateTimeField(help_text="starts_at + infusion + recovery minutes")
     infusion_minutes = serializers.IntegerField()
     recovery_minutes = serializers.IntegerField()
-    status = serializers.CharField()
-    cancel_reason = serializers.CharField(allow_blank=True)
+    status = serializers.CharField(help_text="booked, cancelled or no_show")
+    cancel_reason = serializers.CharField(allow_blank=True, help_text="Or the no-show note.")
+    status_changed_by = UserRefOut(
+        allow_null=True, help_text="Who cancelled it or recorded the no-show."
+    )
+    status_changed_at = serializers.DateTimeField(allow_null=True)
+    back_entry_reason = serializers.CharField(
+        allow_blank=True, help_text="Set when the session was recorded after its start."
+    )
+    over_plan_reason = serializers.CharField(
+        allow_blank=True, help_text="Set when booked beyond the course's planned infusions."
+    )
     session = serializers.IntegerField(source="session.id")
+    session_number = serializers.IntegerField(
+        source="session.course_number", allow_null=True, help_text=NUMBER_HELP
+    )
     session_state = serializers.CharField(source="session.state")
 
 
@@ -170,12 +213,26 @@ class DayAppointmentOut(AppointmentOut):
 
 class AppointmentBookIn(StrictSerializer):
     chair = StrictIntegerField(help_text="Id of an active chair of the acting clinic.")
-    starts_at = serializers.DateTimeField(help_text="ISO 8601 with its time zone.")
+    starts_at = BoundedDateTimeField(help_text="ISO 8601 with its time zone.")
     infusion_minutes = StrictIntegerField(
         required=False, allow_null=True, default=None, help_text="Default: the protocol's."
     )
     recovery_minutes = StrictIntegerField(
         required=False, allow_null=True, default=None, help_text="Default: the clinic setting."
+    )
+    back_entry_reason = StrictCharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when `starts_at` is in the past (a session recorded afterwards).",
+    )
+    over_plan_reason = StrictCharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the course already has its planned number of sessions.",
     )
 
 
@@ -184,7 +241,7 @@ class AppointmentCancelIn(StrictSerializer):
 
 
 class DayQueryIn(StrictSerializer):
-    day = serializers.DateField(required=False, help_text="YYYY-MM-DD (default: today).")
+    day = BoundedDateField(required=False, help_text="YYYY-MM-DD (default: today).")
 
 
 # --- the session: records ---------------------------------------------------------------------
@@ -350,6 +407,25 @@ class AddendumOut(serializers.Serializer):
     text = serializers.CharField()
 
 
+class ReturnedOrderOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=[k.value for k in ReturnKind], help_text="sent_back or withdrawn"
+    )
+    returned_by = UserRefOut()
+    returned_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    order_id = serializers.IntegerField(source="order_pk", help_text="The order's id as placed.")
+    ordered_by = UserRefOut()
+    ordered_at = serializers.DateTimeField()
+    order = serializers.DictField(source="order_snapshot", help_text="The order as placed.")
+    double_check = serializers.DictField(
+        source="double_check_snapshot",
+        allow_null=True,
+        help_text="The double check the withdrawal voided, if there was one.",
+    )
+
+
 class SessionStateOut(serializers.Serializer):
     id = serializers.IntegerField()
     state = serializers.ChoiceField(choices=[s.value for s in SessionState])
@@ -378,7 +454,9 @@ class TimelineOut(serializers.Serializer):
 
 class SessionDetailOut(serializers.Serializer):
     id = serializers.IntegerField(source="session.id")
-    number = serializers.IntegerField(source="session.number")
+    number = serializers.IntegerField(
+        source="session.course_number", allow_null=True, help_text=NUMBER_HELP
+    )
     state = serializers.ChoiceField(source="session.state", choices=[s.value for s in SessionState])
     patient = serializers.IntegerField(source="session.patient_id")
     course = serializers.IntegerField(source="session.course_id")
@@ -407,6 +485,9 @@ class SessionDetailOut(serializers.Serializer):
     scores = ScoreOut(many=True)
     adverse_events = AdverseEventOut(many=True)
     addenda = AddendumOut(many=True)
+    returned_orders = ReturnedOrderOut(
+        many=True, help_text="Orders sent back or withdrawn before the start, oldest first."
+    )
     slots = SlotOut(many=True, help_text="The vitals schedule (minutes from the start).")
     next_slot_minute = serializers.IntegerField(source="next_slot.minute", allow_null=True)
     current_rate_ml_per_h = serializers.DecimalField(
@@ -451,7 +532,7 @@ class CheckInIn(SoftOverrideIn):
         help_text="Confirms the signed consent; the consent itself must be recorded against the "
         "indication's current information sheet (400 on `consent` otherwise)."
     )
-    consent_date = serializers.DateField(
+    consent_date = BoundedDateField(
         required=False,
         allow_null=True,
         default=None,
@@ -569,6 +650,16 @@ class ReasonIn(StrictSerializer):
     reason = StrictCharField(max_length=300)
 
 
+class NoShowIn(StrictSerializer):
+    note = StrictCharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional, e.g. 'called twice, no answer'.",
+    )
+
+
 class ResumeIn(StrictSerializer):
     reason = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -612,7 +703,7 @@ class VitalsIn(StrictSerializer):
     hr = StrictIntegerField()
     rr = StrictIntegerField()
     spo2 = StrictIntegerField()
-    taken_at = serializers.DateTimeField(required=False, default=None, help_text="Default: now.")
+    taken_at = BoundedDateTimeField(required=False, default=None, help_text="Default: now.")
     idempotency_key = StrictCharField(
         max_length=64,
         required=False,
@@ -636,7 +727,7 @@ class AdverseEventIn(StrictSerializer):
         max_length=120, required=False, allow_blank=True, default=""
     )
     rescue_dose = StrictCharField(max_length=60, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, default=None)
+    occurred_at = BoundedDateTimeField(required=False, default=None, help_text="Default: now.")
 
 
 class DischargeIn(SoftOverrideIn):

@@ -2,9 +2,14 @@
 
     scheduled → checked_in → ordered → verified → running ⇄ paused → recovering → discharged → signed
 
+and the ways out before the start: a scheduled or checked-in session can be cancelled, a
+scheduled one marked a no-show; an order can be sent back from the double check (ordered →
+checked_in) or withdrawn by a physician (ordered or verified → checked_in).
+
 Each step of the workflow is an :class:`Step`; :data:`TRANSITIONS` says from which states it may
 be taken and which state follows (``None``: the step records something and the state stays).
-A signed session is immutable; only addenda are written to it.
+A signed session is immutable; only addenda are written to it. docs/infusions.md draws this
+table as a diagram (a test keeps the two equal).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ class SessionState(StrEnum):
     DISCHARGED = "discharged"
     SIGNED = "signed"
     CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
 
     @property
     def label(self) -> str:
@@ -42,7 +48,12 @@ STATE_LABELS = {
     SessionState.DISCHARGED: "Discharged",
     SessionState.SIGNED: "Signed",
     SessionState.CANCELLED: "Cancelled",
+    SessionState.NO_SHOW: "No-show",
 }
+
+# Sessions that did not take place: they hold no number in their course, free their chair, and
+# count as no infusion given anywhere (outcomes, reports, dose history).
+NOT_HELD_STATES = frozenset({SessionState.CANCELLED, SessionState.NO_SHOW})
 
 
 class Step(StrEnum):
@@ -63,6 +74,9 @@ class Step(StrEnum):
     ADDENDUM = "addendum"
     CANCEL = "cancel"
     WASTE = "waste"
+    NO_SHOW = "no_show"
+    SEND_BACK = "send_back"
+    WITHDRAW = "withdraw"
 
 
 S = SessionState
@@ -88,10 +102,16 @@ TRANSITIONS: dict[tuple[Step, SessionState], SessionState | None] = {
     (Step.DISCHARGE, S.RECOVERING): S.DISCHARGED,
     (Step.SIGN, S.DISCHARGED): S.SIGNED,
     (Step.ADDENDUM, S.SIGNED): None,
+    # the ways out before the infusion starts
     (Step.CANCEL, S.SCHEDULED): S.CANCELLED,
     # what was drawn but not given is wasted after the stop, before sign-off
     (Step.WASTE, S.RECOVERING): None,
     (Step.WASTE, S.DISCHARGED): None,
+    (Step.CANCEL, S.CHECKED_IN): S.CANCELLED,
+    (Step.NO_SHOW, S.SCHEDULED): S.NO_SHOW,
+    (Step.SEND_BACK, S.ORDERED): S.CHECKED_IN,
+    (Step.WITHDRAW, S.ORDERED): S.CHECKED_IN,
+    (Step.WITHDRAW, S.VERIFIED): S.CHECKED_IN,
 }
 
 STEP_WORDS = {
@@ -112,6 +132,9 @@ STEP_WORDS = {
     Step.ADDENDUM: "write an addendum",
     Step.CANCEL: "cancel the appointment",
     Step.WASTE: "waste the remainder",
+    Step.NO_SHOW: "record a no-show",
+    Step.SEND_BACK: "send the order back",
+    Step.WITHDRAW: "withdraw the order",
 }
 
 
@@ -159,6 +182,7 @@ NEXT_STEP: dict[SessionState, Step | None] = {
     S.DISCHARGED: Step.SIGN,
     S.SIGNED: None,
     S.CANCELLED: None,
+    S.NO_SHOW: None,
 }
 
 

@@ -71,4 +71,15 @@ urlpatterns = [
         views.appointment_cancel,
         name="infusions-cancel",
     ),
+    path("infusions/sessions/<int:session_id>/no-show/", views.no_show, name="infusions-no-show"),
+    path(
+        "infusions/sessions/<int:session_id>/send-back/",
+        views.order_send_back,
+        name="infusions-send-back",
+    ),
+    path(
+        "infusions/sessions/<int:session_id>/withdraw/",
+        views.order_withdraw,
+        name="infusions-withdraw",
+    ),
 ]

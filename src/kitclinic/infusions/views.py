@@ -22,8 +22,8 @@ from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.dosing import default_library, library_to_dict
+from kitclinic.infusions import dates, selectors
 from kitclinic.infusions import forms as f
-from kitclinic.infusions import selectors
 from kitclinic.infusions.access import access_course, access_library_version, access_session
 from kitclinic.infusions.delivery import (
     remainder_outstanding_mg,
@@ -98,6 +98,8 @@ def clinic_day(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
+        day = timezone.localdate()
+    if not dates.in_range(day):  # the day after 9999-12-31 does not exist
         day = timezone.localdate()
     rows = selectors.clinic_day(actor, day)
     return render(
@@ -224,6 +226,7 @@ def course_page(request: HttpRequest, actor: Actor, course_id: int) -> HttpRespo
             "appointment__starts_at"
         )
     )
+    held = [s for s in session_list if s.is_held]
     return render(
         request,
         "infusions/course.html",
@@ -232,6 +235,7 @@ def course_page(request: HttpRequest, actor: Actor, course_id: int) -> HttpRespo
             "patient": course.patient,
             "protocol": course.library_version.library().protocol(course.protocol_id),
             "sessions": session_list,
+            "held_count": len(held),
             "book_form": book_form,
             "may_book": actor.may(Action.APPOINTMENT_BOOK),
             "may_plan": actor.may(Action.COURSE_PLAN),
@@ -273,19 +277,27 @@ def appointment_book(request: HttpRequest, actor: Actor, course_id: int) -> Http
         )
         chair = next(c for c in chairs if str(c.pk) == data["chair"])
         try:
-            scheduling.appointment_book(
+            appointment = scheduling.appointment_book(
                 actor=actor,
                 course=course,
                 chair=chair,
                 starts_at=starts,
                 infusion_minutes=data["infusion_minutes"],
+                back_entry_reason=data["back_entry_reason"],
+                over_plan_reason=data["over_plan_reason"],
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and "starts_at" in exc.error_dict:
-                exc = ValidationError({"time": exc.message_dict["starts_at"]})
+                errors = exc.message_dict
+                errors["time"] = errors.pop("starts_at")
+                exc = ValidationError(errors)
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Booked {chair.name} at {starts:%Y-%m-%d %H:%M}.")
+            messages.success(
+                request,
+                f"Booked {chair.name} at {starts:%Y-%m-%d %H:%M} "
+                f"(session {appointment.session.number}).",
+            )
             return redirect("infusions-course", course_id=course.pk)
     return render(
         request,
@@ -340,9 +352,14 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
                 "discharge": can(Step.DISCHARGE, Action.DISCHARGE),
                 "sign": can(Step.SIGN, Action.SESSION_SIGN),
                 "addendum": can(Step.ADDENDUM, Action.ADDENDUM_WRITE),
-                "cancel": can(Step.CANCEL, Action.APPOINTMENT_BOOK),
+                "cancel": can(Step.CANCEL, scheduling.cancel_action(state)),
+                "no_show": can(Step.NO_SHOW, Action.APPOINTMENT_BOOK)
+                and detail.session.appointment.starts_at <= timezone.now(),
+                "withdraw": can(Step.WITHDRAW, Action.ORDER_PLACE),
                 "waste": can(Step.WASTE, Action.SUBSTANCE_DISPENSE),
             },
+            "withdraw_form": f.ReturnOrderForm(),
+            "no_show_form": f.NoShowForm(),
             # the start logs the draw from a lot; an early stop wastes the remainder, witnessed
             "lots": (
                 [b for b in lot_balances(actor) if not b.expired and b.balance_mg > 0]
@@ -617,6 +634,8 @@ def double_check(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
         context={
             "order": order,
             "is_orderer": order is not None and order.ordered_by_id == actor.user.pk,
+            "send_back_form": f.ReturnOrderForm(),
+            "may_send_back": allowed(Step.SEND_BACK, session.state),
         },
     )
 
@@ -994,6 +1013,7 @@ def addendum(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
 
 @clinic_page
 def appointment_cancel(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    # a checked-in session needs a nurse or physician: the service says so (403)
     session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
     form = f.CancelForm(request.POST or None)
     return _step_page(
@@ -1004,6 +1024,57 @@ def appointment_cancel(request: HttpRequest, actor: Actor, session_id: int) -> H
         lambda form: scheduling.appointment_cancel(
             actor=actor, appointment=session.appointment, reason=form.cleaned_data["reason"]
         ),
-        title="Cancel the appointment",
-        done="Appointment cancelled; the chair is free.",
+        title="Cancel the session",
+        done="Session cancelled; the chair is free.",
+    )
+
+
+@clinic_page
+def no_show(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
+    form = f.NoShowForm(request.POST or None)
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        lambda form: scheduling.session_no_show(
+            actor=actor, session=session, note=form.cleaned_data["note"]
+        ),
+        title="The patient did not come",
+        done="Recorded as a no-show; the chair is free.",
+    )
+
+
+@clinic_page
+def order_send_back(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
+    form = f.ReturnOrderForm(request.POST or None)
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        lambda form: orders.order_send_back(
+            actor=actor, session=session, reason=form.cleaned_data["reason"]
+        ),
+        title="Send the order back to the physician",
+        done="Order sent back; the physician can place a new one.",
+    )
+
+
+@clinic_page
+def order_withdraw(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
+    session = access_session(actor, session_id, Action.ORDER_PLACE)
+    form = f.ReturnOrderForm(request.POST or None)
+    return _step_page(
+        request,
+        actor,
+        session,
+        form,
+        lambda form: orders.order_withdraw(
+            actor=actor, session=session, reason=form.cleaned_data["reason"]
+        ),
+        title="Withdraw the order",
+        done="Order withdrawn; a new order can be placed.",
     )

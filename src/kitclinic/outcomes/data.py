@@ -4,7 +4,7 @@
 Read-only queries on the assessments and infusions tables (their models are not changed here):
 
 1. courses of the organization (``TreatmentCourse``);
-2. infusions given (``InfusionSession`` with a start time, not cancelled), each marked complete
+2. infusions given (``InfusionSession`` with a start time, not cancelled or a no-show), each marked complete
    or incomplete: a stopped session that delivered less than
    ``KITCLINIC_COMPLETE_INFUSION_MIN_SHARE`` of its ordered volume is incomplete (see
    ``kitclinic.infusions.delivery``; one still running is not judged yet and counts as given);
@@ -64,6 +64,7 @@ GIVEN_STATES_EXCLUDED: tuple[str, ...] = tuple(
     s.value
     for s in (
         SessionState.CANCELLED,
+        SessionState.NO_SHOW,
         SessionState.SCHEDULED,
         SessionState.CHECKED_IN,
         SessionState.ORDERED,

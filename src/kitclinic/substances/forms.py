@@ -123,7 +123,7 @@ def _with_session(form: forms.Form, actor: Actor, *, required: bool) -> None:
         label="Infusion session",
         required=required,
         queryset=InfusionSession.objects.filter(clinic_id=actor.membership.clinic_id)
-        .exclude(state__in=["scheduled", "cancelled"])
+        .exclude(state__in=["scheduled", "cancelled", "no_show"])
         .filter(Q(started_at__isnull=True) | Q(started_at__gte=recent))
         .select_related("patient")
         .order_by("-created_at", "-id"),

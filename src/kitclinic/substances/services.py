@@ -24,7 +24,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
 from kitclinic.infusions.models import InfusionSession
-from kitclinic.infusions.states import SessionState
+from kitclinic.infusions.states import NOT_HELD_STATES
 from kitclinic.substances.models import (
     MG_STEP,
     Drug,
@@ -156,8 +156,10 @@ def _check_witness(errors: _Errors, actor: Actor, clinic: Clinic, witness: User 
 def _check_session(errors: _Errors, lot: SubstanceLot, session: InfusionSession) -> None:
     if session.clinic_id != lot.clinic_id:
         errors.add("session", "This session is not at the clinic holding the lot.")
-    elif session.state == SessionState.CANCELLED:
-        errors.add("session", "This session was cancelled.")
+    elif session.state in NOT_HELD_STATES:
+        errors.add(
+            "session", f"This session did not take place ({session.get_state_display().lower()})."
+        )
 
 
 def _lock(lot: SubstanceLot) -> SubstanceLot:

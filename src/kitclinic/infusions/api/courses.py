@@ -93,9 +93,12 @@ class ChairListApi(InfusionApiView):
 class AppointmentBookApi(InfusionApiView):
     @api_schema(
         tag=TAG_COURSES,
-        summary="Book chair time for a course's next session",
+        summary="Book chair time for a course's session",
         description="Holds the chair for the infusion plus recovery; refused (400 on "
-        "`starts_at`) when the chair or the patient is already booked then.",
+        "`starts_at`) when the chair or the patient is already booked then, or the start is "
+        "outside the booking horizon. A start in the past records a session afterwards and "
+        "needs `back_entry_reason`; one more session than the course plans needs "
+        "`over_plan_reason`. The course's sessions are numbered by start time.",
         request=s.AppointmentBookIn,
         responses={201: s.AppointmentOut, **NOT_FOUND},
     )
@@ -114,7 +117,9 @@ class AppointmentBookApi(InfusionApiView):
 class AppointmentCancelApi(InfusionApiView):
     @api_schema(
         tag=TAG_COURSES,
-        summary="Cancel a booked appointment (its session must still be scheduled)",
+        summary="Cancel a booked appointment (its session scheduled or checked in)",
+        description="As `POST sessions/{id}/cancel/`: a checked-in session is cancelled by a "
+        "nurse or physician.",
         request=s.AppointmentCancelIn,
         responses={200: s.AppointmentOut, **SESSION_ERRORS},
     )

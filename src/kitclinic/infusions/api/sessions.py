@@ -1,5 +1,6 @@
 """Session endpoints: the session record and every step (check-in, order, double check, pump
-events, vitals, scores, adverse events, discharge, sign-off, addenda)."""
+events, vitals, scores, adverse events, discharge, sign-off, addenda), and the ways out before
+the start (cancel, no-show, an order sent back or withdrawn)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from kitclinic.infusions.api._common import (
     validated,
 )
 from kitclinic.infusions.models import CheckIn
-from kitclinic.infusions.services import infusion, orders, sessions
+from kitclinic.infusions.services import infusion, orders, scheduling, sessions
 from kitclinic.infusions.services.corrections import check_in_correct
 from kitclinic.infusions.services.overrides import cosigner_from_id
 from kitclinic.infusions.states import SessionState, Step, StepOutOfOrder, allowed
@@ -421,3 +422,78 @@ class AddendumWriteApi(InfusionApiView):
             actor=actor, session=session, **validated(s.AddendumIn, request.data)
         )
         return created_response(s.AddendumOut(addendum).data)
+
+
+class SessionCancelApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Cancel a scheduled or checked-in session, with the reason",
+        description="Frees the chair and the patient's time; the session is kept as cancelled "
+        "(no number in the course, no infusion given) and the course's later sessions move up "
+        "one number. A checked-in session is cancelled by a nurse or physician (`session."
+        "check_in`), a scheduled one by anyone who books (`appointment.book`).",
+        request=s.ReasonIn,
+        responses={200: s.AppointmentOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
+        data = validated(s.ReasonIn, request.data)
+        appointment = scheduling.appointment_cancel(
+            actor=actor, appointment=session.appointment, reason=data["reason"]
+        )
+        return Response(s.AppointmentOut(appointment).data)
+
+
+class NoShowApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Record that the patient did not come (a scheduled session, from its start time)",
+        description="The session becomes a no-show (counted apart from cancels), the chair and "
+        "the patient's time are free and the course's later sessions move up one number. "
+        "Before the appointment's start it is refused (400): cancel instead.",
+        request=s.NoShowIn,
+        responses={200: s.AppointmentOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
+        data = validated(s.NoShowIn, request.data)
+        appointment = scheduling.session_no_show(actor=actor, session=session, note=data["note"])
+        return Response(s.AppointmentOut(appointment).data)
+
+
+class OrderSendBackApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Send the order back to the physician from the double check, with the reason",
+        description="By the clinician doing the double check (not the orderer, who withdraws "
+        "instead): the session goes back to checked in, the order is kept in the record as "
+        "sent back (`returned_orders`) and a new order can be placed.",
+        request=s.ReasonIn,
+        responses={201: s.ReturnedOrderOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
+        data = validated(s.ReasonIn, request.data)
+        returned = orders.order_send_back(actor=actor, session=session, reason=data["reason"])
+        return created_response(s.ReturnedOrderOut(returned).data)
+
+
+class OrderWithdrawApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_SESSION,
+        summary="Withdraw the order before the infusion starts (physician), with the reason",
+        description="From ordered or double-checked: the session goes back to checked in, a "
+        "double check already done is voided, the order is kept in the record as withdrawn "
+        "(`returned_orders`) and a new order can be placed.",
+        request=s.ReasonIn,
+        responses={201: s.ReturnedOrderOut, **SESSION_ERRORS},
+    )
+    def post(self, request: Request, session_id: int) -> Response:
+        actor = self.actor(request)
+        session = access_session(actor, session_id, Action.ORDER_PLACE)
+        data = validated(s.ReasonIn, request.data)
+        returned = orders.order_withdraw(actor=actor, session=session, reason=data["reason"])
+        return created_response(s.ReturnedOrderOut(returned).data)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("infusions", "0004_indication_labels"),
+        ("infusions", "0005_ways_out"),
         ("outcomes", "0003_indication_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

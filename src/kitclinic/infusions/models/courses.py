@@ -62,6 +62,7 @@ class TreatmentCourse(models.Model):
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", "Booked"
     CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
 
 
 class Appointment(models.Model):
@@ -84,7 +85,24 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     booked_at = models.DateTimeField()
-    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancel_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it was cancelled, or the no-show note."
+    )
+    # who cancelled it or recorded the no-show, and when (the audit trail has the same)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    back_entry_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Set when the booking was made after its start: a session recorded afterwards.",
+    )
+    over_plan_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Set when the booking went beyond the course's planned number of infusions.",
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -102,3 +120,7 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chair} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_back_entry(self) -> bool:
+        return bool(self.back_entry_reason)

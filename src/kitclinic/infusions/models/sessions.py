@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from kitclinic.infusions.states import SessionState
+from kitclinic.infusions.states import NOT_HELD_STATES, SessionState
 
 SIGNED_MESSAGE = "This session is signed and cannot be changed; write an addendum instead."
 
@@ -35,6 +35,8 @@ class InfusionSession(models.Model):
         "patients.Patient", on_delete=models.PROTECT, related_name="infusion_sessions"
     )
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    # The session's place in its course by start time among the sessions that take place (not
+    # cancelled, not a no-show); scheduling keeps it so on every booking, cancel and no-show.
     number = models.PositiveSmallIntegerField(help_text="1 for the course's first session, ...")
     state = models.CharField(
         max_length=12,
@@ -56,6 +58,13 @@ class InfusionSession(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "number"],
+                condition=~models.Q(state__in=sorted(s.value for s in NOT_HELD_STATES)),
+                name="session_number_unique_per_course",
+            )
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,6 +98,17 @@ class InfusionSession(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.state == SessionState.SIGNED
+
+    @property
+    def is_held(self) -> bool:
+        """Not cancelled and not a no-show: the session has a number in its course."""
+        return self.state not in NOT_HELD_STATES
+
+    @property
+    def course_number(self) -> int | None:
+        """The session's number in its course; None for one that did not take place (its
+        stored number is what it had, and a later session may hold it now)."""
+        return self.number if self.is_held else None
 
     def __str__(self) -> str:
         return f"Session {self.number} of {self.patient_id} ({self.state})"
@@ -260,6 +280,48 @@ class DoubleCheck(SessionRecord):
     rate_ml_per_h_readback = models.DecimalField(max_digits=8, decimal_places=2)
     vtbi_ml_readback = models.DecimalField(max_digits=8, decimal_places=2)
     overrides_cosigned = models.BooleanField(default=False)
+
+
+class ReturnKind(models.TextChoices):
+    SENT_BACK = "sent_back", "Sent back at the double check"
+    WITHDRAWN = "withdrawn", "Withdrawn by a physician"
+
+
+class ReturnedOrder(SessionRecord):
+    """An order taken back before the start (sent back from the double check, or withdrawn),
+    with who, when and why, and a complete copy of the order and of its double check if there
+    was one (which the return voids). Written once, never edited or deleted: the session's
+    record keeps it while a new order is placed in the order's place."""
+
+    session = models.ForeignKey(
+        InfusionSession, on_delete=models.PROTECT, related_name="returned_orders"
+    )
+    kind = models.CharField(max_length=10, choices=ReturnKind.choices)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    order_pk = models.PositiveIntegerField(help_text="Id the order had (its audit events name it).")
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ordered_at = models.DateTimeField()
+    order_snapshot = models.JSONField(help_text="Every field of the order as it was placed.")
+    double_check_snapshot = models.JSONField(
+        null=True, blank=True, help_text="Every field of the voided double check, if any."
+    )
+
+    class Meta:
+        ordering = ["returned_at", "id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("A returned order cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        raise ValueError("A returned order stays in the session's record.")
 
 
 class EventKind(models.TextChoices):

@@ -765,6 +765,8 @@ def adverse_event_record(
         errors["action_taken"] = ["Say what was done (e.g. infusion paused, observed)."]
     if rescue_medication.strip() and not rescue_dose.strip():
         errors["rescue_dose"] = ["Give the rescue medication's dose and route."]
+    if occurred_at is not None and occurred_at > timezone.now() + dt.timedelta(minutes=1):
+        errors["occurred_at"] = ["The time of the event cannot be in the future."]
     if errors:
         raise ValidationError(errors)
     event = AdverseEvent.objects.create(

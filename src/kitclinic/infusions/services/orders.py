@@ -11,12 +11,14 @@ kitclinic.pharmacology.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -32,6 +34,8 @@ from kitclinic.infusions.models import (
     DrugLibraryVersion,
     InfusionOrder,
     InfusionSession,
+    ReturnedOrder,
+    ReturnKind,
 )
 from kitclinic.infusions.services._common import begin_step, field_error, move
 from kitclinic.infusions.services.corrections import GATE_PREFIX, effective_check_in
@@ -319,6 +323,105 @@ def order_double_check(
     return check
 
 
+def _snapshot(row: models.Model) -> dict[str, object]:
+    """Every stored field of ``row`` as JSON values (decimals as strings, times in ISO 8601)."""
+    values = {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+
+
+def _return_order(
+    *, actor: Actor, session: InfusionSession, to: SessionState, kind: ReturnKind, reason: str
+) -> ReturnedOrder:
+    """Move the session's order (and its double check, which this voids) into a returned-order
+    record with a complete copy of both; the session goes back to checked in, free for a new
+    order. Audited: the returned record, the order, the voided check and the state."""
+    order = InfusionOrder.objects.get(session=session)
+    check = DoubleCheck.objects.filter(session=session).first()
+    returned = ReturnedOrder.objects.create(
+        session=session,
+        kind=kind,
+        returned_by=actor.user,
+        returned_at=timezone.now(),
+        reason=reason,
+        order_pk=order.pk,
+        ordered_by_id=order.ordered_by_id,
+        ordered_at=order.ordered_at,
+        order_snapshot=_snapshot(order),
+        double_check_snapshot=_snapshot(check) if check is not None else None,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=returned,
+        patient=session.patient,
+        changes={"kind": [None, kind.value], "order": [None, order.pk]},
+        detail=reason,
+    )
+    if check is not None:
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=check,
+            patient=session.patient,
+            changes={"voided": [False, True], "returned_order": [None, returned.pk]},
+            detail=reason,
+        )
+        check.delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=order,
+        patient=session.patient,
+        changes={"returned": [None, kind.value], "returned_order": [None, returned.pk]},
+        detail=reason,
+    )
+    order.delete()
+    move(actor=actor, session=session, to=to, detail=reason)
+    return returned
+
+
+@transaction.atomic
+def order_send_back(*, actor: Actor, session: InfusionSession, reason: str) -> ReturnedOrder:
+    """The clinician doing the independent double check sends the order back to the physician
+    instead of confirming it (ordered → checked in), with the reason; the order stays in the
+    session's record as sent back and a new order can be placed. The orderer withdraws instead."""
+    actor.require(Action.ORDER_DOUBLE_CHECK)
+    session, to = begin_step(session, Step.SEND_BACK)
+    order = InfusionOrder.objects.only("ordered_by_id").get(session=session)
+    if order.ordered_by_id == actor.user.pk:
+        raise ValidationError(
+            "You placed this order: withdraw it instead of sending it back (the double check "
+            "is a second clinician's)."
+        )
+    if not reason.strip():
+        raise field_error("reason", "Give the reason for sending the order back.")
+    return _return_order(
+        actor=actor,
+        session=session,
+        to=to,
+        kind=ReturnKind.SENT_BACK,
+        reason=reason.strip()[:300],
+    )
+
+
+@transaction.atomic
+def order_withdraw(*, actor: Actor, session: InfusionSession, reason: str) -> ReturnedOrder:
+    """A physician withdraws the order before the infusion starts (ordered or double-checked →
+    checked in), with the reason; a double check already done is voided. The order stays in
+    the session's record as withdrawn and a new order can be placed."""
+    actor.require(Action.ORDER_PLACE)
+    session, to = begin_step(session, Step.WITHDRAW)
+    if not reason.strip():
+        raise field_error("reason", "Give the reason for withdrawing the order.")
+    return _return_order(
+        actor=actor,
+        session=session,
+        to=to,
+        kind=ReturnKind.WITHDRAWN,
+        reason=reason.strip()[:300],
+    )
+
+
 __all__ = [
     "GATE_PREFIX",
     "PK_MODEL",
@@ -328,5 +431,7 @@ __all__ = [
     "order_double_check",
     "order_place",
     "order_preview",
+    "order_send_back",
+    "order_withdraw",
     "pk_preview",
 ]

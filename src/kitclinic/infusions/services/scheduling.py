@@ -1,6 +1,17 @@
 """Booking chair time: infusion minutes + recovery minutes, no double booking of a chair or a
 patient. The overlap check runs with the chair and patient rows locked (select_for_update), so
-two bookings of one slot at the same moment are serialised and exactly one succeeds."""
+two bookings of one slot at the same moment are serialised and exactly one succeeds.
+
+The ways out of a booking live here too: a cancel (scheduled or checked in) and a no-show
+(scheduled). Both free the chair and the patient's time.
+
+Session numbers: a course's sessions that take place (not cancelled, not a no-show) are numbered
+1..n by their start time. Every booking, cancel and no-show renumbers the course in the same
+transaction (with the patient row locked, so that two changes of one course queue up), and a
+conditional unique constraint keeps one session per number. A back-entry booked before later
+sessions therefore takes its place in the order and the later ones move up one; a cancel moves
+them back. The number is the session's place in its course, not part of what a physician signs:
+a signed session's number follows too, and every change is audited."""
 
 from __future__ import annotations
 
@@ -18,9 +29,19 @@ from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.infusions.models import Appointment, Chair, InfusionSession, TreatmentCourse
 from kitclinic.infusions.models.courses import AppointmentStatus
-from kitclinic.infusions.services._common import field_error, lock_session
-from kitclinic.infusions.states import ACTIVE_COURSE_STATUSES, SessionState, Step, next_state
+from kitclinic.infusions.services._common import field_error, lock_session, move
+from kitclinic.infusions.states import (
+    ACTIVE_COURSE_STATUSES,
+    NOT_HELD_STATES,
+    SessionState,
+    Step,
+    next_state,
+)
 from kitclinic.patients.models import Patient
+
+# A start up to this long ago is a booking for now (the patient who has just sat down), not a
+# session recorded afterwards. A workflow tolerance, not a clinical figure.
+BOOKING_GRACE = dt.timedelta(minutes=15)
 
 
 def recovery_minutes_default() -> int:
@@ -40,6 +61,90 @@ def _local(when: dt.datetime) -> str:
     return timezone.localtime(when).strftime("%H:%M")
 
 
+def cancel_action(state: SessionState | str) -> Action:
+    """Who may cancel a session in ``state``: the booking staff while it is scheduled; once the
+    patient is checked in (vitals taken, in the clinic), the clinical staff who check in."""
+    if SessionState(state) == SessionState.CHECKED_IN:
+        return Action.SESSION_CHECK_IN
+    return Action.APPOINTMENT_BOOK
+
+
+def _held(course_id: int):  # type: ignore[no-untyped-def]
+    return InfusionSession.objects.filter(course_id=course_id).exclude(
+        state__in=[s.value for s in NOT_HELD_STATES]
+    )
+
+
+def _renumber(actor: Actor, course_id: int, patient: Patient, *, quiet: int | None = None) -> None:
+    """Number the course's held sessions 1..n by start time; audit each change (except for
+    session ``quiet``, whose creation event carries its number)."""
+    rows = list(
+        _held(course_id).order_by("appointment__starts_at", "id").values_list("id", "number")
+    )
+    moves = [(pk, old, new) for new, (pk, old) in enumerate(rows, start=1) if old != new]
+    if not moves:
+        return
+    # Two steps, so that no two held sessions share a number at any moment (the unique
+    # constraint is checked row by row): first above every number in use, then into place.
+    top = max(max(old for _, old in rows), len(rows))
+    InfusionSession.objects.bulk_update(
+        [InfusionSession(pk=pk, number=top + i) for i, (pk, _, _) in enumerate(moves, start=1)],
+        ["number"],
+    )
+    # bulk_update writes the column only: a signed session's place in its course follows too
+    InfusionSession.objects.bulk_update(
+        [InfusionSession(pk=pk, number=new) for pk, _, new in moves], ["number"]
+    )
+    for pk, old, new in moves:
+        if pk != quiet:
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                obj=InfusionSession(pk=pk),
+                patient=patient,
+                changes={"number": [old, new]},
+                detail="Renumbered by start time within the course.",
+            )
+
+
+def _check_start(starts_at: dt.datetime, back_entry_reason: str) -> str:
+    """The start is at most the horizon ahead; a start in the past is a back-entry (a session
+    recorded afterwards), which needs its reason and reaches back at most the horizon too.
+    Returns the back-entry reason to store ("" for an ordinary booking)."""
+    if timezone.is_naive(starts_at):
+        raise field_error("starts_at", "The start time needs a time zone.")
+    horizon = booking_horizon_days()
+    now = timezone.now()
+    latest, earliest = now + dt.timedelta(days=horizon), now - dt.timedelta(days=horizon)
+    if starts_at > latest:
+        raise field_error(
+            "starts_at",
+            f"Book at most {horizon} days ahead: on or before "
+            f"{timezone.localtime(latest):%Y-%m-%d}.",
+        )
+    reason = back_entry_reason.strip()
+    if starts_at >= now - BOOKING_GRACE:
+        if reason:
+            raise field_error(
+                "back_entry_reason",
+                "Only a session that started in the past is a back-entry; leave this empty.",
+            )
+        return ""
+    if starts_at < earliest:
+        raise field_error(
+            "starts_at",
+            f"A session can be recorded at most {horizon} days back: on or after "
+            f"{timezone.localtime(earliest):%Y-%m-%d}.",
+        )
+    if not reason:
+        raise field_error(
+            "back_entry_reason",
+            f"The start ({timezone.localtime(starts_at):%Y-%m-%d %H:%M}) is in the past: a "
+            "booking now records a session afterwards. Give the reason for the back-entry.",
+        )
+    return reason[:300]
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -49,20 +154,15 @@ def appointment_book(
     starts_at: dt.datetime,
     infusion_minutes: int | None = None,
     recovery_minutes: int | None = None,
+    back_entry_reason: str = "",
+    over_plan_reason: str = "",
 ) -> Appointment:
     """Hold ``chair`` from ``starts_at`` for the infusion (default: the protocol's default
-    duration) plus recovery, and create the session (state scheduled)."""
+    duration) plus recovery, and create the session (state scheduled), numbered by its start
+    among the course's sessions. A start in the past needs ``back_entry_reason``; a session
+    beyond the course's planned number of infusions needs ``over_plan_reason``."""
     actor.require(Action.APPOINTMENT_BOOK)
-    if timezone.is_naive(starts_at):
-        raise field_error("starts_at", "The start time needs a time zone.")
-    horizon = booking_horizon_days()
-    latest = timezone.now() + dt.timedelta(days=horizon)
-    if starts_at > latest:
-        raise field_error(
-            "starts_at",
-            f"Book at most {horizon} days ahead: on or before "
-            f"{timezone.localtime(latest):%Y-%m-%d}.",
-        )
+    back_entry = _check_start(starts_at, back_entry_reason)
     # Lock order: chair, then patient (every booking takes them in this order).
     chair = Chair.objects.select_for_update().select_related("clinic").get(pk=chair.pk)
     patient = Patient.objects.select_for_update().get(pk=course.patient_id)
@@ -80,6 +180,21 @@ def appointment_book(
         raise field_error("infusion_minutes", "Give the infusion time in minutes (1–1440).")
     if not 0 <= recovery_minutes <= 24 * 60:
         raise field_error("recovery_minutes", "Give the recovery time in minutes (0–1440).")
+    held = _held(course.pk)
+    held_count = held.count()
+    over_plan = over_plan_reason.strip()[:300]
+    if held_count >= course.planned_infusions and not over_plan:
+        raise field_error(
+            "over_plan_reason",
+            f"The course plans {course.planned_infusions} infusions and {held_count} are "
+            "booked or given; give the reason for one more.",
+        )
+    if held_count < course.planned_infusions and over_plan:
+        raise field_error(
+            "over_plan_reason",
+            f"The course plans {course.planned_infusions} infusions and {held_count} are "
+            "booked or given; leave this empty.",
+        )
     ends_at = starts_at + dt.timedelta(minutes=infusion_minutes + recovery_minutes)
     booked = Appointment.objects.filter(
         status=AppointmentStatus.BOOKED, starts_at__lt=ends_at, ends_at__gt=starts_at
@@ -110,63 +225,123 @@ def appointment_book(
         recovery_minutes=recovery_minutes,
         booked_by=actor.user,
         booked_at=now,
+        back_entry_reason=back_entry,
+        over_plan_reason=over_plan,
     )
-    number = (
-        InfusionSession.objects.filter(course=course).exclude(state=SessionState.CANCELLED).count()
-        + 1
-    )
+    # created after every number in use, then put in its place by start time
+    last = max(held.values_list("number", flat=True), default=0)
     session = InfusionSession.objects.create(
         appointment=appointment,
         course=course,
         patient=patient,
         clinic=chair.clinic,
-        number=number,
+        number=last + 1,
         created_at=now,
     )
+    _renumber(actor, course.pk, patient, quiet=session.pk)
+    session.refresh_from_db(fields=["number"])
+    changes = {
+        "chair": [None, chair.pk],
+        "starts_at": [None, starts_at],
+        "ends_at": [None, ends_at],
+    }
+    if back_entry:
+        changes["back_entry_reason"] = [None, back_entry]
+    if over_plan:
+        changes["over_plan_reason"] = [None, over_plan]
     audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=appointment,
-        patient=patient,
-        changes={
-            "chair": [None, chair.pk],
-            "starts_at": [None, starts_at],
-            "ends_at": [None, ends_at],
-        },
+        actor=actor, action=AuditAction.CREATE, obj=appointment, patient=patient, changes=changes
     )
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
         obj=session,
         patient=patient,
-        changes={"state": [None, session.state], "number": [None, number]},
+        changes={"state": [None, session.state], "number": [None, session.number]},
     )
     return appointment
 
 
-@transaction.atomic
-def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str) -> Appointment:
-    """Free the chair; the session (still scheduled) becomes cancelled."""
-    actor.require(Action.APPOINTMENT_BOOK)
-    if not reason.strip():
-        raise field_error("reason", "Give the reason for cancelling.")
-    session = lock_session(appointment.session)
-    to = next_state(Step.CANCEL, session.state)
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise ValidationError("The appointment is already cancelled.")
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancel_reason = reason.strip()[:300]
-    appointment.save(update_fields=["status", "cancel_reason"])
+def _close(
+    *,
+    actor: Actor,
+    session: InfusionSession,
+    to: SessionState,
+    status: AppointmentStatus,
+    reason: str,
+) -> Appointment:
+    """End a booking that did not take place: the appointment leaves "booked" (chair and
+    patient free), the session takes state ``to``, the course's later sessions move up."""
+    appointment = Appointment.objects.select_for_update().get(pk=session.appointment_id)
+    if appointment.status != AppointmentStatus.BOOKED:  # kept in step with the session's state
+        raise ValidationError(f"The appointment is already {appointment.get_status_display()}.")
+    now = timezone.now()
+    appointment.status = status
+    appointment.cancel_reason = reason
+    appointment.status_changed_by = actor.user
+    appointment.status_changed_at = now
+    appointment.save(
+        update_fields=["status", "cancel_reason", "status_changed_by", "status_changed_at"]
+    )
     before = session.state
-    session.state = to
-    session.save(update_fields=["state"])
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
         obj=appointment,
         patient=session.patient,
-        changes={"status": ["booked", "cancelled"], "session_state": [before, to.value]},
-        detail=reason.strip(),
+        changes={"status": ["booked", status.value], "session_state": [before, to.value]},
+        detail=reason,
     )
+    move(actor=actor, session=session, to=to, detail=reason)
+    _renumber(actor, session.course_id, session.patient)
     return appointment
+
+
+def _lock_for_close(session: InfusionSession) -> InfusionSession:
+    # The patient first, as a booking takes it: renumbering writes the course's other sessions.
+    Patient.objects.select_for_update().get(pk=session.patient_id)
+    return lock_session(session)
+
+
+@transaction.atomic
+def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str) -> Appointment:
+    """Cancel a scheduled or checked-in session, with the reason: the chair and the patient's
+    time are free again, the session is cancelled (kept, counted as no infusion) and the course's
+    later sessions move up one number. A checked-in session is cancelled by a nurse or
+    physician (:func:`cancel_action`)."""
+    actor.require(Action.APPOINTMENT_BOOK)
+    session = _lock_for_close(appointment.session)
+    to = next_state(Step.CANCEL, session.state)
+    actor.require(cancel_action(session.state))
+    if not reason.strip():
+        raise field_error("reason", "Give the reason for cancelling.")
+    return _close(
+        actor=actor,
+        session=session,
+        to=to,
+        status=AppointmentStatus.CANCELLED,
+        reason=reason.strip()[:300],
+    )
+
+
+@transaction.atomic
+def session_no_show(*, actor: Actor, session: InfusionSession, note: str = "") -> Appointment:
+    """The patient did not come: a scheduled session becomes a no-show (not a cancel, so that
+    reports can count them) once its start time has come; the chair and the patient's time are
+    free again. ``note`` is optional (e.g. "called, unwell")."""
+    actor.require(Action.APPOINTMENT_BOOK)
+    session = _lock_for_close(session)
+    to = next_state(Step.NO_SHOW, session.state)
+    starts = session.appointment.starts_at
+    if starts > timezone.now():
+        raise ValidationError(
+            f"The appointment starts at {timezone.localtime(starts):%Y-%m-%d %H:%M}; a no-show "
+            "is recorded from then on. Cancel it if the patient called it off."
+        )
+    return _close(
+        actor=actor,
+        session=session,
+        to=to,
+        status=AppointmentStatus.NO_SHOW,
+        reason=note.strip()[:300],
+    )
