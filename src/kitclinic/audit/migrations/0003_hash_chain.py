@@ -42,6 +42,8 @@ def chain_existing_events(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0002_append_only_trigger"),
+        # after every data migration that wrote audit events without a hash, so they are chained
+        ("infusions", "0005_ways_out"),
     ]
 
     operations = [
