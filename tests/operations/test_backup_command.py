@@ -166,8 +166,8 @@ def test_backup_on_postgresql_reads_every_table_in_one_snapshot(
             with psycopg.connect(**params, autocommit=True) as other:
                 other.execute(
                     "INSERT INTO audit_auditevent (occurred_at, actor_role, action, object_type,"
-                    " object_id, changes, detail) VALUES (now(), '', 'view', 'concurrent', '',"
-                    " '{}', 'committed during the backup')"
+                    " object_id, changes, detail, previous_hash, hash) VALUES (now(), '', 'view',"
+                    " 'concurrent', '', '{}', 'committed during the backup', '', '')"
                 )
         written.append(model._meta.db_table)
         return original(zf, model, **kwargs)
