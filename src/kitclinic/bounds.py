@@ -16,17 +16,20 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2200, 12, 31)
 
 
-def validate_sane_date(value: dt.date | None) -> None:
+DATE_RANGE_MESSAGE = f"Give a date between {EARLIEST_DATE:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}."
+
+
+def date_in_window(value: dt.date | dt.datetime) -> bool:
+    """A date or time (its date) in the shared window; a time in year 9999 west of UTC would be
+    in year 10000 in UTC, which nothing can store or read back."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def validate_sane_date(value: dt.date | dt.datetime | None) -> None:
     """A Django validator (forms and DRF accept it): the date lies in the shared window."""
-    if value is None:
-        return
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValidationError(
-            f"Give a date between {EARLIEST_DATE:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}.",
-            code="date_out_of_range",
-        )
+    if value is not None and not date_in_window(value):
+        raise ValidationError(DATE_RANGE_MESSAGE, code="date_out_of_range")
 
 
 def sane_date_or_none(text: str) -> dt.date | None:

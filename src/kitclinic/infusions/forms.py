@@ -8,9 +8,9 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
+from kitclinic.bounds import validate_sane_date
 from kitclinic.dosing import Protocol
 from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
-from kitclinic.infusions.dates import validate_in_range
 from kitclinic.infusions.delivery import STOP_REASONS
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus
 from kitclinic.intake.eligibility import Indication
@@ -76,7 +76,7 @@ class CoursePlanForm(forms.Form):
 
 class BookForm(forms.Form):
     chair = forms.ChoiceField()
-    date = forms.DateField(widget=DATE_INPUT, validators=[validate_in_range])
+    date = forms.DateField(widget=DATE_INPUT, validators=[validate_sane_date])
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     infusion_minutes = forms.IntegerField(
         min_value=1, max_value=1440, required=False, help_text="Empty: the protocol's duration."

@@ -16,7 +16,7 @@ from kitclinic.api.base import (
     StrictSerializer,
 )
 from kitclinic.api.serializers import UserRefOut
-from kitclinic.infusions import dates
+from kitclinic.bounds import DATE_RANGE_MESSAGE, date_in_window
 from kitclinic.infusions.delivery import COMPLETED, STOP_REASONS
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus, ReturnKind, ScoreKind
 from kitclinic.infusions.states import CourseStatus, SessionState
@@ -52,13 +52,13 @@ def _answers(help_text: str, **kwargs: Any) -> serializers.ListField:
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 time within the years the record accepts (:mod:`kitclinic.infusions.dates`)."""
+    """An ISO 8601 time within the years the record accepts (:mod:`kitclinic.bounds`)."""
 
-    default_error_messages = {"date_out_of_range": dates.RANGE_MESSAGE}
+    default_error_messages = {"date_out_of_range": DATE_RANGE_MESSAGE}
 
     def to_internal_value(self, value: Any) -> Any:
         result = super().to_internal_value(value)
-        if not dates.in_range(result):
+        if not date_in_window(result):
             self.fail("date_out_of_range")
         return result
 
@@ -66,11 +66,11 @@ class BoundedDateTimeField(serializers.DateTimeField):
 class BoundedDateField(serializers.DateField):
     """A YYYY-MM-DD date within the years the record accepts."""
 
-    default_error_messages = {"date_out_of_range": dates.RANGE_MESSAGE}
+    default_error_messages = {"date_out_of_range": DATE_RANGE_MESSAGE}
 
     def to_internal_value(self, value: Any) -> Any:
         result = super().to_internal_value(value)
-        if not dates.in_range(result):
+        if not date_in_window(result):
             self.fail("date_out_of_range")
         return result
 

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_POST
 from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.bounds import date_in_window
 from kitclinic.dosing import default_library, library_to_dict
-from kitclinic.infusions import dates, selectors
 from kitclinic.infusions import forms as f
+from kitclinic.infusions import selectors
 from kitclinic.infusions.access import access_course, access_library_version, access_session
 from kitclinic.infusions.delivery import (
     remainder_outstanding_mg,
@@ -99,7 +100,7 @@ def clinic_day(request: HttpRequest, actor: Actor) -> HttpResponse:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         day = timezone.localdate()
-    if not dates.in_range(day):  # the day after 9999-12-31 does not exist
+    if not date_in_window(day):  # the day after 9999-12-31 does not exist
         day = timezone.localdate()
     rows = selectors.clinic_day(actor, day)
     return render(
