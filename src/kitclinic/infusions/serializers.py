@@ -51,28 +51,24 @@ def _answers(help_text: str, **kwargs: Any) -> serializers.ListField:
     )
 
 
-class BoundedDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 time within the years the record accepts (:mod:`kitclinic.bounds`)."""
+class _InDateWindow:
+    """A date or time field refusing values outside the shared window (:mod:`kitclinic.bounds`)."""
 
     default_error_messages = {"date_out_of_range": DATE_RANGE_MESSAGE}
 
     def to_internal_value(self, value: Any) -> Any:
-        result = super().to_internal_value(value)
+        result = super().to_internal_value(value)  # type: ignore[misc]
         if not date_in_window(result):
-            self.fail("date_out_of_range")
+            self.fail("date_out_of_range")  # type: ignore[attr-defined]
         return result
 
 
-class BoundedDateField(serializers.DateField):
-    """A YYYY-MM-DD date within the years the record accepts."""
+class BoundedDateTimeField(_InDateWindow, serializers.DateTimeField):
+    """An ISO 8601 time within the shared window."""
 
-    default_error_messages = {"date_out_of_range": DATE_RANGE_MESSAGE}
 
-    def to_internal_value(self, value: Any) -> Any:
-        result = super().to_internal_value(value)
-        if not date_in_window(result):
-            self.fail("date_out_of_range")
-        return result
+class BoundedDateField(_InDateWindow, serializers.DateField):
+    """A YYYY-MM-DD date within the shared window."""
 
 
 class ConflictOut(serializers.Serializer):
