@@ -195,11 +195,21 @@ def _each_task_runs_once_and_both_workers_share_them(cluster: Cluster) -> None:
         patients.append(answer.json()["id"])
 
     tokens: dict[int, str] = {}  # link id -> token
-    for n in range(LINKS):
-        url = f"{next(servers)}/api/v1/patients/{patients[n % len(patients)]}/self-report-links/"
-        answer = browser.post_json(url, {"instrument": "phq9"})
-        assert answer.status == 201, answer.text[:500]
-        tokens[answer.json()["id"]] = answer.json()["token"]
+    # The workers are held while the links are issued, so that both then compete for one backlog
+    # (tasks trickling in one at a time may all go to whichever worker polls first).
+    for worker in cluster.workers:
+        os.killpg(worker.pid, signal.SIGSTOP)
+    try:
+        for n in range(LINKS):
+            url = (
+                f"{next(servers)}/api/v1/patients/{patients[n % len(patients)]}/self-report-links/"
+            )
+            answer = browser.post_json(url, {"instrument": "phq9"})
+            assert answer.status == 201, answer.text[:500]
+            tokens[answer.json()["id"]] = answer.json()["token"]
+    finally:
+        for worker in cluster.workers:
+            os.killpg(worker.pid, signal.SIGCONT)
 
     link_ids = sorted(tokens)
     query = (
