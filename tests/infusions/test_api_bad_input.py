@@ -96,7 +96,7 @@ def test_unknown_fields_and_wrong_types_are_named(world, session, physician2):
     body = _refused(nurse, _url(session, "vitals"), {**VITALS_BODY, "hr": "72", "temp_c": 37}, 400)
     assert body["errors"] == {"temp_c": ["Unknown field."], "hr": ["Must be an integer."]}
     body = _refused(nurse, _url(session, "vitals"), {**VITALS_BODY, "spo2": 101}, 400)
-    assert "at most 100" in body["errors"]["spo2"][0]
+    assert "(1–100)" in body["errors"]["spo2"][0]
 
 
 def test_double_check_by_the_orderer_is_refused(world, session, physician2):
@@ -224,3 +224,27 @@ def test_a_header_and_body_key_that_differ_are_refused(world, session, physician
         HTTP_IDEMPOTENCY_KEY="b",
     )
     assert "idempotency_key" in body["errors"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("sbp", 32768), ("sbp", 2147483648), ("hr", 0), ("rr", -1), ("slot_minute", 32768)],
+)
+def test_vitals_outside_what_can_be_entered_are_a_400_naming_the_range(
+    world, session, physician2, field, value
+):
+    """Once a server error ('smallint out of range'); now refused on the field, nothing written."""
+    session = walk(world, session, S.RUNNING, physician2)
+    body = _refused(
+        client_for(world, "nurse"), _url(session, "vitals"), {**VITALS_BODY, field: value}, 400
+    )
+    assert field in body["errors"]
+    assert "–" in body["errors"][field][0]
+
+
+@pytest.mark.parametrize("value", [32767, 2147483648])
+def test_a_check_in_blood_pressure_past_any_reading_is_a_400(world, session, value):
+    body = _refused(
+        client_for(world, "nurse"), _url(session, "check-in"), check_in_body(sbp=value), 400
+    )
+    assert "(1–400)" in body["errors"]["sbp"][0]

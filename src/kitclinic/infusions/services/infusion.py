@@ -65,6 +65,9 @@ from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceL
 # MOAA/S (Modified Observer's Assessment of Alertness/Sedation, reference §7.1): 0–5, stored as
 # the observed level with its end-point wording; the scale is not in kitclinic.instruments.
 MOAAS_LEVELS = range(0, 6)
+# A vitals slot is minutes from the infusion's start; a booking holds at most 24 h of infusion
+# and 24 h of recovery (scheduling.appointment_book), so no slot lies beyond 48 h.
+MAX_SLOT_MINUTE = 2 * 24 * 60
 MG = Decimal("0.001")  # controlled-substance amounts are kept to 0.001 mg
 MOAAS_ENDS = {5: "responds readily to name spoken in normal tone", 0: "no response"}
 
@@ -587,7 +590,7 @@ def vitals_record(
     key = (idempotency_key or "").strip()[:64] or None
     values = {"sbp": sbp, "dbp": dbp, "hr": hr, "rr": rr, "spo2": spo2}
     slot_valid = not isinstance(slot_minute, bool) and isinstance(slot_minute, int)
-    slot_valid = slot_valid and slot_minute > 0
+    slot_valid = slot_valid and 0 < slot_minute <= MAX_SLOT_MINUTE
     # Under the session lock, one query finds what the checks below need: a reading stored
     # with this key (a retry: returned as it is, in any state), the slot's reading (taken) and
     # the baseline (slot 0).
@@ -603,7 +606,7 @@ def vitals_record(
     next_state(Step.VITALS, session.state)
     errors = validate_vitals(sbp=sbp, dbp=dbp, hr=hr, rr=rr, spo2=spo2)
     if not slot_valid:
-        errors["slot_minute"] = ["Choose the slot (minutes from the start, above 0)."]
+        errors["slot_minute"] = [f"Choose the slot (minutes from the start, 1–{MAX_SLOT_MINUTE})."]
     now = timezone.now()
     if taken_at is not None and taken_at > now + dt.timedelta(minutes=1):
         errors["taken_at"] = ["The time taken cannot be in the future."]

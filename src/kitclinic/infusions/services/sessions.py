@@ -125,13 +125,37 @@ class CheckInData:
     cosigner: User | None = None
 
 
+# What a vitals field accepts as input: wide bounds that catch a typing error, a unit mix-up or an
+# integer past its column's range (SBP 32768 was a server error), never clinical thresholds (the
+# protocol's thresholds raise the alerts; docs/infusions.md, "Vitals input").
+VITALS_INPUT_RANGE = {
+    "sbp": (1, 400),
+    "dbp": (1, 300),
+    "hr": (1, 350),
+    "rr": (1, 120),
+    "spo2": (1, 100),
+}
+VITALS_LABELS = {
+    "sbp": "SBP (mmHg)",
+    "dbp": "DBP (mmHg)",
+    "hr": "HR (/min)",
+    "rr": "RR (/min)",
+    "spo2": "SpO2 (%)",
+}
+
+
 def validate_vitals(*, sbp: int, dbp: int, hr: int, rr: int, spo2: int) -> dict[str, list[str]]:
+    """Field errors of one set of vitals (check-in, the vitals slots; pages and API alike)."""
     errors: dict[str, list[str]] = {}
     for name, value in (("sbp", sbp), ("dbp", dbp), ("hr", hr), ("rr", rr), ("spo2", spo2)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            errors[name] = ["Give a whole number above 0."]
-    if "spo2" not in errors and spo2 > 100:
-        errors["spo2"] = ["SpO2 is a percentage: at most 100."]
+        low, high = VITALS_INPUT_RANGE[name]
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors[name] = [f"Give {VITALS_LABELS[name]} as a whole number ({low}–{high})."]
+        elif not low <= value <= high:
+            errors[name] = [
+                f"{VITALS_LABELS[name]} {value} is outside what can be entered ({low}–{high}): "
+                "check the reading."
+            ]
     if "sbp" not in errors and "dbp" not in errors and dbp >= sbp:
         errors["dbp"] = [f"Diastolic {dbp} must be below systolic {sbp}."]
     return errors
