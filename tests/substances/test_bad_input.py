@@ -278,7 +278,10 @@ def test_raw_sql_update_or_delete_is_refused_by_the_database_on_postgresql(entry
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(sql, [pk])
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE %s", ["substances_%"])
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgname LIKE %s",
+            ["substances_%_no_update_delete"],
+        )
         assert cursor.fetchone()[0] == 4
     assert row_counts() == before
 
