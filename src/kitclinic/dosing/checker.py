@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from .library import DosingMode, Limits, Protocol, SourcedValue
-from .units import format_number, format_percent, format_quantity
+from .units import format_number, format_quantity
 
 Number = Decimal | int | float | str
 
@@ -254,46 +254,11 @@ def check_limits(
 
 
 def _weight_change(protocol: Protocol, weight_kg: Decimal, previous_kg: Decimal | None) -> Finding:
-    if previous_kg is None:
-        return Finding(
-            rule="weight_change",
-            code="weight_change_no_previous",
-            severity=Severity.OK,
-            message="No previous weight on record; weight change not checked.",
-        )
-    limit = protocol.weight_change_max_fraction
-    change = abs(weight_kg - previous_kg) / previous_kg
-    text = (
-        f"Weight {_fmt(weight_kg, 'kg', 2)} differs from the last recorded "
-        f"{_fmt(previous_kg, 'kg', 2)} by {format_percent(change)}"
-    )
-    if change <= limit.value:
-        return Finding(
-            rule="weight_change",
-            code="weight_change_within_limits",
-            severity=Severity.OK,
-            message=f"{text} (limit {format_percent(limit.value)}).",
-            value=change,
-            limit=limit.value,
-            unit="fraction",
-        )
-    ratio = weight_kg / previous_kg
-    lb_hint = (
-        " About 2.2 times the last weight: check it was not entered in lb."
-        if abs(ratio - LB_PER_KG) <= LB_SLIP_TOLERANCE
-        else ""
-    )
-    return Finding(
-        rule="weight_change",
-        code="weight_change_above_soft_max",
-        severity=Severity.SOFT,
-        message=f"{text}, more than the {format_percent(limit.value)} limit. Re-weigh the patient."
-        f"{lb_hint} {OVERRIDE_SOFT}",
-        value=change,
-        limit=limit.value,
-        unit="fraction",
-        source=limit.source.label,
-    )
+    """The weight-change rule at the order: the same rule as at check-in
+    (:func:`kitclinic.dosing.weights.weight_change_finding`), against the last accepted weight."""
+    from .weights import weight_change_finding  # weights builds on this module's Finding
+
+    return weight_change_finding(protocol, weight_kg, previous_kg, ())
 
 
 def _concentration(protocol: Protocol, concentration: Decimal) -> Finding:

@@ -71,7 +71,7 @@ def _kg(value: Decimal) -> str:
     return format_quantity(value, "kg", 2)
 
 
-def _change_finding(
+def weight_change_finding(
     protocol: Protocol,
     weight_kg: Decimal,
     last_kg: Decimal | None,
@@ -150,7 +150,7 @@ def weight_plausibility(
     weight confirms ``unconfirmed_kg`` within the change limit."""
     findings = (
         check_limits("weight", "Weight", weight_kg, protocol.weight_limits_kg, "kg", 2),
-        _change_finding(protocol, weight_kg, last_kg, recent_kg),
+        weight_change_finding(protocol, weight_kg, last_kg, recent_kg),
     )
     if any(f.severity is Severity.HARD for f in findings):
         return WeightVerdict(findings, is_reference=False)
