@@ -53,8 +53,17 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    # the Content-Security-Policy must never have to block anything the site itself serves
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not blocked, blocked
 
 
 @pytest.fixture

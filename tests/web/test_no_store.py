@@ -45,3 +45,43 @@ def test_static_files_keep_their_caching(client):
     response = client.get("/static/web/favicon.svg")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_pages_carry_a_content_security_policy_without_inline_scripts(admin_client):
+    response = admin_client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in policy
+        and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
+    assert "frame-ancestors 'none'" in policy
+    assert b"<script>" not in response.content and b"onchange=" not in response.content
+
+
+def test_no_template_carries_an_inline_script_or_handler():
+    """The policy forbids inline scripts: behaviour is declared with data attributes (web/site.js)."""
+    import re
+    from pathlib import Path
+
+    import kitclinic
+
+    root = Path(kitclinic.__file__).parent
+    offenders = []
+    for template in root.rglob("templates/**/*.html"):
+        text = template.read_text()
+        inline_script = re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text)
+        handler = re.search(r"\son[a-z]+=[\"']", text)
+        if inline_script or handler:
+            offenders.append(str(template.relative_to(root)))
+    assert offenders == []
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_the_api_documentation_pages_need_no_inline_script(admin_client, url):
+    import re
+
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert not re.search(rb"<script(?![^>]*\bsrc=)[^>]*>", response.content), response.content[
+        :2000
+    ]

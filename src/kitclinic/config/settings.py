@@ -74,8 +74,8 @@ MIDDLEWARE = [
     # before any view reads the query string: control characters are a 400 naming the parameter
     "kitclinic.web.errors.QueryStringGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # below WhiteNoise: every dynamic response is no-store (patient data), static files are not
-    "kitclinic.web.headers.NoStoreMiddleware",
+    # below WhiteNoise: every dynamic response is no-store (patient data) and carries the CSP
+    "kitclinic.web.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
