@@ -8,6 +8,7 @@ import io
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -232,3 +233,37 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn." not in html
+
+
+def _token_client(user) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def test_a_locked_out_account_s_token_is_refused_until_the_lock_is_lifted(world, settings):
+    from axes.utils import reset
+
+    from kitclinic.api.authentication import LOCKED_MESSAGE
+
+    nurse = world.users["nurse"]
+    api = _token_client(nurse)
+    assert api.get("/api/v1/me/").status_code == 200
+    browser = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        browser.post("/login/", {"username": "nurse", "password": "wrong-password-123"})
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == LOCKED_MESSAGE
+    # another account's token is not affected
+    assert _token_client(world.users["physician"]).get("/api/v1/me/").status_code == 200
+    reset(username="nurse")
+    assert api.get("/api/v1/me/").status_code == 200
+
+
+def test_a_deactivated_user_s_token_is_refused(world):
+    nurse = world.users["nurse"]
+    api = _token_client(nurse)
+    nurse.is_active = False
+    nurse.save(update_fields=["is_active"])
+    assert api.get("/api/v1/me/").status_code == 401
