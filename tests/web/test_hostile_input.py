@@ -158,3 +158,28 @@ def test_an_address_keeps_its_line_breaks(world):
     from kitclinic.bounds import validate_plain_text
 
     validate_plain_text("12 Main St\r\nApt 4\trear")
+
+
+def test_a_json_body_over_the_size_limit_is_a_413_and_writes_nothing(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    before = Patient.objects.count()
+    body = json.dumps({"mrn": "X-1", "family_name": "A" * 2000})
+    response = api.post("/api/v1/patients/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["detail"] == "The request body is larger than the 1000 bytes accepted."
+    assert Patient.objects.count() == before
+
+
+def test_the_parser_refuses_a_body_over_the_limit_itself(settings):
+    """Behind Django's own check (which runs when a middleware reads the body first)."""
+    import io
+
+    from kitclinic.api.parsers import BoundedJSONParser, RequestBodyTooLarge
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
+    request = RequestFactory().post("/api/v1/patients/", data="{}", content_type="application/json")
+    request.META["CONTENT_LENGTH"] = "11"
+    with pytest.raises(RequestBodyTooLarge):
+        BoundedJSONParser().parse(io.BytesIO(b"{}"), parser_context={"request": request})
+    request.META["CONTENT_LENGTH"] = "2"
+    assert BoundedJSONParser().parse(io.BytesIO(b"{}"), parser_context={"request": request}) == {}

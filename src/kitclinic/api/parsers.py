@@ -1,10 +1,13 @@
-"""The API's JSON parser: bounded nesting, so a hostile body is a 400 and never a RecursionError."""
+"""The API's JSON parser: bounded size and nesting, so a hostile body is a 413 or a 400 and never
+a RecursionError or a server reading an unbounded body into memory."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import ParseError
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
 # No kitclinic request nests deeper than a few levels (an object of answers or reasons).
@@ -28,9 +31,26 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+class RequestBodyTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def max_body_bytes() -> int:
+    """Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB unless set), which forms already obey."""
+    return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
         too_deep = f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep."
+        request = (parser_context or {}).get("request")
+        limit = max_body_bytes()
+        length = int((request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0)
+        if limit and length > limit:
+            raise RequestBodyTooLarge(
+                f"The request body is larger than the {limit} bytes accepted."
+            )
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

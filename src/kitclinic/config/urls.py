@@ -31,5 +31,6 @@ urlpatterns = [
 ]
 
 handler403 = "kitclinic.web.views.permission_denied"
+handler400 = "kitclinic.web.errors.bad_request"
 handler404 = "kitclinic.web.errors.page_not_found"
 handler500 = "kitclinic.web.errors.server_error"

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -55,6 +57,22 @@ class QueryStringGuardMiddleware:
                 return _api_error(400, "Invalid input.", errors)
             return render(request, "400.html", {"errors": errors}, status=400)
         return self.get_response(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django refuses before any view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too
+    many fields, a malformed header): 413 for a body too large, 400 otherwise."""
+    too_big = isinstance(exception, RequestDataTooBig)
+    status = 413 if too_big else 400
+    detail = (
+        f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
+        "accepted."
+        if too_big
+        else "The request could not be read."
+    )
+    if is_api(request):
+        return _api_error(status, detail)
+    return render(request, "400.html", {"errors": {"request": [detail]}}, status=status)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
