@@ -47,9 +47,15 @@ def sane_date_or_none(text: str) -> dt.date | None:
 _CONTROL = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
+def has_control_characters(text: str) -> bool:
+    """NUL, ESC and the other C0 controls and DEL; never part of typed text, a search or a filter
+    (NUL is refused by the database drivers)."""
+    return any(ch in _CONTROL for ch in text)
+
+
 def validate_plain_text(value: str | None) -> None:
     """A Django validator: text a person typed holds no control characters (NUL, ESC, …)."""
-    if value and any(ch in _CONTROL for ch in value):
+    if value and has_control_characters(value):
         raise ValidationError(
             "Control characters (such as NUL or ESC) are not allowed; use plain text.",
             code="control_characters",

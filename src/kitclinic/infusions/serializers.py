@@ -45,6 +45,13 @@ class AnswerField(serializers.Field):
         return value
 
 
+def _optional_reason(help_text: str) -> StrictCharField:
+    """A free-text reason a step needs only in some cases (the service says when)."""
+    return StrictCharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text=help_text
+    )
+
+
 def _answers(help_text: str, **kwargs: Any) -> serializers.ListField:
     return serializers.ListField(
         child=AnswerField(allow_null=True), allow_empty=True, help_text=help_text, **kwargs
@@ -160,13 +167,7 @@ class CoursePlanIn(StrictSerializer):
 
 class CourseTransitionIn(StrictSerializer):
     status = serializers.ChoiceField(choices=[s.value for s in CourseStatus])
-    reason = StrictCharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Required to pause or stop a course.",
-    )
+    reason = _optional_reason("Required to pause or stop a course.")
 
 
 class ChairOut(serializers.Serializer):
@@ -216,19 +217,11 @@ class AppointmentBookIn(StrictSerializer):
     recovery_minutes = StrictIntegerField(
         required=False, allow_null=True, default=None, help_text="Default: the clinic setting."
     )
-    back_entry_reason = StrictCharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Required when `starts_at` is in the past (a session recorded afterwards).",
+    back_entry_reason = _optional_reason(
+        "Required when `starts_at` is in the past (a session recorded afterwards)."
     )
-    over_plan_reason = StrictCharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Required when the course already has its planned number of sessions.",
+    over_plan_reason = _optional_reason(
+        "Required when the course already has its planned number of sessions."
     )
 
 
@@ -582,13 +575,9 @@ class OrderIn(OrderPreviewIn):
         "(dose check and check-in gate, `gate_<code>`); the co-signature is given at the "
         "double check.",
     )
-    gate_override_reason = StrictCharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Older clients: the reason for every check-in gate finding (`gate_<code>`) not "
-        "given one in `override_reasons`.",
+    gate_override_reason = _optional_reason(
+        "Older clients: the reason for every check-in gate finding (`gate_<code>`) not "
+        "given one in `override_reasons`."
     )
 
 
@@ -647,13 +636,7 @@ class ReasonIn(StrictSerializer):
 
 
 class NoShowIn(StrictSerializer):
-    note = StrictCharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Optional, e.g. 'called twice, no answer'.",
-    )
+    note = _optional_reason("Optional, e.g. 'called twice, no answer'.")
 
 
 class ResumeIn(StrictSerializer):
@@ -676,13 +659,7 @@ class StopIn(StrictSerializer):
         default="",
         help_text="Required when the ordered dose is not in (an early stop).",
     )
-    reason = StrictCharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="What happened; required for an early stop.",
-    )
+    reason = _optional_reason("What happened; required for an early stop.")
     waste_witness = StrictIntegerField(
         required=False,
         allow_null=True,

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.accounts.models import Clinic, StaffMembership, User
+from kitclinic.accounts.models import Clinic, User
 from kitclinic.accounts.roles import Action
+from kitclinic.accounts.selectors import clinicians
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
 from kitclinic.infusions.models import InfusionSession
@@ -35,7 +36,6 @@ from kitclinic.substances.models import (
     SubstanceLot,
 )
 from kitclinic.substances.selectors import (
-    WITNESS_ROLES,
     clinic_zone,
     lot_balance_mg,
     lowest_balance_from,
@@ -140,14 +140,8 @@ def _check_witness(errors: _Errors, actor: Actor, clinic: Clinic, witness: User 
     if witness.pk == actor.user.pk:
         errors.add("witness", "The witness must be another person than the one recording.")
         return
-    is_clinical = StaffMembership.objects.filter(
-        user=witness,
-        clinic=clinic,
-        is_active=True,
-        role__in=[r.value for r in WITNESS_ROLES],
-        user__is_active=True,
-    ).exists()
-    if not is_clinical:
+    # the same people the co-signer of a soft-limit override is chosen from
+    if not clinicians(clinic).filter(pk=witness.pk).exists():
         errors.add(
             "witness", f"The witness must be a physician or nurse with an active role at {clinic}."
         )
