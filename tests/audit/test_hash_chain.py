@@ -173,3 +173,16 @@ def test_usage_errors_name_the_option(world):
         call_command("audit", "verify", "--organization", "nope")
     with pytest.raises(CommandError, match="--expect-head"):
         call_command("audit", "verify", "--expect-head", "abc")
+
+
+@pytestmark_db
+def test_a_change_that_fails_after_its_audit_event_leaves_the_chain_as_it_was(world):
+    _write(world, 2)
+    head = AuditChainHead.objects.get(chain=str(world.clinic.organization_id))
+    before = (head.last_event_id, head.last_hash, head.length, AuditEvent.objects.count())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(actor=world.actor("physician"), action=AuditAction.UPDATE, detail="half")
+        raise RuntimeError("the change itself failed")
+    head.refresh_from_db()
+    assert (head.last_event_id, head.last_hash, head.length, AuditEvent.objects.count()) == before
+    assert _verify()[0] == 0
