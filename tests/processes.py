@@ -228,6 +228,8 @@ def start_gunicorn(
     port = free_port()
     args = [
         str(BIN / "gunicorn"),
+        "-c",
+        "python:kitclinic.config.gunicorn",  # as the README runs it
         "kitclinic.config.wsgi",
         "--workers",
         str(workers),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
@@ -45,8 +47,32 @@ class Actor:
             )
 
 
+def forwarded_client_address(
+    remote_address: str | None, forwarded_for: str, trusted_proxies: int
+) -> str | None:
+    """The client's address behind ``trusted_proxies`` reverse proxies, each of which appends the
+    address it received the request from to ``X-Forwarded-For``: the entry the outermost trusted
+    proxy wrote. Entries further left were written by the client and prove nothing. Without
+    proxies, or when the header is too short or not an address, the connection's own address."""
+    if trusted_proxies <= 0:
+        return remote_address
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    if len(hops) < trusted_proxies:
+        return remote_address
+    try:
+        return str(ipaddress.ip_address(hops[-trusted_proxies]))
+    except ValueError:
+        return remote_address
+
+
 def client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the person's device, as the audit trail and the log-in lockout key it
+    (``KITCLINIC_TRUSTED_PROXIES``: how many reverse proxies stand in front of the server)."""
+    return forwarded_client_address(
+        request.META.get("REMOTE_ADDR") or None,
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        settings.KITCLINIC_TRUSTED_PROXIES,
+    )
 
 
 def active_memberships(user: User) -> list[StaffMembership]:
