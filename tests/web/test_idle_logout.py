@@ -66,3 +66,48 @@ def test_an_idle_api_call_with_the_session_cookie_is_a_json_401(world, clock):
     response = api.get("/api/v1/me/")
     assert response.status_code == 401
     assert "without activity" in response.json()["detail"]
+
+
+def test_a_signed_in_page_carries_the_idle_warning_with_the_limit(signed_in, settings):
+    settings.SESSION_COOKIE_AGE = 15 * 60
+    html = signed_in.get("/").content.decode()
+    assert 'id="idle-warning"' in html
+    assert 'data-idle-limit-seconds="900"' in html
+    assert 'data-idle-warning-seconds="120"' in html
+    assert "Stay signed in" in html
+
+
+@pytest.mark.parametrize(("limit", "lead"), [(900, 120), (240, 120), (180, 90), (8, 4)])
+def test_the_warning_comes_two_minutes_or_half_the_limit_before(limit, lead):
+    assert idle.warning_lead_seconds(limit) == lead
+
+
+def test_the_login_page_has_no_idle_warning(client):
+    assert 'id="idle-warning"' not in client.get("/login/").content.decode()
+
+
+def test_stay_signed_in_is_a_person_s_request_that_renews_the_session(signed_in, clock):
+    signed_in.get("/")
+    clock[0] += idle.idle_limit_seconds() - 30
+    response = signed_in.post("/session/keepalive/")
+    assert response.status_code == 204
+    clock[0] += idle.idle_limit_seconds() - 30  # counted from the keep-alive, not the page
+    assert signed_in.get("/").status_code == 200
+
+
+def test_stay_signed_in_after_the_limit_is_too_late(signed_in, clock):
+    signed_in.get("/")
+    clock[0] += idle.idle_limit_seconds() + 1
+    response = signed_in.post("/session/keepalive/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert signed_in.get("/").status_code == 302
+
+
+def test_keepalive_needs_a_post_and_a_login(signed_in):
+    from django.test import Client
+
+    assert signed_in.get("/session/keepalive/").status_code == 405
+    response = Client().post("/session/keepalive/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")

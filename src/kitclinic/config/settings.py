@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kitclinic.accounts.context_processors.memberships",
+                "kitclinic.web.idle.idle_context",
             ],
         },
     },

@@ -11,6 +11,9 @@ does not count. Past the idle limit the session is ended (audited as a logout) a
 - an API call with the session cookie answers 401 in JSON;
 - a page request is redirected to the login page with the address to return to.
 
+Before that, the open page warns (``idle_context`` gives it the limit): a banner counts down the
+last ``warning_lead_seconds`` and offers "Stay signed in", a person's request to ``keepalive``.
+
 API token requests carry no session and are not affected.
 """
 
@@ -36,6 +39,22 @@ def now_seconds() -> float:
 
 def idle_limit_seconds() -> int:
     return int(settings.SESSION_COOKIE_AGE)
+
+
+def warning_lead_seconds(limit_seconds: int) -> int:
+    """How long before the sign-out an open page warns: two minutes, or half the idle limit when
+    that is shorter (a limit of a few minutes would otherwise warn from the start)."""
+    return min(120, limit_seconds // 2)
+
+
+def idle_context(request: HttpRequest) -> dict[str, int]:
+    """Template context (a context processor): the idle limit and the warning lead, which the
+    page's script uses to warn before signing out (web/static/web/site.js)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    limit = idle_limit_seconds()
+    return {"idle_limit_seconds": limit, "idle_warning_seconds": warning_lead_seconds(limit)}
 
 
 def is_background(request: HttpRequest) -> bool:

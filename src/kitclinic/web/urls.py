@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", views.dashboard, name="dashboard"),
     path("clinic/switch/", views.clinic_switch, name="clinic-switch"),
+    path("session/keepalive/", views.keepalive, name="keepalive"),
     path("audit/", views.audit_trail, name="audit-trail"),
     path("patients/", patient_views.patient_list, name="patient-list"),
     path("patients/new/", patient_views.patient_register, name="patient-register"),

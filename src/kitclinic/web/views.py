@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +23,15 @@ from kitclinic.web.health import healthz  # answered by HealthCheckMiddleware; n
 @clinic_page
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "web/dashboard.html", {"summary": dashboard_summary(actor)})
+
+
+@require_POST
+@login_required
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in" on the idle warning: a person's request, so kitclinic.web.idle renews the
+    session's activity before this answers (204). Past the limit the middleware has already
+    signed the user out and this is never reached."""
+    return HttpResponse(status=204)
 
 
 @require_POST
