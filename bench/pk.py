@@ -211,7 +211,7 @@ def main() -> str:
         "",
         "opentiva's Ce is a per-second interpolation recursion that starts one second late "
         "(Ce = 0 at 1 s, hence a relative difference near 1 in the first seconds) and runs up "
-        "to 1e-4 µg/mL low while Ce rises (reference section 4.2), so it cannot agree with an "
+        "to 1e-4 µg/mL low while Ce rises, so it cannot agree with an "
         "exact solution to 1e-6; its Cp, and solve_ivp's Cp and Ce, are the equality checks.",
         "",
         f"Single-patient latency, `simulate('kamp', ...)` for the 2-h preview on a 1-min grid "

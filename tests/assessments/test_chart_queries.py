@@ -82,7 +82,7 @@ def test_trajectory_has_bands_baseline_response_and_remission(world):
     section = patient_assessments(world.actor("physician"), patient)
     (trajectory,) = section.trajectories
     assert trajectory.baseline.total_value == 20
-    assert trajectory.response_level == 10.0  # 50% of the baseline (instruments.md §1)
+    assert trajectory.response_level == 10.0  # 50% of the baseline ([phq9-remission])
     assert trajectory.remission_level == 5.0 and "< 5" in trajectory.remission_text
     assert [b[0] for b in trajectory.bands] == [
         "none_minimal",

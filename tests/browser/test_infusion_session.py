@@ -232,7 +232,7 @@ def test_library_and_course_pages_show_limits_sources_and_booking(page, shoot, w
     expect(depression).to_contain_text("Total dose per session")
     expect(depression).to_contain_text("75 mg")
     expect(depression).to_contain_text("clinic setting")
-    expect(depression).to_contain_text("clinical-workflow.md §11 L2")
+    expect(depression).to_contain_text("[kitclinic-dose-rules] L2")
     shoot("library")
     page.goto(f"/infusions/courses/{booked.course_id}/")
     expect(page.locator("main")).to_contain_text("1 of 6 planned sessions booked")

@@ -1,8 +1,8 @@
-"""The dose checker against the reference's worked example and at every limit's boundary.
+"""The dose checker against the worked example and at every limit's boundary.
 
-Reference values: shared/reference/clinical-workflow.md §5 (worked example: 70 kg × 0.5 mg/kg =
-35 mg over 40 min = 52.5 mg/h, 0.75 mg/kg/h; at 1 mg/mL 52.5 mL/h, VTBI 35 mL) and §11 W4 (154 "kg"
-for a 70 kg patient gives 77 mg). Boundaries are read from the default library so the tests follow
+Reference values: the worked example of [kitclinic-dose-rules] (70 kg × 0.5 mg/kg = 35 mg over
+40 min = 52.5 mg/h, 0.75 mg/kg/h; at 1 mg/mL 52.5 mL/h, VTBI 35 mL) and its W4 (154 "kg" for a
+70 kg patient gives 77 mg). Boundaries are read from the default library so the tests follow
 a governance change of a figure, and each is probed just inside and just outside.
 """
 
@@ -42,7 +42,7 @@ def severity(result: DoseCheck, code_prefix: str) -> Severity:
 # -------------------------------------------------------------------------------- worked example
 
 
-def test_worked_example_matches_the_reference_exactly():
+def test_worked_example_matches_the_source_exactly():
     result = order()
     assert result.dose_mg == D("35")
     assert result.rate_mg_per_h == D("52.5")
@@ -212,7 +212,7 @@ def test_weight_range_at_its_boundaries(weight_kg, code, expected):
     ],
 )
 def test_weight_change_alerts_above_15_percent_only(weight_kg, code, expected):
-    assert DEPRESSION.weight_change_max_fraction.value == D("0.15")  # §6, §11 W3
+    assert DEPRESSION.weight_change_max_fraction.value == D("0.15")  # [weight-documentation], W3
     finding = order(weight_kg=weight_kg, previous_weight_kg=100).finding("weight_change")
     assert (finding.code, finding.severity) == (code, expected)
 
@@ -279,7 +279,8 @@ def test_concentration_not_in_the_library_is_a_hard_stop(concentration):
 
 
 def test_pain_protocol_doses_a_rate_for_a_duration():
-    """Cohen 2018 range 0.5–2 mg/kg/h (§5): 0.5 mg/kg/h × 70 kg for 4 h = 140 mg at 35 mg/h."""
+    """Cohen 2018 range 0.5–2 mg/kg/h ([cohen-2018]): 0.5 mg/kg/h × 70 kg for 4 h = 140 mg at 35
+    mg/h."""
     result = order(PAIN, dose="0.5", duration_min=240)
     assert result.dose_mg == D("140")
     assert result.rate_mg_per_h == D("35")

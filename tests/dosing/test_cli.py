@@ -129,7 +129,7 @@ def test_library_text_lists_every_protocol_with_sources(capsys):
     out, _ = capsys.readouterr()
     for protocol in default_library().protocols:
         assert protocol.id in out
-    assert "clinic setting:" in out and "§11 L2" in out and "Cohen" in out
+    assert "clinic setting:" in out and "[kitclinic-dose-rules] L2" in out and "Cohen" in out
 
 
 def test_console_script_dispatches_dose_to_this_cli(capsys):

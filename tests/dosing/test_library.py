@@ -1,8 +1,9 @@
 """The default drug library: every figure sourced, the stored form round-trips, bad data is named.
 
-Figures checked against shared/reference/clinical-workflow.md: §5 (0.5 mg/kg over 40 min; 1 mg/mL;
-Cohen 2018 0.5–2 mg/kg/h, total ≥80 mg over >2 h), §6/§11 W3 (15%), §11 L2 (0.1 / 0.75 / 1 mg/kg,
-1 mg/kg/h, 40 min), §10 (6 infusions, 3×/week), §7.2 (every 10 / 15 min), §7.3 (165/100 mmHg).
+Figures checked against docs/sources.md: [singh-2016] (0.5 mg/kg over 40 min), [cheo-dilution]
+(1 mg/mL), [cohen-2018] (0.5–2 mg/kg/h, total ≥80 mg over >2 h), [weight-documentation] (15%),
+[kitclinic-dose-rules] L2 (0.1 / 0.75 / 1 mg/kg, 1 mg/kg/h, 40 min), [murrough-2013] (6 infusions,
+3×/week), [riva-posse-2018] (every 10 / 15 min), [rodrigues-crtce] (165/100 mmHg).
 """
 
 from __future__ import annotations
@@ -62,12 +63,12 @@ def test_every_figure_carries_a_reference_citation_or_a_clinic_setting_reason():
             assert source.reason
 
 
-def test_depression_defaults_are_the_reference_figures():
+def test_depression_defaults_are_the_sourced_figures():
     p = LIB.default_protocol("depression")
     assert p.dosing_mode is DosingMode.MG_PER_KG_OVER_DURATION
     assert (p.default_dose.value, p.default_duration_min.value) == (D("0.5"), D("40"))
     assert p.default_dose.source.kind is SourceKind.REFERENCE
-    assert "§5" in p.default_dose.source.section
+    assert "[singh-2016]" in p.default_dose.source.section
     assert [c.value for c in p.concentrations_mg_per_ml] == [D("1"), D("10")]
     limits = p.dose_limits
     assert (limits.soft_min.value, limits.soft_max.value, limits.hard_max.value) == (
@@ -75,7 +76,9 @@ def test_depression_defaults_are_the_reference_figures():
         D("0.75"),
         D("1"),
     )
-    assert all("§11 L2" in v.source.section for v in (limits.soft_min, limits.soft_max))
+    assert all(
+        "[kitclinic-dose-rules] L2" in v.source.section for v in (limits.soft_min, limits.soft_max)
+    )
     assert p.rate_limits_mg_per_kg_per_h.hard_max.value == D("1")
     assert p.duration_limits_min.soft_min.value == D("40")
     assert p.course.infusions.value == D("6") and p.course.max_per_week.value == D("3")
@@ -83,16 +86,16 @@ def test_depression_defaults_are_the_reference_figures():
     assert p.vitals_schedule.after_every_min.value == D("15")
 
 
-def test_figures_the_reference_does_not_give_are_clinic_settings():
+def test_figures_no_source_gives_are_clinic_settings():
     p = LIB.default_protocol("depression")
-    # L5 cap, weight range, interval, weekly total: the reference asks for them without a figure
+    # L5 cap, weight range, interval, weekly total: the rules ask for them without a figure
     for value in (
         p.dose_limits_mg.hard_max,
         p.weight_limits_kg.hard_min,
         p.weight_limits_kg.hard_max,
         p.interval_limits_h.soft_min,
         p.weekly_limits_mg_per_kg.soft_max,
-        p.concentrations_mg_per_ml[1],  # 10 mg/mL is not in the reference
+        p.concentrations_mg_per_ml[1],  # 10 mg/mL is not in the sources
     ):
         assert value.source.kind is SourceKind.CLINIC_SETTING
     unverified = {t.code for t in p.vitals_thresholds if "UNVERIFIED" in t.limit.source.reason}

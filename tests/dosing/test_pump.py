@@ -1,7 +1,7 @@
 """The pump replay (kitclinic.dosing.pump): volume and dose delivered, running time and the rate
 schedule from start/pause/resume/rate-change/stop events. Reference values are worked by hand
-from the reference's worked example (clinical-workflow.md §5: 35 mg over 40 min at 1 mg/mL =
-52.5 mL/h, VTBI 35 mL)."""
+from the worked example of [kitclinic-dose-rules] (35 mg over 40 min at 1 mg/mL = 52.5 mL/h,
+VTBI 35 mL)."""
 
 from __future__ import annotations
 

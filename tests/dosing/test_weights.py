@@ -1,6 +1,6 @@
 """Check-in weight plausibility (kitclinic.dosing.weights): today's weight against the last
 accepted weight and the median of the recent accepted weights, with the default library's 15%
-change limit (clinical-workflow.md §6 "Weight change", §11 W3) and its 30–250 kg hard limits."""
+change limit ([weight-documentation], [kitclinic-dose-rules] W3) and its 30–250 kg hard limits."""
 
 from __future__ import annotations
 

@@ -63,7 +63,8 @@ def test_a_whole_session_over_the_api_with_tokens(world, course, chair, physicia
     preview = doctor.post(base + "order-preview/", ORDER_BODY, format="json")
     assert preview.status_code == 200
     body = preview.json()
-    # the reference's worked example: 70 kg × 0.5 mg/kg = 35 mg over 40 min, 52.5 mL/h at 1 mg/mL
+    # the worked example of [kitclinic-dose-rules]: 70 kg × 0.5 mg/kg = 35 mg over 40 min, 52.5 mL/h
+    # at 1 mg/mL
     assert body["dose_mg"] == "35.0000" and body["rate_ml_per_h"] == "52.5000"
     assert body["volume_ml"] == "35.0000" and body["status"] == "ok"
     assert body["pk"]["cmax_ug_per_ml"] > 0 and len(body["pk"]["times_min"]) > 10

@@ -83,7 +83,8 @@ def _previous_session_at_70_kg(world, course, chair):  # type: ignore[no-untyped
 
 
 def test_a_pound_value_in_the_kg_field_is_caught(world, course, chair):
-    """154 entered for a 70 kg patient (reference §11 W4): refused at check-in without a reason
+    """154 entered for a 70 kg patient ([kitclinic-dose-rules] W4): refused at check-in without a
+    reason
     and a co-signer; overridden, the order is still a hard stop (77 mg above the 75 mg cap)."""
     today = _previous_session_at_70_kg(world, course, chair)
     nurse = world.actor("nurse")

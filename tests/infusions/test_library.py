@@ -75,14 +75,14 @@ def test_an_approved_version_cannot_be_changed(library):
 def test_library_page_shows_each_limit_with_its_source_or_clinic_setting(login, library):
     html = login("nurse").get(reverse("infusions-library")).content.decode()
     assert "Depression (TRD), 0.5 mg/kg over 40 min" in html
-    assert "clinical-workflow.md §11 L2" in html  # a sourced figure
+    assert "[kitclinic-dose-rules] L2" in html  # a sourced figure
     assert "clinic setting" in html  # e.g. the 75 mg absolute cap
     assert "75 mg" in html
 
 
-def test_order_keeps_the_pk_prediction_against_the_reference_table(world, session):
-    """Domino, 70 kg, 35 mg over 40 min: Cp 0.2403 µg/mL at 40 min (shared recipes,
-    reference/pharmacokinetics.md), the peak of this infusion."""
+def test_order_keeps_the_pk_prediction_against_the_oracle_table(world, session):
+    """Domino, 70 kg, 35 mg over 40 min: Cp 0.2403 µg/mL at 40 min ([opentiva] oracle
+    table, docs/sources.md), the peak of this infusion."""
     advance(world, session, SessionState.ORDERED)
     order = InfusionOrder.objects.get(session=session)
     assert order.pk_model == "domino"

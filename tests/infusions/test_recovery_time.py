@@ -174,7 +174,7 @@ def test_an_older_library_without_the_field_loads_with_the_carried_in_default():
     assert observation == MIN_OBSERVATION_CARRIED_IN and observation.value == 30
     assert "written before the field existed" in observation.source.label
     shipped = default_library().protocol("depression-standard").min_observation_min
-    assert shipped.value == 30 and "clinical-workflow.md §8" in shipped.source.label
+    assert shipped.value == 30 and "[asa-postanesthesia]" in shipped.source.label
 
 
 def test_the_api_takes_reasons_and_a_cosigner_and_refuses_the_old_field(world, stopped):

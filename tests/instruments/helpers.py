@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# Item count and top answer per item, written from shared/reference/instruments.md.
+# Item count and top answer per item, written from the instruments' sources (docs/sources.md).
 SHAPE: dict[str, tuple[int, int]] = {
     "phq9": (9, 3),
     "gad7": (7, 3),

@@ -19,7 +19,7 @@ def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, obje
 
 
 def test_json_output_has_exactly_the_documented_keys(capsys):
-    """Source: reference §1: 1+1+2+2+1+2+2+1+2 = 14 -> moderate; item 9 = 2 -> safety flag."""
+    """Source: [kroenke-2001]: 1+1+2+2+1+2+2+1+2 = 14 -> moderate; item 9 = 2 -> safety flag."""
     data = _json(capsys, ["phq9", "--answers", "1,1,2,2,1,2,2,1,2", "--json"])
     assert data == {
         "instrument": "phq9",
@@ -31,7 +31,7 @@ def test_json_output_has_exactly_the_documented_keys(capsys):
 
 
 def test_json_severity_keys_are_snake_case(capsys):
-    """Source: reference §1: 15-19 moderately severe; 0-4 none/minimal."""
+    """Source: [kroenke-2001]: 15-19 moderately severe; 0-4 none/minimal."""
     assert _json(capsys, ["phq9", "--answers", "3,3,3,3,3,0,0,0,0", "--json"])["severity"] == (
         "moderately_severe"
     )
@@ -41,7 +41,7 @@ def test_json_severity_keys_are_snake_case(capsys):
 
 
 def test_json_peg_total_is_the_rounded_mean_and_severity_null(capsys):
-    """Source: reference §7b: mean of 3 items to 2 decimals; (3+5+6)/3 = 4.67."""
+    """Source: [krebs-2009]: mean of 3 items to 2 decimals; (3+5+6)/3 = 4.67."""
     data = _json(capsys, ["peg", "--answers", "3,5,6", "--json"])
     assert data["total"] == 4.67
     assert data["max"] == 10
@@ -50,13 +50,13 @@ def test_json_peg_total_is_the_rounded_mean_and_severity_null(capsys):
 
 
 def test_qids_blank_entries_mean_skipped_items(capsys):
-    """Source: reference §4: items 7 and 9 skipped; max(6-9) = 2."""
+    """Source: [ids-qids]: items 7 and 9 skipped; max(6-9) = 2."""
     answers = "0,0,0,0,0,1,,2,-,0,0,0,0,0,0,0"
     assert _json(capsys, ["qids-sr16", "--answers", answers, "--json"])["total"] == 2
 
 
 def test_set_overrides_a_documented_setting(capsys):
-    """Source: reference §3: probable PTSD cut-off configurable 31-33."""
+    """Source: [weathers-2013]: probable PTSD cut-off configurable 31-33."""
     answers = ",".join(["4"] * 7 + ["3"] + ["0"] * 12)  # 31
     assert _json(capsys, ["pcl5", "--answers", answers, "--json"])["flags"] == []
     data = _json(

@@ -6,7 +6,7 @@ import pytest
 
 from kitclinic.instruments import INSTRUMENT_IDS, INSTRUMENTS, get_instrument, maximum_total
 
-# Ranges from shared/reference/instruments.md §1-§9.
+# Ranges from the instruments' sources (docs/sources.md, section 5).
 RANGES = {
     "phq9": (9, 27),
     "gad7": (7, 21),
@@ -34,8 +34,8 @@ def test_registry_ids_are_the_documented_ones():
 
 
 @pytest.mark.parametrize("instrument_id", INSTRUMENT_IDS)
-def test_item_count_and_declared_maximum_match_the_reference(instrument_id):
-    """Source: reference ranges; the maximum is also recomputed from the answer options."""
+def test_item_count_and_declared_maximum_match_the_sources(instrument_id):
+    """Source: docs/sources.md, section 5; the maximum is also recomputed from the answer options."""
     inst = get_instrument(instrument_id)
     n_items, maximum = RANGES[instrument_id]
     assert len(inst.items) == n_items
@@ -73,7 +73,9 @@ def test_every_clinical_rule_carries_a_citation(instrument_id):
 
 @pytest.mark.parametrize("instrument_id", ["phq9", "gad7", "pcl5", "aldrete"])
 def test_item_text_ships_where_the_licence_allows(instrument_id):
-    """Source: reference §1, §2, §3 (free / public domain), §9 (no restriction identified)."""
+    """Source: [phq-licence], [weathers-2013] (free / public domain), [aldrete-variants] (no
+    restriction
+    identified)."""
     inst = get_instrument(instrument_id)
     assert inst.licence.item_text_allowed
     assert all(it.text for it in inst.items)
@@ -81,7 +83,9 @@ def test_item_text_ships_where_the_licence_allows(instrument_id):
 
 @pytest.mark.parametrize("instrument_id", ["qids-sr16", "madrs", "peg", "cadss"])
 def test_no_item_text_where_the_licence_is_unconfirmed(instrument_id):
-    """Source: reference §4, §5, §7b, §8: do not ship item text until terms are confirmed."""
+    """Source: [ids-qids], [montgomery-asberg-1979], [krebs-2009], [bremner-1998]: do not ship item
+    text
+    until terms are confirmed."""
     inst = get_instrument(instrument_id)
     assert not inst.licence.item_text_allowed
     assert all(it.text is None for it in inst.items)
@@ -89,13 +93,13 @@ def test_no_item_text_where_the_licence_is_unconfirmed(instrument_id):
 
 
 def test_madrs_answer_options_carry_no_anchor_wording():
-    """Source: reference §5: do not ship item text or anchors."""
+    """Source: [montgomery-asberg-1979]: do not ship item text or anchors."""
     for item in get_instrument("madrs").items:
         assert [o.label for o in item.options] == [str(v) for v in range(7)]
 
 
-def test_phq9_loinc_codes_match_the_reference():
-    """Source: reference §1 LOINC row (checked against US Core, loinc.org, eCQM)."""
+def test_phq9_loinc_codes_match_the_sources():
+    """Source: [loinc], PHQ-9 codes (checked against US Core, loinc.org, eCQM)."""
     inst = get_instrument("phq9")
     assert inst.loinc is not None
     assert (inst.loinc.panel, inst.loinc.total) == ("44249-1", "44261-6")
@@ -113,7 +117,7 @@ def test_phq9_loinc_codes_match_the_reference():
 
 
 def test_gad7_loinc_codes_match_the_reference_and_avoid_the_known_wrong_code():
-    """Source: reference §2 LOINC row and rules (69726-8 is not a GAD-7 item)."""
+    """Source: [loinc], GAD-7 codes (69726-8 is not a GAD-7 item)."""
     inst = get_instrument("gad7")
     assert inst.loinc is not None
     assert (inst.loinc.panel, inst.loinc.total) == ("69737-5", "70274-6")
@@ -124,7 +128,7 @@ def test_gad7_loinc_codes_match_the_reference_and_avoid_the_known_wrong_code():
 
 
 def test_pcl5_loinc_codes_are_marked_as_mirror_only():
-    """Source: reference §3: 101697-1 / 101698-9 seen on a mirror only (M)."""
+    """Source: [loinc]: PCL-5 101697-1 / 101698-9 seen on a mirror only."""
     loinc = get_instrument("pcl5").loinc
     assert loinc is not None
     assert (loinc.panel, loinc.total) == ("101697-1", "101698-9")
@@ -133,12 +137,13 @@ def test_pcl5_loinc_codes_are_marked_as_mirror_only():
 
 @pytest.mark.parametrize("instrument_id", ["qids-sr16", "madrs", "peg", "cadss", "aldrete"])
 def test_scales_without_loinc_codes_carry_none(instrument_id):
-    """Source: reference §4, §5, §7b, §8, §9: no LOINC code identified -> local code."""
+    """Source: [loinc]: no LOINC code identified for QIDS-SR16, MADRS, PEG, CADSS, Aldrete -> local
+    code."""
     assert get_instrument(instrument_id).loinc is None
 
 
 def test_unverified_settings_are_marked_unverified():
-    """Source: reference rules: UNVERIFIED values become settings and say so."""
+    """Source: [kitclinic-settings]: UNVERIFIED values become settings and say so."""
     madrs = get_instrument("madrs")
     assert madrs.parameter("item10_alert_level").citation.verified is False
     gad7 = get_instrument("gad7")

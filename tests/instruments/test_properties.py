@@ -45,7 +45,7 @@ def test_raising_one_answer_never_clears_a_safety_flag(case, data):
 
 @given(valid_answers("qids-sr16"))
 def test_qids_total_matches_the_published_formula(case):
-    """Source: reference §4: max(1-4) + 5 + max(6-9) + 10 + 11 + 12 + 13 + 14 + max(15-16)."""
+    """Source: [ids-qids]: max(1-4) + 5 + max(6-9) + 10 + 11 + 12 + 13 + 14 + max(15-16)."""
     _, a = case
     expected = max(a[0:4]) + a[4] + max(a[5:9]) + sum(a[9:14]) + max(a[14:16])
     assert score("qids-sr16", a).total == expected
@@ -59,7 +59,7 @@ def test_summed_scales_total_is_the_plain_sum(instrument_id, data):
 
 @given(valid_answers("peg"))
 def test_peg_total_is_within_half_a_hundredth_of_the_exact_mean(case):
-    """Source: reference §7b: mean of 3 items, 2 decimals."""
+    """Source: [krebs-2009]: mean of 3 items, 2 decimals."""
     _, answers = case
     total = score("peg", answers).total
     assert abs(total - sum(answers) / 3) <= 0.005 + 1e-12
@@ -68,7 +68,7 @@ def test_peg_total_is_within_half_a_hundredth_of_the_exact_mean(case):
 
 @given(valid_answers("phq9"))
 def test_phq9_severity_follows_the_total(case):
-    """Source: reference §1 bands, written independently as lower bounds."""
+    """Source: [kroenke-2001] bands, written independently as lower bounds."""
     _, answers = case
     total = sum(answers)
     expected = [k for low, k in [(0, "none_minimal"), (5, "mild"), (10, "moderate"),

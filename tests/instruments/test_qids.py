@@ -8,7 +8,7 @@ from kitclinic.instruments import InvalidAnswerError, score
 
 
 def test_sleep_domain_counts_only_the_worst_of_items_1_to_4():
-    """Source: reference §4: total = max(1-4) + 5 + max(6-9) + 10..14 + max(15-16).
+    """Source: [ids-qids]: total = max(1-4) + 5 + max(6-9) + 10..14 + max(15-16).
 
     Items 1-4 = 1, 3, 2, 0 -> sleep domain 3; all other items 0 -> total 3 (not 6).
     """
@@ -17,7 +17,7 @@ def test_sleep_domain_counts_only_the_worst_of_items_1_to_4():
 
 
 def test_appetite_weight_domain_takes_max_even_when_all_four_answered():
-    """Source: reference §4: take max(6-9) even if the patient answered more than asked.
+    """Source: [ids-qids]: take max(6-9) even if the patient answered more than asked.
 
     Items 6-9 = 2, 1, 3, 1 -> domain 3; everything else 0 -> total 3.
     """
@@ -26,13 +26,13 @@ def test_appetite_weight_domain_takes_max_even_when_all_four_answered():
 
 
 def test_psychomotor_domain_takes_max_of_items_15_and_16():
-    """Source: reference §4. Items 15, 16 = 1, 2 -> domain 2."""
+    """Source: [ids-qids]. Items 15, 16 = 1, 2 -> domain 2."""
     answers = [0] * 14 + [1, 2]
     assert score("qids-sr16", answers).total == 2
 
 
 def test_full_worked_example():
-    """Source: reference §4 formula, by hand.
+    """Source: [ids-qids] formula, by hand.
 
     Answers 1..16 = 1,2,3,0 | 2 | 0,1,2,0 | 1 | 2 | 0 | 3 | 1 | 0,2
     max(1,2,3,0)=3 + 2 + max(0,1,2,0)=2 + 1 + 2 + 0 + 3 + 1 + max(0,2)=2 = 16 -> severe (16-20).
@@ -45,7 +45,7 @@ def test_full_worked_example():
 
 
 def test_all_items_at_three_gives_the_maximum_27_not_48():
-    """Source: reference §4: range 0-27 (nine domains of 0-3)."""
+    """Source: [ids-qids]: range 0-27 (nine domains of 0-3)."""
     result = score("qids-sr16", [3] * 16)
     assert result.total == 27
     assert result.max == 27
@@ -53,7 +53,7 @@ def test_all_items_at_three_gives_the_maximum_27_not_48():
 
 
 def test_skipped_item_in_a_group_is_allowed_when_its_partner_is_answered():
-    """Source: reference §4: the form asks for one of 6/7 and one of 8/9.
+    """Source: [ids-qids]: the form asks for one of 6/7 and one of 8/9.
 
     Items 6, 8 answered (1 and 2), 7 and 9 left blank -> domain max 2.
     """

@@ -18,7 +18,7 @@ from kitclinic.instruments import (
 
 
 def test_phq9_worked_example():
-    """Source: reference §1: sum of items 1-9. 1+1+2+2+1+2+2+2+1 = 14 -> moderate (10-14)."""
+    """Source: [kroenke-2001]: sum of items 1-9. 1+1+2+2+1+2+2+2+1 = 14 -> moderate (10-14)."""
     result = score("phq9", [1, 1, 2, 2, 1, 2, 2, 2, 1])
     assert (result.instrument, result.total, result.max) == ("phq9", 14, 27)
     assert result.severity == "moderate"
@@ -46,14 +46,14 @@ def test_result_is_frozen():
     ],
 )
 def test_peg_total_is_the_mean_rounded_to_two_decimals(answers, mean):
-    """Source: reference §7b (Krebs 2009): mean of the three items, reported to 2 decimals."""
+    """Source: [krebs-2009] (Krebs 2009): mean of the three items, reported to 2 decimals."""
     result = score("peg", answers)
     assert result.total == mean
     assert result.max == 10
 
 
 def test_peg_rejects_eleven():
-    """Source: reference §7b: each item 0-10."""
+    """Source: [krebs-2009]: each item 0-10."""
     with pytest.raises(InvalidAnswerError, match=r"item 1 \(P: average pain.*allowed values: 0-10"):
         score("peg", [11, 0, 0])
 

@@ -1,4 +1,4 @@
-"""Contraindication catalogue and grouping (shared/reference/clinical-workflow.md §4)."""
+"""Contraindication catalogue and grouping ([kitclinic-workflow], [cohen-2018] in docs/sources.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from kitclinic.intake import (
     build_grouping,
 )
 
-# §4 "Default grouping for the eligibility decision", written out here independently of the
+# The default grouping of [kitclinic-workflow], written out here independently of the
 # catalogue so that a moved item fails this test.
 REFERENCE_NOT_ELIGIBLE = {
     "hypersensitivity_ketamine",
@@ -36,7 +36,8 @@ REFERENCE_NEEDS_REVIEW = {
 
 
 def test_default_grouping_is_exactly_the_reference_default() -> None:
-    """§4: not eligible = hypersensitivity, aneurysm/AVM, intracerebral haemorrhage, active
+    """[kitclinic-workflow]: not eligible = hypersensitivity, aneurysm/AVM, intracerebral
+    haemorrhage, active
     psychosis; every other item needs physician review."""
     not_eligible = {c for c, g in DEFAULT_GROUPING.groups.items() if g == "not_eligible"}
     needs_review = {c for c, g in DEFAULT_GROUPING.groups.items() if g == "needs_review"}
@@ -56,7 +57,7 @@ def test_catalogue_codes_are_unique_snake_case_and_every_item_cites_a_tagged_sou
 
 
 def test_override_moves_an_item_and_records_the_new_version() -> None:
-    """§4: the clinic can move items between the groups."""
+    """[kitclinic-workflow]: the clinic can move items between the groups."""
     grouping = build_grouping(
         {
             "hepatic_disease_severe": ContraindicationGroup.NOT_ELIGIBLE,
@@ -83,7 +84,8 @@ def test_override_with_an_unknown_group_names_it() -> None:
 
 
 def test_changed_grouping_cannot_reuse_the_default_version() -> None:
-    """§4: every decision records which version of the list it used, so a changed list needs
+    """[kitclinic-workflow]: every decision records which version of the list it used, so a changed
+    list needs
     its own version."""
     with pytest.raises(ValueError, match="version"):
         build_grouping({"pregnancy": "not_eligible"})

@@ -1,7 +1,7 @@
 """Qualifying diagnoses per indication: ICD-10-CM codes, the hierarchy match and the code lists.
 
 Codes and their place in the hierarchy: the ICD-10-CM tabular list (CMS / CDC NCHS, FY2026), as
-listed in shared/reference/instruments.md §11 (F43.10/.11/.12 PTSD, F41.1 GAD, G90.50–G90.59
+listed in docs/sources.md [icd-10-cm] (F43.10/.11/.12 PTSD, F41.1 GAD, G90.50–G90.59
 CRPS I, G89.21 … chronic pain; F43.1 and G89.2 are headers, not billable codes).
 """
 
@@ -84,7 +84,7 @@ def test_a_malformed_diagnosis_on_file_is_refused() -> None:
 
 @pytest.mark.parametrize("code", ["F43.10", "F43.11", "F43.12", "f4312", "F43.1"])
 def test_the_ptsd_header_covers_every_ptsd_code(code: str) -> None:
-    """F43.1 is a header; F43.10/.11/.12 lie under it (instruments.md §11)."""
+    """F43.1 is a header; F43.10/.11/.12 lie under it ([icd-10-cm])."""
     assert CodeListEntry.parse("F43.1", source="ICD-10-CM").covers(code)
 
 

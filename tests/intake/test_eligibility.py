@@ -1,5 +1,5 @@
-"""Eligibility decision (shared/reference/clinical-workflow.md §2 TRD definition, §4 screen and
-default grouping; qualifying diagnoses: the ICD-10-CM code lists of kitclinic.intake.diagnoses)."""
+"""Eligibility decision ([trd-definition] TRD definition, [kitclinic-workflow] screen and default
+grouping; qualifying diagnoses: the ICD-10-CM code lists of kitclinic.intake.diagnoses)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def test_clear_screen_with_trd_and_diagnosis_is_eligible_and_says_why() -> None:
 
 @pytest.mark.parametrize("code", sorted(REFERENCE_NOT_ELIGIBLE))
 def test_each_default_not_eligible_item_makes_the_patient_not_eligible(code: str) -> None:
-    """§4 default grouping: not eligible."""
+    """[kitclinic-workflow] default grouping: not eligible."""
     decision = decide(clear_screen(**{code: True}))
     assert decision.outcome is EligibilityOutcome.NOT_ELIGIBLE
     assert findings(decision) == [code]
@@ -93,7 +93,7 @@ def test_each_default_not_eligible_item_makes_the_patient_not_eligible(code: str
 
 @pytest.mark.parametrize("code", sorted(REFERENCE_NEEDS_REVIEW))
 def test_each_default_needs_review_item_sends_the_patient_to_review(code: str) -> None:
-    """§4 default grouping: needs physician review."""
+    """[kitclinic-workflow] default grouping: needs physician review."""
     decision = decide(clear_screen(**{code: True}))
     assert decision.outcome is EligibilityOutcome.NEEDS_REVIEW
     assert findings(decision) == [code]
@@ -113,7 +113,8 @@ def test_not_eligible_wins_and_every_finding_is_listed_most_restrictive_first() 
 
 @pytest.mark.parametrize("n_failed", [0, 1])
 def test_depression_below_the_trd_definition_needs_review(n_failed: int) -> None:
-    """§2 [P]: TRD = non-response to ≥2 adequate antidepressant trials in the current episode."""
+    """[trd-definition] [P]: TRD = non-response to ≥2 adequate antidepressant trials in the current
+    episode."""
     decision = decide(trials=failed_ssris(n_failed))
     assert decision.outcome is EligibilityOutcome.NEEDS_REVIEW
     reason, diagnosis = decision.reasons
@@ -170,14 +171,14 @@ def test_unknown_indication_raises_and_lists_the_allowed_ones() -> None:
 
 
 def test_decision_records_the_contraindication_list_version() -> None:
-    """§4: every decision records which version of the list it used."""
+    """[kitclinic-workflow]: every decision records which version of the list it used."""
     assert decide().contraindication_list_version == DEFAULT_CONTRAINDICATION_LIST_VERSION
     grouping = build_grouping({"pregnancy": "not_eligible"}, version="clinic-a-3")
     assert decide(grouping=grouping).contraindication_list_version == "clinic-a-3"
 
 
 def test_clinic_override_moves_an_item_between_groups() -> None:
-    """§4: the clinic can move items between the groups."""
+    """[kitclinic-workflow]: the clinic can move items between the groups."""
     stricter = build_grouping({"pregnancy": "not_eligible"}, version="clinic-a-3")
     laxer = build_grouping({"active_psychosis": "needs_review"}, version="clinic-b-1")
     assert decide(clear_screen(pregnancy=True)).outcome is EligibilityOutcome.NEEDS_REVIEW

@@ -1,7 +1,7 @@
 """TRD definition, Maudsley Staging Method and Thase–Rush stages.
 
-Expected values are worked by hand from the tables in shared/reference/clinical-workflow.md
-§2 (TRD definition) and §3 (MSM §3.1, Thase–Rush §3.2).
+Expected values are worked by hand from the tables of [trd-definition] (TRD definition),
+[maudsley-staging] (MSM) and [thase-rush-staging] (Thase–Rush) in docs/sources.md.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ def msm(months: int | None, severity: EpisodeSeverity | None, trials: list[Trial
     return maudsley_stage(episode_duration_months=months, severity=severity, trials=trials)
 
 
-# --- counting adequate failed trials (§2) ------------------------------------------------------
+# --- counting adequate failed trials ([trd-definition]) -------------------------------------------
 
 
 def test_failed_count_includes_no_response_and_partial_response_of_antidepressant_classes() -> None:
-    """§2: non-response to antidepressants of adequate dose and duration."""
+    """[trd-definition]: non-response to antidepressants of adequate dose and duration."""
     trials = [
         failed(TC.SSRI),
         failed(TC.SNRI, partial=True),
@@ -66,12 +66,13 @@ def test_failed_count_includes_no_response_and_partial_response_of_antidepressan
     ],
 )
 def test_failed_count_excludes_trials_outside_the_trd_definition(trial: Trial) -> None:
-    """§2: only adequate antidepressant trials in the current episode without response count."""
+    """[trd-definition]: only adequate antidepressant trials in the current episode without response
+    count."""
     assert count_adequate_failed_trials([failed(TC.SSRI), trial]) == 1
 
 
 def test_trd_definition_needs_two_adequate_failed_trials_in_the_current_episode() -> None:
-    """§2 [P]: non-response to ≥2 antidepressants of adequate dose and duration."""
+    """[trd-definition] [P]: non-response to ≥2 antidepressants of adequate dose and duration."""
     assert trd_definition_met([]) is False
     assert trd_definition_met(failed_ssris(1)) is False
     assert trd_definition_met(failed_ssris(2)) is True
@@ -83,14 +84,14 @@ def test_trd_definition_accepts_a_generator() -> None:
     assert trd_definition_met(t for t in failed_ssris(2)) is True
 
 
-# --- Maudsley Staging Method (§3.1) ---------------------------------------------------------
+# --- Maudsley Staging Method ([maudsley-staging]) -------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("months", "points"), [(0, 1), (12, 1), (13, 2), (24, 2), (25, 3), (240, 3)]
 )
 def test_msm_duration_boundaries_12_13_and_24_25_months(months: int, points: int) -> None:
-    """§3.1: ≤12 months 1 · 13–24 months 2 · >24 months 3."""
+    """[maudsley-staging]: ≤12 months 1 · 13–24 months 2 · >24 months 3."""
     result = msm(months, SEV.MILD, failed_ssris(1))
     assert result.points["duration"] == points
 
@@ -106,7 +107,8 @@ def test_msm_duration_boundaries_12_13_and_24_25_months(months: int, points: int
     ],
 )
 def test_msm_severity_points(severity: EpisodeSeverity, points: int) -> None:
-    """§3.1: subsyndromal 1 · mild 2 · moderate 3 · severe without psychosis 4 · with 5."""
+    """[maudsley-staging]: subsyndromal 1 · mild 2 · moderate 3 · severe without psychosis 4 · with
+    5."""
     assert msm(6, severity, failed_ssris(1)).points["severity"] == points
 
 
@@ -115,14 +117,15 @@ def test_msm_severity_points(severity: EpisodeSeverity, points: int) -> None:
     [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (6, 3), (7, 4), (10, 4), (11, 5), (20, 5)],
 )
 def test_msm_failed_antidepressant_boundaries_2_3_4_5_6_7_10_11(n_failed: int, points: int) -> None:
-    """§3.1: 1–2 → 1 · 3–4 → 2 · 5–6 → 3 · 7–10 → 4 · >10 → 5."""
+    """[maudsley-staging]: 1–2 → 1 · 3–4 → 2 · 5–6 → 3 · 7–10 → 4 · >10 → 5."""
     result = msm(6, SEV.MILD, failed_ssris(n_failed))
     assert result.points["failed_antidepressants"] == points
     assert result.failed_antidepressants == n_failed
 
 
 def test_msm_augmentation_and_ect_score_one_each_when_used_in_the_current_episode() -> None:
-    """§3.1: augmentation used 1, ECT used 1; "used" whatever the outcome of that course."""
+    """[maudsley-staging]: augmentation used 1, ECT used 1; "used" whatever the outcome of that
+    course."""
     base = failed_ssris(1)
     assert msm(6, SEV.MILD, base).points == {
         "duration": 1, "severity": 2, "failed_antidepressants": 1, "augmentation": 0, "ect": 0,
@@ -168,7 +171,7 @@ def test_msm_band_boundaries_6_7_and_10_11(
     score: int,
     band: str,
 ) -> None:
-    """§3.1 bands: mild 3–6, moderate 7–10, severe 11–15."""
+    """[maudsley-staging] bands: mild 3–6, moderate 7–10, severe 11–15."""
     result = msm(months, severity, [*failed_ssris(n_failed), *(failed(c) for c in extras)])
     assert result.applicable is True
     assert result.score == score
@@ -178,7 +181,7 @@ def test_msm_band_boundaries_6_7_and_10_11(
 
 
 def test_msm_is_not_applicable_without_a_failed_trial() -> None:
-    """§3.1: with 0 failed trials the patient is not TRD; return "not applicable"."""
+    """[maudsley-staging]: with 0 failed trials the patient is not TRD; return "not applicable"."""
     trials = [
         responded(TC.SSRI),
         Trial(TC.SNRI, True, TrialOutcome.INTOLERANCE, True),
@@ -225,7 +228,7 @@ def test_msm_accepts_severity_as_its_stored_string() -> None:
     assert result.points["severity"] == 3
 
 
-# --- Thase–Rush (§3.2) ------------------------------------------------------------------------
+# --- Thase–Rush ([thase-rush-staging]) ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -285,7 +288,8 @@ def test_msm_accepts_severity_as_its_stored_string() -> None:
     ],
 )  # fmt: skip
 def test_thase_rush_worked_trial_lists(trials: list[Trial], stage: int, label: str) -> None:
-    """§3.2: 0 responded · I one class · II + different class · III + TCA · IV + MAOI ·
+    """[thase-rush-staging]: 0 responded · I one class · II + different class · III + TCA · IV +
+    MAOI ·
     V + bilateral ECT; each stage needs a trial beyond the previous stage."""
     result = thase_rush_stage(trials)
     assert result.stage == stage
@@ -307,7 +311,8 @@ def test_thase_rush_worked_trial_lists(trials: list[Trial], stage: int, label: s
 def test_thase_rush_without_an_adequate_completed_trial_is_not_staged(
     trials: list[Trial],
 ) -> None:
-    """§3.2 has no row for an empty history; the result says so instead of inventing a stage."""
+    """[thase-rush-staging] has no row for an empty history; the result says so instead of inventing
+    a stage."""
     result = thase_rush_stage(trials)
     assert result.stage is None
     assert result.label == NOT_STAGED_LABEL == "not staged"
@@ -339,7 +344,7 @@ severities = st.sampled_from(EpisodeSeverity)
 def test_msm_score_is_within_3_and_15_and_sums_its_points_when_applicable(
     trials: list[Trial], months: int, severity: EpisodeSeverity
 ) -> None:
-    """§3.1: total 3–15; the band follows the score."""
+    """[maudsley-staging]: total 3–15; the band follows the score."""
     result = msm(months, severity, trials)
     assert result.applicable == (count_adequate_failed_trials(trials) > 0)
     if result.applicable:

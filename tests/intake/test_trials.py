@@ -1,4 +1,4 @@
-"""Trial enums, the trial record and the adequate-duration helper (clinical-workflow.md §2)."""
+"""Trial enums, the trial record and the adequate-duration helper ([adequate-trial-summary])."""
 
 from __future__ import annotations
 
@@ -71,14 +71,15 @@ def test_trial_is_immutable() -> None:
 
 
 def test_adequate_duration_default_is_the_lower_end_of_the_referenced_4_to_6_weeks() -> None:
-    """§2: adequate trial = 4–6 weeks at a therapeutic dose, configurable."""
+    """[adequate-trial-summary]: adequate trial = 4–6 weeks at a therapeutic dose, configurable."""
     assert 4 <= ADEQUATE_TRIAL_MIN_WEEKS_DEFAULT <= 6
     assert is_adequate_duration(4) is True
     assert is_adequate_duration(3.9) is False
 
 
 def test_adequate_duration_boundary_is_inclusive_at_the_configured_minimum() -> None:
-    """§2 makes the minimum configurable: a clinic using 6 weeks rejects a 5-week trial."""
+    """[kitclinic-settings]: the minimum is configurable: a clinic using 6 weeks rejects a 5-week
+    trial."""
     assert is_adequate_duration(6, minimum_weeks=6) is True
     assert is_adequate_duration(5.99, minimum_weeks=6) is False
     assert is_adequate_duration(5, minimum_weeks=6) is False

@@ -1,5 +1,5 @@
 """The engine's remission table restates the instrument registry's remission rules (both from
-instruments.md); this keeps the two from drifting apart."""
+the sources in docs/sources.md); this keeps the two from drifting apart."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def test_cohort_association_uses_the_last_result_before_infusion_1(world):
 def test_default_units_are_the_conventional_ones_and_marked_as_a_clinic_setting():
     from django.conf import settings
 
-    # No override: the shipped defaults (config/settings.py), not from instruments.md §12.
+    # No override: the shipped defaults (config/settings.py), not from a published source.
     assert settings.KITCLINIC_LAB_UNITS_DEFAULT == {
         "crp": "mg/L",
         "hs_crp": "mg/L",
@@ -175,7 +175,7 @@ def test_entry_works_with_the_default_units_and_the_form_says_confirm_with_the_l
     assert "recorded in mg/L" in info.value.message_dict["unit"][0]
     client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
     page = client.get(reverse("lab-add", args=[patient.pk])).content.decode()
-    assert "clinic setting, not from the reference: confirm with your laboratory" in page
+    assert "clinic setting, not from a published source: confirm with your laboratory" in page
     assert "<code>pg/mL</code>" in page and "not configured" not in page
 
 

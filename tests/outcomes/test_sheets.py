@@ -1,4 +1,5 @@
-"""Information sheets: nothing from evidence.md §2 ever appears, the clinic's own results are
+"""Information sheets: no unconfirmed or secondary-only figure ever appears, the clinic's own
+results are
 withheld below N = 20 and shown with N and a Wilson interval from 20, versions are immutable
 snapshots, and consent points at the exact version the patient read."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +26,7 @@ from tests.outcomes.helpers import course_with_scores
 
 pytestmark = pytest.mark.django_db
 
-# evidence.md §2, "Numbers that must NOT be shown", row by row.
+# Numbers that must not be shown (docs/sources.md, section 8), row by row.
 FORBIDDEN = {
     "Zarate 2006": ["Zarate", "71%", "29%", "35%", "110 min", "79%"],
     "Murrough 2013 (AJP)": ["Murrough", "64%", "28%", "16.5", "−8.8", "-8.8"],
@@ -52,7 +54,7 @@ FORBIDDEN = {
     "Sigtryggsdottir": ["Sigtryggsdottir"],
     "Clinic marketing": ["up to 80%", "80% after one", "60–70%", "70–80%", "60-70%", "70-80%"],
 }
-# §1 rows whose citation is "to be identified before display".
+# Findings whose citation is "to be identified before display".
 NOT_YET_CITABLE = ["Taiwan SI", "35.7%", "11.9%", "69.0%", "57.1%"]
 
 
@@ -85,15 +87,16 @@ def test_no_sheet_shows_a_forbidden_figure(world, indication, with_clinic_result
     assert "References" in text and len(text) > 2000
     for row, needles in FORBIDDEN.items():
         for needle in needles:
-            assert needle not in text, f"{indication}: {needle!r} from evidence.md §2 ({row})"
+            assert needle not in text, f"{indication}: {needle!r} must not be shown ({row})"
     for needle in NOT_YET_CITABLE:
         assert needle not in text
 
 
-def test_every_figure_has_a_reference_and_a_section_and_an_indication():
+def test_every_figure_has_a_reference_with_a_source_entry_and_an_indication():
+    sources = (Path(__file__).resolve().parents[2] / "docs" / "sources.md").read_text()
     for f in evidence.FIGURES:
         assert f.study in evidence.REFERENCES, f.study
-        assert f.section in {"§1.1", "§1.2", "§1.3", "§1.4", "§1.5", "§3"}
+        assert f"### [{evidence.REFERENCES[f.study].source}]" in sources, f.study
         assert f.indications and set(f.indications) <= set(INDICATIONS)
     for indication in INDICATIONS:
         assert evidence.figures_for(indication, "side_effects")

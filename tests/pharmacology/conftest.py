@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# shared/reference/pharmacokinetics.md section 4 (standard scenario: 70 kg, 0.5 mg/kg over
-# 40 min). Values agree to 4 decimals across opentiva 1.1.2, PyTCI 1.2.0 (exact mode) and an
+# Oracle tables of [opentiva] and [pytci] in docs/sources.md (standard scenario: 70 kg, 0.5 mg/kg
+# over 40 min). Values agree to 4 decimals across opentiva 1.1.2, PyTCI 1.2.0 (exact mode) and an
 # independent matrix-exponential solution (Hijazi: opentiva only).
 REFERENCE_TIMES_MIN = np.array([5.0, 10.0, 20.0, 40.0, 45.0, 60.0, 90.0, 120.0])
 REFERENCE_CP = {
@@ -30,5 +30,5 @@ KAMP_CP40_BY_WEIGHT = {
 }
 # Section 4.3: full allometric series at 130 kg, at 10/40/60/120 min.
 KAMP_ALLOMETRIC_130KG = ([10.0, 40.0, 60.0, 120.0], [0.1688, 0.2792, 0.1045, 0.0563])
-# The reference rounds to 4 decimals; compare with this absolute tolerance (section 4).
+# The oracle tables round to 4 decimals; compare with this absolute tolerance (oracle tables).
 ATOL_4DP = 6e-5

@@ -1,6 +1,6 @@
 """``kitclinic pk``: JSON fields and values, exit codes, plots.
 
-Independent source for the values: shared/reference/pharmacokinetics.md section 4.
+Independent source for the values: the oracle tables ([opentiva], [pytci]).
 """
 
 from __future__ import annotations

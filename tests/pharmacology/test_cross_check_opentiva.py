@@ -71,11 +71,11 @@ def test_plasma_agrees_with_opentiva_for_multi_segment_regimens(model: str, weig
 
 @pytest.mark.parametrize("model", sorted(OPENTIVA_CLASS))
 def test_effect_site_agrees_with_opentiva_within_its_recursion_error(model: str) -> None:
-    """opentiva's Ce comes from a per-second interpolation recursion, up to 1e-4 low while Ce
-    rises (reference section 4.2): compare with atol 2e-4 µg/mL. Its recursion also starts one
-    second late (Ce(1 s) = 0 because Cp(0) = 0), so the first 5 minutes are left out. The same
-    lag after every step up in rate makes its Ce off by up to 5e-4 on multi-segment regimens,
-    so only the standard scenario is compared (test_cross_check_ode checks Ce exactly)."""
+    """opentiva's Ce comes from a per-second interpolation recursion, up to 1e-4 low while Ce rises
+    (its Ce recursion; [opentiva]): compare with atol 2e-4 µg/mL. Its recursion also starts one
+    second late (Ce(1 s) = 0 because Cp(0) = 0), so the first 5 minutes are left out. The same lag
+    after every step up in rate makes its Ce off by up to 5e-4 on multi-segment regimens, so only
+    the standard scenario is compared (test_cross_check_ode checks Ce exactly)."""
     segments = [(0, 2400, 35.0 / 2400.0)]
     ref = opentiva_run(model, 70.0, segments)
     got = ours(model, 70.0, segments)

@@ -1,6 +1,6 @@
 """Impossible inputs, validity warnings, model metadata and the derived figures.
 
-Independent sources: shared/reference/pharmacokinetics.md sections 1-2 for the metadata; the
+Independent sources: docs/sources.md, section 7, for the metadata; the
 derived figures are checked against brute-force evaluation on a 0.1-s grid.
 """
 
@@ -62,7 +62,7 @@ def test_impossible_inputs_raise_an_error_naming_the_input(make, field: str) -> 
 def test_every_model_carries_citation_population_validity_and_ke0_source(model: str) -> None:
     spec = MODELS[model]
     assert spec.citation and spec.population and spec.status
-    assert spec.validity.age_min_y == 18.0  # reference section 1: adult models
+    assert spec.validity.age_min_y == 18.0  # adult models (docs/sources.md, section 7)
     assert spec.default_ke0 in spec.ke0_options
     r = simulate(model, ADULT, STANDARD, [40.0])
     assert r.ke0_source.startswith(spec.default_ke0)
@@ -85,7 +85,7 @@ def test_weight_outside_a_stated_range_is_warned() -> None:
 
 
 def test_ke0_options_change_only_the_effect_site() -> None:
-    """Navarrete 2025 measured ke0 0.238/min for Domino (reference section 2)."""
+    """Navarrete 2025 measured ke0 0.238/min for Domino ([navarrete-2025])."""
     a = simulate("domino", ADULT, STANDARD, [10.0, 40.0])
     b = simulate("domino", ADULT, STANDARD, [10.0, 40.0], ke0="navarrete-2025")
     assert b.ke0_per_min == 0.238

@@ -1,6 +1,6 @@
-"""Cp and Ce for the standard scenario against the reference tables.
+"""Cp and Ce for the standard scenario against the oracle tables.
 
-Independent source: shared/reference/pharmacokinetics.md section 4 (opentiva 1.1.2, PyTCI 1.2.0
+Independent source: the oracle tables of [opentiva] and [pytci] (opentiva 1.1.2, PyTCI 1.2.0
 exact mode and a matrix-exponential solution agree on these to 4 decimals).
 """
 

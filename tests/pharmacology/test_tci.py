@@ -1,7 +1,7 @@
 """Target-controlled infusion plans.
 
-Independent sources: the reference's TCI oracles (shared/reference/pharmacokinetics.md section
-5: PyTCI plasma_infusion and effect_bolus for Kamp at 70 kg) and the exact simulation of the
+Independent sources: the TCI oracles of [pytci] in docs/sources.md (PyTCI plasma_infusion and
+effect_bolus for Kamp at 70 kg) and the exact simulation of the
 plan's own rates (the requirement: within ±2% of the target once reached, never above the cap).
 """
 
@@ -67,7 +67,7 @@ def test_effect_plan_first_dose_matches_pytci_effect_bolus() -> None:
 @pytest.mark.parametrize("site", ["plasma", "effect"])
 @pytest.mark.parametrize("model", ["domino", "kamp", "hijazi", "clements"])
 def test_target_held_within_2_percent_once_reached(site: str, model: str) -> None:
-    """Better than opentiva's 6.4% dips between maintenance blocks (reference section 5)."""
+    """Better than opentiva's 6.4% dips between maintenance blocks ([opentiva])."""
     plan = tci_plan(
         model,
         KAMP_70,

@@ -146,7 +146,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SESSION_SIGN: frozenset({Role.PHYSICIAN}),
     Action.ADDENDUM_WRITE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     # Only licensed clinical staff handle the drug; admins and auditors read and report
-    # (shared/reference/clinical-workflow.md §12, §13).
+    # ([waste-witness], [az-nursing-ketamine] in docs/sources.md).
     Action.SUBSTANCE_LOG_VIEW: frozenset(
         {Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN, Role.AUDITOR}
     ),

@@ -146,7 +146,8 @@ class SelfReportLink(models.Model):
 
 class ScheduleAnchor(models.TextChoices):
     CALENDAR = "calendar", "Calendar (every N days)"
-    # Later: re-anchor the clock to each recorded infusion (clinical-workflow §9). Not offered yet.
+    # Later: re-anchor the clock to each recorded infusion ([moodmonitor-schedule]). Not offered
+    # yet.
     INFUSION = "infusion", "After each infusion (not yet available)"
 
 

@@ -63,7 +63,7 @@ def _bands(instrument_id: str, settings: dict[str, Any]) -> list[tuple[str, str,
 def _trajectory(instrument_id: str, rows: list[Assessment]) -> Trajectory:
     inst = get_instrument(instrument_id)
     # Baseline: the first score. Once infusions are charted, the last score before the first
-    # infusion of the course takes its place (clinical-workflow §9).
+    # infusion of the course takes its place ([kitclinic-workflow], follow-up).
     baseline = rows[0]
     base = float(baseline.total)
     response_level = None

@@ -268,12 +268,12 @@ KITCLINIC_CRISIS_TEXT = env_str(
     "or call 911 in the US.",
 )
 
-# Infusions: minutes a chair stays booked after the infusion for recovery (a clinic setting; the
-# reference gives a typical 30–60 min observation [C], clinical-workflow.md §8; default the upper end).
+# Infusions: minutes a chair stays booked after the infusion for recovery (a clinic setting; one
+# clinic gives a typical 30–60 min observation [C], [thrive-observation]; default the upper end).
 KITCLINIC_RECOVERY_MINUTES = env_int("KITCLINIC_RECOVERY_MINUTES", 60)
 # An infusion stopped with at least this share of the ordered volume in, or at most
 # KITCLINIC_STOP_COMPLETE_ML short of it, counts as complete: the stop needs no reason and leaves
-# nothing to waste. Not clinical figures (the reference gives none): they absorb the pump's and
+# nothing to waste. Not clinical figures (none is published): they absorb the pump's and
 # the order's rounding (rates to 0.01 mL/h, volumes to 0.01 mL), docs/infusions.md "Stop".
 KITCLINIC_STOP_COMPLETE_SHARE = env_decimal(
     "KITCLINIC_STOP_COMPLETE_SHARE", "0.99", minimum="0.5", maximum="1"
@@ -283,7 +283,7 @@ KITCLINIC_STOP_COMPLETE_ML = env_decimal(
 )
 # Reports and outcome analyses count a session as a complete infusion when it delivered at least
 # this share of the ordered volume; below it the session is shown as incomplete (docs/outcomes.md
-# "Complete and incomplete infusions"; the reference gives no figure, so it is a setting whose
+# "Complete and incomplete infusions"; no figure is published, so it is a setting whose
 # default is the stop's own completeness share: every stop that needed a reason is incomplete).
 KITCLINIC_COMPLETE_INFUSION_MIN_SHARE = env_decimal(
     "KITCLINIC_COMPLETE_INFUSION_MIN_SHARE", "0.99", minimum="0.01", maximum="1"
@@ -298,7 +298,7 @@ KITCLINIC_BOOKING_HORIZON_DAYS = env_int(
 )
 # Check-in weight plausibility (docs/infusions.md, "Weight at check-in"): today's weight is also
 # compared with the median of the patient's last N accepted weights measured within D days. Clinic
-# settings, not clinical figures: the reference gives only the 15% change limit (§6, §11 W3).
+# settings, not clinical figures: only the 15% change limit is sourced ([weight-documentation]).
 KITCLINIC_WEIGHT_REFERENCE_COUNT = env_int(
     "KITCLINIC_WEIGHT_REFERENCE_COUNT", 5, minimum=1, maximum=50
 )
@@ -306,12 +306,12 @@ KITCLINIC_WEIGHT_REFERENCE_DAYS = env_int(
     "KITCLINIC_WEIGHT_REFERENCE_DAYS", 180, minimum=1, maximum=3650
 )
 
-# Inflammatory-marker units (outcomes app): instruments.md §12 gives LOINC codes but no UCUM unit
-# for CRP, hs-CRP, IL-6 or TNF-α. The defaults are the conventional reporting units (CRP and
-# hs-CRP in mg/L, IL-6 and TNF-α in pg/mL): a clinic setting, not from the reference, to confirm
-# with the clinic's laboratory. KITCLINIC_LAB_UNITS="crp=<UCUM>,il6=<UCUM>" replaces the named
-# analytes' units; an empty value ("tnf_alpha=") leaves an analyte without a unit, so it cannot be
-# entered.
+# Inflammatory-marker units (outcomes app): the LOINC codes ([loinc]) come without a UCUM unit for
+# CRP, hs-CRP, IL-6 or TNF-α. The defaults are the conventional reporting units (CRP and hs-CRP in
+# mg/L, IL-6 and TNF-α in pg/mL): a clinic setting ([kitclinic-settings]), not from a published
+# source, to confirm with the clinic's laboratory. KITCLINIC_LAB_UNITS="crp=<UCUM>,il6=<UCUM>"
+# replaces the named analytes' units; an empty value ("tnf_alpha=") leaves an analyte without a
+# unit, so it cannot be entered.
 KITCLINIC_LAB_UNITS_DEFAULT = {
     "crp": "mg/L",
     "hs_crp": "mg/L",

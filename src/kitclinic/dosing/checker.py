@@ -1,4 +1,4 @@
-"""The dose checker: one order against one protocol, as a pure function (clinical-workflow.md §11).
+"""The dose checker: one order against one protocol, as a pure function ([kitclinic-dose-rules]).
 
 ``check_dose`` computes the documented amounts (dose in mg, volume to be infused, rates) and
 checks every rule, returning one :class:`Finding` per rule with severity ``ok``, ``soft`` (may be
@@ -27,7 +27,8 @@ Number = Decimal | int | float | str
 MG_PLACES = 2
 ML_PLACES = 2
 PER_KG_PLACES = 3
-# a weight about 2.2 times the last one is the classic lb-entered-as-kg slip (§11 W4)
+# a weight about 2.2 times the last one is the classic lb-entered-as-kg slip ([kitclinic-dose-rules]
+# W4)
 LB_PER_KG = Decimal("2.20462")
 LB_SLIP_TOLERANCE = Decimal("0.1")
 
@@ -282,7 +283,7 @@ def _concentration(protocol: Protocol, concentration: Decimal) -> Finding:
         f"(standard: {listed}). {OVERRIDE_HARD}",
         value=concentration,
         unit="mg/mL",
-        source="clinical-workflow.md §11 L6 (standard concentrations only)",
+        source="[kitclinic-dose-rules] L6 (standard concentrations only)",
     )
 
 

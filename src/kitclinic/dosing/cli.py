@@ -213,7 +213,7 @@ def _protocol_text(protocol: Protocol) -> list[str]:
     lines += _limits_lines("7-day cumulative dose", protocol.weekly_limits_mg_per_kg, "mg/kg")
     course = protocol.course
     if course is None:
-        lines.append("  induction course: none in the reference")
+        lines.append("  induction course: none in the sources")
     else:
         lines.append("  induction course:")
         lines.append(f"    infusions: {_value_text(course.infusions, '')}")

@@ -1,9 +1,10 @@
 """The default drug library shipped with kitclinic, as data (the stored dict form).
 
-Every figure names its source in shared/reference (section and citation) or is a clinic setting
-with the reason. Nothing here is a constant of the code: a clinic copies this dict into a new
-library version and its governance (prescriber, nurse, pharmacist; Q1) confirms or changes each
-value. ``default_library()`` validates it through the same loader a stored version goes through.
+Every figure names its source by key in docs/sources.md (with a short citation) or is a clinic
+setting with the reason ([kitclinic-settings]). Nothing here is a constant of the code: a clinic
+copies this dict into a new library version and its governance (prescriber, nurse, pharmacist; Q1)
+confirms or changes each value. ``default_library()`` validates it through the same loader a stored
+version goes through.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from .library import DrugLibrary, library_from_dict
 
 LIBRARY_VERSION = "kitclinic-default-2026-11-27"
 
-CW = "clinical-workflow.md"
-EV = "evidence.md"
 
 SINGH_MURROUGH = (
     "Singh 2016, Am J Psychiatry, doi 10.1176/appi.ajp.2016.16010037; "
@@ -29,9 +28,9 @@ PENNSYLVANIA = "Pennsylvania 'low dose' definition: infusion ≤1 mg/kg/h, info.
 COHEN = "Cohen et al., Reg Anesth Pain Med 2018;43(5):521–546, guidelinecentral summary [P]"
 CHEO = "CHEO hospital manual, https://outreach.cheo.on.ca/manual/1619 [P]"
 RIVA_POSSE = "Riva-Posse 2018, J Affect Disord, PMID 29525051 [P]"
-SANACORA_UNVERIFIED = (
-    "UNVERIFIED in the reference (attributed to Sanacora 2017, not confirmed in the text)"
-)
+SANACORA_UNVERIFIED = "UNVERIFIED (attributed to Sanacora 2017, not confirmed in its text)"
+RULES = "[kitclinic-dose-rules]"
+SANACORA_KEYS = "[sanacora-2017]; [kitclinic-settings]"
 ED_PROTOCOL_C = "one institution's ED low-dose protocol [C], html.scirp.org/file/_3-1750111_1.htm"
 
 
@@ -49,33 +48,35 @@ def setting(value: str, reason: str, derived_from: str = "") -> dict[str, Any]:
     return {"value": value, "source": source}
 
 
-NO_HARD_WEIGHT_FIGURE = "§11 W3 requires hard weight limits but the reference gives no figures; adult outpatient default"
+NO_HARD_WEIGHT_FIGURE = (
+    "W3 requires hard weight limits but no published figure exists; adult outpatient default"
+)
 
 WEIGHT_LIMITS_KG = {
-    "hard_min": setting("30", NO_HARD_WEIGHT_FIGURE, f"{CW} §11 W3"),
-    "hard_max": setting("250", NO_HARD_WEIGHT_FIGURE, f"{CW} §11 W3"),
+    "hard_min": setting("30", NO_HARD_WEIGHT_FIGURE, f"{RULES} W3"),
+    "hard_max": setting("250", NO_HARD_WEIGHT_FIGURE, f"{RULES} W3"),
 }
 
 WEIGHT_CHANGE = ref(
     "0.15",
-    f"{CW} §6 Weight change, §11 W3",
+    f"[weight-documentation]; {RULES} W3",
     "https://patientsafetyj.com/index.php/patientsaf/article/view/accurate-weight-documentation [P]",
     "alert when weight differs >15% from the last value",
 )
 
 CONCENTRATIONS = [
-    ref("1", f"{CW} §5 Preparation", CHEO, "1 mg/mL is a common standard concentration"),
+    ref("1", "[cheo-dilution]", CHEO, "1 mg/mL is a common standard concentration"),
     setting(
         "10",
-        "not in the reference (§5 names only 1 mg/mL and the 100 mg/mL vial, which must be "
+        "not in the sources (they name only 1 mg/mL and the 100 mg/mL vial, which must be "
         "diluted); a second standard concentration chosen by the clinic",
-        f"{CW} §5 Preparation",
+        "[cheo-dilution]",
     ),
 ]
 
 VITALS_SCHEDULE = {
-    "during_every_min": ref("10", f"{CW} §7.2 (evidence §7.1)", RIVA_POSSE, "BP every 10 min"),
-    "after_every_min": ref("15", f"{CW} §7.2 (evidence §7.1)", RIVA_POSSE, "every 15 min after"),
+    "during_every_min": ref("10", "[riva-posse-2018]", RIVA_POSSE, "BP every 10 min"),
+    "after_every_min": ref("15", "[riva-posse-2018]", RIVA_POSSE, "every 15 min after"),
 }
 
 
@@ -95,47 +96,47 @@ def _threshold(
 VITALS_THRESHOLDS = [
     _threshold(
         "sbp_pause", "sbp_mmhg", "at_or_above",
-        setting("180", f"pause/stop ~180/100 mmHg is {SANACORA_UNVERIFIED}", f"{CW} §7.3"),
+        setting("180", f"pause/stop ~180/100 mmHg is {SANACORA_UNVERIFIED}", SANACORA_KEYS),
         "pause", False,
     ),
     _threshold(
         "dbp_pause", "dbp_mmhg", "at_or_above",
-        setting("100", f"pause/stop ~180/100 mmHg is {SANACORA_UNVERIFIED}", f"{CW} §7.3"),
+        setting("100", f"pause/stop ~180/100 mmHg is {SANACORA_UNVERIFIED}", SANACORA_KEYS),
         "pause", False,
     ),
     _threshold(
         "hr_pause", "hr_per_min", "above",
-        setting("110", f"HR >110 /min is {SANACORA_UNVERIFIED}", f"{CW} §7.3"),
+        setting("110", f"HR >110 /min is {SANACORA_UNVERIFIED}", SANACORA_KEYS),
         "pause", False,
     ),
     _threshold(
         "sbp_treatment_emergent_hypertension", "sbp_mmhg", "at_or_above",
-        ref("165", f"{CW} §7.3", "Rodrigues cohort definition ≥165/100 mmHg [P] (evidence.md)"),
+        ref("165", "[rodrigues-crtce]", "Rodrigues cohort definition ≥165/100 mmHg [P]"),
         "flag", False,
     ),
     _threshold(
         "dbp_treatment_emergent_hypertension", "dbp_mmhg", "at_or_above",
-        ref("100", f"{CW} §7.3", "Rodrigues cohort definition ≥165/100 mmHg [P] (evidence.md)"),
+        ref("100", "[rodrigues-crtce]", "Rodrigues cohort definition ≥165/100 mmHg [P]"),
         "flag", False,
     ),
     _threshold(
         "sbp_low", "sbp_mmhg", "below",
-        setting("90", f"SBP <90 comes from {ED_PROTOCOL_C}", f"{CW} §7.3"),
+        setting("90", f"SBP <90 comes from {ED_PROTOCOL_C}", "[ed-low-dose-protocol]"),
         "alert", False,
     ),
     _threshold(
         "hr_low", "hr_per_min", "below",
-        setting("50", f"HR <50 comes from {ED_PROTOCOL_C}", f"{CW} §7.3"),
+        setting("50", f"HR <50 comes from {ED_PROTOCOL_C}", "[ed-low-dose-protocol]"),
         "alert", False,
     ),
     _threshold(
         "rr_low", "rr_per_min", "below",
-        setting("10", f"RR <10 comes from {ED_PROTOCOL_C}", f"{CW} §7.3"),
+        setting("10", f"RR <10 comes from {ED_PROTOCOL_C}", "[ed-low-dose-protocol]"),
         "alert", False,
     ),
     _threshold(
         "rr_high", "rr_per_min", "above",
-        setting("30", f"RR >30 comes from {ED_PROTOCOL_C}", f"{CW} §7.3"),
+        setting("30", f"RR >30 comes from {ED_PROTOCOL_C}", "[ed-low-dose-protocol]"),
         "alert", False,
     ),
     _threshold(
@@ -144,7 +145,7 @@ VITALS_THRESHOLDS = [
             "92",
             "SpO2 alert during infusion is UNVERIFIED (no KIT-specific value); the discharge line "
             "(>92% on room air) is used as the anchor",
-            f"{CW} §7.3, §8",
+            "[kitclinic-settings]; [aldrete-discharge]",
         ),
         "alert", False,
     ),
@@ -152,9 +153,9 @@ VITALS_THRESHOLDS = [
         "sbp_rise", "sbp_mmhg", "at_or_above",
         setting(
             "40",
-            "no KIT change-from-baseline figure in the reference; the esketamine label's reported "
+            "no KIT change-from-baseline figure is published; the esketamine label's reported "
             "rise (≥40 systolic, spravatohcp.com [P]) is used as the default",
-            f"{CW} §7.1, §7.3",
+            "[spravato-dosing]",
         ),
         "alert", True,
     ),
@@ -162,27 +163,28 @@ VITALS_THRESHOLDS = [
         "dbp_rise", "dbp_mmhg", "at_or_above",
         setting(
             "25",
-            "no KIT change-from-baseline figure in the reference; the esketamine label's reported "
+            "no KIT change-from-baseline figure is published; the esketamine label's reported "
             "rise (≥25 diastolic, spravatohcp.com [P]) is used as the default",
-            f"{CW} §7.1, §7.3",
+            "[spravato-dosing]",
         ),
         "alert", True,
     ),
 ]  # fmt: skip
 
-# §8: ASA sets no mandatory minimum stay [P]; the figures given are one clinic's 30–60 min after
-# a KIT infusion [C], an ED protocol's ≥60 min after the last dose [C] and the esketamine label's
-# ≥2 h [P, another drug and route]. No KIT figure is [P], so the minimum is a clinic setting.
+# ASA sets no mandatory minimum stay [P] ([asa-postanesthesia]); the figures given are one clinic's
+# 30–60 min after a KIT infusion [C], an ED protocol's ≥60 min after the last dose [C] and the
+# esketamine label's ≥2 h [P, another drug and route]. No KIT figure is [P], so the minimum is a
+# clinic setting.
 MIN_OBSERVATION = setting(
     "30",
-    "the reference gives no mandatory minimum (ASA: observe until no longer at risk, "
+    "no mandatory minimum is published (ASA: observe until no longer at risk, "
     "reliasmedia ASA summary [P]); typical KIT observation is 30–60 min after the infusion, "
     "thriveanesthesia.com [C]; the lower end is the default, governance may raise it (ED "
     "protocol ≥60 min [C]; esketamine label ≥2 h [P])",
-    f"{CW} §8 Minimum stay, Typical KIT observation",
+    "[asa-postanesthesia]; [thrive-observation]",
 )
 
-NO_CAP_FIGURE = "§11 L5 requires an absolute mg cap per dose but the reference gives no figure"
+NO_CAP_FIGURE = "L5 requires an absolute mg cap per dose but no published figure exists"
 
 DEPRESSION_STANDARD: dict[str, Any] = {
     "id": "depression-standard",
@@ -190,52 +192,62 @@ DEPRESSION_STANDARD: dict[str, Any] = {
     "indication": "depression",
     "is_default": True,
     "dosing_mode": "mg_per_kg_over_duration",
-    "default_dose": ref("0.5", f"{CW} §5 Depression, standard", SINGH_MURROUGH),
-    "default_duration_min": ref("40", f"{CW} §5 Depression, standard", SINGH_MURROUGH),
+    "default_dose": ref("0.5", "[singh-2016]; [murrough-2013]", SINGH_MURROUGH),
+    "default_duration_min": ref("40", "[singh-2016]; [murrough-2013]", SINGH_MURROUGH),
     "dose_limits": {
         # no hard lower dose: an under-dose is not a hazard, and the soft lower limit already
         # catches decimal slips (L2)
-        "soft_min": ref("0.1", f"{CW} §11 L2", f"illustrative default (decimal slips); {ANDRADE}"),
-        "soft_max": ref("0.75", f"{CW} §11 L2", f"illustrative default; {ANDRADE}"),
-        "hard_max": ref("1", f"{CW} §11 L2", f"illustrative default; {ASKP3}"),
+        "soft_min": ref(
+            "0.1",
+            f"{RULES} L2; [andrade-dosing]",
+            f"illustrative default (decimal slips); {ANDRADE}",
+        ),
+        "soft_max": ref(
+            "0.75", f"{RULES} L2; [andrade-dosing]", f"illustrative default; {ANDRADE}"
+        ),
+        "hard_max": ref(
+            "1", f"{RULES} L2; [askp3-starting-dose]", f"illustrative default; {ASKP3}"
+        ),
     },
     "duration_limits_min": {
         "hard_min": setting(
             "30",
-            "the reference gives no hard minimum duration; 30 min is where the standard 0.5 mg/kg "
+            "no hard minimum duration is published; 30 min is where the standard 0.5 mg/kg "
             "reaches the 1 mg/kg/h hard rate limit",
-            f"{CW} §11 L2",
+            f"{RULES} L2",
         ),
         "soft_min": ref(
             "40",
-            f"{CW} §11 L2",
+            f"{RULES} L2; [singh-2016]; [murrough-2013]",
             f"illustrative 'minimum duration 40 min'; {SINGH_MURROUGH}",
-            "soft, because sessions of 2–100 min are reported (Andrade, §5)",
+            "soft, because sessions of 2–100 min are reported (Andrade)",
         ),
-        "soft_max": ref("60", f"{CW} §5", ASKP3),
+        "soft_max": ref("60", "[askp3-starting-dose]", ASKP3),
         "hard_max": setting(
             "100",
-            "the reference gives no maximum duration; 100 min is the longest session length "
-            "reported (Andrade, §5)",
-            f"{CW} §5 Depression, range",
+            "no maximum duration is published; 100 min is the longest session length "
+            "reported (Andrade)",
+            "[andrade-dosing]",
         ),
     },
     "rate_limits_mg_per_kg_per_h": {
         # no lower rate bounds: dose and duration limits already bound the rate from below
         "soft_max": setting(
             "0.75",
-            "the reference gives no soft rate limit; default is the standard regimen's own rate "
+            "no soft rate limit is published; default is the standard regimen's own rate "
             "(0.5 mg/kg over 40 min = 0.75 mg/kg/h)",
-            f"{CW} §5 worked example",
+            f"{RULES} worked example",
         ),
-        "hard_max": ref("1", f"{CW} §11 L2", f"illustrative default; {PENNSYLVANIA}"),
+        "hard_max": ref(
+            "1", f"{RULES} L2; [pennsylvania-low-dose]", f"illustrative default; {PENNSYLVANIA}"
+        ),
     },
     "dose_limits_mg": {
         "hard_max": setting(
             "75",
             f"{NO_CAP_FIGURE}; 75 mg is 0.5 mg/kg at 150 kg, so the W4 error (154 'kg' for a "
-            "70 kg patient, 77 mg) is a hard stop as §11 W4 requires",
-            f"{CW} §11 L5, W4",
+            "70 kg patient, 77 mg) is a hard stop as W4 requires",
+            f"{RULES} L5, W4",
         ),
     },
     "concentrations_mg_per_ml": CONCENTRATIONS,
@@ -244,51 +256,51 @@ DEPRESSION_STANDARD: dict[str, Any] = {
     "interval_limits_h": {
         "hard_min": setting(
             "20",
-            "the reference only asks for a warning (L8); a second infusion within the same day is "
+            "L8 only asks for a warning; a second infusion within the same day is "
             "treated as a duplicate order and blocked",
-            f"{CW} §11 L8",
+            f"{RULES} L8",
         ),
         "soft_min": setting(
             "40",
-            "the reference gives a frequency (3×/week in induction), not hours; 40 h allows "
+            "the sources give a frequency (3×/week in induction), not hours; 40 h allows "
             "alternate-day sessions at varying times of day",
-            f"{CW} §6 Interval, §10 Induction",
+            "[murrough-2013]",
         ),
     },
     "weekly_limits_mg_per_kg": {
         "soft_max": setting(
             "2.25",
-            "the reference asks for a weekly cumulative check (L8) without a figure; 2.25 mg/kg is "
-            "3 sessions a week (§10) at the 0.75 mg/kg soft upper dose (§11 L2)",
-            f"{CW} §11 L8, §10",
+            "L8 asks for a weekly cumulative check without a figure; 2.25 mg/kg is "
+            "3 sessions a week (induction) at the 0.75 mg/kg soft upper dose (L2)",
+            f"{RULES} L8; [murrough-2013]",
         ),
     },
     "course": {
         "infusions": ref(
             "6",
-            f"{CW} §10 Induction",
+            "[murrough-2013]; [phillips-2019]",
             "Murrough 2013 Biol Psychiatry PMC3725185; Phillips 2019 PMID 30922101 [P]",
         ),
         "window_days": ref(
             "21",
-            f"{CW} §10 Clinic courses",
+            "[oliver-2022]",
             "'6 within 21 days', Oliver 2022 J Clin Psychiatry [P]",
         ),
-        "max_per_week": ref("3", f"{CW} §10 Induction", "3×/week, Murrough 2013 [P]"),
+        "max_per_week": ref("3", "[murrough-2013]", "3×/week, Murrough 2013 [P]"),
         "review_after_infusion": ref(
             "4",
-            f"{CW} §10 Early non-response signal",
+            "[transl-psychiatry-2024]",
             "Transl Psychiatry 2024, doi 10.1038/s41398-024-03027-2 [P]",
             "review point after infusion 4, configurable product rule",
         ),
     },
     "vitals_schedule": VITALS_SCHEDULE,
     "vitals_thresholds": VITALS_THRESHOLDS,
-    "notes": "IV racemic ketamine is off-label for depression (clinical-workflow.md, scope).",
+    "notes": "IV racemic ketamine is off-label for depression ([kitclinic-workflow]).",
     "min_observation_min": MIN_OBSERVATION,
 }
 
-# Fields whose figures come from depression trials; for PTSD and anxiety the reference gives no IV
+# Fields whose figures come from depression trials; for PTSD and anxiety the sources give no IV
 # regimen, so each is carried over as a clinic setting (never silently as if it were sourced).
 _REGIMEN_FIELDS = (
     "default_dose",
@@ -325,14 +337,14 @@ def _carried_over(base: dict[str, Any], reason: str, **overrides: Any) -> dict[s
 
 
 PTSD_REASON = (
-    "UNVERIFIED for PTSD: the reference gives no IV dose, duration or limits for PTSD (evidence.md "
-    "§1.5 only mentions a 0.5 mg/kg arm in Abdallah 2022); the depression value is carried over "
-    "until governance sets it"
+    "UNVERIFIED for PTSD: the sources give no IV dose, duration or limits for PTSD (they only "
+    "mention a 0.5 mg/kg arm in Abdallah 2022, [abdallah-2022]); the depression value is carried "
+    "over until governance sets it"
 )
 ANXIETY_REASON = (
-    "UNVERIFIED for anxiety: the reference gives no IV dose, duration or limits for anxiety "
-    "(evidence.md §1.5: Taylor 2018 single IV infusion, dose not given; Glue 2017 was "
-    "subcutaneous); the depression value is carried over until governance sets it"
+    "UNVERIFIED for anxiety: the sources give no IV dose, duration or limits for anxiety "
+    "(Taylor 2018 single IV infusion, dose not given, [taylor-2018]; Glue 2017 was "
+    "subcutaneous, [glue-2017]); the depression value is carried over until governance sets it"
 )
 
 PTSD_STANDARD = _carried_over(
@@ -343,13 +355,13 @@ PTSD_STANDARD = _carried_over(
     indication="ptsd",
 )
 PTSD_STANDARD["course"]["infusions"] = ref(
-    "6", f"{EV} §1.5", "Feder 2021, Am J Psychiatry: 6 infusions over 2 weeks [P]"
+    "6", "[feder-2021]", "Feder 2021, Am J Psychiatry: 6 infusions over 2 weeks [P]"
 )
 PTSD_STANDARD["course"]["window_days"] = ref(
-    "14", f"{EV} §1.5", "Feder 2021, Am J Psychiatry: 6 infusions over 2 weeks [P]"
+    "14", "[feder-2021]", "Feder 2021, Am J Psychiatry: 6 infusions over 2 weeks [P]"
 )
 PTSD_STANDARD["notes"] = (
-    "Abdallah 2022 (8 infusions) found no significant PTSD benefit (evidence.md)."
+    "Abdallah 2022 (8 infusions) found no significant PTSD benefit ([abdallah-2022])."
 )
 
 ANXIETY_STANDARD = _carried_over(
@@ -358,7 +370,7 @@ ANXIETY_STANDARD = _carried_over(
     id="anxiety-standard",
     name="Anxiety, depression regimen (clinic setting)",
     indication="anxiety",
-    notes="Evidence for anxiety is single-infusion or subcutaneous (evidence.md §1.5).",
+    notes="Evidence for anxiety is single-infusion or subcutaneous ([taylor-2018], [glue-2017]).",
 )
 
 CHRONIC_PAIN_COHEN: dict[str, Any] = {
@@ -370,46 +382,46 @@ CHRONIC_PAIN_COHEN: dict[str, Any] = {
     "default_dose": setting(
         "0.5",
         "Cohen 2018 gives a range (0.5–2 mg/kg/h), not a default; default at its lower end",
-        f"{CW} §5 Chronic pain",
+        "[cohen-2018]",
     ),
     "default_duration_min": setting(
         "240",
-        "Cohen 2018 gives '>2 h' only; 4 h as in the CRPS daily regimen (§5, medcentral.com [S])",
-        f"{CW} §5 Chronic pain, CRPS",
+        "Cohen 2018 gives '>2 h' only; 4 h as in the CRPS daily regimen (medcentral.com [S])",
+        "[cohen-2018]; [asra-crps-summary]",
     ),
     "dose_limits": {
-        "soft_min": ref("0.5", f"{CW} §5 Chronic pain", COHEN, "lower end of 0.5–2 mg/kg/h"),
+        "soft_min": ref("0.5", "[cohen-2018]", COHEN, "lower end of 0.5–2 mg/kg/h"),
         "soft_max": ref(
             "1",
-            f"{CW} §5 'Low dose' definition",
+            "[pennsylvania-low-dose]",
             PENNSYLVANIA,
-            "above it the infusion is no longer 'low dose' (RN scope, §13)",
+            "above it the infusion is no longer 'low dose' (RN scope, [az-nursing-ketamine])",
         ),
         "hard_max": ref(
-            "2", f"{CW} §5 Chronic pain", COHEN, "upper end of 0.5–2 mg/kg/h, used as hard limit"
+            "2", "[cohen-2018]", COHEN, "upper end of 0.5–2 mg/kg/h, used as hard limit"
         ),
     },
     "duration_limits_min": {
-        "soft_min": ref("120", f"{CW} §5 Chronic pain", COHEN, "total ≥80 mg over >2 h"),
+        "soft_min": ref("120", "[cohen-2018]", COHEN, "total ≥80 mg over >2 h"),
         "soft_max": setting(
             "240",
-            "Cohen 2018 gives no maximum; 4 h is the CRPS daily regimen (§5 [S])",
-            f"{CW} §5 CRPS",
+            "Cohen 2018 gives no maximum; 4 h is the CRPS daily regimen ([S])",
+            "[asra-crps-summary]",
         ),
         "hard_max": setting(
             "480",
-            "the reference gives no maximum; an outpatient day (multi-day infusions such as "
-            "22 mg/h × 4 days, §5, are inpatient and outside this protocol)",
-            f"{CW} §5 CRPS",
+            "no maximum is published; an outpatient day (multi-day infusions such as "
+            "22 mg/h × 4 days are inpatient and outside this protocol)",
+            "[asra-crps-summary]",
         ),
     },
     "rate_limits_mg_per_kg_per_h": None,
     "dose_limits_mg": {
-        "soft_min": ref("80", f"{CW} §5 Chronic pain", COHEN, "total ≥80 mg over >2 h"),
+        "soft_min": ref("80", "[cohen-2018]", COHEN, "total ≥80 mg over >2 h"),
         "hard_max": setting(
             "400",
             f"{NO_CAP_FIGURE}; 400 mg is the 1 mg/kg/h soft upper rate for 4 h at 100 kg",
-            f"{CW} §11 L5",
+            f"{RULES} L5",
         ),
     },
     "concentrations_mg_per_ml": CONCENTRATIONS,
@@ -418,31 +430,31 @@ CHRONIC_PAIN_COHEN: dict[str, Any] = {
     "interval_limits_h": {
         "hard_min": setting(
             "12",
-            "the reference gives no interval for pain; a second infusion within 12 h is treated "
+            "no interval for pain is published; a second infusion within 12 h is treated "
             "as a duplicate order",
-            f"{CW} §11 L8",
+            f"{RULES} L8",
         ),
         "soft_min": setting(
             "20",
-            "the reference gives no interval for chronic pain; daily regimens exist (CRPS, §5)",
-            f"{CW} §5 CRPS, §11 L8",
+            "no interval for chronic pain is published; daily regimens exist (CRPS)",
+            f"[asra-crps-summary]; {RULES} L8",
         ),
     },
     "weekly_limits_mg_per_kg": {
         "soft_max": setting(
             "12",
-            "the reference gives no weekly limit for pain (L8 asks for a check); 3 sessions at "
+            "no weekly limit for pain is published (L8 asks for a check); 3 sessions at "
             "the 1 mg/kg/h soft upper rate for 4 h",
-            f"{CW} §11 L8",
+            f"{RULES} L8",
         ),
     },
-    # Cohen 2018 as summarised in the reference gives no course structure; none is invented
+    # Cohen 2018 ([cohen-2018]) gives no course structure; none is invented
     "course": None,
     "vitals_schedule": VITALS_SCHEDULE,
     "vitals_thresholds": VITALS_THRESHOLDS,
     "notes": (
         "Bolus ≤0.35 mg/kg (Cohen 2018) is not part of this infusion protocol; no course "
-        "template because the reference gives none for chronic pain."
+        "template because the sources give none for chronic pain."
     ),
     "min_observation_min": MIN_OBSERVATION,
 }

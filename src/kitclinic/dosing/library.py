@@ -6,9 +6,9 @@ and raises :class:`LibraryError` naming the offending field, ``library_to_dict``
 Numbers are :class:`~decimal.Decimal` (written as strings so a JSON round trip is exact).
 
 Every figure is a :class:`SourcedValue`: the number plus where it comes from. A ``reference``
-source names the section of shared/reference/clinical-workflow.md (or evidence.md) and its
-citation; a ``clinic_setting`` source gives the reason the value is a local choice (UNVERIFIED in
-the reference, a one-clinic [C] figure, or no figure at all). Limits are inclusive: a value equal
+source names its keys in docs/sources.md and a short citation; a ``clinic_setting`` source gives
+the reason the value is a local choice (UNVERIFIED, a one-clinic [C] figure, or no figure at all;
+see [kitclinic-settings]). Limits are inclusive: a value equal
 to a limit is within it.
 """
 
@@ -78,10 +78,11 @@ class Direction(StrEnum):
 class Source:
     """Where a figure comes from.
 
-    ``reference``: ``section`` (e.g. "clinical-workflow.md §11 L2") and ``citation`` are required;
-    ``reason`` may add how the figure is used. ``clinic_setting``: ``reason`` is required (why no published figure is used); ``section`` and
+    ``reference``: ``section`` (the docs/sources.md keys, e.g. "[kitclinic-dose-rules] L2;
+    [andrade-dosing]") and ``citation`` are required; ``reason`` may add how the figure is used.
+    ``clinic_setting``: ``reason`` is required (why no published figure is used); ``section`` and
     ``citation`` may still name what the default was derived from. Governance confirms every
-    default either way (clinical-workflow.md, header).
+    default either way ([kitclinic-settings]).
     """
 
     kind: SourceKind
@@ -150,7 +151,7 @@ MIN_OBSERVATION_CARRIED_IN = SourcedValue(
     value=Decimal(30),
     source=Source(
         kind=SourceKind.CLINIC_SETTING,
-        section="clinical-workflow.md §8",
+        section="[asa-postanesthesia]; [thrive-observation]",
         reason="not set in this library version (written before the field existed); the "
         "shipped default applies: no mandatory minimum (ASA), 30–60 min typical for KIT [C], "
         "lower end",
@@ -184,7 +185,8 @@ class Protocol:
     vitals_schedule: VitalsSchedule
     vitals_thresholds: tuple[VitalThreshold, ...]
     notes: str = ""
-    # observation after the infusion ends before discharge without an override (§8)
+    # observation after the infusion ends before discharge without an override
+    # ([kitclinic-workflow])
     min_observation_min: SourcedValue = MIN_OBSERVATION_CARRIED_IN
 
     @property

@@ -1,4 +1,4 @@
-"""Numbers and units as ISMP wants them written (clinical-workflow.md §11 U1).
+"""Numbers and units as ISMP wants them written ([kitclinic-dose-rules] U1).
 
 Leading zero (0.5 mg/kg, never .5), no trailing zero (35 mg, never 35.0), a space before the unit,
 "mL" not "cc", "mcg" not "µg".

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 # Values an instrument parameter may take; kept JSON-friendly so a Django model can store the
-# exact settings a score was computed with (the reference asks to record which version was used).
+# exact settings a score was computed with (the sources ask to record which version was used).
 ParamValue = int | str | bool | None
 
 
@@ -76,7 +76,8 @@ def describe_values(values: tuple[int, ...]) -> str:
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a figure comes from; ``verified`` is False where the reference marks it UNVERIFIED."""
+    """Where a figure comes from; ``verified`` is False where it is UNVERIFIED
+    ([kitclinic-settings])."""
 
     text: str
     url: str | None = None
@@ -145,7 +146,7 @@ class BandScheme:
 
 @dataclass(frozen=True)
 class SubScale:
-    """A sub-score defined by the reference (e.g. PCL-5 clusters); the sum of its items."""
+    """A sub-score defined by the sources (e.g. PCL-5 clusters); the sum of its items."""
 
     key: str
     label: str
@@ -177,7 +178,7 @@ class ResponseDefinition:
 class RemissionDefinition:
     """Remission = current total ``comparison`` ``threshold`` (``<`` or ``<=``).
 
-    ``configurable``: "fixed" where the reference gives one verified value, "choices" where it
+    ``configurable``: "fixed" where the sources give one verified value, "choices" where it
     lists competing published values (``choices``), "any" where the value is an UNVERIFIED
     convention a clinic may replace with any in-range threshold.
     """

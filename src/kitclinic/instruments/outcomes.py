@@ -50,13 +50,13 @@ def is_response(
 ) -> bool:
     """True when the total fell by at least the response fraction (default per instrument, 50%).
 
-    ``min_fraction`` (decimal text, e.g. "0.3") is accepted only where the reference makes the
+    ``min_fraction`` (decimal text, e.g. "0.3") is accepted only where the sources make the
     definition configurable. A baseline of 0 can never show a response.
     """
     inst = _instrument(instrument)
     definition = inst.response
     if definition is None:
-        raise InstrumentError(f"{inst.id}: the reference defines no response criterion")
+        raise InstrumentError(f"{inst.id}: the sources define no response criterion")
     text = definition.min_fraction if min_fraction is None else min_fraction
     if text != definition.min_fraction:
         allowed_any = definition.configurable == "any"
@@ -79,13 +79,13 @@ def is_remission(
 ) -> bool:
     """True when the current total is in the remission range (e.g. PHQ-9 < 5, MADRS <= 10).
 
-    ``threshold`` is accepted only where the reference makes it configurable (MADRS 10 or 12;
+    ``threshold`` is accepted only where the sources make it configurable (MADRS 10 or 12;
     GAD-7 any in-range value, its convention being UNVERIFIED).
     """
     inst = _instrument(instrument)
     definition = inst.remission
     if definition is None:
-        raise InstrumentError(f"{inst.id}: the reference defines no remission criterion")
+        raise InstrumentError(f"{inst.id}: the sources define no remission criterion")
     limit = definition.threshold if threshold is None else threshold
     if limit != definition.threshold:
         ok = (definition.configurable == "choices" and limit in definition.choices) or (

@@ -2,7 +2,8 @@
 (ICD-10-CM code lists per indication) and eligibility.
 
 Pure Python (no Django import) so it can be tested exhaustively and called from any app.
-Reference: shared/reference/clinical-workflow.md §2–§4.
+Sources (docs/sources.md): [kitclinic-workflow], [trd-definition], [maudsley-staging],
+[thase-rush-staging], [cohen-2018].
 """
 
 from kitclinic.intake.contraindications import (

@@ -1,9 +1,9 @@
 """The contraindication screen as data, and the clinic's grouping of it for eligibility.
 
-Reference: shared/reference/clinical-workflow.md §4. The items and their sources come from the
-§4 table; the default grouping is §4 "Default grouping for the eligibility decision", which is a
-clinic setting, not a guideline. A clinic may move items between the two groups; the grouping
-carries a version string and every eligibility decision records it.
+Sources: each item names its own ([cohen-2018], [esketamine-label-summary], [osmind-intake-guide],
+[psyon-exclusions]); the default grouping is the one in [kitclinic-workflow], which is a clinic
+setting, not a guideline. A clinic may move items between the two groups; the grouping carries a
+version string and every eligibility decision records it.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ _PSYON: Final[str] = (
 _NE = ContraindicationGroup.NOT_ELIGIBLE
 _NR = ContraindicationGroup.NEEDS_REVIEW
 
-# Order is the order the screen shows. Groups: clinical-workflow.md §4 default grouping.
+# Order is the order the screen shows. Groups: the default grouping of [kitclinic-workflow].
 CATALOGUE: Final[tuple[ContraindicationItem, ...]] = (
     ContraindicationItem(
         "hypersensitivity_ketamine",

@@ -7,8 +7,8 @@ ICD-10-CM hierarchy: codes are fixed-position, so a code lies under a header whe
 and a range ``F32-F33`` covers every code whose leading characters lie between the two ends
 (``F32.0`` … ``F33.9``).
 
-The default lists (version 1) follow the indication scope of the clinical-workflow reference
-(TRD, PTSD, anxiety and chronic pain) and the ICD-10-CM tabular list; a clinic organization may
+The default lists (version 1) follow kitclinic's indication scope ([kitclinic-workflow]:
+TRD, PTSD, anxiety and chronic pain) and the ICD-10-CM tabular list; a clinic organization may
 publish its own version, and every eligibility decision records the version it used.
 Pure Python: no Django import.
 """
@@ -262,8 +262,8 @@ def _entry(raw: CodeListEntry | Mapping[str, Any]) -> CodeListEntry:
 
 # --- The default lists (version 1) -------------------------------------------------------------
 # Codes and titles: ICD-10-CM tabular list, FY2026 (CMS and CDC NCHS). The indications are the
-# scope of clinical-workflow.md (TRD, PTSD, anxiety, chronic pain); the codes kitclinic records
-# for them are listed in instruments.md §11. A clinic narrows or widens a list by publishing its
+# scope of [kitclinic-workflow] (TRD, PTSD, anxiety, chronic pain); the codes kitclinic records
+# for them are those of [icd-10-cm]. A clinic narrows or widens a list by publishing its
 # own version (kitclinic.patients.services.indication_code_list_publish).
 
 _ICD10CM: Final[str] = (
@@ -294,7 +294,7 @@ DEFAULT_CODE_LISTS: Final[Mapping[Indication, CodeList]] = MappingProxyType(
                     "F32-F33",
                     "Depressive episode (F32); major depressive disorder, recurrent (F33)",
                     # ICD-10-CM has no code for treatment resistance: the episode is coded and
-                    # TRD is the separate trial-history rule (instruments.md §11).
+                    # TRD is the separate trial-history rule ([icd-10-cm], [trd-definition]).
                     f"{_SCOPE}: treatment-resistant depression",
                 ),
             ],

@@ -1,10 +1,9 @@
 """The eligibility decision proposed to the prescriber after intake.
 
-Reference: shared/reference/clinical-workflow.md §1 (the screen is reviewed by the prescriber
-before the next step), §2 (TRD definition [P]) and §4 (contraindication screen and its default
-grouping); the qualifying diagnoses per indication are the versioned ICD-10-CM code lists of
-``kitclinic.intake.diagnoses``. The result is a proposal with its reasons; the app has the
-prescriber sign it.
+Sources: [kitclinic-workflow] (the screen is reviewed by the prescriber before the next step; the
+contraindication screen's default grouping), [trd-definition] (TRD definition [P]); the qualifying
+diagnoses per indication are the versioned ICD-10-CM code lists of ``kitclinic.intake.diagnoses``.
+The result is a proposal with its reasons; the app has the prescriber sign it.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ __all__ = [
 
 
 class Indication(StrEnum):
-    """Indications kitclinic treats (clinical-workflow.md scope). Values are stored."""
+    """Indications kitclinic treats ([kitclinic-workflow]). Values are stored."""
 
     DEPRESSION = "depression"
     PTSD = "ptsd"
@@ -149,7 +148,8 @@ def decide_eligibility(
 ) -> EligibilityDecision:
     """Propose eligible / needs_review / not_eligible, with every reason.
 
-    Rules (clinical-workflow.md §2, §4; qualifying diagnoses: ``kitclinic.intake.diagnoses``):
+    Rules ([trd-definition], [kitclinic-workflow]; qualifying diagnoses:
+    ``kitclinic.intake.diagnoses``):
 
     1. ``screen`` must answer every catalogue item True (present) or False; otherwise ValueError
        naming the unanswered items. Unknown codes also raise ValueError.

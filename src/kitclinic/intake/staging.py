@@ -1,6 +1,6 @@
 """TRD staging from the trial history: Maudsley Staging Method and Thase–Rush stages.
 
-Reference: shared/reference/clinical-workflow.md §2 (TRD definition) and §3 (staging tables).
+Sources: [trd-definition] (TRD definition), [maudsley-staging] and [thase-rush-staging] (staging).
 Every function takes the whole trial history and decides itself which rows count, so the app
 never pre-filters and two screens can never disagree about which trials were used.
 """
@@ -29,10 +29,11 @@ __all__ = [
     "trd_definition_met",
 ]
 
-# Classes that count as "antidepressants" for the TRD definition (§2), the MSM "failed
-# antidepressants" dimension (§3.1) and the Thase–Rush drug stages (§3.2). Augmentation and ECT
-# are separate MSM dimensions; TMS, psychotherapy, esketamine and "other" are not antidepressant
-# medication trials in either staging model (both predate esketamine), so they are left out.
+# Classes that count as "antidepressants" for the TRD definition ([trd-definition]), the MSM
+# "failed antidepressants" dimension ([maudsley-staging]) and the Thase–Rush drug stages
+# ([thase-rush-staging]). Augmentation and ECT are separate MSM dimensions; TMS, psychotherapy,
+# esketamine and "other" are not antidepressant medication trials in either staging model (both
+# predate esketamine), so they are left out.
 ANTIDEPRESSANT_CLASSES: Final[frozenset[TreatmentClass]] = frozenset(
     {
         TreatmentClass.SSRI,
@@ -43,20 +44,20 @@ ANTIDEPRESSANT_CLASSES: Final[frozenset[TreatmentClass]] = frozenset(
     }
 )
 
-# "Non-response" (§2): a partial response falls short of response, so it is a failed trial.
-# Intolerance is not an adequate trial (the drug was stopped before dose and duration were
+# "Non-response" ([trd-definition]): a partial response falls short of response, so it is a failed
+# trial. Intolerance is not an adequate trial (the drug was stopped before dose and duration were
 # reached) and an ongoing trial has no outcome yet; neither counts, whatever ``adequate`` says.
 FAILED_OUTCOMES: Final[frozenset[TrialOutcome]] = frozenset(
     {TrialOutcome.NO_RESPONSE, TrialOutcome.PARTIAL_RESPONSE}
 )
 
-# §2: "Non-response to ≥2 antidepressants of adequate dose and duration in the current episode"
-# (https://pmc.ncbi.nlm.nih.gov/articles/PMC11193313 [P]).
+# [trd-definition]: "Non-response to ≥2 antidepressants of adequate dose and duration in the current
+# episode" (https://pmc.ncbi.nlm.nih.gov/articles/PMC11193313 [P]).
 TRD_MIN_ADEQUATE_FAILED_TRIALS: Final[int] = 2
 
 MsmBand = Literal["mild", "moderate", "severe"]
 
-# Dimension keys of MsmResult.points, in the order of the §3.1 table.
+# Dimension keys of MsmResult.points, in the order of the [maudsley-staging] table.
 MSM_DIMENSIONS: Final[tuple[str, ...]] = (
     "duration",
     "severity",
@@ -84,15 +85,15 @@ def count_adequate_failed_trials(trials: Iterable[Trial]) -> int:
 
     A trial counts when all hold:
 
-    - ``current_episode`` is True (§2: "in the current episode");
-    - ``adequate`` is True (§2: "of adequate dose and duration", a clinician judgement);
+    - ``current_episode`` is True ([trd-definition]: "in the current episode");
+    - ``adequate`` is True ([trd-definition]: "of adequate dose and duration", a clinician judgement);
     - its class is in ``ANTIDEPRESSANT_CLASSES`` (SSRI, SNRI, TCA, MAOI, other antidepressant);
     - its outcome is ``no_response`` or ``partial_response`` (``FAILED_OUTCOMES``).
 
     Intolerance never counts: a drug stopped for side effects was not an adequate trial. Ongoing
     trials have no outcome yet. Each row counts once, so two failed SSRIs are two failed trials.
 
-    Reference: clinical-workflow.md §2, TRD definition [P].
+    Source: [trd-definition] [P].
     """
     return sum(
         1
@@ -104,15 +105,15 @@ def count_adequate_failed_trials(trials: Iterable[Trial]) -> int:
 def trd_definition_met(trials: Iterable[Trial]) -> bool:
     """True when ≥2 adequate antidepressant trials failed in the current episode.
 
-    Reference: clinical-workflow.md §2, TRD definition [P]; counting rules as in
+    Source: [trd-definition] [P]; counting rules as in
     ``count_adequate_failed_trials``.
     """
     return count_adequate_failed_trials(trials) >= TRD_MIN_ADEQUATE_FAILED_TRIALS
 
 
 # ---------------------------------------------------------------------------------------------
-# Maudsley Staging Method (§3.1 [P]: https://pmc.ncbi.nlm.nih.gov/articles/PMC5896127 ;
-# https://bmcpsychiatry.biomedcentral.com/articles/10.1186/s12888-018-1679-x/tables/3)
+# Maudsley Staging Method ([maudsley-staging] [P]: https://pmc.ncbi.nlm.nih.gov/articles/PMC5896127
+# ; https://bmcpsychiatry.biomedcentral.com/articles/10.1186/s12888-018-1679-x/tables/3)
 # ---------------------------------------------------------------------------------------------
 
 _SEVERITY_POINTS: Final[Mapping[EpisodeSeverity, int]] = MappingProxyType(
@@ -132,7 +133,8 @@ _ECT_CLASSES: Final[frozenset[TreatmentClass]] = frozenset(
 
 
 def _msm_duration_points(months: int) -> int:
-    # §3.1: ≤12 months (acute) 1 · 13–24 months (sub-acute) 2 · >24 months (chronic) 3.
+    # [maudsley-staging]: ≤12 months (acute) 1 · 13–24 months (sub-acute) 2 · >24 months (chronic)
+    # 3.
     if months <= 12:
         return 1
     if months <= 24:
@@ -141,7 +143,8 @@ def _msm_duration_points(months: int) -> int:
 
 
 def _msm_failed_points(failed: int) -> int:
-    # §3.1: 1–2 → 1 · 3–4 → 2 · 5–6 → 3 · 7–10 → 4 · >10 → 5 (0 failed: not applicable).
+    # [maudsley-staging]: 1–2 → 1 · 3–4 → 2 · 5–6 → 3 · 7–10 → 4 · >10 → 5 (0 failed: not
+    # applicable).
     if failed <= 2:
         return 1
     if failed <= 4:
@@ -154,7 +157,7 @@ def _msm_failed_points(failed: int) -> int:
 
 
 def _msm_band(score: int) -> MsmBand:
-    # §3.1: mild 3–6, moderate 7–10, severe 11–15.
+    # [maudsley-staging]: mild 3–6, moderate 7–10, severe 11–15.
     if score <= 6:
         return "mild"
     if score <= 10:
@@ -166,11 +169,12 @@ def _msm_band(score: int) -> MsmBand:
 class MsmResult:
     """Maudsley Staging Method result.
 
-    ``applicable`` is False when no adequate antidepressant trial failed (not TRD, §3.1); then
-    ``score`` and ``band`` are None and ``points`` is empty. When applicable but an input is
-    absent, ``missing`` names it (``"episode_duration_months"``, ``"severity"``), ``score`` and
-    ``band`` are None, and ``points`` holds the dimensions that could be scored. ``points`` keys
-    are those of ``MSM_DIMENSIONS``. ``score`` is 3–15 whenever it is not None.
+    ``applicable`` is False when no adequate antidepressant trial failed (not TRD,
+    [maudsley-staging]); then ``score`` and ``band`` are None and ``points`` is empty. When
+    applicable but an input is absent, ``missing`` names it (``"episode_duration_months"``,
+    ``"severity"``), ``score`` and ``band`` are None, and ``points`` holds the dimensions that could
+    be scored. ``points`` keys are those of ``MSM_DIMENSIONS``. ``score`` is 3–15 whenever it is not
+    None.
     """
 
     applicable: bool
@@ -190,7 +194,7 @@ def maudsley_stage(
 ) -> MsmResult:
     """Maudsley Staging Method score (3–15) and band for the current episode.
 
-    Dimensions (clinical-workflow.md §3.1 [P]):
+    Dimensions ([maudsley-staging] [P]):
 
     - duration of the current episode, whole months: ≤12 → 1, 13–24 → 2, >24 → 3;
     - severity at baseline: subsyndromal 1 … severe with psychosis 5;
@@ -201,7 +205,7 @@ def maudsley_stage(
     - ECT used in the current episode (bilateral or unilateral, same reading): 0/1.
 
     Bands: mild 3–6, moderate 7–10, severe 11–15. With 0 failed trials the patient is not TRD and
-    the result is "not applicable" rather than a score (§3.1).
+    the result is "not applicable" rather than a score ([maudsley-staging]).
 
     Raises ValueError for a negative duration.
     """
@@ -276,7 +280,8 @@ def maudsley_stage(
 
 
 # ---------------------------------------------------------------------------------------------
-# Thase–Rush stages (§3.2 [S]: https://medicalalgorithms.com/treatment-resistant-depression-strategies)
+# Thase–Rush stages ([thase-rush-staging] [S]:
+# https://medicalalgorithms.com/treatment-resistant-depression-strategies)
 # ---------------------------------------------------------------------------------------------
 
 _ROMAN: Final[tuple[str, ...]] = ("0", "I", "II", "III", "IV", "V")
@@ -311,7 +316,7 @@ def _stage_iv(failed: frozenset[TreatmentClass]) -> bool:
 
 
 def thase_rush_stage(trials: Iterable[Trial]) -> ThaseRushResult:
-    """Thase–Rush stage of the current episode (clinical-workflow.md §3.2 [S]).
+    """Thase–Rush stage of the current episode ([thase-rush-staging] [S]).
 
     Interpretation, so that two readers of the table always get the same stage:
 

@@ -1,7 +1,7 @@
 """Treatment-trial history: the enums the database stores and the trial record staging reads.
 
-Reference: shared/reference/clinical-workflow.md §2 (intake: trial rows, TRD definition,
-"adequate trial") and §3 (staging). Stages are computed from these rows, never typed in (§2).
+Sources: [kitclinic-workflow] (intake: trial rows; stages are computed from these rows, never
+typed in), [trd-definition], [adequate-trial-summary] and [maudsley-staging].
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ _TRIAL_OUTCOME_LABELS: Final[dict[TrialOutcome, str]] = {
 
 
 class EpisodeSeverity(StrEnum):
-    """Severity of the current episode at baseline, in the Maudsley Staging Method's terms (§3.1)."""
+    """Severity of the current episode at baseline, in the Maudsley Staging Method's terms
+    ([maudsley-staging])."""
 
     SUBSYNDROMAL = "subsyndromal"
     MILD = "mild"
@@ -144,10 +145,10 @@ class Trial:
                 raise ValueError(f"Trial.{name} must be True or False, got {getattr(self, name)!r}")
 
 
-# Default of the clinic setting "minimum weeks for an adequate trial". The reference gives
-# "4–6 weeks at a therapeutic dose — configurable" (clinical-workflow.md §2, droracle.ai [S, low
-# authority]); the default is the lower end of that range. The app stores the clinic's own value
-# and passes it as ``minimum_weeks``; clinical governance confirms the default.
+# Default of the clinic setting "minimum weeks for an adequate trial". The only source gives "4–6
+# weeks at a therapeutic dose" ([adequate-trial-summary], droracle.ai [S, low authority]); the
+# default is the lower end of that range. The app stores the clinic's own value and passes it as
+# ``minimum_weeks``; clinical governance confirms the default.
 ADEQUATE_TRIAL_MIN_WEEKS_DEFAULT: Final[float] = 4
 
 
@@ -156,8 +157,8 @@ def is_adequate_duration(
 ) -> bool:
     """True when a trial lasted at least ``minimum_weeks`` weeks (at a therapeutic dose).
 
-    Units: weeks. Reference: clinical-workflow.md §2, "Adequate trial: 4–6 weeks at a therapeutic
-    dose — configurable". This checks duration only; whether the dose was therapeutic, and so
+    Units: weeks. Source: [adequate-trial-summary], "4–6 weeks at a therapeutic dose", a setting
+    ([kitclinic-settings]). This checks duration only; whether the dose was therapeutic, and so
     whether the trial was adequate, remains the clinician's judgement stored on the trial.
 
     Raises ValueError for a negative or non-finite duration, or a minimum that is not positive.

@@ -7,8 +7,9 @@ Definitions (all per patient, course and instrument; "improvement" is
   number then time. A course without one, or with a baseline of 0 (no room to improve), is
   *excluded* and says why in :attr:`CourseOutcome.exclusion`.
 - **Response**: a rating after infusion 1 or later with improvement >= ``response_min_improvement``
-  (default 0.5: score <= 50% of baseline; exactly 50% counts). Source: instruments.md "Response /
-  remission quick reference" (>=50% drop on every depression scale); clinical-workflow.md §9.
+  (default 0.5: score <= 50% of baseline; exactly 50% counts). Sources: [phq9-remission],
+  [trivedi-2006], [montgomery-asberg-1979] (>=50% drop on every depression scale);
+  [kitclinic-workflow] (against the pre-course baseline).
 - **Remission**: a rating after infusion 1 or later below the instrument's cut-off
   (:mod:`kitclinic.outcome_stats.cutoffs`: PHQ-9 < 5, QIDS-SR16 <= 5, MADRS <= 10, GAD-7 < 5).
 - **Endpoint**: the last rating after infusion 1 or later. ``responded``/``remitted`` are judged
@@ -18,8 +19,8 @@ Definitions (all per patient, course and instrument; "improvement" is
 - **Early non-response**: at the review infusion (default 4), the latest rating taken after that
   infusion shows improvement < ``early_min_improvement`` (default 0.20). Source: "no improvement
   (>=20% MADRS drop) after 4 infusions ... predicted overall non-response (sensitivity >90%;
-  135 patients)", Transl Psychiatry 2024, doi 10.1038/s41398-024-03027-2 (clinical-workflow.md
-  §10 "Early non-response signal"; evidence.md §1.2). The paper's second rule (3 consecutive
+  135 patients)", Transl Psychiatry 2024, doi 10.1038/s41398-024-03027-2
+  ([transl-psychiatry-2024]). The paper's second rule (3 consecutive
   non-improvements after 3 infusions) is not implemented. ``None`` when the course has no rating
   at the review infusion (not reached, or not rated), so a missing rating is never read as a signal.
 - **Relapse**: loss of response. After the first response, the first later rating whose

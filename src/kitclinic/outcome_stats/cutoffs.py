@@ -1,9 +1,9 @@
 """Instruments the outcome engine knows, with their remission cut-offs and score ranges.
 
-Every number here comes from ``shared/reference/instruments.md`` ("Response / remission quick
-reference" and the per-scale sections); the source of each is kept on the row so that a report can
-name it. Clinics may pass their own table (for example MADRS remission <= 12 as in the esketamine
-trials) to the engine instead of :data:`DEFAULT_REMISSION_CUTOFFS`.
+Every number here comes from a source in docs/sources.md (section 5, rating instruments); the source
+of each is kept on the row, with its key, so that a report can name it. Clinics may pass their own
+table (for example MADRS remission <= 12 as in the esketamine trials) to the engine instead of
+:data:`DEFAULT_REMISSION_CUTOFFS`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from types import MappingProxyType
 class RemissionCutoff:
     """Remission rule and valid score range for one instrument's total score.
 
-    A score is in remission when ``score <= threshold`` (``inclusive=True``) or
-    ``score < threshold`` (``inclusive=False``). ``verified`` is False where the reference marks the
-    convention UNVERIFIED, so a report can say so.
+    A score is in remission when ``score <= threshold`` (``inclusive=True``) or ``score <
+    threshold`` (``inclusive=False``). ``verified`` is False where the convention has no confirmed
+    source ([kitclinic-settings]), so a report can say so.
     """
 
     instrument: str
@@ -56,7 +56,7 @@ DEFAULT_REMISSION_CUTOFFS: Mapping[str, RemissionCutoff] = MappingProxyType(
                 score_min=0,
                 score_max=27,
                 source=(
-                    "instruments.md §1: remission total <5 (NCQA/HEDIS; Psychiatr Serv 2020, "
+                    "[phq9-remission]: remission total <5 (NCQA/HEDIS; Psychiatr Serv 2020, "
                     "doi 10.1176/appi.ps.201900295); used by McInnes 2022 and Oliver 2022"
                 ),
             ),
@@ -67,7 +67,7 @@ DEFAULT_REMISSION_CUTOFFS: Mapping[str, RemissionCutoff] = MappingProxyType(
                 inclusive=True,
                 score_min=0,
                 score_max=27,
-                source="instruments.md §4: remission <=5 (STAR*D, Trivedi 2006)",
+                source="[trivedi-2006]: remission <=5 (STAR*D, Trivedi 2006)",
             ),
             RemissionCutoff(
                 instrument="madrs",
@@ -77,7 +77,7 @@ DEFAULT_REMISSION_CUTOFFS: Mapping[str, RemissionCutoff] = MappingProxyType(
                 score_min=0,
                 score_max=60,
                 source=(
-                    "instruments.md §5: remission <=10 as used by KARMA-Dep (Ekstrand 2022); "
+                    "[ekstrand-2022]: remission <=10 as used by KARMA-Dep (Ekstrand 2022); "
                     "<=12 (esketamine trials) is the other published choice"
                 ),
             ),
@@ -88,7 +88,7 @@ DEFAULT_REMISSION_CUTOFFS: Mapping[str, RemissionCutoff] = MappingProxyType(
                 inclusive=False,
                 score_min=0,
                 score_max=21,
-                source="instruments.md §2: remission <5 is a convention, UNVERIFIED (configurable)",
+                source="[kitclinic-settings]: GAD-7 remission <5 is a convention, UNVERIFIED (configurable)",
                 verified=False,
             ),
         )

@@ -52,7 +52,7 @@ HISTORY_DAYS = 180  # the demo clinic opened this many days before the seed runs
 # Share of the eligible patients (after those with a current course) given a completed course.
 SHARE = {"depression": 0.8, "ptsd": 0.6, "anxiety": 0.5, "chronic_pain": 1.0}
 INDICATION_ORDER = ("depression", "ptsd", "anxiety", "chronic_pain")
-# Twice-weekly induction (6 infusions over about 2.5 weeks; evidence.md §1.2: 6 over 2 weeks).
+# Twice-weekly induction (6 infusions over about 2.5 weeks; [phillips-2019]: 6 over 2 weeks).
 INDUCTION_DAYS = (0, 3, 7, 10, 14, 17)
 # Chronic pain has no course template in the default library: 4 weekly 4-h infusions here.
 PAIN_DAYS = (0, 7, 14, 21)
@@ -63,7 +63,8 @@ VIAL_MG_PER_ML, VIAL_ML = Decimal("10"), Decimal("5")
 VIAL_MG = VIAL_MG_PER_ML * VIAL_ML
 
 # (kind, weight): the mix of synthetic trajectories, roughly in the range the clinic series in
-# evidence.md §1.3 report (about half responding after a course, a quarter remitting).
+# [mcinnes-2022], [oliver-2022] and [mcintyre-2020] report (about half responding after a course, a
+# quarter remitting).
 ARCHETYPES = (("remitter", 28), ("responder", 30), ("partial", 24), ("non", 18))
 ADVERSE_EVENTS = (
     ("Nausea", "mild", "Observed; settled without treatment", "", ""),
@@ -362,8 +363,9 @@ class _History:
         from kitclinic.outcomes.services import lab_result_record
 
         self.clock.set(when + dt.timedelta(hours=6))
-        # Synthetic values spread over a plausible range, unrelated to the ratings (evidence.md
-        # §4: no claim that ketamine lowers inflammation or that it predicts response).
+        # Synthetic values spread over a plausible range, unrelated to the ratings (the published
+        # evidence supports no claim that ketamine lowers inflammation or that it predicts
+        # response).
         for analyte, median, spread in (("crp", 2.0, 0.9), ("il6", 2.5, 0.6)):
             unit = configured_unit(analyte)
             if unit is None:
@@ -436,7 +438,7 @@ class _History:
         every = int(protocol.vitals_schedule.during_every_min.value)
         after = int(protocol.vitals_schedule.after_every_min.value)
         # Blood pressure rises during the infusion and is back near baseline in recovery
-        # (evidence.md §3); the size of the rise here is synthetic.
+        # ([riva-posse-2018], [szarmach-2020]); the size of the rise here is synthetic.
         rise = rng.choice([2, 4, 6, 8, 10, 12, 14, 18, 22, 28])
         peak_at = min(30, minutes)
         slots = sorted({*range(every, minutes, every), minutes})
@@ -455,7 +457,7 @@ class _History:
                 },
             )
             if slot == min(40, minutes):
-                # Dissociation lessens with repeated infusions (Singh 2016, evidence.md §3).
+                # Dissociation lessens with repeated infusions ([singh-2016]).
                 level = max(0.0, rng.uniform(8, 30) * (0.85**k))
                 infusion.score_record(
                     actor=nurse,

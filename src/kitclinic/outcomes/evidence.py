@@ -1,16 +1,18 @@
 """Published figures the patient information sheet may show, each with its citation.
 
-Every figure here is copied from shared/reference/evidence.md §1, §3 or §4 (all checked there
-against the publication, "V1"). Nothing from evidence.md §2 (secondary-only or UNVERIFIED numbers)
-may appear: tests/outcomes/test_forbidden_figures.py renders every sheet and looks for each of
-them. Rows of §1 whose citation is still "to be identified before display" (the Taiwan SI trial)
-are left out. Changing this module changes ``EVIDENCE_VERSION``'s content hash, so a physician
-must publish a new sheet version before patients see it.
+Every figure here was checked in the publication's own abstract or text (or a PubMed, PMC, publisher
+or institutional copy of it); each study's source key is in docs/sources.md, section 8. Numbers
+known only from secondary copies, or not confirmed, may not appear: tests/outcomes/test_sheets.py
+renders every sheet and looks for each of them. Findings whose citation is still "to be identified
+before display" (the Taiwan SI trial) are left out. Changing this module changes
+``EVIDENCE_VERSION``'s content hash, so a physician must publish a new sheet version before patients
+see it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass
 
 DEPRESSION = "depression"
@@ -22,9 +24,16 @@ ALL = (DEPRESSION, PTSD, ANXIETY, CHRONIC_PAIN)
 
 @dataclass(frozen=True)
 class Reference:
+    """``key`` is the plain-language label the sheet shows (authors and year); ``source`` is the
+    matching key in docs/sources.md (never shown to patients)."""
+
     key: str
     citation: str
     url: str
+
+    @property
+    def source(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.key.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -32,16 +41,15 @@ class Figure:
     """One published finding in plain words. ``topic`` groups the sheet's sections:
     ``single`` (one infusion), ``course`` (several infusions), ``clinics`` (real-world clinics),
     ``comparison`` (ECT, well-masked trials), ``side_effects``, ``blood_pressure``,
-    ``inflammation``. ``section`` is where evidence.md holds it."""
+    ``inflammation``. ``study`` is the key of its entry in :data:`REFERENCES`."""
 
     text: str
     study: str
-    section: str
     topic: str
     indications: tuple[str, ...]
 
 
-# evidence.md §7, verbatim (a "confirm" in a citation means it still needs checking there).
+# Citations as recorded in docs/sources.md (a "confirm" means a detail still needs checking).
 REFERENCES: dict[str, Reference] = {
     r.key: r
     for r in (
@@ -220,13 +228,12 @@ REFERENCES: dict[str, Reference] = {
 }
 
 FIGURES: tuple[Figure, ...] = (
-    # §1.1 Depression, one infusion.
+    # Depression, one infusion.
     Figure(
         "In controlled trials one infusion improved depression within a day; the largest effect "
         "was at 24 hours and it was still present at day 7. On average the response to a single "
         'dose lasts "around 1 week".',
         "Kryst 2020",
-        "§1.1",
         "single",
         (DEPRESSION,),
     ),
@@ -235,7 +242,6 @@ FIGURES: tuple[Figure, ...] = (
         "24 hours, 47.9% at 72 hours and 39.8% at day 7; 20.6%, 23.8% and 26.2% were in "
         "remission at those times.",
         "Han 2016",
-        "§1.1",
         "single",
         (DEPRESSION,),
     ),
@@ -245,17 +251,15 @@ FIGURES: tuple[Figure, ...] = (
         "placebo that also makes people feel something) it was 46.5% against 25.9%. The "
         "reviewers rated the certainty of this evidence as very low.",
         "Cochrane 2021",
-        "§1.1",
         "single",
         (DEPRESSION,),
     ),
-    # §1.2 Depression, courses.
+    # Depression, courses.
     Figure(
         "In a study of 12 people given 6 infusions over 12 days, 3 of 12 had responded after "
         "the first infusion and 11 of 12 after the sixth; 8 of 12 were in remission after the "
         "sixth. Mean time to relapse was 16 days.",
         "Shiroma 2014",
-        "§1.2",
         "course",
         (DEPRESSION,),
     ),
@@ -264,7 +268,6 @@ FIGURES: tuple[Figure, ...] = (
         "2 weeks; the median number of infusions to response was 3. After a course, relapse "
         "came on average 18–19 days later.",
         "Phillips 2019",
-        "§1.2",
         "course",
         (DEPRESSION,),
     ),
@@ -273,16 +276,14 @@ FIGURES: tuple[Figure, ...] = (
         "was unlikely to work (sensitivity above 90%). This is why your team reviews progress "
         "after the fourth infusion.",
         "Transl Psychiatry 2024",
-        "§1.2",
         "course",
         (DEPRESSION,),
     ),
-    # §1.3 Real-world clinics.
+    # Real-world clinics.
     Figure(
         "In 537 clinic patients given 4–8 infusions over 7–28 days, 53.6% responded and 28.9% "
         "reached remission (PHQ-9); 8.4% got worse.",
         "McInnes 2022",
-        "§1.3",
         "clinics",
         (DEPRESSION,),
     ),
@@ -290,7 +291,6 @@ FIGURES: tuple[Figure, ...] = (
         "In 424 clinic patients, 50% responded and 20% reached remission within 6 weeks; after "
         "10 infusions 72% had responded and 38% were in remission (PHQ-9).",
         "Oliver 2022",
-        "§1.3",
         "clinics",
         (DEPRESSION,),
     ),
@@ -298,17 +298,15 @@ FIGURES: tuple[Figure, ...] = (
         "In 213 clinic patients, 27% had responded and 13% were in remission after 4 infusions "
         "(QIDS-SR16).",
         "McIntyre 2020",
-        "§1.3",
         "clinics",
         (DEPRESSION,),
     ),
-    # §1.4 Comparisons.
+    # Comparisons.
     Figure(
         "In 186 inpatients, 46% reached remission with ketamine and 63% with ECT; both needed a "
         "median of 6 sessions, and most people who remitted relapsed within 12 months (70% after "
         "ketamine, 63% after ECT).",
         "Ekstrand 2022",
-        "§1.4",
         "comparison",
         (DEPRESSION,),
     ),
@@ -317,16 +315,14 @@ FIGURES: tuple[Figure, ...] = (
         "given during surgical anaesthesia, 40 patients), 60% against 50% responded on day 1, "
         "not a significant difference.",
         "Lii 2023",
-        "§1.4",
         "comparison",
         (DEPRESSION,),
     ),
-    # §1.5 PTSD.
+    # PTSD.
     Figure(
         "In 30 people with PTSD given 6 infusions over 2 weeks, 67% responded with ketamine "
         "against 20% with midazolam; the median time until the response was lost was 27.5 days.",
         "Feder 2021",
-        "§1.5",
         "course",
         (PTSD,),
     ),
@@ -334,7 +330,6 @@ FIGURES: tuple[Figure, ...] = (
         "In 158 veterans and service members given 8 infusions, ketamine brought no significant "
         "benefit for PTSD (the 0.5 mg/kg dose did improve depression).",
         "Abdallah 2022",
-        "§1.5",
         "course",
         (PTSD,),
     ),
@@ -342,16 +337,14 @@ FIGURES: tuple[Figure, ...] = (
         "In 41 people with PTSD, a single infusion reduced PTSD severity at 24 hours more than "
         "midazolam did, but the effect was short-lived.",
         "Feder 2014",
-        "§1.5",
         "single",
         (PTSD,),
     ),
-    # §1.5 Anxiety.
+    # Anxiety.
     Figure(
         "In 18 people with social anxiety, a single infusion gave a response in 33.3% against "
         "0% with placebo on the LSAS scale.",
         "Taylor 2018",
-        "§1.5",
         "single",
         (ANXIETY,),
     ),
@@ -360,16 +353,14 @@ FIGURES: tuple[Figure, ...] = (
         "skin (not a drip), anxiety fell within 1 hour and the effect lasted up to 7 days; 10 of "
         "12 responded at 0.5–1 mg/kg.",
         "Glue 2017",
-        "§1.5",
         "single",
         (ANXIETY,),
     ),
-    # §1.5 Chronic pain.
+    # Chronic pain.
     Figure(
         'A consensus guideline found evidence supporting ketamine for chronic pain "but the '
         'level of evidence varies by condition and dose range".',
         "Cohen 2018",
-        "§1.5",
         "course",
         (CHRONIC_PAIN,),
     ),
@@ -378,7 +369,6 @@ FIGURES: tuple[Figure, ...] = (
         "against 5.45 on a 0–10 scale) but the difference was no longer significant at week 12, "
         "and function did not improve.",
         "Sigtermans 2009",
-        "§1.5",
         "course",
         (CHRONIC_PAIN,),
     ),
@@ -386,17 +376,15 @@ FIGURES: tuple[Figure, ...] = (
         "In CRPS, 4-hour infusions daily for 10 days reduced many pain measures, against none "
         "with placebo (both groups also received clonidine and midazolam).",
         "Schwartzman 2009",
-        "§1.5",
         "course",
         (CHRONIC_PAIN,),
     ),
-    # §3 Side effects.
+    # Side effects.
     Figure(
         "In 188 participants most side effects peaked within 1 hour and had resolved by 2 hours; "
         'the most common was "feeling strange, weird or loopy". No serious drug-related events '
         "occurred.",
         "Acevedo-Diaz 2020",
-        "§3",
         "side_effects",
         ALL,
     ),
@@ -405,7 +393,6 @@ FIGURES: tuple[Figure, ...] = (
         "affected at least 20% of people; dissociation passed quickly and lessened with repeat "
         "doses.",
         "Singh 2016",
-        "§3",
         "side_effects",
         ALL,
     ),
@@ -414,7 +401,6 @@ FIGURES: tuple[Figure, ...] = (
         "dissociation 35.6%, nausea 13.3%; fewer than 5% stopped because of side effects, and "
         "there was no psychosis, mania or new suicidal thinking.",
         "Rodrigues (CRTCE)",
-        "§3",
         "side_effects",
         ALL,
     ),
@@ -422,7 +408,6 @@ FIGURES: tuple[Figure, ...] = (
         "With a multi-day infusion for pain, psychological side effects (such as strange "
         "perceptions) occurred in 76% against 18% with placebo.",
         "Sigtermans 2009",
-        "§3",
         "side_effects",
         (CHRONIC_PAIN,),
     ),
@@ -430,7 +415,6 @@ FIGURES: tuple[Figure, ...] = (
         "Reporting of side effects in studies is selective, and data on long-term and repeated "
         "use are limited.",
         "Short 2018",
-        "§3",
         "side_effects",
         ALL,
     ),
@@ -439,14 +423,12 @@ FIGURES: tuple[Figure, ...] = (
         "minutes, +3.3/+3.2 mmHg; no infusion had to be stopped, pressure returned to baseline "
         "after the infusion and did not build up from infusion 1 to 6.",
         "Riva-Posse 2018",
-        "§3",
         "blood_pressure",
         ALL,
     ),
     Figure(
         "Blood pressure and heart rate were back to baseline within 1.5 hours.",
         "Szarmach 2020",
-        "§3",
         "blood_pressure",
         ALL,
     ),
@@ -454,16 +436,15 @@ FIGURES: tuple[Figure, ...] = (
         "In a community clinic, 44.3% of patients reached 165/100 mmHg or more at some point, "
         "and 12% of those needed medicine to lower it.",
         "Rodrigues (CRTCE)",
-        "§3",
         "blood_pressure",
         ALL,
     ),
 )
 
-# evidence.md §4: inflammation, clinician-facing (the lab panels). The evidence is mixed.
+# Inflammation, clinician-facing (the lab panels). The evidence is mixed.
 INFLAMMATION_NOTE = (
     "No patient-facing claim that “ketamine reduces inflammation” or that “inflammation predicts "
-    "response” is supported (evidence.md §4)."
+    "response” is supported."
 )
 INFLAMMATION_FINDINGS: tuple[tuple[str, str, str], ...] = (
     (

@@ -1,10 +1,10 @@
-"""Inflammatory-marker analytes: LOINC codes from shared/reference/instruments.md §12.
+"""Inflammatory-marker analytes: LOINC codes ([loinc] in docs/sources.md).
 
-§12 lists the LOINC code of each lab but **no UCUM unit** for any of them. The unit each analyte
+LOINC gives the code of each lab but **no UCUM unit** for any of them. The unit each analyte
 must be entered in is a clinic setting, ``KITCLINIC_LAB_UNITS``, whose default is the conventional
 reporting unit (CRP and hs-CRP ``mg/L``, IL-6 and TNF-α ``pg/mL``; config/settings.py). The
-default is not from the reference and is labelled on the entry form as "clinic setting, not from
-the reference: confirm with your laboratory". An analyte the clinic leaves without a unit cannot be
+default is not from a published source ([kitclinic-settings]) and is labelled on the entry form as
+"clinic setting, not from a published source: confirm with your laboratory". An analyte the clinic leaves without a unit cannot be
 entered: the form says so on the unit field rather than store a value whose unit nobody fixed.
 """
 
@@ -31,34 +31,34 @@ class AnalyteCode:
     source: str
 
 
-# instruments.md §12, "Lab (category laboratory)" table, serum/plasma codes.
+# Serum/plasma codes, each checked at the laboratory catalogues named in its source.
 ANALYTE_CODES: dict[str, AnalyteCode] = {
     a.analyte.value: a
     for a in (
-        AnalyteCode(Analyte.CRP, "1988-5", "CRP, serum/plasma", "instruments.md §12 (Mayo)"),
+        AnalyteCode(Analyte.CRP, "1988-5", "CRP, serum/plasma", "[loinc] (checked at Mayo)"),
         AnalyteCode(
             Analyte.HS_CRP,
             "30522-7",
             "hs-CRP, serum/plasma (whole-blood point of care is 71426-1, not used here)",
-            "instruments.md §12 (Mayo and others)",
+            "[loinc] (checked at Mayo and others)",
         ),
         AnalyteCode(
             Analyte.IL6,
             "26881-3",
             "IL-6, serum/plasma (108730-3 is an order-only trial term, not used)",
-            "instruments.md §12 (Northwell, LabCorp)",
+            "[loinc] (checked at Northwell, LabCorp)",
         ),
         AnalyteCode(
             Analyte.TNF_ALPHA,
             "3074-2",
             "TNF-α, serum/plasma (99103-4 is units/volume, not used)",
-            "instruments.md §12 (Mayo, ARUP)",
+            "[loinc] (checked at Mayo, ARUP)",
         ),
     )
 }
 
 UNIT_MISSING_FROM_REFERENCE = (
-    "instruments.md §12 gives no UCUM unit for this analyte and the clinic has turned its "
+    "LOINC gives no UCUM unit for this analyte and the clinic has turned its "
     "default off; set it in KITCLINIC_LAB_UNITS from the laboratory's report."
 )
 

@@ -31,7 +31,8 @@ from kitclinic.patients.models import Patient
 CRITERIA = OutcomeCriteria()
 EARLY_SOURCE = (
     "Transl Psychiatry 2024 (doi 10.1038/s41398-024-03027-2): no ≥20% improvement after 4 "
-    "infusions predicted overall non-response (sensitivity >90%, 135 patients); evidence.md §1.2"
+    "infusions predicted overall non-response (sensitivity >90%, 135 patients) "
+    "[transl-psychiatry-2024]"
 )
 # Preferred order when a course has ratings on several scales.
 PRIMARY_ORDER = ("phq9", "madrs", "qids_sr16", "gad7")

@@ -459,7 +459,7 @@ class LabAssociation:
 def lab_association(actor: Actor, analyte: str, instrument: str = "phq9") -> LabAssociation:
     """Baseline marker level (last result on or before the course's first infusion) against the
     course's % change on ``instrument`` at its endpoint, one point per included course.
-    Exploratory: evidence.md §4 finds the evidence mixed."""
+    Exploratory: the published evidence is mixed (docs/sources.md, section 8)."""
     from kitclinic.outcomes.labs import Analyte
     from kitclinic.outcomes.models import LabResult
 

@@ -41,7 +41,7 @@ def lab_result_record(
     collected_at: dt.datetime,
 ) -> LabResult:
     """Record one inflammatory-marker result. The LOINC code comes from the analyte
-    (instruments.md §12); the unit must be the one the clinic fixed for it."""
+    ([loinc] gives no unit); the unit must be the one the clinic fixed for it."""
     actor.require(Action.LAB_RECORD)
     _same_organization(actor, patient)
     errors: dict[str, str] = {}

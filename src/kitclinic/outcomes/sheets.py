@@ -48,7 +48,7 @@ def render_sheet(organization_id: int, indication: str) -> str:
 
     def group(*topics: str) -> list[dict[str, object]]:
         return [
-            {"text": f.text, "study": f.study, "n": number[f.study], "section": f.section}
+            {"text": f.text, "study": f.study, "n": number[f.study]}
             for f in figures
             if f.topic in topics
         ]

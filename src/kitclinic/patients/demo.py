@@ -119,7 +119,7 @@ GIVEN_NAMES = [
     "Avery",
     "Quinn",
 ]
-# (ICD-10-CM code, description, indication); codes from shared/reference/instruments.md §11.
+# (ICD-10-CM code, description, indication); codes from [icd-10-cm].
 DIAGNOSES = [
     (
         "F33.2",

@@ -17,7 +17,7 @@ set of times are sums of exponentials, evaluated segment by segment (a matrix pr
 patients share their rate constants). No time stepping, no ODE solver.
 
 Reference: the matrix-exponential method of the R ``tci`` package (Abuhelwa et al. 2015) and
-STANPUMP's unit-disposition functions; shared/reference/pharmacokinetics.md sections 5-6.
+STANPUMP's unit-disposition functions ([simtiva], [stanpumpr]).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Ketamine PK models: parameters, sources, populations, validity and ke0 choices.
 
-Every number here comes from ``shared/reference/pharmacokinetics.md`` (sections 1, 2 and 4.3),
-which gives the primary citation and the peer implementations that agree on it. All four adult
+Every number here comes from a source in docs/sources.md (section 7): the primary citation
+([domino-1984], [kamp-2020], [hijazi-2003], [clements-1981], [navarrete-2025]) and the peer
+implementations that agree on it ([opentiva], [simtiva], [stanpumpr]). All four adult
 models are linear mammillary models whose only covariate is total body weight; age is used only
 to check the model's validity.
 
@@ -20,7 +21,7 @@ from .errors import PharmacologyInputError, require_finite
 
 FloatArray = NDArray[np.float64]
 
-# Reference section 1, heading "Adult models (in scope)": every model here was fitted in adults.
+# Every model here was fitted in adults (docs/sources.md, section 7).
 ADULT_AGE_Y = 18.0
 
 
@@ -60,7 +61,7 @@ class Ke0Option:
 
 @dataclass(frozen=True)
 class Validity:
-    """Range of patients the model was built on. None means "not stated in the reference"."""
+    """Range of patients the model was built on. None means "not stated in the sources"."""
 
     age_min_y: float | None = None
     age_max_y: float | None = None
@@ -188,7 +189,7 @@ def _per_kg_v1_scaling(
     return scale
 
 
-# Kamp 2020, per 70 kg (reference section 1): volumes in L, clearances in L/h.
+# Kamp 2020, per 70 kg ([kamp-2020]): volumes in L, clearances in L/h.
 KAMP_V1_L, KAMP_V2_L, KAMP_V3_L = 25.0, 56.0, 157.0
 KAMP_CL_L_PER_H, KAMP_Q2_L_PER_H, KAMP_Q3_L_PER_H = 84.0, 161.0, 79.0
 
@@ -240,7 +241,7 @@ DOMINO = PKModel(
 
 
 def _kamp(key: str, title: str, structure: str, clearance_exponent: float) -> PKModel:
-    """Kamp 2020 with one of the two weight scalings coded by peers (reference section 4.3)."""
+    """Kamp 2020 with one of the two weight scalings coded by peers ([opentiva], [simtiva])."""
     return PKModel(
         key=key,
         title=title,

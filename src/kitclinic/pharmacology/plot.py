@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 
 # Measured Cmax after 0.5 mg/kg over 40 min (Zarate 2006, tabulated in Zanos et al. 2018,
-# Table 1); shared/reference/pharmacokinetics.md section 3.
+# Table 1; [zanos-2018]).
 MEASURED_CMAX_ANCHOR_UG_PER_ML = 0.185
 
 

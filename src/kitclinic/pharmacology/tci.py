@@ -13,7 +13,7 @@ change its rate only that often, and predicts with the exact closed form of ``li
   peak, where Cp = Ce = target; from then on the plasma controller holds Cp, and so Ce, at the
   target.
 
-shared/reference/pharmacokinetics.md section 5 describes both and the peers.
+Sources: [jacobs-1990], [shafer-gregg-1992]; peers [opentiva], [pytci].
 """
 
 from __future__ import annotations

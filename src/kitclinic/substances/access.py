@@ -1,5 +1,5 @@
 """Fetching controlled-substance records for an actor. Records are kept per registered location
-(§12), so a lot or count of any clinic other than the acting one is a 404, like another
+([cfr-1304-21]), so a lot or count of any clinic other than the acting one is a 404, like another
 organization's; a role that may not do the action is a 403."""
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The controlled-substance log of each clinic (a registered location): lots, an append-only log of
 entries, and physical counts (reconciliations) with their lines.
 
-Record-keeping follows shared/reference/clinical-workflow.md §12: ketamine is Schedule III; records
-are kept per registered location, complete for every unit received or disposed of, waste is
-witnessed by two licensed staff, and there is a running balance per lot and a discrepancy workflow.
+Record-keeping follows US federal rules ([cfr-1304-04], [cfr-1304-21]; docs/sources.md): ketamine is
+Schedule III; records are kept per registered location, complete for every unit received or disposed
+of, waste is witnessed by two licensed staff, and there is a running balance per lot and a
+discrepancy workflow.
 
 Nothing here is ever updated or deleted: the models and their querysets refuse it, and on
 PostgreSQL a trigger refuses it as well (migration 0002). A mistake is corrected by a new
@@ -28,7 +29,7 @@ class Drug(models.TextChoices):
     KETAMINE_HCL = "ketamine hydrochloride", "Ketamine hydrochloride"
 
 
-# Schedule of each drug (§12: "Ketamine is Schedule III").
+# Schedule of each drug ("Ketamine is Schedule III", [esketamine-label-summary]).
 DRUG_SCHEDULE = {Drug.KETAMINE_HCL: "III"}
 
 MG = {"max_digits": 12, "decimal_places": 3}

@@ -30,8 +30,8 @@ from kitclinic.substances.selectors import (
     running_balances,
 )
 
-# §12 of the clinical-workflow reference: Schedule III; records kept at least 2 years
-# (21 CFR 1304.04(a)) and separately per registered location (21 CFR 1304.21).
+# [esketamine-label-summary], [cfr-1304-04], [cs-inventory-summary]: Schedule III; records kept at
+# least 2 years (21 CFR 1304.04(a)) and separately per registered location (21 CFR 1304.21).
 SCHEDULE_NOTE = (
     "Ketamine is a Schedule III controlled substance. Records of each registered location are "
     "kept separately and for at least 2 years, available for inspection (21 CFR 1304.04, "

@@ -24,7 +24,7 @@ from kitclinic.substances.models import (
     SubstanceLot,
 )
 
-# Waste is witnessed by two licensed staff (§12 of the clinical-workflow reference); in kitclinic's
+# Waste is witnessed by two licensed staff ([waste-witness]); in kitclinic's
 # roles those are physicians and nurses.
 WITNESS_ROLES = CLINICIAN_ROLES
 ZERO = Decimal("0.000")

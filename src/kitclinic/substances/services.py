@@ -340,7 +340,7 @@ def substance_waste(
     occurred_at: dt.datetime | None = None,
 ) -> SubstanceLogEntry:
     """Drug drawn or opened but not given, discarded in front of a witness: another person with
-    an active physician or nurse role at the lot's clinic (§12: two licensed staff)."""
+    an active physician or nurse role at the lot's clinic ([waste-witness]: two licensed staff)."""
     actor.require(Action.SUBSTANCE_DISPENSE)
     _check_clinic(actor, lot)
     lot = _lock(lot)

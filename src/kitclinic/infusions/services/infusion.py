@@ -3,13 +3,13 @@
 ordered volume), stop (an early stop documented with its reason); vitals on the schedule (not
 before a slot is due) with threshold alerts; dissociation and sedation scores; adverse events.
 
-The controlled-substance draw (reference §5: after the double check, before the pump is set) is
-logged at the start: with a ``lot``, the ordered amount is dispensed from it to the session in the
-start's transaction. What was drawn but not given (an early stop) must be wasted with a witness
+The controlled-substance draw ([kitclinic-workflow]: after the double check, before the pump is set)
+is logged at the start: with a ``lot``, the ordered amount is dispensed from it to the session in
+the start's transaction. What was drawn but not given (an early stop) must be wasted with a witness
 before sign-off, at the stop (``waste_witness``) or later (:func:`remainder_waste`): the part not
-given is booked back against the dispense (an adjustment naming it) and recorded as witnessed
-waste, so the lot's balance drops by exactly the amount drawn and the session's net dispense is
-the amount given. The amount given is the pump replay's (``kitclinic.infusions.delivery``)."""
+given is booked back against the dispense (an adjustment naming it) and recorded as witnessed waste,
+so the lot's balance drops by exactly the amount drawn and the session's net dispense is the amount
+given. The amount given is the pump replay's (``kitclinic.infusions.delivery``)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ from kitclinic.infusions.vitals import Reading, alerts_for
 from kitclinic.substances import services as substances
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceLot
 
-# MOAA/S (Modified Observer's Assessment of Alertness/Sedation, reference §7.1): 0–5, stored as
+# MOAA/S (Modified Observer's Assessment of Alertness/Sedation, [moaas-summary]): 0–5, stored as
 # the observed level with its end-point wording; the scale is not in kitclinic.instruments.
 MOAAS_LEVELS = range(0, 6)
 # A vitals slot is minutes from the infusion's start; a booking holds at most 24 h of infusion

@@ -3,9 +3,9 @@
 The dose is checked by ``kitclinic.dosing.check_dose`` against the protocol of the active library
 version, with the effective check-in's weight (a correction's, else the check-in's) and the last
 *accepted* weight: hard findings refuse the order, soft findings need a reason each and a second
-clinician's co-signature at the double check (§11 L3/L4). A failed check-in gate is one more soft
-finding per failure (``gate_<code>``), answered the same way. The PK preview comes from
-kitclinic.pharmacology.
+clinician's co-signature at the double check ([kitclinic-dose-rules] L3/L4). A failed check-in gate
+is one more soft finding per failure (``gate_<code>``), answered the same way. The PK preview comes
+from kitclinic.pharmacology.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ from kitclinic.infusions.services.overrides import soft_limits_review
 from kitclinic.infusions.services.sessions import age_years
 from kitclinic.infusions.states import SessionState, Step
 
-# The PK model of the preview: Domino, the model of the reference's test table
-# (reference/pharmacokinetics.md; shared recipes: 70 kg, 35 mg over 40 min).
+# The PK model of the preview: Domino, the model of the PK oracle tables
+# ([domino-1984], [opentiva]; standard scenario: 70 kg, 35 mg over 40 min).
 PK_MODEL = "domino"
 
 # check_dose rule -> the order form field it belongs to

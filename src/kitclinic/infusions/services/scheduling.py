@@ -46,7 +46,7 @@ BOOKING_GRACE = dt.timedelta(minutes=15)
 
 def recovery_minutes_default() -> int:
     """Clinic setting KITCLINIC_RECOVERY_MINUTES (default 60: the upper end of the typical 30–60
-    min post-infusion observation, clinical-workflow.md §8 [C])."""
+    min post-infusion observation, [thrive-observation] [C])."""
     return int(getattr(settings, "KITCLINIC_RECOVERY_MINUTES", 60))
 
 

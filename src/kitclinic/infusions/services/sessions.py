@@ -44,8 +44,8 @@ from kitclinic.infusions.vitals import Reading, absolute_alerts
 from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.models import Patient
 
-# The rating scale recorded before and after a session, per indication (reference §2: PHQ-9,
-# GAD-7, PCL-5 or a pain scale per indication; instruments.md).
+# The rating scale recorded before and after a session, per indication ([kitclinic-workflow],
+# intake: PHQ-9, GAD-7, PCL-5 or a pain scale per indication; [kitclinic-workflow]).
 INDICATION_SCALE = {"depression": "phq9", "ptsd": "pcl5", "anxiety": "gad7", "chronic_pain": "peg"}
 # Pregnancy status is required for patients of these sexes at birth within this age range.
 PREGNANCY_SEXES = ("female", "intersex")
@@ -94,7 +94,7 @@ def pregnancy_gate(status: str, required: bool) -> list[dict[str, str]]:
         return [
             {
                 "code": "pregnancy",
-                "message": "Pregnancy is a relative contraindication (reference §4) and the "
+                "message": "Pregnancy is a relative contraindication (Cohen 2018 [cohen-2018]) and the "
                 f"status is {status}: a physician must review before ordering.",
             }
         ]
@@ -328,7 +328,7 @@ def discharge_findings(
     now: dt.datetime,
 ) -> list[Finding]:
     """The discharge criteria not met, each a soft finding (kitclinic.dosing.overrides): the
-    modified Aldrete (≥ 9 with SpO2 >92% on room air, reference §8), the escort, the
+    modified Aldrete (≥ 9 with SpO2 >92% on room air, [aldrete-discharge]), the escort, the
     instructions and the protocol's minimum observation after the infusion ended."""
     findings: list[Finding] = []
     if aldrete is not None and "discharge_ready" not in aldrete.flags:
@@ -341,7 +341,7 @@ def discharge_findings(
                 "criterion (≥ 9 with SpO2 >92% on room air).",
                 value=Decimal(str(aldrete.total)),
                 limit=Decimal(9),
-                source="clinical-workflow.md §8 Scored discharge",
+                source="[aldrete-discharge] scored discharge",
             )
         )
     if not escort_present:

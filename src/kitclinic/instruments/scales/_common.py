@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from ..model import AnswerOption, Citation
 
-REFERENCE = "kitclinic instrument reference (shared/reference/instruments.md)"
+
+def ref(source: str, text: str, url: str | None = None, *, verified: bool = True) -> Citation:
+    """A citation: the short text plus its ``source`` key in docs/sources.md (without brackets)."""
+    return Citation(text=f"{text} [{source}]", url=url, verified=verified)
 
 
-def ref(section: str, text: str, url: str | None = None, *, verified: bool = True) -> Citation:
-    """A citation naming the primary source and the reference section it was taken from."""
-    return Citation(text=f"{text} [{REFERENCE} {section}]", url=url, verified=verified)
-
-
-# PHQ-9 / GAD-7 answer list (LOINC LL358-3), reference §1-2.
+# PHQ-9 / GAD-7 answer list (LOINC LL358-3; [loinc]).
 FREQUENCY_2_WEEKS: tuple[AnswerOption, ...] = (
     AnswerOption(0, "Not at all", "LA6568-5"),
     AnswerOption(1, "Several days", "LA6569-3"),

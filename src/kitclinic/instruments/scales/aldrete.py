@@ -1,4 +1,5 @@
-"""Modified Aldrete score (reference §9): discharge readiness after sedation."""
+"""Modified Aldrete score ([aldrete-discharge], [aldrete-variants]): discharge readiness after
+sedation."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _item(number: int, label: str, zero: str, one: str, two: str) -> Item:
 
 
 _DISCHARGE = ref(
-    "§9",
+    "aldrete-discharge",
     "Discharge at >=9 ('>8') and SpO2 >92% on room air",
     "https://info.5y1.org/joint-commission-pre-sedation-assessment_1_d86787.html",
 )
@@ -73,7 +74,7 @@ INSTRUMENT = Instrument(
     minimum=0,
     maximum=10,
     citation=ref(
-        "§9",
+        "aldrete-variants",
         "Modified Aldrete criteria as tabulated in Kim 2015, World J Gastroenterol "
         "21(12):3671-3678, doi 10.3748/wjg.v21.i12.3671, Table 2",
         "https://www.wjgnet.com/1007-9327/full/v21/i12/3671-T2.htm",
@@ -87,7 +88,7 @@ INSTRUMENT = Instrument(
             "pre-anaesthetic value elsewhere). Recorded with the score; it changes how the rater "
             "assigns item 3, not the arithmetic.",
             citation=ref(
-                "§9 Variants",
+                "aldrete-variants",
                 "mmHg (Kim 2015) vs % of pre-anaesthetic value (ASJA 2022, table 5)",
                 "https://asja.springeropen.com/articles/10.1186/s42077-022-00234-1/tables/5",
             ),
@@ -98,7 +99,7 @@ INSTRUMENT = Instrument(
             choices=("gt90", "gt92"),
             description="Level that item 5 = 1 ('needs O2') must keep: >90% (table above) or "
             ">92% (some versions). Recorded with the score.",
-            citation=ref("§9", "O2 saturation item variants"),
+            citation=ref("aldrete-variants", "O2 saturation item variants"),
         ),
         Parameter(
             name="require_full_respiration",
@@ -107,7 +108,7 @@ INSTRUMENT = Instrument(
             description="Stricter variant: discharge also needs 2 points on respiration (the O2 "
             "item is already required at 2 by the room-air condition).",
             citation=ref(
-                "§9",
+                "aldrete-variants",
                 "Variant requiring 2 points on respiration and on O2",
                 "https://www.omicsonline.org/JACRimages/2155-6148-5-480-t001.html",
             ),

@@ -1,4 +1,4 @@
-"""CADSS, 23-item version (reference §8). Author-owned: no item wording is shipped."""
+"""CADSS, 23-item version ([bremner-1998]). Author-owned: no item wording is shipped."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ INSTRUMENT = Instrument(
     ),
     minimum=0,
     maximum=92,
-    citation=ref("§8", "Bremner 1998; 23-item sum 0-92 as in trial NCT04226963"),
+    citation=ref("bremner-1998", "Bremner 1998; 23-item sum 0-92 as in trial NCT04226963"),
     subscales=(SubScale("cadss6", "CADSS-6 short form (items 1, 2, 6, 7, 15, 22)", _CADSS6),),
     parameters=(
         Parameter(
@@ -45,7 +45,9 @@ INSTRUMENT = Instrument(
             "present' appears in some esketamine analyses but is UNVERIFIED and not a standard "
             "band, so the flag is off (None) unless a clinic enables it.",
             citation=ref(
-                "§8", ">4 = dissociation present (some esketamine analyses)", verified=False
+                "kitclinic-settings",
+                ">4 = dissociation present (some esketamine analyses)",
+                verified=False,
             ),
         ),
     ),
@@ -53,7 +55,7 @@ INSTRUMENT = Instrument(
         FlagRule(
             flag="dissociation_present",
             conditions=(TotalAbove("dissociation_present_above"),),
-            citation=ref("§8", ">4 = dissociation present", verified=False),
+            citation=ref("kitclinic-settings", ">4 = dissociation present", verified=False),
             description="Only when dissociation_present_above is set.",
         ),
     ),
@@ -65,7 +67,7 @@ INSTRUMENT = Instrument(
     safety_note="No standard bands or safety item.",
     notes=(
         "Subscales depersonalisation, derealisation and amnesia exist, but their item mapping "
-        "for the 23-item version is not in the reference and is not modelled.",
+        "for the 23-item version is not in the sources and is not modelled.",
         "CADSS-6 short form: Rodrigues 2021.",
         "No LOINC code identified: use a local code system.",
     ),

@@ -1,4 +1,4 @@
-"""GAD-7 (reference §2). Free to reproduce: item wording ships with attribution."""
+"""GAD-7 ([spitzer-2006]). Free to reproduce: item wording ships with attribution."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ _ITEMS = (
 )
 
 _CONVENTION = ref(
-    "§2",
+    "kitclinic-settings",
     "Response >=50% and remission <5 are conventions for GAD-7, marked UNVERIFIED; configurable",
     verified=False,
 )
@@ -45,7 +45,9 @@ INSTRUMENT = Instrument(
     ),
     minimum=0,
     maximum=21,
-    citation=ref("§2", "Spitzer RL, Kroenke K, Williams JB, Lowe B. GAD-7. Arch Intern Med 2006"),
+    citation=ref(
+        "spitzer-2006", "Spitzer RL, Kroenke K, Williams JB, Lowe B. GAD-7. Arch Intern Med 2006"
+    ),
     band_schemes=(
         BandScheme(
             key="spitzer2006",
@@ -55,7 +57,7 @@ INSTRUMENT = Instrument(
                 SeverityBand("moderate", "Moderate", 10, 14),
                 SeverityBand("severe", "Severe", 15, 21),
             ),
-            citation=ref("§2", "GAD-7 bands; >=10 warrants further evaluation"),
+            citation=ref("spitzer-2006", "GAD-7 bands; >=10 warrants further evaluation"),
         ),
     ),
     response=ResponseDefinition(min_fraction="0.5", citation=_CONVENTION, configurable="any"),

@@ -1,4 +1,5 @@
-"""MADRS (reference §5). Copyrighted: no item wording or anchors, only numbers and short labels."""
+"""MADRS ([montgomery-asberg-1979]). Copyrighted: no item wording or anchors, only numbers and short
+labels."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ INSTRUMENT = Instrument(
     ),
     minimum=0,
     maximum=60,
-    citation=ref("§5", "Montgomery SA, Asberg M. Br J Psychiatry 1979"),
+    citation=ref("montgomery-asberg-1979", "Montgomery SA, Asberg M. Br J Psychiatry 1979"),
     band_schemes=(
         BandScheme(
             key="common",
@@ -53,7 +54,7 @@ INSTRUMENT = Instrument(
                 SeverityBand("moderate", "Moderate", 20, 34),
                 SeverityBand("severe", "Severe", 35, 60),
             ),
-            citation=ref("§5", "Common MADRS cut-offs"),
+            citation=ref("montgomery-asberg-1979", "Common MADRS cut-offs"),
         ),
         BandScheme(
             key="muller2003",
@@ -63,7 +64,7 @@ INSTRUMENT = Instrument(
                 SeverityBand("moderate", "Moderate", 20, 30),
                 SeverityBand("severe", "Severe", 31, 60),
             ),
-            citation=ref("§5", "Muller 2003: moderate/severe split at 31"),
+            citation=ref("muller-2003", "Muller 2003: moderate/severe split at 31"),
         ),
     ),
     parameters=(
@@ -71,37 +72,43 @@ INSTRUMENT = Instrument(
             name="band_scheme",
             default="common",
             choices=("common", "muller2003"),
-            description="Severity band version; the reference lists both.",
-            citation=ref("§5", "Common cut-offs vs Muller 2003"),
+            description="Severity band version; both are in use ([muller-2003]).",
+            citation=ref("muller-2003", "Common cut-offs vs Muller 2003"),
         ),
         Parameter(
             name="item10_alert_level",
             default=1,
             choices=(1, 2, 3, 4, 5, 6),
             description="Item 10 (suicidal thoughts) rating at or above which suicidal_ideation "
-            "is raised. The reference leaves the level to configuration and gives no number; "
+            "is raised. No published level exists ([kitclinic-settings]); "
             "the default 1 is the most sensitive choice (any non-zero rating), matching the >=1 "
-            "rule the reference uses for PHQ-9 item 9, QIDS-SR16 item 12 and HAM-D item 3. A "
+            "rule used for PHQ-9 item 9, QIDS-SR16 item 12 and HAM-D item 3. A "
             "clinic may raise it after clinical sign-off.",
-            citation=ref("§5 Safety", "Item 10 >= configured level -> alert", verified=False),
+            citation=ref(
+                "kitclinic-settings", "Item 10 >= configured level -> alert", verified=False
+            ),
         ),
     ),
     flag_rules=(
         FlagRule(
             flag="suicidal_ideation",
             conditions=(ItemAtLeast(item=10, threshold="item10_alert_level"),),
-            citation=ref("§5 Safety", "Item 10 >= configured level -> alert", verified=False),
+            citation=ref(
+                "kitclinic-settings", "Item 10 >= configured level -> alert", verified=False
+            ),
             description="Item 10 at or above item10_alert_level (default 1).",
         ),
     ),
-    response=ResponseDefinition(min_fraction="0.5", citation=ref("§5", "Response >=50%")),
+    response=ResponseDefinition(
+        min_fraction="0.5", citation=ref("montgomery-asberg-1979", "Response >=50%")
+    ),
     remission=RemissionDefinition(
         threshold=10,
         comparison="<=",
         configurable="choices",
         choices=(10, 12),
         citation=ref(
-            "§5",
+            "ekstrand-2022",
             "Remission <=10 (KARMA-Dep, Ekstrand 2022) or <=12 (esketamine trials); "
             "both in use, configurable",
         ),

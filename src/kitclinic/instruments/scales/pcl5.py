@@ -1,4 +1,4 @@
-"""PCL-5 (reference §3). US Government work, public domain: item wording ships."""
+"""PCL-5 ([weathers-2013]). US Government work, public domain: item wording ships."""
 
 from __future__ import annotations
 
@@ -104,7 +104,8 @@ INSTRUMENT = Instrument(
     minimum=0,
     maximum=80,
     citation=ref(
-        "§3", "Weathers et al. 2013, PTSD Checklist for DSM-5, VA National Center for PTSD"
+        "weathers-2013",
+        "Weathers et al. 2013, PTSD Checklist for DSM-5, VA National Center for PTSD",
     ),
     subscales=(
         SubScale("cluster_b", "Cluster B: intrusion (items 1-5)", _B),
@@ -119,20 +120,20 @@ INSTRUMENT = Instrument(
             choices=(31, 32, 33),
             description="Total at or above which probable_ptsd is flagged; the VA National "
             "Center for PTSD gives 31-33, so the cut-off is configurable within that range.",
-            citation=ref("§3", "VA National Center for PTSD: probable PTSD at 31-33"),
+            citation=ref("weathers-2013", "VA National Center for PTSD: probable PTSD at 31-33"),
         ),
     ),
     flag_rules=(
         FlagRule(
             flag="probable_ptsd",
             conditions=(TotalAtLeast("probable_ptsd_cutoff"),),
-            citation=ref("§3", "VA National Center for PTSD: probable PTSD at 31-33"),
+            citation=ref("weathers-2013", "VA National Center for PTSD: probable PTSD at 31-33"),
             description="Total at or above the configured cut-off (default 33).",
         ),
         FlagRule(
             flag="provisional_ptsd_diagnosis",
             conditions=(SymptomCounts(symptom_min=2, groups=((_B, 1), (_C, 1), (_D, 2), (_E, 2))),),
-            citation=ref("§3", "Provisional DSM-5 diagnosis rule"),
+            citation=ref("weathers-2013", "Provisional DSM-5 diagnosis rule"),
             description="An item rated >=2 counts as a symptom; needs >=1 B, >=1 C, >=2 D, >=2 E.",
         ),
     ),

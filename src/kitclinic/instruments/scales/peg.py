@@ -1,4 +1,4 @@
-"""PEG pain scale (reference §7b). Exact wording not confirmed for reproduction: labels only."""
+"""PEG pain scale ([krebs-2009]). Exact wording not confirmed for reproduction: labels only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ _KREBS_2009 = Citation(
     text="Krebs EE, Lorenz KA, Bair MJ, Damush TM, Wu J, Sutherland JM, Asch SM, Kroenke K. "
     "Development and initial validation of the PEG, a three-item scale assessing pain intensity "
     "and interference. J Gen Intern Med 2009;24(6):733-738. doi:10.1007/s11606-009-0981-1, "
-    "PMID 19418100 [kitclinic instrument reference (shared/reference/instruments.md) §7b]",
+    "PMID 19418100 [krebs-2009]",
     url="https://pubmed.ncbi.nlm.nih.gov/19418100/",
 )
 
@@ -43,7 +43,7 @@ INSTRUMENT = Instrument(
         configurable="choices",
         choices=("0.3", "0.5"),
         citation=ref(
-            "§7 and §7b",
+            "immpact",
             "IMMPACT: >=30% moderate, >=50% substantial improvement (default: substantial)",
         ),
     ),

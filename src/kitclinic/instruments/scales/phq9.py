@@ -1,4 +1,4 @@
-"""PHQ-9 (reference §1). Free to reproduce: item wording ships with attribution."""
+"""PHQ-9 ([kroenke-2001]). Free to reproduce: item wording ships with attribution."""
 
 from __future__ import annotations
 
@@ -83,7 +83,9 @@ INSTRUMENT = Instrument(
     ),
     minimum=0,
     maximum=27,
-    citation=ref("§1", "Kroenke K, Spitzer RL, Williams JB. The PHQ-9. J Gen Intern Med 2001"),
+    citation=ref(
+        "kroenke-2001", "Kroenke K, Spitzer RL, Williams JB. The PHQ-9. J Gen Intern Med 2001"
+    ),
     band_schemes=(
         BandScheme(
             key="kroenke2001",
@@ -95,7 +97,7 @@ INSTRUMENT = Instrument(
                 SeverityBand("severe", "Severe", 20, 27),
             ),
             citation=ref(
-                "§1",
+                "kroenke-2001",
                 "Kroenke 2001; >=10 has 88% sensitivity and 88% specificity for major depression",
             ),
         ),
@@ -104,7 +106,7 @@ INSTRUMENT = Instrument(
         FlagRule(
             flag="suicidal_ideation",
             conditions=(ItemAtLeast(item=9, threshold=1),),
-            citation=ref("§1 Safety", "PHQ-9 item 9 >= 1"),
+            citation=ref("kroenke-2001", "PHQ-9 item 9 >= 1"),
             description="Item 9 >= 1: same-day structured risk assessment (C-SSRS screener or "
             "ASQ) and clinician alert. Item 9 = 0 does not exclude risk.",
         ),
@@ -112,7 +114,7 @@ INSTRUMENT = Instrument(
     response=ResponseDefinition(
         min_fraction="0.5",
         citation=ref(
-            "§1",
+            "phq9-remission",
             "NCQA/HEDIS; Psychiatr Serv 2020",
             "http://ps.psychiatryonline.org/doi/full/10.1176/appi.ps.201900295",
         ),
@@ -121,7 +123,7 @@ INSTRUMENT = Instrument(
         threshold=5,
         comparison="<",
         citation=ref(
-            "§1",
+            "phq9-remission",
             "NCQA/HEDIS; Psychiatr Serv 2020",
             "http://ps.psychiatryonline.org/doi/full/10.1176/appi.ps.201900295",
         ),

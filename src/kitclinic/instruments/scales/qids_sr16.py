@@ -1,4 +1,4 @@
-"""QIDS-SR16 (reference §4). Item wording is not shipped: copyright terms are UNVERIFIED."""
+"""QIDS-SR16 ([ids-qids]). Item wording is not shipped: copyright terms are UNVERIFIED."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ _LABELS = (
     "restless",
 )
 
-_STAR_D = ref("§4", "STAR*D, Trivedi 2006")
+_STAR_D = ref("trivedi-2006", "STAR*D, Trivedi 2006")
 
 INSTRUMENT = Instrument(
     id="qids-sr16",
@@ -55,7 +55,9 @@ INSTRUMENT = Instrument(
     ),
     minimum=0,
     maximum=27,
-    citation=ref("§4", "QIDS-SR16 scoring and bands, ids-qids.org", "https://www.ids-qids.org"),
+    citation=ref(
+        "ids-qids", "QIDS-SR16 scoring and bands, ids-qids.org", "https://www.ids-qids.org"
+    ),
     band_schemes=(
         BandScheme(
             key="ids_qids",
@@ -66,14 +68,14 @@ INSTRUMENT = Instrument(
                 SeverityBand("severe", "Severe", 16, 20),
                 SeverityBand("very_severe", "Very severe", 21, 27),
             ),
-            citation=ref("§4", "ids-qids.org", "https://www.ids-qids.org"),
+            citation=ref("ids-qids", "ids-qids.org", "https://www.ids-qids.org"),
         ),
     ),
     flag_rules=(
         FlagRule(
             flag="suicidal_ideation",
             conditions=(ItemAtLeast(item=12, threshold=1),),
-            citation=ref("§4 Safety", "QIDS-SR16 item 12 >= 1 -> alert"),
+            citation=ref("ids-qids", "QIDS-SR16 item 12 >= 1 -> alert"),
             description="Item 12 (thoughts of death/suicide) >= 1.",
         ),
     ),
