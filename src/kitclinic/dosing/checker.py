@@ -28,7 +28,7 @@ MG_PLACES = 2
 ML_PLACES = 2
 PER_KG_PLACES = 3
 # a weight about 2.2 times the last one is the classic lb-entered-as-kg slip ([kitclinic-dose-rules]
-# W4)
+# W4; [lb-kg-dosing-error])
 LB_PER_KG = Decimal("2.20462")
 LB_SLIP_TOLERANCE = Decimal("0.1")
 
@@ -283,7 +283,8 @@ def _concentration(protocol: Protocol, concentration: Decimal) -> Finding:
         f"(standard: {listed}). {OVERRIDE_HARD}",
         value=concentration,
         unit="mg/mL",
-        source="[kitclinic-dose-rules] L6 (standard concentrations only)",
+        source="[kitclinic-dose-rules] L6 (standard concentrations only; "
+        "[ismp-custom-concentrations])",
     )
 
 

@@ -1,4 +1,5 @@
-"""The drug library: one entry per indication and protocol, each with its own limits (L1).
+"""The drug library: one entry per indication and protocol, each with its own limits (L1;
+[ismp-smart-pumps]).
 
 Everything here is plain frozen dataclasses built from, and serialised to, a JSON-compatible dict.
 That dict is how a library *version* is stored (immutably, Q1): ``library_from_dict`` validates it

@@ -1,5 +1,5 @@
 """Is today's weight plausible? The check-in's weight against the patient's accepted weights
-(pure: no Django; [weight-documentation], [kitclinic-dose-rules] W3/W4).
+(pure: no Django; [ismp-weight], [weight-documentation], [kitclinic-dose-rules] W3/W4).
 
 A weight is compared with the **last accepted** weight and with the **median of the recent
 accepted** weights (the caller chooses how many and how far back). A change above the protocol's

@@ -1,11 +1,12 @@
-"""The order (physician) and its independent double check (a second clinician).
+"""The order (physician) and its independent double check (a second clinician; ketamine is a
+high-alert medication, [ismp-high-alert]).
 
 The dose is checked by ``kitclinic.dosing.check_dose`` against the protocol of the active library
 version, with the effective check-in's weight (a correction's, else the check-in's) and the last
 *accepted* weight: hard findings refuse the order, soft findings need a reason each and a second
-clinician's co-signature at the double check ([kitclinic-dose-rules] L3/L4). A failed check-in gate
-is one more soft finding per failure (``gate_<code>``), answered the same way. The PK preview comes
-from kitclinic.pharmacology.
+clinician's co-signature at the double check ([kitclinic-dose-rules] L3/L4; [tjc-smart-pumps]). A
+failed check-in gate is one more soft finding per failure (``gate_<code>``), answered the same way.
+The PK preview comes from kitclinic.pharmacology.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ INSTRUMENT = Instrument(
     id="cadss",
     name="CADSS",
     description="Clinician-Administered Dissociative States Scale, 23-item version used in "
-    "ketamine trials; measured about 40 minutes after the infusion starts.",
+    "ketamine trials; measured about 40 minutes after the infusion starts "
+    "([luckenbaugh-2014]).",
     items=tuple(
         Item(
             number=i,
