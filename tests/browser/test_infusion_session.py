@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from kitclinic.audit.models import AuditAction, AuditEvent
@@ -21,12 +22,24 @@ from tests.infusions.helpers import book, elapse, make_eligible, plan, slot_time
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def booked(world, patient):  # type: ignore[no-untyped-def]
+def _book_first_session(world, patient, days: int) -> InfusionSession:  # type: ignore[no-untyped-def]
     library_install_default(organization_id=world.clinic.organization_id)
     chair = Chair.objects.create(clinic=world.clinic, name="Chair 1")
     make_eligible(world.actor("nurse"), world.actor("physician"), patient)
-    return book(world, plan(world, patient), chair, slot_time(9, 0))
+    return book(world, plan(world, patient), chair, slot_time(9, 0, days=days))
+
+
+@pytest.fixture
+def booked(world, patient):  # type: ignore[no-untyped-def]
+    """Today at 09:00, the day a session is run."""
+    return _book_first_session(world, patient, days=0)
+
+
+@pytest.fixture
+def booked_tomorrow(world, patient):  # type: ignore[no-untyped-def]
+    """Tomorrow at 09:00: a slot still ahead at whatever hour the suite runs, so booking beside it
+    is an ordinary booking, never a back-entry."""
+    return _book_first_session(world, patient, days=1)
 
 
 def _log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -225,7 +238,8 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     ).exists()
 
 
-def test_library_and_course_pages_show_limits_sources_and_booking(page, shoot, world, booked):  # type: ignore[no-untyped-def]
+def test_library_and_course_pages_show_limits_sources_and_booking(page, shoot, world, booked_tomorrow):  # type: ignore[no-untyped-def]
+    booked = booked_tomorrow
     _log_in(page, "physician")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Library").click()
     depression = page.locator("section[aria-labelledby=p-depression-standard]")
@@ -237,6 +251,7 @@ def test_library_and_course_pages_show_limits_sources_and_booking(page, shoot, w
     page.goto(f"/infusions/courses/{booked.course_id}/")
     expect(page.locator("main")).to_contain_text("1 of 6 planned sessions booked")
     page.get_by_label("Chair").select_option(label="Chair 1")
+    page.get_by_label("Date").fill(timezone.localtime(booked.appointment.starts_at).date().isoformat())
     page.get_by_label("Time").fill("09:30")
     page.get_by_role("button", name="Book").click()
     expect(page.locator("main")).to_contain_text("already booked")
