@@ -238,7 +238,9 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     ).exists()
 
 
-def test_library_and_course_pages_show_limits_sources_and_booking(page, shoot, world, booked_tomorrow):  # type: ignore[no-untyped-def]
+def test_library_and_course_pages_show_limits_sources_and_booking(
+    page, shoot, world, booked_tomorrow
+):  # type: ignore[no-untyped-def]
     booked = booked_tomorrow
     _log_in(page, "physician")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Library").click()
@@ -251,7 +253,9 @@ def test_library_and_course_pages_show_limits_sources_and_booking(page, shoot, w
     page.goto(f"/infusions/courses/{booked.course_id}/")
     expect(page.locator("main")).to_contain_text("1 of 6 planned sessions booked")
     page.get_by_label("Chair").select_option(label="Chair 1")
-    page.get_by_label("Date").fill(timezone.localtime(booked.appointment.starts_at).date().isoformat())
+    page.get_by_label("Date").fill(
+        timezone.localtime(booked.appointment.starts_at).date().isoformat()
+    )
     page.get_by_label("Time").fill("09:30")
     page.get_by_role("button", name="Book").click()
     expect(page.locator("main")).to_contain_text("already booked")
