@@ -77,3 +77,19 @@ def unchanged(db):
     before = row_counts()
     yield before
     assert row_counts() == before
+
+
+# The schema run's one-line summaries (operations, requests, failures), shown at the end of the
+# session even under pytest-xdist, which keeps a passing test's output to itself.
+SUMMARY_PROPERTY = "schemathesis summary"
+_summaries: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _summaries.extend(v for k, v in report.user_properties if k == SUMMARY_PROPERTY)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in _summaries:
+        terminalreporter.write_line(line)

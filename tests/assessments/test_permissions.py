@@ -234,7 +234,8 @@ def test_api_answers_errors_name_the_item_and_allowed_values(world, patient):
         format="json",
     )
     assert response.status_code == 400
-    assert set(response.json()["errors"]) == {"answers", "total"}
+    # each wrong item is named by its place in the list: answers.0 ... answers.8
+    assert set(response.json()["errors"]) == {f"answers.{i}" for i in range(9)} | {"total"}
     assert row_counts() == before
 
 

@@ -126,6 +126,13 @@ CLINIC_HEADER_PARAMETER = OpenApiParameter(
 )
 
 _ERRORS = {
+    # Any request may be refused before its handler: a query parameter holding a control
+    # character (kitclinic.web.errors.QueryStringGuardMiddleware) or an unreadable body.
+    400: OpenApiResponse(
+        ErrorOut,
+        description="Invalid input: `errors` names each field (a dotted path inside nested "
+        "input) and what is allowed.",
+    ),
     401: OpenApiResponse(ErrorOut, description="Not authenticated."),
     403: OpenApiResponse(
         ErrorOut,
@@ -136,7 +143,12 @@ _ERRORS = {
 _PATIENT_ERRORS = {
     404: OpenApiResponse(ErrorOut, description="No such patient in your organization.")
 }
-_INPUT_ERRORS = {400: OpenApiResponse(ErrorOut, description="Invalid input, naming each field.")}
+_INPUT_ERRORS = {
+    413: OpenApiResponse(ErrorOut, description="The request body is larger than accepted."),
+    415: OpenApiResponse(
+        ErrorOut, description="A body that is not JSON (`Content-Type: application/json`)."
+    ),
+}
 
 
 def api_schema(
@@ -151,11 +163,13 @@ def api_schema(
     operation_id: str | None = None,
 ) -> Any:
     """``extend_schema`` with the clinic header and the error responses every operation shares."""
-    all_responses = {**responses, **_ERRORS}
-    if request is not None:
-        all_responses.update(_INPUT_ERRORS)
-    if patient:
-        all_responses.update(_PATIENT_ERRORS)
+    # The operation's own entries last: a handler may describe its 400 or 404 more precisely.
+    all_responses = {
+        **_ERRORS,
+        **(_INPUT_ERRORS if request is not None else {}),
+        **(_PATIENT_ERRORS if patient else {}),
+        **responses,
+    }
     return extend_schema(
         operation_id=operation_id,
         tags=[tag],

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kitclinic.api.base import (
+    ErrorOut,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
@@ -78,12 +79,10 @@ class BoundedDateField(_InDateWindow, serializers.DateField):
     """A YYYY-MM-DD date within the shared window."""
 
 
-class ConflictOut(serializers.Serializer):
-    detail = serializers.CharField()
+class ConflictOut(ErrorOut):
+    """The API's error shape with the session's state."""
+
     state = serializers.CharField(required=False, help_text="The session's state now.")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )
 
 
 # --- drug library -----------------------------------------------------------------------------

@@ -1,0 +1,280 @@
+"""The whole API against its own OpenAPI schema, with Schemathesis.
+
+Every operation of ``/api/schema/`` is called with generated requests (valid and invalid
+bodies, query strings and path ids) through the WSGI application, and every response must:
+not be a server error, have a status code the schema documents for the operation, have the
+documented content type, match the documented body schema and the documented headers.
+
+Bounded so that ``make test`` runs it: a fixed number of examples per operation, derandomized
+(the same requests on every run), no example database. Half of the generated path ids are
+swapped for ids that exist in the demo clinic, so the handlers run past their 404.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.hypothesis.builder import (
+    HypothesisTestConfig,
+    HypothesisTestMode,
+    create_test,
+)
+from schemathesis.python import wsgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.conftest import SUMMARY_PROPERTY
+
+pytestmark = pytest.mark.schemathesis
+
+
+def errors_are_json_in_one_shape(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every error answer of the API, documented for the operation or not (a 405 for an
+    undeclared method, a 415 for another media type), is JSON in the one error shape:
+    ``{"detail": str, "errors"?: {field: [str, ...]}}``."""
+    if response.status_code < 400:
+        return None
+    content_type = (response.headers.get("content-type") or [""])[0]
+    assert content_type.startswith("application/json"), (
+        f"{response.status_code} answered with {content_type!r}, not JSON"
+    )
+    body = json.loads(response.content)
+    assert isinstance(body, dict) and isinstance(body.get("detail"), str), (
+        f"{response.status_code} without a string 'detail': {body!r}"[:300]
+    )
+    errors = body.get("errors", {})
+    assert isinstance(errors, dict) and all(
+        isinstance(reasons, list) and all(isinstance(r, str) for r in reasons)
+        for reasons in errors.values()
+    ), f"'errors' is not {{field: [reason, ...]}}: {errors!r}"[:300]
+    return True
+
+
+CHECKS = [
+    errors_are_json_in_one_shape,
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+# Examples per operation. With ~65 operations this keeps each run well under a minute per client.
+EXAMPLES_AUTHENTICATED = 10
+EXAMPLES_ANONYMOUS = 5
+
+# Operations that cannot be checked against a schema, with the reason. None today: every
+# operation answers JSON.
+EXCLUDED: dict[str, str] = {}
+
+# The path parameters whose generated values are partly replaced by ids of existing rows.
+EXISTING_IDS: dict[str, Callable[[], list[int]]] = {}
+
+
+def _ids(model_path: str) -> Callable[[], list[int]]:
+    def load() -> list[int]:
+        from django.apps import apps
+
+        model = apps.get_model(model_path)
+        return list(model.objects.order_by("pk").values_list("pk", flat=True)[:50])
+
+    return load
+
+
+EXISTING_IDS.update(
+    {
+        "patient_id": _ids("patients.Patient"),
+        "session_id": _ids("infusions.InfusionSession"),
+        "course_id": _ids("infusions.TreatmentCourse"),
+        "appointment_id": _ids("infusions.Appointment"),
+        "version_id": _ids("infusions.DrugLibraryVersion"),
+        "alert_id": _ids("assessments.SafetyAlert"),
+        # the acting-clinic header: the demo organization's clinics and one of another
+        "clinic": _ids("accounts.Clinic"),
+    }
+)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document ``/api/schema/`` serves (drf-spectacular's generator, no request)."""
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@dataclass
+class Tally:
+    operations: int = 0
+    requests: int = 0
+    failures: dict[str, str] = field(default_factory=dict)  # "operation: check" -> message
+    seconds: float = 0.0
+
+    def summary(self, who: str) -> str:
+        return (
+            f"schemathesis ({who}): {self.operations} operations, {self.requests} requests, "
+            f"{len(self.failures)} failures, {self.seconds:.0f} s"
+        )
+
+
+@pytest.fixture
+def wsgi_app(settings) -> Iterator[Any]:
+    """The project's WSGI application, answering inside the test's transaction.
+
+    Django closes the connection around each request (``close_old_connections``); inside the
+    test's transaction that would drop it, so those hooks are off while the fuzzer runs (as
+    Django's own test client does)."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, wsgi.HOST]
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def demo_clinic(db) -> None:
+    from kitclinic.patients.demo import seed_demo
+
+    seed_demo(patients=12)
+
+
+@pytest.fixture
+def auth_headers(demo_clinic) -> dict[str, str]:
+    """Credentials of the fuzzing client: the demo physician (the broadest clinical rights) at
+    Northside, by API token."""
+    from rest_framework.authtoken.models import Token
+
+    from kitclinic.accounts.models import User
+
+    token, _ = Token.objects.get_or_create(user=User.objects.get(username="physician"))
+    return {"Authorization": f"Token {token.key}"}
+
+
+CLINIC_HEADER = "X-Kitclinic-Clinic"
+
+
+def _existing(value: Any, pool: list[int]) -> Any:
+    """An existing id for every other generated value (chosen by the generated value, so the
+    choice is as repeatable as the generation); the generated value otherwise."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return value
+    if not pool or number % 2:
+        return value
+    return pool[(abs(number) // 2) % len(pool)]
+
+
+def _with_existing_ids(case: Any, pools: dict[str, list[int]]) -> None:
+    for name, value in list((case.path_parameters or {}).items()):
+        if name in pools:
+            case.path_parameters[name] = _existing(value, pools[name])
+    if case.headers and CLINIC_HEADER in case.headers:
+        case.headers[CLINIC_HEADER] = str(_existing(case.headers[CLINIC_HEADER], pools["clinic"]))
+
+
+def _run_operation(
+    operation: Any,
+    label: str,
+    examples: int,
+    headers: dict[str, str],
+    pools: dict[str, list[int]],
+    tally: Tally,
+    modes: list[HypothesisTestMode],
+) -> None:
+    def run(case: Any) -> None:
+        _with_existing_ids(case, pools)
+        tally.requests += 1
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                key = f"{label}: {failure.title}"
+                tally.failures.setdefault(key, f"{failure.message} [{response.status_code}]"[:600])
+        except AssertionError as exc:
+            tally.failures.setdefault(f"{label}: {type(exc).__name__}", str(exc)[:600])
+
+    # Three phases, as the schemathesis command runs them: the schema's examples, the coverage
+    # cases (boundaries, missing and wrong-typed values, undeclared methods) and fuzzing, each
+    # with valid and invalid data; derandomized, so every run sends the same requests.
+    test = create_test(
+        operation=operation,
+        test_func=run,
+        config=HypothesisTestConfig(
+            project=operation.schema.config,
+            modes=modes,
+            settings=settings(
+                max_examples=examples,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                print_blob=False,
+            ),
+            apply_ci_profile=False,
+        ),
+    )
+    test()
+
+
+def fuzz(
+    app: Any, headers: dict[str, str], examples: int, modes: list[HypothesisTestMode]
+) -> Tally:
+    schema = schemathesis.openapi.from_dict(openapi_document())
+    schema.app = app
+    pools = {name: load() for name, load in EXISTING_IDS.items()}
+    tally = Tally()
+    started = time.monotonic()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        label = operation.label
+        if label in EXCLUDED:
+            continue
+        tally.operations += 1
+
+        _run_operation(operation, label, examples, headers, pools, tally, modes)
+    tally.seconds = time.monotonic() - started
+    return tally
+
+
+def _report(request: pytest.FixtureRequest, tally: Tally, who: str) -> None:
+    summary = tally.summary(who)
+    request.node.user_properties.append((SUMMARY_PROPERTY, summary))
+    print(summary)
+    for key, message in sorted(tally.failures.items()):
+        print(f"  {key}\n    {message}")
+
+
+def test_api_conforms_to_its_schema_for_a_physician(request, wsgi_app, auth_headers) -> None:
+    tally = fuzz(wsgi_app, auth_headers, EXAMPLES_AUTHENTICATED, list(HypothesisTestMode))
+    _report(request, tally, "physician")
+    assert tally.operations >= 60
+    assert tally.requests >= tally.operations
+    assert not tally.failures, tally.summary("physician")
+
+
+def test_api_conforms_to_its_schema_without_credentials(request, wsgi_app, demo_clinic) -> None:
+    # Without credentials every operation must answer a documented 401; fuzzing alone shows it.
+    tally = fuzz(wsgi_app, {}, EXAMPLES_ANONYMOUS, [HypothesisTestMode.FUZZING])
+    _report(request, tally, "anonymous")
+    assert tally.operations >= 60
+    assert tally.requests >= tally.operations
+    assert not tally.failures, tally.summary("anonymous")
