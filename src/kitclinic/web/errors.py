@@ -20,9 +20,7 @@ def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def _api_error(
-    status: int, detail: str, errors: dict[str, list[str]] | None = None
-) -> JsonResponse:
+def api_error(status: int, detail: str, errors: dict[str, list[str]] | None = None) -> JsonResponse:
     body: dict[str, object] = {"detail": detail}
     if errors:
         body["errors"] = errors
@@ -51,7 +49,7 @@ class QueryStringGuardMiddleware:
         errors = bad_query_parameters(request)
         if errors:
             if is_api(request):
-                return _api_error(400, "Invalid input.", errors)
+                return api_error(400, "Invalid input.", errors)
             return render(request, "400.html", {"errors": errors}, status=400)
         return self.get_response(request)
 
@@ -68,18 +66,18 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         else "The request could not be read."
     )
     if is_api(request):
-        return _api_error(status, detail)
+        return api_error(status, detail)
     return render(request, "400.html", {"errors": {"request": [detail]}}, status=status)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api(request):
-        return _api_error(404, "Not found.")
+        return api_error(404, "Not found.")
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """No request context here (it may be what failed): the page is rendered plainly."""
     if is_api(request):
-        return _api_error(500, "Server error: the request was not completed and nothing was saved.")
+        return api_error(500, "Server error: the request was not completed and nothing was saved.")
     return HttpResponse(loader.get_template("500.html").render(), status=500)

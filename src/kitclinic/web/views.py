@@ -17,6 +17,7 @@ from kitclinic.audit.selectors import AuditFilter, audit_events_for
 from kitclinic.bounds import sane_date_or_none
 from kitclinic.patients.selectors import dashboard_summary
 from kitclinic.web.decorators import clinic_page
+from kitclinic.web.errors import api_error, is_api
 from kitclinic.web.health import healthz  # answered by HealthCheckMiddleware; named for reverse()
 
 
@@ -71,6 +72,8 @@ def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return api_error(403, str(exception or "") or "You may not do this.")
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
 
 
