@@ -146,7 +146,9 @@ _PATIENT_ERRORS = {
 _INPUT_ERRORS = {
     413: OpenApiResponse(ErrorOut, description="The request body is larger than accepted."),
     415: OpenApiResponse(
-        ErrorOut, description="A body that is not JSON (`Content-Type: application/json`)."
+        ErrorOut,
+        description="A body in a media type the API does not read (JSON and the form "
+        "encodings are read).",
     ),
 }
 
