@@ -79,17 +79,27 @@ def unchanged(db):
     assert row_counts() == before
 
 
-# The schema run's one-line summaries (operations, requests, failures), shown at the end of the
-# session even under pytest-xdist, which keeps a passing test's output to itself.
+# The schema run's counts, summed per client into one line each at the end of the session (also
+# under pytest-xdist, which keeps a passing test's output to itself).
 SUMMARY_PROPERTY = "schemathesis summary"
-_summaries: list[str] = []
+_summaries: dict[str, dict[str, int]] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call":
-        _summaries.extend(v for k, v in report.user_properties if k == SUMMARY_PROPERTY)
+    if report.when != "call":
+        return
+    for key, value in report.user_properties:
+        if key == SUMMARY_PROPERTY:
+            total = _summaries.setdefault(
+                value["who"], {"operations": 0, "requests": 0, "failures": 0}
+            )
+            for name in total:
+                total[name] += value[name]
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    for line in _summaries:
-        terminalreporter.write_line(line)
+    for who, total in _summaries.items():
+        terminalreporter.write_line(
+            f"schemathesis ({who}): {total['operations']} operations, "
+            f"{total['requests']} requests, {total['failures']} failures"
+        )
