@@ -91,7 +91,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for key, value in report.user_properties:
         if key == SUMMARY_PROPERTY:
             total = _summaries.setdefault(
-                value["who"], {"operations": 0, "requests": 0, "failures": 0}
+                value["who"], {"operations": 0, "requests": 0, "failures": 0, "answered_2xx": 0}
             )
             for name in total:
                 total[name] += value[name]
@@ -101,5 +101,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for who, total in _summaries.items():
         terminalreporter.write_line(
             f"schemathesis ({who}): {total['operations']} operations, "
-            f"{total['requests']} requests, {total['failures']} failures"
+            f"{total['requests']} requests, {total['failures']} failures, "
+            f"{total['answered_2xx']} operations answered 2xx at least once"
         )
