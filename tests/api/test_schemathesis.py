@@ -12,6 +12,7 @@ swapped for ids that exist in the demo clinic, so the handlers run past their 40
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -152,7 +154,24 @@ def wsgi_app(settings) -> Iterator[Any]:
 
 
 @pytest.fixture
-def demo_clinic(db) -> None:
+def afternoon_clock() -> Iterator[None]:
+    """The clock reads today 13:00 in the clinic's zone when the run starts and runs on from
+    there: the demo's appointments of the morning have all begun, whatever hour the suite runs
+    at, so every run reaches the same states."""
+    real_now = timezone.now
+    started = real_now()
+    base = dt.datetime.combine(
+        timezone.localdate(started), dt.time(13, 0), tzinfo=timezone.get_current_timezone()
+    )
+    timezone.now = lambda: base + (real_now() - started)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        timezone.now = real_now  # type: ignore[assignment]
+
+
+@pytest.fixture
+def demo_clinic(db, afternoon_clock) -> None:
     from kitclinic.patients.demo import seed_demo
 
     seed_demo(patients=12)
