@@ -240,20 +240,24 @@ def _run_operation(
     # Three phases, as the schemathesis command runs them: the schema's examples, the coverage
     # cases (boundaries, missing and wrong-typed values, undeclared methods) and fuzzing, each
     # with valid and invalid data; derandomized, so every run sends the same requests.
+    bounded = hypothesis_settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
     test = create_test(
         operation=operation,
         test_func=run,
         config=HypothesisTestConfig(
             project=operation.schema.config,
             modes=modes,
-            settings=hypothesis_settings(
-                max_examples=examples,
-                derandomize=True,
-                database=None,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                print_blob=False,
-            ),
+            settings=bounded,
+            # also as the test's own settings, so that no loaded Hypothesis profile (explore,
+            # ci) changes the bounds or the seed
+            explicit_settings=bounded,
             apply_ci_profile=False,
         ),
     )
