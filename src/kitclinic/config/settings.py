@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -201,9 +200,12 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "kitclinic.api.authentication.LockoutAwareTokenAuthentication",
+        "kitclinic.api.authentication.ApiTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "kitclinic.api.authentication.TokenScopeAllows",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "kitclinic.api.parsers.BoundedJSONParser",
@@ -292,6 +294,12 @@ KITCLINIC_COMPLETE_INFUSION_MIN_SHARE = env_decimal(
 # before it is due: readings are not taken ahead of time (a setting for clock differences
 # between the monitor and the server, not a clinical figure).
 KITCLINIC_VITALS_EARLY_MINUTES = env_int("KITCLINIC_VITALS_EARLY_MINUTES", 2, minimum=0, maximum=30)
+# API tokens (docs/security.md, "API tokens"): the lifetime a new token gets unless its creator
+# picks another, and the longest allowed. Every token expires.
+KITCLINIC_API_TOKEN_MAX_DAYS = env_int("KITCLINIC_API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
+KITCLINIC_API_TOKEN_DAYS = env_int(
+    "KITCLINIC_API_TOKEN_DAYS", 90, minimum=1, maximum=KITCLINIC_API_TOKEN_MAX_DAYS
+)
 # How many days ahead a chair can be booked (a clinic setting, not a clinical figure).
 KITCLINIC_BOOKING_HORIZON_DAYS = env_int(
     "KITCLINIC_BOOKING_HORIZON_DAYS", 365, minimum=1, maximum=3650
