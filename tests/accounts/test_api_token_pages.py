@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kitclinic.accounts.models import ApiToken
 from kitclinic.accounts.roles import Role
+from kitclinic.accounts.tokens import api_token_revoke
 from kitclinic.audit.models import AuditEvent
 from tests.factories import api_token_for
 
@@ -146,3 +149,21 @@ def test_posts_without_the_csrf_token_are_refused_and_write_nothing(world):
     assert ApiToken.objects.count() == 1
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_the_page_s_queries_do_not_grow_with_the_tokens(world):
+    client = login(world, "clinic_admin")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(URL).status_code == 200
+        return len(ctx.captured_queries)
+
+    api_token_for(world.users["clinic_admin"])
+    api_token_for(world.users["nurse"])
+    few = queries()
+    for persona in ("clinic_admin", "nurse", "physician", "front_desk"):
+        for _ in range(3):
+            api_token_for(world.users[persona])
+    api_token_revoke(token=ApiToken.objects.filter(user=world.users["nurse"]).first())
+    assert queries() == few
