@@ -297,3 +297,29 @@ def test_only_the_clinic_admin_revokes_a_colleague_s_token(world, client_for, pe
 def test_an_unknown_token_id_is_404(world, client_for):
     response = _revoke(client_for("clinic_admin"), ApiToken(pk=999_999))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["physician", "nurse", "front_desk", "clinic_admin", "auditor"])
+def test_every_role_lists_creates_and_revokes_its_own_tokens(world, client_for, persona):
+    client = client_for(persona)
+    created = client.post("/api/v1/api-tokens/", {"name": "x", "scope": "read"}, format="json")
+    assert created.status_code == 201
+    listed = client.get("/api/v1/api-tokens/").json()
+    assert [t["id"] for t in listed["results"]] == [created.json()["id"]]
+    token = ApiToken.objects.get()
+    assert _revoke(client, token).status_code == 200
+
+
+def test_a_read_token_cannot_revoke_even_itself(world):
+    client = bearer(api_token_for(world.users["nurse"], scope="read"))
+    response = _revoke(client, ApiToken.objects.get())
+    assert response.status_code == 403
+    assert "'read'" in response.json()["detail"]
+    assert ApiToken.objects.get().revoked_at is None
+
+
+def test_without_credentials_the_token_endpoints_are_401(db):
+    assert APIClient().get("/api/v1/api-tokens/").status_code == 401
+    response = APIClient().post("/api/v1/api-tokens/", {"name": "x", "scope": "read"})
+    assert response.status_code == 401
+    assert not ApiToken.objects.exists()
