@@ -4,7 +4,7 @@ methods each allows, the lifetime allowed, and whether a token may be used at a 
 A token is ``kit_`` followed by 43 URL-safe characters (32 random bytes from ``secrets``). Only
 its SHA-256 is stored; a lookup hashes the presented token and finds the row by that digest. The
 first 12 characters (``kit_`` and 8 random characters) are kept as a non-secret prefix so a
-person can tell their tokens apart in a list; the 35 characters left still carry 210 random bits.
+person can tell their tokens apart in a list; the 35 characters left still carry 208 random bits.
 """
 
 from __future__ import annotations
