@@ -60,6 +60,29 @@ class World:
     def actor(self, persona: str) -> Actor:
         return Actor(user=self.users[persona], membership=self.memberships[persona])
 
+    def sister_clinic(self) -> Clinic:
+        """Southside: a second clinic of the same organization (made on first use)."""
+        from tests.factories import ClinicFactory
+
+        found = Clinic.objects.filter(organization=self.clinic.organization, name="Southside")
+        return found.first() or ClinicFactory(
+            name="Southside", organization=self.clinic.organization
+        )
+
+    def elsewhere(self, role: Role | str) -> str:
+        """The persona of a user whose one role, ``role``, is at Southside (made on first use):
+        inside the organization, but with no role at Northside, where the shared objects are."""
+        from tests.factories import MembershipFactory, UserFactory
+
+        persona = f"elsewhere_{Role(role).value}"
+        if persona not in self.users:
+            user = UserFactory(username=persona)
+            self.users[persona] = user
+            self.memberships[persona] = MembershipFactory(
+                user=user, clinic=self.sister_clinic(), role=Role(role).value
+            )
+        return persona
+
 
 @pytest.fixture
 def world(db) -> World:

@@ -268,3 +268,34 @@ def test_api_assessment_list_is_audited_as_a_view(world, patient):
     event = AuditEvent.objects.filter(action=AuditAction.VIEW).order_by("-id").first()
     assert AuditEvent.objects.filter(action=AuditAction.VIEW).count() == before + 1
     assert event.patient_id == patient.pk and event.detail == "api: assessments"
+
+
+@pytest.mark.parametrize("op", [*PAGE_OPS, *API_OPS], ids=lambda o: o.name)
+def test_the_role_only_at_another_clinic(world, patient, op):
+    """A role that may do the action, held at Southside only. The patient is the organization's
+    (their chart, ratings and links answer as the matrix says); Northside's safety alert is
+    acknowledged only with a role at Northside (403, nothing written), and Southside's queue
+    does not list it."""
+    from django.test import Client
+
+    alert = alert_raised(world, patient)
+    role = next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[op.action])
+    persona = world.elsewhere(role)
+    before = row_counts()
+    if op.name.startswith("api-"):
+        api = APIClient()
+        api.force_authenticate(world.users[persona])
+        response = getattr(api, op.method)(_url(op, patient, alert), op.data, format="json")
+    else:
+        client = Client()
+        client.force_login(world.users[persona], backend=MODEL_BACKEND)
+        before = row_counts()  # logging in is audited: count after it
+        response = getattr(client, op.method)(_url(op, patient, alert), op.data or {})
+    if "{aid}" in op.url:
+        assert response.status_code == 403, response.content[:500]
+        assert "no role at Northside" in response.content.decode()
+        assert row_counts() == before
+    else:
+        assert response.status_code == op.success, response.content[:500]
+    if op.name in ("queue", "api-alerts"):
+        assert "Rivera" not in response.content.decode()

@@ -446,3 +446,38 @@ def test_schema_has_every_infusion_operation_without_warnings(tmp_path):
     vitals = schema["paths"]["/api/v1/sessions/{session_id}/vitals/"]["post"]
     assert {"200", "201", "409"} <= set(vitals["responses"])
     assert "Idempotency-Key" in [p["name"] for p in vitals["parameters"]]
+
+
+def _allowed_role(action: Action) -> Role:
+    return next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[action])
+
+
+def _expected_elsewhere(op: Op) -> int:
+    """A role that may do the action, held at Southside only, on Northside's objects: a session
+    or appointment is acted on with the role at its own clinic (403); a chair must be one of the
+    acting clinic's (400 naming it); the library, patients and courses are the organization's."""
+    if "{session}" in op.path or "{appointment}" in op.path:
+        return 403
+    if op.body == {"chair": "CHAIR"}:
+        return 400
+    return op.success
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_endpoint_with_the_role_only_at_another_clinic(world, objects, physician2, op):
+    session = walk(world, objects["session"], op.state, physician2, elapsed_min=op.elapsed_min)
+    if op.path.endswith("no-show/"):
+        make_due(session)
+    path = "/api/v1/" + op.path.format(**{**objects, "session": session.pk})
+    client = client_for(world, world.elsewhere(_allowed_role(op.action)))
+    before = row_counts()
+    if op.method == "get":
+        response = client.get(path)
+    else:
+        response = client.post(path, _body(op, objects), format="json")
+    expected = _expected_elsewhere(op)
+    assert response.status_code == expected, (response.status_code, response.content[:300])
+    if expected >= 400:
+        assert row_counts() == before
+    if expected == 403:
+        assert "no role at Northside" in response.json()["detail"]

@@ -135,3 +135,21 @@ def test_csrf_is_enforced_on_infusion_writes(login, objects):
     url = reverse("infusions-pump", args=[objects["session"]])
     assert client.post(url, {"op": "start"}).status_code == 403
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v.name}-{v.method}")
+def test_view_with_the_role_only_at_another_clinic(login, world, objects, view):
+    """A role that may do the action, held at Southside only: Northside's session (and all under
+    it) is refused (403, nothing written); the library, patients and courses are the
+    organization's and answer as the matrix says."""
+    role = next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[view.action])
+    client = login(world.elsewhere(role))
+    url = _url(view, objects)
+    before = row_counts()
+    response = client.get(url) if view.method == "GET" else client.post(url, dict(view.data))
+    if view.on == "session":
+        assert response.status_code == 403
+        assert b"no role at Northside" in response.content
+        assert row_counts() == before
+    else:
+        assert response.status_code == (200 if view.method == "GET" else 302)

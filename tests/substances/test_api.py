@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.substances import services
+from tests.conftest import ROLES
 from tests.substances.conftest import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,25 @@ def test_another_clinics_lot_is_404_for_every_role_that_may_dispense(world, lot,
         BASE + "dispenses/", {"lot": lot.pk, "quantity_mg": "5", "session": sess.pk}, format="json"
     )
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such lot at this clinic."}
+    assert response.json() == {"detail": "No such lot."}
     assert outsider.pk != world.users["nurse"].pk
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_the_role_only_at_another_clinic_cannot_touch_this_clinics_lot(world, lot, sess, op):
+    """A role that may do the action, held at Southside only: Northside's lot is refused (403,
+    nothing written); lists and receipts are the acting clinic's own (Southside's)."""
+    role = next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[op.action])
+    persona = world.elsewhere(role)
+    before = row_counts()
+    body = _body(op, world, lot, sess, role.value)
+    response = getattr(_client(world, persona), op.method)(BASE + op.path, body, format="json")
+    if op.uses_lot:
+        assert response.status_code == 403, response.content
+        assert "no role at Northside" in response.json()["detail"]
+        assert row_counts() == before
+    else:
+        assert response.status_code == (200 if op.method == "get" else 201), response.content
+    if op.path == "lots/":
+        assert response.json() == []  # Southside keeps no lots

@@ -336,3 +336,38 @@ def test_log_query_count_does_not_grow_with_entries_or_lots(
     small = queries()
     add(4, 10)
     assert queries() == small
+
+
+@pytest.mark.parametrize(
+    ("index", "method"),
+    [
+        pytest.param(i, method, id=f"{page.name}{page.label}-{method}")
+        for i, page in enumerate(PAGES)
+        for method in ("GET", "POST")
+        if method == "GET" or page.post is not None
+    ],
+)
+def test_page_with_the_role_only_at_another_clinic(login, ctx, index, method):
+    """A role that may do the action, held at Southside only: Northside's lots, counts and
+    count lines are refused (403, nothing written); the rest is the acting clinic's own."""
+    page = PAGES[index]
+    role = next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[page.action])
+    client = login(ctx.world.elsewhere(role))
+    url = _url(page, ctx)
+    before = row_counts()
+    if method == "GET":
+        response = client.get(url)
+    else:
+        assert page.post is not None
+        response = client.post(url, page.post(ctx, role.value))
+    if page.on_object:
+        assert response.status_code == 403
+        assert b"no role at Northside" in response.content
+    elif method == "POST" and page.uses_lot:
+        # the forms offer the acting clinic's lots only: another clinic's lot is not a choice
+        # (refused on the field), nor counted; the form is shown again
+        assert response.status_code == 200
+    else:
+        assert response.status_code == (200 if method == "GET" else 302)
+    if response.status_code != 302:
+        assert row_counts() == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -45,6 +45,39 @@ class Actor:
             raise PermissionDenied(
                 f"Your role ({self.role.label}) may not: {ACTION_DESCRIPTIONS[action].lower()}."
             )
+
+    def at_clinic(self, clinic_id: int) -> Actor:
+        """The same person acting through their role at ``clinic_id``: a clinic-owned object (a
+        session, an appointment, a chair, a lot, an alert) is acted on with the role held at its
+        own clinic, whichever clinic is active, and its audit events carry that clinic. No active
+        role there: PermissionDenied (403). The object's organization has been checked by the
+        caller (another organization's object is a 404 before this is asked)."""
+        if clinic_id == self.membership.clinic_id:
+            return self
+        membership = next((m for m in self.available if m.clinic_id == clinic_id), None)
+        if membership is None and not self.available:
+            # An actor built outside a request (a command, a task) knows only its own membership.
+            membership = (
+                StaffMembership.objects.select_related("clinic", "clinic__organization")
+                .filter(user=self.user, clinic_id=clinic_id, is_active=True)
+                .first()
+            )
+        if membership is None:
+            clinic = (
+                Clinic.objects.filter(pk=clinic_id, organization_id=self.organization_id)
+                .only("name")
+                .first()
+            )
+            where = f"at {clinic.name}, the clinic" if clinic is not None else "at the clinic"
+            raise PermissionDenied(f"You have no role {where} this belongs to.")
+        return replace(self, membership=membership)
+
+    def require_at(self, clinic_id: int, action: Action) -> Actor:
+        """``at_clinic(clinic_id)`` that may do ``action`` there (else 403): the actor a service
+        acts and audits as."""
+        actor = self.at_clinic(clinic_id)
+        actor.require(action)
+        return actor
 
 
 def forwarded_client_address(

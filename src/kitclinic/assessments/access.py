@@ -18,5 +18,6 @@ def access_alert(actor: Actor, alert_id: int | str, action: Action) -> SafetyAle
         )
     except (SafetyAlert.DoesNotExist, ValueError, TypeError):
         raise Http404("No such alert.") from None
-    access_patient(actor, alert.patient_id, action)
+    # the role held at the alert's own clinic decides, whichever clinic is active
+    access_patient(actor.require_at(alert.clinic_id, action), alert.patient_id, action)
     return alert

@@ -233,6 +233,7 @@ class AlertAcknowledgeApi(ApiView):
     def post(self, request: Request, alert_id: int) -> Response:
         actor = self.actor(request)
         alert = access_alert(actor, alert_id, Action.ALERT_ACKNOWLEDGE)
+        actor = actor.at_clinic(alert.clinic_id)
         data = AcknowledgeIn(data=request.data)
         data.is_valid(raise_exception=True)
         alert = services.alert_acknowledge(

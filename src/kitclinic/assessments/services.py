@@ -198,8 +198,11 @@ def _alert_raise(
 
 
 def alert_acknowledge(*, actor: Actor, alert: SafetyAlert, note: str) -> SafetyAlert:
-    """A clinician acknowledges an open or escalated alert; the note is required."""
-    actor.require(Action.ALERT_ACKNOWLEDGE)
+    """A clinician acknowledges an open or escalated alert; the note is required. The role that
+    counts is the one held at the alert's own clinic, which its audit event then carries."""
+    if alert.clinic.organization_id != actor.organization_id:
+        raise ValidationError({"alert": ["No such alert in your organization."]})
+    actor = actor.require_at(alert.clinic_id, Action.ALERT_ACKNOWLEDGE)
     text = (note or "").strip()
     if not text:
         raise ValidationError(

@@ -184,6 +184,7 @@ def alert_count(request: HttpRequest, actor: Actor) -> HttpResponse:
 @clinic_page
 def alert_acknowledge(request: HttpRequest, actor: Actor, alert_id: int) -> HttpResponse:
     alert = access_alert(actor, alert_id, Action.ALERT_ACKNOWLEDGE)
+    actor = actor.at_clinic(alert.clinic_id)
     form = af.AcknowledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -48,7 +48,7 @@ def access_session(
     session = found.first()
     if session is None:
         raise Http404("No such session.")
-    actor.require(action)
+    actor.require_at(session.clinic_id, action)
     return session
 
 
@@ -84,5 +84,5 @@ def access_appointment(actor: Actor, appointment_id: int | str, action: Action) 
     )
     if appointment is None:
         raise Http404("No such appointment.")
-    actor.require(action)
+    actor.require_at(appointment.clinic_id, action)
     return appointment

@@ -315,6 +315,7 @@ def appointment_book(request: HttpRequest, actor: Actor, course_id: int) -> Http
 def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     # session_detail re-reads the session with everything the page needs; no joins here
     session = access_session(actor, session_id, Action.PATIENT_VIEW, related=())
+    actor = actor.at_clinic(session.clinic_id)
     detail = selectors.session_detail(actor, session)
     state = detail.session.state
     slot_choices = [s.minute for s in detail.slots if s.reading is None and s.minute > 0]
@@ -383,6 +384,7 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
 @clinic_page
 def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
+    actor = actor.at_clinic(session.clinic_id)
     scale = INDICATION_SCALE[session.course.indication]
     instrument = instruments.get_instrument(scale)
     needs_pregnancy = pregnancy_status_required(session.patient, timezone.localdate())
@@ -458,6 +460,7 @@ def _is_override(name: str) -> bool:
 @clinic_page
 def check_in_correction(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
+    actor = actor.at_clinic(session.clinic_id)
     check_in_row = CheckIn.objects.filter(session=session).select_related("checked_in_by").first()
     effective = effective_check_in(check_in_row) if check_in_row is not None else None
     protocol = sessions.session_protocol(session)
@@ -511,6 +514,7 @@ def check_in_correction(request: HttpRequest, actor: Actor, session_id: int) -> 
 @clinic_page
 def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ORDER_PLACE)
+    actor = actor.at_clinic(session.clinic_id)
     check_in_row = CheckIn.objects.filter(session=session).first()
     effective = effective_check_in(check_in_row) if check_in_row is not None else None
     protocol = sessions.session_protocol(session)
@@ -609,6 +613,7 @@ def _pk_figure(p: orders.PkPreview) -> dict[str, Any]:
 @clinic_page
 def double_check(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
+    actor = actor.at_clinic(session.clinic_id)
     order = InfusionOrder.objects.filter(session=session).select_related("ordered_by").first()
     form = f.DoubleCheckForm(request.POST or None)
     if order is None or not order.overrides:
@@ -645,6 +650,7 @@ def double_check(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
 @clinic_page
 def pump(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.INFUSION_RUN)
+    actor = actor.at_clinic(session.clinic_id)
     form = f.PumpForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a pump action.")
@@ -695,6 +701,7 @@ def pump(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
 def vitals(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     # the service locks and re-reads the session; the redirect needs only its pk
     session = access_session(actor, session_id, Action.INFUSION_RUN, related=())
+    actor = actor.at_clinic(session.clinic_id)
     slot = request.POST.get("slot_minute") or "0"
     # a non-number is left to the form to reject (int() here was a 500)
     slots = [int(slot)] if slot.isdigit() else []
@@ -734,6 +741,7 @@ def vitals(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
 @clinic_page
 def score(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.INFUSION_RUN)
+    actor = actor.at_clinic(session.clinic_id)
     form = f.ScoreForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Score not saved: " + form.errors.as_text())
@@ -756,6 +764,7 @@ def score(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
 @clinic_page
 def adverse_event(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.INFUSION_RUN)
+    actor = actor.at_clinic(session.clinic_id)
     form = f.AdverseEventForm(request.POST or None)
     return _step_page(
         request,
@@ -773,6 +782,7 @@ def adverse_event(request: HttpRequest, actor: Actor, session_id: int) -> HttpRe
 @clinic_page
 def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.DISCHARGE)
+    actor = actor.at_clinic(session.clinic_id)
     instrument = instruments.get_instrument("aldrete")
     data = request.POST if request.method == "POST" else None
     form = f.DischargeForm(data, instrument=instrument)
@@ -833,6 +843,7 @@ def sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     """GET: the sign-off summary (ordered against delivered, duration, blood pressure, CADSS,
     adverse events, waste); POST: sign."""
     session = access_session(actor, session_id, Action.SESSION_SIGN)
+    actor = actor.at_clinic(session.clinic_id)
     if request.method == "POST":
         try:
             sessions.session_sign(actor=actor, session=session)
@@ -861,6 +872,7 @@ def rate_change(request: HttpRequest, actor: Actor, session_id: int) -> HttpResp
     """The rate change under the one soft-limit rule: the findings of the proposed rate are
     shown, a soft one asks for a reason and a co-signer, a hard one refuses."""
     session = access_session(actor, session_id, Action.INFUSION_RUN)
+    actor = actor.at_clinic(session.clinic_id)
     order = InfusionOrder.objects.filter(session=session).select_related("library_version").first()
     data = request.POST if request.method == "POST" else None
     events = list(SessionEvent.objects.filter(session=session))
@@ -918,6 +930,7 @@ def stop(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     """Stop the infusion: the delivered volume and dose are shown; an early stop needs its reason
     and what happened; what was drawn but not given is wasted now (witness) or later."""
     session = access_session(actor, session_id, Action.INFUSION_RUN)
+    actor = actor.at_clinic(session.clinic_id)
     order = InfusionOrder.objects.filter(session=session).select_related("library_version").first()
     drawn = SubstanceLogEntry.objects.filter(session=session, kind=EntryKind.DISPENSE).exists()
     witnesses = (
@@ -971,6 +984,7 @@ def stop(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
 def waste(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     """Waste, witnessed, what was drawn for the session but not given (before sign-off)."""
     session = access_session(actor, session_id, Action.SUBSTANCE_DISPENSE)
+    actor = actor.at_clinic(session.clinic_id)
     witnesses = list(eligible_witnesses(actor.clinic, exclude=actor.user))
     form = f.WasteForm(request.POST if request.method == "POST" else None, witnesses=witnesses)
 
@@ -998,6 +1012,7 @@ def waste(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
 @clinic_page
 def addendum(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ADDENDUM_WRITE)
+    actor = actor.at_clinic(session.clinic_id)
     form = f.AddendumForm(request.POST or None)
     return _step_page(
         request,
@@ -1016,6 +1031,7 @@ def addendum(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
 def appointment_cancel(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     # a checked-in session needs a nurse or physician: the service says so (403)
     session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
+    actor = actor.at_clinic(session.clinic_id)
     form = f.CancelForm(request.POST or None)
     return _step_page(
         request,
@@ -1033,6 +1049,7 @@ def appointment_cancel(request: HttpRequest, actor: Actor, session_id: int) -> H
 @clinic_page
 def no_show(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
+    actor = actor.at_clinic(session.clinic_id)
     form = f.NoShowForm(request.POST or None)
     return _step_page(
         request,
@@ -1050,6 +1067,7 @@ def no_show(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse
 @clinic_page
 def order_send_back(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
+    actor = actor.at_clinic(session.clinic_id)
     form = f.ReturnOrderForm(request.POST or None)
     return _step_page(
         request,
@@ -1067,6 +1085,7 @@ def order_send_back(request: HttpRequest, actor: Actor, session_id: int) -> Http
 @clinic_page
 def order_withdraw(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ORDER_PLACE)
+    actor = actor.at_clinic(session.clinic_id)
     form = f.ReturnOrderForm(request.POST or None)
     return _step_page(
         request,

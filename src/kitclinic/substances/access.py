@@ -1,6 +1,6 @@
 """Fetching controlled-substance records for an actor. Records are kept per registered location
-([cfr-1304-21]), so a lot or count of any clinic other than the acting one is a 404, like another
-organization's; a role that may not do the action is a 403."""
+([cfr-1304-21]): a lot or count is acted on with the role held at its own clinic (403 without
+one there, whichever clinic is active); another organization's is a 404, as a missing one."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ def _pk(value: int | str) -> int:
 
 def access_lot(actor: Actor, lot_id: int | str, action: Action) -> SubstanceLot:
     try:
-        lot = SubstanceLot.objects.get(pk=_pk(lot_id), clinic_id=actor.membership.clinic_id)
+        lot = SubstanceLot.objects.get(
+            pk=_pk(lot_id), clinic__organization_id=actor.organization_id
+        )
     except SubstanceLot.DoesNotExist:
-        raise Http404("No such lot at this clinic.") from None
-    actor.require(action)
+        raise Http404("No such lot.") from None
+    actor.require_at(lot.clinic_id, action)
     return lot
 
 
@@ -32,20 +34,20 @@ def access_reconciliation(
 ) -> Reconciliation:
     try:
         reconciliation = Reconciliation.objects.select_related("counted_by", "witness").get(
-            pk=_pk(reconciliation_id), clinic_id=actor.membership.clinic_id
+            pk=_pk(reconciliation_id), clinic__organization_id=actor.organization_id
         )
     except Reconciliation.DoesNotExist:
-        raise Http404("No such count at this clinic.") from None
-    actor.require(action)
+        raise Http404("No such count.") from None
+    actor.require_at(reconciliation.clinic_id, action)
     return reconciliation
 
 
 def access_count_line(actor: Actor, line_id: int | str, action: Action) -> ReconciliationLine:
     try:
         line = ReconciliationLine.objects.select_related("lot", "reconciliation").get(
-            pk=_pk(line_id), reconciliation__clinic_id=actor.membership.clinic_id
+            pk=_pk(line_id), reconciliation__clinic__organization_id=actor.organization_id
         )
     except ReconciliationLine.DoesNotExist:
-        raise Http404("No such count line at this clinic.") from None
-    actor.require(action)
+        raise Http404("No such count line.") from None
+    actor.require_at(line.reconciliation.clinic_id, action)
     return line

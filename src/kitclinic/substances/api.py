@@ -116,6 +116,7 @@ class DispenseCreateApi(ApiView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lot = access_lot(actor, values.pop("lot"), Action.SUBSTANCE_DISPENSE)
+        actor = actor.at_clinic(lot.clinic_id)
         values["session"] = _session(actor, values.pop("session"))
         entry = services.substance_dispense(actor=actor, lot=lot, **values)
         return Response(s.EntryOut(entry).data, status=status.HTTP_201_CREATED)
@@ -137,6 +138,7 @@ class WasteCreateApi(ApiView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lot = access_lot(actor, values.pop("lot"), Action.SUBSTANCE_DISPENSE)
+        actor = actor.at_clinic(lot.clinic_id)
         values["session"] = _session(actor, values.pop("session"))
         witness_id = values.pop("witness")
         witness = None

@@ -126,11 +126,14 @@ def _local_date(clinic: Clinic, when: dt.datetime) -> dt.date:
     return when.astimezone(clinic_zone(clinic)).date()
 
 
-def _check_clinic(actor: Actor, lot: SubstanceLot) -> None:
-    # Access functions already give 404 for another clinic's lot; a service called directly must
-    # not write into another registered location's records either.
-    if lot.clinic_id != actor.membership.clinic_id:
-        raise ValidationError({"lot": ["This lot is not kept at the clinic you are acting in."]})
+def _acting_at_lot(actor: Actor, lot: SubstanceLot, action: Action) -> Actor:
+    """The actor with the role held at the lot's own clinic (the registered location whose
+    records these are), who may do ``action`` there; its entries are audited at that clinic.
+    Access functions give 404 for another organization's lot; a service called directly names
+    the lot."""
+    if lot.clinic.organization_id != actor.organization_id:
+        raise ValidationError({"lot": ["No such lot in your organization."]})
+    return actor.require_at(lot.clinic_id, action)
 
 
 def _check_witness(errors: _Errors, actor: Actor, clinic: Clinic, witness: User | None) -> None:
@@ -297,8 +300,7 @@ def substance_dispense(
     """``quantity_mg`` of ``lot`` given in the infusion ``session`` (of the lot's clinic). Refused beyond
     the lot's balance and from an expired lot. What was drawn but not given is recorded with
     ``substance_waste`` (witnessed); a session's draw is its dispenses plus its waste."""
-    actor.require(Action.SUBSTANCE_DISPENSE)
-    _check_clinic(actor, lot)
+    actor = _acting_at_lot(actor, lot, Action.SUBSTANCE_DISPENSE)
     lot = _lock(lot)
     errors = _Errors()
     when = _when(errors, occurred_at)
@@ -341,8 +343,7 @@ def substance_waste(
 ) -> SubstanceLogEntry:
     """Drug drawn or opened but not given, discarded in front of a witness: another person with
     an active physician or nurse role at the lot's clinic ([waste-witness]: two licensed staff)."""
-    actor.require(Action.SUBSTANCE_DISPENSE)
-    _check_clinic(actor, lot)
+    actor = _acting_at_lot(actor, lot, Action.SUBSTANCE_DISPENSE)
     lot = _lock(lot)
     errors = _Errors()
     when = _when(errors, occurred_at)
@@ -384,8 +385,7 @@ def substance_transfer(
 ) -> tuple[SubstanceLogEntry, SubstanceLogEntry]:
     """Whole vials of ``lot`` moved to another clinic of the organization: a transfer out here,
     a new lot with a transfer in there, together or not at all."""
-    actor.require(Action.SUBSTANCE_RECEIVE)
-    _check_clinic(actor, lot)
+    actor = _acting_at_lot(actor, lot, Action.SUBSTANCE_RECEIVE)
     lot = _lock(lot)
     errors = _Errors()
     when = _when(errors, occurred_at)
@@ -467,8 +467,7 @@ def substance_adjust(
     """A count correction after reconciliation: ``change_mg`` (signed) brings the book to what
     is physically there. Needs a reason and a witness. Resolving a count line, the change must
     be that line's discrepancy; correcting an entry, it must be of the same lot."""
-    actor.require(Action.SUBSTANCE_RECONCILE)
-    _check_clinic(actor, lot)
+    actor = _acting_at_lot(actor, lot, Action.SUBSTANCE_RECONCILE)
     lot = _lock(lot)
     errors = _Errors()
     when = _when(errors, occurred_at)

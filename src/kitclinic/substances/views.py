@@ -216,6 +216,7 @@ def substance_adjust(request: HttpRequest, actor: Actor) -> HttpResponse:
     line = None
     if request.GET.get("line"):
         line = access_count_line(actor, request.GET["line"], Action.SUBSTANCE_RECONCILE)
+        actor = actor.at_clinic(line.reconciliation.clinic_id)
         if not line_is_open(line):
             raise Http404("This count line has no open discrepancy.")
 
@@ -286,6 +287,7 @@ def reconciliation_detail(
     request: HttpRequest, actor: Actor, reconciliation_id: int
 ) -> HttpResponse:
     reconciliation = access_reconciliation(actor, reconciliation_id, Action.SUBSTANCE_LOG_VIEW)
+    actor = actor.at_clinic(reconciliation.clinic_id)
     lines = list(reconciliation.lines.select_related("lot").prefetch_related("resolutions"))
     return render(
         request,

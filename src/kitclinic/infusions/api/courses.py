@@ -126,6 +126,7 @@ class AppointmentCancelApi(InfusionApiView):
     def post(self, request: Request, appointment_id: int) -> Response:
         actor = self.actor(request)
         appointment = access_appointment(actor, appointment_id, Action.APPOINTMENT_BOOK)
+        actor = actor.at_clinic(appointment.clinic_id)
         data = validated(s.AppointmentCancelIn, request.data)
         appointment = scheduling.appointment_cancel(
             actor=actor, appointment=appointment, reason=data["reason"]

@@ -42,6 +42,7 @@ class SessionDetailApi(InfusionApiView):
     def get(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.PATIENT_VIEW)
+        actor = actor.at_clinic(session.clinic_id)
         return Response(s.SessionDetailOut(selectors.session_detail(actor, session)).data)
 
 
@@ -62,6 +63,7 @@ class CheckInApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.CheckInIn, request.data)
         cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
         check_in = sessions.session_check_in(
@@ -85,6 +87,7 @@ class CheckInCorrectApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.CheckInCorrectionIn, request.data)
         correction = check_in_correct(
             actor=actor,
@@ -111,6 +114,7 @@ class OrderPreviewApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.ORDER_PLACE)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.OrderPreviewIn, request.data)
         if not allowed(Step.ORDER, session.state):
             raise StepOutOfOrder(Step.ORDER, SessionState(session.state))
@@ -133,6 +137,7 @@ class OrderPlaceApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.ORDER_PLACE)
+        actor = actor.at_clinic(session.clinic_id)
         order = orders.order_place(
             actor=actor, session=session, **validated(s.OrderIn, request.data)
         )
@@ -151,6 +156,7 @@ class DoubleCheckApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.DoubleCheckIn, request.data)
         check = orders.order_double_check(actor=actor, session=session, **data)
         return created_response(s.DoubleCheckOut(check).data)
@@ -169,6 +175,7 @@ class StartApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
+        actor = actor.at_clinic(session.clinic_id)
         lot_id = validated(s.StartIn, request.data)["lot"]
         lot = access_lot(actor, lot_id, Action.SUBSTANCE_DISPENSE) if lot_id else None
         event = infusion.infusion_start(actor=actor, session=session, lot=lot)
@@ -185,6 +192,7 @@ class PauseApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.ReasonIn, request.data)
         event = infusion.infusion_pause(actor=actor, session=session, **data)
         return created_response(s.EventOut(event).data)
@@ -200,6 +208,7 @@ class ResumeApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.ResumeIn, request.data)
         event = infusion.infusion_resume(actor=actor, session=session, **data)
         return created_response(s.EventOut(event).data)
@@ -221,6 +230,7 @@ class RateChangeApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.RateChangeIn, request.data)
         cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
         event = infusion.infusion_rate_change(
@@ -245,6 +255,7 @@ class StopApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.StopIn, request.data)
         witness = None
         if data["waste_witness"] is not None:
@@ -279,6 +290,7 @@ class VitalsRecordApi(InfusionApiView):
         actor = self.actor(request)
         # vitals_record locks and re-reads the session with what it needs
         session = access_session(actor, session_id, Action.INFUSION_RUN, related=())
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.VitalsIn, request.data)
         header = request.headers.get("Idempotency-Key", "").strip()
         body_key = data.pop("idempotency_key").strip()
@@ -307,6 +319,7 @@ class ScoreRecordApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
+        actor = actor.at_clinic(session.clinic_id)
         score = infusion.score_record(
             actor=actor, session=session, **validated(s.ScoreIn, request.data)
         )
@@ -323,6 +336,7 @@ class AdverseEventRecordApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
+        actor = actor.at_clinic(session.clinic_id)
         event = infusion.adverse_event_record(
             actor=actor, session=session, **validated(s.AdverseEventIn, request.data)
         )
@@ -345,6 +359,7 @@ class DischargeApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.DISCHARGE)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.DischargeIn, request.data)
         cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
         discharge = sessions.session_discharge(
@@ -367,6 +382,7 @@ class WasteApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.SUBSTANCE_DISPENSE)
+        actor = actor.at_clinic(session.clinic_id)
         witness_id = validated(s.RemainderWasteIn, request.data)["witness"]
         witness = eligible_witnesses(actor.clinic).filter(pk=witness_id).first()
         if witness is None:
@@ -390,6 +406,7 @@ class SummaryApi(InfusionApiView):
     def get(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.PATIENT_VIEW)
+        actor = actor.at_clinic(session.clinic_id)
         return Response(s.SessionSummaryOut(selectors.session_summary(actor, session)).data)
 
 
@@ -403,6 +420,7 @@ class SignApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.SESSION_SIGN)
+        actor = actor.at_clinic(session.clinic_id)
         validated(s.EmptyIn, request.data)
         session = sessions.session_sign(actor=actor, session=session)
         return Response(session_state_out(session))
@@ -418,6 +436,7 @@ class AddendumWriteApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.ADDENDUM_WRITE)
+        actor = actor.at_clinic(session.clinic_id)
         addendum = sessions.addendum_write(
             actor=actor, session=session, **validated(s.AddendumIn, request.data)
         )
@@ -438,6 +457,7 @@ class SessionCancelApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.ReasonIn, request.data)
         appointment = scheduling.appointment_cancel(
             actor=actor, appointment=session.appointment, reason=data["reason"]
@@ -458,6 +478,7 @@ class NoShowApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.APPOINTMENT_BOOK)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.NoShowIn, request.data)
         appointment = scheduling.session_no_show(actor=actor, session=session, note=data["note"])
         return Response(s.AppointmentOut(appointment).data)
@@ -476,6 +497,7 @@ class OrderSendBackApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.ReasonIn, request.data)
         returned = orders.order_send_back(actor=actor, session=session, reason=data["reason"])
         return created_response(s.ReturnedOrderOut(returned).data)
@@ -494,6 +516,7 @@ class OrderWithdrawApi(InfusionApiView):
     def post(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.ORDER_PLACE)
+        actor = actor.at_clinic(session.clinic_id)
         data = validated(s.ReasonIn, request.data)
         returned = orders.order_withdraw(actor=actor, session=session, reason=data["reason"])
         return created_response(s.ReturnedOrderOut(returned).data)

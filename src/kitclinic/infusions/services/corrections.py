@@ -117,7 +117,7 @@ def check_in_correct(
     (judged like a check-in's: soft findings need ``override_reasons`` and ``cosigner``) and/or
     pregnancy status, with the reason. A value left out keeps the effective one. Writes nothing
     when refused."""
-    actor.require(Action.SESSION_CHECK_IN)
+    actor = actor.require_at(session.clinic_id, Action.SESSION_CHECK_IN)
     session, _ = begin_step(session, Step.CORRECT_CHECK_IN)
     check_in = CheckIn.objects.get(session=session)
     current = effective_check_in(check_in)

@@ -188,7 +188,7 @@ def infusion_start(
 ) -> SessionEvent:
     """Start the pump at the ordered rate. With ``lot``, the controlled-substance draw of the
     ordered amount is logged against it (``substance_dispense``) in the same transaction."""
-    actor.require(Action.INFUSION_RUN)
+    actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     session, to = begin_step(session, Step.START)
     order = _order(session)
     now = timezone.now()
@@ -215,7 +215,7 @@ def infusion_start(
 
 @transaction.atomic
 def infusion_pause(*, actor: Actor, session: InfusionSession, reason: str) -> SessionEvent:
-    actor.require(Action.INFUSION_RUN)
+    actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     session, to = begin_step(session, Step.PAUSE)
     if not reason.strip():
         raise field_error("reason", "Give the reason for pausing.")
@@ -226,7 +226,7 @@ def infusion_pause(*, actor: Actor, session: InfusionSession, reason: str) -> Se
 
 @transaction.atomic
 def infusion_resume(*, actor: Actor, session: InfusionSession, reason: str = "") -> SessionEvent:
-    actor.require(Action.INFUSION_RUN)
+    actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     session, to = begin_step(session, Step.RESUME)
     rate = current_rate_ml_per_h(session, _order(session))
     event = _event(actor, session, EventKind.RESUME, rate_ml_per_h=rate, reason=reason.strip())
@@ -337,7 +337,7 @@ def infusion_rate_change(
     needs a reason (``override_reasons``) and a second clinician co-signs now (``cosigner``).
     The findings, the overrides and the plan (delivered so far, VTBI left, projected end) are
     kept in the event's detail."""
-    actor.require(Action.INFUSION_RUN)
+    actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     session, _ = begin_step(session, Step.RATE_CHANGE)
     rate = parse_rate(rate_ml_per_h)
     order = _order(session)
@@ -443,7 +443,7 @@ def infusion_stop(
     the stop tolerance settings), ``stop_reason`` (one of ``STOP_REASONS``) and the free text
     ``reason`` are required. With ``waste_witness``, what was drawn but not given is wasted
     now; otherwise it must be wasted (:func:`remainder_waste`) before sign-off."""
-    actor.require(Action.INFUSION_RUN)
+    actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     session, to = begin_step(session, Step.STOP)
     order = _order(session)
     now = timezone.now()
@@ -514,7 +514,7 @@ def remainder_waste(
 ) -> SessionEvent:
     """After the stop and before sign-off: waste, witnessed, what was drawn for the session but
     not given (booked back against the draw, then wasted); recorded as a session event."""
-    actor.require(Action.SUBSTANCE_DISPENSE)
+    actor = actor.require_at(session.clinic_id, Action.SUBSTANCE_DISPENSE)
     session, _ = begin_step(session, Step.WASTE)
     remainder = remainder_outstanding_mg(session)
     if remainder <= 0:
@@ -586,7 +586,7 @@ def vitals_record(
     with the same idempotency key returns the first reading (the key reused for another reading
     raises IdempotencyKeyReused); a slot already recorded raises VitalsSlotTaken naming who and
     when. Threshold alerts are recorded as events."""
-    actor.require(Action.INFUSION_RUN)
+    actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     key = (idempotency_key or "").strip()[:64] or None
     values = {"sbp": sbp, "dbp": dbp, "hr": hr, "rr": rr, "spo2": spo2}
     slot_valid = not isinstance(slot_minute, bool) and isinstance(slot_minute, int)
@@ -692,7 +692,7 @@ def score_record(
 ) -> SessionScore:
     """CADSS (23 items, kitclinic.instruments), MOAA/S (observed level 0–5) or the post-infusion
     rating on the indication's scale."""
-    actor.require(Action.INFUSION_RUN)
+    actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     session, _ = begin_step(session, Step.SCORE)
     flags: list[str] = []
     if kind == ScoreKind.MOAAS:
@@ -757,7 +757,7 @@ def adverse_event_record(
     rescue_dose: str = "",
     occurred_at: dt.datetime | None = None,
 ) -> AdverseEvent:
-    actor.require(Action.INFUSION_RUN)
+    actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     session, _ = begin_step(session, Step.ADVERSE_EVENT)
     errors: dict[str, list[str]] = {}
     if not description.strip():

@@ -192,7 +192,7 @@ def order_place(
     needs a reason in ``override_reasons`` keyed by its code, co-signed at the double check.
     ``gate_override_reason`` (older clients) is the reason for every gate finding not given
     one of its own."""
-    actor.require(Action.ORDER_PLACE)
+    actor = actor.require_at(session.clinic_id, Action.ORDER_PLACE)
     session, to = begin_step(session, Step.ORDER)
     check_in = CheckIn.objects.get(session=session)
     preview = order_preview(
@@ -275,7 +275,7 @@ def order_double_check(
 ) -> DoubleCheck:
     """A second clinician (not the orderer) reads back the pump settings, which must match the
     order exactly (Q2), and co-signs any soft-limit overrides (L3)."""
-    actor.require(Action.ORDER_DOUBLE_CHECK)
+    actor = actor.require_at(session.clinic_id, Action.ORDER_DOUBLE_CHECK)
     session, to = begin_step(session, Step.DOUBLE_CHECK)
     order = InfusionOrder.objects.get(session=session)
     if order.ordered_by_id == actor.user.pk:
@@ -386,7 +386,7 @@ def order_send_back(*, actor: Actor, session: InfusionSession, reason: str) -> R
     """The clinician doing the independent double check sends the order back to the physician
     instead of confirming it (ordered → checked in), with the reason; the order stays in the
     session's record as sent back and a new order can be placed. The orderer withdraws instead."""
-    actor.require(Action.ORDER_DOUBLE_CHECK)
+    actor = actor.require_at(session.clinic_id, Action.ORDER_DOUBLE_CHECK)
     session, to = begin_step(session, Step.SEND_BACK)
     order = InfusionOrder.objects.only("ordered_by_id").get(session=session)
     if order.ordered_by_id == actor.user.pk:
@@ -410,7 +410,7 @@ def order_withdraw(*, actor: Actor, session: InfusionSession, reason: str) -> Re
     """A physician withdraws the order before the infusion starts (ordered or double-checked →
     checked in), with the reason; a double check already done is voided. The order stays in
     the session's record as withdrawn and a new order can be placed."""
-    actor.require(Action.ORDER_PLACE)
+    actor = actor.require_at(session.clinic_id, Action.ORDER_PLACE)
     session, to = begin_step(session, Step.WITHDRAW)
     if not reason.strip():
         raise field_error("reason", "Give the reason for withdrawing the order.")

@@ -169,6 +169,7 @@ def appointment_book(
     course = TreatmentCourse.objects.select_related("library_version").get(pk=course.pk)
     if chair.clinic.organization_id != actor.organization_id or not chair.is_active:
         raise field_error("chair", "Choose an active chair of this organization.")
+    actor = actor.require_at(chair.clinic_id, Action.APPOINTMENT_BOOK)
     if course.status not in ACTIVE_COURSE_STATUSES:
         raise field_error("course", f"The course is {course.status}; no more sessions.")
     if infusion_minutes is None:
@@ -309,7 +310,7 @@ def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str) -
     time are free again, the session is cancelled (kept, counted as no infusion) and the course's
     later sessions move up one number. A checked-in session is cancelled by a nurse or
     physician (:func:`cancel_action`)."""
-    actor.require(Action.APPOINTMENT_BOOK)
+    actor = actor.require_at(appointment.clinic_id, Action.APPOINTMENT_BOOK)
     session = _lock_for_close(appointment.session)
     to = next_state(Step.CANCEL, session.state)
     actor.require(cancel_action(session.state))
@@ -329,7 +330,7 @@ def session_no_show(*, actor: Actor, session: InfusionSession, note: str = "") -
     """The patient did not come: a scheduled session becomes a no-show (not a cancel, so that
     reports can count them) once its start time has come; the chair and the patient's time are
     free again. ``note`` is optional (e.g. "called, unwell")."""
-    actor.require(Action.APPOINTMENT_BOOK)
+    actor = actor.require_at(session.clinic_id, Action.APPOINTMENT_BOOK)
     session = _lock_for_close(session)
     to = next_state(Step.NO_SHOW, session.state)
     starts = session.appointment.starts_at

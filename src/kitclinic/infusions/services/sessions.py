@@ -172,7 +172,7 @@ def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInDat
     and a second clinician's co-signature); such a weight is not a reference for later weights.
     A gate failure is recorded; the order answers it as a soft finding (a reason, co-signed at
     the double check)."""
-    actor.require(Action.SESSION_CHECK_IN)
+    actor = actor.require_at(session.clinic_id, Action.SESSION_CHECK_IN)
     session, to = begin_step(session, Step.CHECK_IN)
     protocol = session_protocol(session)
     today = timezone.localdate()
@@ -402,7 +402,7 @@ def session_discharge(
     """Discharge when the criteria are met (:func:`discharge_findings`). A criterion not met is
     a soft finding under the one rule: only a physician may override, with a reason for each
     (``override_reasons``) and a second clinician's co-signature now (``cosigner``)."""
-    actor.require(Action.DISCHARGE)
+    actor = actor.require_at(session.clinic_id, Action.DISCHARGE)
     session, to = begin_step(session, Step.DISCHARGE)
     try:
         result = instruments.score("aldrete", list(aldrete_answers))
@@ -479,7 +479,7 @@ def order_protocol(session: InfusionSession) -> Protocol:
 def session_sign(*, actor: Actor, session: InfusionSession) -> InfusionSession:
     """The physician's sign-off; the session and everything under it become immutable. Refused
     while a drug amount drawn for the session but not given has not been wasted (witnessed)."""
-    actor.require(Action.SESSION_SIGN)
+    actor = actor.require_at(session.clinic_id, Action.SESSION_SIGN)
     session, to = begin_step(session, Step.SIGN)
     outstanding = remainder_outstanding_mg(session)
     if outstanding > 0:
@@ -499,7 +499,7 @@ def session_sign(*, actor: Actor, session: InfusionSession) -> InfusionSession:
 
 @transaction.atomic
 def addendum_write(*, actor: Actor, session: InfusionSession, text: str) -> Addendum:
-    actor.require(Action.ADDENDUM_WRITE)
+    actor = actor.require_at(session.clinic_id, Action.ADDENDUM_WRITE)
     session, _ = begin_step(session, Step.ADDENDUM)
     if not text.strip():
         raise field_error("text", "Write the addendum's text.")
