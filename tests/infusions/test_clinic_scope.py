@@ -23,7 +23,7 @@ from kitclinic.infusions.states import SessionState
 from kitclinic.substances.services import substance_transfer
 from tests.factories import MembershipFactory
 from tests.infusions.api_support import check_in_body, row_counts
-from tests.infusions.helpers import slot_time
+from tests.infusions.helpers import advance, slot_time
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +85,34 @@ def test_a_northside_nurse_cannot_read_check_in_or_double_check_a_southside_sess
     assert row_counts() == before
     southside_session.refresh_from_db()
     assert southside_session.state == SessionState.SCHEDULED
+
+
+def test_a_northside_nurse_cannot_double_check_a_southside_order(world, southside_session):
+    """The order is placed at Southside, ready for its double check: the nurse, whose role there
+    has ended, cannot confirm it (before, any nurse of the organization could)."""
+    southside = world.sister_clinic()
+    at_south = [
+        MembershipFactory(user=world.users[persona], clinic=southside, role=persona)
+        for persona in ("nurse", "physician")
+    ]
+    session = advance(world, southside_session, SessionState.ORDERED, orderer=None)
+    order = session.order
+    for membership in at_south:
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+    client = APIClient()
+    client.force_authenticate(world.users["nurse"])
+    before = row_counts()
+    response = client.post(
+        f"/api/v1/sessions/{session.pk}/double-check/",
+        {"rate_ml_per_h": str(order.rate_ml_per_h), "vtbi_ml": str(order.volume_ml)},
+        format="json",
+    )
+    assert response.status_code == 403, response.content
+    assert "no role at Southside" in response.json()["detail"]
+    assert row_counts() == before
+    session.refresh_from_db()
+    assert session.state == SessionState.ORDERED
 
 
 def test_a_northside_front_desk_cannot_cancel_a_southside_appointment(world, southside_session):
