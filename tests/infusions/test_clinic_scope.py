@@ -282,3 +282,28 @@ def test_a_transfers_receiving_side_is_audited_at_the_receiving_clinic(world):
         ("substances.substancelot", str(into.lot_id)): southside.pk,
         ("substances.substancelogentry", str(into.pk)): southside.pk,
     }
+
+
+def test_a_start_from_another_clinics_lot_is_refused(world, session):
+    """The bag comes from the session's clinic's stock: a Southside lot is refused for a Northside
+    session (on the lot field, with a nurse role at both), or 403 without a role there."""
+    from tests.substances.conftest import receive
+
+    southside = world.sister_clinic()
+    at_south = MembershipFactory(user=world.users["nurse"], clinic=southside, role="nurse")
+    south_lot = receive(Actor(user=at_south.user, membership=at_south))
+    session = advance(world, session, SessionState.VERIFIED)
+    client = APIClient()
+    client.force_authenticate(world.users["nurse"])
+    start = f"/api/v1/sessions/{session.pk}/start/"
+    before = row_counts()
+    response = client.post(start, {"lot": south_lot.pk}, format="json")
+    assert response.status_code == 400, response.content
+    assert "lot" in response.json()["errors"]
+    at_south.is_active = False
+    at_south.save(update_fields=["is_active"])
+    response = client.post(start, {"lot": south_lot.pk}, format="json")
+    assert response.status_code == 403
+    assert row_counts() == before
+    session.refresh_from_db()
+    assert session.state == SessionState.VERIFIED
