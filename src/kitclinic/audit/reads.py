@@ -55,6 +55,8 @@ class _Scope:
     path: str
     reads: dict[int, _Read] = field(default_factory=dict)
     searches: list[_Search] = field(default_factory=list)
+    # patients whose read this request's own audit event records already (an export)
+    covered: set[int] = field(default_factory=set)
 
     @property
     def shows(self) -> bool:
@@ -126,6 +128,14 @@ def read_record(
     read_note(actor, patient_id, obj, detail)
 
 
+def read_covered(patient_id: int) -> None:
+    """The current request's own audit event (an export of the patient's report) records this
+    read already: no second event for the patient."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.covered.add(patient_id)
+
+
 def search_record(
     actor: Actor,
     *,
@@ -162,7 +172,8 @@ class ReadAuditMiddleware:
         if scope.shows and 200 <= response.status_code < 300 and (scope.reads or scope.searches):
             with transaction.atomic():
                 for read in scope.reads.values():
-                    _write_read(read)
+                    if read.patient_id not in scope.covered:
+                        _write_read(read)
                 for search in scope.searches:
                     _write_search(search)
         return response
