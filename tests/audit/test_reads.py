@@ -268,3 +268,22 @@ def test_a_failed_search_writes_nothing(world, patient):
     client.force_authenticate(world.users["nurse"])
     assert client.get("/api/v1/audit-events/", {"mrn": patient.mrn}).status_code == 403
     assert not AuditEvent.objects.exists()
+
+
+# --- outside a request ------------------------------------------------------------------------
+
+
+def test_a_selector_read_outside_a_request_is_written_at_once(world, patient):
+    from kitclinic.patients.selectors import patient_chart
+
+    patient_chart(world.actor("physician"), patient)
+    event = AuditEvent.objects.get(action=AuditAction.VIEW)
+    assert (event.patient_id, event.actor_id) == (patient.pk, world.users["physician"].pk)
+
+
+def test_an_access_check_outside_a_request_records_no_read(world, patient):
+    from kitclinic.accounts.roles import Action
+    from kitclinic.patients.access import access_patient
+
+    assert access_patient(world.actor("nurse"), patient.pk, Action.PATIENT_VIEW) == patient
+    assert not AuditEvent.objects.filter(action=AuditAction.VIEW).exists()
