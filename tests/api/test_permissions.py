@@ -181,3 +181,15 @@ def test_unauthenticated_request_is_401_json_and_writes_nothing(world, patient, 
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json() == {"detail": "Authentication credentials were not provided."}
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("op", OPS, ids=str)
+def test_the_role_only_at_another_clinic_answers_as_the_matrix_says(world, patient, client_for, op):
+    """Patients are the organization's, not a clinic's: a role that may do the action, held only
+    at Southside, reads and changes a Northside patient as the matrix says."""
+    role = next(r for r in Role if r in PERMISSIONS[op.action])
+    persona = world.elsewhere(role)
+    op.setup(world, patient)
+    assert patient.home_clinic_id == world.clinic.pk
+    response = _call(client_for(persona), op, patient.pk)
+    assert response.status_code == SUCCESS[op.method], response.content

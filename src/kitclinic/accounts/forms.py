@@ -28,3 +28,46 @@ class ApiTokenCreateForm(forms.Form):
 
 class ApiTokenRevokeForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
+
+
+class SecondFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class SecondFactorConfirmForm(forms.Form):
+    code = forms.CharField(
+        max_length=12,
+        label="Code from the app",
+        help_text="After adding the account, enter the 6 digits the app shows.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+
+class SecondFactorResetForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=None, label="Member of staff")  # type: ignore[arg-type]
+    reason = forms.CharField(
+        max_length=200,
+        help_text="e.g. phone lost; identity checked in person.",
+        widget=forms.TextInput(),
+    )
+
+    def __init__(self, *args: object, staff: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from kitclinic.accounts.models import User
+
+        field = self.fields["user"]
+        field.queryset = User.objects.filter(pk__in=[m.user_id for m in staff])  # type: ignore[attr-defined]
+        labels = {
+            m.user_id: f"{m.user.get_full_name() or m.user.username} ({m.get_role_display()})"
+            for m in staff
+        }
+        field.label_from_instance = lambda user: labels.get(user.pk, user.username)  # type: ignore[attr-defined]

@@ -24,6 +24,12 @@ class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     is_synthetic = models.BooleanField(default=False, help_text="Created by the demo seed.")
+    second_factor_for_all_staff = models.BooleanField(
+        default=False,
+        db_default=False,  # rows written outside Django (a restore, raw SQL) get it too
+        help_text="Every member of staff logs in with a second factor, not only physicians and "
+        "clinic admins (who always do).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

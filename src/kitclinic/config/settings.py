@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kitclinic.accounts",
     "kitclinic.audit",
     "kitclinic.patients",
@@ -79,9 +82,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp)
+    "django_otp.middleware.OTPMiddleware",
     # ends a session idle past KITCLINIC_SESSION_IDLE_MINUTES, whatever an open page polls
     "kitclinic.web.idle.IdleLogoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # after the password, nothing but the second-factor step until it is passed
+    "kitclinic.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -147,6 +154,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# The second factor (docs/security.md): the name an authenticator app shows for the account, and
+# how long the step after the password may take before the log-in starts again.
+OTP_TOTP_ISSUER = "kitclinic"
+KITCLINIC_SECOND_FACTOR_STEP_MINUTES = 10
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 

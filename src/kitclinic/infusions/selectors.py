@@ -358,8 +358,9 @@ def _chart(
 
 
 def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
-    """Everything the session page shows, in a fixed number of queries; the view is audited."""
-    actor.require(Action.PATIENT_VIEW)
+    """Everything the session page shows, in a fixed number of queries; the view is audited (at
+    the session's clinic, with the role held there)."""
+    actor = actor.require_at(session.clinic_id, Action.PATIENT_VIEW)
     session = (
         InfusionSession.objects.select_related(
             "patient",
@@ -755,6 +756,11 @@ def _ways_out_timeline(session: InfusionSession, returned: list[Any]) -> list[Ti
 
 @dataclass(frozen=True)
 class PatientInfusions:
+    """Every course and session of the organization's patient, whichever clinic gave it (the
+    dose history and the course's count are the patient's); each session carries ``openable``
+    (the user has a role at its clinic, where its page is opened) and ``elsewhere`` (not the
+    acting clinic)."""
+
     courses: list[TreatmentCourse]
 
 
@@ -766,11 +772,16 @@ def patient_infusions(actor: Actor, patient: Patient) -> PatientInfusions:
             Prefetch(
                 "sessions",
                 queryset=InfusionSession.objects.select_related(
-                    "appointment", "appointment__chair"
+                    "appointment", "appointment__chair", "clinic"
                 ).order_by("appointment__starts_at"),
             )
         )
     )
+    reachable = actor.clinic_ids_where(Action.PATIENT_VIEW)
+    for course in courses:
+        for session in course.sessions.all():
+            session.openable = session.clinic_id in reachable
+            session.elsewhere = session.clinic_id != actor.membership.clinic_id
     return PatientInfusions(courses=courses)
 
 
@@ -828,7 +839,7 @@ def session_summary(actor: Actor, session: InfusionSession) -> SessionSummary:
     read is audited."""
     from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 
-    actor.require(Action.PATIENT_VIEW)
+    actor = actor.require_at(session.clinic_id, Action.PATIENT_VIEW)
     session = InfusionSession.objects.select_related(
         "patient", "order", "check_in", "discharge", "discharge__discharged_by"
     ).get(pk=session.pk)
