@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # every read of patient data noted by the access functions is audited when a GET succeeds
+    "kitclinic.audit.reads.ReadAuditMiddleware",
 ]
 
 ROOT_URLCONF = "kitclinic.config.urls"

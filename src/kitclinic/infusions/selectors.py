@@ -8,15 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from kitclinic import pharmacology as pk
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.audit.models import AuditAction
-from kitclinic.audit.services import audit_record
+from kitclinic.audit.reads import read_record
 from kitclinic.dosing import Limits, Protocol, SourcedValue
 from kitclinic.dosing.library import SourceKind
 from kitclinic.dosing.pump import Delivery
@@ -458,8 +456,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     # double check)
     if effective is not None and order is None and effective.gate_findings():
         alerts = [*effective.gate_failures, *alerts]
-    with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.VIEW, obj=session, patient=session.patient)
+    read_record(actor, session.patient_id, session)
     return SessionDetail(
         session=session,
         patient=session.patient,
@@ -912,12 +909,5 @@ def session_summary(actor: Actor, session: InfusionSession) -> SessionSummary:
         outstanding_mg=remainder_outstanding_mg(session),
         overrides=overrides,
     )
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.VIEW,
-            obj=session,
-            patient=session.patient,
-            detail="sign-off summary",
-        )
+    read_record(actor, session.patient_id, session, "sign-off summary")
     return summary
