@@ -82,10 +82,10 @@ def _setup(clients: int) -> dict[str, Any]:
 
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from kitclinic.accounts.actor import Actor
     from kitclinic.accounts.models import Clinic, Organization, StaffMembership, User
+    from kitclinic.accounts.tokens import api_token_create
     from kitclinic.infusions.models import Chair, InfusionOrder
     from kitclinic.infusions.services import courses, infusion, orders, scheduling, sessions
     from kitclinic.infusions.services.library import library_install_default
@@ -187,7 +187,7 @@ def _setup(clients: int) -> dict[str, Any]:
         )
         infusion.infusion_start(actor=nurse, session=session)
         ids.append(session.pk)
-    token = Token.objects.create(user=nurse.user).key
+    _, token = api_token_create(user=nurse.user, name="bench monitors", scope="write")
     return {"sessions": ids, "token": token, "setup_s": round(time.perf_counter() - started, 1)}
 
 
@@ -325,7 +325,7 @@ class Client(threading.Thread):
     def _post(self, conn: http.client.HTTPConnection, slot: int, key: str) -> tuple[int, Any]:
         body = json.dumps({"slot_minute": slot, **VITALS, "hr": 60 + slot % 40})
         headers = {
-            "Authorization": f"Token {self.token}",
+            "Authorization": f"Bearer {self.token}",
             "Content-Type": "application/json",
             "Idempotency-Key": key,
         }

@@ -66,3 +66,14 @@ class PatientFactory(factory.django.DjangoModelFactory):
     date_of_birth = dt.date(1980, 5, 17)
     sex_at_birth = "female"
     created_at = factory.LazyFunction(timezone.now)
+
+
+def api_token_for(user: User, *, scope: str = "write", days: int | None = None) -> str:
+    """A new API token of ``user`` (created through the service, audited), as sent by a client."""
+    from django.db import transaction
+
+    from kitclinic.accounts.tokens import api_token_create
+
+    with transaction.atomic():
+        _token, secret = api_token_create(user=user, name="test client", scope=scope, days=days)
+    return secret

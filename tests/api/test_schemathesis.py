@@ -112,7 +112,20 @@ EXISTING_IDS: dict[str, Callable[[], list[int]]] = {
     "version_id": _ids("infusions.DrugLibraryVersion"),
     "alert_id": _ids("assessments.SafetyAlert"),
     "clinic": _ids("accounts.Clinic"),  # the demo organization's two clinics
+    # spare tokens (auth_headers): revoking one leaves the fuzzing client's own token working
+    "token_id": lambda: _spare_tokens(),
 }
+
+
+SPARE_TOKEN = "spare"
+
+
+def _spare_tokens() -> list[int]:
+    from kitclinic.accounts.models import ApiToken
+
+    return list(
+        ApiToken.objects.filter(name=SPARE_TOKEN).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def openapi_document() -> dict[str, Any]:
@@ -181,13 +194,18 @@ def demo_clinic(db, afternoon_clock) -> None:
 @pytest.fixture
 def auth_headers(demo_clinic) -> dict[str, str]:
     """Credentials of the fuzzing client: the demo physician (the broadest clinical rights) at
-    Northside, by API token."""
-    from rest_framework.authtoken.models import Token
+    Northside, by a write-scoped API token."""
+    from django.db import transaction
 
     from kitclinic.accounts.models import User
+    from kitclinic.accounts.tokens import api_token_create
+    from tests.factories import api_token_for
 
-    token, _ = Token.objects.get_or_create(user=User.objects.get(username="physician"))
-    return {"Authorization": f"Token {token.key}"}
+    with transaction.atomic():
+        for username in ("physician", "physician", "nurse"):
+            user = User.objects.get(username=username)
+            api_token_create(user=user, name=SPARE_TOKEN, scope="write", days=None)
+    return {"Authorization": f"Bearer {api_token_for(User.objects.get(username='physician'))}"}
 
 
 CLINIC_HEADER = "X-Kitclinic-Clinic"

@@ -11,7 +11,6 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
@@ -20,6 +19,7 @@ from kitclinic.infusions.models import DrugLibraryVersion, InfusionSession, Vita
 from kitclinic.infusions.services.library import library_draft_create, library_install_default
 from kitclinic.infusions.states import SessionState
 from tests.conftest import ROLES
+from tests.factories import api_token_for
 from tests.infusions.api_support import (
     DISCHARGE_BODY,
     ORDER_BODY,
@@ -42,7 +42,7 @@ S = SessionState
 
 def _token_client(world, persona: str) -> APIClient:  # type: ignore[no-untyped-def]
     client = APIClient(enforce_csrf_checks=True)
-    key = Token.objects.get_or_create(user=world.users[persona])[0].key
+    key = api_token_for(world.users[persona])
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 

@@ -9,12 +9,12 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kitclinic.infusions.models import Appointment, InfusionSession
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.services.scheduling import booking_horizon_days
+from tests.factories import api_token_for
 from tests.infusions.helpers import slot_time
 
 
@@ -64,7 +64,7 @@ def test_the_api_refuses_a_far_future_booking_with_400_and_the_chart_still_reads
     world, course, chair, patient, starts_at
 ):
     client = APIClient()
-    key = Token.objects.get_or_create(user=world.users["front_desk"])[0].key
+    key = api_token_for(world.users["front_desk"])
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     before = _counts()
     response = client.post(

@@ -76,16 +76,16 @@ VITALS_POST_MAX_QUERIES = 16
 def test_one_vitals_post_over_the_api_runs_a_fixed_small_number_of_queries(
     world, session, django_assert_max_num_queries
 ):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from kitclinic.audit.models import AuditEvent
     from kitclinic.infusions.models import VitalSign
+    from tests.factories import api_token_for
 
     session = advance(world, session, SessionState.RUNNING)
     client = APIClient()
-    key = Token.objects.create(user=world.users["nurse"]).key
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    key = api_token_for(world.users["nurse"])
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     url = f"/api/v1/sessions/{session.pk}/vitals/"
     first = client.post(url, {"slot_minute": 10, **NORMAL}, format="json", HTTP_IDEMPOTENCY_KEY="a")
     assert first.status_code == 201

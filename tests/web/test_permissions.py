@@ -268,3 +268,34 @@ def test_clinic_header_for_a_clinic_without_a_role_is_403(login, world):
         reverse("dashboard"), HTTP_X_KITCLINIC_CLINIC=str(world.other_clinic.pk)
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("page_name", "method"),
+    [
+        pytest.param(page.name, method, id=f"{page.name}-{method}")
+        for page in PATIENT_PAGES
+        for method in ("GET", "POST")
+        if (page.get if method == "GET" else page.post is not None)
+    ],
+)
+def test_patient_pages_with_the_role_only_at_another_clinic(
+    login, world, screened_patient, page_name, method
+):
+    """Patients are the organization's, not a clinic's: a role that may do the action, held
+    only at Southside, opens and changes the chart of a patient registered at Northside as the
+    matrix says (the clinic rule is for sessions, appointments, lots, counts and alerts)."""
+    page = PAGES_BY_NAME[page_name]
+    role = next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[page.action])
+    persona = world.elsewhere(role)
+    assert screened_patient.home_clinic_id == world.clinic.pk
+    client = login(persona)
+    url = _url(page, screened_patient.pk)
+    before = row_counts()
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, _post_data(page, persona, world))
+    assert response.status_code == (200 if method == "GET" else 302), response.content[:500]
+    if method == "POST":
+        assert row_counts() != before

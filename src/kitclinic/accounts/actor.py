@@ -48,20 +48,27 @@ class Actor:
 
     def at_clinic(self, clinic_id: int) -> Actor:
         """The same person acting through their role at ``clinic_id``: a clinic-owned object (a
-        session, an appointment, a chair, a lot, an alert) is acted on with the role held at its
+        session, an appointment, a lot, a count, an alert) is acted on with the role held at its
         own clinic, whichever clinic is active, and its audit events carry that clinic. No active
-        role there: PermissionDenied (403). The object's organization has been checked by the
-        caller (another organization's object is a 404 before this is asked)."""
+        role there, or a clinic of another organization: PermissionDenied (403), naming the
+        clinic only when it is of the actor's organization. Callers look objects up within the
+        organization first, so another organization's object is a 404 before this is asked."""
         if clinic_id == self.membership.clinic_id:
             return self
-        membership = next((m for m in self.available if m.clinic_id == clinic_id), None)
-        if membership is None and not self.available:
-            # An actor built outside a request (a command, a task) knows only its own membership.
-            membership = (
-                StaffMembership.objects.select_related("clinic", "clinic__organization")
-                .filter(user=self.user, clinic_id=clinic_id, is_active=True)
-                .first()
+        # An actor built outside a request (a command, a task) knows only its own membership.
+        known = self.available or tuple(
+            StaffMembership.objects.select_related("clinic", "clinic__organization").filter(
+                user=self.user, clinic_id=clinic_id, is_active=True
             )
+        )
+        membership = next(
+            (
+                m
+                for m in known
+                if m.clinic_id == clinic_id and m.clinic.organization_id == self.organization_id
+            ),
+            None,
+        )
         if membership is None:
             clinic = (
                 Clinic.objects.filter(pk=clinic_id, organization_id=self.organization_id)
@@ -71,6 +78,16 @@ class Actor:
             where = f"at {clinic.name}, the clinic" if clinic is not None else "at the clinic"
             raise PermissionDenied(f"You have no role {where} this belongs to.")
         return replace(self, membership=membership)
+
+    def clinic_ids_where(self, action: Action) -> frozenset[int]:
+        """The clinics of the actor's organization where one of their active roles may do
+        ``action`` (what a page offers to open or change there)."""
+        memberships = self.available or (self.membership,)
+        return frozenset(
+            m.clinic_id
+            for m in memberships
+            if m.clinic.organization_id == self.organization_id and role_may(Role(m.role), action)
+        )
 
     def require_at(self, clinic_id: int, action: Action) -> Actor:
         """``at_clinic(clinic_id)`` that may do ``action`` there (else 403): the actor a service

@@ -1,11 +1,13 @@
-"""Organizations, their clinic sites, staff users and per-clinic roles."""
+"""Organizations, their clinic sites, staff users, per-clinic roles and API tokens."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from kitclinic.accounts.roles import ROLE_LABELS, Role
+from kitclinic.accounts.token_rules import Scope
 
 
 class User(AbstractUser):
@@ -22,6 +24,12 @@ class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     is_synthetic = models.BooleanField(default=False, help_text="Created by the demo seed.")
+    second_factor_for_all_staff = models.BooleanField(
+        default=False,
+        db_default=False,  # rows written outside Django (a restore, raw SQL) get it too
+        help_text="Every member of staff logs in with a second factor, not only physicians and "
+        "clinic admins (who always do).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -67,3 +75,39 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.clinic}"
+
+
+class ApiToken(models.Model):
+    """An API token of a user: named, scoped, expiring, revocable. Only the SHA-256 of the
+    secret is stored (``kitclinic.accounts.token_rules``); the token itself is shown once, when
+    it is created. Rows are kept after revocation or expiry so the audit trail can name them."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for.")
+    scope = models.CharField(max_length=10, choices=[(s.value, s.label) for s in Scope])
+    prefix = models.CharField(max_length=16, help_text="The token's first characters (not secret).")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Empty: created by an operator's command.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    revoke_reason = models.CharField(max_length=200, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_refused_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"

@@ -66,6 +66,8 @@ class Action(StrEnum):
     SUBSTANCE_DISPENSE = "substance.dispense"
     SUBSTANCE_RECONCILE = "substance.reconcile"
     SUBSTANCE_REPORT = "substance.report"
+    API_TOKEN_REVOKE_STAFF = "api_token.revoke_staff"
+    SECOND_FACTOR_RESET = "second_factor.reset"
 
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
@@ -106,6 +108,8 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.SUBSTANCE_DISPENSE: "Dispense a controlled substance to a session and record waste",
     Action.SUBSTANCE_RECONCILE: "Count controlled-substance stock and adjust after the count",
     Action.SUBSTANCE_REPORT: "Download the controlled-substance report (CSV, PDF)",
+    Action.API_TOKEN_REVOKE_STAFF: "Revoke any API token of the clinic's staff",
+    Action.SECOND_FACTOR_RESET: "Reset a staff member's second factor (a lost device), with the reason",
 }
 
 _ALL = frozenset(Role)
@@ -154,6 +158,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SUBSTANCE_DISPENSE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SUBSTANCE_RECONCILE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SUBSTANCE_REPORT: frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN, Role.AUDITOR}),
+    # Everyone manages their own tokens; the clinic admin can also stop a colleague's.
+    Action.API_TOKEN_REVOKE_STAFF: frozenset({Role.CLINIC_ADMIN}),
+    Action.SECOND_FACTOR_RESET: frozenset({Role.CLINIC_ADMIN}),
 }
 
 

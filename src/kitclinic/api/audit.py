@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from kitclinic.accounts.roles import Action
 from kitclinic.api import serializers as s
 from kitclinic.api.base import ApiPagination, ApiView, ErrorOut, api_schema
-from kitclinic.audit.selectors import AuditFilter, audit_events_for
+from kitclinic.audit.selectors import AuditFilter, audit_events_for, audit_search_record
 
 PaginatedAuditEventOut = s.paginated(s.AuditEventOut)
 
@@ -26,17 +26,15 @@ class AuditEventListApi(ApiView):
         actor.require(Action.AUDIT_VIEW)
         query = s.AuditFilterIn(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        flt = query.validated_data
-        events = audit_events_for(
-            actor,
-            AuditFilter(
-                action=flt.get("action", ""),
-                actor_username=flt.get("actor", "").strip(),
-                patient_mrn=flt.get("mrn", "").strip(),
-                date_from=flt.get("date_from"),
-                date_to=flt.get("date_to"),
-            ),
+        data = query.validated_data
+        flt = AuditFilter(
+            action=data.get("action", ""),
+            actor_username=data.get("actor", "").strip(),
+            patient_mrn=data.get("mrn", "").strip(),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
         )
         paginator = ApiPagination()
-        page = paginator.paginate_queryset(events, request, view=self)
+        page = paginator.paginate_queryset(audit_events_for(actor, flt), request, view=self)
+        audit_search_record(actor, flt, results=paginator.count, shown=page or [])
         return paginator.get_paginated_response(s.AuditEventOut(page, many=True).data)

@@ -10,11 +10,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from kitclinic.accounts.actor import Actor, actor_from_request
-from kitclinic.api.authentication import LockoutAwareTokenAuthentication
+from kitclinic.api.authentication import ApiTokenAuthentication, TokenScopeAllows
 from kitclinic.bounds import validate_plain_text
 
 
@@ -24,7 +25,9 @@ class ApiView(APIView):
     # Token first, so that a request without credentials gets 401 with a WWW-Authenticate header
     # (session auth has none and would give 403). A request without a token header still falls
     # through to the session, which keeps CSRF checks on.
-    authentication_classes = [LockoutAwareTokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
+    # A token's scope limits its methods on every handler (read-only tokens make no writes).
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
 
     def actor(self, request: Request) -> Actor:
         # The DRF request proxies the Django one; its ``user`` is the session or token user.

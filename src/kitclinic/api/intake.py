@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -16,8 +15,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.api import serializers as s
 from kitclinic.api.base import ApiPagination, ApiView, api_schema
 from kitclinic.api.patients import LIMIT_PARAMETERS
-from kitclinic.audit.models import AuditAction
-from kitclinic.audit.services import audit_record
+from kitclinic.audit.reads import read_record
 from kitclinic.intake import contraindications
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
@@ -40,14 +38,7 @@ def _audited_page(
 ) -> Response:
     paginator = ApiPagination()
     page = paginator.paginate_queryset(rows, request, view=view)
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.VIEW,
-            obj=patient,
-            patient=patient,
-            detail=f"api: {what}",
-        )
+    read_record(actor, patient.pk, patient, f"api: {what}")
     return paginator.get_paginated_response(out(page, many=True).data)
 
 

@@ -16,7 +16,7 @@ from kitclinic.api import serializers as s
 from kitclinic.api.base import ApiPagination, ApiView, api_schema
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
-from kitclinic.patients.selectors import patient_chart, patient_search
+from kitclinic.patients.selectors import patient_chart, patient_search, patient_search_record
 
 LIMIT_PARAMETERS = [
     OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 50, at most 200)."),
@@ -31,7 +31,8 @@ class PatientListApi(ApiView):
         tag="patients",
         summary="List or search the organization's patients",
         description="`q`: a date of birth (YYYY-MM-DD or MM/DD/YYYY), an MRN, or the start of the "
-        "family and/or given name. Not audited per patient; opening a chart is.",
+        "family and/or given name. A search with `q` is audited as one search event (the fields "
+        "searched, the number of matches and the patients returned); opening a chart is a view.",
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="Search text."),
             *LIMIT_PARAMETERS,
@@ -41,9 +42,11 @@ class PatientListApi(ApiView):
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
         # The pagination slices the page; the selector's own cap would hide patients beyond it.
-        patients = patient_search(actor, request.query_params.get("q", ""), limit=sys.maxsize)
+        query = request.query_params.get("q", "")
+        patients = patient_search(actor, query, limit=sys.maxsize)
         paginator = ApiPagination()
         page = paginator.paginate_queryset(patients, request, view=self)
+        patient_search_record(actor, query, results=paginator.count, shown=page or [])
         return paginator.get_paginated_response(s.PatientSummaryOut(page, many=True).data)
 
 

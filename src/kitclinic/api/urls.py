@@ -3,7 +3,7 @@ serve several methods join them with ``endpoint``."""
 
 from django.urls import path
 
-from kitclinic.api import accounts, audit, intake, patients
+from kitclinic.api import accounts, audit, intake, patients, tokens
 from kitclinic.api.base import endpoint
 
 app_name = "api"
@@ -12,6 +12,16 @@ PATIENT = "patients/<int:patient_id>/"
 
 urlpatterns = [
     path("me/", accounts.MeApi.as_view(), name="me"),
+    path(
+        "api-tokens/",
+        endpoint("ApiTokensApi", tokens.ApiTokenListApi, tokens.ApiTokenCreateApi).as_view(),
+        name="api-token-list",
+    ),
+    path(
+        "api-tokens/<int:token_id>/revoke/",
+        tokens.ApiTokenRevokeApi.as_view(),
+        name="api-token-revoke",
+    ),
     path(
         "patients/",
         endpoint("PatientsApi", patients.PatientListApi, patients.PatientCreateApi).as_view(),

@@ -8,6 +8,7 @@ from django.http import Http404
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.assessments.models import SafetyAlert
+from kitclinic.audit.reads import read_note
 from kitclinic.patients.access import access_patient
 
 
@@ -19,5 +20,7 @@ def access_alert(actor: Actor, alert_id: int | str, action: Action) -> SafetyAle
     except (SafetyAlert.DoesNotExist, ValueError, TypeError):
         raise Http404("No such alert.") from None
     # the role held at the alert's own clinic decides, whichever clinic is active
-    access_patient(actor.require_at(alert.clinic_id, action), alert.patient_id, action)
+    at_clinic = actor.require_at(alert.clinic_id, action)
+    read_note(at_clinic, alert.patient_id, alert)
+    access_patient(at_clinic, alert.patient_id, action)
     return alert

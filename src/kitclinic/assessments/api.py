@@ -6,7 +6,6 @@ access_patient, alerts through access_alert, writes through the services."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers, status
@@ -33,8 +32,7 @@ from kitclinic.assessments.models import (
     LinkMode,
     Mode,
 )
-from kitclinic.audit.models import AuditAction
-from kitclinic.audit.services import audit_record
+from kitclinic.audit.reads import read_record
 from kitclinic.patients.access import access_patient
 
 TAG = "assessments"
@@ -150,14 +148,7 @@ class AssessmentListApi(ApiView):
         paginator = ApiPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         # Answers include the suicidality item: a read is audited like the chart and intake lists.
-        with transaction.atomic():
-            audit_record(
-                actor=actor,
-                action=AuditAction.VIEW,
-                obj=patient,
-                patient=patient,
-                detail="api: assessments",
-            )
+        read_record(actor, patient.pk, patient, "api: assessments")
         return paginator.get_paginated_response(AssessmentOut(page, many=True).data)
 
 

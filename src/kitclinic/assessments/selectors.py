@@ -109,9 +109,17 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
             open_alert_id=Subquery(open_alerts.order_by("id").values("id")[:1]),
             open_alert_status=Subquery(open_alerts.order_by("id").values("status")[:1]),
             open_alert_at=Subquery(open_alerts.order_by("id").values("created_at")[:1]),
+            open_alert_clinic_id=Subquery(open_alerts.order_by("id").values("clinic_id")[:1]),
+            open_alert_clinic=Subquery(open_alerts.order_by("id").values("clinic__name")[:1]),
         )
         .order_by("administered_at", "id")
     )
+    # The chart is the organization's: every clinic's open alerts are shown (a flag raised at one
+    # clinic matters at the next), each acknowledged with a role at its own clinic.
+    may_acknowledge = actor.clinic_ids_where(Action.ALERT_ACKNOWLEDGE)
+    for row in rows:
+        row.may_acknowledge = row.open_alert_clinic_id in may_acknowledge
+        row.alert_elsewhere = row.open_alert_clinic_id not in (None, actor.membership.clinic_id)
     by_instrument: dict[str, list[Assessment]] = {}
     for row in rows:
         by_instrument.setdefault(row.instrument, []).append(row)

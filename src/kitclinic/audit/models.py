@@ -18,6 +18,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", "Create"
     UPDATE = "update", "Update"
     VIEW = "view", "View"
+    SEARCH = "search", "Search"
     SIGN = "sign", "Sign"
     SUPERSEDE = "supersede", "Supersede"
     EXPORT = "export", "Export"

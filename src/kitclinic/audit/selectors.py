@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -10,6 +11,7 @@ from django.db.models import QuerySet
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditEvent
+from kitclinic.audit.reads import search_record
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,31 @@ def audit_events_for(actor: Actor, flt: AuditFilter) -> QuerySet[AuditEvent]:
     if flt.date_to:
         qs = qs.filter(occurred_at__date__lte=flt.date_to)
     return qs.order_by("-occurred_at", "-id")
+
+
+def audit_search_record(
+    actor: Actor, flt: AuditFilter, *, results: int, shown: Iterable[AuditEvent]
+) -> None:
+    """Browsing the audit trail filtered by a patient is one search event about that patient:
+    the filters used, how many events matched and which patients the page showed."""
+    if not flt.patient_mrn:
+        return
+    from kitclinic.patients.models import Patient
+
+    patient_id = (
+        Patient.objects.filter(organization_id=actor.organization_id, mrn__iexact=flt.patient_mrn)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    fields = [name for name in _FILTER_FIELDS if getattr(flt, name)]
+    search_record(
+        actor,
+        what="audit",
+        fields=fields,
+        results=results,
+        patient_ids=sorted({e.patient_id for e in shown if e.patient_id is not None}),
+        patient_id=patient_id,
+    )
+
+
+_FILTER_FIELDS = ("action", "actor_username", "patient_mrn", "object_type", "date_from", "date_to")

@@ -59,11 +59,15 @@ def audit_record(
     organization_id: int | None = None,
     client_address: str | None = None,
     object_type: str = "",
+    clinic_id: int | None = None,
 ) -> AuditEvent:
     """Append one audit event. Must run inside the transaction of the change it records.
 
     ``object_type`` names what an event without a model instance concerns (a whole-database
-    backup, say); with ``obj`` it is the object's model label."""
+    backup, say); with ``obj`` it is the object's model label. The event carries the acting
+    membership's clinic (an actor acting on a clinic's object acts with the role held there,
+    ``Actor.at_clinic``); ``clinic_id`` names another one for a record the change writes into a
+    clinic the actor does not act at (the receiving side of a stock transfer)."""
     if not transaction.get_connection().in_atomic_block:
         # A change and its audit event commit together or not at all.
         raise RuntimeError("audit_record must be called inside transaction.atomic()")
@@ -71,7 +75,7 @@ def audit_record(
     event = AuditEvent(
         occurred_at=timezone.now(),
         organization_id=actor.organization_id if actor else organization_id,
-        clinic_id=actor.membership.clinic_id if actor else None,
+        clinic_id=clinic_id or (actor.membership.clinic_id if actor else None),
         actor=actor.user if actor else None,
         actor_role=actor.role.value if actor else "",
         action=AuditAction(action).value,

@@ -17,7 +17,7 @@ from kitclinic.audit.models import AuditAction, AuditChainHead, AuditEvent
 from kitclinic.audit.services import chain_append
 
 
-def _record(action: AuditAction, request: Any, user: Any, detail: str = "") -> None:
+def account_event_record(action: AuditAction, request: Any, user: Any, detail: str = "") -> None:
     known = user if user is not None and getattr(user, "pk", None) else None
     membership = (
         StaffMembership.objects.filter(user=known).select_related("clinic").first()
@@ -40,13 +40,13 @@ def _record(action: AuditAction, request: Any, user: Any, detail: str = "") -> N
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    _record(AuditAction.LOGIN, request, user)
+    account_event_record(AuditAction.LOGIN, request, user)
 
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        _record(AuditAction.LOGOUT, request, user)
+        account_event_record(AuditAction.LOGOUT, request, user)
 
 
 @receiver(user_login_failed)
@@ -57,7 +57,7 @@ def _login_failed(
 
     username = str(credentials.get("username", ""))[:150]
     user = User.objects.filter(username=username).first()
-    _record(AuditAction.LOGIN_FAILED, request, user, detail=f"username={username}")
+    account_event_record(AuditAction.LOGIN_FAILED, request, user, detail=f"username={username}")
 
 
 @receiver(post_save, sender="accounts.Organization")

@@ -49,11 +49,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kitclinic.accounts",
     "kitclinic.audit",
     "kitclinic.patients",
@@ -80,12 +82,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp)
+    "django_otp.middleware.OTPMiddleware",
     # ends a session idle past KITCLINIC_SESSION_IDLE_MINUTES, whatever an open page polls
     "kitclinic.web.idle.IdleLogoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # after the password, nothing but the second-factor step until it is passed
+    "kitclinic.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # every read of patient data noted by the access functions is audited when a GET succeeds
+    "kitclinic.audit.reads.ReadAuditMiddleware",
 ]
 
 ROOT_URLCONF = "kitclinic.config.urls"
@@ -146,6 +154,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# The second factor (docs/security.md): the name an authenticator app shows for the account, and
+# how long the step after the password may take before the log-in starts again.
+OTP_TOTP_ISSUER = "kitclinic"
+KITCLINIC_SECOND_FACTOR_STEP_MINUTES = 10
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -201,9 +213,12 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "kitclinic.api.authentication.LockoutAwareTokenAuthentication",
+        "kitclinic.api.authentication.ApiTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "kitclinic.api.authentication.TokenScopeAllows",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "kitclinic.api.parsers.BoundedJSONParser",
@@ -292,6 +307,12 @@ KITCLINIC_COMPLETE_INFUSION_MIN_SHARE = env_decimal(
 # before it is due: readings are not taken ahead of time (a setting for clock differences
 # between the monitor and the server, not a clinical figure).
 KITCLINIC_VITALS_EARLY_MINUTES = env_int("KITCLINIC_VITALS_EARLY_MINUTES", 2, minimum=0, maximum=30)
+# API tokens (docs/security.md, "API tokens"): the lifetime a new token gets unless its creator
+# picks another, and the longest allowed. Every token expires.
+KITCLINIC_API_TOKEN_MAX_DAYS = env_int("KITCLINIC_API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
+KITCLINIC_API_TOKEN_DAYS = env_int(
+    "KITCLINIC_API_TOKEN_DAYS", 90, minimum=1, maximum=KITCLINIC_API_TOKEN_MAX_DAYS
+)
 # How many days ahead a chair can be booked (a clinic setting, not a clinical figure).
 KITCLINIC_BOOKING_HORIZON_DAYS = env_int(
     "KITCLINIC_BOOKING_HORIZON_DAYS", 365, minimum=1, maximum=3650

@@ -1,5 +1,6 @@
 """Fetching infusion objects for an actor: another organization's object is a 404 (as a missing
-one), a role that may not do the action is a 403."""
+one), a role that may not do the action is a 403. A patient-owned object fetched here is noted as a read
+of its patient for the audit trail (kitclinic.audit.reads)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.http import Http404
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.audit.reads import read_note
 from kitclinic.infusions.models import (
     Appointment,
     DrugLibraryVersion,
@@ -48,7 +50,7 @@ def access_session(
     session = found.first()
     if session is None:
         raise Http404("No such session.")
-    actor.require_at(session.clinic_id, action)
+    read_note(actor.require_at(session.clinic_id, action), session.patient_id, session)
     return session
 
 
@@ -61,6 +63,7 @@ def access_course(actor: Actor, course_id: int | str, action: Action) -> Treatme
     if course is None:
         raise Http404("No such course.")
     actor.require(action)
+    read_note(actor, course.patient_id, course)
     return course
 
 
@@ -84,5 +87,5 @@ def access_appointment(actor: Actor, appointment_id: int | str, action: Action) 
     )
     if appointment is None:
         raise Http404("No such appointment.")
-    actor.require_at(appointment.clinic_id, action)
+    read_note(actor.require_at(appointment.clinic_id, action), appointment.patient_id, appointment)
     return appointment

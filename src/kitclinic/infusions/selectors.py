@@ -8,15 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from kitclinic import pharmacology as pk
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.audit.models import AuditAction
-from kitclinic.audit.services import audit_record
+from kitclinic.audit.reads import read_record
 from kitclinic.dosing import Limits, Protocol, SourcedValue
 from kitclinic.dosing.library import SourceKind
 from kitclinic.dosing.pump import Delivery
@@ -360,8 +358,9 @@ def _chart(
 
 
 def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
-    """Everything the session page shows, in a fixed number of queries; the view is audited."""
-    actor.require(Action.PATIENT_VIEW)
+    """Everything the session page shows, in a fixed number of queries; the view is audited (at
+    the session's clinic, with the role held there)."""
+    actor = actor.require_at(session.clinic_id, Action.PATIENT_VIEW)
     session = (
         InfusionSession.objects.select_related(
             "patient",
@@ -457,8 +456,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     # double check)
     if effective is not None and order is None and effective.gate_findings():
         alerts = [*effective.gate_failures, *alerts]
-    with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.VIEW, obj=session, patient=session.patient)
+    read_record(actor, session.patient_id, session)
     return SessionDetail(
         session=session,
         patient=session.patient,
@@ -758,6 +756,11 @@ def _ways_out_timeline(session: InfusionSession, returned: list[Any]) -> list[Ti
 
 @dataclass(frozen=True)
 class PatientInfusions:
+    """Every course and session of the organization's patient, whichever clinic gave it (the
+    dose history and the course's count are the patient's); each session carries ``openable``
+    (the user has a role at its clinic, where its page is opened) and ``elsewhere`` (not the
+    acting clinic)."""
+
     courses: list[TreatmentCourse]
 
 
@@ -769,11 +772,16 @@ def patient_infusions(actor: Actor, patient: Patient) -> PatientInfusions:
             Prefetch(
                 "sessions",
                 queryset=InfusionSession.objects.select_related(
-                    "appointment", "appointment__chair"
+                    "appointment", "appointment__chair", "clinic"
                 ).order_by("appointment__starts_at"),
             )
         )
     )
+    reachable = actor.clinic_ids_where(Action.PATIENT_VIEW)
+    for course in courses:
+        for session in course.sessions.all():
+            session.openable = session.clinic_id in reachable
+            session.elsewhere = session.clinic_id != actor.membership.clinic_id
     return PatientInfusions(courses=courses)
 
 
@@ -831,7 +839,7 @@ def session_summary(actor: Actor, session: InfusionSession) -> SessionSummary:
     read is audited."""
     from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 
-    actor.require(Action.PATIENT_VIEW)
+    actor = actor.require_at(session.clinic_id, Action.PATIENT_VIEW)
     session = InfusionSession.objects.select_related(
         "patient", "order", "check_in", "discharge", "discharge__discharged_by"
     ).get(pk=session.pk)
@@ -901,12 +909,5 @@ def session_summary(actor: Actor, session: InfusionSession) -> SessionSummary:
         outstanding_mg=remainder_outstanding_mg(session),
         overrides=overrides,
     )
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.VIEW,
-            obj=session,
-            patient=session.patient,
-            detail="sign-off summary",
-        )
+    read_record(actor, session.patient_id, session, "sign-off summary")
     return summary

@@ -128,6 +128,10 @@ class SessionRefOut(serializers.Serializer):
     state = serializers.ChoiceField(choices=[s.value for s in SessionState])
     starts_at = serializers.DateTimeField(source="appointment.starts_at")
     chair = serializers.CharField(source="appointment.chair.name")
+    clinic = serializers.IntegerField(
+        source="clinic_id",
+        help_text="The session's clinic: its endpoints answer with the role held there.",
+    )
 
 
 class CourseOut(serializers.Serializer):

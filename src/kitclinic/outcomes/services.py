@@ -17,6 +17,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import StaffMembership, User
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
+from kitclinic.audit.reads import read_covered
 from kitclinic.audit.services import audit_record, snapshot
 from kitclinic.outcomes import evidence
 from kitclinic.outcomes.labs import ANALYTE_CODES, UNIT_MISSING_FROM_REFERENCE, configured_unit
@@ -234,7 +235,10 @@ def consent_record(
 def export_audit(
     *, actor: Actor, what: str, patient: Patient | None = None, obj: object = None, detail: str = ""
 ) -> None:
-    """Audit one export (CSV or PDF). Call inside the transaction that produces it."""
+    """Audit one export (CSV or PDF). Call inside the transaction that produces it. The export
+    event of a patient's report is also the audit of its read (no view event besides)."""
+    if patient is not None:
+        read_covered(patient.pk)
     audit_record(
         actor=actor,
         action=AuditAction.EXPORT,

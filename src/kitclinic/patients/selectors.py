@@ -9,14 +9,12 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.audit.models import AuditAction
-from kitclinic.audit.services import audit_record
+from kitclinic.audit.reads import read_record, search_record
 from kitclinic.intake import staging
 from kitclinic.intake.diagnoses import (
     DEFAULT_CODE_LISTS,
@@ -72,6 +70,31 @@ def patient_search(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> Qu
                 condition |= Q(family_name_key__startswith=second, given_name_key__startswith=first)
             qs = qs.filter(condition)
     return qs.order_by("family_name_key", "given_name_key", "id")[:limit]
+
+
+def patient_search_fields(query: str) -> list[str]:
+    """What ``patient_search`` matches ``query`` against: nothing (the whole list), the date of
+    birth, or the MRN and the name."""
+    text = query.strip()
+    if not text:
+        return []
+    return ["date_of_birth"] if _as_date(text) is not None else ["mrn", "name"]
+
+
+def patient_search_record(
+    actor: Actor, query: str, *, results: int, shown: Iterable[Patient]
+) -> None:
+    """A search with a query is one search event: the fields searched, how many patients matched
+    and which ones were shown, not the text typed (kitclinic.audit.reads)."""
+    fields = patient_search_fields(query)
+    if fields:
+        search_record(
+            actor,
+            what="patients",
+            fields=fields,
+            results=results,
+            patient_ids=[p.pk for p in shown],
+        )
 
 
 def trials_as_intake(trials: Iterable[TreatmentTrial]) -> list[Trial]:
@@ -215,8 +238,7 @@ def patient_chart(actor: Actor, patient: Patient) -> PatientChart:
     decisions = list(
         patient.eligibility_decisions.select_related("signed_by").order_by("-signed_at", "-id")
     )
-    with transaction.atomic():
-        audit_record(actor=actor, action=AuditAction.VIEW, obj=patient, patient=patient)
+    read_record(actor, patient.pk, patient)
     return PatientChart(
         patient=patient,
         diagnoses=diagnoses,

@@ -21,7 +21,12 @@ from kitclinic.patients import forms as pf
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.models import Patient
-from kitclinic.patients.selectors import eligibility_previews, patient_chart, patient_search
+from kitclinic.patients.selectors import (
+    eligibility_previews,
+    patient_chart,
+    patient_search,
+    patient_search_record,
+)
 from kitclinic.web.decorators import clinic_page
 
 
@@ -29,6 +34,7 @@ from kitclinic.web.decorators import clinic_page
 def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")
     patients = list(patient_search(actor, query))
+    patient_search_record(actor, query, results=len(patients), shown=patients)
     context = {"patients": patients, "q": query, "can_register": actor.may(Action.PATIENT_REGISTER)}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "patients/_results.html", context)

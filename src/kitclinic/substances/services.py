@@ -188,6 +188,10 @@ def _check_stock(errors: _Errors, lot: SubstanceLot, when: dt.datetime, take_mg:
         errors.add("quantity_mg", message)
 
 
+# Entries and lots are audited at their own clinic: the same as the actor's but for the receiving
+# side of a transfer, written by the sending clinic's staff.
+
+
 def _write(actor: Actor, entry: SubstanceLogEntry, *, detail: str = "") -> SubstanceLogEntry:
     entry.full_clean()
     entry.save()
@@ -197,6 +201,7 @@ def _write(actor: Actor, entry: SubstanceLogEntry, *, detail: str = "") -> Subst
         obj=entry,
         changes=changes_between({}, snapshot(entry, ENTRY_FIELDS)),
         detail=detail or f"{entry.get_kind_display()} of {_fmt(entry.quantity_mg)} mg",
+        clinic_id=entry.clinic_id,
     )
     return entry
 
@@ -209,6 +214,7 @@ def _write_lot(actor: Actor, lot: SubstanceLot) -> SubstanceLot:
         action=AuditAction.CREATE,
         obj=lot,
         changes=changes_between({}, snapshot(lot, LOT_FIELDS)),
+        clinic_id=lot.clinic_id,
     )
     return lot
 

@@ -41,4 +41,5 @@ urlpatterns = [
     path("", include("kitclinic.infusions.urls")),
     path("substances/", include("kitclinic.substances.urls")),
     path("", include("kitclinic.outcomes.urls")),
+    path("", include("kitclinic.accounts.urls")),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from kitclinic.accounts.actor import ACTIVE_CLINIC_SESSION_KEY, Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
-from kitclinic.audit.selectors import AuditFilter, audit_events_for
+from kitclinic.audit.selectors import AuditFilter, audit_events_for, audit_search_record
 from kitclinic.bounds import sane_date_or_none
 from kitclinic.patients.selectors import dashboard_summary
 from kitclinic.web.decorators import clinic_page
@@ -57,6 +57,7 @@ def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
         date_to=sane_date_or_none(get.get("to", "")),
     )
     page = Paginator(audit_events_for(actor, flt), 50).get_page(get.get("page"))
+    audit_search_record(actor, flt, results=page.paginator.count, shown=page.object_list)
     query = get.copy()
     query.pop("page", None)
     return render(

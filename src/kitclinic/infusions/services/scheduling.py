@@ -161,15 +161,17 @@ def appointment_book(
     duration) plus recovery, and create the session (state scheduled), numbered by its start
     among the course's sessions. A start in the past needs ``back_entry_reason``; a session
     beyond the course's planned number of infusions needs ``over_plan_reason``."""
-    actor.require(Action.APPOINTMENT_BOOK)
-    back_entry = _check_start(starts_at, back_entry_reason)
     # Lock order: chair, then patient (every booking takes them in this order).
     chair = Chair.objects.select_for_update().select_related("clinic").get(pk=chair.pk)
+    if chair.clinic.organization_id != actor.organization_id:
+        raise field_error("chair", "Choose an active chair of this organization.")
+    # the appointment is the chair's clinic's: booked with the role held there
+    actor = actor.require_at(chair.clinic_id, Action.APPOINTMENT_BOOK)
+    back_entry = _check_start(starts_at, back_entry_reason)
     patient = Patient.objects.select_for_update().get(pk=course.patient_id)
     course = TreatmentCourse.objects.select_related("library_version").get(pk=course.pk)
-    if chair.clinic.organization_id != actor.organization_id or not chair.is_active:
+    if not chair.is_active:
         raise field_error("chair", "Choose an active chair of this organization.")
-    actor = actor.require_at(chair.clinic_id, Action.APPOINTMENT_BOOK)
     if course.status not in ACTIVE_COURSE_STATUSES:
         raise field_error("course", f"The course is {course.status}; no more sessions.")
     if infusion_minutes is None:
