@@ -232,9 +232,12 @@ def test_a_date_of_birth_search_records_the_field_not_the_date(world, patient):
     assert str(patient.date_of_birth) not in str(event.changes) + event.detail
 
 
-def test_the_list_without_a_query_is_no_search(world, patient):
+def test_the_list_without_a_query_is_no_search_but_a_worklist(world, patient):
     assert _client(world, "nurse").get(reverse("patient-list")).status_code == 200
-    assert not AuditEvent.objects.exclude(action=AuditAction.LOGIN).exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.SEARCH).exists()
+    event = AuditEvent.objects.get(action=AuditAction.VIEW)
+    assert (event.object_type, event.patient_id) == ("worklist", None)
+    assert event.changes == {"worklist": "patients", "patient_ids": [patient.pk]}
 
 
 def test_an_api_search_records_the_match_count_and_the_patients_returned(world, patient):

@@ -32,7 +32,8 @@ class PatientListApi(ApiView):
         summary="List or search the organization's patients",
         description="`q`: a date of birth (YYYY-MM-DD or MM/DD/YYYY), an MRN, or the start of the "
         "family and/or given name. A search with `q` is audited as one search event (the fields "
-        "searched, the number of matches and the patients returned); opening a chart is a view.",
+        "searched, the number of matches and the patients returned), the list without `q` as one "
+        "worklist view naming the patients returned; opening a chart is a view.",
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="Search text."),
             *LIMIT_PARAMETERS,

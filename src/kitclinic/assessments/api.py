@@ -32,7 +32,7 @@ from kitclinic.assessments.models import (
     LinkMode,
     Mode,
 )
-from kitclinic.audit.reads import read_record
+from kitclinic.audit.reads import read_record, worklist_record
 from kitclinic.patients.access import access_patient
 
 TAG = "assessments"
@@ -210,6 +210,7 @@ class AlertListApi(ApiView):
         alerts = selectors.open_alerts(actor)
         paginator = ApiPagination()
         page = paginator.paginate_queryset(alerts, request, view=self)
+        worklist_record(actor, what="alerts", patient_ids=[a.patient_id for a in page or []])
         return paginator.get_paginated_response(AlertOut(page, many=True).data)
 
 

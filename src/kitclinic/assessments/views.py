@@ -17,6 +17,7 @@ from kitclinic.assessments import forms as af
 from kitclinic.assessments import selectors, services
 from kitclinic.assessments.access import access_alert
 from kitclinic.assessments.models import RECORDABLE_INSTRUMENTS, LinkMode
+from kitclinic.audit.reads import worklist_record
 from kitclinic.instruments import get_instrument
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.forms import add_service_errors
@@ -161,12 +162,17 @@ def schedule_set(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 
 @clinic_page
 def alert_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
+    alerts = selectors.alert_queue(actor)
+    acknowledged = selectors.recently_acknowledged(actor)
+    worklist_record(
+        actor, what="alerts", patient_ids=[a.patient_id for a in (*alerts, *acknowledged)]
+    )
     return render(
         request,
         "assessments/alerts.html",
         {
-            "alerts": selectors.alert_queue(actor),
-            "acknowledged": selectors.recently_acknowledged(actor),
+            "alerts": alerts,
+            "acknowledged": acknowledged,
             "may_acknowledge": actor.may(Action.ALERT_ACKNOWLEDGE),
             "escalation_minutes": settings.KITCLINIC_ALERT_ESCALATION_MINUTES,
         },

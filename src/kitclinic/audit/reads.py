@@ -3,9 +3,10 @@
 A request runs inside a read scope opened by ``ReadAuditMiddleware``. The access functions that
 fetch a patient or a patient-owned object (``access_patient``, ``access_session``,
 ``access_course``, ``access_appointment``, ``access_alert``) note the patient in it; searches note
-what was searched. When a GET (or HEAD) answers with a success, the middleware writes one view
-event per patient shown and one search event per search, in one transaction, before the response
-leaves the server: no audit event, no data. A view cannot forget to audit its read, because it
+what was searched; worklists (the dashboard, the patient list, the day's schedule, the alert
+queue) note the patients they list. When a GET (or HEAD) answers with a success, the middleware
+writes one view event per patient shown, one search event per search and one worklist event per
+worklist, in one transaction, before the response leaves the server: no audit event, no data. A view cannot forget to audit its read, because it
 cannot reach a patient but through an access function.
 
 Writes (POST and the rest) are audited by their services; a form shown again after an invalid
@@ -29,6 +30,8 @@ from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+# the object type of a worklist's view event
+WORKLIST = "worklist"
 
 
 @dataclass
@@ -50,11 +53,19 @@ class _Search:
 
 
 @dataclass
+class _Worklist:
+    actor: Actor
+    what: str
+    patient_ids: list[int]
+
+
+@dataclass
 class _Scope:
     method: str
     path: str
     reads: dict[int, _Read] = field(default_factory=dict)
     searches: list[_Search] = field(default_factory=list)
+    worklists: dict[str, _Worklist] = field(default_factory=dict)
     # patients whose read this request's own audit event records already (an export)
     covered: set[int] = field(default_factory=set)
 
@@ -96,6 +107,18 @@ def _write_search(search: _Search) -> None:
             "patient_ids": search.patient_ids,
         },
         detail=f"search: {search.what} by {', '.join(search.fields) or 'nothing'}",
+    )
+
+
+def _write_worklist(worklist: _Worklist) -> None:
+    audit_record(
+        actor=worklist.actor,
+        action=AuditAction.VIEW,
+        # a list of patients, no one patient: the patients it named are in ``changes`` as a
+        # search's are, so one question ("which lists showed this patient?") finds both
+        object_type=WORKLIST,
+        changes={"worklist": worklist.what, "patient_ids": worklist.patient_ids},
+        detail=f"worklist: {worklist.what}",
     )
 
 
@@ -156,6 +179,28 @@ def search_record(
         scope.searches.append(search)
 
 
+def worklist_record(actor: Actor, *, what: str, patient_ids: Iterable[int]) -> None:
+    """A worklist (``dashboard``, ``patients``, ``schedule``, ``alerts``...) named ``patient_ids``:
+    one view event for the whole list when the request succeeds, written at once outside one.
+    A list that names nobody shows no patient and records nothing; the same worklist noted twice
+    in a request (a page built from several lists) is still one event naming them all."""
+    ids = set(patient_ids)
+    if not ids:
+        return
+    scope = _scope.get()
+    if scope is None:
+        with transaction.atomic():
+            _write_worklist(_Worklist(actor, what, sorted(ids)))
+        return
+    if not scope.shows:
+        return
+    noted = scope.worklists.get(what)
+    if noted is None:
+        scope.worklists[what] = _Worklist(actor, what, sorted(ids))
+    else:
+        noted.patient_ids = sorted(ids.union(noted.patient_ids))
+
+
 class ReadAuditMiddleware:
     """Opens the read scope of each request and writes its reads when a GET succeeded."""
 
@@ -169,11 +214,14 @@ class ReadAuditMiddleware:
             response = self.get_response(request)
         finally:
             _scope.reset(token)
-        if scope.shows and 200 <= response.status_code < 300 and (scope.reads or scope.searches):
+        noted = scope.reads or scope.searches or scope.worklists
+        if scope.shows and 200 <= response.status_code < 300 and noted:
             with transaction.atomic():
                 for read in scope.reads.values():
                     if read.patient_id not in scope.covered:
                         _write_read(read)
                 for search in scope.searches:
                     _write_search(search)
+                for worklist in scope.worklists.values():
+                    _write_worklist(worklist)
         return response

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditEvent
-from kitclinic.audit.reads import search_record
+from kitclinic.audit.reads import search_record, worklist_record
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,11 @@ def audit_search_record(
     actor: Actor, flt: AuditFilter, *, results: int, shown: Iterable[AuditEvent]
 ) -> None:
     """Browsing the audit trail filtered by a patient is one search event about that patient:
-    the filters used, how many events matched and which patients the page showed."""
+    the filters used, how many events matched and which patients the page showed. Unfiltered by a
+    patient it is a worklist naming the patients whose events the page showed (their MRNs)."""
+    shown_ids = sorted({e.patient_id for e in shown if e.patient_id is not None})
     if not flt.patient_mrn:
+        worklist_record(actor, what="audit", patient_ids=shown_ids)
         return
     from kitclinic.patients.models import Patient
 
@@ -65,7 +68,7 @@ def audit_search_record(
         what="audit",
         fields=fields,
         results=results,
-        patient_ids=sorted({e.patient_id for e in shown if e.patient_id is not None}),
+        patient_ids=shown_ids,
         patient_id=patient_id,
     )
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.audit.reads import worklist_record
 from kitclinic.bounds import date_in_window
 from kitclinic.dosing import default_library, library_to_dict
 from kitclinic.infusions import forms as f
@@ -103,6 +104,11 @@ def clinic_day(request: HttpRequest, actor: Actor) -> HttpResponse:
     if not date_in_window(day):  # the day after 9999-12-31 does not exist
         day = timezone.localdate()
     rows = selectors.clinic_day(actor, day)
+    worklist_record(
+        actor,
+        what="schedule",
+        patient_ids=[e.appointment.patient_id for row in rows for e in row.entries],
+    )
     return render(
         request,
         "infusions/day.html",

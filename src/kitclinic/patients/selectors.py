@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.audit.reads import read_record, search_record
+from kitclinic.audit.reads import read_record, search_record, worklist_record
 from kitclinic.intake import staging
 from kitclinic.intake.diagnoses import (
     DEFAULT_CODE_LISTS,
@@ -85,7 +85,8 @@ def patient_search_record(
     actor: Actor, query: str, *, results: int, shown: Iterable[Patient]
 ) -> None:
     """A search with a query is one search event: the fields searched, how many patients matched
-    and which ones were shown, not the text typed (kitclinic.audit.reads)."""
+    and which ones were shown, not the text typed; the list without a query is a worklist naming
+    the patients shown (kitclinic.audit.reads)."""
     fields = patient_search_fields(query)
     if fields:
         search_record(
@@ -95,6 +96,8 @@ def patient_search_record(
             results=results,
             patient_ids=[p.pk for p in shown],
         )
+    else:
+        worklist_record(actor, what="patients", patient_ids=[p.pk for p in shown])
 
 
 def trials_as_intake(trials: Iterable[TreatmentTrial]) -> list[Trial]:
@@ -257,6 +260,13 @@ class DashboardSummary:
     recently_registered: list[Patient]
     patient_count: int
     safety_alerts: list[Any] = field(default_factory=list)
+
+    def patient_ids(self) -> set[int]:
+        """Every patient the dashboard names, in any of its lists."""
+        ids = {p.pk for p in (*self.seen_today, *self.awaiting_decision, *self.recently_registered)}
+        ids.update(d.patient_id for d in self.needs_review)
+        ids.update(a.patient_id for a in self.safety_alerts)
+        return ids
 
 
 def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from kitclinic.accounts.actor import ACTIVE_CLINIC_SESSION_KEY, Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
+from kitclinic.audit.reads import worklist_record
 from kitclinic.audit.selectors import AuditFilter, audit_events_for, audit_search_record
 from kitclinic.bounds import sane_date_or_none
 from kitclinic.patients.selectors import dashboard_summary
@@ -23,7 +24,9 @@ from kitclinic.web.health import healthz  # answered by HealthCheckMiddleware; n
 
 @clinic_page
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"summary": dashboard_summary(actor)})
+    summary = dashboard_summary(actor)
+    worklist_record(actor, what="dashboard", patient_ids=summary.patient_ids())
+    return render(request, "web/dashboard.html", {"summary": summary})
 
 
 @require_POST

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from kitclinic.accounts.roles import Action
 from kitclinic.api.base import ErrorOut, api_schema
+from kitclinic.audit.reads import worklist_record
 from kitclinic.infusions import selectors
 from kitclinic.infusions import serializers as s
 from kitclinic.infusions.access import (
@@ -154,4 +155,5 @@ class AppointmentDayApi(InfusionApiView):
         for entry in entries:
             entry.appointment.next_step = entry.next_step
             out.append(entry.appointment)
+        worklist_record(actor, what="schedule", patient_ids=[a.patient_id for a in out])
         return Response(s.DayAppointmentOut(out, many=True).data)
