@@ -193,9 +193,11 @@ def test_a_clinic_admin_resets_a_lost_device_with_a_reason(world, enrolled):
     physician = world.users["physician"]
     url = "/account/second-factor/reset/"
     assert admin.get(url).status_code == 200
+    events = AuditEvent.objects.count()
     response = admin.post(url, {"user": physician.pk, "reason": ""})
     assert response.status_code == 200
     assert TOTPDevice.objects.filter(user=physician).exists()
+    assert AuditEvent.objects.count() == events  # a refused reset writes nothing
     response = admin.post(url, {"user": physician.pk, "reason": "Phone lost; ID checked"})
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=physician, confirmed=True).exists()

@@ -14,6 +14,7 @@ or replaced, recovery codes renewed, a reset by a clinic admin or an operator (w
 from __future__ import annotations
 
 import datetime as dt
+from base64 import b32encode
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -197,8 +198,6 @@ def qr_svg(device: TOTPDevice) -> str:
 
 def secret_text(device: TOTPDevice) -> str:
     """The secret for typing into an app by hand, in groups of four."""
-    from base64 import b32encode
-
     secret = b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
