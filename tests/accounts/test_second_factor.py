@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kitclinic.accounts import second_factor as sf
 from kitclinic.accounts.roles import Role
 from kitclinic.audit.models import AuditAction, AuditEvent
-from tests.conftest import PASSWORD
+from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.second_factor]
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import kitclinic.config.settings as production
-from tests.conftest import PASSWORD
+from tests.support.personas import PASSWORD
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

@@ -20,7 +20,7 @@ from tests.assessments.conftest import (
     alert_raised,
     row_counts,
 )
-from tests.conftest import ROLES
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.outcomes import data, sheets
 from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion, LabResult
 from kitclinic.outcomes.services import info_sheet_publish
-from tests.conftest import ROLES
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 

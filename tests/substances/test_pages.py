@@ -18,8 +18,8 @@ from django.utils import timezone
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.substances import services
 from kitclinic.substances.models import SubstanceLogEntry
-from tests.conftest import ROLES
 from tests.substances.conftest import receive, row_counts
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 
