@@ -1,11 +1,17 @@
 """Fixtures shared by every test folder: the personas' world (tests/support/personas.py), a patient
-of it and one of another organization. Plain helpers live in tests/support/."""
+of it and one of another organization, a logged-in browser client per persona. Plain helpers live
+in tests/support/."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, settings
 
+from tests.support.clients import web_client
 from tests.support.personas import World, build_world
 
 # Hypothesis: the same examples on every machine and every run (derandomized), and no timing
@@ -70,3 +76,9 @@ def other_org_patient(world):
 
     return PatientFactory(home_clinic=world.other_clinic, family_name="Outsider", given_name="Olga")
 
+
+@pytest.fixture
+def login(world) -> Callable[..., Client]:
+    """``login(persona, **client_kwargs)``: a browser-session client logged in as that persona
+    (``"anonymous"``: not at all)."""
+    return functools.partial(web_client, world)
