@@ -100,8 +100,8 @@ def _load(patients: int) -> str:
     from django.utils import timezone
 
     from kitclinic.accounts.models import Clinic, Organization, StaffMembership, User
+    from kitclinic.demo import people as demo
     from kitclinic.intake import contraindications
-    from kitclinic.patients import demo
     from kitclinic.patients.models import (
         ELIGIBILITY_OUTCOMES,
         ContraindicationScreen,

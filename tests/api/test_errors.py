@@ -11,8 +11,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from rest_framework.test import APIClient
 
-from kitclinic.api.accounts import MeApi
-from kitclinic.api.errors import flat_errors
+from kitclinic.accounts.api.views import MeApi
+from kitclinic.lib.api.errors import flat_errors
 from tests.api.conftest import row_counts
 from tests.support.clients import web_client
 
@@ -56,7 +56,7 @@ def test_a_body_that_is_not_json_is_a_json_415_and_writes_nothing(api):
 
 
 def test_a_refusal_raised_outside_a_handler_is_a_json_403(rf):
-    from kitclinic.web.views import permission_denied
+    from kitclinic.pages.views import permission_denied
 
     response = permission_denied(rf.get("/api/v1/me/"), PermissionDenied("No role here."))
     body = assert_error_shape(response, 403)

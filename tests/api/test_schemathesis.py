@@ -186,7 +186,7 @@ def afternoon_clock() -> Iterator[None]:
 
 @pytest.fixture
 def demo_clinic(db, afternoon_clock) -> None:
-    from kitclinic.patients.demo import seed_demo
+    from kitclinic.demo.people import seed_demo
 
     seed_demo(patients=12)
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from kitclinic.audit.selectors import AuditFilter, audit_events_for
 from kitclinic.audit.services import audit_record
+from kitclinic.pages.audit_trail import AuditFilter, audit_events_for
 
 pytestmark = pytest.mark.django_db
 

@@ -28,7 +28,7 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from kitclinic.audit.models import AuditEvent
-from kitclinic.patients.demo import DEMO_PASSWORD
+from kitclinic.demo.people import DEMO_PASSWORD
 from kitclinic.patients.models import Patient
 from tests.processes import (
     BIN,

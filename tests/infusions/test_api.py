@@ -321,7 +321,7 @@ OPS = [
 
 
 def test_every_infusion_api_route_is_in_the_matrix():
-    from kitclinic.infusions.api_urls import urlpatterns
+    from kitclinic.infusions.api.urls import urlpatterns
 
     routes = set()
     for pattern in urlpatterns:
@@ -419,7 +419,7 @@ def test_a_session_write_without_the_csrf_token_is_refused(world, session, physi
 
 
 def test_schema_has_every_infusion_operation_without_warnings(tmp_path):
-    from kitclinic.infusions.api_urls import urlpatterns
+    from kitclinic.infusions.api.urls import urlpatterns
 
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))

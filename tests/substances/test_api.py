@@ -79,7 +79,7 @@ def _expected(op: Op, persona: str) -> int:
 
 
 def test_every_substance_api_route_is_in_the_matrix():
-    from kitclinic.substances.api_urls import urlpatterns
+    from kitclinic.substances.api.urls import urlpatterns
 
     routes = {
         (m, str(p.pattern))

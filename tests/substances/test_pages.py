@@ -46,7 +46,7 @@ class Page:
     on_object: bool = False  # another clinic's object: 404 for other_org
     label: str = ""
     # The posted form names this clinic's lot: another organization's user is shown the form
-    # again with the choice refused (200), and nothing is written.
+    # again with the choice refused (422), and nothing is written.
     uses_lot: bool = False
 
 
@@ -166,7 +166,7 @@ def _expected(page: Page, persona: str, method: str) -> int:
     if PERSONA_ROLE[persona] not in PERMISSIONS[page.action]:
         return 403
     if persona == "other_org" and method == "POST" and page.uses_lot:
-        return 200
+        return 422
     return 200 if method == "GET" else 302
 
 
@@ -210,10 +210,10 @@ def test_other_organizations_lot_is_404_on_every_form_and_writes_nothing(world, 
     }
     before = row_counts()
     for name, data in posts.items():
-        # The lot is not offered in the form, so the form refuses the choice (200 with errors)
+        # The lot is not offered in the form, so the form refuses the choice (422 with errors)
         # before any service is called; nothing is written either way.
         response = client.post(reverse(name), data)
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "Select a valid choice" in response.content.decode()
     assert row_counts() == before
 
@@ -252,7 +252,7 @@ def test_refused_post_shows_the_error_on_the_field_and_writes_nothing(sess, logi
         reverse("substance-waste"),
         {"lot": lot.pk, "quantity_mg": "10", "witness": "", "reason": "Remainder"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'id="id_witness_errors"' in response.content.decode()
     response = client.post(
         reverse("substance-dispense"),
@@ -353,7 +353,7 @@ def test_page_with_the_role_only_at_another_clinic(login, ctx, index, method):
     elif method == "POST" and page.uses_lot:
         # the forms offer the acting clinic's lots only: another clinic's lot is not a choice
         # (refused on the field), nor counted; the form is shown again
-        assert response.status_code == 200
+        assert response.status_code == 422
     else:
         assert response.status_code == (200 if method == "GET" else 302)
     if response.status_code != 302:

@@ -10,9 +10,9 @@ import pytest
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from kitclinic.api.parsers import MAX_JSON_DEPTH, json_depth
+from kitclinic.lib.api.parsers import MAX_JSON_DEPTH, json_depth
+from kitclinic.lib.web.errors import server_error
 from kitclinic.patients.models import Patient
-from kitclinic.web.errors import server_error
 from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_the_parser_refuses_a_body_over_the_limit_itself(settings):
     """Behind Django's own check (which runs when a middleware reads the body first)."""
     import io
 
-    from kitclinic.api.parsers import BoundedJSONParser, RequestBodyTooLarge
+    from kitclinic.lib.api.parsers import BoundedJSONParser, RequestBodyTooLarge
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10
     request = RequestFactory().post("/api/v1/patients/", data="{}", content_type="application/json")

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from kitclinic.audit.models import AuditAction, AuditEvent
-from kitclinic.web import idle
+from kitclinic.lib.web import idle
 from tests.support.clients import MODEL_BACKEND, web_client
 
 pytestmark = pytest.mark.django_db

@@ -194,7 +194,7 @@ def test_form_error_names_the_field_and_writes_nothing(login, patient):
         reverse("diagnosis-add", args=[patient.pk]),
         {"icd10_code": "32.9", "description": "MDD"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.content.decode()
     assert "32.9 is not an ICD-10-CM code" in html
     assert 'id="id_icd10_code_errors"' in html
@@ -246,7 +246,7 @@ def test_eligibility_over_not_eligible_shows_the_outcome_error(login, world, pat
         reverse("eligibility-decide", args=[patient.pk]),
         {"indication": "anxiety", "outcome": "eligible", "rationale": "Stable now."},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "not_eligible" in " ".join(response.context["form"].errors["outcome"])
     assert row_counts() == before
 
@@ -263,7 +263,7 @@ def test_signing_eligible_without_a_rationale_shows_the_field_error_and_writes_n
         reverse("eligibility-decide", args=[patient.pk]),
         {"indication": "depression", "outcome": "eligible", "rationale": rationale},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "signing eligible" in " ".join(response.context["form"].errors["rationale"])
     assert row_counts() == before
 

@@ -13,3 +13,6 @@ class AccountsConfig(AppConfig):
 
         # after the password: the second-factor step this session must pass
         user_logged_in.connect(middleware.second_factor_step_begin, dispatch_uid="second_factor")
+
+        # log-in, log-out and failed log-ins to the audit trail (after the step above)
+        from kitclinic.accounts import signals  # noqa: F401

@@ -33,9 +33,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import StaffMembership, User
 from kitclinic.accounts.roles import Action, Role
+from kitclinic.accounts.signals import account_event_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
-from kitclinic.audit.signals import account_event_record
 
 # Roles whose log-in always asks for the second factor: they prescribe and sign, or administer.
 ROLES_THAT_MUST = frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN})

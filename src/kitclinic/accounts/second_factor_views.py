@@ -13,14 +13,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from kitclinic.accounts import second_factor as sf
 from kitclinic.accounts.actor import Actor, actor_from_request
+from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.forms import (
     SecondFactorCodeForm,
     SecondFactorConfirmForm,
     SecondFactorResetForm,
 )
 from kitclinic.accounts.models import User
-from kitclinic.patients.forms import add_service_errors
-from kitclinic.web.decorators import clinic_page
+from kitclinic.lib.forms import add_service_errors
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -1,7 +1,7 @@
 """API tokens: creating and revoking them (audited), listing them, and who may revoke which.
 
 The rules that need no database (the token's form, scopes, lifetime, when a token is usable) are
-in ``kitclinic.accounts.token_rules``; the API's authentication (``kitclinic.api.authentication``)
+in ``kitclinic.accounts.token_rules``; the API's authentication (``kitclinic.accounts.api.authentication``)
 applies them to every request. The web page, the API endpoints and ``kitclinic api_token`` all
 call these functions, so the same rules hold at every entry point."""
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.forms import ApiTokenCreateForm, ApiTokenRevokeForm
 from kitclinic.accounts.roles import Action
 from kitclinic.accounts.tokens import (
@@ -21,8 +22,7 @@ from kitclinic.accounts.tokens import (
     api_tokens_of,
     api_tokens_of_clinic_staff,
 )
-from kitclinic.patients.forms import add_service_errors
-from kitclinic.web.decorators import clinic_page
+from kitclinic.lib.forms import add_service_errors
 
 
 def _page(

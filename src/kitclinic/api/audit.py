@@ -5,12 +5,13 @@ from __future__ import annotations
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kitclinic.accounts.api.base import ApiView
 from kitclinic.accounts.roles import Action
 from kitclinic.api import serializers as s
-from kitclinic.api.base import ApiPagination, ApiView, ErrorOut, api_schema
-from kitclinic.audit.selectors import AuditFilter, audit_events_for, audit_search_record
+from kitclinic.lib.api.base import ApiPagination, ErrorOut, api_schema, paginated
+from kitclinic.pages.audit_trail import AuditFilter, audit_events_for, audit_search_record
 
-PaginatedAuditEventOut = s.paginated(s.AuditEventOut)
+PaginatedAuditEventOut = paginated(s.AuditEventOut)
 
 
 class AuditEventListApi(ApiView):

@@ -1,4 +1,4 @@
-"""Pages of the assessments app, included from kitclinic.web.urls."""
+"""Pages of the assessments app, included from kitclinic.pages.urls."""
 
 from django.urls import path
 

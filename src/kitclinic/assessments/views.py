@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from kitclinic.accounts.actor import Actor, client_address
+from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.assessments import forms as af
 from kitclinic.assessments import selectors, services
@@ -19,9 +20,8 @@ from kitclinic.assessments.access import access_alert
 from kitclinic.assessments.models import RECORDABLE_INSTRUMENTS, LinkMode
 from kitclinic.audit.reads import worklist_record
 from kitclinic.instruments import get_instrument
+from kitclinic.lib.forms import add_service_errors
 from kitclinic.patients.access import access_patient
-from kitclinic.patients.forms import add_service_errors
-from kitclinic.web.decorators import clinic_page
 
 KIOSK_COOKIE = "kitclinic_kiosk_clinic"
 KIOSK_SALT = "kitclinic.assessments.kiosk"

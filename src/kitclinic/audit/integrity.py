@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kitclinic.accounts.models import Organization
 from kitclinic.audit.chain import (
     NO_ORGANIZATION_CHAIN,
     ChainedEvent,
@@ -27,11 +26,11 @@ def chain_events(chain: str) -> Iterator[ChainedEvent]:
         yield ChainedEvent(event.pk, event_content(event), event.previous_hash, event.hash)
 
 
-def chains(organization: Organization | None = None) -> list[str]:
+def chains(organization_id: int | None = None) -> list[str]:
     """Every chain in the database (or the organization's), including chains whose events are
     gone but whose head remains."""
-    if organization is not None:
-        return [chain_key(organization.pk)]
+    if organization_id is not None:
+        return [chain_key(organization_id)]
     keys = {
         chain_key(o)
         for o in AuditEvent.objects.values_list("organization_id", flat=True).distinct()
@@ -40,17 +39,17 @@ def chains(organization: Organization | None = None) -> list[str]:
     return sorted(keys)
 
 
-def verify(organization: Organization | None = None) -> list[ChainReport]:
+def verify(organization_id: int | None = None) -> list[ChainReport]:
     reports = []
-    for key in chains(organization):
+    for key in chains(organization_id):
         head = AuditChainHead.objects.filter(chain=key).first()
         recorded = (head.last_event_id, head.last_hash) if head is not None else None
         reports.append(verify_chain(key, chain_events(key), recorded_head=recorded))
     return reports
 
 
-def heads(organization: Organization | None = None) -> list[AuditChainHead]:
+def heads(organization_id: int | None = None) -> list[AuditChainHead]:
     rows = AuditChainHead.objects.order_by("chain")
-    if organization is not None:
-        rows = rows.filter(chain=chain_key(organization.pk))
+    if organization_id is not None:
+        rows = rows.filter(chain=chain_key(organization_id))
     return list(rows)

@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 
-from kitclinic.accounts.actor import Actor
-from kitclinic.audit.models import AuditAction
-from kitclinic.audit.services import audit_record
+from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.audit.services import AuditActor, audit_record
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 # the object type of a worklist's view event
@@ -36,7 +35,7 @@ WORKLIST = "worklist"
 
 @dataclass
 class _Read:
-    actor: Actor
+    actor: AuditActor
     patient_id: int
     obj: models.Model | None
     detail: str
@@ -44,7 +43,7 @@ class _Read:
 
 @dataclass
 class _Search:
-    actor: Actor
+    actor: AuditActor
     what: str
     fields: list[str]
     results: int
@@ -54,7 +53,7 @@ class _Search:
 
 @dataclass
 class _Worklist:
-    actor: Actor
+    actor: AuditActor
     what: str
     patient_ids: list[int]
 
@@ -78,9 +77,10 @@ _scope: ContextVar[_Scope | None] = ContextVar("kitclinic_read_scope", default=N
 
 
 def _patient_ref(patient_id: int) -> models.Model:
-    from kitclinic.patients.models import Patient
-
-    return Patient(pk=patient_id)
+    # The model the event's patient field points at, named through the relation: the audit trail
+    # sits below the apps it records and imports none of them.
+    patient_model: type[models.Model] = AuditEvent._meta.get_field("patient").related_model  # type: ignore[assignment]  # a ForeignKey's target is a model class
+    return patient_model(pk=patient_id)
 
 
 def _write_read(read: _Read) -> None:
@@ -123,7 +123,7 @@ def _write_worklist(worklist: _Worklist) -> None:
 
 
 def read_note(
-    actor: Actor, patient_id: int, obj: models.Model | None = None, detail: str = ""
+    actor: AuditActor, patient_id: int, obj: models.Model | None = None, detail: str = ""
 ) -> None:
     """The current request shows ``patient_id``'s data (through ``obj``): recorded once per
     patient when the request, a GET, succeeds. Called by the access functions; outside a request
@@ -139,7 +139,7 @@ def read_note(
 
 
 def read_record(
-    actor: Actor, patient_id: int, obj: models.Model | None = None, detail: str = ""
+    actor: AuditActor, patient_id: int, obj: models.Model | None = None, detail: str = ""
 ) -> None:
     """A selector's read of ``patient_id``'s data: noted in the request (one event per patient),
     or written at once outside one."""
@@ -160,7 +160,7 @@ def read_covered(patient_id: int) -> None:
 
 
 def search_record(
-    actor: Actor,
+    actor: AuditActor,
     *,
     what: str,
     fields: Iterable[str],
@@ -179,7 +179,7 @@ def search_record(
         scope.searches.append(search)
 
 
-def worklist_record(actor: Actor, *, what: str, patient_ids: Iterable[int]) -> None:
+def worklist_record(actor: AuditActor, *, what: str, patient_ids: Iterable[int]) -> None:
     """A worklist (``dashboard``, ``patients``, ``schedule``, ``alerts``...) named ``patient_ids``:
     one view event for the whole list when the request succeeds, written at once outside one.
     A list that names nobody shows no patient and records nothing; the same worklist noted twice

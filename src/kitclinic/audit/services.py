@@ -8,14 +8,28 @@ import enum
 import ipaddress
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from kitclinic.accounts.actor import Actor
 from kitclinic.audit.chain import GENESIS_HASH, canonical_time, chain_key, event_digest
 from kitclinic.audit.models import AuditAction, AuditChainHead, AuditEvent
+
+
+class AuditActor(Protocol):
+    """Who acts, as the audit trail records them (``kitclinic.accounts.actor.Actor`` is one)."""
+
+    @property
+    def user(self) -> Any: ...
+    @property
+    def organization_id(self) -> int: ...
+    @property
+    def membership(self) -> Any: ...
+    @property
+    def role(self) -> Any: ...
+    @property
+    def client_address(self) -> str | None: ...
 
 
 def _jsonable(value: Any) -> Any:
@@ -50,7 +64,7 @@ def changes_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[
 
 def audit_record(
     *,
-    actor: Actor | None,
+    actor: AuditActor | None,
     action: AuditAction | str,
     obj: models.Model | None = None,
     patient: models.Model | None = None,

@@ -60,7 +60,8 @@ INSTALLED_APPS = [
     "kitclinic.audit",
     "kitclinic.patients",
     "kitclinic.substances",
-    "kitclinic.web",
+    "kitclinic.pages",
+    "kitclinic.demo",
     "kitclinic.infusions",
     "django_tasks",
     "django_tasks_db",
@@ -71,13 +72,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: /healthz answers before any middleware that may need the database (web/health.py).
-    "kitclinic.web.health.HealthCheckMiddleware",
+    "kitclinic.lib.web.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # before any view reads the query string: control characters are a 400 naming the parameter
-    "kitclinic.web.errors.QueryStringGuardMiddleware",
+    "kitclinic.lib.web.errors.QueryStringGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # below WhiteNoise: every dynamic response is no-store (patient data) and carries the CSP
-    "kitclinic.web.headers.ResponseHeadersMiddleware",
+    "kitclinic.lib.web.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,7 +86,7 @@ MIDDLEWARE = [
     # request.user.is_verified(): the session passed the second factor (django-otp)
     "django_otp.middleware.OTPMiddleware",
     # ends a session idle past KITCLINIC_SESSION_IDLE_MINUTES, whatever an open page polls
-    "kitclinic.web.idle.IdleLogoutMiddleware",
+    "kitclinic.lib.web.idle.IdleLogoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # after the password, nothing but the second-factor step until it is passed
     "kitclinic.accounts.middleware.SecondFactorMiddleware",
@@ -110,7 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kitclinic.accounts.context_processors.memberships",
-                "kitclinic.web.idle.idle_context",
+                "kitclinic.lib.web.idle.idle_context",
             ],
         },
     },
@@ -180,7 +181,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-# Idle session expiry: the cookie's age is renewed on every request; kitclinic.web.idle ends a
+# Idle session expiry: the cookie's age is renewed on every request; kitclinic.lib.web.idle ends a
 # session idle for this long even while an open page polls in the background.
 SESSION_COOKIE_AGE = 60 * env_int("KITCLINIC_SESSION_IDLE_MINUTES", 15)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -213,22 +214,22 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "kitclinic.api.authentication.ApiTokenAuthentication",
+        "kitclinic.accounts.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "kitclinic.api.authentication.TokenScopeAllows",
+        "kitclinic.accounts.api.authentication.TokenScopeAllows",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "kitclinic.api.parsers.BoundedJSONParser",
+        "kitclinic.lib.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "kitclinic.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "kitclinic.lib.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "kitclinic API",

@@ -23,14 +23,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("kitclinic.api.urls")),
-    path("api/v1/substances/", include("kitclinic.substances.api_urls")),
-    path("api/v1/", include("kitclinic.assessments.api_urls")),
-    path("api/v1/", include("kitclinic.infusions.api_urls")),
+    path("api/v1/substances/", include("kitclinic.substances.api.urls")),
+    path("api/v1/", include("kitclinic.assessments.api.urls")),
+    path("api/v1/", include("kitclinic.infusions.api.urls")),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
-    path("", include("kitclinic.web.urls")),
+    path("", include("kitclinic.pages.urls")),
 ]
 
-handler403 = "kitclinic.web.views.permission_denied"
-handler400 = "kitclinic.web.errors.bad_request"
-handler404 = "kitclinic.web.errors.page_not_found"
-handler500 = "kitclinic.web.errors.server_error"
+handler403 = "kitclinic.pages.views.permission_denied"
+handler400 = "kitclinic.lib.web.errors.bad_request"
+handler404 = "kitclinic.lib.web.errors.page_not_found"
+handler500 = "kitclinic.lib.web.errors.server_error"

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import worklist_record
 from kitclinic.bounds import date_in_window
@@ -45,13 +46,12 @@ from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_fr
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, pregnancy_status_required
 from kitclinic.infusions.services.weights import weight_findings_preview
 from kitclinic.infusions.states import Step, allowed
+from kitclinic.lib.forms import add_service_errors, form_page
 from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.access import access_patient
-from kitclinic.patients.forms import add_service_errors
 from kitclinic.substances.access import access_lot
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import eligible_witnesses, lot_balances
-from kitclinic.web.decorators import clinic_page
 
 
 def _session_page(session: InfusionSession) -> HttpResponse:
@@ -70,25 +70,14 @@ def _step_page(
     done: str,
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return _session_page(session)
-    return render(
+    return form_page(
         request,
-        template,
-        {
-            "form": form,
-            "title": title,
-            "session": session,
-            "patient": session.patient,
-            **(context or {}),
-        },
-        status=422 if request.method == "POST" else 200,
+        form,
+        save,
+        template=template,
+        context={"title": title, "session": session, "patient": session.patient, **(context or {})},
+        done=done,
+        success=lambda _saved: _session_page(session),
     )
 
 

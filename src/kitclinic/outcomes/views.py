@@ -15,10 +15,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
 from kitclinic.dosing.units import format_number
 from kitclinic.infusions.delivery import report_min_share
+from kitclinic.lib.forms import add_service_errors
 from kitclinic.outcomes import forms as of
 from kitclinic.outcomes import reports, services, sheets
 from kitclinic.outcomes.data import OutcomeDataset, dataset_for
@@ -34,9 +36,7 @@ from kitclinic.outcomes.selectors import (
     summarize,
 )
 from kitclinic.patients.access import access_patient
-from kitclinic.patients.forms import add_service_errors
 from kitclinic.patients.models import INDICATIONS
-from kitclinic.web.decorators import clinic_page
 
 
 def _filter(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from kitclinic.intake import contraindications
 from kitclinic.intake.eligibility import Indication
@@ -12,15 +11,6 @@ from kitclinic.patients.models import SexAtBirth
 from kitclinic.patients.services import Demographics
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form fields it names."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class DemographicsForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Patient pages: list and search, registration, chart, and the intake forms."""
+"""Patient pages: list and search, registration, and the intake forms (the chart, which shows
+every app's records of the patient, is in ``kitclinic.pages``)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
-from kitclinic.assessments.selectors import patient_assessments
-from kitclinic.infusions.selectors import patient_infusions
 from kitclinic.intake import contraindications
-from kitclinic.outcomes.patient import outcomes_card
+from kitclinic.lib.forms import add_service_errors, form_page
 from kitclinic.patients import forms as pf
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.models import Patient
 from kitclinic.patients.selectors import (
     eligibility_previews,
-    patient_chart,
     patient_search,
     patient_search_record,
 )
-from kitclinic.web.decorators import clinic_page
 
 
 @clinic_page
@@ -49,7 +47,7 @@ def patient_register(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             patient = services.patient_register(actor=actor, data=form.demographics())
         except ValidationError as exc:
-            pf.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Registered {patient.display_name}.")
             return redirect("patient-chart", patient_id=patient.pk)
@@ -57,39 +55,6 @@ def patient_register(request: HttpRequest, actor: Actor) -> HttpResponse:
         request,
         "patients/form.html",
         {"form": form, "title": "Register a patient", "patient": None},
-    )
-
-
-@clinic_page
-def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
-    chart = patient_chart(actor, patient)
-    catalogue = contraindications.CATALOGUE_BY_CODE
-    present = []
-    if chart.latest_screen is not None:
-        present = [
-            catalogue[code]
-            for code, value in chart.latest_screen.answers.items()
-            if value and code in catalogue
-        ]
-    return render(
-        request,
-        "patients/chart.html",
-        {
-            "chart": chart,
-            "patient": patient,
-            "present_items": present,
-            "infusions": patient_infusions(actor, patient),
-            "infusions_may_plan": actor.may(Action.COURSE_PLAN),
-            "assessments": patient_assessments(actor, patient),
-            "outcomes_card": outcomes_card(actor, patient),
-            "may": {
-                "edit_demographics": actor.may(Action.PATIENT_EDIT_DEMOGRAPHICS),
-                "edit_history": actor.may(Action.CLINICAL_HISTORY_EDIT),
-                "record_screen": actor.may(Action.CONTRAINDICATION_SCREEN_RECORD),
-                "sign_eligibility": actor.may(Action.ELIGIBILITY_SIGN),
-            },
-        },
     )
 
 
@@ -106,21 +71,16 @@ def _intake_form_page(
     initial: Callable[[Patient], dict[str, Any]] | None = None,
     extra: Callable[[Patient], dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """GET shows the form, POST validates its shape, calls one service, and returns to the chart."""
+    """An intake form of the patient's: back to the chart once the service accepts it."""
     patient = access_patient(actor, patient_id, action)
-    form = form_class(request.POST or None, initial=initial(patient) if initial else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(actor, patient, form)
-        except ValidationError as exc:
-            pf.add_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("patient-chart", patient_id=patient.pk)
-    return render(
+    return form_page(
         request,
-        "patients/form.html",
-        {"form": form, "title": title, "patient": patient, **(extra(patient) if extra else {})},
+        form_class(request.POST or None, initial=initial(patient) if initial else None),
+        lambda form: save(actor, patient, form),
+        template="patients/form.html",
+        context={"title": title, "patient": patient, **(extra(patient) if extra else {})},
+        done=done,
+        success=lambda _saved: redirect("patient-chart", patient_id=patient.pk),
     )
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.models import Clinic
 from kitclinic.accounts.roles import Action
-from kitclinic.patients.forms import add_service_errors
+from kitclinic.lib.forms import form_page
 from kitclinic.substances import forms as sf
 from kitclinic.substances import reports, services
 from kitclinic.substances.access import access_count_line, access_lot, access_reconciliation
@@ -26,7 +26,6 @@ from kitclinic.substances.selectors import (
     lot_balances,
     open_discrepancies,
 )
-from kitclinic.web.decorators import clinic_page
 
 PAGE_SIZE = 50
 
@@ -85,16 +84,15 @@ def _form_page(
     kwargs: dict[str, Any] = {"actor": actor}
     if with_lots:
         kwargs["lots"] = lot_balances(actor)
-    form = form_class(request.POST or None, initial=initial, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("substance-log")
-    return render(request, "substances/form.html", {"form": form, "title": title, "intro": intro})
+    return form_page(
+        request,
+        form_class(request.POST or None, initial=initial, **kwargs),
+        save,
+        template="substances/form.html",
+        context={"title": title, "intro": intro},
+        done=done,
+        success=lambda _saved: redirect("substance-log"),
+    )
 
 
 def _lot(actor: Actor, form: sf._EntryForm, action: Action):  # type: ignore[no-untyped-def]
@@ -255,10 +253,10 @@ def substance_adjust(request: HttpRequest, actor: Actor) -> HttpResponse:
 @clinic_page
 def reconciliation_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.SUBSTANCE_RECONCILE)
-    form = sf.ReconciliationForm(request.POST or None, actor=actor, lots=lot_balances(actor))
-    if request.method == "POST" and form.is_valid():
+
+    def save(form: sf.ReconciliationForm) -> Any:
         try:
-            reconciliation = services.reconciliation_record(
+            return services.reconciliation_record(
                 actor=actor,
                 counts_mg=form.counts_mg(),
                 witness=form.cleaned_data["witness"],
@@ -267,19 +265,22 @@ def reconciliation_new(request: HttpRequest, actor: Actor) -> HttpResponse:
             )
         except ValidationError as exc:
             # The service names a lot's count "lot_<id>"; the form holds it in "lot_<id>_vials".
-            add_service_errors(
-                form,
-                ValidationError(
-                    {
-                        (f"{k}_vials" if f"{k}_vials" in form.fields else k): v
-                        for k, v in exc.message_dict.items()
-                    }
-                ),
-            )
-        else:
-            messages.success(request, "Count recorded.")
-            return redirect("substance-reconciliation", reconciliation_id=reconciliation.pk)
-    return render(request, "substances/reconcile.html", {"form": form})
+            raise ValidationError(
+                {
+                    (f"{k}_vials" if f"{k}_vials" in form.fields else k): v
+                    for k, v in exc.message_dict.items()
+                }
+            ) from exc
+
+    return form_page(
+        request,
+        sf.ReconciliationForm(request.POST or None, actor=actor, lots=lot_balances(actor)),
+        save,  # type: ignore[arg-type]  # form_page passes back the form it was given
+        template="substances/reconcile.html",
+        context={},
+        done="Count recorded.",
+        success=lambda count: redirect("substance-reconciliation", reconciliation_id=count.pk),
+    )
 
 
 @clinic_page

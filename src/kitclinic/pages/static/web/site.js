@@ -1,0 +1,79 @@
+// The site's only script besides the libraries: pages carry no inline script (the
+// Content-Security-Policy forbids it), so behaviour is declared with data attributes.
+//
+// data-plotly-spec="ID": draw the Plotly figure {data, layout} of the json_script block ID
+//   (data-plotly-modebar="off" hides Plotly's tool bar); data-rendered="1" once drawn.
+// data-submit-on-change: a select that submits its form when changed (the clinic switch).
+// #idle-warning (data-idle-limit-seconds, data-idle-warning-seconds): shown with a countdown
+//   before the server's idle sign-out (kitclinic.lib.web.idle); "Stay signed in" posts the form (a
+//   person's request renews the session); at the limit the page reloads and the server sends it
+//   to the login page. Background polls (X-Kitclinic-Background) are not activity.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof Plotly !== "undefined") {
+    document.querySelectorAll("[data-plotly-spec]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.plotlySpec);
+      if (!source || el.dataset.plotting) { return; }
+      el.dataset.plotting = "1";
+      var spec = JSON.parse(source.textContent);
+      var config = {displaylogo: false, responsive: true};
+      if (el.dataset.plotlyModebar === "off") { config.displayModeBar = false; }
+      Plotly.newPlot(el, spec.data, spec.layout, config).then(function () {
+        el.dataset.rendered = "1";
+      });
+    });
+  }
+});
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target.matches && target.matches("[data-submit-on-change]") && target.form) {
+    target.form.requestSubmit();
+  }
+});
+
+(function () {
+  var form = null;
+  var lastActivity = Date.now();
+  var SIGN_OUT_MARGIN_MS = 2000;  // reload just after the server's limit, never before it
+
+  function remainingMs() {
+    return Number(form.dataset.idleLimitSeconds) * 1000 - (Date.now() - lastActivity);
+  }
+  function countdown(ms) {
+    var seconds = Math.max(0, Math.ceil(ms / 1000));
+    var minutes = Math.floor(seconds / 60);
+    var rest = seconds % 60;
+    return minutes + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+  function tick() {
+    var left = remainingMs();
+    if (left + SIGN_OUT_MARGIN_MS <= 0) {
+      window.location.reload();
+      return;
+    }
+    if (left <= Number(form.dataset.idleWarningSeconds) * 1000) {
+      form.querySelector("[data-idle-countdown]").textContent = countdown(left);
+      form.hidden = false;
+    } else {
+      form.hidden = true;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    form = document.getElementById("idle-warning");
+    if (!form) { return; }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin"})
+        .then(function (response) {
+          if (response.redirected) { window.location.assign(response.url); return; }
+          lastActivity = Date.now();
+          tick();
+        });
+    });
+    window.setInterval(tick, 1000);
+  });
+  // A person's htmx request (a click, a form) is activity on the server too.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var headers = (event.detail.requestConfig || {}).headers || {};
+    if (headers["X-Kitclinic-Background"] !== "1") { lastActivity = Date.now(); }
+  });
+})();

@@ -1,0 +1,126 @@
+"""Pages that show several apps' records together: the dashboard, the patient chart and the audit
+trail; and the clinic switch and session keep-alive every page uses."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kitclinic.accounts.actor import ACTIVE_CLINIC_SESSION_KEY, Actor
+from kitclinic.accounts.decorators import clinic_page
+from kitclinic.accounts.roles import Action
+from kitclinic.assessments.selectors import patient_assessments
+from kitclinic.audit.models import AuditAction
+from kitclinic.audit.reads import worklist_record
+from kitclinic.bounds import sane_date_or_none
+from kitclinic.infusions.selectors import patient_infusions
+from kitclinic.intake import contraindications
+from kitclinic.lib.web.errors import api_error, is_api
+from kitclinic.lib.web.health import (
+    healthz,  # answered by HealthCheckMiddleware; named for reverse()
+)
+from kitclinic.outcomes.patient import outcomes_card
+from kitclinic.pages.audit_trail import AuditFilter, audit_events_for, audit_search_record
+from kitclinic.pages.dashboard import dashboard_summary
+from kitclinic.patients.access import access_patient
+from kitclinic.patients.selectors import patient_chart
+
+
+@clinic_page
+def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
+    summary = dashboard_summary(actor)
+    worklist_record(actor, what="dashboard", patient_ids=summary.patient_ids())
+    return render(request, "web/dashboard.html", {"summary": summary})
+
+
+@require_POST
+@login_required
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in" on the idle warning: a person's request, so kitclinic.lib.web.idle renews the
+    session's activity before this answers (204). Past the limit the middleware has already
+    signed the user out and this is never reached."""
+    return HttpResponse(status=204)
+
+
+@require_POST
+@clinic_page
+def clinic_switch(request: HttpRequest, actor: Actor) -> HttpResponse:
+    wanted = request.POST.get("clinic", "")
+    if not any(str(m.clinic_id) == wanted for m in actor.available):
+        raise PermissionDenied("You have no role at that clinic.")
+    request.session[ACTIVE_CLINIC_SESSION_KEY] = wanted
+    return redirect("dashboard")
+
+
+@clinic_page
+def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
+    actor.require(Action.AUDIT_VIEW)
+    get = request.GET
+    flt = AuditFilter(
+        action=get.get("action", "") if get.get("action", "") in AuditAction.values else "",
+        actor_username=get.get("actor", "").strip(),
+        patient_mrn=get.get("mrn", "").strip(),
+        date_from=sane_date_or_none(get.get("from", "")),
+        date_to=sane_date_or_none(get.get("to", "")),
+    )
+    page = Paginator(audit_events_for(actor, flt), 50).get_page(get.get("page"))
+    audit_search_record(actor, flt, results=page.paginator.count, shown=page.object_list)
+    query = get.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/audit_trail.html",
+        {
+            "page": page,
+            "filter": flt,
+            "actions": AuditAction.choices,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return api_error(403, str(exception or "") or "You may not do this.")
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+__all__ = ["dashboard", "clinic_switch", "audit_trail", "permission_denied", "healthz", "messages"]
+
+
+@clinic_page
+def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
+    chart = patient_chart(actor, patient)
+    catalogue = contraindications.CATALOGUE_BY_CODE
+    present = []
+    if chart.latest_screen is not None:
+        present = [
+            catalogue[code]
+            for code, value in chart.latest_screen.answers.items()
+            if value and code in catalogue
+        ]
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "chart": chart,
+            "patient": patient,
+            "present_items": present,
+            "infusions": patient_infusions(actor, patient),
+            "infusions_may_plan": actor.may(Action.COURSE_PLAN),
+            "assessments": patient_assessments(actor, patient),
+            "outcomes_card": outcomes_card(actor, patient),
+            "may": {
+                "edit_demographics": actor.may(Action.PATIENT_EDIT_DEMOGRAPHICS),
+                "edit_history": actor.may(Action.CLINICAL_HISTORY_EDIT),
+                "record_screen": actor.may(Action.CONTRAINDICATION_SCREEN_RECORD),
+                "sign_eligibility": actor.may(Action.ELIGIBILITY_SIGN),
+            },
+        },
+    )
