@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 
-from kitclinic.bounds import validate_plain_text
+from kitclinic.lib.bounds import validate_plain_text
 
 
 def endpoint(name: str, *operations: type[APIView]) -> type[APIView]:
