@@ -185,3 +185,13 @@ def paginated(item: type[serializers.Serializer]) -> type[serializers.Serializer
             "results": item(many=True),
         },
     )
+
+
+def validated(
+    serializer_class: type[serializers.Serializer], data: Any, **options: Any
+) -> dict[str, Any]:
+    """The input checked by ``serializer_class`` (a request's body or query string), or a 400
+    naming each bad field (nothing is written: the service has not been called)."""
+    serializer = serializer_class(data=data, **options)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
