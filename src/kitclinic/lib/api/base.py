@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 
-from kitclinic.bounds import validate_plain_text
+from kitclinic.lib.bounds import validate_plain_text
 
 
 def endpoint(name: str, *operations: type[APIView]) -> type[APIView]:
@@ -199,3 +199,13 @@ def paginated(item: type[serializers.Serializer[Any]]) -> type[serializers.Seria
             "results": item(many=True),
         },
     )
+
+
+def validated(
+    serializer_class: type[serializers.Serializer], data: Any, **options: Any
+) -> dict[str, Any]:
+    """The input checked by ``serializer_class`` (a request's body or query string), or a 400
+    naming each bad field (nothing is written: the service has not been called)."""
+    serializer = serializer_class(data=data, **options)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
