@@ -23,7 +23,6 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import worklist_record
-from kitclinic.bounds import date_in_window
 from kitclinic.dosing import default_library, library_to_dict
 from kitclinic.infusions import forms as f
 from kitclinic.infusions import selectors
@@ -47,6 +46,7 @@ from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_fr
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, pregnancy_status_required
 from kitclinic.infusions.services.weights import weight_findings_preview
 from kitclinic.infusions.states import Step, allowed
+from kitclinic.lib.bounds import date_in_window
 from kitclinic.lib.forms import add_service_errors, form_page
 from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.access import access_patient
