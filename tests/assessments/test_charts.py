@@ -10,15 +10,15 @@ from django.urls import reverse
 
 from kitclinic.assessments import services
 from kitclinic.assessments.models import Assessment
-from tests.assessments.conftest import MODEL_BACKEND
 from tests.factories import PatientFactory
-from tests.lib.helpers import page_figure
+from tests.support.charts import page_figure
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
 
 @override_settings(TIME_ZONE="America/New_York")
-def test_trajectory_plots_each_total_at_the_clinics_time(world, client):
+def test_trajectory_plots_each_total_at_the_clinics_time(world):
     patient = PatientFactory(home_clinic=world.clinic)
     for when, answers in (
         (dt.datetime(2026, 3, 7, 3, 30, tzinfo=dt.UTC), [3, 3, 3, 3, 2, 2, 2, 2, 0]),
@@ -31,8 +31,11 @@ def test_trajectory_plots_each_total_at_the_clinics_time(world, client):
             answers=answers,
             administered_at=when,
         )
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
-    html = client.get(reverse("patient-chart", args=[patient.pk])).content.decode()
+    html = (
+        web_client(world, "physician")
+        .get(reverse("patient-chart", args=[patient.pk]))
+        .content.decode()
+    )
     (scores,) = page_figure(html, "figure-phq9")["data"]
     totals = [a.total_value for a in Assessment.objects.filter(patient=patient).order_by("id")]
     assert scores["y"] == totals == [20, 8]

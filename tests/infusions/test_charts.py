@@ -16,7 +16,7 @@ from kitclinic.infusions.services.orders import PK_MODEL
 from kitclinic.infusions.services.sessions import age_years
 from kitclinic.infusions.states import SessionState
 from tests.infusions.helpers import advance, book, plan
-from tests.lib.helpers import page_figure
+from tests.support.charts import page_figure
 
 pytestmark = pytest.mark.django_db
 

@@ -17,11 +17,11 @@ from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.patient import patient_outcomes
 from kitclinic.outcomes.selectors import OutcomeFilter, lab_association, outcomes_dashboard
 from tests.factories import PatientFactory
-from tests.lib.helpers import page_figure
 from tests.outcomes.helpers import course_with_scores, day, rate
+from tests.support.charts import page_figure
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 UNITS = {"crp": "mg/L", "il6": "pg/mL"}
 
 
@@ -69,9 +69,8 @@ def cohort(world):
 
 
 @pytest.fixture
-def physician(world, client):
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
-    return client
+def physician(world):
+    return web_client(world, "physician")
 
 
 def test_dashboard_curve_is_the_kaplan_meier_estimate(world, cohort, physician):
