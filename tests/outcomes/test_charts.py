@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from kitclinic.lib.chart_image import figure_axes
 from kitclinic.lib.charts import local_time
-from kitclinic.outcomes import charts, data, reports
+from kitclinic.outcomes import charts, reports
+from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.patient import patient_outcomes
 from kitclinic.outcomes.selectors import OutcomeFilter, lab_association, outcomes_dashboard
@@ -27,9 +28,9 @@ UNITS = {"crp": "mg/L", "il6": "pg/mL"}
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    data.forget()
+    dataset.forget()
     yield
-    data.forget()
+    dataset.forget()
 
 
 def _lab(patient, doc, when: dt.datetime, value: float, analyte: str = "crp") -> None:

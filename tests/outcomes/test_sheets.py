@@ -17,7 +17,8 @@ from pypdf import PdfReader
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.outcome_stats import wilson_interval
-from kitclinic.outcomes import data, evidence, reports, sheets
+from kitclinic.outcomes import evidence, reports, sheets
+from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.models import ConsentRecord, ImmutableRecordError, InfoSheetVersion
 from kitclinic.outcomes.services import consent_record, info_sheet_publish
 from kitclinic.patients.models import INDICATIONS
@@ -60,9 +61,9 @@ NOT_YET_CITABLE = ["Taiwan SI", "35.7%", "11.9%", "69.0%", "57.1%"]
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    data.forget()
+    dataset.forget()
     yield
-    data.forget()
+    dataset.forget()
 
 
 def _text(html: str) -> str:

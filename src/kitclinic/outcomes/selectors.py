@@ -26,12 +26,12 @@ from kitclinic.outcome_stats import (
     kaplan_meier,
     proportion,
 )
-from kitclinic.outcomes.data import (
+from kitclinic.outcomes.data.dataset import dataset_for
+from kitclinic.outcomes.data.tables import (
     ENGINE_KEYS,
     ONSET_WINDOWS_H,
     SECONDS_PER_DAY,
     OutcomeDataset,
-    dataset_for,
 )
 
 # Minimum number of included courses before the clinic's own rates are shown to patients.

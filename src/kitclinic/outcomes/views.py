@@ -23,7 +23,8 @@ from kitclinic.infusions.delivery import report_min_share
 from kitclinic.lib.forms import add_service_errors
 from kitclinic.outcomes import charts, reports, services, sheets
 from kitclinic.outcomes import forms as of
-from kitclinic.outcomes.data import OutcomeDataset, dataset_for
+from kitclinic.outcomes.data.dataset import dataset_for
+from kitclinic.outcomes.data.tables import OutcomeDataset
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte, configured_unit
 from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.patient import patient_outcomes
