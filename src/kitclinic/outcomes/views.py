@@ -25,6 +25,7 @@ from kitclinic.outcomes import charts, reports, services, sheets
 from kitclinic.outcomes import forms as of
 from kitclinic.outcomes.data.dataset import dataset_for
 from kitclinic.outcomes.data.tables import OutcomeDataset
+from kitclinic.outcomes.evidence.inflammation import INFLAMMATION_FINDINGS, INFLAMMATION_NOTE
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte, configured_unit
 from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.patient import patient_outcomes
@@ -151,8 +152,6 @@ def labs_cohort(request: HttpRequest, actor: Actor) -> HttpResponse:
         instrument = "phq9"
     assoc = lab_association(actor, analyte, instrument)
     spec = charts.lab_association_figure(assoc, INDICATION_LABELS) if assoc.points else None
-    from kitclinic.outcomes import evidence
-
     return render(
         request,
         "outcomes/labs_cohort.html",
@@ -161,8 +160,8 @@ def labs_cohort(request: HttpRequest, actor: Actor) -> HttpResponse:
             "spec": spec,
             "analytes": Analyte.choices,
             "instrument": instrument,
-            "note": evidence.INFLAMMATION_NOTE,
-            "findings": evidence.INFLAMMATION_FINDINGS,
+            "note": INFLAMMATION_NOTE,
+            "findings": INFLAMMATION_FINDINGS,
         },
     )
 
