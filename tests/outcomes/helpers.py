@@ -27,7 +27,7 @@ from kitclinic.infusions.models import (
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.outcomes import summary
 from kitclinic.outcomes.data import dataset
-from kitclinic.outcomes.selectors import Dashboard, OutcomeFilter, summarize
+from kitclinic.outcomes.selectors.dashboard import Dashboard, OutcomeFilter, summarize
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 

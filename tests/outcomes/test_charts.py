@@ -16,7 +16,8 @@ from kitclinic.outcomes import charts, reports
 from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.patient import patient_outcomes
-from kitclinic.outcomes.selectors import OutcomeFilter, lab_association, outcomes_dashboard
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
+from kitclinic.outcomes.selectors.labs import lab_association
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores, day, rate
 from tests.support.charts import page_figure

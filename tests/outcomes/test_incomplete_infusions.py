@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.patient import patient_outcomes
-from kitclinic.outcomes.selectors import OutcomeFilter, outcomes_dashboard
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import (
     assert_dashboards_match_the_engine,

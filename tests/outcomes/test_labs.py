@@ -16,7 +16,7 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.labs import ANALYTE_CODES, configured_unit
 from kitclinic.outcomes.models import LabResult
-from kitclinic.outcomes.selectors import lab_association
+from kitclinic.outcomes.selectors.labs import lab_association
 from kitclinic.outcomes.services import lab_result_record
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores, day

@@ -9,7 +9,7 @@ import pytest
 
 from kitclinic.outcome_stats import cohort_summary, course_outcomes, wilson_interval
 from kitclinic.outcomes.data import dataset, placing
-from kitclinic.outcomes.selectors import OutcomeFilter, outcomes_dashboard
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
 from tests.factories import PatientFactory, UserFactory
 from tests.outcomes.helpers import course_with_scores, day, give_infusion, make_course, rate
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from kitclinic.outcomes import summary
 from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.models import CourseOutcomeSummary, OutcomeSummaryState
-from kitclinic.outcomes.selectors import OutcomeFilter, outcomes_dashboard, summarize
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard, summarize
 from tests.factories import PatientFactory, UserFactory
 from tests.outcomes.helpers import (
     assert_dashboards_match_the_engine,

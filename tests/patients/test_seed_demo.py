@@ -98,7 +98,8 @@ def test_seed_history_gives_every_outcomes_panel_data_with_historical_times(clie
     from kitclinic.outcomes.data import dataset
     from kitclinic.outcomes.models import ConsentRecord, LabResult
     from kitclinic.outcomes.patient import patient_outcomes
-    from kitclinic.outcomes.selectors import OutcomeFilter, clinic_results, outcomes_dashboard
+    from kitclinic.outcomes.selectors.clinic_results import clinic_results
+    from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
     from kitclinic.substances.models import SubstanceLogEntry
 
     started = timezone.now()

@@ -10,8 +10,9 @@ from django.template.loader import render_to_string
 from kitclinic.outcomes.evidence import figures as evidence_figures
 from kitclinic.outcomes.evidence.references import REFERENCES
 from kitclinic.outcomes.evidence.version import EVIDENCE_VERSION
+from kitclinic.outcomes.indications import INDICATION_LABELS
 from kitclinic.outcomes.models import InfoSheetVersion
-from kitclinic.outcomes.selectors import INDICATION_LABELS, WITHHOLD_BELOW_N, clinic_results
+from kitclinic.outcomes.selectors.clinic_results import WITHHOLD_BELOW_N, clinic_results
 from kitclinic.outcomes.services import content_hash
 
 TITLES = {

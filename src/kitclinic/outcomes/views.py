@@ -26,17 +26,13 @@ from kitclinic.outcomes import forms as of
 from kitclinic.outcomes.data.dataset import dataset_for
 from kitclinic.outcomes.data.tables import OutcomeDataset
 from kitclinic.outcomes.evidence.inflammation import INFLAMMATION_FINDINGS, INFLAMMATION_NOTE
+from kitclinic.outcomes.indications import INDICATION_LABELS
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte, configured_unit
 from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.patient import patient_outcomes
-from kitclinic.outcomes.selectors import (
-    INDICATION_LABELS,
-    WITHHOLD_BELOW_N,
-    OutcomeFilter,
-    filter_choices,
-    lab_association,
-    summarize,
-)
+from kitclinic.outcomes.selectors.clinic_results import WITHHOLD_BELOW_N
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, filter_choices, summarize
+from kitclinic.outcomes.selectors.labs import lab_association
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.models import INDICATIONS
 
