@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from kitclinic.assessments.models import Assessment, AssessmentSchedule, SafetyAlert, SelfReportLink
-from kitclinic.audit.models import AuditEvent
+from kitclinic.assessments.models import SafetyAlert
 
 PHQ9_ITEM9 = [1, 1, 2, 2, 1, 2, 2, 1, 2]  # total 14, moderate, item 9 = 2
 PHQ9_CALM = [0, 1, 0, 1, 0, 0, 1, 0, 0]  # total 3, none/minimal, item 9 = 0
@@ -21,13 +20,3 @@ def alert_raised(world, patient) -> SafetyAlert:  # type: ignore[no-untyped-def]
         administered_at=timezone.now(),
     )
     return SafetyAlert.objects.get(patient=patient)
-
-
-def row_counts() -> dict[str, int]:
-    """Rows of every assessments table, the task queue and the audit trail."""
-    from django_tasks_db.models import DBTaskResult
-
-    return {
-        m.__name__: m.objects.count()
-        for m in (Assessment, SafetyAlert, SelfReportLink, AssessmentSchedule, AuditEvent)
-    } | {"DBTaskResult": DBTaskResult.objects.count()}

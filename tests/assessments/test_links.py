@@ -16,8 +16,9 @@ from django_tasks_db.models import DBTaskResult
 from kitclinic.assessments import services
 from kitclinic.assessments.models import Assessment, LinkMode, Mode, SafetyAlert, SelfReportLink
 from kitclinic.audit.models import AuditEvent
-from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9, row_counts
+from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9
 from tests.factories import PatientFactory
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

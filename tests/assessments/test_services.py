@@ -15,7 +15,8 @@ from kitclinic.assessments import services
 from kitclinic.assessments.models import AlertStatus, Assessment, Mode, SafetyAlert
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.instruments import score
-from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9, row_counts
+from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 
