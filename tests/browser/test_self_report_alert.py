@@ -18,8 +18,8 @@ from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.assessments.services.links import link_issue
 from kitclinic.audit.models import AuditEvent
 from tests.browser.conftest import SCREENSHOT_DIR
-from tests.conftest import PASSWORD
 from tests.factories import PatientFactory
+from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
