@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kitclinic.infusions.services import sessions
 from kitclinic.infusions.states import SessionState
-from kitclinic.outcomes.selectors import consent_on_record, consent_status
+from kitclinic.outcomes.selectors.consent import consent_on_record, consent_status
 from kitclinic.outcomes.services import consent_record
 from tests.infusions.api_support import check_in_body, client_for
 from tests.infusions.api_support import row_counts as api_row_counts

@@ -19,12 +19,9 @@ from kitclinic.outcome_stats import (
     course_outcomes,
 )
 from kitclinic.outcomes.charts import lab_trend_figure
-from kitclinic.outcomes.data import (
-    GIVEN_STATES_EXCLUDED,
-    SECONDS_PER_DAY,
-    build_dataset,
-    score_table,
-)
+from kitclinic.outcomes.data.dataset import build_dataset
+from kitclinic.outcomes.data.placing import score_table
+from kitclinic.outcomes.data.tables import GIVEN_STATES_EXCLUDED, SECONDS_PER_DAY
 from kitclinic.outcomes.models import ConsentRecord, LabResult
 from kitclinic.patients.models import Patient
 
