@@ -8,7 +8,7 @@ call these functions, so the same rules hold at every entry point."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +25,9 @@ from kitclinic.accounts.token_rules import Refusal, Scope
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.lib.bounds import validate_plain_text
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def _max_length(field: models.Field[Any, Any]) -> int:
@@ -209,7 +212,13 @@ def api_token_refusal_record(
 # --- reads ------------------------------------------------------------------------------------
 
 
-def api_token_for_authentication(raw: str) -> ApiToken | None:
+class _MembershipAnnotation(TypedDict):
+    has_membership: bool
+
+
+def api_token_for_authentication(
+    raw: str,
+) -> WithAnnotations[ApiToken, _MembershipAnnotation] | None:
     """The token row a presented token hashes to, with its user and whether the user holds an
     active role anywhere (one query)."""
     return (

@@ -64,7 +64,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             expires_at=token.expires_at,
             revoked_at=token.revoked_at,
             user_active=user.is_active,
-            has_membership=token.has_membership,  # type: ignore[attr-defined]
+            has_membership=token.has_membership,
             locked=account_locked(request._request, user.get_username()),
         )
         if refusal is not None:
