@@ -23,7 +23,7 @@ from kitclinic.infusions.models.courses import AppointmentStatus
 from kitclinic.infusions.selectors import session_detail
 from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.states import NOT_HELD_STATES, SessionState, StepOutOfOrder
-from kitclinic.outcomes.data import GIVEN_STATES_EXCLUDED
+from kitclinic.outcomes.data.tables import GIVEN_STATES_EXCLUDED
 from tests.infusions.helpers import (
     ORDER,
     advance,

@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic.audit.models import AuditEvent
-from kitclinic.outcomes import data
+from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.labs import ANALYTE_CODES, configured_unit
 from kitclinic.outcomes.models import LabResult
-from kitclinic.outcomes.selectors import lab_association
+from kitclinic.outcomes.selectors.labs import lab_association
 from kitclinic.outcomes.services import lab_result_record
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores, day
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +86,8 @@ def test_bad_input_names_the_field_and_writes_nothing(
 
 
 @override_settings(KITCLINIC_LAB_UNITS=UNITS)
-def test_form_shows_the_error_on_the_field_and_writes_nothing(world, patient, client):
-    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+def test_form_shows_the_error_on_the_field_and_writes_nothing(world, patient):
+    client = web_client(world, "nurse")
     before = (LabResult.objects.count(), AuditEvent.objects.count())
     response = client.post(
         reverse("lab-add", args=[patient.pk]),
@@ -109,7 +110,7 @@ def test_form_shows_the_error_on_the_field_and_writes_nothing(world, patient, cl
 
 @override_settings(KITCLINIC_LAB_UNITS=UNITS)
 def test_cohort_association_uses_the_last_result_before_infusion_1(world):
-    data.forget()
+    dataset.forget()
     nurse, doc = world.actor("nurse"), world.users["physician"]
     for baseline_crp, scores in ((1.0, [20, 8]), (5.0, [20, 15]), (9.0, [10, 9])):
         p = PatientFactory(home_clinic=world.clinic)
@@ -135,7 +136,7 @@ def test_cohort_association_uses_the_last_result_before_infusion_1(world):
     ]
     assert assoc.spearman_rho == pytest.approx(-1.0)
     assert assoc.unit == "mg/L" and not assoc.units_mixed
-    data.forget()
+    dataset.forget()
 
 
 def test_default_units_are_the_conventional_ones_and_marked_as_a_clinic_setting():
@@ -173,7 +174,7 @@ def test_entry_works_with_the_default_units_and_the_form_says_confirm_with_the_l
             collected_at=timezone.now() - dt.timedelta(hours=1),
         )
     assert "recorded in mg/L" in info.value.message_dict["unit"][0]
-    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    client = web_client(world, "nurse")
     page = client.get(reverse("lab-add", args=[patient.pk])).content.decode()
     assert "clinic setting, not from a published source: confirm with your laboratory" in page
     assert "<code>pg/mL</code>" in page and "not configured" not in page

@@ -17,7 +17,7 @@ class FaviconRedirect(RedirectView):
     permanent = True
 
     def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
-        return static("web/favicon.svg")
+        return static("pages/favicon.svg")
 
 
 urlpatterns = [

@@ -19,7 +19,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.reads import read_covered
 from kitclinic.audit.services import audit_record, snapshot
-from kitclinic.outcomes import evidence
+from kitclinic.outcomes.evidence.version import EVIDENCE_VERSION
 from kitclinic.outcomes.labs import ANALYTE_CODES, UNIT_MISSING_FROM_REFERENCE, configured_unit
 from kitclinic.outcomes.models import ConsentMethod, ConsentRecord, InfoSheetVersion, LabResult
 from kitclinic.patients.models import INDICATIONS, Patient
@@ -145,7 +145,7 @@ def info_sheet_publish(
             version=number,
             content_hash=digest,
             html_snapshot=html,
-            evidence_version=evidence.EVIDENCE_VERSION,
+            evidence_version=EVIDENCE_VERSION,
             published_at=timezone.now(),
             published_by=actor.user,
         )
@@ -159,7 +159,7 @@ def info_sheet_publish(
                 "indication": [None, indication],
                 "version": [None, number],
                 "content_hash": [None, digest],
-                "evidence_version": [None, evidence.EVIDENCE_VERSION],
+                "evidence_version": [None, EVIDENCE_VERSION],
             },
             detail=f"Published {indication} information sheet v{number}",
         )
