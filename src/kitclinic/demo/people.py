@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,9 @@ from kitclinic.accounts.models import Clinic, Organization, StaffMembership, Use
 from kitclinic.accounts.roles import Role
 from kitclinic.intake import contraindications
 from kitclinic.patients import services
+
+if TYPE_CHECKING:
+    from kitclinic.infusions.models import Chair
 
 DEMO_SEED = 20261127
 DEMO_PASSWORD = "kitclinic-demo"
@@ -229,7 +233,7 @@ def _seed_open_alert(nurse: Actor) -> None:
 
 def _seed_clinic(
     patients: int, seed: int
-) -> tuple[list[DemoLogin], dict[Role, Actor], list[Clinic], dict[int, list]]:
+) -> tuple[list[DemoLogin], dict[Role, Actor], list[Clinic], dict[int, list[Chair]]]:
     from kitclinic.demo.infusions import seed_library_and_chairs
 
     rng = random.Random(seed)
