@@ -6,12 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
+from django.db import models
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
-from kitclinic.infusions.models import InfusionSession
 from kitclinic.lib.bounds import validate_sane_date
 from kitclinic.substances.models import Drug, EntryKind
 from kitclinic.substances.selectors import (
@@ -20,6 +19,7 @@ from kitclinic.substances.selectors import (
     eligible_witnesses,
     organization_clinics,
 )
+from kitclinic.substances.sessions import session_source
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -111,22 +111,17 @@ class ReceiptForm(_EntryForm):
     ]
 
 
-class SessionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: InfusionSession) -> str:  # type: ignore[override]
-        return f"#{obj.pk} · {obj.patient.display_name} · session {obj.number} ({obj.state})"
+class SessionChoiceField(forms.ModelChoiceField[models.Model]):
+    def label_from_instance(self, obj: models.Model) -> str:
+        return session_source().facts(obj).label
 
 
 def _with_session(form: forms.Form, actor: Actor, *, required: bool) -> None:
-    """Sessions of the acting clinic that are under way or ended in the last week."""
-    recent = timezone.now() - dt.timedelta(days=7)
+    """The infusion sessions of the acting clinic a dispense or waste may name (sessions.py)."""
     form.fields["session"] = SessionChoiceField(
         label="Infusion session",
         required=required,
-        queryset=InfusionSession.objects.filter(clinic_id=actor.membership.clinic_id)
-        .exclude(state__in=["scheduled", "cancelled", "no_show"])
-        .filter(Q(started_at__isnull=True) | Q(started_at__gte=recent))
-        .select_related("patient")
-        .order_by("-created_at", "-id"),
+        queryset=session_source().offered(clinic_id=actor.membership.clinic_id),
     )
 
 
