@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from kitclinic.consent.selectors import consent_on_record, consent_status
+from kitclinic.consent.services import consent_record
 from kitclinic.infusions.services import sessions
 from kitclinic.infusions.states import SessionState
-from kitclinic.outcomes.selectors.consent import consent_on_record, consent_status
-from kitclinic.outcomes.services import consent_record
 from tests.infusions.api_support import check_in_body
 from tests.infusions.api_support import row_counts as api_row_counts
 from tests.infusions.helpers import book, check_in_data, plan, publish_sheet, row_counts

@@ -41,12 +41,12 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
 from kitclinic.assessments.models import Mode
 from kitclinic.assessments.services import assessment_record
+from kitclinic.consent.models import ConsentMethod, InfoSheetVersion
 from kitclinic.dosing import Protocol
 from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, TreatmentCourse
 from kitclinic.infusions.services import infusion, orders, scheduling, sessions
 from kitclinic.infusions.services.courses import course_plan, course_transition
 from kitclinic.outcomes.labs import configured_unit
-from kitclinic.outcomes.models import ConsentMethod, InfoSheetVersion
 from kitclinic.patients.models import Patient
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ def publish_sheets(*, clock: DemoClock, physician: Actor, when: dt.datetime) -> 
 def record_consent(
     *, nurse: Actor, physician: Actor, patient: Patient, indication: str, when: dt.datetime
 ) -> None:
-    from kitclinic.outcomes.services import consent_record
+    from kitclinic.consent.services import consent_record
 
     version = (
         InfoSheetVersion.objects.filter(

@@ -18,6 +18,8 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
+from kitclinic.consent import services as consent_services
+from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.dosing.units import format_number
 from kitclinic.infusions.delivery import report_min_share
 from kitclinic.lib.forms import add_service_errors
@@ -28,7 +30,6 @@ from kitclinic.outcomes.data.tables import OutcomeDataset
 from kitclinic.outcomes.evidence.inflammation import INFLAMMATION_FINDINGS, INFLAMMATION_NOTE
 from kitclinic.outcomes.indications import INDICATION_LABELS
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte, configured_unit
-from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.patient import patient_outcomes
 from kitclinic.outcomes.selectors.clinic_results import WITHHOLD_BELOW_N
 from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, filter_choices, summarize
@@ -315,7 +316,7 @@ def consent_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     if request.method == "POST" and version is not None and form.is_valid():
         d = form.cleaned_data
         try:
-            services.consent_record(
+            consent_services.consent_record(
                 actor=actor,
                 patient=patient,
                 sheet_version=version,
