@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from kitclinic.outcomes.indications import INDICATION_LABELS
+from kitclinic.outcomes.labels import INDICATION_LABELS
 from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion
 
 
