@@ -15,9 +15,10 @@ from pypdf import PdfReader
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.audit.models import AuditEvent
+from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
 from kitclinic.outcomes import sheets
 from kitclinic.outcomes.data import dataset
-from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion, LabResult
+from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.services import info_sheet_publish
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores

@@ -23,6 +23,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import worklist_record
+from kitclinic.consent.selectors import consent_status
 from kitclinic.dosing import default_library, library_to_dict
 from kitclinic.infusions import forms as f
 from kitclinic.infusions import selectors
@@ -48,7 +49,6 @@ from kitclinic.infusions.services.weights import weight_findings_preview
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.lib.bounds import date_in_window
 from kitclinic.lib.forms import add_service_errors, form_page
-from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.access import access_patient
 from kitclinic.substances.access import access_lot
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.outcomes.models import InfoSheetVersion
+from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.patients.models import INDICATIONS
 
 

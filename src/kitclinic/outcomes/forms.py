@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from kitclinic.accounts.models import User
+from kitclinic.consent.models import ConsentMethod
 from kitclinic.intake.eligibility import Indication
 from kitclinic.outcomes.labels import SCALE_LABELS
 from kitclinic.outcomes.labs import Analyte
-from kitclinic.outcomes.models import ConsentMethod
 from kitclinic.outcomes.selectors.dashboard import OutcomeFilter
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

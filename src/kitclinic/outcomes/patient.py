@@ -11,6 +11,7 @@ import numpy as np
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.consent.models import ConsentRecord
 from kitclinic.infusions.delivery import counts_as_complete
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.outcome_stats import (
@@ -23,7 +24,7 @@ from kitclinic.outcomes.charts import lab_trend_figure
 from kitclinic.outcomes.data.dataset import build_dataset
 from kitclinic.outcomes.data.placing import score_table
 from kitclinic.outcomes.data.tables import GIVEN_STATES_EXCLUDED, SECONDS_PER_DAY
-from kitclinic.outcomes.models import ConsentRecord, LabResult
+from kitclinic.outcomes.models import LabResult
 from kitclinic.patients.models import Patient
 
 CRITERIA = OutcomeCriteria()

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.outcomes.evidence import figures as evidence_figures
 from kitclinic.outcomes.evidence.references import REFERENCES
 from kitclinic.outcomes.evidence.version import EVIDENCE_VERSION
 from kitclinic.outcomes.labels import INDICATION_LABELS
-from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.selectors.clinic_results import WITHHOLD_BELOW_N, clinic_results
 from kitclinic.outcomes.services import content_hash
 

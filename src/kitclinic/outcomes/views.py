@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
+from kitclinic.consent import services as consent_services
 from kitclinic.lib.forms import form_page
 from kitclinic.outcomes import charts, reports, services, sheets
 from kitclinic.outcomes import forms as of
@@ -207,7 +208,7 @@ def consent_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         if version is None:
             raise ValidationError("No information sheet is published for this indication.")
         d = form.cleaned_data
-        return services.consent_record(
+        return consent_services.consent_record(
             actor=actor,
             patient=patient,
             sheet_version=version,

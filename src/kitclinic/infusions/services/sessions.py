@@ -16,9 +16,10 @@ from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
-from kitclinic.assessments.services import assessment_record
+from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
+from kitclinic.consent.selectors import consent_status
 from kitclinic.dosing import Finding, Protocol, Severity
 from kitclinic.dosing.units import format_number
 from kitclinic.infusions.delivery import remainder_outstanding_mg
@@ -41,7 +42,6 @@ from kitclinic.infusions.services.weights import (
 )
 from kitclinic.infusions.states import Step
 from kitclinic.infusions.vitals import Reading, absolute_alerts
-from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.models import Patient
 
 # The rating scale recorded before and after a session, per indication ([kitclinic-workflow],

@@ -9,9 +9,9 @@ from django.db.models import QuerySet
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
+from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.outcomes.access import access_sheet_version
 from kitclinic.outcomes.labels import INDICATION_LABELS
-from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.patients.models import INDICATIONS
 
 

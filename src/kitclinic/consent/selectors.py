@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from kitclinic.outcomes.labels import INDICATION_LABELS
-from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion
+from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
+from kitclinic.intake.eligibility import Indication
+
+INDICATION_LABELS = dict(Indication.choices())
 
 
 def consent_on_record(patient_id: int, indication: str) -> ConsentRecord | None:
