@@ -13,13 +13,13 @@ from rest_framework.test import APIClient
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import StaffMembership
 from kitclinic.assessments.models import SafetyAlert
-from kitclinic.assessments.services import assessment_record
+from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions import selectors
 from kitclinic.infusions.models import Chair, InfusionSession
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.states import SessionState
-from kitclinic.substances.services import substance_transfer
+from kitclinic.substances.services.stock import substance_transfer
 from tests.factories import MembershipFactory
 from tests.infusions.api_support import check_in_body, row_counts
 from tests.infusions.helpers import advance, slot_time

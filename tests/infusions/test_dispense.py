@@ -67,7 +67,7 @@ def test_start_without_a_lot_logs_no_draw(world, verified, lot):
 
 
 def test_a_lot_too_short_for_the_order_refuses_the_start_and_writes_nothing(world, verified):
-    from kitclinic.substances.services import substance_dispense
+    from kitclinic.substances.services.dispensing import substance_dispense
 
     short = receive(world.actor("nurse"), vials=1, occurred_at=T0 - dt.timedelta(days=1))
     with _at(-60):

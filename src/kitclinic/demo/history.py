@@ -40,7 +40,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
 from kitclinic.assessments.models import Mode
-from kitclinic.assessments.services import assessment_record
+from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.consent.models import ConsentMethod, InfoSheetVersion
 from kitclinic.dosing import Protocol
 from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, TreatmentCourse
@@ -573,11 +573,11 @@ def _draw(
     rest of its vials wasted with a witness, so the lot is empty at the end of the history."""
     if not draws:
         return
-    from kitclinic.substances import services
+    from kitclinic.substances.services import dispensing, stock
 
     vials = [math.ceil(dose / VIAL_MG) for _, dose, _ in draws]
     clock.set(opened)
-    lot = services.substance_receive(
+    lot = stock.substance_receive(
         actor=nurse,
         strength_mg_per_ml=VIAL_MG_PER_ML,
         vial_volume_ml=VIAL_ML,
@@ -591,12 +591,12 @@ def _draw(
     ).lot
     for (session, dose, start), n in zip(draws, vials, strict=True):
         clock.set(start + dt.timedelta(minutes=1))
-        services.substance_dispense(
+        dispensing.substance_dispense(
             actor=nurse, lot=lot, quantity_mg=dose, session=session, occurred_at=clock.at
         )
         rest = n * VIAL_MG - dose
         if rest > 0:
-            services.substance_waste(
+            dispensing.substance_waste(
                 actor=nurse,
                 lot=lot,
                 quantity_mg=rest,

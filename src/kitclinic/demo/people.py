@@ -221,7 +221,7 @@ def _seed_open_alert(nurse: Actor) -> None:
     """One patient in a current course answers a PHQ-9 link with item 9 above 0, so the demo's
     dashboard, chart and alert queue show an open safety alert to acknowledge."""
     from kitclinic.assessments.models import LinkMode
-    from kitclinic.assessments.services import link_issue, link_submit
+    from kitclinic.assessments.services.links import link_issue, link_submit
     from kitclinic.demo.infusions import current_course_patients
 
     patients = current_course_patients(nurse.organization_id)

@@ -28,7 +28,7 @@ from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
-from kitclinic.assessments.services import assessment_record
+from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.dosing import DosingMode, Finding, Severity
@@ -59,8 +59,9 @@ from kitclinic.infusions.services.overrides import soft_limits_review
 from kitclinic.infusions.services.sessions import INDICATION_SCALE, validate_vitals
 from kitclinic.infusions.states import Step, next_state
 from kitclinic.infusions.vitals import Reading, alerts_for
-from kitclinic.substances import services as substances
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceLot
+from kitclinic.substances.services.counts import substance_adjust
+from kitclinic.substances.services.dispensing import substance_dispense, substance_waste
 
 # MOAA/S (Modified Observer's Assessment of Alertness/Sedation, [moaas-summary]): 0–5, stored as
 # the observed level with its end-point wording; the scale is not in kitclinic.instruments.
@@ -167,7 +168,7 @@ def _draw(
 ) -> SubstanceLogEntry:
     """Dispense the ordered amount from ``lot`` to the session; a refusal names the lot field."""
     try:
-        return substances.substance_dispense(
+        return substance_dispense(
             actor=actor,
             lot=lot,
             quantity_mg=order.dose_mg,
@@ -405,7 +406,7 @@ def _waste_remainder(
         f"given (infusion stopped after {format_number(given_mg)} mg)"
     )
     try:
-        substances.substance_adjust(
+        substance_adjust(
             actor=actor,
             lot=draw.lot,
             change_mg=remainder,
@@ -414,7 +415,7 @@ def _waste_remainder(
             occurred_at=now,
             corrects=draw,
         )
-        return substances.substance_waste(
+        return substance_waste(
             actor=actor,
             lot=draw.lot,
             quantity_mg=remainder,

@@ -16,7 +16,7 @@ from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
-from kitclinic.assessments.services import assessment_record
+from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.consent.selectors import consent_status
