@@ -31,8 +31,9 @@ from kitclinic.infusions.models import (
     TreatmentCourse,
     VitalSign,
 )
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling, sessions
 from kitclinic.infusions.services.courses import course_plan
+from kitclinic.infusions.services.infusion import pump, stop
 from kitclinic.infusions.services.sessions import CheckInData
 from kitclinic.infusions.states import SessionState
 from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion
@@ -280,12 +281,12 @@ def _step(world, session, state, to, orderer, check_in) -> None:  # type: ignore
             vtbi_ml=order.volume_ml,
         )
     elif state == SessionState.RUNNING:
-        infusion.infusion_start(actor=nurse, session=session)
+        pump.infusion_start(actor=nurse, session=session)
     elif state == SessionState.PAUSED:
         if to == SessionState.PAUSED:
-            infusion.infusion_pause(actor=nurse, session=session, reason="patient asked")
+            pump.infusion_pause(actor=nurse, session=session, reason="patient asked")
     elif state == SessionState.RECOVERING:
-        infusion.infusion_stop(actor=nurse, session=session)
+        stop.infusion_stop(actor=nurse, session=session)
     elif state == SessionState.DISCHARGED:
         sessions.session_discharge(
             actor=nurse,

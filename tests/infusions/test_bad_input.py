@@ -14,8 +14,9 @@ from kitclinic.infusions.models import (
     SignedRecordError,
     VitalSign,
 )
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
-from kitclinic.infusions.services.infusion import VitalsSlotTaken
+from kitclinic.infusions.services import orders, scheduling, sessions
+from kitclinic.infusions.services.infusion import observations, pump
+from kitclinic.infusions.services.infusion.observations import VitalsSlotTaken
 from kitclinic.infusions.states import SessionState, StepOutOfOrder
 from tests.infusions.helpers import (
     ALDRETE_8,
@@ -174,7 +175,7 @@ def test_order_before_check_in_and_start_before_double_check_are_refused(world, 
     )
     session = advance(world, session, SessionState.ORDERED)
     _refused(
-        lambda: infusion.infusion_start(actor=nurse, session=session),
+        lambda: pump.infusion_start(actor=nurse, session=session),
         "needs it to be double-checked",
         StepOutOfOrder,
     )
@@ -240,8 +241,8 @@ def test_every_write_to_a_signed_session_is_refused(world, session):
     session = advance(world, session, SessionState.SIGNED)
     nurse = world.actor("nurse")
     for call in (
-        lambda: infusion.vitals_record(actor=nurse, session=session, slot_minute=90, **NORMAL),
-        lambda: infusion.adverse_event_record(
+        lambda: observations.vitals_record(actor=nurse, session=session, slot_minute=90, **NORMAL),
+        lambda: observations.adverse_event_record(
             actor=nurse, session=session, description="x", severity="mild", action_taken="x"
         ),
         lambda: sessions.session_discharge(
@@ -278,17 +279,17 @@ def test_every_write_to_a_signed_session_is_refused(world, session):
 def test_the_same_vitals_slot_twice_keeps_the_first_and_says_who(world, session):
     session = advance(world, session, SessionState.RUNNING)
     nurse, physician = world.actor("nurse"), world.actor("physician")
-    first, created = infusion.vitals_record(
+    first, created = observations.vitals_record(
         actor=nurse, session=session, slot_minute=10, idempotency_key="abc", **NORMAL
     )
     assert created
-    again, created = infusion.vitals_record(
+    again, created = observations.vitals_record(
         actor=nurse, session=session, slot_minute=10, idempotency_key="abc", **NORMAL
     )
     assert (again.pk, created) == (first.pk, False)
     before = row_counts()
     with pytest.raises(VitalsSlotTaken, match=r"already recorded by .* at \d\d:\d\d"):
-        infusion.vitals_record(
+        observations.vitals_record(
             actor=physician, session=session, slot_minute=10, **{**NORMAL, "hr": 99}
         )
     assert row_counts() == before
@@ -298,7 +299,7 @@ def test_the_same_vitals_slot_twice_keeps_the_first_and_says_who(world, session)
 def test_vitals_alerts_on_absolute_value_and_change_from_baseline(world, session):
     session = advance(world, session, SessionState.RUNNING)
     nurse = world.actor("nurse")
-    reading, _ = infusion.vitals_record(
+    reading, _ = observations.vitals_record(
         actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 166}
     )
     codes = {a["code"] for a in reading.alerts}
@@ -306,7 +307,7 @@ def test_vitals_alerts_on_absolute_value_and_change_from_baseline(world, session
     assert codes == {"sbp_treatment_emergent_hypertension", "sbp_rise"}
     alerts = SessionEvent.objects.filter(session=session, kind="alert")
     assert sorted(e.detail["code"] for e in alerts) == sorted(codes)
-    quiet, _ = infusion.vitals_record(actor=nurse, session=session, slot_minute=20, **NORMAL)
+    quiet, _ = observations.vitals_record(actor=nurse, session=session, slot_minute=20, **NORMAL)
     assert quiet.alerts == []
 
 
@@ -402,13 +403,13 @@ def test_rate_change_above_the_hard_limit_is_refused(world, session):
     nurse = world.actor("nurse")
     # 1 mg/mL at 70 kg: 80 mL/h = 1.143 mg/kg/h > 1 mg/kg/h hard
     _refused(
-        lambda: infusion.infusion_rate_change(
+        lambda: pump.infusion_rate_change(
             actor=nurse, session=session, rate_ml_per_h="80", reason="faster"
         ),
         "above the hard upper limit",
     )
     # 45 mL/h = 0.643 mg/kg/h; 26.25 mL left take 35 min: 45 min in all, within every limit
-    event = infusion.infusion_rate_change(
+    event = pump.infusion_rate_change(
         actor=nurse, session=session, rate_ml_per_h="45", reason="patient comfortable"
     )
     assert event.detail["finding"]["severity"] == "ok" and event.detail["overrides"] == {}

@@ -102,17 +102,17 @@ def test_advance_helper_reaches_running(world, session):
 def test_readings_stay_on_the_schedule_after_an_early_stop_and_alerts_leave_with_the_patient(
     login, world, session
 ):
-    from kitclinic.infusions.services import infusion
+    from kitclinic.infusions.services.infusion import observations, stop
 
     session = advance(world, session, SessionState.RUNNING, elapsed_min=12)
     nurse = world.actor("nurse")
-    infusion.vitals_record(actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 185})
+    observations.vitals_record(
+        actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 185}
+    )
     client = login("nurse")
     url = reverse("infusions-session", args=[session.pk])
     assert 'class="alert-banner"' in client.get(url).content.decode()
-    infusion.infusion_stop(
-        actor=nurse, session=session, stop_reason="hemodynamic", reason="SBP 185"
-    )
+    stop.infusion_stop(actor=nurse, session=session, stop_reason="hemodynamic", reason="SBP 185")
     detail = client.get(url).context["d"]
     assert [s.minute for s in detail.slots if s.reading is not None] == [0, 10]
     from kitclinic.infusions.services import sessions
@@ -133,12 +133,12 @@ def test_readings_stay_on_the_schedule_after_an_early_stop_and_alerts_leave_with
 def test_pre_and_post_ratings_are_recorded_as_assessments(world, session):
     from kitclinic.assessments.models import Assessment
     from kitclinic.infusions.models import CheckIn
-    from kitclinic.infusions.services import infusion
+    from kitclinic.infusions.services.infusion import observations
 
     session = advance(world, session, SessionState.RECOVERING)
     check_in = CheckIn.objects.get(session=session)
     assert check_in.pre_assessment.instrument == "phq9"
-    post = infusion.score_record(
+    post = observations.score_record(
         actor=world.actor("nurse"),
         session=session,
         kind="post_rating",

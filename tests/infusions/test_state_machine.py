@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kitclinic.infusions.services import corrections, infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import corrections, orders, scheduling, sessions
+from kitclinic.infusions.services.infusion import observations, pump, stop
 from kitclinic.infusions.states import (
     COURSE_TRANSITIONS,
     CourseStatus,
@@ -107,20 +108,20 @@ def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
         Step.DOUBLE_CHECK: lambda: orders.order_double_check(
             actor=doctor, session=session, rate_ml_per_h="52.5", vtbi_ml="35"
         ),
-        Step.START: lambda: infusion.infusion_start(actor=doctor, session=session),
-        Step.PAUSE: lambda: infusion.infusion_pause(actor=doctor, session=session, reason="x"),
-        Step.RESUME: lambda: infusion.infusion_resume(actor=doctor, session=session),
-        Step.RATE_CHANGE: lambda: infusion.infusion_rate_change(
+        Step.START: lambda: pump.infusion_start(actor=doctor, session=session),
+        Step.PAUSE: lambda: pump.infusion_pause(actor=doctor, session=session, reason="x"),
+        Step.RESUME: lambda: pump.infusion_resume(actor=doctor, session=session),
+        Step.RATE_CHANGE: lambda: pump.infusion_rate_change(
             actor=doctor, session=session, rate_ml_per_h="40", reason="x"
         ),
-        Step.STOP: lambda: infusion.infusion_stop(actor=doctor, session=session),
-        Step.VITALS: lambda: infusion.vitals_record(
+        Step.STOP: lambda: stop.infusion_stop(actor=doctor, session=session),
+        Step.VITALS: lambda: observations.vitals_record(
             actor=doctor, session=session, slot_minute=10, **NORMAL
         ),
-        Step.SCORE: lambda: infusion.score_record(
+        Step.SCORE: lambda: observations.score_record(
             actor=doctor, session=session, kind="moaas", level=4
         ),
-        Step.ADVERSE_EVENT: lambda: infusion.adverse_event_record(
+        Step.ADVERSE_EVENT: lambda: observations.adverse_event_record(
             actor=doctor,
             session=session,
             description="nausea",
@@ -139,7 +140,7 @@ def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
         Step.CANCEL: lambda: scheduling.appointment_cancel(
             actor=doctor, appointment=session.appointment, reason="x"
         ),
-        Step.WASTE: lambda: infusion.remainder_waste(
+        Step.WASTE: lambda: stop.remainder_waste(
             actor=doctor, session=session, witness=world.users["nurse"]
         ),
         Step.NO_SHOW: lambda: scheduling.session_no_show(actor=doctor, session=session),

@@ -41,8 +41,9 @@ from kitclinic.accounts.models import Clinic
 from kitclinic.assessments.models import Mode
 from kitclinic.assessments.services import assessment_record
 from kitclinic.infusions.models import Chair, InfusionOrder, TreatmentCourse
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling, sessions
 from kitclinic.infusions.services.courses import course_plan, course_transition
+from kitclinic.infusions.services.infusion import observations, pump, stop
 from kitclinic.outcomes.labs import configured_unit
 from kitclinic.outcomes.models import ConsentMethod, InfoSheetVersion
 from kitclinic.patients.models import Patient
@@ -432,7 +433,7 @@ class _History:
             actor=nurse, session=session, rate_ml_per_h=order.rate_ml_per_h, vtbi_ml=order.volume_ml
         )
         clock.set(start)
-        infusion.infusion_start(actor=nurse, session=session)
+        pump.infusion_start(actor=nurse, session=session)
         self.draws.append((session, order.dose_mg, start))
         minutes = int(order.duration_min)
         every = int(protocol.vitals_schedule.during_every_min.value)
@@ -445,7 +446,7 @@ class _History:
         for slot in slots:
             shape = max(0.0, 1 - abs(slot - peak_at) / max(peak_at, 1) * 0.6)
             clock.set(start + dt.timedelta(minutes=slot))
-            infusion.vitals_record(
+            observations.vitals_record(
                 actor=nurse,
                 session=session,
                 slot_minute=slot,
@@ -459,18 +460,18 @@ class _History:
             if slot == min(40, minutes):
                 # Dissociation lessens with repeated infusions ([singh-2016]).
                 level = max(0.0, rng.uniform(8, 30) * (0.85**k))
-                infusion.score_record(
+                observations.score_record(
                     actor=nurse,
                     session=session,
                     kind="cadss",
                     answers=_answers_cadss(rng, level),
                 )
-                infusion.score_record(
+                observations.score_record(
                     actor=nurse, session=session, kind="moaas", level=rng.choice([4, 5, 5])
                 )
             if slot == every * 2 and rng.random() < 0.1:
                 description, severity, action, rescue, dose = rng.choice(ADVERSE_EVENTS)
-                infusion.adverse_event_record(
+                observations.adverse_event_record(
                     actor=nurse,
                     session=session,
                     description=description,
@@ -482,10 +483,10 @@ class _History:
                 )
         clock.set(start + dt.timedelta(minutes=minutes))
         # the ordered time has run: the whole dose is in, the stop needs no reason
-        infusion.infusion_stop(actor=nurse, session=session)
+        stop.infusion_stop(actor=nurse, session=session)
         for slot in range(minutes + after, minutes + 3 * after + 1, after):
             clock.set(start + dt.timedelta(minutes=slot))
-            infusion.vitals_record(
+            observations.vitals_record(
                 actor=nurse,
                 session=session,
                 slot_minute=slot,

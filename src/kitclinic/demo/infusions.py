@@ -15,8 +15,9 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
 from kitclinic.infusions.models import Chair, InfusionOrder, TreatmentCourse
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling, sessions
 from kitclinic.infusions.services.courses import course_plan
+from kitclinic.infusions.services.infusion import observations, pump, stop
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.patients.models import Patient
 
@@ -77,18 +78,20 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> No
         actor=nurse, session=session, rate_ml_per_h=order.rate_ml_per_h, vtbi_ml=order.volume_ml
     )
     at(0)
-    infusion.infusion_start(actor=nurse, session=session)
+    pump.infusion_start(actor=nurse, session=session)
     for minute, sbp in ((10, 128), (20, 134), (30, 138), (40, 131)):
         at(minute)
-        infusion.vitals_record(
+        observations.vitals_record(
             actor=nurse, session=session, slot_minute=minute, **{**NORMAL_VITALS, "sbp": sbp}
         )
-    infusion.score_record(actor=nurse, session=session, kind="moaas", level=4)
+    observations.score_record(actor=nurse, session=session, kind="moaas", level=4)
     # the ordered 40 minutes have run: the whole dose is in, the stop needs no reason
-    infusion.infusion_stop(actor=nurse, session=session)
+    stop.infusion_stop(actor=nurse, session=session)
     for minute in (55, 70):  # recovery vitals, each when it is due
         at(minute)
-        infusion.vitals_record(actor=nurse, session=session, slot_minute=minute, **NORMAL_VITALS)
+        observations.vitals_record(
+            actor=nurse, session=session, slot_minute=minute, **NORMAL_VITALS
+        )
     at(75)  # past the protocol's minimum observation after the end of the infusion
     sessions.session_discharge(
         actor=nurse,

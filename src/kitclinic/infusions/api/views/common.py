@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from kitclinic.accounts.api.base import ApiView
 from kitclinic.infusions.api import serializers as s
 from kitclinic.infusions.models import InfusionSession, SignedRecordError
-from kitclinic.infusions.services.infusion import IdempotencyKeyReused, VitalsSlotTaken
+from kitclinic.infusions.services.infusion.observations import IdempotencyKeyReused, VitalsSlotTaken
 from kitclinic.infusions.states import SessionState, StepOutOfOrder
 from kitclinic.lib.api.base import ErrorOut
 

@@ -10,7 +10,6 @@ from rest_framework.response import Response
 
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import worklist_record
-from kitclinic.infusions import selectors
 from kitclinic.infusions.access import (
     access_appointment,
     access_course,
@@ -24,6 +23,9 @@ from kitclinic.infusions.api.views.common import (
     created_response,
     validated,
 )
+from kitclinic.infusions.selectors.day import clinic_day
+from kitclinic.infusions.selectors.library import clinic_chairs
+from kitclinic.infusions.selectors.patient import patient_infusions
 from kitclinic.infusions.services import courses, scheduling
 from kitclinic.lib.api.base import ErrorOut, api_schema
 from kitclinic.patients.access import access_patient
@@ -40,7 +42,7 @@ class CourseListApi(InfusionApiView):
     def get(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
-        found = selectors.patient_infusions(actor, patient)
+        found = patient_infusions(actor, patient)
         return Response(s.CourseWithSessionsOut(found.courses, many=True).data)
 
 
@@ -88,7 +90,7 @@ class ChairListApi(InfusionApiView):
         responses={200: s.ChairOut(many=True)},
     )
     def get(self, request: Request) -> Response:
-        return Response(s.ChairOut(selectors.clinic_chairs(self.actor(request)), many=True).data)
+        return Response(s.ChairOut(clinic_chairs(self.actor(request)), many=True).data)
 
 
 class AppointmentBookApi(InfusionApiView):
@@ -108,7 +110,7 @@ class AppointmentBookApi(InfusionApiView):
         course = access_course(actor, course_id, Action.APPOINTMENT_BOOK)
         data = validated(s.AppointmentBookIn, request.data)
         chair_id = data.pop("chair")
-        chair = next((c for c in selectors.clinic_chairs(actor) if c.pk == chair_id), None)
+        chair = next((c for c in clinic_chairs(actor) if c.pk == chair_id), None)
         if chair is None:
             raise ValidationError({"chair": ["Choose an active chair of the acting clinic."]})
         appointment = scheduling.appointment_book(actor=actor, course=course, chair=chair, **data)
@@ -147,7 +149,7 @@ class AppointmentDayApi(InfusionApiView):
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
         day = validated(s.DayQueryIn, request.query_params.dict()).get("day")
-        rows = selectors.clinic_day(actor, day or timezone.localdate())
+        rows = clinic_day(actor, day or timezone.localdate())
         entries = sorted(
             (e for row in rows for e in row.entries), key=lambda e: e.appointment.starts_at
         )

@@ -7,7 +7,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions import selectors
 from kitclinic.infusions.access import access_library_version
 from kitclinic.infusions.api import serializers as s
 from kitclinic.infusions.api.views.common import (
@@ -17,6 +16,7 @@ from kitclinic.infusions.api.views.common import (
     created_response,
     validated,
 )
+from kitclinic.infusions.selectors.library import library_overview
 from kitclinic.infusions.services import library
 from kitclinic.lib.api.base import api_schema
 
@@ -29,7 +29,7 @@ class LibraryVersionListApi(InfusionApiView):
         responses={200: s.LibraryVersionOut(many=True)},
     )
     def get(self, request: Request) -> Response:
-        overview = selectors.library_overview(self.actor(request))
+        overview = library_overview(self.actor(request))
         return Response(s.LibraryVersionOut(overview.versions, many=True).data)
 
 
@@ -40,7 +40,7 @@ class LibraryActiveApi(InfusionApiView):
         responses={200: s.LibraryVersionDetailOut, **NOT_FOUND},
     )
     def get(self, request: Request) -> Response:
-        active = selectors.library_overview(self.actor(request)).active
+        active = library_overview(self.actor(request)).active
         if active is None:
             raise Http404("The organization has no approved drug library.")
         return Response(s.LibraryVersionDetailOut(active).data)

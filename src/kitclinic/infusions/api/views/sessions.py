@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions import selectors
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.api import serializers as s
 from kitclinic.infusions.api.views.common import (
@@ -24,8 +23,11 @@ from kitclinic.infusions.api.views.common import (
     validated,
 )
 from kitclinic.infusions.models import CheckIn
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.selectors.session import session_detail
+from kitclinic.infusions.selectors.summary import session_summary
+from kitclinic.infusions.services import orders, scheduling, sessions
 from kitclinic.infusions.services.corrections import check_in_correct
+from kitclinic.infusions.services.infusion import observations, pump, stop
 from kitclinic.infusions.services.overrides import cosigner_from_id
 from kitclinic.infusions.states import SessionState, Step, StepOutOfOrder, allowed
 from kitclinic.lib.api.base import api_schema
@@ -43,7 +45,7 @@ class SessionDetailApi(InfusionApiView):
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.PATIENT_VIEW)
         actor = actor.at_clinic(session.clinic_id)
-        return Response(s.SessionDetailOut(selectors.session_detail(actor, session)).data)
+        return Response(s.SessionDetailOut(session_detail(actor, session)).data)
 
 
 class CheckInApi(InfusionApiView):
@@ -178,7 +180,7 @@ class StartApi(InfusionApiView):
         actor = actor.at_clinic(session.clinic_id)
         lot_id = validated(s.StartIn, request.data)["lot"]
         lot = access_lot(actor, lot_id, Action.SUBSTANCE_DISPENSE) if lot_id else None
-        event = infusion.infusion_start(actor=actor, session=session, lot=lot)
+        event = pump.infusion_start(actor=actor, session=session, lot=lot)
         return created_response(s.EventOut(event).data)
 
 
@@ -194,7 +196,7 @@ class PauseApi(InfusionApiView):
         session = access_session(actor, session_id, Action.INFUSION_RUN)
         actor = actor.at_clinic(session.clinic_id)
         data = validated(s.ReasonIn, request.data)
-        event = infusion.infusion_pause(actor=actor, session=session, **data)
+        event = pump.infusion_pause(actor=actor, session=session, **data)
         return created_response(s.EventOut(event).data)
 
 
@@ -210,7 +212,7 @@ class ResumeApi(InfusionApiView):
         session = access_session(actor, session_id, Action.INFUSION_RUN)
         actor = actor.at_clinic(session.clinic_id)
         data = validated(s.ResumeIn, request.data)
-        event = infusion.infusion_resume(actor=actor, session=session, **data)
+        event = pump.infusion_resume(actor=actor, session=session, **data)
         return created_response(s.EventOut(event).data)
 
 
@@ -233,9 +235,7 @@ class RateChangeApi(InfusionApiView):
         actor = actor.at_clinic(session.clinic_id)
         data = validated(s.RateChangeIn, request.data)
         cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
-        event = infusion.infusion_rate_change(
-            actor=actor, session=session, cosigner=cosigner, **data
-        )
+        event = pump.infusion_rate_change(actor=actor, session=session, cosigner=cosigner, **data)
         return created_response(s.EventOut(event).data)
 
 
@@ -264,7 +264,7 @@ class StopApi(InfusionApiView):
                 raise ValidationError(
                     {"waste_witness": ["The witness must be a physician or nurse of this clinic."]}
                 )
-        event = infusion.infusion_stop(
+        event = stop.infusion_stop(
             actor=actor,
             session=session,
             reason=data["reason"],
@@ -301,7 +301,7 @@ class VitalsRecordApi(InfusionApiView):
         key = header or body_key
         if len(key) > 64:
             raise ValidationError({"idempotency_key": ["At most 64 characters."]})
-        reading, created = infusion.vitals_record(
+        reading, created = observations.vitals_record(
             actor=actor, session=session, idempotency_key=key or None, **data
         )
         return Response(
@@ -320,7 +320,7 @@ class ScoreRecordApi(InfusionApiView):
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
         actor = actor.at_clinic(session.clinic_id)
-        score = infusion.score_record(
+        score = observations.score_record(
             actor=actor, session=session, **validated(s.ScoreIn, request.data)
         )
         return created_response(s.ScoreOut(score).data)
@@ -337,7 +337,7 @@ class AdverseEventRecordApi(InfusionApiView):
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.INFUSION_RUN)
         actor = actor.at_clinic(session.clinic_id)
-        event = infusion.adverse_event_record(
+        event = observations.adverse_event_record(
             actor=actor, session=session, **validated(s.AdverseEventIn, request.data)
         )
         return created_response(s.AdverseEventOut(event).data)
@@ -389,7 +389,7 @@ class WasteApi(InfusionApiView):
             raise ValidationError(
                 {"witness": ["The witness must be a physician or nurse of this clinic."]}
             )
-        event = infusion.remainder_waste(actor=actor, session=session, witness=witness)
+        event = stop.remainder_waste(actor=actor, session=session, witness=witness)
         return created_response(s.EventOut(event).data)
 
 
@@ -407,7 +407,7 @@ class SummaryApi(InfusionApiView):
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.PATIENT_VIEW)
         actor = actor.at_clinic(session.clinic_id)
-        return Response(s.SessionSummaryOut(selectors.session_summary(actor, session)).data)
+        return Response(s.SessionSummaryOut(session_summary(actor, session)).data)
 
 
 class SignApi(InfusionApiView):
