@@ -115,18 +115,19 @@ def test_readings_stay_on_the_schedule_after_an_early_stop_and_alerts_leave_with
     stop.infusion_stop(actor=nurse, session=session, stop_reason="hemodynamic", reason="SBP 185")
     detail = client.get(url).context["d"]
     assert [s.minute for s in detail.slots if s.reading is not None] == [0, 10]
-    from kitclinic.infusions.services import sessions
+    from kitclinic.infusions.services.sessions.discharge import session_discharge
+    from kitclinic.infusions.services.sessions.signoff import session_sign
     from tests.infusions.helpers import ALDRETE_READY
 
     elapse(session, 31)
-    sessions.session_discharge(
+    session_discharge(
         actor=nurse,
         session=session,
         aldrete_answers=ALDRETE_READY,
         escort_present=True,
         instructions_given=True,
     )
-    sessions.session_sign(actor=world.actor("physician"), session=session)
+    session_sign(actor=world.actor("physician"), session=session)
     assert 'class="alert-banner"' not in client.get(url).content.decode()
 
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from kitclinic.dosing import default_library, library_from_dict, library_to_dict
 from kitclinic.dosing.library import MIN_OBSERVATION_CARRIED_IN
 from kitclinic.infusions.models import Discharge, VitalSign
-from kitclinic.infusions.services import sessions
 from kitclinic.infusions.services.infusion import observations, stop
+from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import DISCHARGE_BODY, VITALS_BODY, client_for, row_counts
 from tests.infusions.helpers import ALDRETE_READY, NORMAL, advance, clock_at
@@ -104,7 +104,7 @@ def stopped(world, running):
 
 
 def _discharge(world, session, persona: str = "nurse", **kwargs):  # type: ignore[no-untyped-def]
-    return sessions.session_discharge(
+    return session_discharge(
         actor=world.actor(persona),
         session=session,
         aldrete_answers=ALDRETE_READY,

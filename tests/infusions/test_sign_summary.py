@@ -52,10 +52,10 @@ def discharged(world, session):
         )
         stop.infusion_stop(actor=nurse, session=running)
     with at(75):
-        from kitclinic.infusions.services import sessions
+        from kitclinic.infusions.services.sessions.discharge import session_discharge
         from tests.infusions.helpers import ALDRETE_READY
 
-        sessions.session_discharge(
+        session_discharge(
             actor=nurse,
             session=running,
             aldrete_answers=ALDRETE_READY,

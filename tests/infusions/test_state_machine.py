@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kitclinic.infusions.services import corrections, orders, scheduling, sessions
+from kitclinic.infusions.services import corrections, orders, scheduling
 from kitclinic.infusions.services.infusion import observations, pump, stop
+from kitclinic.infusions.services.sessions.check_in import session_check_in
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.signoff import addendum_write, session_sign
 from kitclinic.infusions.states import (
     COURSE_TRANSITIONS,
     CourseStatus,
@@ -98,7 +101,7 @@ def test_course_transitions(status, to):
 def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
     doctor = world.actor("physician")
     calls = {
-        Step.CHECK_IN: lambda: sessions.session_check_in(
+        Step.CHECK_IN: lambda: session_check_in(
             actor=doctor, session=session, data=check_in_data()
         ),
         Step.CORRECT_CHECK_IN: lambda: corrections.check_in_correct(
@@ -128,15 +131,15 @@ def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
             severity="mild",
             action_taken="observed",
         ),
-        Step.DISCHARGE: lambda: sessions.session_discharge(
+        Step.DISCHARGE: lambda: session_discharge(
             actor=doctor,
             session=session,
             aldrete_answers=ALDRETE_READY,
             escort_present=True,
             instructions_given=True,
         ),
-        Step.SIGN: lambda: sessions.session_sign(actor=doctor, session=session),
-        Step.ADDENDUM: lambda: sessions.addendum_write(actor=doctor, session=session, text="x"),
+        Step.SIGN: lambda: session_sign(actor=doctor, session=session),
+        Step.ADDENDUM: lambda: addendum_write(actor=doctor, session=session, text="x"),
         Step.CANCEL: lambda: scheduling.appointment_cancel(
             actor=doctor, appointment=session.appointment, reason="x"
         ),

@@ -16,8 +16,9 @@ from django.urls import reverse
 
 from kitclinic.infusions import delivery
 from kitclinic.infusions.models import EventKind, InfusionSession, SessionEvent
-from kitclinic.infusions.services import sessions
 from kitclinic.infusions.services.infusion import pump, stop
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import lot_balance_mg
@@ -60,7 +61,7 @@ def _stop(world, session, minutes: float = 1, **kwargs):  # type: ignore[no-unty
 
 
 def _discharge(world, session):  # type: ignore[no-untyped-def]
-    return sessions.session_discharge(
+    return session_discharge(
         actor=world.actor("nurse"),
         session=session,
         aldrete_answers=ALDRETE_READY,
@@ -117,7 +118,7 @@ def test_signing_is_refused_until_the_remainder_is_wasted_then_allowed(world, dr
     physician = world.actor("physician")
     before = row_counts()
     with _at(drawn, 45), pytest.raises(ValidationError, match="40.17 mg drawn for this session"):
-        sessions.session_sign(actor=physician, session=drawn)
+        session_sign(actor=physician, session=drawn)
     assert row_counts() == before
     with _at(drawn, 46):
         event = stop.remainder_waste(
@@ -135,7 +136,7 @@ def test_signing_is_refused_until_the_remainder_is_wasted_then_allowed(world, dr
     drawn.refresh_from_db()
     assert delivery.remainder_outstanding_mg(drawn) == 0
     with _at(drawn, 47):
-        sessions.session_sign(actor=physician, session=drawn)
+        session_sign(actor=physician, session=drawn)
     drawn.refresh_from_db()
     assert drawn.state == S.SIGNED
 

@@ -41,9 +41,18 @@ from kitclinic.accounts.models import Clinic
 from kitclinic.assessments.models import Mode
 from kitclinic.assessments.services import assessment_record
 from kitclinic.infusions.models import Chair, InfusionOrder, TreatmentCourse
-from kitclinic.infusions.services import orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.courses import course_plan, course_transition
 from kitclinic.infusions.services.infusion import observations, pump, stop
+from kitclinic.infusions.services.sessions.check_in import (
+    INDICATION_SCALE,
+    CheckInData,
+    pregnancy_status_required,
+    session_check_in,
+)
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.protocol import session_protocol
+from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.outcomes.labs import configured_unit
 from kitclinic.outcomes.models import ConsentMethod, InfoSheetVersion
 from kitclinic.patients.models import Patient
@@ -281,7 +290,7 @@ class _History:
     ) -> TreatmentCourse:
         rng, clock = self.rng, self.clock
         scale = COUNTED_SCALE[indication]
-        own_scale = sessions.INDICATION_SCALE[indication]
+        own_scale = INDICATION_SCALE[indication]
         t = _trajectory(rng, kind, SCALE_MAX[scale], SCALE_LOW[scale])
         # PTSD: the PCL-5 follows the same course as the PHQ-9 on its own range.
         t_own = _Trajectory(
@@ -402,11 +411,11 @@ class _History:
                 administered_at=clock.at,
             )
         clock.set(start - dt.timedelta(minutes=20))
-        required = sessions.pregnancy_status_required(patient, start.date())
-        sessions.session_check_in(
+        required = pregnancy_status_required(patient, start.date())
+        session_check_in(
             actor=nurse,
             session=session,
-            data=sessions.CheckInData(
+            data=CheckInData(
                 identity_confirmed=True,
                 consent_on_file=True,
                 fasting_confirmed=True,
@@ -418,7 +427,7 @@ class _History:
                 **base,
             ),
         )
-        protocol = sessions.session_protocol(session)
+        protocol = session_protocol(session)
         clock.set(start - dt.timedelta(minutes=12))
         orders.order_place(
             actor=physician,
@@ -493,7 +502,7 @@ class _History:
                 **{**base, "sbp": base["sbp"] + rng.randint(-3, 4)},
             )
         clock.set(start + dt.timedelta(minutes=minutes + 3 * after + 5))
-        sessions.session_discharge(
+        session_discharge(
             actor=nurse,
             session=session,
             aldrete_answers=[2, 2, 2, 2, 2],
@@ -501,7 +510,7 @@ class _History:
             instructions_given=True,
         )
         clock.set(start + dt.timedelta(minutes=minutes + 3 * after + 40))
-        sessions.session_sign(actor=physician, session=session)
+        session_sign(actor=physician, session=session)
         return protocol
 
 

@@ -15,10 +15,18 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
 from kitclinic.infusions.models import Chair, InfusionOrder, TreatmentCourse
-from kitclinic.infusions.services import orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.courses import course_plan
 from kitclinic.infusions.services.infusion import observations, pump, stop
 from kitclinic.infusions.services.library import library_install_default
+from kitclinic.infusions.services.sessions.check_in import (
+    CheckInData,
+    pregnancy_status_required,
+    session_check_in,
+)
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.protocol import session_protocol
+from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.patients.models import Patient
 
 CHAIRS_PER_CLINIC = 4
@@ -33,11 +41,11 @@ def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
 
 
 def _check_in(nurse: Actor, session, weight: str) -> None:  # type: ignore[no-untyped-def]
-    required = sessions.pregnancy_status_required(session.patient, timezone.localdate())
-    sessions.session_check_in(
+    required = pregnancy_status_required(session.patient, timezone.localdate())
+    session_check_in(
         actor=nurse,
         session=session,
-        data=sessions.CheckInData(
+        data=CheckInData(
             identity_confirmed=True,
             consent_on_file=True,
             fasting_confirmed=True,
@@ -64,7 +72,7 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> No
     at(-20)
     _check_in(nurse, session, weight)
     at(-12)
-    protocol = sessions.session_protocol(session)
+    protocol = session_protocol(session)
     orders.order_place(
         actor=physician,
         session=session,
@@ -93,7 +101,7 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> No
             actor=nurse, session=session, slot_minute=minute, **NORMAL_VITALS
         )
     at(75)  # past the protocol's minimum observation after the end of the infusion
-    sessions.session_discharge(
+    session_discharge(
         actor=nurse,
         session=session,
         aldrete_answers=[2, 2, 2, 2, 2],
@@ -101,7 +109,7 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> No
         instructions_given=True,
     )
     at(120)
-    sessions.session_sign(actor=physician, session=session)
+    session_sign(actor=physician, session=session)
 
 
 def current_course_patients(organization_id: int) -> list[Patient]:

@@ -9,13 +9,8 @@ from typing import Any
 from django.utils import timezone
 
 from kitclinic import pharmacology as pk
-from kitclinic.infusions.delivery import (
-    session_delivery,
-)
-from kitclinic.infusions.models import (
-    InfusionOrder,
-    InfusionSession,
-)
+from kitclinic.infusions.delivery import session_delivery
+from kitclinic.infusions.models import InfusionOrder, InfusionSession
 from kitclinic.infusions.selectors.common import minutes_between
 from kitclinic.infusions.services.orders import PK_MODEL
 from kitclinic.infusions.states import SessionState

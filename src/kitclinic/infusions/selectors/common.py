@@ -7,9 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from kitclinic.infusions.models import (
-    InfusionSession,
-)
+from kitclinic.infusions.models import InfusionSession
 
 
 def related_or_none(model_name: str, session: InfusionSession) -> Any:

@@ -9,11 +9,7 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions.models import (
-    Appointment,
-    Chair,
-    InfusionSession,
-)
+from kitclinic.infusions.models import Appointment, Chair, InfusionSession
 from kitclinic.infusions.models.courses import AppointmentStatus
 from kitclinic.infusions.states import NEXT_STEP, STEP_WORDS, SessionState, Step
 

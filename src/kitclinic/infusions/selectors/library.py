@@ -9,10 +9,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.dosing import Limits, Protocol, SourcedValue
 from kitclinic.dosing.library import SourceKind
-from kitclinic.infusions.models import (
-    Chair,
-    DrugLibraryVersion,
-)
+from kitclinic.infusions.models import Chair, DrugLibraryVersion
 
 
 @dataclass(frozen=True)

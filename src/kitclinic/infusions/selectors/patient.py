@@ -8,10 +8,7 @@ from django.db.models import Prefetch
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions.models import (
-    InfusionSession,
-    TreatmentCourse,
-)
+from kitclinic.infusions.models import InfusionSession, TreatmentCourse
 from kitclinic.patients.models import Patient
 
 

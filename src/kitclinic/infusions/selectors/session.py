@@ -15,9 +15,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_record
 from kitclinic.dosing import Protocol
 from kitclinic.dosing.pump import Delivery
-from kitclinic.infusions.delivery import (
-    session_delivery,
-)
+from kitclinic.infusions.delivery import session_delivery
 from kitclinic.infusions.models import (
     Addendum,
     AdverseEvent,
@@ -37,7 +35,7 @@ from kitclinic.infusions.selectors.timeline import (
     ways_out_timeline,
 )
 from kitclinic.infusions.services.corrections import EffectiveCheckIn, effective_check_in
-from kitclinic.infusions.services.sessions import age_years
+from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.states import SessionState
 from kitclinic.infusions.vitals import schedule_minutes
 from kitclinic.patients.models import Patient

@@ -18,11 +18,7 @@ from kitclinic.infusions.delivery import (
     remainder_outstanding_mg,
     session_delivery,
 )
-from kitclinic.infusions.models import (
-    AdverseEvent,
-    EventKind,
-    InfusionSession,
-)
+from kitclinic.infusions.models import AdverseEvent, EventKind, InfusionSession
 from kitclinic.infusions.selectors.common import related_or_none
 
 

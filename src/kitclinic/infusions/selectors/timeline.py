@@ -7,14 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from kitclinic.infusions.delivery import (
-    STOP_REASON_LABELS,
-)
-from kitclinic.infusions.models import (
-    EventKind,
-    InfusionSession,
-    ReturnKind,
-)
+from kitclinic.infusions.delivery import STOP_REASON_LABELS
+from kitclinic.infusions.models import EventKind, InfusionSession, ReturnKind
 from kitclinic.infusions.states import SessionState
 
 

@@ -15,13 +15,16 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
-from kitclinic.infusions.models import (
-    CheckIn,
-)
-from kitclinic.infusions.services import sessions
+from kitclinic.infusions.models import CheckIn
 from kitclinic.infusions.services.corrections import check_in_correct, effective_check_in
 from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_from_id
-from kitclinic.infusions.services.sessions import INDICATION_SCALE, pregnancy_status_required
+from kitclinic.infusions.services.sessions.check_in import (
+    INDICATION_SCALE,
+    CheckInData,
+    pregnancy_status_required,
+    session_check_in,
+)
+from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.services.weights import weight_findings_preview
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import step_page
@@ -35,7 +38,7 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
     scale = INDICATION_SCALE[session.course.indication]
     instrument = instruments.get_instrument(scale)
     needs_pregnancy = pregnancy_status_required(session.patient, timezone.localdate())
-    protocol = sessions.session_protocol(session)
+    protocol = session_protocol(session)
     # only a consent to the indication's current information sheet lets the patient check in
     consent = consent_status(
         session.patient_id, session.patient.organization_id, session.course.indication
@@ -68,10 +71,10 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
             for k, v in form.cleaned_data.items()
             if not k.startswith("override_") and k != "cosigner"
         }
-        return sessions.session_check_in(
+        return session_check_in(
             actor=actor,
             session=session,
-            data=sessions.CheckInData(
+            data=CheckInData(
                 **data,
                 override_reasons=form.override_reasons(),  # type: ignore[attr-defined]
                 cosigner=cosigner_from_id(session.clinic, form.cleaned_data.get("cosigner")),
@@ -110,7 +113,7 @@ def check_in_correction(request: HttpRequest, actor: Actor, session_id: int) -> 
     actor = actor.at_clinic(session.clinic_id)
     check_in_row = CheckIn.objects.filter(session=session).select_related("checked_in_by").first()
     effective = effective_check_in(check_in_row) if check_in_row is not None else None
-    protocol = sessions.session_protocol(session)
+    protocol = session_protocol(session)
     findings = []
     if request.method == "POST" and allowed(Step.CORRECT_CHECK_IN, session.state):
         given = request.POST.get("weight_kg", "").strip()

@@ -18,8 +18,11 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.selectors.summary import session_summary
-from kitclinic.infusions.services import scheduling, sessions
+from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_from_id
+from kitclinic.infusions.services.sessions.discharge import discharge_preview, session_discharge
+from kitclinic.infusions.services.sessions.protocol import order_protocol
+from kitclinic.infusions.services.sessions.signoff import addendum_write, session_sign
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import session_redirect, step_page
 
@@ -39,7 +42,7 @@ def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespon
             answers = form.aldrete_answers()
             escort = form.cleaned_data["escort_present"]
             instructions = form.cleaned_data["instructions_given"]
-        findings = sessions.discharge_preview(
+        findings = discharge_preview(
             session,
             aldrete_answers=answers,
             escort_present=escort,
@@ -56,7 +59,7 @@ def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespon
 
     def save(form: forms.Form) -> object:
         assert isinstance(form, f.DischargeForm)
-        return sessions.session_discharge(
+        return session_discharge(
             actor=actor,
             session=session,
             aldrete_answers=form.aldrete_answers(),
@@ -78,7 +81,7 @@ def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespon
         context={
             "findings": [x.to_dict() for x in findings],
             "may_override": actor.may(Action.DISCHARGE_OVERRIDE),
-            "protocol": sessions.order_protocol(session),
+            "protocol": order_protocol(session),
         },
     )
 
@@ -91,7 +94,7 @@ def sign(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     actor = actor.at_clinic(session.clinic_id)
     if request.method == "POST":
         try:
-            sessions.session_sign(actor=actor, session=session)
+            session_sign(actor=actor, session=session)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("infusions-sign", session_id=session.pk)
@@ -122,9 +125,7 @@ def addendum(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
         actor,
         session,
         form,
-        lambda form: sessions.addendum_write(
-            actor=actor, session=session, text=form.cleaned_data["text"]
-        ),
+        lambda form: addendum_write(actor=actor, session=session, text=form.cleaned_data["text"]),
         title="Addendum",
         done="Addendum added.",
     )

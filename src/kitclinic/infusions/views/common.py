@@ -11,9 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.infusions.models import (
-    InfusionSession,
-)
+from kitclinic.infusions.models import InfusionSession
 from kitclinic.lib.forms import form_page
 
 

@@ -16,9 +16,7 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_course
-from kitclinic.infusions.models import (
-    Chair,
-)
+from kitclinic.infusions.models import Chair
 from kitclinic.infusions.selectors.library import library_overview
 from kitclinic.infusions.services import courses, scheduling
 from kitclinic.lib.forms import add_service_errors

@@ -23,10 +23,7 @@ from kitclinic.infusions.delivery import (
     session_delivery,
     stop_is_complete,
 )
-from kitclinic.infusions.models import (
-    InfusionOrder,
-    SessionEvent,
-)
+from kitclinic.infusions.models import InfusionOrder, SessionEvent
 from kitclinic.infusions.services.infusion import pump, stop
 from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_from_id
 from kitclinic.infusions.states import Step, allowed

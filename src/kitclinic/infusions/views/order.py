@@ -17,12 +17,11 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
-from kitclinic.infusions.models import (
-    CheckIn,
-    InfusionOrder,
-)
-from kitclinic.infusions.services import orders, sessions
+from kitclinic.infusions.models import CheckIn, InfusionOrder
+from kitclinic.infusions.services import orders
 from kitclinic.infusions.services.corrections import effective_check_in
+from kitclinic.infusions.services.sessions.check_in import age_years
+from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import session_redirect, step_page
 from kitclinic.lib.forms import add_service_errors
@@ -34,7 +33,7 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
     actor = actor.at_clinic(session.clinic_id)
     check_in_row = CheckIn.objects.filter(session=session).first()
     effective = effective_check_in(check_in_row) if check_in_row is not None else None
-    protocol = sessions.session_protocol(session)
+    protocol = session_protocol(session)
     gate_findings = effective.gate_findings() if effective is not None else []
     data = request.POST if request.method == "POST" else None
     proposal = {
@@ -93,7 +92,7 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
             "pk_json": _pk_figure(preview.pk) if preview and preview.pk else None,
             "gate_findings": gate_findings,
             "step_allowed": allowed(Step.ORDER, session.state),
-            "age_y": sessions.age_years(session.patient.date_of_birth, timezone.localdate()),
+            "age_y": age_years(session.patient.date_of_birth, timezone.localdate()),
         },
         status=422 if placing else 200,
     )

@@ -11,9 +11,7 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
-from kitclinic.infusions.delivery import (
-    remainder_outstanding_mg,
-)
+from kitclinic.infusions.delivery import remainder_outstanding_mg
 from kitclinic.infusions.selectors.session import session_detail
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.states import Step, allowed

@@ -10,10 +10,7 @@ from rest_framework.response import Response
 
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import worklist_record
-from kitclinic.infusions.access import (
-    access_appointment,
-    access_course,
-)
+from kitclinic.infusions.access import access_appointment, access_course
 from kitclinic.infusions.api import serializers as s
 from kitclinic.infusions.api.views.common import (
     NOT_FOUND,

@@ -25,10 +25,13 @@ from kitclinic.infusions.api.views.common import (
 from kitclinic.infusions.models import CheckIn
 from kitclinic.infusions.selectors.session import session_detail
 from kitclinic.infusions.selectors.summary import session_summary
-from kitclinic.infusions.services import orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.corrections import check_in_correct
 from kitclinic.infusions.services.infusion import observations, pump, stop
 from kitclinic.infusions.services.overrides import cosigner_from_id
+from kitclinic.infusions.services.sessions.check_in import CheckInData, session_check_in
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.signoff import addendum_write, session_sign
 from kitclinic.infusions.states import SessionState, Step, StepOutOfOrder, allowed
 from kitclinic.lib.api.base import api_schema
 from kitclinic.substances.access import access_lot
@@ -68,8 +71,8 @@ class CheckInApi(InfusionApiView):
         actor = actor.at_clinic(session.clinic_id)
         data = validated(s.CheckInIn, request.data)
         cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
-        check_in = sessions.session_check_in(
-            actor=actor, session=session, data=sessions.CheckInData(**data, cosigner=cosigner)
+        check_in = session_check_in(
+            actor=actor, session=session, data=CheckInData(**data, cosigner=cosigner)
         )
         return created_response(s.CheckInOut(check_in).data)
 
@@ -362,9 +365,7 @@ class DischargeApi(InfusionApiView):
         actor = actor.at_clinic(session.clinic_id)
         data = validated(s.DischargeIn, request.data)
         cosigner = cosigner_from_id(session.clinic, data.pop("cosigner"))
-        discharge = sessions.session_discharge(
-            actor=actor, session=session, cosigner=cosigner, **data
-        )
+        discharge = session_discharge(actor=actor, session=session, cosigner=cosigner, **data)
         return created_response(s.DischargeOut(discharge).data)
 
 
@@ -422,7 +423,7 @@ class SignApi(InfusionApiView):
         session = access_session(actor, session_id, Action.SESSION_SIGN)
         actor = actor.at_clinic(session.clinic_id)
         validated(s.EmptyIn, request.data)
-        session = sessions.session_sign(actor=actor, session=session)
+        session = session_sign(actor=actor, session=session)
         return Response(session_state_out(session))
 
 
@@ -437,7 +438,7 @@ class AddendumWriteApi(InfusionApiView):
         actor = self.actor(request)
         session = access_session(actor, session_id, Action.ADDENDUM_WRITE)
         actor = actor.at_clinic(session.clinic_id)
-        addendum = sessions.addendum_write(
+        addendum = addendum_write(
             actor=actor, session=session, **validated(s.AddendumIn, request.data)
         )
         return created_response(s.AddendumOut(addendum).data)

@@ -32,9 +32,9 @@ from kitclinic.infusions.models import (
 from kitclinic.infusions.models.library import approved_library
 from kitclinic.infusions.services._common import begin_step, field_error, lock_session
 from kitclinic.infusions.services.infusion.events import session_event_record
-from kitclinic.infusions.services.sessions import INDICATION_SCALE, validate_vitals
+from kitclinic.infusions.services.sessions.check_in import INDICATION_SCALE
 from kitclinic.infusions.states import Step, next_state
-from kitclinic.infusions.vitals import Reading, alerts_for
+from kitclinic.infusions.vitals import Reading, alerts_for, validate_vitals
 
 # MOAA/S (Modified Observer's Assessment of Alertness/Sedation, [moaas-summary]): 0–5, stored as
 # the observed level with its end-point wording; the scale is not in kitclinic.instruments.
