@@ -82,6 +82,7 @@ test-pure: install
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	PYTHONPATH=src $(BIN)/lint-imports
 	$(BIN)/mypy $(addprefix src/kitclinic/,$(PURE_CORES))
 
 format: install

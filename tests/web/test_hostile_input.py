@@ -155,7 +155,7 @@ def test_control_characters_in_patient_text_are_refused_at_every_door(world, fie
 
 
 def test_an_address_keeps_its_line_breaks(world):
-    from kitclinic.bounds import validate_plain_text
+    from kitclinic.lib.bounds import validate_plain_text
 
     validate_plain_text("12 Main St\r\nApt 4\trear")
 

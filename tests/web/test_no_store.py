@@ -42,7 +42,7 @@ def test_patient_json_is_no_store(world, patient):
 
 
 def test_static_files_keep_their_caching(client):
-    response = client.get("/static/web/favicon.svg")
+    response = client.get("/static/pages/favicon.svg")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
 
@@ -59,7 +59,7 @@ def test_pages_carry_a_content_security_policy_without_inline_scripts(admin_clie
 
 
 def test_no_template_carries_an_inline_script_or_handler():
-    """The policy forbids inline scripts: behaviour is declared with data attributes (web/site.js)."""
+    """The policy forbids inline scripts: behaviour is declared with data attributes (pages/site.js)."""
     import re
     from pathlib import Path
 

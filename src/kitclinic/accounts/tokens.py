@@ -23,7 +23,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.accounts.token_rules import Refusal, Scope
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
-from kitclinic.bounds import validate_plain_text
+from kitclinic.lib.bounds import validate_plain_text
 
 NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
 REASON_MAX_LENGTH = ApiToken._meta.get_field("revoke_reason").max_length

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from kitclinic.accounts.api.base import ApiView
 from kitclinic.accounts.roles import Action
 from kitclinic.api import serializers as s
-from kitclinic.lib.api.base import ApiPagination, ErrorOut, api_schema, paginated
+from kitclinic.lib.api.base import ApiPagination, ErrorOut, api_schema, paginated, validated
 from kitclinic.pages.audit_trail import AuditFilter, audit_events_for, audit_search_record
 
 PaginatedAuditEventOut = paginated(s.AuditEventOut)
@@ -25,9 +25,7 @@ class AuditEventListApi(ApiView):
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.AUDIT_VIEW)
-        query = s.AuditFilterIn(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = validated(s.AuditFilterIn, request.query_params.dict())
         flt = AuditFilter(
             action=data.get("action", ""),
             actor_username=data.get("actor", "").strip(),

@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
 from kitclinic.audit.models import AuditAction
-from kitclinic.bounds import validate_sane_date
 from kitclinic.lib.api.base import StrictCharField, StrictSerializer
+from kitclinic.lib.bounds import validate_sane_date
 
 
 class AuditFilterIn(StrictSerializer):

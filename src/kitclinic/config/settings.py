@@ -71,7 +71,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: /healthz answers before any middleware that may need the database (web/health.py).
+    # First: /healthz answers before any middleware that may need the database (lib/web/health.py).
     "kitclinic.lib.web.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # before any view reads the query string: control characters are a 400 naming the parameter

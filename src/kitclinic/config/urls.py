@@ -15,7 +15,7 @@ class FaviconRedirect(RedirectView):
     permanent = True
 
     def get_redirect_url(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return static("web/favicon.svg")
+        return static("pages/favicon.svg")
 
 
 urlpatterns = [

@@ -8,12 +8,12 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
-from kitclinic.bounds import validate_sane_date
 from kitclinic.dosing import Protocol
 from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
 from kitclinic.infusions.delivery import STOP_REASONS
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus
 from kitclinic.intake.eligibility import Indication
+from kitclinic.lib.bounds import validate_sane_date
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -17,9 +17,9 @@ from kitclinic.accounts.roles import Action
 from kitclinic.assessments.selectors import patient_assessments
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.reads import worklist_record
-from kitclinic.bounds import sane_date_or_none
 from kitclinic.infusions.selectors.patient import patient_infusions
 from kitclinic.intake import contraindications
+from kitclinic.lib.bounds import sane_date_or_none
 from kitclinic.lib.web.errors import api_error, is_api
 from kitclinic.lib.web.health import (
     healthz,  # answered by HealthCheckMiddleware; named for reverse()
@@ -35,7 +35,7 @@ from kitclinic.patients.selectors import patient_chart
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     summary = dashboard_summary(actor)
     worklist_record(actor, what="dashboard", patient_ids=summary.patient_ids())
-    return render(request, "web/dashboard.html", {"summary": summary})
+    return render(request, "pages/dashboard.html", {"summary": summary})
 
 
 @require_POST
@@ -74,7 +74,7 @@ def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "web/audit_trail.html",
+        "pages/audit_trail.html",
         {
             "page": page,
             "filter": flt,

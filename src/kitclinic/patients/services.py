@@ -17,8 +17,8 @@ from kitclinic.accounts.models import Organization
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
-from kitclinic.bounds import validate_plain_text
 from kitclinic.intake import contraindications, diagnoses, eligibility
+from kitclinic.lib.bounds import validate_plain_text
 from kitclinic.patients.models import (
     ContraindicationScreen,
     Diagnosis,

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
-from kitclinic.bounds import validate_sane_date
 from kitclinic.infusions.models import InfusionSession
+from kitclinic.lib.bounds import validate_sane_date
 from kitclinic.substances.models import Drug, EntryKind
 from kitclinic.substances.selectors import (
     LotBalance,

@@ -30,6 +30,7 @@ from kitclinic.lib.api.base import (
     StrictSerializer,
     api_schema,
     paginated,
+    validated,
 )
 
 TAG = "API tokens"
@@ -105,13 +106,12 @@ class ApiTokenCreateApi(ApiView):
                 "API tokens are created from a signed-in browser session or with "
                 "`kitclinic api_token create`, not with another API token."
             )
-        data = ApiTokenIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(ApiTokenIn, request.data)
         token, secret = api_token_create(
             user=actor.user,
-            name=data.validated_data["name"],
-            scope=data.validated_data["scope"],
-            days=data.validated_data.get("days", settings.KITCLINIC_API_TOKEN_DAYS),
+            name=data["name"],
+            scope=data["scope"],
+            days=data.get("days", settings.KITCLINIC_API_TOKEN_DAYS),
             actor=actor,
         )
         body = {**ApiTokenOut(token).data, "token": secret}
@@ -132,9 +132,8 @@ class ApiTokenRevokeApi(ApiView):
     def post(self, request: Request, token_id: int) -> Response:
         actor = self.actor(request)
         token = access_api_token(actor, token_id)
-        data = ApiTokenRevokeIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        token = api_token_revoke(token=token, reason=data.validated_data["reason"], actor=actor)
+        data = validated(ApiTokenRevokeIn, request.data)
+        token = api_token_revoke(token=token, reason=data["reason"], actor=actor)
         return Response(ApiTokenOut(token).data)
 
 

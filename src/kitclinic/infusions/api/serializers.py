@@ -10,7 +10,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
-from kitclinic.bounds import DATE_RANGE_MESSAGE, date_in_window
 from kitclinic.infusions.delivery import COMPLETED, STOP_REASONS
 from kitclinic.infusions.models import AdverseEvent, PregnancyStatus, ReturnKind, ScoreKind
 from kitclinic.infusions.states import CourseStatus, SessionState
@@ -21,6 +20,7 @@ from kitclinic.lib.api.base import (
     StrictIntegerField,
     StrictSerializer,
 )
+from kitclinic.lib.bounds import DATE_RANGE_MESSAGE, date_in_window
 from kitclinic.patients.models import INDICATIONS
 
 # Amounts in, as JSON numbers or numeric strings; the services check the ranges and steps.
@@ -60,7 +60,7 @@ def _answers(help_text: str, **kwargs: Any) -> serializers.ListField:
 
 
 class _InDateWindow:
-    """A date or time field refusing values outside the shared window (:mod:`kitclinic.bounds`)."""
+    """A date or time field refusing values outside the shared window (:mod:`kitclinic.lib.bounds`)."""
 
     default_error_messages = {"date_out_of_range": DATE_RANGE_MESSAGE}
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.audit.reads import worklist_record
-from kitclinic.bounds import date_in_window
 from kitclinic.infusions.selectors.day import clinic_day as clinic_day_rows
+from kitclinic.lib.bounds import date_in_window
 
 
 @clinic_page

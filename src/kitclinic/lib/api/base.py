@@ -3,7 +3,8 @@ schema annotations every operation carries."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 
-from kitclinic.bounds import validate_plain_text
+from kitclinic.lib.bounds import validate_plain_text
 
 
 def endpoint(name: str, *operations: type[APIView]) -> type[APIView]:
@@ -40,7 +41,7 @@ class ApiPagination(LimitOffsetPagination):
     max_limit = 200
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer[Any]):
     """Input serializer that rejects fields it does not know, naming them."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -93,9 +94,11 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class ErrorOut(serializers.Serializer):
+class ErrorOut(serializers.Serializer[Any]):
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    # The error body's field is named ``errors``, which shadows ``Serializer.errors``: harmless,
+    # as this class only describes the body in the schema and never validates anything.
+    errors = serializers.DictField(  # type: ignore[assignment]  # the API's field name, see above
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="{field: [reason, ...]} for invalid input",
@@ -142,18 +145,26 @@ _INPUT_ERRORS = {
 }
 
 
+# A handler method (or view class) that ``api_schema`` hands back unchanged.
+_Described = TypeVar("_Described", bound=Callable[..., Any])
+
+
 def api_schema(
     *,
     tag: str,
     summary: str,
     responses: dict[int, Any],
     request: Any = None,
-    parameters: list[OpenApiParameter] | None = None,
+    parameters: Sequence[OpenApiParameter | type[serializers.Serializer[Any]]] | None = None,
     patient: bool = False,
     description: str = "",
     operation_id: str | None = None,
-) -> Any:
-    """``extend_schema`` with the clinic header and the error responses every operation shares."""
+) -> Callable[[_Described], _Described]:
+    """``extend_schema`` with the clinic header and the error responses every operation shares.
+
+    ``parameters`` takes ``OpenApiParameter`` objects and serializer classes (each field a query
+    parameter). The decorator only attaches the schema, so the handler keeps its own signature.
+    """
     # The operation's own entries last: a handler may describe its 400 or 404 more precisely.
     all_responses = {
         **_ERRORS,
@@ -161,7 +172,9 @@ def api_schema(
         **(_PATIENT_ERRORS if patient else {}),
         **responses,
     }
-    return extend_schema(
+    # drf-spectacular ships no type information; its decorator sets an attribute on the handler
+    # and returns the same object, which is what the annotation says.
+    decorate: Callable[[_Described], _Described] = extend_schema(
         operation_id=operation_id,
         tags=[tag],
         summary=summary,
@@ -170,9 +183,10 @@ def api_schema(
         responses=all_responses,
         parameters=[CLINIC_HEADER_PARAMETER, *(parameters or [])],
     )
+    return decorate
 
 
-def paginated(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+def paginated(item: type[serializers.Serializer[Any]]) -> type[serializers.Serializer[Any]]:
     """The limit/offset page of ``item`` rows, as a named schema component."""
     name = "Paginated" + item.__name__.removesuffix("Out") + "List"
     return type(
@@ -185,3 +199,13 @@ def paginated(item: type[serializers.Serializer]) -> type[serializers.Serializer
             "results": item(many=True),
         },
     )
+
+
+def validated(
+    serializer_class: type[serializers.Serializer], data: Any, **options: Any
+) -> dict[str, Any]:
+    """The input checked by ``serializer_class`` (a request's body or query string), or a 400
+    naming each bad field (nothing is written: the service has not been called)."""
+    serializer = serializer_class(data=data, **options)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

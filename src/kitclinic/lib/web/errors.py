@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
-from kitclinic.bounds import has_control_characters
+from kitclinic.lib.bounds import has_control_characters
 
 
 def is_api(request: HttpRequest) -> bool:

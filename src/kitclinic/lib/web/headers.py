@@ -6,7 +6,7 @@ Every response that passes through Django gets it unless a view set its own cach
 static files (served by WhiteNoise before this middleware) keep their long-lived caching.
 
 ``Content-Security-Policy``: scripts only from this site's own files (no inline script, no
-eval: pages declare behaviour with data attributes read by ``web/site.js``), nothing framed or
+eval: pages declare behaviour with data attributes read by ``pages/site.js``), nothing framed or
 framing, forms posting only here. Styles may be inline (Plotly and htmx set element styles)."""
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ nothing but these two words).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, Error, connections, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -35,7 +36,8 @@ def database_available(alias: str = DEFAULT_DB_ALIAS) -> bool:
                 # LOCAL: ends with this transaction, not set on the kept-alive connection.
                 cursor.execute(f"SET LOCAL statement_timeout = {QUERY_TIMEOUT_MS}")
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row == (1,)
     except Error:
         return False
 

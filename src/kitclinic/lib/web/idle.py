@@ -49,7 +49,7 @@ def warning_lead_seconds(limit_seconds: int) -> int:
 
 def idle_context(request: HttpRequest) -> dict[str, int]:
     """Template context (a context processor): the idle limit and the warning lead, which the
-    page's script uses to warn before signing out (web/static/web/site.js)."""
+    page's script uses to warn before signing out (pages/static/pages/site.js)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

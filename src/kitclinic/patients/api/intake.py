@@ -15,7 +15,7 @@ from kitclinic.accounts.api.base import ApiView
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_record
 from kitclinic.intake import contraindications
-from kitclinic.lib.api.base import LIMIT_PARAMETERS, ApiPagination, api_schema, paginated
+from kitclinic.lib.api.base import LIMIT_PARAMETERS, ApiPagination, api_schema, paginated, validated
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.api import serializers as s
@@ -40,12 +40,6 @@ def _audited_page(
     page = paginator.paginate_queryset(rows, request, view=view)
     read_record(actor, patient.pk, patient, f"api: {what}")
     return paginator.get_paginated_response(out(page, many=True).data)
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
 
 
 # --- diagnoses --------------------------------------------------------------------------------
@@ -79,7 +73,7 @@ class DiagnosisCreateApi(ApiView):
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.CLINICAL_HISTORY_EDIT)
         diagnosis = services.diagnosis_add(
-            actor=actor, patient=patient, **_valid(s.DiagnosisIn, request)
+            actor=actor, patient=patient, **validated(s.DiagnosisIn, request.data)
         )
         return Response(s.DiagnosisOut(diagnosis).data, status=status.HTTP_201_CREATED)
 
@@ -114,7 +108,9 @@ class TrialCreateApi(ApiView):
     def post(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.CLINICAL_HISTORY_EDIT)
-        trial = services.trial_add(actor=actor, patient=patient, **_valid(s.TrialIn, request))
+        trial = services.trial_add(
+            actor=actor, patient=patient, **validated(s.TrialIn, request.data)
+        )
         return Response(s.TrialOut(trial).data, status=status.HTTP_201_CREATED)
 
 
@@ -150,7 +146,9 @@ class ScreenCreateApi(ApiView):
     def post(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.CONTRAINDICATION_SCREEN_RECORD)
-        screen = services.screen_record(actor=actor, patient=patient, **_valid(s.ScreenIn, request))
+        screen = services.screen_record(
+            actor=actor, patient=patient, **validated(s.ScreenIn, request.data)
+        )
         return Response(s.ScreenOut(screen).data, status=status.HTTP_201_CREATED)
 
 
@@ -194,7 +192,7 @@ class EligibilityCreateApi(ApiView):
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.ELIGIBILITY_SIGN)
         decision = services.eligibility_decide(
-            actor=actor, patient=patient, **_valid(s.EligibilityIn, request)
+            actor=actor, patient=patient, **validated(s.EligibilityIn, request.data)
         )
         return Response(s.EligibilityOut(decision).data, status=status.HTTP_201_CREATED)
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from kitclinic.accounts.api.base import ApiView
 from kitclinic.accounts.roles import Action
-from kitclinic.lib.api.base import LIMIT_PARAMETERS, ApiPagination, api_schema, paginated
+from kitclinic.lib.api.base import LIMIT_PARAMETERS, ApiPagination, api_schema, paginated, validated
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.api import serializers as s
@@ -58,11 +58,8 @@ class PatientCreateApi(ApiView):
     def post(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.PATIENT_REGISTER)
-        data = s.DemographicsIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        patient = services.patient_register(
-            actor=actor, data=services.Demographics(**data.validated_data)
-        )
+        data = validated(s.DemographicsIn, request.data)
+        patient = services.patient_register(actor=actor, data=services.Demographics(**data))
         return Response(s.PatientOut(patient).data, status=status.HTTP_201_CREATED)
 
 
@@ -88,11 +85,10 @@ def _update_demographics(
 ) -> Response:
     actor = view.actor(request)
     patient = access_patient(actor, patient_id, Action.PATIENT_EDIT_DEMOGRAPHICS)
-    data = s.DemographicsIn(data=request.data, partial=partial)
-    data.is_valid(raise_exception=True)
+    data = validated(s.DemographicsIn, request.data, partial=partial)
     # A partial update sends only what changes (DRF applies no defaults then); the rest is kept.
     current = {name: getattr(patient, name) for name in services.DEMOGRAPHIC_FIELDS}
-    demographics = services.Demographics(**{**current, **data.validated_data})
+    demographics = services.Demographics(**{**current, **data})
     patient = services.patient_update_demographics(actor=actor, patient=patient, data=demographics)
     return Response(s.PatientOut(patient).data)
 
@@ -132,12 +128,11 @@ class EpisodeUpdateApi(ApiView):
     def put(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.CLINICAL_HISTORY_EDIT)
-        data = s.EpisodeIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(s.EpisodeIn, request.data)
         patient = services.episode_update(
             actor=actor,
             patient=patient,
-            onset_date=data.validated_data["episode_onset_date"],
-            severity=data.validated_data["episode_severity"],
+            onset_date=data["episode_onset_date"],
+            severity=data["episode_severity"],
         )
         return Response(s.PatientOut(patient).data)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
-from kitclinic.bounds import validate_sane_date
 from kitclinic.lib.api.base import StrictCharField, StrictIntegerField, StrictSerializer
+from kitclinic.lib.bounds import validate_sane_date
 from kitclinic.substances.models import Drug, EntryKind
 
 MG = {"max_digits": 12, "decimal_places": 3}

@@ -1,4 +1,4 @@
-"""REST API v1 of the infusion workflow (mounted under /api/v1/ by api_urls.py): the drug
+"""REST API v1 of the infusion workflow (mounted under /api/v1/ by api/urls.py): the drug
 library, courses, chairs, appointments and every step of a session.
 
 Same rules as the pages: the actor from the request, objects through the infusions access

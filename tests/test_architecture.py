@@ -1,0 +1,49 @@
+"""The code's shape as README and docs/architecture.md describe it: the folder map, one API shape
+per app, and the import layers (import-linter contracts in pyproject.toml)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src" / "kitclinic"
+APPS = [
+    "accounts",
+    "assessments",
+    "audit",
+    "infusions",
+    "operations",
+    "outcomes",
+    "patients",
+    "substances",
+]
+
+
+def _packages() -> set[str]:
+    return {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+
+
+def test_readme_map_lists_every_package_and_only_those():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Architecture") :]
+    listed = set(re.findall(r"^\| `(\w+)/` \|", section, flags=re.MULTILINE))
+    assert listed == _packages()
+
+
+def test_every_app_keeps_its_api_in_one_package():
+    for app in APPS:
+        folder = SRC / app
+        for stray in ("api.py", "api_urls.py", "serializers.py"):
+            assert not (folder / stray).exists(), f"{app}/{stray}: the API lives in {app}/api/"
+        api = folder / "api"
+        if api.exists():
+            for part in ("serializers", "views", "urls"):
+                assert (api / f"{part}.py").exists() or (api / part).is_dir(), f"{app}/api/{part}"
+        if (folder / "views.py").exists() or (folder / "views").is_dir():
+            assert (folder / "urls.py").exists(), f"{app} has pages but no urls.py"
+
+
+def test_demo_data_lives_only_in_the_demo_package():
+    strays = [p for p in SRC.rglob("*demo*.py") if SRC / "demo" not in p.parents]
+    assert strays == []
