@@ -1,16 +1,18 @@
-"""Personas shared by the Django tests: one user per role at clinic A of organization A, and a
-physician of another organization (whose objects must be 404 to everyone in A)."""
+"""Fixtures shared by every test folder: the personas' world (tests/support/personas.py), a patient
+of it and one of another organization, a logged-in browser client per persona. Plain helpers live
+in tests/support/."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
 
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, settings
 
-from kitclinic.accounts.actor import Actor
-from kitclinic.accounts.models import Clinic, StaffMembership, User
-from kitclinic.accounts.roles import Role
+from tests.support.clients import web_client
+from tests.support.personas import World, build_world
 
 # Hypothesis: the same examples on every machine and every run (derandomized), and no timing
 # checks: how long a draw or an example takes depends on the machine's load, and performance is
@@ -56,62 +58,9 @@ def _second_factor_counts_as_passed(request, monkeypatch):  # type: ignore[no-un
         monkeypatch.setattr("kitclinic.accounts.second_factor.step_at_login", lambda user: None)
 
 
-PASSWORD = "correct-horse-battery"
-ROLES = [r.value for r in Role]
-
-
-@dataclass
-class World:
-    clinic: Clinic
-    other_clinic: Clinic
-    users: dict[str, User]  # role value -> user; "other_org" -> physician of another organization
-    memberships: dict[str, StaffMembership]
-
-    def actor(self, persona: str) -> Actor:
-        return Actor(user=self.users[persona], membership=self.memberships[persona])
-
-    def sister_clinic(self) -> Clinic:
-        """Southside: a second clinic of the same organization (made on first use)."""
-        from tests.factories import ClinicFactory
-
-        found = Clinic.objects.filter(organization=self.clinic.organization, name="Southside")
-        return found.first() or ClinicFactory(
-            name="Southside", organization=self.clinic.organization
-        )
-
-    def elsewhere(self, role: Role | str) -> str:
-        """The persona of a user whose one role, ``role``, is at Southside (made on first use):
-        inside the organization, but with no role at Northside, where the shared objects are."""
-        from tests.factories import MembershipFactory, UserFactory
-
-        persona = f"elsewhere_{Role(role).value}"
-        if persona not in self.users:
-            user = UserFactory(username=persona)
-            self.users[persona] = user
-            self.memberships[persona] = MembershipFactory(
-                user=user, clinic=self.sister_clinic(), role=Role(role).value
-            )
-        return persona
-
-
 @pytest.fixture
 def world(db) -> World:
-    from tests.factories import ClinicFactory, MembershipFactory, UserFactory
-
-    clinic = ClinicFactory(name="Northside")
-    other_clinic = ClinicFactory(name="Elsewhere")
-    users: dict[str, User] = {}
-    memberships: dict[str, StaffMembership] = {}
-    for role in ROLES:
-        user = UserFactory(username=role)
-        users[role] = user
-        memberships[role] = MembershipFactory(user=user, clinic=clinic, role=role)
-    outsider = UserFactory(username="other_org")
-    users["other_org"] = outsider
-    memberships["other_org"] = MembershipFactory(
-        user=outsider, clinic=other_clinic, role="physician"
-    )
-    return World(clinic=clinic, other_clinic=other_clinic, users=users, memberships=memberships)
+    return build_world()
 
 
 @pytest.fixture
@@ -126,3 +75,10 @@ def other_org_patient(world):
     from tests.factories import PatientFactory
 
     return PatientFactory(home_clinic=world.other_clinic, family_name="Outsider", given_name="Olga")
+
+
+@pytest.fixture
+def login(world) -> Callable[..., Client]:
+    """``login(persona, **client_kwargs)``: a browser-session client logged in as that persona
+    (``"anonymous"``: not at all)."""
+    return functools.partial(web_client, world)

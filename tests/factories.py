@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kitclinic.accounts.models import Clinic, Organization, StaffMembership, User
 from kitclinic.patients.models import Patient
+from tests.support.personas import PASSWORD
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -35,7 +36,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"User{n}")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):  # noqa: N805

@@ -15,16 +15,10 @@ from kitclinic.accounts.roles import Role
 from kitclinic.accounts.tokens import api_token_revoke
 from kitclinic.audit.models import AuditEvent
 from tests.factories import api_token_for
+from tests.support.clients import web_client
 
 URL = "/account/api-tokens/"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 PERSONAS = [r.value for r in Role] + ["other_org"]
-
-
-def login(world, persona: str, **kwargs: object) -> Client:
-    client = Client(**kwargs)
-    client.force_login(world.users[persona], backend=BACKEND)
-    return client
 
 
 def _create(client: Client, **fields: object):  # type: ignore[no-untyped-def]
@@ -34,7 +28,7 @@ def _create(client: Client, **fields: object):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_persona_creates_a_token_and_sees_its_secret_once(world, persona):
-    client = login(world, persona)
+    client = web_client(world, persona)
     assert client.get(URL).status_code == 200
     response = _create(client)
     assert response.status_code == 200
@@ -59,7 +53,7 @@ def test_every_persona_creates_a_token_and_sees_its_secret_once(world, persona):
     ],
 )
 def test_bad_input_is_shown_on_the_form_and_writes_nothing(world, fields, message):
-    client = login(world, "nurse")
+    client = web_client(world, "nurse")
     audits = AuditEvent.objects.count()
     response = _create(client, **fields)
     assert response.status_code == 422
@@ -74,7 +68,7 @@ def test_the_page_lists_only_one_s_own_tokens_for_a_non_admin(world):
     api_token_for(world.users["nurse"])
     physician_prefix = ApiToken.objects.get(user=world.users["physician"]).prefix
     nurse_prefix = ApiToken.objects.get(user=world.users["nurse"]).prefix
-    html = login(world, "nurse").get(URL).content.decode()
+    html = web_client(world, "nurse").get(URL).content.decode()
     assert nurse_prefix in html and physician_prefix not in html
     assert "staff" not in html.lower().split("<h1>")[1]
 
@@ -82,7 +76,7 @@ def test_the_page_lists_only_one_s_own_tokens_for_a_non_admin(world):
 def test_a_user_revokes_their_own_token(world):
     secret = api_token_for(world.users["nurse"])
     token = ApiToken.objects.get()
-    client = login(world, "nurse")
+    client = web_client(world, "nurse")
     response = client.post(f"{URL}{token.pk}/revoke/", {"reason": "rotated"}, follow=True)
     assert response.status_code == 200
     assert "revoked" in response.content.decode()
@@ -95,7 +89,7 @@ def test_a_user_revokes_their_own_token(world):
 def test_the_clinic_admin_sees_and_revokes_the_staff_s_tokens(world):
     api_token_for(world.users["nurse"])
     token = ApiToken.objects.get()
-    client = login(world, "clinic_admin")
+    client = web_client(world, "clinic_admin")
     html = client.get(URL).content.decode()
     assert token.prefix in html and "nurse" in html
     response = client.post(f"{URL}{token.pk}/revoke/", {"reason": "left"})
@@ -112,7 +106,7 @@ def test_the_clinic_admin_sees_and_revokes_the_staff_s_tokens(world):
 def test_others_cannot_revoke_a_colleague_s_token(world, persona, status):
     api_token_for(world.users["nurse"])
     token = ApiToken.objects.get()
-    response = login(world, persona).post(f"{URL}{token.pk}/revoke/", {"reason": "x"})
+    response = web_client(world, persona).post(f"{URL}{token.pk}/revoke/", {"reason": "x"})
     assert response.status_code == status
     token.refresh_from_db()
     assert token.revoked_at is None
@@ -121,7 +115,7 @@ def test_others_cannot_revoke_a_colleague_s_token(world, persona, status):
 def test_revoking_twice_shows_the_reason_and_writes_nothing(world):
     api_token_for(world.users["nurse"])
     token = ApiToken.objects.get()
-    client = login(world, "nurse")
+    client = web_client(world, "nurse")
     client.post(f"{URL}{token.pk}/revoke/", {})
     audits = AuditEvent.objects.count()
     response = client.post(f"{URL}{token.pk}/revoke/", {}, follow=True)
@@ -132,7 +126,7 @@ def test_revoking_twice_shows_the_reason_and_writes_nothing(world):
 def test_revoke_is_post_only(world):
     api_token_for(world.users["nurse"])
     token = ApiToken.objects.get()
-    assert login(world, "nurse").get(f"{URL}{token.pk}/revoke/").status_code == 405
+    assert web_client(world, "nurse").get(f"{URL}{token.pk}/revoke/").status_code == 405
 
 
 def test_anonymous_is_sent_to_log_in(db):
@@ -143,7 +137,7 @@ def test_anonymous_is_sent_to_log_in(db):
 def test_posts_without_the_csrf_token_are_refused_and_write_nothing(world):
     api_token_for(world.users["nurse"])
     token = ApiToken.objects.get()
-    client = login(world, "nurse", enforce_csrf_checks=True)
+    client = web_client(world, "nurse", enforce_csrf_checks=True)
     assert _create(client).status_code == 403
     assert client.post(f"{URL}{token.pk}/revoke/", {}).status_code == 403
     assert ApiToken.objects.count() == 1
@@ -152,7 +146,7 @@ def test_posts_without_the_csrf_token_are_refused_and_write_nothing(world):
 
 
 def test_the_page_s_queries_do_not_grow_with_the_tokens(world):
-    client = login(world, "clinic_admin")
+    client = web_client(world, "clinic_admin")
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:

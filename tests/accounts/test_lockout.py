@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import kitclinic.config.settings as production
 from kitclinic.accounts.lockout import lockout_count
-from tests.conftest import PASSWORD
+from tests.support.personas import PASSWORD
 
 WRONG = "wrong-password-123"
 

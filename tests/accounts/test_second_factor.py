@@ -17,11 +17,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kitclinic.accounts import second_factor as sf
 from kitclinic.accounts.roles import Role
 from kitclinic.audit.models import AuditAction, AuditEvent
-from tests.conftest import PASSWORD
+from tests.support.clients import MODEL_BACKEND, web_client
+from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.second_factor]
-
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _code(device: TOTPDevice, offset_steps: int = 0) -> str:
@@ -211,8 +210,7 @@ def test_a_clinic_admin_resets_a_lost_device_with_a_reason(world, enrolled):
 
 
 def test_only_a_clinic_admin_may_reset(world):
-    nurse = Client()
-    nurse.force_login(world.users["nurse"], backend=MODEL_BACKEND)
+    nurse = web_client(world, "nurse")
     assert nurse.get("/account/second-factor/reset/").status_code == 403
     before = AuditEvent.objects.count()
     response = nurse.post(

@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 import kitclinic.config.settings as production
-from tests.conftest import PASSWORD
+from tests.support.clients import web_client
+from tests.support.personas import PASSWORD
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -58,8 +59,7 @@ def test_production_cookies_are_secure_and_hsts_is_on():
 
 @pytest.mark.django_db
 def test_each_request_renews_the_idle_expiry_and_an_idle_session_is_over(world):
-    client = Client()
-    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    client = web_client(world, "nurse")
     assert client.get(reverse("dashboard")).status_code == 200
     session = Session.objects.get(session_key=client.session.session_key)
     remaining = session.expire_date - timezone.now()

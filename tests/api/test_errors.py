@@ -9,12 +9,12 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.test import Client
 from rest_framework.test import APIClient
 
 from kitclinic.accounts.api.views import MeApi
 from kitclinic.lib.api.errors import flat_errors
 from tests.api.conftest import row_counts
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +70,7 @@ def test_a_server_error_in_a_handler_is_a_json_500(world, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(MeApi, "get", fail)
-    client = Client(raise_request_exception=False)
-    client.force_login(
-        world.users["physician"], backend="django.contrib.auth.backends.ModelBackend"
-    )
+    client = web_client(world, "physician", raise_request_exception=False)
     body = assert_error_shape(client.get("/api/v1/me/"), 500)
     assert "nothing was saved" in body["detail"]
     assert "boom" not in body["detail"]

@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import pytest
-from django.test import Client
-
 from kitclinic.assessments.models import Assessment, AssessmentSchedule, SafetyAlert, SelfReportLink
 from kitclinic.audit.models import AuditEvent
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PHQ9_ITEM9 = [1, 1, 2, 2, 1, 2, 2, 1, 2]  # total 14, moderate, item 9 = 2
 PHQ9_CALM = [0, 1, 0, 1, 0, 0, 1, 0, 0]  # total 3, none/minimal, item 9 = 0
 
@@ -35,14 +31,3 @@ def row_counts() -> dict[str, int]:
         m.__name__: m.objects.count()
         for m in (Assessment, SafetyAlert, SelfReportLink, AssessmentSchedule, AuditEvent)
     } | {"DBTaskResult": DBTaskResult.objects.count()}
-
-
-@pytest.fixture
-def login(world):
-    def make(persona: str, **client_kwargs: object) -> Client:
-        client = Client(**client_kwargs)
-        if persona != "anonymous":
-            client.force_login(world.users[persona], backend=MODEL_BACKEND)
-        return client
-
-    return make

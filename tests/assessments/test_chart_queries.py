@@ -14,8 +14,8 @@ from django.utils import timezone
 from kitclinic.assessments import services
 from kitclinic.assessments.models import Assessment
 from kitclinic.assessments.selectors import patient_assessments
-from tests.assessments.conftest import MODEL_BACKEND
 from tests.factories import PatientFactory
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -64,13 +64,11 @@ def _chart_queries(client, patient, django_assert_max_num_queries) -> int:
 
 
 def test_chart_queries_do_not_grow_from_5_to_500_assessments(world, django_assert_max_num_queries):
-    from django.test import Client
 
     small, big = PatientFactory(home_clinic=world.clinic), PatientFactory(home_clinic=world.clinic)
     _bulk(world, small, 5)
     _bulk(world, big, 500)
-    client = Client()
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+    client = web_client(world, "physician")
     few = _chart_queries(client, small, django_assert_max_num_queries)
     many = _chart_queries(client, big, django_assert_max_num_queries)
     assert many == few

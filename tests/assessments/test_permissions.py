@@ -14,13 +14,13 @@ from rest_framework.test import APIClient
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.assessments import services
 from tests.assessments.conftest import (
-    MODEL_BACKEND,
     PHQ9_CALM,
     PHQ9_ITEM9,
     alert_raised,
     row_counts,
 )
-from tests.conftest import ROLES
+from tests.support.clients import web_client
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def test_page_gives_the_status_the_matrix_gives(world, patient, persona, op):
     alert = alert_raised(world, patient)
     client = Client()
     if persona != "anonymous":
-        client.force_login(world.users[persona], backend=MODEL_BACKEND)
+        client = web_client(world, persona)
     before = row_counts()
     response = getattr(client, op.method)(_url(op, patient, alert), op.data or {})
     if persona == "anonymous":
@@ -195,22 +195,18 @@ def test_other_organizations_alert_is_404_to_everyone_here(world, patient, other
         answers=PHQ9_ITEM9,
         administered_at=timezone.now(),
     ).alerts.get()
-    from django.test import Client
 
     for persona in ROLES:
-        client = Client()
-        client.force_login(world.users[persona], backend=MODEL_BACKEND)
+        client = web_client(world, persona)
         assert client.get(f"/alerts/{theirs.pk}/acknowledge/").status_code == 404
         assert "Outsider" not in client.get("/alerts/").content.decode()
 
 
 @pytest.mark.parametrize("op", [o for o in PAGE_OPS if o.method == "post"], ids=lambda o: o.name)
 def test_staff_forms_refuse_a_post_without_csrf_token(world, patient, op):
-    from django.test import Client
 
     alert = alert_raised(world, patient)
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+    client = web_client(world, "physician", enforce_csrf_checks=True)
     before = row_counts()
     assert client.post(_url(op, patient, alert), op.data).status_code == 403
     assert row_counts() == before
@@ -277,7 +273,6 @@ def test_the_role_only_at_another_clinic(world, patient, op):
     (their chart, ratings and links answer as the matrix says); Northside's safety alert is
     acknowledged only with a role at Northside (403, nothing written), and Southside's queue
     does not list it."""
-    from django.test import Client
 
     alert = alert_raised(world, patient)
     role = next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[op.action])
@@ -288,8 +283,7 @@ def test_the_role_only_at_another_clinic(world, patient, op):
         api.force_authenticate(world.users[persona])
         response = getattr(api, op.method)(_url(op, patient, alert), op.data, format="json")
     else:
-        client = Client()
-        client.force_login(world.users[persona], backend=MODEL_BACKEND)
+        client = web_client(world, persona)
         before = row_counts()  # logging in is audited: count after it
         response = getattr(client, op.method)(_url(op, patient, alert), op.data or {})
     if "{aid}" in op.url:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
@@ -22,6 +21,7 @@ from kitclinic.infusions.services.library import library_install_default
 from tests.assessments.conftest import alert_raised
 from tests.factories import PatientFactory
 from tests.infusions.helpers import book, make_eligible, plan, slot_time
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -112,18 +112,12 @@ def chart_world(world, patient):
     }
 
 
-def _client(world, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona], backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
 def _url(route: str, ids: dict[str, int]) -> str:
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), route)
 
 
 def test_every_pattern_with_a_patient_audits_its_read(world, patient, chart_world):
-    client = _client(world, "physician")
+    client = web_client(world, "physician")
     unknown, walked, failures = [], [], []
     for route, pattern in _patterns():
         kwargs = _kwargs(pattern)
@@ -164,7 +158,7 @@ def test_the_exclusions_are_real_patterns_and_post_only_ones_show_nothing(world,
     routes = {route for route, _ in _patterns()}
     assert POST_ONLY <= routes, POST_ONLY - routes
     assert set(NOT_A_STAFF_READ) <= routes, set(NOT_A_STAFF_READ) - routes
-    client = _client(world, "physician")
+    client = web_client(world, "physician")
     before = AuditEvent.objects.count()
     for route in sorted(POST_ONLY):
         assert client.get(_url(route, chart_world)).status_code == 405, route
@@ -172,14 +166,14 @@ def test_the_exclusions_are_real_patterns_and_post_only_ones_show_nothing(world,
 
 
 def test_a_refused_read_writes_no_view_event(world, patient, other_org_patient):
-    assert _client(world, "auditor").get(f"/patients/{patient.pk}/edit/").status_code == 403
-    other = _client(world, "physician").get(f"/patients/{other_org_patient.pk}/")
+    assert web_client(world, "auditor").get(f"/patients/{patient.pk}/edit/").status_code == 403
+    other = web_client(world, "physician").get(f"/patients/{other_org_patient.pk}/")
     assert other.status_code == 404
     assert not AuditEvent.objects.filter(action=AuditAction.VIEW).exists()
 
 
 def test_an_invalid_post_shows_the_form_again_and_writes_nothing(world, patient):
-    client = _client(world, "nurse")
+    client = web_client(world, "nurse")
     response = client.post(f"/patients/{patient.pk}/edit/", {"family_name": ""})
     assert response.status_code == 422 and b"family_name" in response.content
     assert not AuditEvent.objects.exclude(action=AuditAction.LOGIN).exists()
@@ -187,7 +181,7 @@ def test_an_invalid_post_shows_the_form_again_and_writes_nothing(world, patient)
 
 def test_the_session_page_is_one_view_event_however_many_reads_it_makes(world, chart_world):
     session = InfusionSession.objects.get(pk=chart_world["session_id"])
-    assert _client(world, "nurse").get(f"/infusions/sessions/{session.pk}/").status_code == 200
+    assert web_client(world, "nurse").get(f"/infusions/sessions/{session.pk}/").status_code == 200
     event = AuditEvent.objects.get(action=AuditAction.VIEW)
     assert (event.patient_id, event.object_type, event.object_id) == (
         session.patient_id,
@@ -209,7 +203,7 @@ def test_a_patient_search_is_one_search_event_without_the_text_typed(world, pati
     PatientFactory(home_clinic=world.clinic, family_name="Riverside", given_name="Al")
     PatientFactory(home_clinic=world.clinic, family_name="Okafor", given_name="Ben")
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    response = _client(world, "nurse").get(reverse("patient-list"), {"q": "rive"}, **extra)
+    response = web_client(world, "nurse").get(reverse("patient-list"), {"q": "rive"}, **extra)
     assert response.status_code == 200
     event = _search_event()
     shown = sorted(p.pk for p in response.context["patients"])
@@ -225,7 +219,7 @@ def test_a_patient_search_is_one_search_event_without_the_text_typed(world, pati
 
 
 def test_a_date_of_birth_search_records_the_field_not_the_date(world, patient):
-    _client(world, "nurse").get(reverse("patient-list"), {"q": str(patient.date_of_birth)})
+    web_client(world, "nurse").get(reverse("patient-list"), {"q": str(patient.date_of_birth)})
     event = _search_event()
     assert event.changes["fields"] == ["date_of_birth"]
     assert patient.pk in event.changes["patient_ids"]
@@ -233,7 +227,7 @@ def test_a_date_of_birth_search_records_the_field_not_the_date(world, patient):
 
 
 def test_the_list_without_a_query_is_no_search_but_a_worklist(world, patient):
-    assert _client(world, "nurse").get(reverse("patient-list")).status_code == 200
+    assert web_client(world, "nurse").get(reverse("patient-list")).status_code == 200
     assert not AuditEvent.objects.filter(action=AuditAction.SEARCH).exists()
     event = AuditEvent.objects.get(action=AuditAction.VIEW)
     assert (event.object_type, event.patient_id) == ("worklist", None)
@@ -256,7 +250,7 @@ def test_an_api_search_records_the_match_count_and_the_patients_returned(world, 
 
 
 def test_the_audit_trail_filtered_by_a_patient_is_a_search_about_that_patient(world, patient):
-    client = _client(world, "auditor")
+    client = web_client(world, "auditor")
     client.get(f"/patients/{patient.pk}/")
     response = client.get(reverse("audit-trail"), {"mrn": patient.mrn})
     assert response.status_code == 200

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kitclinic.audit.models import AuditEvent
-from tests.conftest import PASSWORD
+from tests.support.personas import PASSWORD
 
 
 def _post_login(username: str, password: str) -> Client:

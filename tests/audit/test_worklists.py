@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -19,6 +18,7 @@ from kitclinic.infusions.services.library import library_install_default
 from tests.assessments.conftest import alert_raised
 from tests.factories import PatientFactory
 from tests.infusions.helpers import book, make_eligible, plan, slot_time
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +39,6 @@ def lists(world, patient):
         book(world, plan(world, booked), chair, slot_time(hour=9 + 2 * n, days=1))
     alert_raised(world, patient)
     return {"patient": patient.pk, "second": second.pk, "third": third.pk}
-
-
-def _client(world, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona], backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 def _api(world, persona: str) -> APIClient:
@@ -75,7 +69,7 @@ def _tomorrow() -> str:
 
 
 def test_the_dashboard_is_one_event_naming_every_patient_it_lists(world, lists):
-    response, events = _new_events(_client(world, "nurse"), reverse("dashboard"))
+    response, events = _new_events(web_client(world, "nurse"), reverse("dashboard"))
     event = _one_worklist(events, "dashboard", world.users["nurse"].pk)
     shown = response.context["summary"].patient_ids()
     assert event.changes["patient_ids"] == sorted(shown)
@@ -87,7 +81,7 @@ def test_the_dashboard_is_one_event_naming_every_patient_it_lists(world, lists):
 
 
 def test_the_dashboard_event_does_not_count_its_patients_as_seen_today(world, lists):
-    client = _client(world, "nurse")
+    client = web_client(world, "nurse")
     client.get(reverse("dashboard"))
     # only a patient-bearing event marks a chart as opened today; the worklist names no one
     assert not AuditEvent.objects.filter(object_type=WORKLIST, patient__isnull=False).exists()
@@ -98,7 +92,9 @@ def test_the_patient_list_without_a_query_is_one_event_naming_the_patients_shown
     world, lists, htmx
 ):
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    response, events = _new_events(_client(world, "front_desk"), reverse("patient-list"), **extra)
+    response, events = _new_events(
+        web_client(world, "front_desk"), reverse("patient-list"), **extra
+    )
     event = _one_worklist(events, "patients", world.users["front_desk"].pk)
     assert event.changes["patient_ids"] == sorted(p.pk for p in response.context["patients"])
     assert event.changes["patient_ids"] == sorted(lists.values())
@@ -113,7 +109,7 @@ def test_the_patient_list_over_the_api_names_the_page_it_returned(world, lists):
 
 
 def test_the_day_schedule_page_is_one_event_naming_the_patients_booked(world, lists):
-    client = _client(world, "nurse")
+    client = web_client(world, "nurse")
     response, events = _new_events(client, reverse("infusions-today"), {"day": _tomorrow()})
     event = _one_worklist(events, "schedule", world.users["nurse"].pk)
     assert event.changes["patient_ids"] == sorted([lists["patient"], lists["second"]])
@@ -129,7 +125,7 @@ def test_the_day_schedule_over_the_api_is_one_event_naming_the_patients_booked(w
 
 
 def test_the_alert_queue_page_is_one_event_naming_the_patients_alerted(world, lists):
-    response, events = _new_events(_client(world, "physician"), reverse("alert-queue"))
+    response, events = _new_events(web_client(world, "physician"), reverse("alert-queue"))
     event = _one_worklist(events, "alerts", world.users["physician"].pk)
     assert event.changes["patient_ids"] == [lists["patient"]]
     assert [a.patient_id for a in response.context["alerts"]] == [lists["patient"]]
@@ -143,7 +139,7 @@ def test_the_alert_queue_over_the_api_is_one_event_naming_the_patients_alerted(w
 
 
 def test_the_background_alert_count_shows_no_patient_and_writes_nothing(world, lists):
-    response, events = _new_events(_client(world, "nurse"), reverse("alert-count"), **BACKGROUND)
+    response, events = _new_events(web_client(world, "nurse"), reverse("alert-count"), **BACKGROUND)
     assert b"1" in response.content
     assert events == []
 
@@ -156,7 +152,7 @@ def test_the_background_alert_count_shows_no_patient_and_writes_nothing(world, l
 def test_the_audit_trail_unfiltered_by_a_patient_is_a_worklist_of_its_patients(
     world, lists, persona, url
 ):
-    client = _client(world, persona) if url else _api(world, persona)
+    client = web_client(world, persona) if url else _api(world, persona)
     path = reverse(url) if url else "/api/v1/audit-events/"
     # a filter that is not a patient: the page still names the patients of the events it shows
     response, events = _new_events(client, path, {"action": "create"})
@@ -175,7 +171,7 @@ def test_the_audit_trail_unfiltered_by_a_patient_is_a_worklist_of_its_patients(
 
 
 def test_an_empty_worklist_writes_nothing(world, lists):
-    client, api = _client(world, "nurse"), _api(world, "nurse")
+    client, api = web_client(world, "nurse"), _api(world, "nurse")
     empty_day = str(timezone.localdate() + dt.timedelta(days=3))
     _, events = _new_events(client, reverse("infusions-today"), {"day": empty_day})
     assert events == []
@@ -186,12 +182,12 @@ def test_an_empty_worklist_writes_nothing(world, lists):
 
 
 def test_an_empty_alert_queue_writes_nothing(world, patient):
-    _, events = _new_events(_client(world, "nurse"), reverse("alert-queue"))
+    _, events = _new_events(web_client(world, "nurse"), reverse("alert-queue"))
     assert events == []
 
 
 def test_a_refused_worklist_writes_nothing(world, lists):
-    assert _client(world, "front_desk").get(reverse("audit-trail")).status_code == 403
+    assert web_client(world, "front_desk").get(reverse("audit-trail")).status_code == 403
     assert _api(world, "nurse").get("/api/v1/audit-events/").status_code == 403
     bad_day = _api(world, "nurse").get("/api/v1/appointments/", {"day": "tomorrow"})
     assert bad_day.status_code == 400

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from kitclinic.accounts.models import ApiToken
 from tests.browser.test_nurse_finds_patient import log_in
-from tests.conftest import PASSWORD
+from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

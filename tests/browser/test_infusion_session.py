@@ -16,8 +16,8 @@ from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, Vi
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from tests.browser.conftest import SCREENSHOT_DIR
-from tests.conftest import PASSWORD
 from tests.infusions.helpers import book, elapse, make_eligible, plan, slot_time
+from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.patients import services
-from tests.conftest import PASSWORD
 from tests.factories import PatientFactory
+from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

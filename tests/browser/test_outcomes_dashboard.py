@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from kitclinic.outcomes import data
-from tests.conftest import PASSWORD
 from tests.factories import PatientFactory, UserFactory
 from tests.outcomes.helpers import course_with_scores
+from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

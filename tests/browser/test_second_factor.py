@@ -14,7 +14,7 @@ from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from kitclinic.audit.models import AuditAction, AuditEvent
-from tests.conftest import PASSWORD
+from tests.support.personas import PASSWORD
 
 pytestmark = [
     pytest.mark.browser,

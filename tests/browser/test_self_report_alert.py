@@ -17,8 +17,8 @@ from kitclinic.assessments import services
 from kitclinic.assessments.models import AlertStatus, SafetyAlert
 from kitclinic.audit.models import AuditEvent
 from tests.browser.conftest import SCREENSHOT_DIR
-from tests.conftest import PASSWORD
 from tests.factories import PatientFactory
+from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

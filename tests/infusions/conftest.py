@@ -45,22 +45,6 @@ def other_eligible(world):
 
 
 @pytest.fixture
-def login(world):
-    """``login(persona)``: a test client logged in as that persona."""
-    from django.test import Client
-
-    def make(persona: str, **client_kwargs: object) -> Client:
-        client = Client(**client_kwargs)
-        if persona != "anonymous":
-            client.force_login(
-                world.users[persona], backend="django.contrib.auth.backends.ModelBackend"
-            )
-        return client
-
-    return make
-
-
-@pytest.fixture
 def physician2(world):
     """A second physician of the shared clinic (orders in the API tests, so that the physician
     persona may do the independent double check)."""

@@ -18,7 +18,6 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import DrugLibraryVersion, InfusionSession, VitalSign
 from kitclinic.infusions.services.library import library_draft_create, library_install_default
 from kitclinic.infusions.states import SessionState
-from tests.conftest import ROLES
 from tests.factories import api_token_for
 from tests.infusions.api_support import (
     DISCHARGE_BODY,
@@ -30,6 +29,7 @@ from tests.infusions.api_support import (
     walk,
 )
 from tests.infusions.helpers import clock_at, make_due, slot_time
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 

@@ -19,6 +19,7 @@ from kitclinic.outcomes.services import consent_record
 from tests.infusions.api_support import check_in_body, client_for
 from tests.infusions.api_support import row_counts as api_row_counts
 from tests.infusions.helpers import book, check_in_data, plan, publish_sheet, row_counts
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -100,10 +101,8 @@ def test_a_consent_to_the_current_version_counts_even_if_a_later_one_is_to_an_ol
 
 
 def login_page(world, session) -> str:  # type: ignore[no-untyped-def]
-    from django.test import Client
 
-    client = Client()
-    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    client = web_client(world, "nurse")
     return client.get(reverse("infusions-check-in", args=[session.pk])).content.decode()
 
 

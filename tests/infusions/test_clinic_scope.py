@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -25,10 +24,10 @@ from kitclinic.substances.services import substance_transfer
 from tests.factories import MembershipFactory
 from tests.infusions.api_support import check_in_body, row_counts
 from tests.infusions.helpers import advance, slot_time
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 SUICIDAL_IDEATION = [1, 1, 1, 1, 1, 1, 1, 1, 2]  # PHQ-9 item 9 above 0 raises an alert
 
 
@@ -117,8 +116,7 @@ def test_a_northside_nurse_cannot_double_check_a_southside_order(world, southsid
 
 
 def test_a_northside_front_desk_cannot_cancel_a_southside_appointment(world, southside_session):
-    client = Client()
-    client.force_login(world.users["front_desk"], backend=MODEL_BACKEND)
+    client = web_client(world, "front_desk")
     before = row_counts()
     response = client.post(
         reverse("infusions-cancel", args=[southside_session.pk]), {"reason": "ill"}
@@ -247,8 +245,7 @@ def test_the_chart_shows_every_clinics_sessions_and_alerts_but_opens_only_its_ow
     alert = SafetyAlert.objects.get(patient=session.patient)
     assert alert.clinic_id == southside.pk
     url = reverse("patient-chart", args=[session.patient.pk])
-    client = Client()
-    client.force_login(world.users["nurse"], backend=MODEL_BACKEND)
+    client = web_client(world, "nurse")
     page = client.get(url).content.decode()
     south_link = reverse("infusions-session", args=[southside_session.pk])
     assert reverse("infusions-session", args=[session.pk]) in page

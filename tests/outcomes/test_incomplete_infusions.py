@@ -24,9 +24,9 @@ from tests.outcomes.helpers import (
     make_course,
     rate,
 )
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @pytest.fixture(autouse=True)
@@ -84,11 +84,11 @@ def test_the_share_is_a_setting(world, course):
     assert sorted(ds.rows.infusion_number.tolist()) == [0, 1, 2, 3]
 
 
-def test_the_chart_and_the_progress_report_name_the_incomplete_infusion(world, course, client):
+def test_the_chart_and_the_progress_report_name_the_incomplete_infusion(world, course):
     view = patient_outcomes(world.actor("physician"), course.patient).courses[0]
     assert view.infusions_given == 3
     assert [(i.delivered_mg, i.complete) for i in view.incomplete] == [(Decimal("10.500"), False)]
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+    client = web_client(world, "physician")
     chart = client.get(reverse("patient-chart", args=[course.patient_id])).content.decode()
     assert "3 infusions given, 1 stopped before the full dose (not counted)" in chart
     response = client.get(

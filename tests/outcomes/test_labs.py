@@ -20,6 +20,7 @@ from kitclinic.outcomes.selectors import lab_association
 from kitclinic.outcomes.services import lab_result_record
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores, day
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +86,8 @@ def test_bad_input_names_the_field_and_writes_nothing(
 
 
 @override_settings(KITCLINIC_LAB_UNITS=UNITS)
-def test_form_shows_the_error_on_the_field_and_writes_nothing(world, patient, client):
-    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+def test_form_shows_the_error_on_the_field_and_writes_nothing(world, patient):
+    client = web_client(world, "nurse")
     before = (LabResult.objects.count(), AuditEvent.objects.count())
     response = client.post(
         reverse("lab-add", args=[patient.pk]),
@@ -173,7 +174,7 @@ def test_entry_works_with_the_default_units_and_the_form_says_confirm_with_the_l
             collected_at=timezone.now() - dt.timedelta(hours=1),
         )
     assert "recorded in mg/L" in info.value.message_dict["unit"][0]
-    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    client = web_client(world, "nurse")
     page = client.get(reverse("lab-add", args=[patient.pk])).content.decode()
     assert "clinic setting, not from a published source: confirm with your laboratory" in page
     assert "<code>pg/mL</code>" in page and "not configured" not in page

@@ -18,14 +18,14 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.outcomes import data, sheets
 from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion, LabResult
 from kitclinic.outcomes.services import info_sheet_publish
-from tests.conftest import ROLES
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores
+from tests.support.clients import web_client
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 
 PERSONAS = [*ROLES, "other_org"]
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +103,7 @@ def _expected(persona: str, page: Page) -> int:
 @override_settings(KITCLINIC_LAB_UNITS={"crp": "mg/L"})
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("page", PAGES, ids=str)
-def test_persona_gets_what_the_matrix_says(world, patient, client, persona, page):
+def test_persona_gets_what_the_matrix_says(world, patient, persona, page):
     version, _ = info_sheet_publish(
         actor=world.actor("physician"),
         indication="depression",
@@ -116,7 +116,7 @@ def test_persona_gets_what_the_matrix_says(world, patient, client, persona, page
         "version": [version.pk],
         "indication": ["depression"],
     }[page.target]
-    client.force_login(world.users[persona], backend=MODEL_BACKEND)
+    client = web_client(world, persona)
     before = (
         LabResult.objects.count(),
         ConsentRecord.objects.count(),
@@ -154,9 +154,9 @@ def _cohort(world, n: int) -> None:
         )
 
 
-def test_csv_export_is_audited_and_holds_every_breakdown(world, client):
+def test_csv_export_is_audited_and_holds_every_breakdown(world):
     _cohort(world, 4)
-    client.force_login(world.users["clinic_admin"], backend=MODEL_BACKEND)
+    client = web_client(world, "clinic_admin")
     before = AuditEvent.objects.filter(action="export").count()
     response = client.get(reverse("outcomes-csv"), {"instrument": "phq9"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -173,9 +173,9 @@ def test_csv_export_is_audited_and_holds_every_breakdown(world, client):
     assert AuditEvent.objects.filter(action="export").count() == before + 1
 
 
-def test_filter_matching_nothing_shows_the_empty_state(world, client):
+def test_filter_matching_nothing_shows_the_empty_state(world):
     _cohort(world, 3)
-    client.force_login(world.users["auditor"], backend=MODEL_BACKEND)
+    client = web_client(world, "auditor")
     response = client.get(reverse("outcomes-dashboard"), {"indication": "chronic_pain"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -184,13 +184,11 @@ def test_filter_matching_nothing_shows_the_empty_state(world, client):
     assert response.status_code == 200  # a bad filter is reported, not an error page
 
 
-def test_dashboard_query_count_does_not_grow_with_the_data(
-    world, client, django_assert_max_num_queries
-):
+def test_dashboard_query_count_does_not_grow_with_the_data(world, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+    client = web_client(world, "physician")
     client.get(reverse("outcomes-dashboard"))  # the organization's first (full) summary build
     counts = []
     for n in (3, 15):
@@ -203,9 +201,9 @@ def test_dashboard_query_count_does_not_grow_with_the_data(
     assert counts[0] == counts[1]
 
 
-def test_progress_report_pdf_is_audited_and_plain(world, patient, client):
+def test_progress_report_pdf_is_audited_and_plain(world, patient):
     course_with_scores(patient, clinician=world.users["physician"], scores=[20, 12, 8])
-    client.force_login(world.users["nurse"], backend=MODEL_BACKEND)
+    client = web_client(world, "nurse")
     before = AuditEvent.objects.filter(action="export", patient=patient).count()
     response = client.get(reverse("progress-report", args=[patient.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -220,25 +218,25 @@ def test_progress_report_pdf_is_audited_and_plain(world, patient, client):
     assert "referring clinician" in text
 
 
-def test_chart_card_warns_of_early_non_response_and_suggests_only(world, patient, client):
+def test_chart_card_warns_of_early_non_response_and_suggests_only(world, patient):
     course_with_scores(patient, clinician=world.users["physician"], scores=[20, 19, 19, 18, 18])
-    client.force_login(world.users["nurse"], backend=MODEL_BACKEND)
+    client = web_client(world, "nurse")
     body = client.get(reverse("patient-chart", args=[patient.pk])).content.decode()
     assert 'data-signal="early_non_response"' in body
     assert "review whether to continue (after infusion 4)" in body
     assert "Transl Psychiatry 2024" in body and "suggestion" in body
 
 
-def test_chart_card_signals_relapse_with_a_booster_review(world, patient, client):
+def test_chart_card_signals_relapse_with_a_booster_review(world, patient):
     course_with_scores(patient, clinician=world.users["physician"], scores=[20, 8, 6, 15])
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+    client = web_client(world, "physician")
     body = client.get(reverse("patient-chart", args=[patient.pk])).content.decode()
     assert 'data-signal="relapse"' in body and "booster review" in body
     assert "nothing has been ordered" in body
 
 
-def test_sheet_page_publish_then_up_to_date(world, client):
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+def test_sheet_page_publish_then_up_to_date(world):
+    client = web_client(world, "physician")
     url = reverse("outcomes-sheet", args=["anxiety"])
     assert "Publish version 1" in client.get(url).content.decode()
     client.post(reverse("outcomes-sheet-publish", args=["anxiety"]))
@@ -252,7 +250,7 @@ def test_sheet_preview_embeds_the_draft_escaped_so_its_quotes_cannot_end_the_att
 ):
     """The draft is a full HTML document in an iframe's srcdoc; an unescaped quote in it once
     ended the attribute, and the preview showed an empty 300 x 150 box."""
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+    client = web_client(world, "physician")
     response = client.get(reverse("outcomes-sheet", args=["depression"]))
     html = response.content.decode()
     start = html.index('srcdoc="') + len('srcdoc="')

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.substances import services
-from tests.conftest import ROLES
 from tests.substances.conftest import row_counts
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 

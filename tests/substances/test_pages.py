@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -18,25 +17,13 @@ from django.utils import timezone
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.substances import services
 from kitclinic.substances.models import SubstanceLogEntry
-from tests.conftest import ROLES
 from tests.substances.conftest import receive, row_counts
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PERSONAS = [*ROLES, "other_org"]
 PERSONA_ROLE = {**{r: Role(r) for r in ROLES}, "other_org": Role.PHYSICIAN}
-
-
-@pytest.fixture
-def login(world):
-    def make(persona: str) -> Client:
-        client = Client()
-        if persona != "anonymous":
-            client.force_login(world.users[persona], backend=MODEL_BACKEND)
-        return client
-
-    return make
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ from django.utils import timezone
 from kitclinic.audit.models import AuditEvent
 from kitclinic.substances import reports, services
 from tests.substances.conftest import receive
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
-
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @pytest.fixture
@@ -99,11 +98,9 @@ def test_csv_has_one_row_per_entry_with_witness_and_balance(world, history):
 
 
 def test_pdf_download_has_header_schedule_note_and_table_and_is_audited(world, history):
-    from django.test import Client
     from pypdf import PdfReader
 
-    client = Client()
-    client.force_login(world.users["auditor"], backend=MODEL_BACKEND)
+    client = web_client(world, "auditor")
     exports = AuditEvent.objects.filter(action="export").count()
     day = history["day"].isoformat()
     response = client.get(
@@ -137,28 +134,23 @@ def test_pdf_download_has_header_schedule_note_and_table_and_is_audited(world, h
 
 
 def test_csv_download_is_audited_and_refused_for_roles_without_the_report(world, history):
-    from django.test import Client
 
     day = history["day"].isoformat()
     params = {"date_from": day, "date_to": day, "format": "csv"}
-    client = Client()
-    client.force_login(world.users["clinic_admin"], backend=MODEL_BACKEND)
+    client = web_client(world, "clinic_admin")
     response = client.get(reverse("substance-report"), params)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.decode().count("\r\n") == 4  # header + 3 entries
-    nurse = Client()
-    nurse.force_login(world.users["nurse"], backend=MODEL_BACKEND)
+    nurse = web_client(world, "nurse")
     exports = AuditEvent.objects.filter(action="export").count()
     assert nurse.get(reverse("substance-report"), params).status_code == 403
     assert AuditEvent.objects.filter(action="export").count() == exports
 
 
 def test_report_with_the_end_before_the_start_is_refused_on_the_field(world):
-    from django.test import Client
 
-    client = Client()
-    client.force_login(world.users["physician"], backend=MODEL_BACKEND)
+    client = web_client(world, "physician")
     response = client.get(
         reverse("substance-report"),
         {"date_from": "2026-11-20", "date_to": "2026-11-01", "format": "csv"},

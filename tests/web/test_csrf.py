@@ -8,16 +8,14 @@ from django.urls import reverse
 
 from kitclinic.patients.models import Diagnosis
 from tests.patients.helpers import row_counts
-from tests.web.conftest import MODEL_BACKEND
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def csrf_client(world) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.users["nurse"], backend=MODEL_BACKEND)
-    return client
+    return web_client(world, "nurse", enforce_csrf_checks=True)
 
 
 DIAGNOSIS = {"icd10_code": "F33.1", "description": "MDD, recurrent, moderate"}

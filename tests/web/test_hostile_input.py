@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from kitclinic.lib.api.parsers import MAX_JSON_DEPTH, json_depth
 from kitclinic.lib.web.errors import server_error
 from kitclinic.patients.models import Patient
+from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +26,8 @@ def api(world):
 
 
 @pytest.fixture
-def browser_client(client, world):
-    client.force_login(
-        world.users["physician"], backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
+def browser_client(world):
+    return web_client(world, "physician")
 
 
 @pytest.mark.parametrize("value", ["\x00", "a\x00b", "\x1b[31m", "\x7f"])
@@ -122,10 +120,8 @@ def test_api_date_filters_outside_the_window_are_a_400_naming_the_field(world, u
         "/audit/?from={d}&to={d}",
     ],
 )
-def test_page_date_filters_outside_the_window_never_fail(client, world, url, day):
-    client.force_login(
-        world.users["clinic_admin"], backend="django.contrib.auth.backends.ModelBackend"
-    )
+def test_page_date_filters_outside_the_window_never_fail(world, url, day):
+    client = web_client(world, "clinic_admin")
     response = client.get(url.format(d=day))
     assert response.status_code in (200, 400)
     if "substances" in url:

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.lib.web import idle
+from tests.support.clients import MODEL_BACKEND, web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,8 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def signed_in(client, world):
-    client.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
-    return client
+def signed_in(world):
+    return web_client(world, "nurse")
 
 
 def test_background_polls_do_not_keep_an_idle_session_alive(signed_in, clock, settings):
@@ -60,7 +60,7 @@ def test_an_idle_page_request_returns_to_the_login_with_its_address(signed_in, c
 
 def test_an_idle_api_call_with_the_session_cookie_is_a_json_401(world, clock):
     api = APIClient()
-    api.force_login(world.users["nurse"], backend="django.contrib.auth.backends.ModelBackend")
+    api.force_login(world.users["nurse"], backend=MODEL_BACKEND)
     assert api.get("/api/v1/me/").status_code == 200
     clock[0] += idle.idle_limit_seconds() + 1
     response = api.get("/api/v1/me/")

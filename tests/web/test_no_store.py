@@ -6,15 +6,14 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from tests.support.clients import web_client
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client, world):
-    client.force_login(
-        world.users["clinic_admin"], backend="django.contrib.auth.backends.ModelBackend"
-    )
-    return client
+def admin_client(world):
+    return web_client(world, "clinic_admin")
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.patients import services
-from tests.conftest import ROLES
 from tests.patients.helpers import clear_screen, row_counts
+from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,9 +17,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from kitclinic.accounts import second_factor
+from kitclinic.lib.web.errors import is_api
 
-# Pages a session in the middle of the step may reach besides the step's own.
-OPEN_PATHS = frozenset({"/logout/", "/login/", "/healthz", "/favicon.ico"})
+# Pages a session in the middle of the step may reach besides the step's own (URL names).
+OPEN_URL_NAMES = ("logout", "login", "healthz", "favicon")
 STEP_URL_NAMES = {second_factor.VERIFY: "second-factor-code", second_factor.ENROL: "second-factor"}
 
 
@@ -38,18 +40,20 @@ class SecondFactorMiddleware:
         if step is None or not request.user.is_authenticated:
             return self.get_response(request)
         path = request.path
-        if path in OPEN_PATHS or path.startswith("/static/"):
+        if path in {reverse(name) for name in OPEN_URL_NAMES} or path.startswith(
+            settings.STATIC_URL
+        ):
             return self.get_response(request)
         if second_factor.step_expired(request):
             logout(request)
-            if path.startswith("/api/"):
+            if is_api(request):
                 return _api_refusal("The log-in step expired; log in again.")
             messages.info(request, "The log-in took too long; log in again.")
             return redirect("login")
         step_url = reverse(STEP_URL_NAMES[step])
         if path == step_url:
             return self.get_response(request)
-        if path.startswith("/api/"):
+        if is_api(request):
             return _api_refusal(
                 "Second factor required: finish the log-in with the code from your "
                 "authenticator app before using the API in this session."
