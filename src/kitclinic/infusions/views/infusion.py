@@ -25,6 +25,7 @@ from kitclinic.infusions.delivery import (
 )
 from kitclinic.infusions.models import InfusionOrder, SessionEvent
 from kitclinic.infusions.services.infusion import pump, stop
+from kitclinic.infusions.services.infusion.events import current_rate_ml_per_h
 from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_from_id
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import session_redirect, step_page
@@ -134,7 +135,7 @@ def rate_change(request: HttpRequest, actor: Actor, session_id: int) -> HttpResp
             "checks": [x.to_dict() for x in findings],
             "plan": plan,
             "delivery": session_delivery(order, events, now) if order else None,
-            "current_rate": events.current_rate_ml_per_h(session, order) if order else None,
+            "current_rate": current_rate_ml_per_h(session, order) if order else None,
         },
         status=422 if data is not None else 200,
     )
