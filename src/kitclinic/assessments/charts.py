@@ -1,11 +1,10 @@
-"""Plotly figures of score trajectories, built on the server (plotly.js renders them)."""
+"""The score trajectory chart, built on the server with kitclinic.lib.charts (plotly.js draws it)."""
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
+from kitclinic.lib import charts
 
 if TYPE_CHECKING:
     from kitclinic.assessments.selectors import Trajectory
@@ -20,71 +19,67 @@ def _band_colour(index: int, count: int) -> str:
     return BAND_COLOURS[round(index * (len(BAND_COLOURS) - 1) / (count - 1))]
 
 
-def trajectory_figure(t: Trajectory) -> dict[str, Any]:
-    """The figure as a JSON-ready dict: severity bands shaded, the baseline, response and remission lines."""
-    xs = [a.administered_at.isoformat() for a in t.assessments]
-    ys = [a.total_value for a in t.assessments]
-    labels = [a.severity_label or "" for a in t.assessments]
-    fig = go.Figure()
-    for i, (_key, label, low, high) in enumerate(t.bands):
-        fig.add_hrect(
-            y0=low - 0.5 if low > 0 else 0,
-            y1=high + 0.5 if high < t.maximum else t.maximum,
-            fillcolor=_band_colour(i, len(t.bands)),
-            opacity=1,
-            layer="below",
-            line_width=0,
-            annotation_text=label,
-            annotation_position="bottom left",
-            annotation_font_size=10,
-            annotation_font_color="#777",
+def trajectory_figure(t: Trajectory) -> charts.Figure:
+    """Totals over time in the clinic's time zone: severity bands shaded, the baseline, response
+    and remission lines."""
+    marks = [
+        charts.band(
+            low - 0.5 if low > 0 else 0,
+            high + 0.5 if high < t.maximum else t.maximum,
+            fill=_band_colour(i, len(t.bands)),
+            label=label,
+            label_corner="bottom left",
+            label_color="#777",
         )
-    base = float(t.baseline.total)
-    fig.add_hline(
-        y=base,
-        line_dash="dot",
-        line_color="#555",
-        annotation_text=f"baseline {t.baseline.total_value}",
-        annotation_position="top right",
-        annotation_font_size=10,
+        for i, (_key, label, low, high) in enumerate(t.bands)
+    ]
+    marks.append(
+        charts.hline(
+            float(t.baseline.total),
+            color="#555",
+            dash="dot",
+            label=f"baseline {t.baseline.total_value}",
+            label_corner="top right",
+        )
     )
     if t.response_level is not None:
-        fig.add_hline(
-            y=t.response_level,
-            line_dash="dash",
-            line_color="#1f6fb2",
-            annotation_text=f"response ≤ {t.response_level:g}",
-            annotation_position="bottom right",
-            annotation_font_size=10,
+        marks.append(
+            charts.hline(
+                t.response_level,
+                color="#1f6fb2",
+                dash="dash",
+                label=f"response ≤ {t.response_level:g}",
+                label_corner="bottom right",
+            )
         )
     if t.remission_level is not None:
-        fig.add_hline(
-            y=t.remission_level,
-            line_dash="dash",
-            line_color="#17602a",
-            annotation_text=f"remission {t.remission_text.split('total ')[-1]}",
-            annotation_position="bottom right",
-            annotation_font_size=10,
+        marks.append(
+            charts.hline(
+                t.remission_level,
+                color="#17602a",
+                dash="dash",
+                label=f"remission {t.remission_text.split('total ')[-1]}",
+                label_corner="bottom right",
+            )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines+markers",
-            name=t.name,
-            line={"color": "#222", "width": 2},
-            marker={"size": 7},
-            customdata=labels,
-            hovertemplate="%{x|%Y-%m-%d}<br>total %{y}<br>%{customdata}<extra></extra>",
-        )
+    scores = charts.line_trace(
+        charts.local_times(a.administered_at for a in t.assessments),
+        [a.total_value for a in t.assessments],
+        name=t.name,
+        markers=True,
+        color="#222",
+        width=2,
+        marker_size=7,
+        customdata=[a.severity_label or "" for a in t.assessments],
+        hovertemplate="%{x|%Y-%m-%d}<br>total %{y}<br>%{customdata}<extra></extra>",
     )
-    fig.update_layout(
-        margin={"l": 40, "r": 10, "t": 10, "b": 30},
+    return charts.figure(
+        [scores],
         height=300,
-        showlegend=False,
-        plot_bgcolor="#fff",
-        yaxis={"range": [0, t.maximum], "title": {"text": "total"}, "fixedrange": True},
-        xaxis={"type": "date"},
+        margin=(40, 10, 10, 30),
+        xaxis=charts.time_axis(),
+        yaxis=charts.axis("total", value_range=(0, t.maximum), fixed=True),
+        marks=marks,
+        show_legend=False,
+        background="#fff",
     )
-    # Plain JSON types (no NumPy) for json_script; the page's plotly.js draws it.
-    return json.loads(fig.to_json())

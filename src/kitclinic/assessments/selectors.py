@@ -16,6 +16,7 @@ from kitclinic.assessments.models import (
     SafetyAlert,
 )
 from kitclinic.instruments import get_instrument
+from kitclinic.lib.charts import Figure
 from kitclinic.patients.models import Patient
 
 
@@ -33,7 +34,7 @@ class Trajectory:
     response_text: str
     remission_level: float | None
     remission_text: str
-    figure: dict[str, Any] = field(default_factory=dict)
+    figure: Figure | None = None  # the chart (kitclinic.lib.charts), set once built
 
     @property
     def latest(self) -> Assessment:

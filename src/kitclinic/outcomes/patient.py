@@ -18,13 +18,13 @@ from kitclinic.outcome_stats import (
     OutcomeCriteria,
     course_outcomes,
 )
+from kitclinic.outcomes.charts import lab_trend_figure
 from kitclinic.outcomes.data import (
     GIVEN_STATES_EXCLUDED,
     SECONDS_PER_DAY,
     build_dataset,
     score_table,
 )
-from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte
 from kitclinic.outcomes.models import ConsentRecord, LabResult
 from kitclinic.patients.models import Patient
 
@@ -247,57 +247,12 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
     return PatientOutcomes(courses, labs, consents)
 
 
-def lab_chart_spec(po: PatientOutcomes) -> dict[str, object] | None:
-    """A Plotly figure (data + layout) of each analyte over time, infusion dates as lines."""
-    if not po.labs:
-        return None
-    data = []
-    for analyte, results in po.labs.items():
-        units = sorted({r.unit for r in results})
-        name = f"{Analyte(analyte).label} ({', '.join(units)})"
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": name,
-                "x": [r.collected_at.isoformat() for r in results],
-                "y": [float(r.value) for r in results],
-                "hovertemplate": f"{Analyte(analyte).label} %{{y}} {'/'.join(units)}"
-                f"<br>%{{x|%Y-%m-%d}}<br>LOINC {ANALYTE_CODES[analyte].loinc_code}<extra></extra>",
-            }
-        )
-    shapes = [
-        {
-            "type": "line",
-            "xref": "x",
-            "yref": "paper",
-            "x0": d.isoformat(),
-            "x1": d.isoformat(),
-            "y0": 0,
-            "y1": 1,
-            "line": {"color": "rgba(120,120,120,0.5)", "dash": "dot", "width": 1},
-        }
-        for d in po.infusion_dates
-    ]
-    return {
-        "data": data,
-        "layout": {
-            "height": 300,
-            "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
-            "shapes": shapes,
-            "legend": {"orientation": "h", "y": -0.25},
-            "yaxis": {"title": {"text": "value (unit in legend)"}, "rangemode": "tozero"},
-            "xaxis": {"type": "date"},
-        },
-    }
-
-
 def outcomes_card(actor: Actor, patient: Patient) -> dict[str, object]:
     """Context of the chart's outcomes card (``outcomes/_chart_card.html``)."""
     po = patient_outcomes(actor, patient)
     return {
         "po": po,
-        "lab_spec": lab_chart_spec(po),
+        "lab_spec": lab_trend_figure(po),
         "may": {
             "lab": actor.may(Action.LAB_RECORD),
             "consent": actor.may(Action.CONSENT_RECORD),

@@ -1,18 +1,20 @@
 """PDFs: an information-sheet version as published, and a patient's progress report.
 
-Rendered with WeasyPrint from HTML; the progress report's chart is a Matplotlib PNG embedded as a
-data URI, so the PDF needs no network and no static-file server.
+Rendered with WeasyPrint from HTML; the progress report's chart is the figure a page would give
+plotly.js, drawn as a PNG (kitclinic.lib.chart_image) and embedded as a data URI, so the PDF
+needs no network and no static-file server.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from kitclinic.lib.chart_image import figure_png
 from kitclinic.outcome_stats import DEFAULT_REMISSION_CUTOFFS
+from kitclinic.outcomes.charts import PROGRESS_PNG_DPI, PROGRESS_PNG_INCHES, progress_figure
 from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.patient import PatientOutcomes
 from kitclinic.patients.models import Patient
@@ -40,38 +42,14 @@ def sheet_pdf(version: InfoSheetVersion) -> bytes:
 
 
 def trajectory_png(po: PatientOutcomes) -> str | None:
-    """Scores over time for each scale of each course, infusions as vertical lines (data URI)."""
-    series = [(c, key, pts) for c in po.courses for key, pts in c.trajectories.items() if pts]
-    if not series:
+    """The progress report's chart (:func:`kitclinic.outcomes.charts.progress_figure`) as a PNG
+    data URI; None without a rating."""
+    figure = progress_figure(po)
+    if figure is None:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.2, 3.0), dpi=150)
-    for _course, key, pts in series:
-        label = DEFAULT_REMISSION_CUTOFFS[key].label
-        ax.plot(
-            [p.when for p in pts], [p.score for p in pts], marker="o", markersize=3.5, label=label
-        )
-    for i, d in enumerate(po.infusion_dates):
-        ax.axvline(
-            d, color="#8c959f", linestyle=":", linewidth=0.9, label="infusion" if i == 0 else None
-        )
-    ax.set_ylabel("score (lower is better)")
-    ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper right", fontsize=7, frameon=False)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    width_in, height_in = PROGRESS_PNG_INCHES
+    png = figure_png(figure, width_in=width_in, height_in=height_in, dpi=PROGRESS_PNG_DPI)
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def progress_report_html(patient: Patient, po: PatientOutcomes, *, audience: str) -> str:

@@ -21,8 +21,8 @@ from kitclinic.accounts.roles import Action
 from kitclinic.dosing.units import format_number
 from kitclinic.infusions.delivery import report_min_share
 from kitclinic.lib.forms import add_service_errors
+from kitclinic.outcomes import charts, reports, services, sheets
 from kitclinic.outcomes import forms as of
-from kitclinic.outcomes import reports, services, sheets
 from kitclinic.outcomes.data import OutcomeDataset, dataset_for
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte, configured_unit
 from kitclinic.outcomes.models import InfoSheetVersion
@@ -64,38 +64,13 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.OUTCOMES_VIEW)
     flt, form, (ds, names) = _filter(request, actor)
     board = summarize(ds, flt, names=names)
-    km = None
-    if board.km is not None:
-        km = {
-            "data": [
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "line": {"shape": "hv", "width": 2},
-                    "x": board.km.x,
-                    "y": board.km.y,
-                    "name": "not yet responded",
-                    "hovertemplate": "after %{x} infusions: %{y:.0%} not yet responded<extra></extra>",
-                }
-            ],
-            "layout": {
-                "height": 300,
-                "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
-                "xaxis": {"title": {"text": "infusions"}, "dtick": 1, "rangemode": "tozero"},
-                "yaxis": {
-                    "title": {"text": "not yet responded"},
-                    "range": [0, 1.02],
-                    "tickformat": ".0%",
-                },
-            },
-        }
     return render(
         request,
         "outcomes/dashboard.html",
         {
             "board": board,
             "form": form,
-            "km_spec": km,
+            "km_spec": charts.km_figure(board.km) if board.km is not None else None,
             # below this share of the ordered dose an infusion counts as incomplete
             "min_share_pct": format_number(report_min_share() * 100, 1),
             "query": request.GET.urlencode(),
@@ -174,28 +149,7 @@ def labs_cohort(request: HttpRequest, actor: Actor) -> HttpResponse:
     if instrument not in ("phq9", "qids_sr16", "madrs", "gad7"):
         instrument = "phq9"
     assoc = lab_association(actor, analyte, instrument)
-    spec = None
-    if assoc.points:
-        spec = {
-            "data": [
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "x": [p.baseline for p in assoc.points],
-                    "y": [p.change_pct for p in assoc.points],
-                    "text": [
-                        INDICATION_LABELS.get(p.indication, p.indication) for p in assoc.points
-                    ],
-                    "hovertemplate": "baseline %{x}<br>change %{y:.0f}%<br>%{text}<extra></extra>",
-                }
-            ],
-            "layout": {
-                "height": 320,
-                "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
-                "xaxis": {"title": {"text": f"baseline {assoc.analyte_label} ({assoc.unit})"}},
-                "yaxis": {"title": {"text": f"% improvement on {assoc.instrument_label}"}},
-            },
-        }
+    spec = charts.lab_association_figure(assoc, INDICATION_LABELS) if assoc.points else None
     from kitclinic.outcomes import evidence
 
     return render(

@@ -9,11 +9,13 @@ from typing import Any
 from django.utils import timezone
 
 from kitclinic import pharmacology as pk
+from kitclinic.infusions.charts import session_figure
 from kitclinic.infusions.delivery import session_delivery
 from kitclinic.infusions.models import InfusionOrder, InfusionSession
 from kitclinic.infusions.selectors.common import minutes_between
 from kitclinic.infusions.services.orders import PK_MODEL
 from kitclinic.infusions.states import SessionState
+from kitclinic.lib.charts import Figure
 
 
 def actual_regimen(
@@ -47,68 +49,31 @@ def session_chart(
     events: list[Any],
     vitals: list[Any],
     age: int,
-) -> dict[str, Any] | None:
+) -> Figure | None:
     if order is None:
         return None
     now = timezone.now()
     origin = session.started_at
     regimen = actual_regimen(session, order, events, now)
-    traces: list[dict[str, Any]] = []
+    times: list[float] = []
+    plasma: list[float] = []
+    effect_site: list[float] = []
     if regimen.infusions:
         result = pk.simulate(
             PK_MODEL, pk.Patient(weight_kg=float(order.weight_kg), age_y=float(age)), regimen
         )
         times = [round(float(t), 1) for t in result.times_min]
-        traces += [
-            {
-                "x": times,
-                "y": [round(float(c), 4) for c in result.plasma_ug_per_ml],
-                "name": "Predicted plasma (µg/mL)",
-                "yaxis": "y2",
-                "mode": "lines",
-                "line": {"color": "#6a3d9a"},
-            },
-            {
-                "x": times,
-                "y": [round(float(c), 4) for c in result.effect_site_ug_per_ml],
-                "name": "Predicted effect site (µg/mL)",
-                "yaxis": "y2",
-                "mode": "lines",
-                "line": {"color": "#cab2d6", "dash": "dash"},
-            },
-        ]
-    if origin is not None and vitals:
-        xs = [minutes_between(origin, v.taken_at) for v in vitals]
-        for name, attr, color in (
-            ("SBP (mmHg)", "sbp", "#e31a1c"),
-            ("DBP (mmHg)", "dbp", "#fb9a99"),
-            ("HR (/min)", "hr", "#1f78b4"),
-            ("SpO2 (%)", "spo2", "#33a02c"),
-        ):
-            traces.append(
-                {
-                    "x": xs,
-                    "y": [getattr(v, attr) for v in vitals],
-                    "name": name,
-                    "mode": "lines+markers",
-                    "line": {"color": color},
-                }
-            )
-    title = "Minutes from the start" if origin is not None else "Minutes from the start (planned)"
-    return {
-        "data": traces,
-        "layout": {
-            "height": 360,
-            "margin": {"l": 50, "r": 60, "t": 20, "b": 40},
-            "xaxis": {"title": {"text": title}},
-            "yaxis": {"title": {"text": "Vitals"}, "rangemode": "tozero"},
-            "yaxis2": {
-                "title": {"text": f"Ketamine µg/mL ({PK_MODEL} model)"},
-                "overlaying": "y",
-                "side": "right",
-                "rangemode": "tozero",
-                "showgrid": False,
-            },
-            "legend": {"orientation": "h", "y": -0.25},
-        },
-    }
+        plasma = [round(float(c), 4) for c in result.plasma_ug_per_ml]
+        effect_site = [round(float(c), 4) for c in result.effect_site_ug_per_ml]
+    shown = vitals if origin is not None else []
+    return session_figure(
+        pk_model=PK_MODEL,
+        started=origin is not None,
+        times_min=times,
+        plasma_ug_per_ml=plasma,
+        effect_site_ug_per_ml=effect_site,
+        vitals_min=[minutes_between(origin, v.taken_at) for v in shown]
+        if origin is not None
+        else [],
+        vitals=shown,
+    )

@@ -38,6 +38,7 @@ from kitclinic.infusions.services.corrections import EffectiveCheckIn, effective
 from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.states import SessionState
 from kitclinic.infusions.vitals import schedule_minutes
+from kitclinic.lib.charts import Figure
 from kitclinic.patients.models import Patient
 
 
@@ -69,7 +70,7 @@ class SessionDetail:
     current_rate_ml_per_h: Decimal | None
     timeline: list[TimelineEntry]
     alerts: list[dict[str, Any]]
-    chart: dict[str, Any] | None
+    chart: Figure | None
     age_y: int
     findings: list[dict[str, Any]] = field(default_factory=list)
     # corrections of the check-in, oldest first; the effective check-in is the latest's values

@@ -3,8 +3,6 @@ an order goes back before the start (sent back, withdrawn)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,6 +15,7 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
+from kitclinic.infusions.charts import pk_preview_figure
 from kitclinic.infusions.models import CheckIn, InfusionOrder
 from kitclinic.infusions.services import orders
 from kitclinic.infusions.services.corrections import effective_check_in
@@ -89,41 +88,21 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
             "protocol": protocol,
             "preview": preview,
             "preview_error": preview_error,
-            "pk_json": _pk_figure(preview.pk) if preview and preview.pk else None,
+            "pk_json": (
+                pk_preview_figure(
+                    preview.pk.times_min,
+                    preview.pk.plasma_ug_per_ml,
+                    preview.pk.effect_site_ug_per_ml,
+                )
+                if preview and preview.pk
+                else None
+            ),
             "gate_findings": gate_findings,
             "step_allowed": allowed(Step.ORDER, session.state),
             "age_y": age_years(session.patient.date_of_birth, timezone.localdate()),
         },
         status=422 if placing else 200,
     )
-
-
-def _pk_figure(p: orders.PkPreview) -> dict[str, Any]:
-    return {
-        "data": [
-            {
-                "x": p.times_min,
-                "y": p.plasma_ug_per_ml,
-                "name": "Plasma (Cp)",
-                "mode": "lines",
-                "line": {"color": "#6a3d9a"},
-            },
-            {
-                "x": p.times_min,
-                "y": p.effect_site_ug_per_ml,
-                "name": "Effect site (Ce)",
-                "mode": "lines",
-                "line": {"color": "#cab2d6", "dash": "dash"},
-            },
-        ],
-        "layout": {
-            "height": 300,
-            "margin": {"l": 55, "r": 20, "t": 10, "b": 40},
-            "xaxis": {"title": {"text": "Minutes from the start"}},
-            "yaxis": {"title": {"text": "µg/mL"}, "rangemode": "tozero"},
-            "legend": {"orientation": "h", "y": -0.3},
-        },
-    }
 
 
 @clinic_page

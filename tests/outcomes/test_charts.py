@@ -1,0 +1,136 @@
+"""The outcomes pages' charts carry the selectors' series (the JSON a page hands plotly.js), in
+the clinic's time zone; the progress report's picture draws the same figure's points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from kitclinic.lib.chart_image import figure_axes
+from kitclinic.lib.charts import local_time
+from kitclinic.outcomes import charts, data, reports
+from kitclinic.outcomes.models import LabResult
+from kitclinic.outcomes.patient import patient_outcomes
+from kitclinic.outcomes.selectors import OutcomeFilter, lab_association, outcomes_dashboard
+from tests.factories import PatientFactory
+from tests.outcomes.helpers import course_with_scores, day, rate
+from tests.support.charts import page_figure
+from tests.support.clients import web_client
+
+pytestmark = pytest.mark.django_db
+UNITS = {"crp": "mg/L", "il6": "pg/mL"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    data.forget()
+    yield
+    data.forget()
+
+
+def _lab(patient, doc, when: dt.datetime, value: float, analyte: str = "crp") -> None:
+    LabResult.objects.create(
+        patient=patient,
+        clinic=patient.home_clinic,
+        analyte=analyte,
+        loinc_code="1988-5",
+        value=Decimal(str(value)),
+        unit=UNITS[analyte],
+        collected_at=when,
+        recorded_by=doc,
+        recorded_at=when,
+    )
+
+
+@pytest.fixture
+def cohort(world):
+    """Four courses with a CRP before infusion 1; the first patient has IL-6 too and a later
+    rating after the course."""
+    doc = world.users["physician"]
+    patients = []
+    for crp, scores in (
+        (1.0, [20, 8, 6]),
+        (5.0, [20, 15, 14]),
+        (9.0, [10, 9, 4]),
+        (3.0, [18, 12, 12]),
+    ):
+        p = PatientFactory(home_clinic=world.clinic)
+        course_with_scores(p, clinician=doc, scores=scores)
+        _lab(p, doc, day(-2), crp)
+        _lab(p, doc, day(5, 20), 0.4)
+        patients.append(p)
+    _lab(patients[0], doc, day(-20), 2.0, "il6")
+    rate(patients[0], "phq9", day(9, 23), 5)
+    return patients
+
+
+@pytest.fixture
+def physician(world):
+    return web_client(world, "physician")
+
+
+def test_dashboard_curve_is_the_kaplan_meier_estimate(world, cohort, physician):
+    board = outcomes_dashboard(world.actor("physician"), OutcomeFilter("phq9"))
+    assert board.km is not None
+    (curve,) = page_figure(
+        physician.get(reverse("outcomes-dashboard")).content.decode(), "km-spec"
+    )["data"]
+    assert (curve["x"], curve["y"]) == (board.km.x, board.km.y)
+    assert curve["x"][0] == 0 and curve["y"][0] == 1.0 and curve["line"]["shape"] == "hv"
+
+
+@override_settings(KITCLINIC_LAB_UNITS=UNITS)
+def test_lab_association_scatter_has_one_point_per_course(world, cohort, physician):
+    assoc = lab_association(world.actor("physician"), "crp", "phq9")
+    html = physician.get(reverse("outcomes-labs"), {"analyte": "crp"}).content.decode()
+    (points,) = page_figure(html, "lab-spec")["data"]
+    assert points["mode"] == "markers" and len(points["x"]) == assoc.n == 4
+    assert sorted(zip(points["x"], points["y"], strict=True)) == sorted(
+        (p.baseline, p.change_pct) for p in assoc.points
+    )
+    assert sorted(points["x"]) == [1.0, 3.0, 5.0, 9.0]
+
+
+@override_settings(KITCLINIC_LAB_UNITS=UNITS, TIME_ZONE="America/New_York")
+def test_lab_trend_on_the_chart_shows_each_result_at_the_clinics_time(world, cohort, physician):
+    patient = cohort[0]
+    html = physician.get(reverse("patient-chart", args=[patient.pk])).content.decode()
+    fig = page_figure(html, "lab-trend-spec")
+    series = {t["name"]: list(zip(t["x"], t["y"], strict=True)) for t in fig["data"]}
+    assert series == {
+        "IL-6 (pg/mL)": [("2026-02-10T04:00:00", 2.0)],  # 09:00 UTC is 04:00 in New York (EST)
+        # after the change to daylight saving time on 8 March New York is UTC-4
+        "CRP (mg/L)": [("2026-02-28T04:00:00", 1.0), ("2026-03-08T00:00:00", 0.4)],
+    }
+    po = patient_outcomes(world.actor("physician"), patient)
+    assert [s["x0"] for s in fig["layout"]["shapes"]] == [local_time(d) for d in po.infusion_dates]
+    assert fig["layout"]["xaxis"]["type"] == "date"
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_progress_report_picture_draws_the_ratings_and_infusions_of_its_figure(world, cohort):
+    po = patient_outcomes(world.actor("physician"), cohort[0])
+    figure = charts.progress_figure(po)
+    assert figure is not None
+    (scores,) = figure["data"]
+    (course,) = po.courses
+    points = course.trajectories["phq9"]
+    assert scores["y"] == [20.0, 8.0, 6.0, 5.0] == [p.score for p in points]
+    assert scores["x"] == [local_time(p.when) for p in points]
+    ax = figure_axes(figure, width_in=7.2, height_in=3.0).axes[0]
+    line, *infusions = ax.get_lines()
+    assert list(line.get_ydata()) == scores["y"]
+    assert [x.isoformat() for x in line.get_xdata()] == scores["x"]
+    assert [i.get_xdata()[0].isoformat() for i in infusions] == [
+        local_time(d) for d in po.infusion_dates
+    ]
+    assert reports.trajectory_png(po).startswith("data:image/png;base64,")
+
+
+def test_progress_report_without_a_rating_has_no_chart(world, patient):
+    po = patient_outcomes(world.actor("physician"), patient)
+    assert charts.progress_figure(po) is None and reports.trajectory_png(po) is None
