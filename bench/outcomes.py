@@ -198,14 +198,14 @@ def _measure() -> dict[str, Any]:
 
     from kitclinic.accounts.models import Organization, User
     from kitclinic.outcome_stats import cohort_summary, course_outcomes, kaplan_meier
-    from kitclinic.outcomes import data
+    from kitclinic.outcomes.data import dataset, placing
 
     org = Organization.objects.get(slug=ORG_SLUG)
-    ds = data.build_dataset(org.pk)
+    ds = dataset.build_dataset(org.pk)
     rows = int(ds.rows.score.size)
 
     t = time.perf_counter()
-    table = data.score_table(ds.courses, ds.rows)
+    table = placing.score_table(ds.courses, ds.rows)
     outcomes = course_outcomes(table, ds.criteria)
     summary = cohort_summary([o for o in outcomes if o.instrument == "phq9"])
     engine_s = time.perf_counter() - t
@@ -226,7 +226,7 @@ def _measure() -> dict[str, Any]:
 
     client = Client()
     client.force_login(User.objects.get(username=PHYSICIAN))
-    data.forget()
+    dataset.forget()
     t = time.perf_counter()
     response = client.get("/outcomes/")
     restart_s = time.perf_counter() - t
@@ -243,7 +243,7 @@ def _measure() -> dict[str, Any]:
         total=Decimal(4),
         recorded_at=dt.datetime.now(dt.UTC),
     )
-    data.forget()
+    dataset.forget()
     t = time.perf_counter()
     response = client.get("/outcomes/")
     cold_s = time.perf_counter() - t

@@ -1,6 +1,6 @@
 """Fixtures shared by every test folder: the personas' world (tests/support/personas.py), a patient
-of it and one of another organization, a logged-in browser client per persona. Plain helpers live
-in tests/support/."""
+of it and one of another organization, logged-in clients per persona (browser session and API). Plain
+helpers live in tests/support/."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 from hypothesis import HealthCheck, settings
+from rest_framework.test import APIClient
 
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 from tests.support.personas import World, build_world
 
 # Hypothesis: the same examples on every machine and every run (derandomized), and no timing
@@ -82,3 +83,10 @@ def login(world) -> Callable[..., Client]:
     """``login(persona, **client_kwargs)``: a browser-session client logged in as that persona
     (``"anonymous"``: not at all)."""
     return functools.partial(web_client, world)
+
+
+@pytest.fixture
+def client_for(world) -> Callable[..., APIClient]:
+    """``client_for(persona, **client_kwargs)``: an API client authenticated as that persona
+    (``"anonymous"``: without credentials)."""
+    return functools.partial(api_client, world)

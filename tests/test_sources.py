@@ -9,7 +9,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from kitclinic.outcomes import evidence
+from kitclinic.outcomes.evidence.references import REFERENCES
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources.md"
@@ -104,12 +104,12 @@ def test_every_cited_source_key_is_defined_in_sources_md():
 
 def test_every_study_on_the_information_sheet_has_a_sources_entry():
     defined = defined_keys()
-    missing = [r.key for r in evidence.REFERENCES.values() if r.source not in defined]
+    missing = [r.key for r in REFERENCES.values() if r.source not in defined]
     assert not missing
 
 
 def test_every_key_in_sources_md_is_cited_in_the_project():
-    cited = {r.source for r in evidence.REFERENCES.values()}
+    cited = {r.source for r in REFERENCES.values()}
     for path, text in texts().items():
         if path != "docs/sources.md":
             cited.update(re.findall(r"\[([a-z][a-z0-9-]*)\]", text))

@@ -3,10 +3,7 @@ API call may write (bad input must leave them all unchanged)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from rest_framework.test import APIClient
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.intake import contraindications
@@ -57,18 +54,6 @@ def record_screen(world, patient, **present: bool) -> ContraindicationScreen:
     return services.screen_record(
         actor=world.actor("nurse"), patient=patient, answers=screen_answers(**present)
     )
-
-
-@pytest.fixture
-def client_for(world) -> Callable[[str], APIClient]:
-    """An API client authenticated as a persona (role value or "other_org")."""
-
-    def make(persona: str, **kwargs: object) -> APIClient:
-        client = APIClient(**kwargs)
-        client.force_authenticate(world.users[persona])
-        return client
-
-    return make
 
 
 @pytest.fixture

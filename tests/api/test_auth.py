@@ -16,7 +16,8 @@ from kitclinic.accounts.roles import PERMISSIONS, Role
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients.models import Diagnosis
 from tests.api.conftest import row_counts
-from tests.factories import ClinicFactory, MembershipFactory, PatientFactory, api_token_for
+from tests.factories import ClinicFactory, MembershipFactory, PatientFactory
+from tests.support.clients import token_client
 
 DIAGNOSIS = {"icd10_code": "F33.2", "description": "MDD"}
 CSRF_SECRET = "a" * 32  # a well-formed unmasked CSRF secret
@@ -252,19 +253,13 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert "cdn." not in html
 
 
-def _token_client(user) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
-    return client
-
-
 def test_a_locked_out_account_s_token_is_refused_until_the_lock_is_lifted(world, settings):
     from axes.utils import reset
 
     from kitclinic.accounts.api.authentication import LOCKED_MESSAGE
 
     nurse = world.users["nurse"]
-    api = _token_client(nurse)
+    api = token_client(nurse)
     assert api.get("/api/v1/me/").status_code == 200
     browser = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
@@ -273,14 +268,14 @@ def test_a_locked_out_account_s_token_is_refused_until_the_lock_is_lifted(world,
     assert response.status_code == 401
     assert response.json()["detail"] == LOCKED_MESSAGE
     # another account's token is not affected
-    assert _token_client(world.users["physician"]).get("/api/v1/me/").status_code == 200
+    assert token_client(world.users["physician"]).get("/api/v1/me/").status_code == 200
     reset(username="nurse")
     assert api.get("/api/v1/me/").status_code == 200
 
 
 def test_a_deactivated_user_s_token_is_refused(world):
     nurse = world.users["nurse"]
-    api = _token_client(nurse)
+    api = token_client(nurse)
     nurse.is_active = False
     nurse.save(update_fields=["is_active"])
     assert api.get("/api/v1/me/").status_code == 401

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from kitclinic.accounts.api.views import MeApi
 from kitclinic.lib.api.errors import flat_errors
 from tests.api.conftest import row_counts
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,7 @@ def assert_error_shape(response, status: int) -> dict:
 
 @pytest.fixture
 def api(world) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(world.users["physician"])
-    return client
+    return api_client(world, "physician")
 
 
 def test_an_unknown_api_address_is_a_json_404(api):

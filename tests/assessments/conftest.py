@@ -11,9 +11,9 @@ def alert_raised(world, patient) -> SafetyAlert:  # type: ignore[no-untyped-def]
     """A nurse records a PHQ-9 with item 9 above 0 for ``patient``: the safety alert it raised."""
     from django.utils import timezone
 
-    from kitclinic.assessments import services
+    from kitclinic.assessments.services.assessments import assessment_record
 
-    services.assessment_record(
+    assessment_record(
         actor=world.actor("nurse"),
         patient=patient,
         instrument="phq9",

@@ -9,17 +9,16 @@ from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
-from kitclinic.assessments import services
+from kitclinic.assessments.services.assessments import assessment_record
 from tests.assessments.conftest import (
     PHQ9_CALM,
     PHQ9_ITEM9,
     alert_raised,
     row_counts,
 )
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -174,9 +173,7 @@ def test_page_gives_the_status_the_matrix_gives(world, patient, persona, op):
 @pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
 def test_api_gives_the_status_the_matrix_gives(world, patient, persona, op):
     alert = alert_raised(world, patient)
-    client = APIClient()
-    if persona != "anonymous":
-        client.force_authenticate(world.users[persona])
+    client = api_client(world, persona)
     before = row_counts()
     response = getattr(client, op.method)(_url(op, patient, alert), op.data, format="json")
     expected = 401 if persona == "anonymous" else _expected(persona, op)
@@ -188,7 +185,7 @@ def test_api_gives_the_status_the_matrix_gives(world, patient, persona, op):
 
 
 def test_other_organizations_alert_is_404_to_everyone_here(world, patient, other_org_patient):
-    theirs = services.assessment_record(
+    theirs = assessment_record(
         actor=world.actor("other_org"),
         patient=other_org_patient,
         instrument="phq9",
@@ -213,8 +210,7 @@ def test_staff_forms_refuse_a_post_without_csrf_token(world, patient, op):
 
 
 def test_api_answers_errors_name_the_item_and_allowed_values(world, patient):
-    client = APIClient()
-    client.force_authenticate(world.users["nurse"])
+    client = api_client(world, "nurse")
     before = row_counts()
     response = client.post(
         f"/api/v1/patients/{patient.pk}/assessments/",
@@ -236,8 +232,7 @@ def test_api_answers_errors_name_the_item_and_allowed_values(world, patient):
 
 
 def test_api_returns_the_token_once_and_scores_out(world, patient):
-    client = APIClient()
-    client.force_authenticate(world.users["nurse"])
+    client = api_client(world, "nurse")
     created = client.post(
         f"/api/v1/patients/{patient.pk}/assessments/",
         {"instrument": "phq9", "answers": PHQ9_ITEM9, "administered_at": NOW},
@@ -258,8 +253,7 @@ def test_api_returns_the_token_once_and_scores_out(world, patient):
 def test_api_assessment_list_is_audited_as_a_view(world, patient):
     from kitclinic.audit.models import AuditAction, AuditEvent
 
-    client = APIClient()
-    client.force_authenticate(world.users["nurse"])
+    client = api_client(world, "nurse")
     before = AuditEvent.objects.filter(action=AuditAction.VIEW).count()
     assert client.get(f"/api/v1/patients/{patient.pk}/assessments/").status_code == 200
     event = AuditEvent.objects.filter(action=AuditAction.VIEW).order_by("-id").first()
@@ -279,8 +273,7 @@ def test_the_role_only_at_another_clinic(world, patient, op):
     persona = world.elsewhere(role)
     before = row_counts()
     if op.name.startswith("api-"):
-        api = APIClient()
-        api.force_authenticate(world.users[persona])
+        api = api_client(world, persona)
         response = getattr(api, op.method)(_url(op, patient, alert), op.data, format="json")
     else:
         client = web_client(world, persona)

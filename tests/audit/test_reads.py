@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.test import APIClient
 
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.infusions.models import Chair, InfusionSession
@@ -21,7 +20,7 @@ from kitclinic.infusions.services.library import library_install_default
 from tests.assessments.conftest import alert_raised
 from tests.factories import PatientFactory
 from tests.infusions.helpers import book, make_eligible, plan, slot_time
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -237,8 +236,7 @@ def test_the_list_without_a_query_is_no_search_but_a_worklist(world, patient):
 def test_an_api_search_records_the_match_count_and_the_patients_returned(world, patient):
     for n in range(3):
         PatientFactory(home_clinic=world.clinic, family_name=f"Rivers{n}")
-    client = APIClient()
-    client.force_authenticate(world.users["nurse"])
+    client = api_client(world, "nurse")
     body = client.get("/api/v1/patients/", {"q": "riv", "limit": 2}).json()
     assert body["count"] == 4
     event = _search_event()
@@ -261,8 +259,7 @@ def test_the_audit_trail_filtered_by_a_patient_is_a_search_about_that_patient(wo
 
 
 def test_a_failed_search_writes_nothing(world, patient):
-    client = APIClient()
-    client.force_authenticate(world.users["nurse"])
+    client = api_client(world, "nurse")
     assert client.get("/api/v1/audit-events/", {"mrn": patient.mrn}).status_code == 403
     assert not AuditEvent.objects.exists()
 

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.audit.reads import WORKLIST, worklist_record
@@ -18,7 +17,7 @@ from kitclinic.infusions.services.library import library_install_default
 from tests.assessments.conftest import alert_raised
 from tests.factories import PatientFactory
 from tests.infusions.helpers import book, make_eligible, plan, slot_time
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +38,6 @@ def lists(world, patient):
         book(world, plan(world, booked), chair, slot_time(hour=9 + 2 * n, days=1))
     alert_raised(world, patient)
     return {"patient": patient.pk, "second": second.pk, "third": third.pk}
-
-
-def _api(world, persona: str) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(world.users[persona])
-    return client
 
 
 def _new_events(client, url: str, params=None, **extra) -> tuple[object, list[AuditEvent]]:  # type: ignore[no-untyped-def]
@@ -101,7 +94,7 @@ def test_the_patient_list_without_a_query_is_one_event_naming_the_patients_shown
 
 
 def test_the_patient_list_over_the_api_names_the_page_it_returned(world, lists):
-    response, events = _new_events(_api(world, "nurse"), "/api/v1/patients/", {"limit": 2})
+    response, events = _new_events(api_client(world, "nurse"), "/api/v1/patients/", {"limit": 2})
     body = response.json()
     assert body["count"] == 3 and len(body["results"]) == 2
     event = _one_worklist(events, "patients", world.users["nurse"].pk)
@@ -117,7 +110,7 @@ def test_the_day_schedule_page_is_one_event_naming_the_patients_booked(world, li
 
 
 def test_the_day_schedule_over_the_api_is_one_event_naming_the_patients_booked(world, lists):
-    client = _api(world, "front_desk")
+    client = api_client(world, "front_desk")
     response, events = _new_events(client, "/api/v1/appointments/", {"day": _tomorrow()})
     assert len(response.json()) == 2
     event = _one_worklist(events, "schedule", world.users["front_desk"].pk)
@@ -132,7 +125,7 @@ def test_the_alert_queue_page_is_one_event_naming_the_patients_alerted(world, li
 
 
 def test_the_alert_queue_over_the_api_is_one_event_naming_the_patients_alerted(world, lists):
-    response, events = _new_events(_api(world, "nurse"), "/api/v1/alerts/")
+    response, events = _new_events(api_client(world, "nurse"), "/api/v1/alerts/")
     assert [row["patient"] for row in response.json()["results"]] == [lists["patient"]]
     event = _one_worklist(events, "alerts", world.users["nurse"].pk)
     assert event.changes["patient_ids"] == [lists["patient"]]
@@ -152,7 +145,7 @@ def test_the_background_alert_count_shows_no_patient_and_writes_nothing(world, l
 def test_the_audit_trail_unfiltered_by_a_patient_is_a_worklist_of_its_patients(
     world, lists, persona, url
 ):
-    client = web_client(world, persona) if url else _api(world, persona)
+    client = web_client(world, persona) if url else api_client(world, persona)
     path = reverse(url) if url else "/api/v1/audit-events/"
     # a filter that is not a patient: the page still names the patients of the events it shows
     response, events = _new_events(client, path, {"action": "create"})
@@ -171,7 +164,7 @@ def test_the_audit_trail_unfiltered_by_a_patient_is_a_worklist_of_its_patients(
 
 
 def test_an_empty_worklist_writes_nothing(world, lists):
-    client, api = web_client(world, "nurse"), _api(world, "nurse")
+    client, api = web_client(world, "nurse"), api_client(world, "nurse")
     empty_day = str(timezone.localdate() + dt.timedelta(days=3))
     _, events = _new_events(client, reverse("infusions-today"), {"day": empty_day})
     assert events == []
@@ -188,8 +181,8 @@ def test_an_empty_alert_queue_writes_nothing(world, patient):
 
 def test_a_refused_worklist_writes_nothing(world, lists):
     assert web_client(world, "front_desk").get(reverse("audit-trail")).status_code == 403
-    assert _api(world, "nurse").get("/api/v1/audit-events/").status_code == 403
-    bad_day = _api(world, "nurse").get("/api/v1/appointments/", {"day": "tomorrow"})
+    assert api_client(world, "nurse").get("/api/v1/audit-events/").status_code == 403
+    bad_day = api_client(world, "nurse").get("/api/v1/appointments/", {"day": "tomorrow"})
     assert bad_day.status_code == 400
     assert not AuditEvent.objects.filter(object_type=WORKLIST).exists()
 

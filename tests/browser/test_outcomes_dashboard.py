@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kitclinic.outcomes import data
+from kitclinic.outcomes.data import dataset
 from tests.factories import PatientFactory, UserFactory
 from tests.outcomes.helpers import course_with_scores
 from tests.support.personas import PASSWORD
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def cohort(world):  # type: ignore[no-untyped-def]
-    data.forget()
+    dataset.forget()
     doc = world.users["physician"]
     other = UserFactory(username="dr-lee", first_name="Avery", last_name="Lee")
     plans = [
@@ -32,7 +32,7 @@ def cohort(world):  # type: ignore[no-untyped-def]
         patient = PatientFactory(home_clinic=world.clinic)
         course_with_scores(patient, clinician=clinician, scores=scores, protocol=protocol)
     yield
-    data.forget()
+    dataset.forget()
 
 
 def test_dashboard_filter_redraws_the_km_chart(page, world, cohort, shoot):  # type: ignore[no-untyped-def]

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from rest_framework.test import APIClient
-
 from kitclinic.accounts.actor import Actor
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.infusions.states import SessionState
@@ -76,10 +74,3 @@ DISCHARGE_BODY = {
     "escort_present": True,
     "instructions_given": True,
 }
-
-
-def client_for(world, persona: str) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient()
-    if persona != "anonymous":
-        client.force_authenticate(world.users[persona])
-    return client

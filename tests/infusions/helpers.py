@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.audit.models import AuditEvent
+from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
+from kitclinic.consent.services import consent_record
 from kitclinic.infusions.models import (
     Addendum,
     AdverseEvent,
@@ -38,8 +40,7 @@ from kitclinic.infusions.services.sessions.check_in import CheckInData, session_
 from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.infusions.states import SessionState
-from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion
-from kitclinic.outcomes.services import consent_record, info_sheet_publish
+from kitclinic.outcomes.services import info_sheet_publish
 from kitclinic.patients import services as patient_services
 from kitclinic.patients.models import Patient
 from tests.patients.helpers import ELIGIBLE_RATIONALE, add_trd_history, clear_screen

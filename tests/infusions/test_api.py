@@ -18,17 +18,16 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import DrugLibraryVersion, InfusionSession, VitalSign
 from kitclinic.infusions.services.library import library_draft_create, library_install_default
 from kitclinic.infusions.states import SessionState
-from tests.factories import api_token_for
 from tests.infusions.api_support import (
     DISCHARGE_BODY,
     ORDER_BODY,
     VITALS_BODY,
     check_in_body,
-    client_for,
     row_counts,
     walk,
 )
 from tests.infusions.helpers import clock_at, make_due, slot_time
+from tests.support.clients import api_client, token_client
 from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -40,16 +39,12 @@ S = SessionState
 # --- a whole session over HTTP ----------------------------------------------------------------
 
 
-def _token_client(world, persona: str) -> APIClient:  # type: ignore[no-untyped-def]
-    client = APIClient(enforce_csrf_checks=True)
-    key = api_token_for(world.users[persona])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
 def test_a_whole_session_over_the_api_with_tokens(world, course, chair, physician2):
-    nurse, doctor = _token_client(world, "nurse"), _token_client(world, "physician")
-    front = _token_client(world, "front_desk")
+    # a token needs no CSRF token: the clients enforce the check a browser session would fail
+    nurse, doctor, front = (
+        token_client(world.users[persona], enforce_csrf_checks=True)
+        for persona in ("nurse", "physician", "front_desk")
+    )
     starts = slot_time(10, 0, days=1).isoformat()
     booked = front.post(
         f"/api/v1/courses/{course.pk}/appointments/",
@@ -129,7 +124,7 @@ def test_a_whole_session_over_the_api_with_tokens(world, course, chair, physicia
 
 
 def test_library_course_chair_and_day_endpoints(world, session, physician2, other_eligible):
-    admin, doctor = client_for(world, "clinic_admin"), client_for(world, "physician")
+    admin, doctor = api_client(world, "clinic_admin"), api_client(world, "physician")
     versions = doctor.get("/api/v1/library/versions/")
     assert versions.status_code == 200 and [v["number"] for v in versions.json()] == [1]
     active = doctor.get("/api/v1/library/active/").json()
@@ -160,7 +155,7 @@ def test_library_course_chair_and_day_endpoints(world, session, physician2, othe
     assert day[0]["next_step"] == "check in"
     other_day = doctor.get("/api/v1/appointments/", {"day": "2020-01-01"}).json()
     assert other_day == []
-    cancelled = client_for(world, "front_desk").post(
+    cancelled = api_client(world, "front_desk").post(
         f"/api/v1/appointments/{session.appointment.pk}/cancel/", {"reason": "ill"}
     )
     assert cancelled.status_code == 200
@@ -170,7 +165,7 @@ def test_library_course_chair_and_day_endpoints(world, session, physician2, othe
 
 def test_vitals_with_a_token_retry_gives_200_and_the_same_reading(world, session, physician2):
     session = walk(world, session, S.RUNNING, physician2)
-    client = _token_client(world, "nurse")
+    client = token_client(world.users["nurse"], enforce_csrf_checks=True)
     url = f"/api/v1/sessions/{session.pk}/vitals/"
     first = client.post(url, {**VITALS_BODY, "idempotency_key": "m-7"}, format="json")
     again = client.post(url, VITALS_BODY, format="json", HTTP_IDEMPOTENCY_KEY="m-7")
@@ -383,7 +378,7 @@ def test_endpoint_permission(world, objects, physician2, op, persona):
     if op.path.endswith("no-show/"):
         make_due(session)  # a no-show is recorded once the appointment's time has come
     path = "/api/v1/" + op.path.format(**{**objects, "session": session.pk})
-    client = client_for(world, persona)
+    client = api_client(world, persona)
     before = row_counts()
     if op.method == "get":
         response = client.get(path)
@@ -469,7 +464,7 @@ def test_endpoint_with_the_role_only_at_another_clinic(world, objects, physician
     if op.path.endswith("no-show/"):
         make_due(session)
     path = "/api/v1/" + op.path.format(**{**objects, "session": session.pk})
-    client = client_for(world, world.elsewhere(_allowed_role(op.action)))
+    client = api_client(world, world.elsewhere(_allowed_role(op.action)))
     before = row_counts()
     if op.method == "get":
         response = client.get(path)

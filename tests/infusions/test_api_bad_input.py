@@ -16,11 +16,11 @@ from tests.infusions.api_support import (
     ORDER_BODY,
     VITALS_BODY,
     check_in_body,
-    client_for,
     row_counts,
     walk,
 )
 from tests.infusions.helpers import book, slot_time
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 S = SessionState
@@ -44,7 +44,7 @@ def _url(session, step: str) -> str:  # type: ignore[no-untyped-def]
 def test_a_dose_above_the_hard_limit_is_refused_on_the_dose_field(world, session, physician2):
     session = walk(world, session, S.CHECKED_IN, physician2)
     body = _refused(
-        client_for(world, "physician"), _url(session, "order"), {**ORDER_BODY, "dose": "1.2"}, 400
+        api_client(world, "physician"), _url(session, "order"), {**ORDER_BODY, "dose": "1.2"}, 400
     )
     assert "hard upper limit of 1 mg/kg" in " ".join(body["errors"]["dose"])
     session.refresh_from_db()
@@ -56,7 +56,7 @@ def test_the_preview_shows_a_hard_finding_without_a_pk_curve_and_writes_nothing(
 ):
     session = walk(world, session, S.CHECKED_IN, physician2)
     before = row_counts()
-    response = client_for(world, "physician").post(
+    response = api_client(world, "physician").post(
         _url(session, "order-preview"), {**ORDER_BODY, "dose": "1.2"}, format="json"
     )
     assert response.status_code == 200
@@ -70,7 +70,7 @@ def test_a_pound_value_in_the_kg_field_is_refused_naming_the_weight(world, cours
     earlier = book(world, course, chair, slot_time(9, 0, days=-3))
     walk(world, earlier, S.SIGNED, world.actor("physician"))
     today = book(world, course, chair, slot_time(9, 0))
-    nurse = client_for(world, "nurse")
+    nurse = api_client(world, "nurse")
     body = _refused(nurse, _url(today, "check-in"), check_in_body(weight_kg="154"), 400)
     # a soft finding: re-weigh, then a reason and a second clinician's co-signature
     assert "entered in lb" in " ".join(body["errors"]["override_weight_change_above_soft_max"])
@@ -82,7 +82,7 @@ def test_a_pound_value_in_the_kg_field_is_refused_naming_the_weight(world, cours
 def test_a_concentration_not_in_the_library_is_refused(world, session, physician2):
     session = walk(world, session, S.CHECKED_IN, physician2)
     body = _refused(
-        client_for(world, "physician"),
+        api_client(world, "physician"),
         _url(session, "order"),
         {**ORDER_BODY, "concentration_mg_per_ml": "5"},
         400,
@@ -92,7 +92,7 @@ def test_a_concentration_not_in_the_library_is_refused(world, session, physician
 
 def test_unknown_fields_and_wrong_types_are_named(world, session, physician2):
     session = walk(world, session, S.RUNNING, physician2)
-    nurse = client_for(world, "nurse")
+    nurse = api_client(world, "nurse")
     body = _refused(nurse, _url(session, "vitals"), {**VITALS_BODY, "hr": "72", "temp_c": 37}, 400)
     assert body["errors"] == {"temp_c": ["Unknown field."], "hr": ["Must be an integer."]}
     body = _refused(nurse, _url(session, "vitals"), {**VITALS_BODY, "spo2": 101}, 400)
@@ -112,7 +112,7 @@ def test_double_check_by_the_orderer_is_refused(world, session, physician2):
 def test_a_read_back_that_does_not_match_the_order_is_refused(world, session, physician2):
     session = walk(world, session, S.ORDERED, physician2)
     body = _refused(
-        client_for(world, "nurse"),
+        api_client(world, "nurse"),
         _url(session, "double-check"),
         {"rate_ml_per_h": "35", "vtbi_ml": "35"},
         400,
@@ -138,7 +138,7 @@ def test_a_step_out_of_order_is_409_naming_the_state(
     world, session, physician2, state, step, body, message
 ):
     session = walk(world, session, state, physician2)
-    answer = _refused(client_for(world, "physician"), _url(session, step), body, 409)
+    answer = _refused(api_client(world, "physician"), _url(session, step), body, 409)
     assert message in answer["detail"]
     assert answer["state"] == state.value
 
@@ -155,14 +155,14 @@ def test_a_step_out_of_order_is_409_naming_the_state(
 )
 def test_writes_to_a_signed_session_are_409(world, session, physician2, step, body):
     session = walk(world, session, S.SIGNED, physician2)
-    answer = _refused(client_for(world, "physician"), _url(session, step), body, 409)
+    answer = _refused(api_client(world, "physician"), _url(session, step), body, 409)
     assert "signed and cannot be changed; write an addendum instead" in answer["detail"]
     assert answer["state"] == "signed"
 
 
 def test_an_addendum_before_signing_is_409(world, session, physician2):
     session = walk(world, session, S.DISCHARGED, physician2)
-    answer = _refused(client_for(world, "nurse"), _url(session, "addenda"), {"text": "x"}, 409)
+    answer = _refused(api_client(world, "nurse"), _url(session, "addenda"), {"text": "x"}, 409)
     assert answer["state"] == "discharged"
 
 
@@ -171,10 +171,10 @@ def test_an_addendum_before_signing_is_409(world, session, physician2):
 
 def test_a_slot_recorded_by_someone_else_is_409_naming_who_and_when(world, session, physician2):
     session = walk(world, session, S.RUNNING, physician2)
-    first = client_for(world, "nurse").post(_url(session, "vitals"), VITALS_BODY, format="json")
+    first = api_client(world, "nurse").post(_url(session, "vitals"), VITALS_BODY, format="json")
     assert first.status_code == 201
     answer = _refused(
-        client_for(world, "physician"), _url(session, "vitals"), {**VITALS_BODY, "hr": 90}, 409
+        api_client(world, "physician"), _url(session, "vitals"), {**VITALS_BODY, "hr": 90}, 409
     )
     reading = VitalSign.objects.get(session=session, slot_minute=10)
     when = timezone.localtime(reading.taken_at).strftime("%H:%M")
@@ -187,7 +187,7 @@ def test_a_retried_post_returns_the_same_reading_with_200_and_writes_nothing(
     world, session, physician2
 ):
     session = walk(world, session, S.RUNNING, physician2)
-    nurse = client_for(world, "nurse")
+    nurse = api_client(world, "nurse")
     first = nurse.post(
         _url(session, "vitals"), VITALS_BODY, format="json", HTTP_IDEMPOTENCY_KEY="k1"
     )
@@ -202,7 +202,7 @@ def test_a_retried_post_returns_the_same_reading_with_200_and_writes_nothing(
 
 def test_a_key_reused_for_another_reading_is_409(world, session, physician2):
     session = walk(world, session, S.RUNNING, physician2)
-    nurse = client_for(world, "nurse")
+    nurse = api_client(world, "nurse")
     headers = {"HTTP_IDEMPOTENCY_KEY": "k2"}
     assert (
         nurse.post(_url(session, "vitals"), VITALS_BODY, format="json", **headers).status_code
@@ -217,7 +217,7 @@ def test_a_key_reused_for_another_reading_is_409(world, session, physician2):
 def test_a_header_and_body_key_that_differ_are_refused(world, session, physician2):
     session = walk(world, session, S.RUNNING, physician2)
     body = _refused(
-        client_for(world, "nurse"),
+        api_client(world, "nurse"),
         _url(session, "vitals"),
         {**VITALS_BODY, "idempotency_key": "a"},
         400,
@@ -236,7 +236,7 @@ def test_vitals_outside_what_can_be_entered_are_a_400_naming_the_range(
     """Once a server error ('smallint out of range'); now refused on the field, nothing written."""
     session = walk(world, session, S.RUNNING, physician2)
     body = _refused(
-        client_for(world, "nurse"), _url(session, "vitals"), {**VITALS_BODY, field: value}, 400
+        api_client(world, "nurse"), _url(session, "vitals"), {**VITALS_BODY, field: value}, 400
     )
     assert field in body["errors"]
     assert "–" in body["errors"][field][0]
@@ -245,6 +245,6 @@ def test_vitals_outside_what_can_be_entered_are_a_400_naming_the_range(
 @pytest.mark.parametrize("value", [32767, 2147483648])
 def test_a_check_in_blood_pressure_past_any_reading_is_a_400(world, session, value):
     body = _refused(
-        client_for(world, "nurse"), _url(session, "check-in"), check_in_body(sbp=value), 400
+        api_client(world, "nurse"), _url(session, "check-in"), check_in_body(sbp=value), 400
     )
     assert "(1–400)" in body["errors"]["sbp"][0]

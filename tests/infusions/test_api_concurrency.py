@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
-from rest_framework.test import APIClient
 
 from kitclinic.infusions.models import VitalSign
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import VITALS_BODY, walk
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 8
@@ -30,8 +30,7 @@ def _post_all(world, session, posts: list[tuple[str, dict[str, Any], str]]) -> l
 
     def run(i: int) -> None:
         persona, body, key = posts[i]
-        client = APIClient()
-        client.force_authenticate(world.users[persona])
+        client = api_client(world, persona)
         headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
         try:
             barrier.wait()

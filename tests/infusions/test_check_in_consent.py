@@ -12,14 +12,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from kitclinic.consent.selectors import consent_on_record, consent_status
+from kitclinic.consent.services import consent_record
 from kitclinic.infusions.services.sessions.check_in import session_check_in
 from kitclinic.infusions.states import SessionState
-from kitclinic.outcomes.selectors import consent_on_record, consent_status
-from kitclinic.outcomes.services import consent_record
-from tests.infusions.api_support import check_in_body, client_for
+from tests.infusions.api_support import check_in_body
 from tests.infusions.api_support import row_counts as api_row_counts
 from tests.infusions.helpers import book, check_in_data, plan, publish_sheet, row_counts
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,7 @@ def test_a_check_in_posted_without_consent_is_refused_on_the_page(world, login, 
 def test_the_api_refuses_a_check_in_without_consent_naming_it(world, unconsented):
     publish_sheet(world, "depression")
     before = api_row_counts()
-    response = client_for(world, "nurse").post(
+    response = api_client(world, "nurse").post(
         f"/api/v1/sessions/{unconsented.pk}/check-in/", check_in_body(), format="json"
     )
     assert response.status_code == 400, response.content[:300]

@@ -17,9 +17,9 @@ from kitclinic.infusions.services import orders
 from kitclinic.infusions.services.corrections import check_in_correct, effective_check_in
 from kitclinic.infusions.services.sessions.check_in import session_check_in
 from kitclinic.infusions.states import SessionState, StepOutOfOrder
-from tests.infusions.api_support import client_for
 from tests.infusions.api_support import row_counts as api_row_counts
 from tests.infusions.helpers import advance, book, check_in_data, row_counts, slot_time
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +234,7 @@ def test_the_correction_page_asks_for_an_override_of_an_implausible_weight(world
 def test_the_api_corrects_the_check_in_and_the_preview_uses_the_correction(
     world, at_180, physician2
 ):
-    nurse = client_for(world, "nurse")
+    nurse = api_client(world, "nurse")
     url = f"/api/v1/sessions/{at_180.pk}/check-in/correct/"
     before = api_row_counts()
     response = nurse.post(url, {"weight_kg": "82"}, format="json")
@@ -247,12 +247,12 @@ def test_the_api_corrects_the_check_in_and_the_preview_uses_the_correction(
     body = response.json()
     assert body["weight_kg"] == "82.00" and body["weight_is_reference"] is True
     assert body["corrected_by"]["id"] == world.users["nurse"].pk
-    preview = client_for(world, "physician").post(
+    preview = api_client(world, "physician").post(
         f"/api/v1/sessions/{at_180.pk}/order-preview/", LOW_DOSE, format="json"
     )
     assert preview.status_code == 200
     assert Decimal(preview.json()["dose_mg"]) == Decimal("32.8")
-    detail = client_for(world, "physician").get(f"/api/v1/sessions/{at_180.pk}/").json()
+    detail = api_client(world, "physician").get(f"/api/v1/sessions/{at_180.pk}/").json()
     assert detail["check_in"]["weight_kg"] == "180.00"
     assert [c["weight_kg"] for c in detail["check_in_corrections"]] == ["82.00"]
 
@@ -262,7 +262,7 @@ def test_the_api_refuses_a_correction_after_the_order_with_409(world, session, p
 
     session = walk(world, session, SessionState.ORDERED, physician2)
     before = api_row_counts()
-    response = client_for(world, "nurse").post(
+    response = api_client(world, "nurse").post(
         f"/api/v1/sessions/{session.pk}/check-in/correct/",
         {"weight_kg": "71", "reason": "typo"},
         format="json",

@@ -13,18 +13,18 @@ from rest_framework.test import APIClient
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import StaffMembership
 from kitclinic.assessments.models import SafetyAlert
-from kitclinic.assessments.services import assessment_record
+from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import Chair, InfusionSession
 from kitclinic.infusions.selectors.session import session_detail
 from kitclinic.infusions.selectors.summary import session_summary
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.states import SessionState
-from kitclinic.substances.services import substance_transfer
+from kitclinic.substances.services.stock import substance_transfer
 from tests.factories import MembershipFactory
 from tests.infusions.api_support import check_in_body, row_counts
 from tests.infusions.helpers import advance, slot_time
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -70,8 +70,7 @@ def test_another_organizations_clinic_is_not_named(world):
 def test_a_northside_nurse_cannot_read_check_in_or_double_check_a_southside_session(
     world, southside_session
 ):
-    client = APIClient()
-    client.force_authenticate(world.users["nurse"])
+    client = api_client(world, "nurse")
     base = f"/api/v1/sessions/{southside_session.pk}/"
     before = row_counts()
     assert client.get(base).status_code == 403
@@ -100,8 +99,7 @@ def test_a_northside_nurse_cannot_double_check_a_southside_order(world, southsid
     for membership in at_south:
         membership.is_active = False
         membership.save(update_fields=["is_active"])
-    client = APIClient()
-    client.force_authenticate(world.users["nurse"])
+    client = api_client(world, "nurse")
     before = row_counts()
     response = client.post(
         f"/api/v1/sessions/{session.pk}/double-check/",
@@ -122,8 +120,7 @@ def test_a_northside_front_desk_cannot_cancel_a_southside_appointment(world, sou
         reverse("infusions-cancel", args=[southside_session.pk]), {"reason": "ill"}
     )
     assert response.status_code == 403
-    api = APIClient()
-    api.force_authenticate(world.users["front_desk"])
+    api = api_client(world, "front_desk")
     response = api.post(
         f"/api/v1/appointments/{southside_session.appointment.pk}/cancel/",
         {"reason": "ill"},
@@ -256,8 +253,7 @@ def test_the_chart_shows_every_clinics_sessions_and_alerts_but_opens_only_its_ow
     page = client.get(url).content.decode()
     assert south_link in page
     assert reverse("alert-acknowledge", args=[alert.pk]) in page
-    api = APIClient()
-    api.force_authenticate(world.users["nurse"])
+    api = api_client(world, "nurse")
     listed = api.get(f"/api/v1/patients/{session.patient.pk}/courses/").json()
     clinics = {s["id"]: s["clinic"] for c in listed for s in c["sessions"]}
     assert clinics == {session.pk: world.clinic.pk, southside_session.pk: southside.pk}
@@ -291,8 +287,7 @@ def test_a_start_from_another_clinics_lot_is_refused(world, session):
     at_south = MembershipFactory(user=world.users["nurse"], clinic=southside, role="nurse")
     south_lot = receive(Actor(user=at_south.user, membership=at_south))
     session = advance(world, session, SessionState.VERIFIED)
-    client = APIClient()
-    client.force_authenticate(world.users["nurse"])
+    client = api_client(world, "nurse")
     start = f"/api/v1/sessions/{session.pk}/start/"
     before = row_counts()
     response = client.post(start, {"lot": south_lot.pk}, format="json")

@@ -11,6 +11,7 @@ from kitclinic.infusions.states import SessionState
 from kitclinic.patients import services as patient_services
 from tests.infusions.helpers import advance, make_eligible, row_counts
 from tests.patients.helpers import add_trd_history, clear_screen
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -145,11 +146,10 @@ def test_a_superseded_eligible_decision_no_longer_gives_a_course(world, library,
 def test_course_planning_without_an_eligible_decision_is_refused_over_the_api(
     world, library, eligible
 ):
-    from tests.infusions.api_support import client_for
     from tests.infusions.api_support import row_counts as api_row_counts
 
     before = api_row_counts()
-    response = client_for(world, "physician").post(
+    response = api_client(world, "physician").post(
         f"/api/v1/patients/{eligible.pk}/courses/", {"indication": "ptsd"}, format="json"
     )
     assert response.status_code == 400, response.content

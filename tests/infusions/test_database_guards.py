@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from kitclinic.consent.models import ConsentRecord
 from kitclinic.infusions.models import (
     Addendum,
     CheckIn,
@@ -21,7 +22,6 @@ from kitclinic.infusions.models import (
 from kitclinic.infusions.services.sessions.signoff import addendum_write
 from kitclinic.infusions.states import SessionState
 from kitclinic.operations.guards import GUARDS, maintenance_sql
-from kitclinic.outcomes.models import ConsentRecord
 from kitclinic.patients.models import EligibilityDecision
 from tests.infusions.helpers import advance
 

@@ -18,8 +18,9 @@ from kitclinic.infusions.services.infusion import pump, stop
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import lot_balance_mg
-from tests.infusions.api_support import client_for, row_counts, walk
+from tests.infusions.api_support import row_counts, walk
 from tests.substances.conftest import receive
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 S = SessionState
@@ -66,7 +67,7 @@ def test_start_without_a_lot_logs_no_draw(world, verified, lot):
 
 
 def test_a_lot_too_short_for_the_order_refuses_the_start_and_writes_nothing(world, verified):
-    from kitclinic.substances.services import substance_dispense
+    from kitclinic.substances.services.dispensing import substance_dispense
 
     short = receive(world.actor("nurse"), vials=1, occurred_at=T0 - dt.timedelta(days=1))
     with _at(-60):
@@ -94,7 +95,7 @@ def test_the_api_start_takes_a_lot_and_refuses_another_clinics_lot(world, verifi
         lot_number="FAR-1",
         occurred_at=T0 - dt.timedelta(days=1),
     )
-    nurse = client_for(world, "nurse")
+    nurse = api_client(world, "nurse")
     url = f"/api/v1/sessions/{verified.pk}/start/"
     before = row_counts()
     assert nurse.post(url, {"lot": elsewhere.pk}, format="json").status_code == 404
@@ -187,7 +188,7 @@ def test_a_bad_witness_refuses_the_stop_and_writes_nothing(world, verified, lot,
 
 def test_a_waste_witness_without_a_logged_draw_is_refused(world, verified, lot):
     _start(world, verified, None)
-    client = client_for(world, "nurse")
+    client = api_client(world, "nurse")
     before = row_counts()
     with _at(10):
         response = client.post(
@@ -206,7 +207,7 @@ def test_a_waste_witness_without_a_logged_draw_is_refused(world, verified, lot):
 
 def test_the_api_stop_with_a_witness_records_the_waste(world, verified, lot):
     _start(world, verified, lot)
-    client = client_for(world, "nurse")
+    client = api_client(world, "nurse")
     with _at(10):
         response = client.post(
             f"/api/v1/sessions/{verified.pk}/stop/",

@@ -19,8 +19,9 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import EventKind, SessionEvent
 from kitclinic.infusions.services.infusion import pump
 from kitclinic.infusions.states import SessionState
-from tests.infusions.api_support import client_for, row_counts
+from tests.infusions.api_support import row_counts
 from tests.infusions.helpers import advance, clock_at
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 S = SessionState
@@ -148,7 +149,7 @@ def test_a_malformed_rate_is_refused_on_the_rate(world, running, rate):
 
 
 def test_the_api_names_each_override_and_the_cosigner_and_writes_nothing(world, running):
-    client = client_for(world, "nurse")
+    client = api_client(world, "nurse")
     url = f"/api/v1/sessions/{running.pk}/rate/"
     body = {"rate_ml_per_h": "80", "reason": "asked"}
     before = row_counts()

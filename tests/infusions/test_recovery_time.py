@@ -18,8 +18,9 @@ from kitclinic.infusions.models import Discharge, VitalSign
 from kitclinic.infusions.services.infusion import observations, stop
 from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.states import SessionState
-from tests.infusions.api_support import DISCHARGE_BODY, VITALS_BODY, client_for, row_counts
+from tests.infusions.api_support import DISCHARGE_BODY, VITALS_BODY, row_counts
 from tests.infusions.helpers import ALDRETE_READY, NORMAL, advance, clock_at
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 S = SessionState
@@ -76,7 +77,7 @@ def test_recovery_slots_after_an_early_stop_follow_the_clock_too(world, running)
 
 
 def test_the_api_refuses_an_early_slot_on_slot_minute_and_writes_nothing(world, running):
-    client = client_for(world, "nurse")
+    client = api_client(world, "nurse")
     before = row_counts()
     with _at(running, 1):
         response = client.post(
@@ -179,7 +180,7 @@ def test_an_older_library_without_the_field_loads_with_the_carried_in_default():
 
 
 def test_the_api_takes_reasons_and_a_cosigner_and_refuses_the_old_field(world, stopped):
-    doctor = client_for(world, "physician")
+    doctor = api_client(world, "physician")
     url = f"/api/v1/sessions/{stopped.pk}/discharge/"
     before = row_counts()
     with _at(stopped, 5):

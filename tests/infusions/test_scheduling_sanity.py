@@ -18,8 +18,9 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import Appointment, Chair, InfusionSession
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.states import NOT_HELD_STATES, SessionState
-from tests.infusions.api_support import check_in_body, client_for, walk
+from tests.infusions.api_support import check_in_body, walk
 from tests.infusions.helpers import advance, book, make_due, row_counts, slot_time
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 S = SessionState
@@ -115,7 +116,7 @@ def test_the_booking_page_asks_for_the_back_entry_reason(world, course, chair, l
 
 
 def test_the_api_asks_for_the_back_entry_reason(world, course, chair):
-    client = client_for(world, "front_desk")
+    client = api_client(world, "front_desk")
     url = f"/api/v1/courses/{course.pk}/appointments/"
     body = {"chair": chair.pk, "starts_at": slot_time(9, 0, days=-3).isoformat()}
     before = row_counts()
@@ -252,7 +253,7 @@ FAR = ["9999-12-31T23:00:00-05:00", "9999-12-31T23:59:59+00:00", "0001-01-01T00:
 
 @pytest.mark.parametrize("starts_at", [*FAR, "3000-01-01T09:00:00Z", "1899-12-31T09:00:00Z"])
 def test_a_booking_outside_the_record_is_a_400_naming_starts_at(world, course, chair, starts_at):
-    client = client_for(world, "front_desk")
+    client = api_client(world, "front_desk")
     before = row_counts()
     response = client.post(
         f"/api/v1/courses/{course.pk}/appointments/",
@@ -267,7 +268,7 @@ def test_a_booking_outside_the_record_is_a_400_naming_starts_at(world, course, c
 @pytest.mark.parametrize("when", FAR)
 def test_vitals_and_adverse_event_times_outside_the_record_are_400s(world, session, when):
     session = walk(world, session, S.RUNNING, world.actor("physician"))
-    nurse = client_for(world, "nurse")
+    nurse = api_client(world, "nurse")
     base = f"/api/v1/sessions/{session.pk}/"
     before = row_counts()
     vitals = nurse.post(
@@ -295,7 +296,7 @@ def test_an_adverse_event_in_the_future_is_refused(world, session):
     later = (timezone.now() + dt.timedelta(days=30)).isoformat()
     event = {"description": "x", "severity": "mild", "action_taken": "x", "occurred_at": later}
     before = row_counts()
-    response = client_for(world, "nurse").post(
+    response = api_client(world, "nurse").post(
         f"/api/v1/sessions/{session.pk}/adverse-events/", event, format="json"
     )
     assert response.status_code == 400 and "occurred_at" in response.json()["errors"]
@@ -305,7 +306,7 @@ def test_an_adverse_event_in_the_future_is_refused(world, session):
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
 def test_a_consent_date_outside_the_record_is_a_400(world, session, day):
     before = row_counts()
-    response = client_for(world, "nurse").post(
+    response = api_client(world, "nurse").post(
         f"/api/v1/sessions/{session.pk}/check-in/", check_in_body(consent_date=day), format="json"
     )
     assert response.status_code == 400 and "consent_date" in response.json()["errors"]
@@ -313,7 +314,7 @@ def test_a_consent_date_outside_the_record_is_a_400(world, session, day):
 
 
 def test_the_day_list_and_page_of_year_9999(world, login):
-    response = client_for(world, "nurse").get("/api/v1/appointments/", {"day": "9999-12-31"})
+    response = api_client(world, "nurse").get("/api/v1/appointments/", {"day": "9999-12-31"})
     assert response.status_code == 400 and "day" in response.json()["errors"]
     page = login("nurse").get(reverse("infusions-today"), {"day": "9999-12-31"})
     assert page.status_code == 200
@@ -335,7 +336,7 @@ def test_the_booking_page_refuses_a_date_outside_the_record(world, course, chair
 def test_a_no_show_before_the_start_is_a_400_over_the_api(world, course, chair):
     session = _book(world, course, chair, slot_time(9, 0, days=1))
     before = row_counts()
-    response = client_for(world, "front_desk").post(
+    response = api_client(world, "front_desk").post(
         f"/api/v1/sessions/{session.pk}/no-show/", {}, format="json"
     )
     assert response.status_code == 400 and "Cancel it" in str(response.json())

@@ -14,8 +14,8 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.selectors.summary import session_summary
 from kitclinic.infusions.services.infusion import observations, stop
 from kitclinic.infusions.states import SessionState
-from tests.infusions.api_support import client_for
 from tests.infusions.helpers import NORMAL, advance, clock_at
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 S = SessionState
@@ -112,7 +112,7 @@ def test_the_sign_page_shows_the_summary_then_signs(world, discharged, login):
 
 
 def test_the_api_summary_is_the_same_selectors(world, discharged):
-    body = client_for(world, "nurse").get(f"/api/v1/sessions/{discharged.pk}/summary/").json()
+    body = api_client(world, "nurse").get(f"/api/v1/sessions/{discharged.pk}/summary/").json()
     assert (body["ordered_mg"], body["delivered_mg"], body["delivered_mg_per_kg"]) == (
         "35.0000",
         "35.0000",
@@ -123,7 +123,7 @@ def test_the_api_summary_is_the_same_selectors(world, discharged):
 
 
 def test_the_session_detail_api_carries_the_delivered_dose(world, discharged):
-    body = client_for(world, "nurse").get(f"/api/v1/sessions/{discharged.pk}/").json()
+    body = api_client(world, "nurse").get(f"/api/v1/sessions/{discharged.pk}/").json()
     assert (body["delivered_ml"], body["delivered_mg"]) == ("35.000", "35.000")
     stop = next(e for e in body["events"] if e["kind"] == "stop")
     assert stop["detail"]["complete"] is True

@@ -22,9 +22,10 @@ from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import lot_balance_mg
-from tests.infusions.api_support import client_for, row_counts
+from tests.infusions.api_support import row_counts
 from tests.infusions.helpers import ALDRETE_READY, advance, clock_at
 from tests.substances.conftest import receive
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 S = SessionState
@@ -185,7 +186,7 @@ def test_nothing_left_to_waste_is_refused(world, drawn):
 
 
 def test_the_api_stop_waste_summary_and_sign(world, drawn):
-    nurse, doctor = client_for(world, "nurse"), client_for(world, "physician")
+    nurse, doctor = api_client(world, "nurse"), api_client(world, "physician")
     base = f"/api/v1/sessions/{drawn.pk}/"
     before = row_counts()
     with _at(drawn, 1):

@@ -23,8 +23,16 @@ from kitclinic.infusions.models.courses import AppointmentStatus
 from kitclinic.infusions.selectors.session import session_detail
 from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.states import NOT_HELD_STATES, SessionState, StepOutOfOrder
-from kitclinic.outcomes.data import GIVEN_STATES_EXCLUDED
-from tests.infusions.helpers import ORDER, advance, book, make_due, plan, row_counts, slot_time
+from kitclinic.outcomes.data.tables import GIVEN_STATES_EXCLUDED
+from tests.infusions.helpers import (
+    ORDER,
+    advance,
+    book,
+    make_due,
+    plan,
+    row_counts,
+    slot_time,
+)
 
 pytestmark = pytest.mark.django_db
 S = SessionState

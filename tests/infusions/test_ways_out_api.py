@@ -8,20 +8,21 @@ import pytest
 
 from kitclinic.infusions.models import InfusionOrder, ReturnedOrder
 from kitclinic.infusions.states import SessionState
-from tests.infusions.api_support import client_for, row_counts, walk
+from tests.infusions.api_support import row_counts, walk
 from tests.infusions.helpers import ORDER, make_due
+from tests.support.clients import api_client
 
 pytestmark = pytest.mark.django_db
 S = SessionState
 
 
 def _post(world, persona: str, session, op: str, body: dict | None = None):  # type: ignore[no-untyped-def]
-    client = client_for(world, persona)
+    client = api_client(world, persona)
     return client.post(f"/api/v1/sessions/{session.pk}/{op}/", body or {}, format="json")
 
 
 def _refused(world, persona, session, op, body, status):  # type: ignore[no-untyped-def]
-    client = client_for(world, persona)
+    client = api_client(world, persona)
     before = row_counts()
     response = client.post(f"/api/v1/sessions/{session.pk}/{op}/", body, format="json")
     assert response.status_code == status, response.content
@@ -58,9 +59,9 @@ def test_the_appointment_cancel_endpoint_takes_checked_in_sessions_too(world, se
     session = walk(world, session, S.CHECKED_IN, physician2)
     url = f"/api/v1/appointments/{session.appointment.pk}/cancel/"
     before = row_counts()
-    assert client_for(world, "front_desk").post(url, {"reason": "x"}).status_code == 403
+    assert api_client(world, "front_desk").post(url, {"reason": "x"}).status_code == 403
     assert row_counts() == before
-    response = client_for(world, "physician").post(url, {"reason": "sent home"})
+    response = api_client(world, "physician").post(url, {"reason": "sent home"})
     assert response.status_code == 200 and response.json()["session_state"] == "cancelled"
 
 
@@ -95,13 +96,13 @@ def test_send_back_and_place_a_new_order(world, session, physician2):
     assert body["returned_by"]["username"] == "nurse"
     assert body["ordered_by"]["username"] == "physician2"
     assert body["order"]["dose_mg"] == "35.00" and body["double_check"] is None
-    detail = client_for(world, "nurse").get(f"/api/v1/sessions/{session.pk}/").json()
+    detail = api_client(world, "nurse").get(f"/api/v1/sessions/{session.pk}/").json()
     assert detail["state"] == "checked_in" and detail["order"] is None
     assert [r["id"] for r in detail["returned_orders"]] == [body["id"]]
     assert "order_returned" in [t["kind"] for t in detail["timeline"]]
     placed = _post(world, "physician", session, "order", ORDER)
     assert placed.status_code == 201
-    assert client_for(world, "nurse").get(f"/api/v1/sessions/{session.pk}/").json()["state"] == (
+    assert api_client(world, "nurse").get(f"/api/v1/sessions/{session.pk}/").json()["state"] == (
         "ordered"
     )
 
@@ -155,8 +156,8 @@ def test_a_cancelled_session_has_no_number_in_the_course_list(world, course, cha
     first = book(world, course, chair, slot_time(9, 0, days=1))
     second = book(world, course, chair, slot_time(9, 0, days=2))
     assert _post(world, "front_desk", first, "cancel", {"reason": "x"}).status_code == 200
-    listed = client_for(world, "nurse").get(f"/api/v1/patients/{course.patient_id}/courses/")
+    listed = api_client(world, "nurse").get(f"/api/v1/patients/{course.patient_id}/courses/")
     numbers = {s["id"]: s["number"] for s in listed.json()[0]["sessions"]}
     assert numbers == {first.pk: None, second.pk: 1}
-    detail = client_for(world, "nurse").get(f"/api/v1/sessions/{first.pk}/").json()
+    detail = api_client(world, "nurse").get(f"/api/v1/sessions/{first.pk}/").json()
     assert detail["number"] is None and detail["appointment"]["session_number"] is None

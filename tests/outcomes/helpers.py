@@ -25,8 +25,9 @@ from kitclinic.infusions.models import (
     VitalSign,
 )
 from kitclinic.infusions.services.library import library_install_default
-from kitclinic.outcomes import data, summary
-from kitclinic.outcomes.selectors import Dashboard, OutcomeFilter, summarize
+from kitclinic.outcomes import summary
+from kitclinic.outcomes.data import dataset
+from kitclinic.outcomes.selectors.dashboard import Dashboard, OutcomeFilter, summarize
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -240,7 +241,7 @@ def _same(a: object, b: object, path: str = "") -> None:
 
 
 def assert_dashboards_match_the_engine(organization_id: int) -> list[Dashboard]:
-    engine = data.build_dataset(organization_id)
+    engine = dataset.build_dataset(organization_id)
     summarized = summary.read(organization_id)
     boards = []
     for flt in FILTERS:

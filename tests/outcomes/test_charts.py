@@ -12,10 +12,12 @@ from django.urls import reverse
 
 from kitclinic.lib.chart_image import figure_axes
 from kitclinic.lib.charts import local_time
-from kitclinic.outcomes import charts, data, reports
+from kitclinic.outcomes import charts, reports
+from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.patient import patient_outcomes
-from kitclinic.outcomes.selectors import OutcomeFilter, lab_association, outcomes_dashboard
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
+from kitclinic.outcomes.selectors.labs import lab_association
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores, day, rate
 from tests.support.charts import page_figure
@@ -27,9 +29,9 @@ UNITS = {"crp": "mg/L", "il6": "pg/mL"}
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    data.forget()
+    dataset.forget()
     yield
-    data.forget()
+    dataset.forget()
 
 
 def _lab(patient, doc, when: dt.datetime, value: float, analyte: str = "crp") -> None:

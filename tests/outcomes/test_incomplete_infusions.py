@@ -13,9 +13,9 @@ from django.test import override_settings
 from django.urls import reverse
 from pypdf import PdfReader
 
-from kitclinic.outcomes import data
+from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.patient import patient_outcomes
-from kitclinic.outcomes.selectors import OutcomeFilter, outcomes_dashboard
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import (
     assert_dashboards_match_the_engine,
@@ -31,9 +31,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    data.forget()
+    dataset.forget()
     yield
-    data.forget()
+    dataset.forget()
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def course(world, patient):
 
 
 def test_infusion_numbers_count_complete_infusions_only(world, course):
-    ds = data.build_dataset(world.clinic.organization_id)
+    ds = dataset.build_dataset(world.clinic.organization_id)
     placed = sorted(
         (int(n), float(s)) for n, s in zip(ds.rows.infusion_number, ds.rows.score, strict=True)
     )
@@ -79,7 +79,7 @@ def test_the_dashboard_shows_incomplete_infusions_apart_and_counts_their_side_ef
 
 def test_the_share_is_a_setting(world, course):
     with override_settings(KITCLINIC_COMPLETE_INFUSION_MIN_SHARE=Decimal("0.25")):
-        ds = data.build_dataset(world.clinic.organization_id)
+        ds = dataset.build_dataset(world.clinic.organization_id)
     assert (int(ds.effects.sessions[0]), int(ds.effects.incomplete[0])) == (4, 0)
     assert sorted(ds.rows.infusion_number.tolist()) == [0, 1, 2, 3]
 
@@ -128,5 +128,5 @@ def test_an_infusion_stopped_through_the_services_is_classified_by_its_delivered
         )
     session.refresh_from_db()
     assert session.delivered_mg == Decimal("7.000")  # 8 min at 52.5 mL/h of 1 mg/mL
-    ds = data.build_dataset(world.clinic.organization_id)
+    ds = dataset.build_dataset(world.clinic.organization_id)
     assert (int(ds.effects.sessions.sum()), int(ds.effects.incomplete.sum())) == (0, 1)

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic.audit.models import AuditEvent
-from kitclinic.outcomes import data
+from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.labs import ANALYTE_CODES, configured_unit
 from kitclinic.outcomes.models import LabResult
-from kitclinic.outcomes.selectors import lab_association
+from kitclinic.outcomes.selectors.labs import lab_association
 from kitclinic.outcomes.services import lab_result_record
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores, day
@@ -110,7 +110,7 @@ def test_form_shows_the_error_on_the_field_and_writes_nothing(world, patient):
 
 @override_settings(KITCLINIC_LAB_UNITS=UNITS)
 def test_cohort_association_uses_the_last_result_before_infusion_1(world):
-    data.forget()
+    dataset.forget()
     nurse, doc = world.actor("nurse"), world.users["physician"]
     for baseline_crp, scores in ((1.0, [20, 8]), (5.0, [20, 15]), (9.0, [10, 9])):
         p = PatientFactory(home_clinic=world.clinic)
@@ -136,7 +136,7 @@ def test_cohort_association_uses_the_last_result_before_infusion_1(world):
     ]
     assert assoc.spearman_rho == pytest.approx(-1.0)
     assert assoc.unit == "mg/L" and not assoc.units_mixed
-    data.forget()
+    dataset.forget()
 
 
 def test_default_units_are_the_conventional_ones_and_marked_as_a_clinic_setting():

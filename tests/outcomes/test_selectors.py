@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from kitclinic.outcome_stats import cohort_summary, course_outcomes, wilson_interval
-from kitclinic.outcomes import data
-from kitclinic.outcomes.selectors import OutcomeFilter, outcomes_dashboard
+from kitclinic.outcomes.data import dataset, placing
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
 from tests.factories import PatientFactory, UserFactory
 from tests.outcomes.helpers import course_with_scores, day, give_infusion, make_course, rate
 
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    data.forget()
+    dataset.forget()
     yield
-    data.forget()
+    dataset.forget()
 
 
 @pytest.fixture
@@ -70,8 +70,8 @@ def test_rates_breakdowns_and_km_match_the_hand_computation(world, cohort):
 
 
 def test_dashboard_agrees_with_the_engine_cohort_summary(world, cohort):
-    ds = data.build_dataset(world.clinic.organization_id)
-    outcomes = course_outcomes(data.score_table(ds.courses, ds.rows), ds.criteria)
+    ds = dataset.build_dataset(world.clinic.organization_id)
+    outcomes = course_outcomes(placing.score_table(ds.courses, ds.rows), ds.criteria)
     summary = cohort_summary([o for o in outcomes if o.instrument == "phq9"])
     board = outcomes_dashboard(world.actor("physician"), OutcomeFilter("phq9"))
     assert summary.n_included == board.n_included
@@ -99,7 +99,7 @@ def test_infusion_numbers_and_course_windows(world):
     rate(p, "phq9", day(61), 18)
     give_infusion(c2, 1, day(62))
     rate(p, "phq9", day(63), 8)
-    ds = data.build_dataset(world.clinic.organization_id)
+    ds = dataset.build_dataset(world.clinic.organization_id)
     placed = sorted(
         (int(ds.courses.course_id[ci]), int(n), float(s))
         for ci, n, s in zip(
@@ -165,8 +165,8 @@ def test_other_organizations_courses_are_not_counted(world, cohort, other_org_pa
 
 def test_dataset_is_reused_until_the_data_changes(world, cohort, django_assert_max_num_queries):
     org = world.clinic.organization_id
-    first = data.dataset_for(org)
+    first = dataset.dataset_for(org)
     with django_assert_max_num_queries(1):
-        assert data.dataset_for(org) is first  # only the fingerprint query
+        assert dataset.dataset_for(org) is first  # only the fingerprint query
     rate(cohort[0][1], "phq9", day(30), 3)
-    assert data.dataset_for(org) is not first
+    assert dataset.dataset_for(org) is not first

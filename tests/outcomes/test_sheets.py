@@ -16,10 +16,15 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kitclinic.audit.models import AuditEvent
+from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
+from kitclinic.consent.services import consent_record
 from kitclinic.outcome_stats import wilson_interval
-from kitclinic.outcomes import data, evidence, reports, sheets
-from kitclinic.outcomes.models import ConsentRecord, ImmutableRecordError, InfoSheetVersion
-from kitclinic.outcomes.services import consent_record, info_sheet_publish
+from kitclinic.outcomes import reports, sheets
+from kitclinic.outcomes.data import dataset
+from kitclinic.outcomes.evidence import figures
+from kitclinic.outcomes.evidence.references import REFERENCES
+from kitclinic.outcomes.models import ImmutableRecordError
+from kitclinic.outcomes.services import info_sheet_publish
 from kitclinic.patients.models import INDICATIONS
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores
@@ -60,9 +65,9 @@ NOT_YET_CITABLE = ["Taiwan SI", "35.7%", "11.9%", "69.0%", "57.1%"]
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    data.forget()
+    dataset.forget()
     yield
-    data.forget()
+    dataset.forget()
 
 
 def _text(html: str) -> str:
@@ -94,13 +99,13 @@ def test_no_sheet_shows_a_forbidden_figure(world, indication, with_clinic_result
 
 def test_every_figure_has_a_reference_with_a_source_entry_and_an_indication():
     sources = (Path(__file__).resolve().parents[2] / "docs" / "sources.md").read_text()
-    for f in evidence.FIGURES:
-        assert f.study in evidence.REFERENCES, f.study
-        assert f"### [{evidence.REFERENCES[f.study].source}]" in sources, f.study
+    for f in figures.FIGURES:
+        assert f.study in REFERENCES, f.study
+        assert f"### [{REFERENCES[f.study].source}]" in sources, f.study
         assert f.indications and set(f.indications) <= set(INDICATIONS)
     for indication in INDICATIONS:
-        assert evidence.figures_for(indication, "side_effects")
-        assert evidence.figures_for(indication, "blood_pressure")
+        assert figures.figures_for(indication, "side_effects")
+        assert figures.figures_for(indication, "blood_pressure")
 
 
 def test_sheet_cites_what_it_shows(world):
@@ -154,7 +159,7 @@ def test_publish_versions_and_consent_points_at_the_version_read(world, patient,
         method="paper",
         witnessed_by=world.users["nurse"],
     )
-    monkeypatch.setattr(evidence, "TRIAL_CAVEAT", evidence.TRIAL_CAVEAT + " (Revised wording.)")
+    monkeypatch.setattr(figures, "TRIAL_CAVEAT", figures.TRIAL_CAVEAT + " (Revised wording.)")
     d = sheets.draft(org, "depression")
     assert d.changed
     v2, created = info_sheet_publish(actor=physician, indication="depression", html=d.html)

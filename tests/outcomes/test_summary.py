@@ -11,9 +11,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from kitclinic.outcomes import data, summary
+from kitclinic.outcomes import summary
+from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.models import CourseOutcomeSummary, OutcomeSummaryState
-from kitclinic.outcomes.selectors import OutcomeFilter, outcomes_dashboard, summarize
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard, summarize
 from tests.factories import PatientFactory, UserFactory
 from tests.outcomes.helpers import (
     assert_dashboards_match_the_engine,
@@ -28,9 +29,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    data.forget()
+    dataset.forget()
     yield
-    data.forget()
+    dataset.forget()
 
 
 def _random_course(rng: random.Random, patient, clinician, start: float) -> None:

@@ -15,8 +15,10 @@ from pypdf import PdfReader
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.audit.models import AuditEvent
-from kitclinic.outcomes import data, sheets
-from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion, LabResult
+from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
+from kitclinic.outcomes import sheets
+from kitclinic.outcomes.data import dataset
+from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.services import info_sheet_publish
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores
@@ -30,9 +32,9 @@ PERSONAS = [*ROLES, "other_org"]
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    data.forget()
+    dataset.forget()
     yield
-    data.forget()
+    dataset.forget()
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def test_dashboard_query_count_does_not_grow_with_the_data(world, django_assert_
     counts = []
     for n in (3, 15):
         _cohort(world, n)  # new records: the next request recomputes these patients' courses
-        data.forget()
+        dataset.forget()
         with django_assert_max_num_queries(40), CaptureQueriesContext(connection) as ctx:
             response = client.get(reverse("outcomes-dashboard"), {"instrument": "phq9"})
         assert response.status_code == 200 and "km-chart" in response.content.decode()

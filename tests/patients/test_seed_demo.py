@@ -94,16 +94,18 @@ def test_seed_history_gives_every_outcomes_panel_data_with_historical_times(clie
 
     from kitclinic.accounts.actor import Actor
     from kitclinic.audit.models import AuditEvent
+    from kitclinic.consent.models import ConsentRecord
     from kitclinic.infusions.models import InfusionSession, TreatmentCourse
-    from kitclinic.outcomes import data
-    from kitclinic.outcomes.models import ConsentRecord, LabResult
+    from kitclinic.outcomes.data import dataset
+    from kitclinic.outcomes.models import LabResult
     from kitclinic.outcomes.patient import patient_outcomes
-    from kitclinic.outcomes.selectors import OutcomeFilter, clinic_results, outcomes_dashboard
+    from kitclinic.outcomes.selectors.clinic_results import clinic_results
+    from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
     from kitclinic.substances.models import SubstanceLogEntry
 
     started = timezone.now()
     _seed(patients=100)
-    data.forget()
+    dataset.forget()
     physician = User.objects.get(username="physician")
     actor = Actor(user=physician, membership=physician.memberships.first())
     board = outcomes_dashboard(actor, OutcomeFilter("phq9"))

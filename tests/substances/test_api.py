@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
-from kitclinic.substances import services
+from kitclinic.substances.services import dispensing
 from tests.substances.conftest import row_counts
+from tests.support.clients import api_client
 from tests.support.personas import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -63,12 +63,6 @@ def _body(op: Op, world, lot, sess, persona: str) -> dict | None:
     }.get(op.path)
 
 
-def _client(world, persona: str) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(world.users[persona])
-    return client
-
-
 def _expected(op: Op, persona: str) -> int:
     role = Role.PHYSICIAN if persona == "other_org" else Role(persona)
     if role not in PERMISSIONS[op.action]:
@@ -93,7 +87,7 @@ def test_every_substance_api_route_is_in_the_matrix():
 @pytest.mark.parametrize(("persona", "op"), list(itertools.product(PERSONAS, OPS)), ids=str)
 def test_persona_gets_the_status_the_matrix_gives(world, lot, sess, persona, op):
     before = row_counts()
-    client = _client(world, persona)
+    client = api_client(world, persona)
     body = _body(op, world, lot, sess, persona)
     response = getattr(client, op.method)(BASE + op.path, body, format="json")
     expected = _expected(op, persona)
@@ -106,10 +100,10 @@ def test_persona_gets_the_status_the_matrix_gives(world, lot, sess, persona, op)
 
 
 def test_lots_list_balances_and_entries_filter(world, lot, sess):
-    services.substance_dispense(
+    dispensing.substance_dispense(
         actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("35"), session=sess
     )
-    client = _client(world, "auditor")
+    client = api_client(world, "auditor")
     [row] = client.get(BASE + "lots/").json()
     assert (row["lot_number"], row["balance_mg"], row["balance_vials"]) == (
         "KX-1001",
@@ -122,7 +116,7 @@ def test_lots_list_balances_and_entries_filter(world, lot, sess):
     entry = page["results"][0]
     assert (entry["change_mg"], entry["session"]) == ("-35.000", sess.pk)
     assert client.get(BASE + "entries/", {"kind": "nonsense"}).status_code == 400
-    assert _client(world, "other_org").get(BASE + "lots/").json() == []
+    assert api_client(world, "other_org").get(BASE + "lots/").json() == []
 
 
 @pytest.mark.parametrize(
@@ -144,7 +138,7 @@ def test_lots_list_balances_and_entries_filter(world, lot, sess):
 def test_bad_input_is_400_naming_the_field_and_writes_nothing(
     world, lot, sess, path, changes, field
 ):
-    client = _client(world, "nurse")
+    client = api_client(world, "nurse")
     body = _body(Op("post", path, Action.SUBSTANCE_DISPENSE), world, lot, sess, "nurse")
     body.update({k: (world.users["nurse"].pk if v == "SELF" else v) for k, v in changes.items()})
     before = row_counts()
@@ -161,7 +155,7 @@ def test_another_clinics_lot_is_404_for_every_role_that_may_dispense(world, lot,
     outsider = world.users["other_org"]
     MembershipFactory(clinic=world.other_clinic, role="nurse")
     before = row_counts()
-    response = _client(world, "other_org").post(
+    response = api_client(world, "other_org").post(
         BASE + "dispenses/", {"lot": lot.pk, "quantity_mg": "5", "session": sess.pk}, format="json"
     )
     assert response.status_code == 404
@@ -178,7 +172,7 @@ def test_the_role_only_at_another_clinic_cannot_touch_this_clinics_lot(world, lo
     persona = world.elsewhere(role)
     before = row_counts()
     body = _body(op, world, lot, sess, role.value)
-    response = getattr(_client(world, persona), op.method)(BASE + op.path, body, format="json")
+    response = getattr(api_client(world, persona), op.method)(BASE + op.path, body, format="json")
     if op.uses_lot:
         assert response.status_code == 403, response.content
         assert "no role at Northside" in response.json()["detail"]

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
-from kitclinic.substances import services
 from kitclinic.substances.models import SubstanceLogEntry
+from kitclinic.substances.services import counts, dispensing
 from tests.substances.conftest import receive, row_counts
 from tests.support.personas import ROLES
 
@@ -147,7 +147,7 @@ CASES = [
 @pytest.fixture
 def ctx(world, lot, sister_clinic, sess) -> Ctx:
     """The lot (1000 mg) and a count that found 990 mg (an open discrepancy of -10 mg)."""
-    reconciliation = services.reconciliation_record(
+    reconciliation = counts.reconciliation_record(
         actor=world.actor("nurse"), counts_mg={lot: Decimal("990")}
     )
     line = reconciliation.lines.get()
@@ -227,8 +227,8 @@ def test_nav_link_shows_for_the_roles_that_may_view_the_log(login, world):
 
 def test_log_shows_lots_balances_entries_newest_first_and_filters(sess, login, world, lot):
     nurse = world.actor("nurse")
-    services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess)
-    services.substance_waste(
+    dispensing.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess)
+    dispensing.substance_waste(
         actor=nurse,
         lot=lot,
         quantity_mg=Decimal("12.5"),
@@ -302,10 +302,10 @@ def test_log_query_count_does_not_grow_with_entries_or_lots(
         for n in range(lots):
             lot = receive(nurse, vials=10, lot_number=f"Q-{SubstanceLogEntry.objects.count()}-{n}")
             for _ in range(per_lot):
-                services.substance_dispense(
+                dispensing.substance_dispense(
                     actor=nurse, lot=lot, quantity_mg=Decimal("10"), session=sess
                 )
-                services.substance_waste(
+                dispensing.substance_waste(
                     actor=nurse,
                     lot=lot,
                     quantity_mg=Decimal("1"),

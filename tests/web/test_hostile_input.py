@@ -8,21 +8,18 @@ import json
 
 import pytest
 from django.test import RequestFactory
-from rest_framework.test import APIClient
 
 from kitclinic.lib.api.parsers import MAX_JSON_DEPTH, json_depth
 from kitclinic.lib.web.errors import server_error
 from kitclinic.patients.models import Patient
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def api(world):
-    client = APIClient()
-    client.force_authenticate(world.users["physician"])
-    return client
+    return api_client(world, "physician")
 
 
 @pytest.fixture
@@ -102,8 +99,7 @@ OUT_OF_WINDOW = ["9999-12-31", "0001-01-01"]
     ],
 )
 def test_api_date_filters_outside_the_window_are_a_400_naming_the_field(world, url, day):
-    api = APIClient()
-    api.force_authenticate(world.users["clinic_admin"])
+    api = api_client(world, "clinic_admin")
     response = api.get(url.format(d=day))
     assert response.status_code == 400, response.content
     errors = response.json()["errors"]
@@ -133,8 +129,7 @@ def test_control_characters_in_patient_text_are_refused_at_every_door(world, fie
     from kitclinic.patients import services
     from tests.api.conftest import demographics
 
-    api = APIClient()
-    api.force_authenticate(world.users["physician"])
+    api = api_client(world, "physician")
     before = Patient.objects.count()
     response = api.post(
         "/api/v1/patients/", demographics(**{field: "Ok\x1b[2Jafor"}), format="json"

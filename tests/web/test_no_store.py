@@ -4,9 +4,8 @@ files keep their caching."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.support.clients import web_client
+from tests.support.clients import api_client, web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +32,7 @@ def test_pages_exports_and_errors_are_no_store(admin_client, url):
 
 
 def test_patient_json_is_no_store(world, patient):
-    api = APIClient()
-    api.force_authenticate(world.users["physician"])
+    api = api_client(world, "physician")
     response = api.get(f"/api/v1/patients/{patient.pk}/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]

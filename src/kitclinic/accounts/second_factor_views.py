@@ -4,6 +4,8 @@ their device. The rules live in ``kitclinic.accounts.second_factor``."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -37,7 +39,7 @@ def second_factor_code(request: HttpRequest) -> HttpResponse:
     """After the password: the 6-digit code from the authenticator app, or a recovery code."""
     if sf.pending_step(request) != sf.VERIFY:
         return redirect(_next_url(request))
-    user: User = request.user  # type: ignore[assignment]
+    user = cast(User, request.user)  # login_required lets only a logged-in user through
     form = SecondFactorCodeForm(request.POST or None)
     wait = 0
     if request.method == "POST" and form.is_valid():
@@ -91,7 +93,7 @@ def _codes_page(request: HttpRequest, codes: list[str], *, first: bool) -> HttpR
 def second_factor_page(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator (required at log-in for some roles), replace it, or renew the
     recovery codes. Only a session that has passed its log-in step may replace or renew."""
-    user: User = request.user  # type: ignore[assignment]
+    user = cast(User, request.user)  # login_required lets only a logged-in user through
     step = sf.pending_step(request)
     if step == sf.VERIFY:
         return redirect("second-factor-code")

@@ -78,7 +78,7 @@ def api_token_revoke_view(request: HttpRequest, actor: Actor, token_id: int) -> 
     token = access_api_token(actor, token_id)
     form = ApiTokenRevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Reason: " + " ".join(form.errors["reason"]))
+        messages.error(request, "Reason: " + " ".join(str(e) for e in form.errors["reason"]))
         return redirect("api-tokens")
     try:
         api_token_revoke(token=token, reason=form.cleaned_data["reason"], actor=actor)

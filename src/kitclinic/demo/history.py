@@ -33,14 +33,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
 from kitclinic.assessments.models import Mode
-from kitclinic.assessments.services import assessment_record
-from kitclinic.infusions.models import Chair, InfusionOrder, TreatmentCourse
+from kitclinic.assessments.services.assessments import assessment_record
+from kitclinic.consent.models import ConsentMethod, InfoSheetVersion
+from kitclinic.dosing import Protocol
+from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, TreatmentCourse
 from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.courses import course_plan, course_transition
 from kitclinic.infusions.services.infusion import observations, pump, stop
@@ -54,8 +57,10 @@ from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.outcomes.labs import configured_unit
-from kitclinic.outcomes.models import ConsentMethod, InfoSheetVersion
 from kitclinic.patients.models import Patient
+
+if TYPE_CHECKING:
+    from kitclinic.demo.infusions import Vitals
 
 HISTORY_SEED = 20261128
 HISTORY_DAYS = 180  # the demo clinic opened this many days before the seed runs
@@ -103,11 +108,11 @@ class DemoClock:
 def demo_clock(start: dt.datetime) -> Iterator[DemoClock]:
     clock = DemoClock(start)
     real = timezone.now
-    timezone.now = clock.now  # type: ignore[assignment]
+    timezone.now = clock.now
     try:
         yield clock
     finally:
-        timezone.now = real  # type: ignore[assignment]
+        timezone.now = real
 
 
 @dataclass
@@ -213,7 +218,7 @@ def publish_sheets(*, clock: DemoClock, physician: Actor, when: dt.datetime) -> 
 def record_consent(
     *, nurse: Actor, physician: Actor, patient: Patient, indication: str, when: dt.datetime
 ) -> None:
-    from kitclinic.outcomes.services import consent_record
+    from kitclinic.consent.services import consent_record
 
     version = (
         InfoSheetVersion.objects.filter(
@@ -271,7 +276,7 @@ class _History:
     ) -> None:
         self.clock, self.rng, self.nurse, self.physician = clock, rng, nurse, physician
         self.slots = _Slots(chairs, [])
-        self.draws: list[tuple[object, Decimal, dt.datetime]] = []
+        self.draws: list[tuple[InfusionSession, Decimal, dt.datetime]] = []
         self.latest = today  # follow-ups stop before the seed's day
 
     def rate(self, patient: Patient, scale: str, total: float, when: dt.datetime) -> None:
@@ -390,11 +395,18 @@ class _History:
                 collected_at=when,
             )
 
-    def session(self, session, start, weight, ratings, k):  # type: ignore[no-untyped-def]
+    def session(
+        self,
+        session: InfusionSession,
+        start: dt.datetime,
+        weight: Decimal,
+        ratings: list[tuple[str, float]],
+        k: int,
+    ) -> Protocol:
         """One infusion from check-in to sign-off, stamped around ``start``."""
         rng, clock, nurse, physician = self.rng, self.clock, self.nurse, self.physician
         patient = session.patient
-        base = {
+        base: Vitals = {
             "sbp": rng.randint(110, 136),
             "dbp": rng.randint(68, 84),
             "hr": rng.randint(62, 84),
@@ -455,17 +467,13 @@ class _History:
         for slot in slots:
             shape = max(0.0, 1 - abs(slot - peak_at) / max(peak_at, 1) * 0.6)
             clock.set(start + dt.timedelta(minutes=slot))
-            observations.vitals_record(
-                actor=nurse,
-                session=session,
-                slot_minute=slot,
-                **{
-                    **base,
-                    "sbp": base["sbp"] + round(rise * shape) + rng.randint(-2, 2),
-                    "dbp": base["dbp"] + round(rise * shape * 0.6),
-                    "hr": base["hr"] + rng.randint(0, 8),
-                },
-            )
+            during: Vitals = {
+                **base,
+                "sbp": base["sbp"] + round(rise * shape) + rng.randint(-2, 2),
+                "dbp": base["dbp"] + round(rise * shape * 0.6),
+                "hr": base["hr"] + rng.randint(0, 8),
+            }
+            observations.vitals_record(actor=nurse, session=session, slot_minute=slot, **during)
             if slot == min(40, minutes):
                 # Dissociation lessens with repeated infusions ([singh-2016]).
                 level = max(0.0, rng.uniform(8, 30) * (0.85**k))
@@ -495,12 +503,8 @@ class _History:
         stop.infusion_stop(actor=nurse, session=session)
         for slot in range(minutes + after, minutes + 3 * after + 1, after):
             clock.set(start + dt.timedelta(minutes=slot))
-            observations.vitals_record(
-                actor=nurse,
-                session=session,
-                slot_minute=slot,
-                **{**base, "sbp": base["sbp"] + rng.randint(-3, 4)},
-            )
+            recovery: Vitals = {**base, "sbp": base["sbp"] + rng.randint(-3, 4)}
+            observations.vitals_record(actor=nurse, session=session, slot_minute=slot, **recovery)
         clock.set(start + dt.timedelta(minutes=minutes + 3 * after + 5))
         session_discharge(
             actor=nurse,
@@ -567,16 +571,23 @@ def seed_history(
     return courses
 
 
-def _draw(*, clock, nurse, physician, draws, opened) -> None:  # type: ignore[no-untyped-def]
+def _draw(
+    *,
+    clock: DemoClock,
+    nurse: Actor,
+    physician: Actor,
+    draws: list[tuple[InfusionSession, Decimal, dt.datetime]],
+    opened: dt.datetime,
+) -> None:
     """One synthetic lot received when the clinic opened; each infusion's dose dispensed and the
     rest of its vials wasted with a witness, so the lot is empty at the end of the history."""
     if not draws:
         return
-    from kitclinic.substances import services
+    from kitclinic.substances.services import dispensing, stock
 
     vials = [math.ceil(dose / VIAL_MG) for _, dose, _ in draws]
     clock.set(opened)
-    lot = services.substance_receive(
+    lot = stock.substance_receive(
         actor=nurse,
         strength_mg_per_ml=VIAL_MG_PER_ML,
         vial_volume_ml=VIAL_ML,
@@ -590,12 +601,12 @@ def _draw(*, clock, nurse, physician, draws, opened) -> None:  # type: ignore[no
     ).lot
     for (session, dose, start), n in zip(draws, vials, strict=True):
         clock.set(start + dt.timedelta(minutes=1))
-        services.substance_dispense(
+        dispensing.substance_dispense(
             actor=nurse, lot=lot, quantity_mg=dose, session=session, occurred_at=clock.at
         )
         rest = n * VIAL_MG - dose
         if rest > 0:
-            services.substance_waste(
+            dispensing.substance_waste(
                 actor=nurse,
                 lot=lot,
                 quantity_mg=rest,

@@ -14,7 +14,8 @@ from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte
 
 if TYPE_CHECKING:
     from kitclinic.outcomes.patient import PatientOutcomes
-    from kitclinic.outcomes.selectors import Curve, LabAssociation
+    from kitclinic.outcomes.selectors.dashboard import Curve
+    from kitclinic.outcomes.selectors.labs import LabAssociation
 
 INFUSION_LINE_COLOR = "#8c959f"
 # The progress report's picture: its size on the A4 page, in inches, and its resolution.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from kitclinic.accounts.models import User
+from kitclinic.consent.models import ConsentMethod
 from kitclinic.intake.eligibility import Indication
 from kitclinic.outcomes.labs import Analyte
-from kitclinic.outcomes.models import ConsentMethod
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})

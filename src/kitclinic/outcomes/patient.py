@@ -11,6 +11,7 @@ import numpy as np
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.consent.models import ConsentRecord
 from kitclinic.infusions.delivery import counts_as_complete
 from kitclinic.outcome_stats import (
     DEFAULT_REMISSION_CUTOFFS,
@@ -19,13 +20,10 @@ from kitclinic.outcome_stats import (
     course_outcomes,
 )
 from kitclinic.outcomes.charts import lab_trend_figure
-from kitclinic.outcomes.data import (
-    GIVEN_STATES_EXCLUDED,
-    SECONDS_PER_DAY,
-    build_dataset,
-    score_table,
-)
-from kitclinic.outcomes.models import ConsentRecord, LabResult
+from kitclinic.outcomes.data.dataset import build_dataset
+from kitclinic.outcomes.data.placing import score_table
+from kitclinic.outcomes.data.tables import GIVEN_STATES_EXCLUDED, SECONDS_PER_DAY
+from kitclinic.outcomes.models import LabResult
 from kitclinic.patients.models import Patient
 
 CRITERIA = OutcomeCriteria()

@@ -12,10 +12,10 @@ import base64
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.lib.chart_image import figure_png
 from kitclinic.outcome_stats import DEFAULT_REMISSION_CUTOFFS
 from kitclinic.outcomes.charts import PROGRESS_PNG_DPI, PROGRESS_PNG_INCHES, progress_figure
-from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.patient import PatientOutcomes
 from kitclinic.patients.models import Patient
 

@@ -1,4 +1,4 @@
-"""Patient information sheets: the draft for an indication rendered from the evidence module,
+"""Patient information sheets: the draft for an indication rendered from the evidence package,
 the clinic's own results and the template; publishing freezes it as an ``InfoSheetVersion``."""
 
 from __future__ import annotations
@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
-from kitclinic.outcomes import evidence
-from kitclinic.outcomes.models import InfoSheetVersion
-from kitclinic.outcomes.selectors import INDICATION_LABELS, WITHHOLD_BELOW_N, clinic_results
+from kitclinic.consent.models import InfoSheetVersion
+from kitclinic.outcomes.evidence import figures as evidence_figures
+from kitclinic.outcomes.evidence.references import REFERENCES
+from kitclinic.outcomes.evidence.version import EVIDENCE_VERSION
+from kitclinic.outcomes.indications import INDICATION_LABELS
+from kitclinic.outcomes.selectors.clinic_results import WITHHOLD_BELOW_N, clinic_results
 from kitclinic.outcomes.services import content_hash
 
 TITLES = {
@@ -39,7 +42,7 @@ class Draft:
 
 def render_sheet(organization_id: int, indication: str) -> str:
     """The sheet as it would be published now (a complete, self-contained HTML document)."""
-    figures = evidence.figures_for(indication)
+    figures = evidence_figures.figures_for(indication)
     cited = []
     for f in figures:
         if f.study not in cited:
@@ -63,15 +66,15 @@ def render_sheet(organization_id: int, indication: str) -> str:
             "efficacy": group("single", "course", "clinics", "comparison"),
             "side_effects": group("side_effects"),
             "blood_pressure": group("blood_pressure"),
-            "references": [evidence.REFERENCES[k] for k in cited],
+            "references": [REFERENCES[k] for k in cited],
             "ref_numbers": number,
-            "caveat": evidence.TRIAL_CAVEAT,
-            "side_effect_summary": evidence.SIDE_EFFECT_SUMMARY,
+            "caveat": evidence_figures.TRIAL_CAVEAT,
+            "side_effect_summary": evidence_figures.SIDE_EFFECT_SUMMARY,
             "results": results,
             "scale_words": SCALE_WORDS.get(results.instrument_label, results.instrument_label),
             "withhold_below": WITHHOLD_BELOW_N,
             "review_number": number.get("Transl Psychiatry 2024"),
-            "evidence_version": evidence.EVIDENCE_VERSION,
+            "evidence_version": EVIDENCE_VERSION,
         },
     )
 

@@ -6,7 +6,7 @@ one row per course instead of re-running the engine over every rating.
 - ``CourseEffectSummary``: per course, the side-effect figures of its given infusions as counts,
   sums and maxima (a mean over any set of courses is sum / count).
 
-Both are filled by :func:`kitclinic.outcomes.data.build_dataset` (the records read and the engine
+Both are filled by :func:`kitclinic.outcomes.data.dataset.build_dataset` (the records read and the engine
 run), never computed another way, so the dashboard shows the engine's figures.
 
 **Keeping them current.** Every table a course's figures depend on only ever gains rows when
@@ -34,15 +34,14 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kitclinic.outcomes.data import (
+from kitclinic.outcomes.data.dataset import build_dataset
+from kitclinic.outcomes.data.placing import course_index_of
+from kitclinic.outcomes.data.reads import read_courses, read_numeric
+from kitclinic.outcomes.data.tables import (
     ENGINE_KEYS,
     CourseEffects,
     OutcomeDataset,
     OutcomeTable,
-    _courses,
-    _numeric,
-    build_dataset,
-    course_index_of,
 )
 from kitclinic.outcomes.models import (
     CourseEffectSummary,
@@ -216,9 +215,9 @@ def read(organization_id: int) -> OutcomeDataset:
     from kitclinic.outcome_stats import OutcomeCriteria
 
     started = time.perf_counter()
-    courses = _courses(organization_id)
+    courses = read_courses(organization_id)
     cases = " ".join(f"WHEN '{key}' THEN {i}" for i, key in enumerate(ENGINE_KEYS))
-    o = _numeric(
+    o = read_numeric(
         "SELECT course_id AS c0, "
         f"CASE instrument {cases} ELSE -1 END AS c1, flags AS c2, baseline AS c3, "
         "endpoint_improvement AS c4, last_infusion AS c5, first_response_infusion AS c6, "
@@ -228,7 +227,7 @@ def read(organization_id: int) -> OutcomeDataset:
         [organization_id],
         10,
     )
-    e = _numeric(
+    e = read_numeric(
         "SELECT course_id AS c0, first_infusion_day AS c1, sessions AS c2, "
         "adverse_events AS c3, bp_n AS c4, bp_sum AS c5, bp_max AS c6, cadss_n AS c7, "
         "cadss_sum AS c8, cadss_max AS c9, incomplete_sessions AS c10 "

@@ -18,23 +18,22 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
+from kitclinic.consent import services as consent_services
+from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.dosing.units import format_number
 from kitclinic.infusions.delivery import report_min_share
 from kitclinic.lib.forms import add_service_errors
 from kitclinic.outcomes import charts, reports, services, sheets
 from kitclinic.outcomes import forms as of
-from kitclinic.outcomes.data import OutcomeDataset, dataset_for
+from kitclinic.outcomes.data.dataset import dataset_for
+from kitclinic.outcomes.data.tables import OutcomeDataset
+from kitclinic.outcomes.evidence.inflammation import INFLAMMATION_FINDINGS, INFLAMMATION_NOTE
+from kitclinic.outcomes.indications import INDICATION_LABELS
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte, configured_unit
-from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.patient import patient_outcomes
-from kitclinic.outcomes.selectors import (
-    INDICATION_LABELS,
-    WITHHOLD_BELOW_N,
-    OutcomeFilter,
-    filter_choices,
-    lab_association,
-    summarize,
-)
+from kitclinic.outcomes.selectors.clinic_results import WITHHOLD_BELOW_N
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, filter_choices, summarize
+from kitclinic.outcomes.selectors.labs import lab_association
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.models import INDICATIONS
 
@@ -150,8 +149,6 @@ def labs_cohort(request: HttpRequest, actor: Actor) -> HttpResponse:
         instrument = "phq9"
     assoc = lab_association(actor, analyte, instrument)
     spec = charts.lab_association_figure(assoc, INDICATION_LABELS) if assoc.points else None
-    from kitclinic.outcomes import evidence
-
     return render(
         request,
         "outcomes/labs_cohort.html",
@@ -160,8 +157,8 @@ def labs_cohort(request: HttpRequest, actor: Actor) -> HttpResponse:
             "spec": spec,
             "analytes": Analyte.choices,
             "instrument": instrument,
-            "note": evidence.INFLAMMATION_NOTE,
-            "findings": evidence.INFLAMMATION_FINDINGS,
+            "note": INFLAMMATION_NOTE,
+            "findings": INFLAMMATION_FINDINGS,
         },
     )
 
@@ -319,7 +316,7 @@ def consent_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     if request.method == "POST" and version is not None and form.is_valid():
         d = form.cleaned_data
         try:
-            services.consent_record(
+            consent_services.consent_record(
                 actor=actor,
                 patient=patient,
                 sheet_version=version,

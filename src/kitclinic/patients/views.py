@@ -34,7 +34,7 @@ def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     patients = list(patient_search(actor, query))
     patient_search_record(actor, query, results=len(patients), shown=patients)
     context = {"patients": patients, "q": query, "can_register": actor.may(Action.PATIENT_REGISTER)}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:  # type: ignore[attr-defined]  # set on every request by django-htmx's middleware
         return render(request, "patients/_results.html", context)
     return render(request, "patients/list.html", context)
 

@@ -16,7 +16,7 @@ from kitclinic.accounts.models import Clinic
 from kitclinic.accounts.roles import Action
 from kitclinic.lib.forms import form_page
 from kitclinic.substances import forms as sf
-from kitclinic.substances import reports, services
+from kitclinic.substances import reports
 from kitclinic.substances.access import access_count_line, access_lot, access_reconciliation
 from kitclinic.substances.models import EntryKind
 from kitclinic.substances.selectors import (
@@ -26,6 +26,7 @@ from kitclinic.substances.selectors import (
     lot_balances,
     open_discrepancies,
 )
+from kitclinic.substances.services import counts, dispensing, stock
 
 PAGE_SIZE = 50
 
@@ -103,7 +104,7 @@ def _lot(actor: Actor, form: sf._EntryForm, action: Action):  # type: ignore[no-
 def substance_receive(request: HttpRequest, actor: Actor) -> HttpResponse:
     def save(form: Any) -> object:
         data = form.cleaned_data
-        return services.substance_receive(
+        return stock.substance_receive(
             actor=actor,
             drug=data["drug"],
             strength_mg_per_ml=data["strength_mg_per_ml"],
@@ -132,7 +133,7 @@ def substance_receive(request: HttpRequest, actor: Actor) -> HttpResponse:
 def substance_dispense(request: HttpRequest, actor: Actor) -> HttpResponse:
     def save(form: Any) -> object:
         data = form.cleaned_data
-        return services.substance_dispense(
+        return dispensing.substance_dispense(
             actor=actor,
             lot=_lot(actor, form, Action.SUBSTANCE_DISPENSE),
             quantity_mg=data["quantity_mg"],
@@ -157,7 +158,7 @@ def substance_dispense(request: HttpRequest, actor: Actor) -> HttpResponse:
 def substance_waste(request: HttpRequest, actor: Actor) -> HttpResponse:
     def save(form: Any) -> object:
         data = form.cleaned_data
-        return services.substance_waste(
+        return dispensing.substance_waste(
             actor=actor,
             lot=_lot(actor, form, Action.SUBSTANCE_DISPENSE),
             quantity_mg=data["quantity_mg"],
@@ -188,7 +189,7 @@ def substance_transfer(request: HttpRequest, actor: Actor) -> HttpResponse:
         ).first()
         if to_clinic is None:
             raise ValidationError({"to_clinic": ["Choose a clinic of your organization."]})
-        return services.substance_transfer(
+        return stock.substance_transfer(
             actor=actor,
             lot=_lot(actor, form, Action.SUBSTANCE_RECEIVE),
             to_clinic=to_clinic,
@@ -220,7 +221,7 @@ def substance_adjust(request: HttpRequest, actor: Actor) -> HttpResponse:
 
     def save(form: Any) -> object:
         data = form.cleaned_data
-        return services.substance_adjust(
+        return counts.substance_adjust(
             actor=actor,
             lot=_lot(actor, form, Action.SUBSTANCE_RECONCILE),
             change_mg=data["change_mg"],
@@ -256,7 +257,7 @@ def reconciliation_new(request: HttpRequest, actor: Actor) -> HttpResponse:
 
     def save(form: sf.ReconciliationForm) -> Any:
         try:
-            return services.reconciliation_record(
+            return counts.reconciliation_record(
                 actor=actor,
                 counts_mg=form.counts_mg(),
                 witness=form.cleaned_data["witness"],

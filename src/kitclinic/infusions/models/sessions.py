@@ -174,7 +174,7 @@ class CheckIn(SessionRecord):
     )
     # the recorded consent to the current information sheet (kitclinic.outcomes) checked in on
     consent = models.ForeignKey(
-        "outcomes.ConsentRecord",
+        "consent.ConsentRecord",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -13,6 +13,7 @@ from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
+from kitclinic.consent.selectors import consent_status
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.models import CheckIn
@@ -28,7 +29,6 @@ from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.services.weights import weight_findings_preview
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import step_page
-from kitclinic.outcomes.selectors import consent_status
 
 
 @clinic_page

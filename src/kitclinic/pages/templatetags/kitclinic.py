@@ -30,7 +30,9 @@ def humanize_code(value: object) -> str:
 
 @register.filter
 def may(actor: object, action: str) -> bool:
-    """``{% if actor|may:"outcomes.view" %}``: whether the acting role may do the action."""
+    """``{% if actor|may:"outcomes.view" %}``: whether the acting role may do the action (no
+    actor, as on the log-in page, may do nothing)."""
+    from kitclinic.accounts.actor import Actor
     from kitclinic.accounts.roles import Action
 
-    return bool(actor) and actor.may(Action(action))  # type: ignore[attr-defined]
+    return isinstance(actor, Actor) and actor.may(Action(action))

@@ -16,10 +16,10 @@ from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.lib.api.base import ApiPagination, ErrorOut, api_schema, paginated
-from kitclinic.substances import services
 from kitclinic.substances.access import access_lot
 from kitclinic.substances.api import serializers as s
 from kitclinic.substances.selectors import EntryFilter, entries_for, lot_balances
+from kitclinic.substances.services import dispensing, stock
 
 TAG = "controlled substances"
 PaginatedEntryOut = paginated(s.EntryOut)
@@ -96,7 +96,7 @@ class ReceiptCreateApi(ApiView):
         actor.require(Action.SUBSTANCE_RECEIVE)
         data = s.ReceiptIn(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = services.substance_receive(actor=actor, **data.validated_data)
+        entry = stock.substance_receive(actor=actor, **data.validated_data)
         return Response(s.EntryOut(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -118,7 +118,7 @@ class DispenseCreateApi(ApiView):
         lot = access_lot(actor, values.pop("lot"), Action.SUBSTANCE_DISPENSE)
         actor = actor.at_clinic(lot.clinic_id)
         values["session"] = _session(actor, values.pop("session"))
-        entry = services.substance_dispense(actor=actor, lot=lot, **values)
+        entry = dispensing.substance_dispense(actor=actor, lot=lot, **values)
         return Response(s.EntryOut(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -149,5 +149,5 @@ class WasteCreateApi(ApiView):
                 raise ValidationError(
                     {"witness": ["The witness must be a physician or nurse of this clinic."]}
                 )
-        entry = services.substance_waste(actor=actor, lot=lot, witness=witness, **values)
+        entry = dispensing.substance_waste(actor=actor, lot=lot, witness=witness, **values)
         return Response(s.EntryOut(entry).data, status=status.HTTP_201_CREATED)

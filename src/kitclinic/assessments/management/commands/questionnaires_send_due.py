@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kitclinic.assessments.services import schedules_send_due
+from kitclinic.assessments.services.schedules import schedules_send_due
 
 
 class Command(BaseCommand):

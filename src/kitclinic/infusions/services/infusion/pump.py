@@ -31,8 +31,8 @@ from kitclinic.infusions.services.infusion.events import (
 )
 from kitclinic.infusions.services.overrides import soft_limits_review
 from kitclinic.infusions.states import Step
-from kitclinic.substances import services as substances
 from kitclinic.substances.models import SubstanceLogEntry, SubstanceLot
+from kitclinic.substances.services.dispensing import substance_dispense
 
 
 def _draw(
@@ -44,7 +44,7 @@ def _draw(
 ) -> SubstanceLogEntry:
     """Dispense the ordered amount from ``lot`` to the session; a refusal names the lot field."""
     try:
-        return substances.substance_dispense(
+        return substance_dispense(
             actor=actor,
             lot=lot,
             quantity_mg=order.dose_mg,

@@ -28,8 +28,9 @@ from kitclinic.infusions.models import EventKind, InfusionSession, SessionEvent
 from kitclinic.infusions.services._common import begin_step, field_error, move
 from kitclinic.infusions.services.infusion.events import MG, session_event_record, session_order
 from kitclinic.infusions.states import Step
-from kitclinic.substances import services as substances
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
+from kitclinic.substances.services.counts import substance_adjust
+from kitclinic.substances.services.dispensing import substance_waste
 
 
 def _waste_remainder(
@@ -57,7 +58,7 @@ def _waste_remainder(
         f"given (infusion stopped after {format_number(given_mg)} mg)"
     )
     try:
-        substances.substance_adjust(
+        substance_adjust(
             actor=actor,
             lot=draw.lot,
             change_mg=remainder,
@@ -66,7 +67,7 @@ def _waste_remainder(
             occurred_at=now,
             corrects=draw,
         )
-        return substances.substance_waste(
+        return substance_waste(
             actor=actor,
             lot=draw.lot,
             quantity_mg=remainder,

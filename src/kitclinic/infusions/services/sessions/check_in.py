@@ -18,9 +18,10 @@ from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
-from kitclinic.assessments.services import assessment_record
+from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
+from kitclinic.consent.selectors import consent_status
 from kitclinic.infusions.models import CheckIn, InfusionSession, PregnancyStatus, VitalSign
 from kitclinic.infusions.services._common import begin_step, move
 from kitclinic.infusions.services.courses import course_start_if_planned
@@ -32,7 +33,6 @@ from kitclinic.infusions.services.weights import (
 )
 from kitclinic.infusions.states import Step
 from kitclinic.infusions.vitals import Reading, absolute_alerts, validate_vitals
-from kitclinic.outcomes.selectors import consent_status
 from kitclinic.patients.models import Patient
 
 # The rating scale recorded before and after a session, per indication ([kitclinic-workflow],

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from kitclinic.accounts.models import Organization
-from kitclinic.outcomes import data, summary
+from kitclinic.outcomes import summary
+from kitclinic.outcomes.data import dataset
 
 
 class Command(BaseCommand):
@@ -23,5 +24,5 @@ class Command(BaseCommand):
         for org in orgs:
             summary.rebuild(org.pk)
             count += 1
-        data.forget()
+        dataset.forget()
         self.stdout.write(f"Outcome summaries rebuilt for {count} organization(s).")

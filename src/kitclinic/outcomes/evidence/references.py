@@ -1,0 +1,199 @@
+"""The publications the information sheets cite, keyed by their plain-language label."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``key`` is the plain-language label the sheet shows (authors and year); ``source`` is the
+    matching key in docs/sources.md (never shown to patients)."""
+
+    key: str
+    citation: str
+    url: str
+
+    @property
+    def source(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.key.lower()).strip("-")
+
+
+# Citations as recorded in docs/sources.md (a "confirm" means a detail still needs checking).
+REFERENCES: dict[str, Reference] = {
+    r.key: r
+    for r in (
+        Reference(
+            "Abdallah 2022",
+            "Abdallah et al. Neuropsychopharmacology 2022. doi 10.1038/s41386-022-01266-9",
+            "http://www.nature.com/articles/s41386-022-01266-9",
+        ),
+        Reference(
+            "Acevedo-Diaz 2020",
+            "Acevedo-Diaz et al. J Affect Disord 2020 (188 participants; PMC8457026)",
+            "https://omicsdi.org/dataset/biostudies-literature/S-EPMC8457026",
+        ),
+        Reference(
+            "Berman 2000",
+            "Berman, Cappiello et al. Biol Psychiatry 2000;47(4):351–354",
+            "https://scholars.mssm.edu/en/publications/antidepressant-effects-of-ketamine-in-depressed-patients-2",
+        ),
+        Reference(
+            "Chen 2018",
+            "Chen MH, Li CT, Lin WC, … Su TP. Psychiatry Res 2018;269:207–211. "
+            "doi 10.1016/j.psychres.2018.08.078; PMID 30153598",
+            "https://www.ncbi.nlm.nih.gov/pubmed/30153598",
+        ),
+        Reference(
+            "Chen 2025",
+            "Pharmacopsychiatry 2025. doi 10.1055/a-2499-7207; PMID 39706223 (authors: confirm)",
+            "https://thieme-connect.de/products/ejournals/abstract/10.1055/a-2499-7207?lang=de",
+        ),
+        Reference(
+            "Cochrane 2021",
+            "Cochrane Database Syst Rev 2021, CD011612.pub3 (ketamine and other glutamate "
+            "modulators for unipolar depression; authors: confirm). "
+            "doi 10.1002/14651858.CD011612.pub3",
+            "https://pmc.ncbi.nlm.nih.gov/articles/PMC8434915/table/CD011612-tbl-0001",
+        ),
+        Reference(
+            "Cohen 2018",
+            "Cohen et al. (ASRA/AAPM/ASA consensus). Reg Anesth Pain Med 2018;43(5):521–546. "
+            "doi 10.1097/AAP.0000000000000808",
+            "https://www.asra.com/advisory-guidelines/article/12/intravenous-ketamine-infusions-for-chronic-pain",
+        ),
+        Reference(
+            "Ekstrand 2022",
+            "Ekstrand et al. (KARMA-Dep). Int J Neuropsychopharmacol 2022",
+            "https://pmc.ncbi.nlm.nih.gov/articles/PMC9154276",
+        ),
+        Reference(
+            "Feder 2014",
+            "Feder et al. JAMA Psychiatry 2014;71(6):681–688",
+            "http://psychjournalclub.com/ptsd/24740528.html",
+        ),
+        Reference(
+            "Feder 2021",
+            "Feder et al. Am J Psychiatry 2021",
+            "https://utsouthwestern.elsevierpure.com/en/publications/a-randomized-controlled-trial-of-repeated-ketamine-administration",
+        ),
+        Reference(
+            "Glue 2017",
+            "Glue et al. J Psychopharmacol 2017;31(10):1302–1305. PMID 28441895",
+            "https://pubmed.ncbi.nlm.nih.gov/28441895/",
+        ),
+        Reference(
+            "Han 2016",
+            "Han et al. Neuropsychiatr Dis Treat 2016;12:2859–2867",
+            "https://pmc.ncbi.nlm.nih.gov/articles/PMC5098773",
+        ),
+        Reference(
+            "Kiraly 2017",
+            "Kiraly et al. Transl Psychiatry 2017;7:e1065",
+            "https://pmc.ncbi.nlm.nih.gov/articles/PMC5416674",
+        ),
+        Reference(
+            "Kryst 2020",
+            "Kryst et al. Pharmacol Rep 2020;72:543–562. doi 10.1007/s43440-020-00097-z",
+            "https://link.springer.com/article/10.1007/s43440-020-00097-z",
+        ),
+        Reference(
+            "Lii 2023",
+            "Lii et al. Nat Ment Health 2023. PMID 38188539",
+            "https://pmc.ncbi.nlm.nih.gov/articles/PMC10769130/table/T4",
+        ),
+        Reference(
+            "McInnes 2022",
+            "McInnes et al. J Affect Disord 2022. doi 10.1016/j.jad.2021.12.097; PMID 35027209",
+            "https://stanfordhealthcare.org/publications/837/837264.html",
+        ),
+        Reference(
+            "McIntyre 2020",
+            "McIntyre et al. (Canadian Rapid Treatment Center of Excellence) 2020; "
+            "journal: confirm",
+            "https://experts.mcmaster.ca/display/publication1914851",
+        ),
+        Reference(
+            "Oliver 2022",
+            "Oliver et al. J Clin Psychiatry 2022;83(6):21m14336. PMID 36112599",
+            "https://www.psychiatrist.com/jcp/clinical-effectiveness-intravenous-racemic-ketamine-treatment-resistant-depression-suicidal-ideation-generalized-anxiety-symptoms/",
+        ),
+        Reference(
+            "Park 2017",
+            'Park et al. (NIMH) 2017, "Change in cytokine levels is not associated with rapid '
+            'antidepressant response to ketamine"; journal: confirm',
+            "https://utsouthwestern.elsevierpure.com/en/publications/change-in-cytokine-levels-is-not-associated-with-rapid-antidepres",
+        ),
+        Reference(
+            "Phillips 2019",
+            "Phillips et al. Am J Psychiatry 2019;176(5):401–409. "
+            "doi 10.1176/appi.ajp.2018.18070834; PMID 30922101",
+            "https://pubmed.ncbi.nlm.nih.gov/30922101/",
+        ),
+        Reference(
+            "Riva-Posse 2018",
+            "Riva-Posse et al. J Affect Disord 2018. PMID 29525051",
+            "https://pubmed.ncbi.nlm.nih.gov/29525051/",
+        ),
+        Reference(
+            "Rodrigues (CRTCE)",
+            "Rodrigues et al. (Canadian Rapid Treatment Center of Excellence), safety and "
+            "tolerability of repeated IV ketamine, 203 patients; indexed as 2022; journal: confirm",
+            "",
+        ),
+        Reference(
+            "Schwartzman 2009",
+            "Schwartzman et al. Pain 2009. doi 10.1016/j.pain.2009.08.015; NCT00579085",
+            "https://journals.lww.com/pain/Abstract/2009/12150/Outpatient_intravenous_ketamine_for_the_treatment.21.aspx",
+        ),
+        Reference(
+            "Shiroma 2014",
+            'Shiroma et al. "Augmentation of response and remission to serial intravenous '
+            'subanesthetic ketamine in treatment resistant depression", 2014 '
+            "(J Affect Disord: confirm)",
+            "https://experts.umn.edu/en/publications/augmentation-of-response-and-remission-to-serial-intravenous-suba",
+        ),
+        Reference(
+            "Short 2018",
+            "Short et al. Lancet Psychiatry 2018;5:65–78. PMID 28757132",
+            "https://pubmed.ncbi.nlm.nih.gov/28757132/",
+        ),
+        Reference(
+            "Sigtermans 2009",
+            "Sigtermans et al. Pain 2009;145:304–311",
+            "",
+        ),
+        Reference(
+            "Singh 2016",
+            "Singh et al. Am J Psychiatry 2016. doi 10.1176/appi.ajp.2016.16010037",
+            "https://psychiatryonline.org/doi/abs/10.1176/appi.ajp.2016.16010037",
+        ),
+        Reference(
+            "Strawbridge 2023",
+            "Strawbridge et al. J Affect Disord 2023",
+            "https://kclpure.kcl.ac.uk/portal/en/publications/peripheral-inflammatory-effects-of-different-interventions-for-tr-2",
+        ),
+        Reference(
+            "Szarmach 2020",
+            "Szarmach et al. Neuropsychiatr Dis Treat 2020",
+            "https://pmc.ncbi.nlm.nih.gov/articles/PMC7605942",
+        ),
+        Reference(
+            "Taylor 2018",
+            "Taylor et al. Neuropsychopharmacology 2018;43:325–333",
+            "https://pmc.ncbi.nlm.nih.gov/articles/PMC5729569",
+        ),
+        Reference(
+            "Transl Psychiatry 2024",
+            "Predicting non-response to repeated ketamine, 135 patients. "
+            "doi 10.1038/s41398-024-03027-2 (authors: confirm)",
+            "http://preview-www.nature.com/articles/s41398-024-03027-2",
+        ),
+        Reference(
+            "Zhan 2020",
+            "Zhan et al. Transl Psychiatry 2020;10:246. doi 10.1038/s41398-020-00933-z",
+            "https://www.proquest.com/publiccontent/docview/2426006549",
+        ),
+    )
+}
