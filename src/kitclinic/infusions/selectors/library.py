@@ -8,7 +8,7 @@ from decimal import Decimal
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.dosing import Limits, Protocol, SourcedValue
-from kitclinic.dosing.library import SourceKind
+from kitclinic.dosing.library.model import SourceKind
 from kitclinic.infusions.models import Chair, DrugLibraryVersion
 
 
