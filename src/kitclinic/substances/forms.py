@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.db import models
@@ -12,7 +13,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.lib.bounds import validate_sane_date
-from kitclinic.substances.models import Drug, EntryKind
+from kitclinic.substances.models import MG, Drug, EntryKind, SubstanceLot
 from kitclinic.substances.selectors import (
     LotBalance,
     clinic_zone,
@@ -23,11 +24,10 @@ from kitclinic.substances.sessions import session_source
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-MG_FIELD = {"max_digits": 12, "decimal_places": 3}
 
 
-class WitnessChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+class WitnessChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj} ({obj.username})"
 
 
@@ -42,7 +42,7 @@ class _EntryForm(forms.Form):
         help_text="Clinic time. Leave empty for now.",
     )
 
-    def __init__(self, *args, actor: Actor, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
 
@@ -58,9 +58,10 @@ class _EntryForm(forms.Form):
 class _LotForm(_EntryForm):
     lot = forms.ChoiceField(label="Lot")
 
-    def __init__(self, *args, lots: list[LotBalance], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, lots: list[LotBalance], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lot"].choices = [("", "— choose —")] + [
+        # declared above as a ChoiceField; the form's copy keeps its class
+        cast(forms.ChoiceField, self.fields["lot"]).choices = [("", "— choose —")] + [
             (
                 str(b.lot.pk),
                 f"{b.lot.lot_number} · {b.lot.strength_mg_per_ml.normalize():f} mg/mL × "
@@ -82,11 +83,9 @@ def _with_witness(form: forms.Form, actor: Actor, *, required: bool = True) -> N
 class ReceiptForm(_EntryForm):
     drug = forms.ChoiceField(choices=Drug.choices)
     strength_mg_per_ml = forms.DecimalField(
-        label="Strength (mg/mL)", min_value=Decimal("0.001"), **MG_FIELD
+        label="Strength (mg/mL)", min_value=Decimal("0.001"), **MG
     )
-    vial_volume_ml = forms.DecimalField(
-        label="Vial volume (mL)", min_value=Decimal("0.001"), **MG_FIELD
-    )
+    vial_volume_ml = forms.DecimalField(label="Vial volume (mL)", min_value=Decimal("0.001"), **MG)
     vials = forms.IntegerField(label="Vials received", min_value=1)
     supplier = forms.CharField(max_length=200)
     lot_number = forms.CharField(max_length=60)
@@ -126,23 +125,23 @@ def _with_session(form: forms.Form, actor: Actor, *, required: bool) -> None:
 
 
 class DispenseForm(_LotForm):
-    quantity_mg = forms.DecimalField(label="Quantity given (mg)", **MG_FIELD)
+    quantity_mg = forms.DecimalField(label="Quantity given (mg)", **MG)
     reason = forms.CharField(label="Notes", required=False, widget=forms.Textarea({"rows": 2}))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _with_session(self, self.actor, required=True)
         self.order_fields(["lot", "session", "quantity_mg", "occurred_at", "reason"])
 
 
 class WasteForm(_LotForm):
-    quantity_mg = forms.DecimalField(label="Quantity wasted (mg)", **MG_FIELD)
+    quantity_mg = forms.DecimalField(label="Quantity wasted (mg)", **MG)
     reason = forms.CharField(
         widget=forms.Textarea({"rows": 2}),
         help_text="For example: remainder of the drawn syringe, discarded into the sink.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _with_session(self, self.actor, required=False)
         _with_witness(self, self.actor)
@@ -154,9 +153,10 @@ class TransferForm(_LotForm):
     vials = forms.IntegerField(label="Whole vials", min_value=1)
     reason = forms.CharField(label="Notes", required=False, widget=forms.Textarea({"rows": 2}))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_clinic"].choices = [("", "— choose —")] + [
+        # declared above as a ChoiceField; the form's copy keeps its class
+        cast(forms.ChoiceField, self.fields["to_clinic"]).choices = [("", "— choose —")] + [
             (str(c.pk), c.name) for c in organization_clinics(self.actor)
         ]
 
@@ -165,13 +165,13 @@ class AdjustForm(_LotForm):
     change_mg = forms.DecimalField(
         label="Change (mg)",
         help_text="Negative when less is there than the book says, positive when more.",
-        **MG_FIELD,
+        **MG,
     )
     reason = forms.CharField(
         widget=forms.Textarea({"rows": 3}), help_text="What the count found and why."
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _with_witness(self, self.actor)
 
@@ -181,7 +181,7 @@ class ReconciliationForm(_EntryForm):
 
     notes = forms.CharField(required=False, widget=forms.Textarea({"rows": 2}))
 
-    def __init__(self, *args, lots: list[LotBalance], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, lots: list[LotBalance], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].label = "Counted at"
         self.lots = lots
@@ -193,12 +193,12 @@ class ReconciliationForm(_EntryForm):
                 label=f"Lot {b.lot.lot_number}: mL left in an opened vial",
                 min_value=Decimal(0),
                 required=False,
-                **MG_FIELD,
+                **MG,
             )
         _with_witness(self, self.actor, required=False)
         self.order_fields(["occurred_at", "witness", "notes"])
 
-    def counts_mg(self) -> dict:
+    def counts_mg(self) -> dict[SubstanceLot, Decimal]:
         counts = {}
         for b in self.lots:
             vials = self.cleaned_data[f"lot_{b.lot.pk}_vials"]
@@ -219,8 +219,9 @@ class ReportForm(forms.Form):
     date_to = forms.DateField(label="To", widget=DATE_INPUT, validators=[validate_sane_date])
     format = forms.ChoiceField(choices=[("pdf", "PDF"), ("csv", "CSV")], initial="pdf")
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "Must be on or after the start date.")

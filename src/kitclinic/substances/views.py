@@ -18,7 +18,7 @@ from kitclinic.lib.forms import form_page
 from kitclinic.substances import forms as sf
 from kitclinic.substances import reports
 from kitclinic.substances.access import access_count_line, access_lot, access_reconciliation
-from kitclinic.substances.models import EntryKind
+from kitclinic.substances.models import EntryKind, SubstanceLot
 from kitclinic.substances.selectors import (
     EntryFilter,
     entries_for,
@@ -96,7 +96,7 @@ def _form_page(
     )
 
 
-def _lot(actor: Actor, form: sf._EntryForm, action: Action):  # type: ignore[no-untyped-def]
+def _lot(actor: Actor, form: sf._EntryForm, action: Action) -> SubstanceLot:
     return access_lot(actor, form.cleaned_data["lot"], action)
 
 
