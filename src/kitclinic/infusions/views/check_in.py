@@ -76,7 +76,7 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
             session=session,
             data=CheckInData(
                 **data,
-                override_reasons=form.override_reasons(),  # type: ignore[attr-defined]
+                override_reasons=form.override_reasons(),  # type: ignore[attr-defined]  # the check-in form adds override_reasons to the Form it is typed as
                 cosigner=cosigner_from_id(session.clinic, form.cleaned_data.get("cosigner")),
             ),
         )
@@ -138,7 +138,7 @@ def check_in_correction(request: HttpRequest, actor: Actor, session_id: int) -> 
             reason=data["reason"],
             weight_kg=data["weight_kg"],
             pregnancy_status=data["pregnancy_status"] or None,
-            override_reasons=form.override_reasons(),  # type: ignore[attr-defined]
+            override_reasons=form.override_reasons(),  # type: ignore[attr-defined]  # the check-in form adds override_reasons to the Form it is typed as
             cosigner=cosigner_from_id(session.clinic, data.get("cosigner")),
         )
 
