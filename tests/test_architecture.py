@@ -4,6 +4,8 @@ per app, and the import layers (import-linter contracts in pyproject.toml)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,3 +49,17 @@ def test_every_app_keeps_its_api_in_one_package():
 def test_demo_data_lives_only_in_the_demo_package():
     strays = [p for p in SRC.rglob("*demo*.py") if SRC / "demo" not in p.parents]
     assert strays == []
+
+
+def test_imports_keep_the_layers():
+    """pyproject.toml's import-linter contracts: layers, pure cores without Django, demo apart."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]

@@ -13,7 +13,7 @@ import sys
 
 # command name -> module with ``main(argv: list[str]) -> int``
 PURE_COMMANDS: dict[str, str] = {
-    "pk": "kitclinic.pharmacology.cli",
+    "pk": "kitclinic.pharmacology.cli.main",
     "score": "kitclinic.instruments.cli",
     "dose": "kitclinic.dosing.cli",
     "outcomes": "kitclinic.outcome_stats.cli",

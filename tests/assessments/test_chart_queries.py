@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kitclinic.assessments import services
 from kitclinic.assessments.models import Assessment
 from kitclinic.assessments.selectors import patient_assessments
+from kitclinic.assessments.services.assessments import assessment_record
 from tests.factories import PatientFactory
 from tests.support.clients import web_client
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def _bulk(world, patient, count: int) -> None:
     """``count`` PHQ-9s, one every day, falling from 20 towards remission (one recorded through
     the service, the rest copied in bulk to keep the test fast)."""
-    first = services.assessment_record(
+    first = assessment_record(
         actor=world.actor("nurse"),
         patient=patient,
         instrument="phq9",

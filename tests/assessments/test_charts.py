@@ -8,8 +8,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from kitclinic.assessments import services
 from kitclinic.assessments.models import Assessment
+from kitclinic.assessments.services.assessments import assessment_record
 from tests.factories import PatientFactory
 from tests.support.charts import page_figure
 from tests.support.clients import web_client
@@ -24,7 +24,7 @@ def test_trajectory_plots_each_total_at_the_clinics_time(world):
         (dt.datetime(2026, 3, 7, 3, 30, tzinfo=dt.UTC), [3, 3, 3, 3, 2, 2, 2, 2, 0]),
         (dt.datetime(2026, 3, 9, 15, 0, tzinfo=dt.UTC), [1, 1, 1, 1, 1, 1, 1, 1, 0]),
     ):
-        services.assessment_record(
+        assessment_record(
             actor=world.actor("nurse"),
             patient=patient,
             instrument="phq9",

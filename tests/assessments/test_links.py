@@ -9,12 +9,13 @@ import hashlib
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
-from kitclinic.assessments import services
 from kitclinic.assessments.models import Assessment, LinkMode, Mode, SafetyAlert, SelfReportLink
+from kitclinic.assessments.services.links import LinkUnavailable, link_issue, link_submit
 from kitclinic.audit.models import AuditEvent
 from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9
 from tests.factories import PatientFactory
@@ -31,7 +32,7 @@ def _post(answers):
 def issued(world, patient):
     patient.email = "sam@example.org"
     patient.save(update_fields=["email"])
-    return services.link_issue(actor=world.actor("front_desk"), patient=patient, instrument="phq9")
+    return link_issue(actor=world.actor("front_desk"), patient=patient, instrument="phq9")
 
 
 def test_only_a_hash_of_the_token_is_stored_and_mail_tasks_carry_ids_only(issued):
@@ -55,14 +56,14 @@ def test_only_a_hash_of_the_token_is_stored_and_mail_tasks_carry_ids_only(issued
 
 def test_no_mail_task_for_a_patient_without_email(world):
     patient = PatientFactory(home_clinic=world.clinic, email="")
-    services.link_issue(actor=world.actor("nurse"), patient=patient, instrument="gad7")
+    link_issue(actor=world.actor("nurse"), patient=patient, instrument="gad7")
     assert DBTaskResult.objects.count() == 0
 
 
 def test_a_clinician_scale_cannot_be_self_reported(world, patient):
     before = row_counts()
-    with pytest.raises(services.ValidationError) as info:
-        services.link_issue(actor=world.actor("nurse"), patient=patient, instrument="madrs")
+    with pytest.raises(ValidationError) as info:
+        link_issue(actor=world.actor("nurse"), patient=patient, instrument="madrs")
     assert "instrument" in info.value.message_dict
     assert row_counts() == before
 
@@ -95,10 +96,10 @@ def test_anonymous_patient_answers_once_and_sees_crisis_text_when_flagged(client
 
 
 def test_the_service_refuses_a_second_submission_of_the_same_link(issued):
-    services.link_submit(token=issued.token, mode=LinkMode.SELF_REPORT, answers=PHQ9_CALM)
+    link_submit(token=issued.token, mode=LinkMode.SELF_REPORT, answers=PHQ9_CALM)
     before = row_counts()
-    with pytest.raises(services.LinkUnavailable) as info:
-        services.link_submit(token=issued.token, mode=LinkMode.SELF_REPORT, answers=PHQ9_CALM)
+    with pytest.raises(LinkUnavailable) as info:
+        link_submit(token=issued.token, mode=LinkMode.SELF_REPORT, answers=PHQ9_CALM)
     assert info.value.reason == "used"
     assert row_counts() == before
 
@@ -107,7 +108,7 @@ def test_the_database_refuses_two_assessments_for_one_link(issued, world, patien
     """The race the row lock prevents: even written directly, a second assessment is refused."""
     from django.db import IntegrityError, transaction
 
-    first = services.link_submit(token=issued.token, mode=LinkMode.SELF_REPORT, answers=PHQ9_CALM)
+    first = link_submit(token=issued.token, mode=LinkMode.SELF_REPORT, answers=PHQ9_CALM)
     clone = Assessment.objects.get(pk=first.pk)
     clone.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -172,7 +173,7 @@ def test_a_kiosk_link_of_another_clinic_is_refused(world, patient, other_org_pat
     other = login("other_org")
     other.post(f"/patients/{other_org_patient.pk}/kiosk/new/", {"instrument": "phq9"})
     other_link = SelfReportLink.objects.get()
-    issued_here = services.link_issue(
+    issued_here = link_issue(
         actor=world.actor("nurse"), patient=patient, instrument="phq9", mode=LinkMode.KIOSK
     )
     # The other clinic's tablet (its kiosk cookie) opens this clinic's kiosk link.

@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from kitclinic.assessments import services
+from kitclinic.assessments.services.assessments import assessment_record
+from kitclinic.assessments.services.links import link_issue
 from tests.assessments.conftest import PHQ9_ITEM9
 
 pytestmark = pytest.mark.django_db
@@ -13,14 +14,14 @@ def test_a_recorded_score_and_a_self_report_reach_the_chart_dashboard_and_queue(
     world, patient, login
 ):
     nurse = world.actor("nurse")
-    services.assessment_record(
+    assessment_record(
         actor=nurse,
         patient=patient,
         instrument="phq9",
         answers=PHQ9_ITEM9,
         administered_at=timezone.now() - dt.timedelta(days=1),
     )
-    issued = services.link_issue(actor=nurse, patient=patient, instrument="gad7")
+    issued = link_issue(actor=nurse, patient=patient, instrument="gad7")
     c = login("nurse")
     r = c.get(f"/patients/{patient.pk}/")
     assert r.status_code == 200, r.content[:2000]

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
-from kitclinic.assessments import services
+from kitclinic.assessments.services.assessments import assessment_record
 from tests.assessments.conftest import (
     PHQ9_CALM,
     PHQ9_ITEM9,
@@ -185,7 +185,7 @@ def test_api_gives_the_status_the_matrix_gives(world, patient, persona, op):
 
 
 def test_other_organizations_alert_is_404_to_everyone_here(world, patient, other_org_patient):
-    theirs = services.assessment_record(
+    theirs = assessment_record(
         actor=world.actor("other_org"),
         patient=other_org_patient,
         instrument="phq9",

@@ -11,8 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from kitclinic.assessments import services
 from kitclinic.assessments.models import AlertStatus, Assessment, Mode, SafetyAlert
+from kitclinic.assessments.services import alerts, assessments
+from kitclinic.assessments.services.alerts import alert_acknowledge
+from kitclinic.assessments.services.assessments import assessment_record
+from kitclinic.assessments.services.links import link_issue
+from kitclinic.assessments.services.schedules import schedule_set
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.instruments import score
 from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9
@@ -28,7 +32,7 @@ def _record(world, patient, persona="nurse", **overrides):
         "administered_at": timezone.now() - dt.timedelta(hours=2),
     }
     values.update(overrides)
-    return services.assessment_record(actor=world.actor(persona), patient=patient, **values)
+    return assessment_record(actor=world.actor(persona), patient=patient, **values)
 
 
 def test_scores_are_stored_as_the_instrument_library_computes_them(world, patient):
@@ -81,8 +85,10 @@ def test_a_failing_audit_write_rolls_back_the_assessment_and_its_alert(world, pa
             raise RuntimeError("audit store unavailable")
         return original(**kwargs)
 
-    original = services.audit_record
-    monkeypatch.setattr(services, "audit_record", audit_then_fail)
+    original = assessments.audit_record
+    # the assessment is audited by the assessments services, its alert by the alert services
+    monkeypatch.setattr(assessments, "audit_record", audit_then_fail)
+    monkeypatch.setattr(alerts, "audit_record", audit_then_fail)
     before = row_counts()
     with pytest.raises(RuntimeError):
         _record(world, patient, answers=PHQ9_ITEM9)
@@ -153,12 +159,12 @@ def test_acknowledgement_needs_a_note_and_is_audited_once(world, patient):
     alert = SafetyAlert.objects.get()
     before = row_counts()
     with pytest.raises(ValidationError) as info:
-        services.alert_acknowledge(actor=world.actor("physician"), alert=alert, note="   ")
+        alert_acknowledge(actor=world.actor("physician"), alert=alert, note="   ")
     assert "note" in info.value.message_dict
     assert row_counts() == before
     with pytest.raises(PermissionDenied):
-        services.alert_acknowledge(actor=world.actor("front_desk"), alert=alert, note="Called.")
-    services.alert_acknowledge(
+        alert_acknowledge(actor=world.actor("front_desk"), alert=alert, note="Called.")
+    alert_acknowledge(
         actor=world.actor("physician"), alert=alert, note="C-SSRS screener done; safety plan."
     )
     alert.refresh_from_db()
@@ -168,7 +174,7 @@ def test_acknowledgement_needs_a_note_and_is_audited_once(world, patient):
     assert event.action == AuditAction.UPDATE and event.actor == world.users["physician"]
     assert event.changes["status"] == ["open", "acknowledged"]
     with pytest.raises(ValidationError):
-        services.alert_acknowledge(actor=world.actor("nurse"), alert=alert, note="Again.")
+        alert_acknowledge(actor=world.actor("nurse"), alert=alert, note="Again.")
 
 
 def test_the_assessment_list_is_ordered_by_administration_time(world, patient):
@@ -192,7 +198,7 @@ def test_a_bad_schedule_names_the_field_and_writes_nothing(world, patient, overr
     values.update(overrides)
     before = row_counts()
     with pytest.raises(ValidationError) as info:
-        services.schedule_set(actor=world.actor("nurse"), patient=patient, **values)
+        schedule_set(actor=world.actor("nurse"), patient=patient, **values)
     assert field in info.value.message_dict
     assert row_counts() == before
 
@@ -206,6 +212,6 @@ def test_a_bad_link_request_names_the_field_and_writes_nothing(world, patient, o
     values = {"instrument": "phq9"} | overrides
     before = row_counts()
     with pytest.raises(ValidationError) as info:
-        services.link_issue(actor=world.actor("nurse"), patient=patient, **values)
+        link_issue(actor=world.actor("nurse"), patient=patient, **values)
     assert field in info.value.message_dict
     assert row_counts() == before

@@ -16,7 +16,8 @@ import pytest
 from django.db import connection, transaction
 
 from kitclinic.accounts.models import Clinic
-from kitclinic.assessments import services, tasks
+from kitclinic.assessments import tasks
+from kitclinic.assessments.services.links import link_issue
 from kitclinic.patients.models import Patient
 from tests.assessments.conftest import alert_raised
 
@@ -57,7 +58,7 @@ def lock_timeout() -> Iterator[None]:
 def test_a_reminder_does_not_wait_for_requests_referring_to_its_patient_or_clinic(world, patient):
     patient.email = "patient@example.org"
     patient.save(update_fields=["email"])
-    issued = services.link_issue(actor=world.actor("nurse"), patient=patient, instrument="phq9")
+    issued = link_issue(actor=world.actor("nurse"), patient=patient, instrument="phq9")
     with request_referring_to(world.clinic.pk, patient.pk), lock_timeout():
         assert tasks.link_reminder_send.call(issued.link.pk) is True
 

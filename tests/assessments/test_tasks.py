@@ -11,12 +11,16 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from kitclinic.assessments import services, tasks
+from kitclinic.assessments import tasks
 from kitclinic.assessments.models import (
     AlertStatus,
     AssessmentSchedule,
     SelfReportLink,
 )
+from kitclinic.assessments.services import alerts
+from kitclinic.assessments.services.alerts import alert_acknowledge, alert_escalate
+from kitclinic.assessments.services.links import link_issue, link_submit
+from kitclinic.assessments.services.schedules import schedule_set
 from kitclinic.audit.models import AuditAction, AuditEvent
 from tests.assessments.conftest import PHQ9_CALM, alert_raised
 from tests.factories import MembershipFactory, PatientFactory, UserFactory
@@ -51,13 +55,13 @@ def test_an_unacknowledged_alert_escalates_and_emails_only_this_clinics_physicia
     assert tasks.alert_escalate.call(alert.pk) is False
     assert len(mail.outbox) == 1
     # Escalated alerts stay in the queue until acknowledged.
-    services.alert_acknowledge(actor=world.actor("nurse"), alert=alert, note="Called; safe.")
+    alert_acknowledge(actor=world.actor("nurse"), alert=alert, note="Called; safe.")
     alert.refresh_from_db()
     assert alert.status == AlertStatus.ACKNOWLEDGED and alert.escalated_at is not None
 
 
 def test_an_acknowledged_alert_does_not_escalate(world, alert):
-    services.alert_acknowledge(actor=world.actor("physician"), alert=alert, note="Seen in clinic.")
+    alert_acknowledge(actor=world.actor("physician"), alert=alert, note="Seen in clinic.")
     events = AuditEvent.objects.count()
     assert tasks.alert_escalate.call(alert.pk) is False
     alert.refresh_from_db()
@@ -71,10 +75,10 @@ def test_a_refused_escalation_mail_leaves_the_alert_open_and_unaudited(world, al
     def refuse(**kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(services, "send_mail", refuse)
+    monkeypatch.setattr(alerts, "send_mail", refuse)
     events = AuditEvent.objects.count()
     with pytest.raises(ConnectionRefusedError):
-        services.alert_escalate(alert_id=alert.pk)
+        alert_escalate(alert_id=alert.pk)
     alert.refresh_from_db()
     assert alert.status == AlertStatus.OPEN and alert.escalated_at is None
     assert AuditEvent.objects.count() == events
@@ -83,7 +87,7 @@ def test_a_refused_escalation_mail_leaves_the_alert_open_and_unaudited(world, al
 @pytest.fixture
 def emailed(world):
     patient = PatientFactory(home_clinic=world.clinic, email="pat@example.org")
-    return services.link_issue(actor=world.actor("nurse"), patient=patient, instrument="phq9")
+    return link_issue(actor=world.actor("nurse"), patient=patient, instrument="phq9")
 
 
 def test_the_link_email_carries_a_working_link(client, emailed):
@@ -102,7 +106,7 @@ def test_a_reminder_is_sent_once_and_only_while_the_link_is_unused(emailed):
 
 
 def test_no_reminder_after_the_patient_answered(emailed):
-    services.link_submit(token=emailed.token, mode="self_report", answers=PHQ9_CALM)
+    link_submit(token=emailed.token, mode="self_report", answers=PHQ9_CALM)
     assert tasks.link_reminder_send.call(emailed.link.pk) is False
     assert tasks.link_email_send.call(emailed.link.pk) is False
     assert mail.outbox == []
@@ -116,7 +120,7 @@ def test_no_reminder_for_an_expired_link(emailed):
 
 def test_the_schedule_command_sends_once_per_due_date_and_moves_the_date(world, patient):
     today = timezone.localdate()
-    schedule = services.schedule_set(
+    schedule = schedule_set(
         actor=world.actor("nurse"),
         patient=patient,
         instrument="phq9",
@@ -140,10 +144,10 @@ def test_the_schedule_command_sends_once_per_due_date_and_moves_the_date(world, 
 def test_a_new_schedule_replaces_the_active_one_and_inactive_ones_send_nothing(world, patient):
     today = timezone.localdate()
     nurse = world.actor("nurse")
-    first = services.schedule_set(
+    first = schedule_set(
         actor=nurse, patient=patient, instrument="gad7", cadence_days=7, first_due_on=today
     )
-    services.schedule_set(
+    schedule_set(
         actor=nurse,
         patient=patient,
         instrument="gad7",

@@ -13,8 +13,9 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from kitclinic.assessments import services
 from kitclinic.assessments.models import AlertStatus, SafetyAlert
+from kitclinic.assessments.services.assessments import assessment_record
+from kitclinic.assessments.services.links import link_issue
 from kitclinic.audit.models import AuditEvent
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.factories import PatientFactory
@@ -33,14 +34,14 @@ def test_phone_self_report_raises_an_alert_a_nurse_acknowledges(
         (28, [2, 2, 2, 2, 2, 1, 1, 1, 0]),
         (14, [1, 2, 1, 1, 1, 1, 1, 1, 0]),
     ):
-        services.assessment_record(
+        assessment_record(
             actor=nurse,
             patient=patient,
             instrument="phq9",
             answers=answers,
             administered_at=timezone.now() - dt.timedelta(days=days),
         )
-    issued = services.link_issue(actor=nurse, patient=patient, instrument="phq9")
+    issued = link_issue(actor=nurse, patient=patient, instrument="phq9")
 
     phone_context = browser.new_context(
         base_url=live_server.url,

@@ -13,13 +13,14 @@ from rest_framework.test import APIClient
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import StaffMembership
 from kitclinic.assessments.models import SafetyAlert
-from kitclinic.assessments.services import assessment_record
+from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditEvent
-from kitclinic.infusions import selectors
 from kitclinic.infusions.models import Chair, InfusionSession
+from kitclinic.infusions.selectors.session import session_detail
+from kitclinic.infusions.selectors.summary import session_summary
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.states import SessionState
-from kitclinic.substances.services import substance_transfer
+from kitclinic.substances.services.stock import substance_transfer
 from tests.factories import MembershipFactory
 from tests.infusions.api_support import check_in_body
 from tests.infusions.helpers import advance, slot_time
@@ -193,9 +194,9 @@ def test_services_and_selectors_called_directly_hold_the_same_rule(world, souths
     nurse, desk = world.actor("nurse"), world.actor("front_desk")
     before = row_counts()
     with pytest.raises(PermissionDenied, match="no role at Southside"):
-        selectors.session_detail(nurse, southside_session)
+        session_detail(nurse, southside_session)
     with pytest.raises(PermissionDenied, match="no role at Southside"):
-        selectors.session_summary(nurse, southside_session)
+        session_summary(nurse, southside_session)
     with pytest.raises(PermissionDenied, match="no role at Southside"):
         scheduling.appointment_cancel(
             actor=desk, appointment=southside_session.appointment, reason="x"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from kitclinic.consent.models import ConsentRecord
 from kitclinic.infusions.models import (
     Addendum,
     CheckIn,
@@ -18,10 +19,9 @@ from kitclinic.infusions.models import (
     InfusionSession,
     VitalSign,
 )
-from kitclinic.infusions.services import sessions
+from kitclinic.infusions.services.sessions.signoff import addendum_write
 from kitclinic.infusions.states import SessionState
 from kitclinic.operations.guards import GUARDS, maintenance_sql
-from kitclinic.outcomes.models import ConsentRecord
 from kitclinic.patients.models import EligibilityDecision
 from tests.infusions.helpers import advance
 
@@ -31,7 +31,7 @@ S = SessionState
 @pytest.fixture
 def signed(world, session):  # type: ignore[no-untyped-def]
     advance(world, session, S.SIGNED)
-    sessions.addendum_write(actor=world.actor("physician"), session=session, text="Note.")
+    addendum_write(actor=world.actor("physician"), session=session, text="Note.")
     return InfusionSession.objects.get(pk=session.pk)
 
 

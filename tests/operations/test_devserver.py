@@ -136,7 +136,7 @@ def test_the_demo_sends_a_questionnaire_email_and_escalates_an_alert(tmp_path: P
     issue_link = (
         "from kitclinic.accounts.actor import Actor; "
         "from kitclinic.accounts.models import StaffMembership; "
-        "from kitclinic.assessments.services import link_issue; "
+        "from kitclinic.assessments.services.links import link_issue; "
         "from kitclinic.patients.models import Patient; "
         "m = StaffMembership.objects.select_related('user')"
         ".filter(user__username='nurse').order_by('id')[0]; "

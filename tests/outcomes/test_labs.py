@@ -93,12 +93,13 @@ def test_form_shows_the_error_on_the_field_and_writes_nothing(world, patient):
         reverse("lab-add", args=[patient.pk]),
         {"analyte": "crp", "value": "2", "unit": "mg/dL", "collected_at": "2026-11-01T08:00"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused by the service: the form again, its errors
     assert "recorded in mg/L" in response.context["form"].errors["unit"][0]
     response = client.post(
         reverse("lab-add", args=[patient.pk]),
         {"analyte": "crp", "value": "-0.5", "unit": "mg/L", "collected_at": "2026-11-01T08:00"},
     )
+    assert response.status_code == 422
     assert "negative" in " ".join(response.context["form"].errors["value"])
     assert (LabResult.objects.count(), AuditEvent.objects.count()) == before
     response = client.post(

@@ -16,13 +16,15 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kitclinic.audit.models import AuditEvent
+from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
+from kitclinic.consent.services import consent_record
 from kitclinic.outcome_stats import wilson_interval
 from kitclinic.outcomes import reports, sheets
 from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.evidence import figures
 from kitclinic.outcomes.evidence.references import REFERENCES
-from kitclinic.outcomes.models import ConsentRecord, ImmutableRecordError, InfoSheetVersion
-from kitclinic.outcomes.services import consent_record, info_sheet_publish
+from kitclinic.outcomes.models import ImmutableRecordError
+from kitclinic.outcomes.services import info_sheet_publish
 from kitclinic.patients.models import INDICATIONS
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores

@@ -15,9 +15,10 @@ from pypdf import PdfReader
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.audit.models import AuditEvent
+from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
 from kitclinic.outcomes import sheets
 from kitclinic.outcomes.data import dataset
-from kitclinic.outcomes.models import ConsentRecord, InfoSheetVersion, LabResult
+from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.services import info_sheet_publish
 from tests.factories import PatientFactory
 from tests.outcomes.helpers import course_with_scores
@@ -258,3 +259,56 @@ def test_sheet_preview_embeds_the_draft_escaped_so_its_quotes_cannot_end_the_att
     srcdoc = html[start : html.index('"', start)]
     assert srcdoc.startswith("&lt;!doctype html&gt;")
     assert srcdoc.rstrip().endswith("&lt;/html&gt;")
+
+
+def test_an_invalid_consent_is_shown_again_with_its_errors_and_writes_nothing(world, patient):
+    version, _ = info_sheet_publish(
+        actor=world.actor("physician"), indication="ptsd", html="<html><body>PTSD</body></html>"
+    )
+    client = web_client(world, "nurse")
+    url = reverse("consent-add", args=[patient.pk])
+    page = client.get(url, {"indication": "ptsd"}).content.decode()
+    # each indication is offered by its own address
+    assert f'href="{url}?indication=depression"' in page
+    before = (ConsentRecord.objects.count(), AuditEvent.objects.count())
+    response = client.post(
+        url,
+        {
+            "indication": "ptsd",
+            "sheet_version": str(version.pk),
+            "method": "paper",
+            "witnessed_by": str(world.users["nurse"].pk),
+        },
+    )
+    assert response.status_code == 422 and "signed_at" in response.context["form"].errors
+    assert (ConsentRecord.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_consent_before_any_sheet_is_published_is_refused(world, patient):
+    client = web_client(world, "nurse")
+    url = reverse("consent-add", args=[patient.pk])
+    assert (
+        "No information sheet for anxiety"
+        in client.get(url, {"indication": "anxiety"}).content.decode()
+    )
+    response = client.post(url, {"indication": "anxiety", "method": "paper"})
+    assert response.status_code == 422 and ConsentRecord.objects.count() == 0
+
+
+def test_an_unknown_indication_is_not_found(world, patient):
+    client = web_client(world, "physician")
+    assert client.get(reverse("outcomes-sheet", args=["gout"])).status_code == 404
+    url = reverse("consent-add", args=[patient.pk])
+    assert client.get(url, {"indication": "gout"}).status_code == 404
+
+
+def test_lab_association_page_falls_back_to_its_defaults_for_unknown_choices(world):
+    client = web_client(world, "physician")
+    page = client.get(reverse("outcomes-labs"), {"analyte": "ferritin", "instrument": "bdi"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<option value="crp" selected>' in html and '<option value="phq9" selected>' in html
+    page = client.get(reverse("outcomes-labs"), {"analyte": "il6", "instrument": "gad7"})
+    html = page.content.decode()
+    assert '<option value="il6" selected>' in html and '<option value="gad7" selected>' in html
+    assert '<option value="madrs" >MADRS</option>' in html

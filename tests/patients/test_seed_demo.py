@@ -94,9 +94,10 @@ def test_seed_history_gives_every_outcomes_panel_data_with_historical_times(clie
 
     from kitclinic.accounts.actor import Actor
     from kitclinic.audit.models import AuditEvent
+    from kitclinic.consent.models import ConsentRecord
     from kitclinic.infusions.models import InfusionSession, TreatmentCourse
     from kitclinic.outcomes.data import dataset
-    from kitclinic.outcomes.models import ConsentRecord, LabResult
+    from kitclinic.outcomes.models import LabResult
     from kitclinic.outcomes.patient import patient_outcomes
     from kitclinic.outcomes.selectors.clinic_results import clinic_results
     from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kitclinic.pharmacology.cli import main
+from kitclinic.pharmacology.cli.main import main
 
 from .conftest import ATOL_4DP, REFERENCE_CE, REFERENCE_CP, REFERENCE_TIMES_MIN
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 CHECK = (
-    "import kitclinic.pharmacology, kitclinic.pharmacology.cli, sys; "
+    "import kitclinic.pharmacology, kitclinic.pharmacology.cli.main, sys; "
     "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.') "
     "or (m.startswith('kitclinic.') and not m.startswith('kitclinic.pharmacology'))); "
     "print(','.join(bad))"

@@ -9,15 +9,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from kitclinic.substances import services
-from kitclinic.substances.models import (
-    SubstanceLot,
-)
+from kitclinic.substances.models import SubstanceLot
+from kitclinic.substances.services import stock
 
 
 def receive(actor, *, vials: int = 2, expiry: dt.date | None = None, **kwargs) -> SubstanceLot:
     """Receive ``vials`` vials of 50 mg/mL × 10 mL (500 mg each) at the actor's clinic."""
-    entry = services.substance_receive(
+    entry = stock.substance_receive(
         actor=actor,
         strength_mg_per_ml=Decimal("50"),
         vial_volume_ml=Decimal("10"),

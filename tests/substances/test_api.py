@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
-from kitclinic.substances import services
+from kitclinic.substances.services import dispensing
 from tests.support.clients import api_client
 from tests.support.personas import ROLES
 from tests.support.rows import row_counts
@@ -100,7 +100,7 @@ def test_persona_gets_the_status_the_matrix_gives(world, lot, sess, persona, op)
 
 
 def test_lots_list_balances_and_entries_filter(world, lot, sess):
-    services.substance_dispense(
+    dispensing.substance_dispense(
         actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("35"), session=sess
     )
     client = api_client(world, "auditor")

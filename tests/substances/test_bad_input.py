@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kitclinic.substances import services
 from kitclinic.substances.models import AppendOnlyError, SubstanceLogEntry, SubstanceLot
+from kitclinic.substances.services import counts, dispensing, stock
 from tests.substances.conftest import receive
 from tests.support.rows import row_counts
 
@@ -29,7 +29,7 @@ def _refused(call, field: str) -> ValidationError:
 
 
 def _waste(world, lot, witness, **kwargs):
-    return lambda: services.substance_waste(
+    return lambda: dispensing.substance_waste(
         actor=world.actor("nurse"),
         lot=lot,
         quantity_mg=kwargs.pop("quantity_mg", Decimal("10")),
@@ -73,7 +73,7 @@ def test_waste_without_a_reason_is_refused(world, lot):
 
 def test_dispense_beyond_the_balance_is_refused(sess, world, lot):
     error = _refused(
-        lambda: services.substance_dispense(
+        lambda: dispensing.substance_dispense(
             actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("1000.001"), session=sess
         ),
         "quantity_mg",
@@ -96,7 +96,7 @@ def test_dispense_from_an_expired_lot_is_refused(sess, world):
         occurred_at=timezone.now() - dt.timedelta(days=10),
     )
     error = _refused(
-        lambda: services.substance_dispense(
+        lambda: dispensing.substance_dispense(
             actor=nurse, lot=expired, quantity_mg=Decimal("10"), session=sess
         ),
         "lot",
@@ -114,7 +114,7 @@ def test_receiving_an_expired_lot_is_refused(world):
 @pytest.mark.parametrize("quantity", [Decimal("0"), Decimal("-5"), Decimal("0.0001"), "abc"])
 def test_dispense_of_zero_negative_or_malformed_quantity_is_refused(sess, world, lot, quantity):
     _refused(
-        lambda: services.substance_dispense(
+        lambda: dispensing.substance_dispense(
             actor=world.actor("nurse"), lot=lot, quantity_mg=quantity, session=sess
         ),
         "quantity_mg",
@@ -148,12 +148,12 @@ def test_bad_receipt_is_refused(world, field, overrides):
         "vials": 2,
         **overrides,
     }
-    _refused(lambda: services.substance_receive(actor=world.actor("nurse"), **values), field)
+    _refused(lambda: stock.substance_receive(actor=world.actor("nurse"), **values), field)
 
 
 def test_dispense_without_a_session_is_refused(sess, world, lot):
     _refused(
-        lambda: services.substance_dispense(
+        lambda: dispensing.substance_dispense(
             actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("10"), session=None
         ),
         "session",
@@ -162,7 +162,7 @@ def test_dispense_without_a_session_is_refused(sess, world, lot):
 
 def test_transfer_to_another_organizations_clinic_is_refused(world, lot):
     _refused(
-        lambda: services.substance_transfer(
+        lambda: stock.substance_transfer(
             actor=world.actor("nurse"), lot=lot, to_clinic=world.other_clinic, vials=1
         ),
         "to_clinic",
@@ -172,11 +172,11 @@ def test_transfer_to_another_organizations_clinic_is_refused(world, lot):
 def test_transfer_to_the_same_clinic_or_beyond_the_balance_is_refused(world, lot, sister_clinic):
     nurse = world.actor("nurse")
     _refused(
-        lambda: services.substance_transfer(actor=nurse, lot=lot, to_clinic=world.clinic, vials=1),
+        lambda: stock.substance_transfer(actor=nurse, lot=lot, to_clinic=world.clinic, vials=1),
         "to_clinic",
     )
     _refused(
-        lambda: services.substance_transfer(actor=nurse, lot=lot, to_clinic=sister_clinic, vials=3),
+        lambda: stock.substance_transfer(actor=nurse, lot=lot, to_clinic=sister_clinic, vials=3),
         "vials",
     )
 
@@ -197,15 +197,13 @@ def test_bad_adjustment_is_refused(world, lot, field, overrides):
         "reason": "Count short",
         **overrides,
     }
-    _refused(
-        lambda: services.substance_adjust(actor=world.actor("nurse"), lot=lot, **values), field
-    )
+    _refused(lambda: counts.substance_adjust(actor=world.actor("nurse"), lot=lot, **values), field)
 
 
 def test_a_user_acting_at_another_clinic_cannot_write_to_this_clinics_lot(sess, world, lot):
     other = world.actor("other_org")
     _refused(
-        lambda: services.substance_dispense(
+        lambda: dispensing.substance_dispense(
             actor=other, lot=lot, quantity_mg=Decimal("10"), session=sess
         ),
         "lot",
@@ -217,7 +215,7 @@ def test_roles_that_do_not_handle_the_drug_are_refused_by_the_services(sess, wor
     actor = world.actor(persona)
     before = row_counts()
     with pytest.raises(PermissionDenied):
-        services.substance_dispense(actor=actor, lot=lot, quantity_mg=Decimal("1"), session=sess)
+        dispensing.substance_dispense(actor=actor, lot=lot, quantity_mg=Decimal("1"), session=sess)
     with pytest.raises(PermissionDenied):
         receive(actor)
     assert row_counts() == before
@@ -228,7 +226,7 @@ def test_roles_that_do_not_handle_the_drug_are_refused_by_the_services(sess, wor
 
 @pytest.fixture
 def entry(world, lot, sess) -> SubstanceLogEntry:
-    return services.substance_dispense(
+    return dispensing.substance_dispense(
         actor=world.actor("nurse"), lot=lot, quantity_mg=Decimal("35"), session=sess
     )
 

@@ -15,8 +15,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from kitclinic.substances import selectors, services
+from kitclinic.substances import selectors
 from kitclinic.substances.models import SubstanceLogEntry
+from kitclinic.substances.services import dispensing
 from tests.substances.conftest import receive
 
 THREADS = 6
@@ -32,7 +33,7 @@ def test_concurrent_dispenses_never_overdraw_the_lot(sess, world):
 
     def dispense(n: int) -> None:
         try:
-            services.substance_dispense(actor=nurse, lot=lot, quantity_mg=DOSE_MG, session=sess)
+            dispensing.substance_dispense(actor=nurse, lot=lot, quantity_mg=DOSE_MG, session=sess)
             result = "ok"
         except ValidationError as exc:
             result = "refused" if "quantity_mg" in exc.message_dict else repr(exc)

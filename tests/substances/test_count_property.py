@@ -12,8 +12,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kitclinic.substances import services
 from kitclinic.substances.models import Reconciliation, ReconciliationLine
+from kitclinic.substances.services import counts
 from tests.substances.conftest import receive
 
 MG = st.decimals(min_value=Decimal("0"), max_value=Decimal("5000"), places=3)
@@ -29,11 +29,11 @@ def test_any_count_in_range_saves_with_the_exact_discrepancy(world, adjustments,
     with transaction.atomic():
         lot = receive(nurse, vials=10, lot_number="KX-PROP")  # 50 mg/mL x 10 mL: 5000 mg
         for change in adjustments:
-            services.substance_adjust(
+            counts.substance_adjust(
                 actor=nurse, lot=lot, change_mg=change, witness=physician.user, reason="Spill"
             )
         book = Decimal("5000") + sum(adjustments, Decimal("0"))
-        line = services.reconciliation_record(actor=nurse, counts_mg={lot: counted}).lines.get()
+        line = counts.reconciliation_record(actor=nurse, counts_mg={lot: counted}).lines.get()
         line.refresh_from_db()
         assert (line.book_mg, line.counted_mg) == (book, counted)
         assert line.discrepancy_mg == counted - book
@@ -45,11 +45,11 @@ def test_an_opened_vial_counted_off_the_book_saves(world) -> None:
     of 41.2 mg left at a tenth of a milligram."""
     nurse, physician = world.actor("nurse"), world.actor("physician")
     lot = receive(nurse, vials=7, lot_number="KX-OPEN")
-    services.substance_adjust(
+    counts.substance_adjust(
         actor=nurse, lot=lot, change_mg=Decimal("-41.2"), witness=physician.user, reason="Spill"
     )
     for counted in ("3400", "3415", "3450"):  # 8, 8.3 and 9 mL of the opened vial
-        line = services.reconciliation_record(
+        line = counts.reconciliation_record(
             actor=nurse, counts_mg={lot: Decimal(counted)}
         ).lines.get()
         assert line.discrepancy_mg == Decimal(counted) - Decimal("3458.8")

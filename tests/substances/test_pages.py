@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
-from kitclinic.substances import services
 from kitclinic.substances.models import SubstanceLogEntry
+from kitclinic.substances.services import counts, dispensing
 from tests.substances.conftest import receive
 from tests.support.personas import ROLES
 from tests.support.rows import row_counts
@@ -148,7 +148,7 @@ CASES = [
 @pytest.fixture
 def ctx(world, lot, sister_clinic, sess) -> Ctx:
     """The lot (1000 mg) and a count that found 990 mg (an open discrepancy of -10 mg)."""
-    reconciliation = services.reconciliation_record(
+    reconciliation = counts.reconciliation_record(
         actor=world.actor("nurse"), counts_mg={lot: Decimal("990")}
     )
     line = reconciliation.lines.get()
@@ -228,8 +228,8 @@ def test_nav_link_shows_for_the_roles_that_may_view_the_log(login, world):
 
 def test_log_shows_lots_balances_entries_newest_first_and_filters(sess, login, world, lot):
     nurse = world.actor("nurse")
-    services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess)
-    services.substance_waste(
+    dispensing.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess)
+    dispensing.substance_waste(
         actor=nurse,
         lot=lot,
         quantity_mg=Decimal("12.5"),
@@ -303,10 +303,10 @@ def test_log_query_count_does_not_grow_with_entries_or_lots(
         for n in range(lots):
             lot = receive(nurse, vials=10, lot_number=f"Q-{SubstanceLogEntry.objects.count()}-{n}")
             for _ in range(per_lot):
-                services.substance_dispense(
+                dispensing.substance_dispense(
                     actor=nurse, lot=lot, quantity_mg=Decimal("10"), session=sess
                 )
-                services.substance_waste(
+                dispensing.substance_waste(
                     actor=nurse,
                     lot=lot,
                     quantity_mg=Decimal("1"),
@@ -359,3 +359,44 @@ def test_page_with_the_role_only_at_another_clinic(login, ctx, index, method):
         assert response.status_code == (200 if method == "GET" else 302)
     if response.status_code != 302:
         assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("persona", "buttons"),
+    [
+        ("physician", ["Receive", "Dispense", "Waste", "Transfer", "Count", "Adjust", "Report"]),
+        ("nurse", ["Receive", "Dispense", "Waste", "Transfer", "Count", "Adjust"]),
+        ("clinic_admin", ["Report"]),
+        ("auditor", ["Report"]),
+    ],
+)
+def test_the_log_offers_each_role_the_buttons_of_what_it_may_do(login, persona, buttons):
+    html = login(persona).get(reverse("substance-log")).content.decode()
+    nav = html.split('<nav aria-label="Record"')[1].split("</nav>")[0]
+    shown = [part.split("</a>")[0].rsplit(">", 1)[1] for part in nav.split('role="button"')[1:]]
+    assert shown == buttons
+
+
+def test_the_count_page_says_which_lines_match_are_open_or_resolved(login, world, lot):
+    nurse = world.actor("nurse")
+    second = receive(
+        nurse, lot_number="KX-2002", occurred_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    count = counts.reconciliation_record(
+        actor=nurse, counts_mg={lot: Decimal("990"), second: Decimal("1000")}
+    )
+    short = count.lines.get(lot=lot)
+    html = login("auditor").get(reverse("substance-reconciliation", args=[count.pk])).content
+    page = html.decode()
+    assert "<strong>Open discrepancy</strong>" in page and "Matches" in page
+    assert f"?line={short.pk}" not in page  # an auditor may not resolve it
+    adjustment = counts.substance_adjust(
+        actor=nurse,
+        lot=lot,
+        change_mg=Decimal("-10"),
+        witness=world.users["physician"],
+        reason="Broken vial",
+        resolves=short,
+    )
+    page = login("nurse").get(reverse("substance-reconciliation", args=[count.pk])).content
+    assert f"Resolved by adjustment #{adjustment.pk} (Broken vial)" in page.decode()

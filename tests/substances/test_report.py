@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic.audit.models import AuditEvent
-from kitclinic.substances import reports, services
+from kitclinic.substances import reports
+from kitclinic.substances.services import dispensing
 from tests.substances.conftest import receive
 from tests.support.clients import web_client
 
@@ -31,17 +32,17 @@ def history(world, sess):
         now -= dt.timedelta(days=1)
     day = dt.timedelta(days=1)
     lot = receive(nurse, vials=2, occurred_at=now - 3 * day)  # 1000 mg, before the period
-    services.substance_dispense(
+    dispensing.substance_dispense(
         actor=nurse,
         lot=lot,
         quantity_mg=Decimal("100"),
         session=sess,
         occurred_at=now - 2 * day,
     )  # before the period: opening balance 900
-    services.substance_dispense(
+    dispensing.substance_dispense(
         actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess, occurred_at=now - day
     )
-    services.substance_waste(
+    dispensing.substance_waste(
         actor=nurse,
         lot=lot,
         quantity_mg=Decimal("15"),
@@ -53,7 +54,7 @@ def history(world, sess):
     second = receive(
         physician, vials=1, lot_number="KX-2002", occurred_at=now - day + dt.timedelta(hours=1)
     )
-    services.substance_dispense(
+    dispensing.substance_dispense(
         actor=nurse, lot=lot, quantity_mg=Decimal("20"), session=sess, occurred_at=now
     )  # after the period
     return {"lot": lot, "second": second, "day": (now - day).date(), "session": sess}

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kitclinic.audit.models import AuditEvent
-from kitclinic.substances import selectors, services
+from kitclinic.substances import selectors
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceLot
+from kitclinic.substances.services import counts, dispensing, stock
 from tests.substances.conftest import receive
 from tests.support.rows import row_counts
 
@@ -24,7 +25,7 @@ def _ago(minutes: int) -> dt.datetime:
 
 
 def test_receipt_creates_the_lot_and_a_receipt_entry_and_audits_both(world):
-    entry = services.substance_receive(
+    entry = stock.substance_receive(
         actor=world.actor("nurse"),
         strength_mg_per_ml=Decimal("50"),
         vial_volume_ml=Decimal("10"),
@@ -55,10 +56,10 @@ def test_receipt_creates_the_lot_and_a_receipt_entry_and_audits_both(world):
 
 def test_running_balance_after_a_sequence_of_entries(sess, world, lot, sister_clinic):
     nurse, physician = world.actor("nurse"), world.actor("physician")
-    services.substance_dispense(
+    dispensing.substance_dispense(
         actor=nurse, lot=lot, quantity_mg=Decimal("35"), session=sess, occurred_at=_ago(50)
     )
-    services.substance_waste(
+    dispensing.substance_waste(
         actor=nurse,
         lot=lot,
         quantity_mg=Decimal("15.5"),
@@ -67,17 +68,17 @@ def test_running_balance_after_a_sequence_of_entries(sess, world, lot, sister_cl
         session=sess,
         occurred_at=_ago(45),
     )
-    services.substance_dispense(
+    dispensing.substance_dispense(
         actor=physician,
         lot=lot,
         quantity_mg=Decimal("42.125"),
         session=sess,
         occurred_at=_ago(40),
     )
-    out, into = services.substance_transfer(
+    out, into = stock.substance_transfer(
         actor=nurse, lot=lot, to_clinic=sister_clinic, vials=1, occurred_at=_ago(30)
     )
-    services.substance_adjust(
+    counts.substance_adjust(
         actor=nurse,
         lot=lot,
         change_mg=Decimal("-2.375"),
@@ -108,7 +109,7 @@ def test_dispense_of_the_whole_balance_leaves_zero_and_the_lot_drops_from_the_li
     sess, world, lot
 ):
     nurse = world.actor("nurse")
-    services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("1000"), session=sess)
+    dispensing.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("1000"), session=sess)
     assert selectors.lot_balance_mg(lot) == 0
     assert selectors.lot_balances(nurse) == []
     assert [b.lot for b in selectors.lot_balances(nurse, include_empty=True)] == [lot]
@@ -119,8 +120,10 @@ def test_fractional_amounts_that_use_up_the_lot_leave_exactly_zero(sess, world, 
     a few 1e-13 mg, so an empty lot stayed listed and a count reported stock."""
     nurse = world.actor("nurse")
     for _ in range(3):
-        services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("33.3"), session=sess)
-    services.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("900.1"), session=sess)
+        dispensing.substance_dispense(
+            actor=nurse, lot=lot, quantity_mg=Decimal("33.3"), session=sess
+        )
+    dispensing.substance_dispense(actor=nurse, lot=lot, quantity_mg=Decimal("900.1"), session=sess)
     assert selectors.lot_balance_mg(lot) == Decimal("0")
     assert str(selectors.lot_balance_mg(lot)) == "0.000"
     assert selectors.lot_balances(nurse) == []
@@ -128,10 +131,10 @@ def test_fractional_amounts_that_use_up_the_lot_leave_exactly_zero(sess, world, 
 
 def test_backdated_dispense_cannot_make_a_later_balance_negative(sess, world, lot):
     nurse = world.actor("nurse")
-    services.substance_dispense(
+    dispensing.substance_dispense(
         actor=nurse, lot=lot, quantity_mg=Decimal("900"), session=sess, occurred_at=_ago(10)
     )
-    services.substance_adjust(
+    counts.substance_adjust(
         actor=nurse,
         lot=lot,
         change_mg=Decimal("500"),
@@ -143,7 +146,7 @@ def test_backdated_dispense_cannot_make_a_later_balance_negative(sess, world, lo
     # 600 mg are there now, but 200 mg taken before the 900 mg dispense would have left -100 mg
     # after it.
     with pytest.raises(ValidationError) as exc:
-        services.substance_dispense(
+        dispensing.substance_dispense(
             actor=nurse,
             lot=lot,
             quantity_mg=Decimal("200"),
@@ -156,7 +159,7 @@ def test_backdated_dispense_cannot_make_a_later_balance_negative(sess, world, lo
 
 def test_entry_before_the_lot_was_received_is_refused(sess, world, lot):
     with pytest.raises(ValidationError) as exc:
-        services.substance_dispense(
+        dispensing.substance_dispense(
             actor=world.actor("nurse"),
             lot=lot,
             quantity_mg=Decimal("10"),
@@ -169,7 +172,7 @@ def test_entry_before_the_lot_was_received_is_refused(sess, world, lot):
 def test_reconciliation_flags_a_discrepancy_which_stays_open_until_resolved(world, lot):
     nurse, physician = world.actor("nurse"), world.actor("physician")
     second = receive(nurse, vials=1, lot_number="KX-2002")
-    reconciliation = services.reconciliation_record(
+    reconciliation = counts.reconciliation_record(
         actor=nurse,
         counts_mg={lot: Decimal("990"), second: Decimal("500")},
         witness=physician.user,
@@ -183,7 +186,7 @@ def test_reconciliation_flags_a_discrepancy_which_stays_open_until_resolved(worl
     event = AuditEvent.objects.get(object_type="substances.reconciliation")
     assert "1 discrepancy(ies) open" in event.detail
 
-    entry = services.substance_adjust(
+    entry = counts.substance_adjust(
         actor=nurse,
         lot=lot,
         change_mg=Decimal("-10"),
@@ -199,10 +202,10 @@ def test_reconciliation_flags_a_discrepancy_which_stays_open_until_resolved(worl
 
 def test_resolving_needs_the_counted_discrepancy_and_only_once(world, lot):
     nurse, physician = world.actor("nurse"), world.actor("physician")
-    reconciliation = services.reconciliation_record(actor=nurse, counts_mg={lot: Decimal("1010")})
+    reconciliation = counts.reconciliation_record(actor=nurse, counts_mg={lot: Decimal("1010")})
     line = reconciliation.lines.get()
     with pytest.raises(ValidationError) as exc:
-        services.substance_adjust(
+        counts.substance_adjust(
             actor=nurse,
             lot=lot,
             change_mg=Decimal("5"),
@@ -211,7 +214,7 @@ def test_resolving_needs_the_counted_discrepancy_and_only_once(world, lot):
             resolves=line,
         )
     assert "10 mg" in exc.value.message_dict["change_mg"][0]
-    services.substance_adjust(
+    counts.substance_adjust(
         actor=nurse,
         lot=lot,
         change_mg=Decimal("10"),
@@ -220,7 +223,7 @@ def test_resolving_needs_the_counted_discrepancy_and_only_once(world, lot):
         resolves=line,
     )
     with pytest.raises(ValidationError) as exc:
-        services.substance_adjust(
+        counts.substance_adjust(
             actor=nurse,
             lot=lot,
             change_mg=Decimal("10"),
@@ -237,17 +240,17 @@ def test_a_count_must_cover_every_lot_holding_stock(world, lot):
     second = receive(nurse, vials=1, lot_number="KX-2002")
     before = row_counts()
     with pytest.raises(ValidationError) as exc:
-        services.reconciliation_record(actor=nurse, counts_mg={lot: Decimal("1000")})
+        counts.reconciliation_record(actor=nurse, counts_mg={lot: Decimal("1000")})
     assert exc.value.message_dict == {f"lot_{second.pk}": ["Lot KX-2002 holds stock: count it."]}
     assert row_counts() == before
 
 
 def test_adjustment_can_name_the_entry_it_corrects(sess, world, lot):
     nurse, physician = world.actor("nurse"), world.actor("physician")
-    wrong = services.substance_dispense(
+    wrong = dispensing.substance_dispense(
         actor=nurse, lot=lot, quantity_mg=Decimal("53"), session=sess
     )
-    fix = services.substance_adjust(
+    fix = counts.substance_adjust(
         actor=nurse,
         lot=lot,
         change_mg=Decimal("18"),

@@ -139,10 +139,10 @@ def actor_from_request(request: HttpRequest) -> Actor:
     user = request.user
     if not user.is_authenticated:
         raise PermissionDenied("Log in first.")
-    cached = getattr(request, "_kitclinic_actor", None)
+    cached: Actor | None = getattr(request, "_kitclinic_actor", None)
     if cached is not None:
         return cached
-    memberships = active_memberships(user)  # type: ignore[arg-type]
+    memberships = active_memberships(user)
     if not memberships:
         raise PermissionDenied("You have no role at any clinic.")
     header = request.META.get(CLINIC_HEADER)
@@ -159,10 +159,10 @@ def actor_from_request(request: HttpRequest) -> Actor:
         # A clinic remembered in the session whose role was revoked since: act in a remaining
         # one, or the user could not reach any page (not even the clinic switch) to choose again.
     actor = Actor(
-        user=user,  # type: ignore[arg-type]
+        user=user,
         membership=chosen,
         client_address=client_address(request),
         available=tuple(memberships),
     )
-    request._kitclinic_actor = actor  # type: ignore[attr-defined]
+    request._kitclinic_actor = actor  # type: ignore[attr-defined]  # this request's cache, read above
     return actor

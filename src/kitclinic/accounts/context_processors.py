@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
@@ -6,7 +8,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.accounts.second_factor import pending_step
 
 
-def memberships(request: HttpRequest) -> dict:
+def memberships(request: HttpRequest) -> dict[str, Any]:
     """The acting clinic and role, and what the navigation may offer (nothing when anonymous)."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}

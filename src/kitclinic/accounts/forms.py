@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.conf import settings
 
+from kitclinic.accounts.models import StaffMembership, User
 from kitclinic.accounts.token_rules import Scope
+
+if TYPE_CHECKING:
+    _UserChoiceField = forms.ModelChoiceField[User]
+else:
+    # Django's form fields take no type arguments at run time; the stubs' fields do.
+    _UserChoiceField = forms.ModelChoiceField
 
 
 class ApiTokenCreateForm(forms.Form):
@@ -17,8 +26,8 @@ class ApiTokenCreateForm(forms.Form):
     )
     days = forms.IntegerField(label="Lifetime (days)")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         maximum = settings.KITCLINIC_API_TOKEN_MAX_DAYS
         days = self.fields["days"]
         days.initial = settings.KITCLINIC_API_TOKEN_DAYS
@@ -52,22 +61,32 @@ class SecondFactorConfirmForm(forms.Form):
     )
 
 
+class StaffMemberField(_UserChoiceField):
+    """A member of staff, each shown as ``labels`` names them (user id -> label), else by
+    username."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=User.objects.none(), **kwargs)
+        self.labels: dict[int, str] = {}
+
+    def label_from_instance(self, obj: User) -> str:
+        return self.labels.get(obj.pk, obj.username)
+
+
 class SecondFactorResetForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label="Member of staff")  # type: ignore[arg-type]
+    user = StaffMemberField(label="Member of staff")
     reason = forms.CharField(
         max_length=200,
         help_text="e.g. phone lost; identity checked in person.",
         widget=forms.TextInput(),
     )
 
-    def __init__(self, *args: object, staff: list, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        from kitclinic.accounts.models import User
-
-        field = self.fields["user"]
-        field.queryset = User.objects.filter(pk__in=[m.user_id for m in staff])  # type: ignore[attr-defined]
-        labels = {
+    def __init__(self, *args: Any, staff: list[StaffMembership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the form's copy of the field declared above
+        field = cast(StaffMemberField, self.fields["user"])
+        field.queryset = User.objects.filter(pk__in=[m.user_id for m in staff])
+        field.labels = {
             m.user_id: f"{m.user.get_full_name() or m.user.username} ({m.get_role_display()})"
             for m in staff
         }
-        field.label_from_instance = lambda user: labels.get(user.pk, user.username)  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ def _failures(attempts: Any) -> int:
     return int(attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0)
 
 
-class AccountAndAddressLockoutHandler(AxesDatabaseHandler):
+class AccountAndAddressLockoutHandler(AxesDatabaseHandler):  # type: ignore[misc]  # axes ships no type information
     """Axes' database handler with a limit per account and another per address."""
 
     def get_failures(self, request: Any, credentials: dict[str, Any] | None = None) -> int:

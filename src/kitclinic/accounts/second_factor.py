@@ -21,6 +21,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -40,6 +41,8 @@ from kitclinic.audit.services import audit_record
 # Roles whose log-in always asks for the second factor: they prescribe and sign, or administer.
 ROLES_THAT_MUST = frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN})
 RECOVERY_CODE_COUNT = 10
+# Fewer recovery codes left than this: the second-factor page asks for new ones.
+RECOVERY_CODES_LOW = 3
 
 STEP_SESSION_KEY = "kitclinic_second_factor_step"
 STEP_SINCE_SESSION_KEY = "kitclinic_second_factor_since"
@@ -69,7 +72,7 @@ def required_for(user: User) -> bool:
 
 
 def has_authenticator(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def step_at_login(user: User) -> str | None:
@@ -93,10 +96,11 @@ def step_begin(request: HttpRequest, user: User) -> None:
 
 def pending_step(request: HttpRequest) -> str | None:
     """The step this session still has to pass (none once passed or when none is needed)."""
-    session = getattr(request, "session", None)
+    session: SessionBase | None = getattr(request, "session", None)
     if session is None:
         return None
-    return session.get(STEP_SESSION_KEY)
+    step: str | None = session.get(STEP_SESSION_KEY)
+    return step
 
 
 def step_expired(request: HttpRequest, now: dt.datetime | None = None) -> bool:
@@ -278,14 +282,19 @@ def recovery_codes_renew(request: HttpRequest, actor: Actor) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user).count()
+    return int(StaticToken.objects.filter(device__user=user).count())
+
+
+def recovery_codes_running_low(left: int) -> bool:
+    """Few enough recovery codes left that the holder should make new ones."""
+    return left < RECOVERY_CODES_LOW
 
 
 # --- reset after a lost device ------------------------------------------------------------------
 
 
 def _reset(user: User) -> bool:
-    had = (
+    had = bool(
         TOTPDevice.objects.filter(user=user).exists()
         or StaticDevice.objects.filter(user=user).exists()
     )
@@ -345,7 +354,9 @@ def second_factor_reset_by_operator(*, user: User, reason: str) -> bool:
     )
     with transaction.atomic():
         had = _reset(user)
-        for organization_id in organizations or [None]:
+        # A user with no clinic still gets the one event, in no organization.
+        targets: list[int | None] = [*organizations] if organizations else [None]
+        for organization_id in targets:
             audit_record(
                 actor=None,
                 action=AuditAction.UPDATE,

@@ -4,6 +4,8 @@ their device. The rules live in ``kitclinic.accounts.second_factor``."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -37,7 +39,7 @@ def second_factor_code(request: HttpRequest) -> HttpResponse:
     """After the password: the 6-digit code from the authenticator app, or a recovery code."""
     if sf.pending_step(request) != sf.VERIFY:
         return redirect(_next_url(request))
-    user: User = request.user  # type: ignore[assignment]
+    user = cast(User, request.user)  # login_required lets only a logged-in user through
     form = SecondFactorCodeForm(request.POST or None)
     wait = 0
     if request.method == "POST" and form.is_valid():
@@ -91,7 +93,7 @@ def _codes_page(request: HttpRequest, codes: list[str], *, first: bool) -> HttpR
 def second_factor_page(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator (required at log-in for some roles), replace it, or renew the
     recovery codes. Only a session that has passed its log-in step may replace or renew."""
-    user: User = request.user  # type: ignore[assignment]
+    user = cast(User, request.user)  # login_required lets only a logged-in user through
     step = sf.pending_step(request)
     if step == sf.VERIFY:
         return redirect("second-factor-code")
@@ -112,11 +114,14 @@ def second_factor_page(request: HttpRequest) -> HttpResponse:
         return _codes_page(request, codes, first=False)
     if step == sf.ENROL or not enrolled or request.GET.get("replace"):
         return _enrolment_page(request, user, SecondFactorConfirmForm(), replacing=enrolled)
+    left = sf.recovery_codes_left(user)
     return render(
         request,
         "accounts/second_factor.html",
         {
-            "codes_left": sf.recovery_codes_left(user),
+            "codes_left": left,
+            "codes_total": sf.RECOVERY_CODE_COUNT,
+            "codes_running_low": sf.recovery_codes_running_low(left),
             "required": sf.required_for(user),
         },
     )

@@ -8,10 +8,11 @@ call these functions, so the same rules hold at every entry point."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -25,8 +26,18 @@ from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.lib.bounds import validate_plain_text
 
-NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
-REASON_MAX_LENGTH = ApiToken._meta.get_field("revoke_reason").max_length
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+def _max_length(field: models.Field[Any, Any]) -> int:
+    if field.max_length is None:  # never for the CharFields named below; narrows the type
+        raise TypeError(f"{field} has no max_length")
+    return field.max_length
+
+
+NAME_MAX_LENGTH = _max_length(ApiToken._meta.get_field("name"))
+REASON_MAX_LENGTH = _max_length(ApiToken._meta.get_field("revoke_reason"))
 
 
 def _organization_of(user: User) -> int | None:
@@ -201,7 +212,13 @@ def api_token_refusal_record(
 # --- reads ------------------------------------------------------------------------------------
 
 
-def api_token_for_authentication(raw: str) -> ApiToken | None:
+class _MembershipAnnotation(TypedDict):
+    has_membership: bool
+
+
+def api_token_for_authentication(
+    raw: str,
+) -> WithAnnotations[ApiToken, _MembershipAnnotation] | None:
     """The token row a presented token hashes to, with its user and whether the user holds an
     active role anywhere (one query)."""
     return (

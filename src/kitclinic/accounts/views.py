@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kitclinic.accounts.actor import Actor
@@ -44,7 +43,6 @@ def _page(
             "may_revoke_staff": actor.may(Action.API_TOKEN_REVOKE_STAFF),
             "created": created,
             "secret": secret,
-            "now": timezone.now(),
         },
         status=status,
     )
@@ -78,7 +76,7 @@ def api_token_revoke_view(request: HttpRequest, actor: Actor, token_id: int) -> 
     token = access_api_token(actor, token_id)
     form = ApiTokenRevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Reason: " + " ".join(form.errors["reason"]))
+        messages.error(request, "Reason: " + " ".join(str(e) for e in form.errors["reason"]))
         return redirect("api-tokens")
     try:
         api_token_revoke(token=token, reason=form.cleaned_data["reason"], actor=actor)

@@ -35,5 +35,5 @@ class AuditEventListApi(ApiView):
         )
         paginator = ApiPagination()
         page = paginator.paginate_queryset(audit_events_for(actor, flt), request, view=self)
-        audit_search_record(actor, flt, results=paginator.count, shown=page or [])
+        audit_search_record(actor, flt, results=paginator.total, shown=page or [])
         return paginator.get_paginated_response(s.AuditEventOut(page, many=True).data)

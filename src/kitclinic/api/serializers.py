@@ -34,7 +34,7 @@ class AuditFilterIn(StrictSerializer):
         self.fields["to"] = self.fields.pop("date_to")
 
 
-class AuditEventOut(serializers.Serializer):
+class AuditEventOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
     action = serializers.CharField()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -14,13 +15,14 @@ from kitclinic.assessments.models import (
     Mode,
 )
 from kitclinic.instruments import Instrument, get_instrument
+from kitclinic.instruments.model import Item
 
 
 def instrument_choices(ids: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(i, f"{get_instrument(i).name} — {get_instrument(i).description}") for i in ids]
 
 
-def item_wording(item) -> str:  # type: ignore[no-untyped-def]
+def item_wording(item: Item) -> str:
     """Full wording only where the library ships it (licence allows); else the short label."""
     return item.text or item.label.capitalize()
 
@@ -33,7 +35,7 @@ def _skippable(instrument: Instrument) -> set[int]:
 class QuestionnaireForm(forms.Form):
     """One radio group per scored item, named ``item_<n>``, in item order."""
 
-    def __init__(self, *args, instrument_id: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, instrument_id: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instrument = get_instrument(instrument_id)
         skippable = _skippable(self.instrument)
@@ -63,7 +65,7 @@ class AssessmentRecordForm(QuestionnaireForm):
     )
     mode = forms.ChoiceField(choices=Mode.choices, initial=Mode.IN_CLINIC)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault(
             "administered_at", timezone.localtime().replace(second=0, microsecond=0)

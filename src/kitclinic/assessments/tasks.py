@@ -12,20 +12,20 @@ from django_tasks import task
 
 @task()
 def link_email_send(link_id: int) -> bool:
-    from kitclinic.assessments import services
+    from kitclinic.assessments.services import links
 
-    return services.link_email_send(link_id=link_id)
+    return links.link_email_send(link_id=link_id)
 
 
 @task()
 def link_reminder_send(link_id: int) -> bool:
-    from kitclinic.assessments import services
+    from kitclinic.assessments.services import links
 
-    return services.link_reminder_send(link_id=link_id)
+    return links.link_reminder_send(link_id=link_id)
 
 
 @task()
 def alert_escalate(alert_id: int) -> bool:
-    from kitclinic.assessments import services
+    from kitclinic.assessments.services import alerts
 
-    return services.alert_escalate(alert_id=alert_id)
+    return alerts.alert_escalate(alert_id=alert_id)

@@ -15,9 +15,10 @@ from kitclinic.accounts.actor import Actor, client_address
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.assessments import forms as af
-from kitclinic.assessments import selectors, services
+from kitclinic.assessments import selectors
 from kitclinic.assessments.access import access_alert
 from kitclinic.assessments.models import RECORDABLE_INSTRUMENTS, LinkMode
+from kitclinic.assessments.services import alerts, assessments, links, schedules
 from kitclinic.audit.reads import worklist_record
 from kitclinic.instruments import get_instrument
 from kitclinic.lib.forms import add_service_errors
@@ -42,7 +43,7 @@ def assessment_record(request: HttpRequest, actor: Actor, patient_id: int) -> Ht
     form = af.AssessmentRecordForm(request.POST or None, instrument_id=instrument_id)
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = services.assessment_record(
+            assessment = assessments.assessment_record(
                 actor=actor,
                 patient=patient,
                 instrument=instrument_id,
@@ -72,7 +73,7 @@ def link_issue(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespo
     form = af.LinkIssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            issued = services.link_issue(
+            issued = links.link_issue(
                 actor=actor,
                 patient=patient,
                 instrument=form.cleaned_data["instrument"],
@@ -111,7 +112,7 @@ def kiosk_start(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
     form = af.LinkIssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            issued = services.link_issue(
+            issued = links.link_issue(
                 actor=actor,
                 patient=patient,
                 instrument=form.cleaned_data["instrument"],
@@ -143,7 +144,7 @@ def schedule_set(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
     form = af.ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.schedule_set(actor=actor, patient=patient, **form.cleaned_data)
+            schedules.schedule_set(actor=actor, patient=patient, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -162,16 +163,16 @@ def schedule_set(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 
 @clinic_page
 def alert_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
-    alerts = selectors.alert_queue(actor)
+    queue = selectors.alert_queue(actor)
     acknowledged = selectors.recently_acknowledged(actor)
     worklist_record(
-        actor, what="alerts", patient_ids=[a.patient_id for a in (*alerts, *acknowledged)]
+        actor, what="alerts", patient_ids=[a.patient_id for a in (*queue, *acknowledged)]
     )
     return render(
         request,
         "assessments/alerts.html",
         {
-            "alerts": alerts,
+            "alerts": queue,
             "acknowledged": acknowledged,
             "may_acknowledge": actor.may(Action.ALERT_ACKNOWLEDGE),
             "escalation_minutes": settings.KITCLINIC_ALERT_ESCALATION_MINUTES,
@@ -194,7 +195,7 @@ def alert_acknowledge(request: HttpRequest, actor: Actor, alert_id: int) -> Http
     form = af.AcknowledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.alert_acknowledge(actor=actor, alert=alert, note=form.cleaned_data["note"])
+            alerts.alert_acknowledge(actor=actor, alert=alert, note=form.cleaned_data["note"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -208,7 +209,7 @@ def alert_acknowledge(request: HttpRequest, actor: Actor, alert_id: int) -> Http
 _UNAVAILABLE_STATUS = {"unknown": 404, "expired": 410, "used": 410, "other_clinic": 403}
 
 
-def _unavailable(request: HttpRequest, exc: services.LinkUnavailable) -> HttpResponse:
+def _unavailable(request: HttpRequest, exc: links.LinkUnavailable) -> HttpResponse:
     return render(
         request,
         "assessments/public_message.html",
@@ -229,20 +230,20 @@ def _questionnaire(
     request: HttpRequest, token: str, *, mode: str, kiosk_clinic_id: int | None
 ) -> HttpResponse:
     try:
-        link = services.link_open(token, mode=mode, kiosk_clinic_id=kiosk_clinic_id)
-    except services.LinkUnavailable as exc:
+        link = links.link_open(token, mode=mode, kiosk_clinic_id=kiosk_clinic_id)
+    except links.LinkUnavailable as exc:
         return _unavailable(request, exc)
     form = af.QuestionnaireForm(request.POST or None, instrument_id=link.instrument)
     if request.method == "POST" and form.is_valid():
         try:
-            assessment = services.link_submit(
+            assessment = links.link_submit(
                 token=token,
                 mode=mode,
                 answers=form.answers(),
                 kiosk_clinic_id=kiosk_clinic_id,
                 client_address=client_address(request),
             )
-        except services.LinkUnavailable as exc:
+        except links.LinkUnavailable as exc:
             return _unavailable(request, exc)
         except ValidationError as exc:
             add_service_errors(form, exc)

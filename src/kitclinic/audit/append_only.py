@@ -7,25 +7,29 @@ trigger (``postgres_append_only_sql``) refuses them in the database too.
 
 from __future__ import annotations
 
+from typing import Any, NoReturn, TypeVar
+
 from django.db import models
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class AppendOnlyError(Exception):
     """Raised on any attempt to update or delete an append-only record."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+class AppendOnlyQuerySet(models.QuerySet[_M]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(
             f"{self.model._meta.verbose_name} records are append-only: no updates."
         )
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError(
             f"{self.model._meta.verbose_name} records are append-only: no deletes."
         )
 
-    def bulk_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(
             f"{self.model._meta.verbose_name} records are append-only: no updates."
         )
@@ -39,7 +43,7 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError(
                 f"{self._meta.verbose_name} records are append-only: they cannot be changed; "
@@ -48,7 +52,7 @@ class AppendOnlyModel(models.Model):
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(
             f"{self._meta.verbose_name} records are append-only: they cannot be deleted."
         )

@@ -79,7 +79,7 @@ _scope: ContextVar[_Scope | None] = ContextVar("kitclinic_read_scope", default=N
 def _patient_ref(patient_id: int) -> models.Model:
     # The model the event's patient field points at, named through the relation: the audit trail
     # sits below the apps it records and imports none of them.
-    patient_model: type[models.Model] = AuditEvent._meta.get_field("patient").related_model  # type: ignore[assignment]  # a ForeignKey's target is a model class
+    patient_model: type[models.Model] = AuditEvent._meta.get_field("patient").related_model
     return patient_model(pk=patient_id)
 
 

@@ -53,6 +53,8 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     values = {}
     for name in fields:
         field = instance._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{name} is a reverse relation, not a field of {instance._meta.label}")
         values[name] = _jsonable(getattr(instance, field.attname))
     return values
 
@@ -93,7 +95,8 @@ def audit_record(
         actor=actor.user if actor else None,
         actor_role=actor.role.value if actor else "",
         action=AuditAction(action).value,
-        patient=patient,
+        # by id: the audit trail sits below the patients app and knows its model only as a Model
+        patient_id=patient.pk if patient is not None else None,
         object_type=obj._meta.label_lower if obj is not None else object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         client_address=address or None,

@@ -19,7 +19,7 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 accesslog = "-"
 
 
-class RedactingLogger(Logger):
+class RedactingLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type information
     """gunicorn's logger with link tokens redacted from the access and error logs."""
 
     def setup(self, cfg: Any) -> None:

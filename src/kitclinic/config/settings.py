@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kitclinic.assessments",
+    "kitclinic.consent",
     "kitclinic.outcomes",
     "kitclinic.operations",
 ]

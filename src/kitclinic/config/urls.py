@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -14,7 +16,7 @@ class FaviconRedirect(RedirectView):
 
     permanent = True
 
-    def get_redirect_url(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
         return static("pages/favicon.svg")
 
 

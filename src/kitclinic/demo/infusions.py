@@ -9,34 +9,59 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
-from kitclinic.infusions.models import Chair, InfusionOrder, TreatmentCourse
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, TreatmentCourse
+from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.courses import course_plan
+from kitclinic.infusions.services.infusion import observations, pump, stop
 from kitclinic.infusions.services.library import library_install_default
+from kitclinic.infusions.services.sessions.check_in import (
+    CheckInData,
+    pregnancy_status_required,
+    session_check_in,
+)
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.protocol import session_protocol
+from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.patients.models import Patient
+
+if TYPE_CHECKING:
+    from kitclinic.demo.history.clock import DemoClock
 
 CHAIRS_PER_CLINIC = 4
 TODAY_APPOINTMENTS = ((0, 8, 30), (1, 9, 0), (2, 10, 0), (3, 11, 0), (0, 11, 0))
 DEMO_WEIGHTS_KG = ("68.4", "81.2", "59.7", "94.5", "72.0", "77.3")
 COURSE_INDICATIONS = ("depression", "ptsd", "anxiety")  # protocols with a course template
-NORMAL_VITALS = {"sbp": 122, "dbp": 78, "hr": 74, "rr": 14, "spo2": 98}
+
+
+class Vitals(TypedDict):
+    """One set of vital signs, as the check-in and vitals services take them."""
+
+    sbp: int
+    dbp: int
+    hr: int
+    rr: int
+    spo2: int
+
+
+NORMAL_VITALS: Vitals = {"sbp": 122, "dbp": 78, "hr": 74, "rr": 14, "spo2": 98}
 
 
 def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
-def _check_in(nurse: Actor, session, weight: str) -> None:  # type: ignore[no-untyped-def]
-    required = sessions.pregnancy_status_required(session.patient, timezone.localdate())
-    sessions.session_check_in(
+def _check_in(nurse: Actor, session: InfusionSession, weight: str) -> None:
+    required = pregnancy_status_required(session.patient, timezone.localdate())
+    session_check_in(
         actor=nurse,
         session=session,
-        data=sessions.CheckInData(
+        data=CheckInData(
             identity_confirmed=True,
             consent_on_file=True,
             fasting_confirmed=True,
@@ -52,9 +77,11 @@ def _check_in(nurse: Actor, session, weight: str) -> None:  # type: ignore[no-un
     )
 
 
-def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> None:  # type: ignore[no-untyped-def]
+def _complete(
+    nurse: Actor, physician: Actor, session: InfusionSession, weight: str, clock: DemoClock
+) -> None:
     """Run one whole session through the services, to the physician's sign-off, moving the
-    seed's clock (kitclinic.demo.history.DemoClock) along the appointment's times."""
+    seed's clock (kitclinic.demo.history.clock.DemoClock) along the appointment's times."""
     start = session.appointment.starts_at
 
     def at(minutes: int) -> None:
@@ -63,7 +90,7 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> No
     at(-20)
     _check_in(nurse, session, weight)
     at(-12)
-    protocol = sessions.session_protocol(session)
+    protocol = session_protocol(session)
     orders.order_place(
         actor=physician,
         session=session,
@@ -77,20 +104,21 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> No
         actor=nurse, session=session, rate_ml_per_h=order.rate_ml_per_h, vtbi_ml=order.volume_ml
     )
     at(0)
-    infusion.infusion_start(actor=nurse, session=session)
+    pump.infusion_start(actor=nurse, session=session)
     for minute, sbp in ((10, 128), (20, 134), (30, 138), (40, 131)):
         at(minute)
-        infusion.vitals_record(
-            actor=nurse, session=session, slot_minute=minute, **{**NORMAL_VITALS, "sbp": sbp}
-        )
-    infusion.score_record(actor=nurse, session=session, kind="moaas", level=4)
+        raised: Vitals = {**NORMAL_VITALS, "sbp": sbp}
+        observations.vitals_record(actor=nurse, session=session, slot_minute=minute, **raised)
+    observations.score_record(actor=nurse, session=session, kind="moaas", level=4)
     # the ordered 40 minutes have run: the whole dose is in, the stop needs no reason
-    infusion.infusion_stop(actor=nurse, session=session)
+    stop.infusion_stop(actor=nurse, session=session)
     for minute in (55, 70):  # recovery vitals, each when it is due
         at(minute)
-        infusion.vitals_record(actor=nurse, session=session, slot_minute=minute, **NORMAL_VITALS)
+        observations.vitals_record(
+            actor=nurse, session=session, slot_minute=minute, **NORMAL_VITALS
+        )
     at(75)  # past the protocol's minimum observation after the end of the infusion
-    sessions.session_discharge(
+    session_discharge(
         actor=nurse,
         session=session,
         aldrete_answers=[2, 2, 2, 2, 2],
@@ -98,7 +126,7 @@ def _complete(nurse: Actor, physician: Actor, session, weight: str, clock) -> No
         instructions_given=True,
     )
     at(120)
-    sessions.session_sign(actor=physician, session=session)
+    session_sign(actor=physician, session=session)
 
 
 def current_course_patients(organization_id: int) -> list[Patient]:
@@ -143,7 +171,8 @@ def seed_infusions(
     if chairs is None:
         chairs = seed_library_and_chairs(clinics)
     eligible = current_course_patients(organization_id)
-    from kitclinic.demo.history import demo_clock, record_consent
+    from kitclinic.demo.history.clock import demo_clock
+    from kitclinic.demo.history.consent import record_consent
 
     today = timezone.localdate()
     courses: list[TreatmentCourse] = []
@@ -160,6 +189,8 @@ def seed_infusions(
                 .values_list("indication", flat=True)
                 .first()
             )
+            if indication is None:  # current_course_patients chose the patient for such a one
+                raise RuntimeError(f"patient {patient.pk} has no eligible course indication")
             course = course_plan(actor=physician, patient=patient, indication=indication)
             courses.append(course)
             # signed against the published information sheet (kitclinic.outcomes)

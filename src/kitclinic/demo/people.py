@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,9 @@ from kitclinic.accounts.models import Clinic, Organization, StaffMembership, Use
 from kitclinic.accounts.roles import Role
 from kitclinic.intake import contraindications
 from kitclinic.patients import services
+
+if TYPE_CHECKING:
+    from kitclinic.infusions.models import Chair
 
 DEMO_SEED = 20261127
 DEMO_PASSWORD = "kitclinic-demo"
@@ -182,7 +186,8 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     clinic opened and the history is written under the seed's clock (``demo_clock``), so its
     records carry historical times; today's courses, appointments and the controlled-substance
     records that follow use the real clock."""
-    from kitclinic.demo.history import HISTORY_DAYS, demo_clock, seed_history
+    from kitclinic.demo.history.clock import demo_clock
+    from kitclinic.demo.history.seed import HISTORY_DAYS, seed_history
 
     real_today = timezone.localdate()
     opened = timezone.now() - dt.timedelta(days=HISTORY_DAYS + 1)
@@ -217,7 +222,7 @@ def _seed_open_alert(nurse: Actor) -> None:
     """One patient in a current course answers a PHQ-9 link with item 9 above 0, so the demo's
     dashboard, chart and alert queue show an open safety alert to acknowledge."""
     from kitclinic.assessments.models import LinkMode
-    from kitclinic.assessments.services import link_issue, link_submit
+    from kitclinic.assessments.services.links import link_issue, link_submit
     from kitclinic.demo.infusions import current_course_patients
 
     patients = current_course_patients(nurse.organization_id)
@@ -229,7 +234,7 @@ def _seed_open_alert(nurse: Actor) -> None:
 
 def _seed_clinic(
     patients: int, seed: int
-) -> tuple[list[DemoLogin], dict[Role, Actor], list[Clinic], dict[int, list]]:
+) -> tuple[list[DemoLogin], dict[Role, Actor], list[Clinic], dict[int, list[Chair]]]:
     from kitclinic.demo.infusions import seed_library_and_chairs
 
     rng = random.Random(seed)

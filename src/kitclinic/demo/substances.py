@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
-from kitclinic.substances import services
 from kitclinic.substances.selectors import lot_balance_mg
+from kitclinic.substances.services import counts, dispensing, stock
 
 
 def seed_substances(*, south: Clinic, nurse: Actor, physician: Actor) -> None:
@@ -19,7 +19,7 @@ def seed_substances(*, south: Clinic, nurse: Actor, physician: Actor) -> None:
     now = timezone.now().replace(second=0, microsecond=0)
     day = dt.timedelta(days=1)
     today = timezone.localdate()
-    first = services.substance_receive(
+    first = stock.substance_receive(
         actor=nurse,
         strength_mg_per_ml=Decimal("50"),
         vial_volume_ml=Decimal("10"),
@@ -31,7 +31,7 @@ def seed_substances(*, south: Clinic, nurse: Actor, physician: Actor) -> None:
         reason="Packing slip DEMO-PS-1001",
         is_synthetic=True,
     ).lot
-    second = services.substance_receive(
+    second = stock.substance_receive(
         actor=physician,
         strength_mg_per_ml=Decimal("100"),
         vial_volume_ml=Decimal("5"),
@@ -43,7 +43,7 @@ def seed_substances(*, south: Clinic, nurse: Actor, physician: Actor) -> None:
         reason="Packing slip DEMO-PS-1002",
         is_synthetic=True,
     ).lot
-    services.substance_waste(
+    dispensing.substance_waste(
         actor=nurse,
         lot=first,
         quantity_mg=Decimal("500"),
@@ -51,10 +51,10 @@ def seed_substances(*, south: Clinic, nurse: Actor, physician: Actor) -> None:
         reason="Vial dropped and broken while stocking the safe",
         occurred_at=now - 10 * day,
     )
-    services.substance_transfer(
+    stock.substance_transfer(
         actor=nurse, lot=first, to_clinic=south, vials=2, occurred_at=now - 7 * day
     )
-    services.reconciliation_record(
+    counts.reconciliation_record(
         actor=nurse,
         counts_mg={lot: lot_balance_mg(lot) for lot in (first, second)},
         witness=physician.user,

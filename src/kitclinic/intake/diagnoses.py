@@ -257,7 +257,10 @@ def _entry(raw: CodeListEntry | Mapping[str, Any]) -> CodeListEntry:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}; allowed: code, label, source")
     if "code" not in raw:
         raise ValueError("give the code (e.g. F43.1 or F32-F33)")
-    return CodeListEntry.parse(raw["code"], label=raw.get("label", ""), source=raw.get("source"))  # type: ignore[arg-type]
+    # a missing source is refused by parse, as an empty one is
+    return CodeListEntry.parse(
+        raw["code"], label=raw.get("label", ""), source=raw.get("source", "")
+    )
 
 
 # --- The default lists (version 1) -------------------------------------------------------------

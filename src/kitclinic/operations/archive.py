@@ -74,7 +74,14 @@ def encode_value(value: Any) -> Any:
     raise TypeError(f"no archive encoding for a value of type {type(value).__name__}")
 
 
-def row_encoder(fields: list[models.Field]) -> Callable[[tuple[Any, ...]], bytes]:
+def column_name(field: models.Field[Any, Any]) -> str:
+    """The database column of a concrete field (Django names one for every concrete field)."""
+    if field.column is None:
+        raise TypeError(f"{field} has no database column")
+    return field.column
+
+
+def row_encoder(fields: list[models.Field[Any, Any]]) -> Callable[[tuple[Any, ...]], bytes]:
     """A function turning one ``values_list`` row into one JSON-Lines line (UTF-8 bytes)."""
     # JSON columns already hold JSON values (dicts, lists, numbers...): written as they are.
     plain = [not isinstance(field, models.JSONField) for field in fields]
@@ -87,7 +94,7 @@ def row_encoder(fields: list[models.Field]) -> Callable[[tuple[Any, ...]], bytes
     return encode
 
 
-def value_decoder(field: models.Field, connection: Any) -> Callable[[Any], Any]:
+def value_decoder(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
     """A function turning one archived value into the value to insert (``get_db_prep_save``).
 
     A JSON value of a NOT NULL JSON column that reads back as None was JSON ``null`` (SQL NULL

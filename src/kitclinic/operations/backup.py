@@ -164,11 +164,14 @@ def _write_archive(output: Any, *, file: str) -> Summary:
                 tables.append(_write_table(zf, model, content=content))
                 columns[model._meta.db_table] = [f.attname for f in model._meta.concrete_fields]
         rows = sum(t.rows for t in tables)
+        version = kitclinic_version()
+        created = created_at.isoformat().replace("+00:00", "Z")
+        content_sha256 = content.hexdigest()
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "kitclinic_version": kitclinic_version(),
-            "created_at": created_at.isoformat().replace("+00:00", "Z"),
+            "kitclinic_version": version,
+            "created_at": created,
             "source": {"vendor": connection.vendor, "database": connection.display_name},
             "migrations": migrations,
             "tables": [
@@ -183,16 +186,16 @@ def _write_archive(output: Any, *, file: str) -> Summary:
                 for t in tables
             ],
             "rows": rows,
-            "content_sha256": content.hexdigest(),
+            "content_sha256": content_sha256,
         }
         zf.writestr(MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return Summary(
         file=file,
-        kitclinic_version=manifest["kitclinic_version"],
-        created_at=manifest["created_at"],
+        kitclinic_version=version,
+        created_at=created,
         source_vendor=connection.vendor,
         rows=rows,
-        content_sha256=manifest["content_sha256"],
+        content_sha256=content_sha256,
         tables=tables,
     )
 

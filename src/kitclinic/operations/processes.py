@@ -15,10 +15,18 @@ import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import Protocol
 
 POLL_SECONDS = 0.2
 STOP_GRACE_SECONDS = 10.0
+
+
+class LogStream(Protocol):
+    """Where progress lines go: a text stream, or a management command's ``self.stdout``."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
 def run_together(
     children: Sequence[Child],
     *,
-    log: IO[str],
+    log: LogStream,
     env: dict[str, str] | None = None,
     grace_s: float = STOP_GRACE_SECONDS,
 ) -> int:

@@ -39,6 +39,7 @@ from kitclinic.operations.archive import (
     archive_errors,
     archive_open,
     archive_verify,
+    column_name,
     digest_mismatch,
     manifest_read,
     value_decoder,
@@ -222,7 +223,7 @@ def _load_table(
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(entry.db_table),
-        ", ".join(quote(f.column) for f in fields),
+        ", ".join(quote(column_name(f)) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
     digest = hashlib.sha256()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
 
 from kitclinic.accounts.models import User
+from kitclinic.consent.models import ConsentMethod
 from kitclinic.intake.eligibility import Indication
+from kitclinic.outcomes.labels import SCALE_LABELS
 from kitclinic.outcomes.labs import Analyte
-from kitclinic.outcomes.models import ConsentMethod
+from kitclinic.outcomes.selectors.dashboard import OutcomeFilter
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -32,22 +39,21 @@ class ConsentForm(forms.Form):
     method = forms.ChoiceField(choices=ConsentMethod.choices)
     witnessed_by = forms.ModelChoiceField(queryset=User.objects.none())
 
-    def __init__(self, *args, witnesses=None, **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        witnesses: QuerySet[User] | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(data, initial=initial)
         if witnesses is not None:
-            self.fields["witnessed_by"].queryset = witnesses
+            # declared above as a ModelChoiceField; the form's copy keeps its class
+            cast(forms.ModelChoiceField[User], self.fields["witnessed_by"]).queryset = witnesses
 
 
 class DashboardFilterForm(forms.Form):
-    instrument = forms.ChoiceField(
-        choices=[
-            ("phq9", "PHQ-9"),
-            ("qids_sr16", "QIDS-SR16"),
-            ("madrs", "MADRS"),
-            ("gad7", "GAD-7"),
-        ],
-        required=False,
-    )
+    instrument = forms.ChoiceField(choices=list(SCALE_LABELS.items()), required=False)
     indication = forms.ChoiceField(
         choices=[("", "All"), *Indication.choices()],
         required=False,
@@ -59,7 +65,30 @@ class DashboardFilterForm(forms.Form):
     date_from = forms.DateField(required=False, widget=DATE_INPUT, label="Courses planned from")
     date_to = forms.DateField(required=False, widget=DATE_INPUT, label="to")
 
-    def __init__(self, *args, protocols=(), clinicians=(), **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.fields["protocol"].choices = [("", "All")] + [(p, p) for p in protocols]
-        self.fields["clinician"].choices = [("", "All")] + [(str(i), n) for i, n in clinicians]
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        protocols: Sequence[str] = (),
+        clinicians: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        super().__init__(data)
+        # both declared above as choice fields; the form's copies keep their class
+        protocol = cast(forms.ChoiceField, self.fields["protocol"])
+        protocol.choices = [("", "All")] + [(p, p) for p in protocols]
+        clinician = cast(forms.TypedChoiceField, self.fields["clinician"])
+        clinician.choices = [("", "All")] + [(str(i), n) for i, n in clinicians]
+
+    def outcome_filter(self) -> OutcomeFilter:
+        """The filter the valid form asks for; the default (PHQ-9, everything) otherwise."""
+        if not (self.is_bound and self.is_valid()):
+            return OutcomeFilter()
+        d = self.cleaned_data
+        return OutcomeFilter(
+            instrument=d["instrument"] or OutcomeFilter.instrument,
+            indication=d["indication"] or "",
+            protocol=d["protocol"] or "",
+            clinician_id=d["clinician"],
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+        )

@@ -63,6 +63,11 @@ UNIT_MISSING_FROM_REFERENCE = (
 )
 
 
+def unit_rows() -> list[tuple[AnalyteCode, str | None]]:
+    """Each analyte's code with the unit the clinic fixed for it (None: entry turned off)."""
+    return [(code, configured_unit(key)) for key, code in ANALYTE_CODES.items()]
+
+
 def configured_unit(analyte: str) -> str | None:
     """The UCUM unit the clinic fixed for ``analyte`` (``KITCLINIC_LAB_UNITS``), or None."""
     units: dict[str, str] = getattr(settings, "KITCLINIC_LAB_UNITS", {}) or {}

@@ -1,16 +1,12 @@
-"""Lab results (inflammatory markers), versioned patient information sheets, and consent.
-
-An information-sheet version is a snapshot: the HTML the patient read, its SHA-256 and the date a
-physician published it. Versions and consent records are only ever inserted (the querysets refuse
-updates and deletes), so a consent always points at exactly the text that was shown.
-"""
+"""Lab results (inflammatory markers) and the derived per-course outcome figures. The published
+information sheets and the patients' consent to them are ``kitclinic.consent``'s."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from kitclinic.audit.append_only import AppendOnlyError, AppendOnlyModel
+from kitclinic.audit.append_only import AppendOnlyError
 from kitclinic.intake.eligibility import Indication
 from kitclinic.outcomes.labs import Analyte
 
@@ -49,63 +45,6 @@ class LabResult(models.Model):
         return (
             f"{self.get_analyte_display()} {self.value} {self.unit} ({self.collected_at:%Y-%m-%d})"
         )
-
-
-class InfoSheetVersion(AppendOnlyModel):
-    organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
-    )
-    indication = models.CharField(max_length=20, choices=INDICATION_CHOICES)
-    version = models.PositiveIntegerField()
-    content_hash = models.CharField(max_length=64, help_text="SHA-256 of html_snapshot")
-    html_snapshot = models.TextField(help_text="The sheet exactly as published; never edited")
-    evidence_version = models.CharField(max_length=40)
-    published_at = models.DateTimeField()
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["indication", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "indication", "version"], name="sheet_version_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_indication_display()} information sheet v{self.version}"
-
-
-class ConsentMethod(models.TextChoices):
-    PAPER = "paper", "Signed on paper (scanned to the record)"
-    ELECTRONIC = "electronic", "Signed electronically in clinic"
-    VERBAL_WITNESSED = "verbal_witnessed", "Verbal, witnessed"
-
-
-class ConsentRecord(AppendOnlyModel):
-    patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="consent_records"
-    )
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    sheet_version = models.ForeignKey(
-        InfoSheetVersion, on_delete=models.PROTECT, related_name="consents"
-    )
-    signed_at = models.DateTimeField()
-    method = models.CharField(max_length=20, choices=ConsentMethod.choices)
-    witnessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-signed_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"Consent to {self.sheet_version} ({self.signed_at:%Y-%m-%d})"
 
 
 # --- Derived per-course figures (kitclinic.outcomes.summary) ------------------------------------

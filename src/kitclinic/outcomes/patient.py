@@ -11,7 +11,9 @@ import numpy as np
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.consent.models import ConsentRecord
 from kitclinic.infusions.delivery import counts_as_complete
+from kitclinic.infusions.models import InfusionSession
 from kitclinic.outcome_stats import (
     DEFAULT_REMISSION_CUTOFFS,
     CourseOutcome,
@@ -22,7 +24,7 @@ from kitclinic.outcomes.charts import lab_trend_figure
 from kitclinic.outcomes.data.dataset import build_dataset
 from kitclinic.outcomes.data.placing import score_table
 from kitclinic.outcomes.data.tables import GIVEN_STATES_EXCLUDED, SECONDS_PER_DAY
-from kitclinic.outcomes.models import ConsentRecord, LabResult
+from kitclinic.outcomes.models import LabResult
 from kitclinic.patients.models import Patient
 
 CRITERIA = OutcomeCriteria()
@@ -53,6 +55,15 @@ class Signal:
     title: str
     text: str
     source: str = ""
+
+    @property
+    def is_warning(self) -> bool:
+        return self.level == "warning"
+
+    @property
+    def role(self) -> str:
+        """ARIA role on the chart: a warning interrupts (alert), the rest is a status."""
+        return "alert" if self.is_warning else "status"
 
 
 @dataclass(frozen=True)
@@ -180,10 +191,8 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
     """Everything the chart card and the progress report show (a few small queries)."""
     actor.require(Action.PATIENT_VIEW)
     ds = build_dataset(patient.organization_id, CRITERIA, patient_id=patient.pk)
-    c, r = ds.courses, ds.rows
+    c, r = ds.courses, ds.rated_rows()
     outcomes = course_outcomes(score_table(c, r), CRITERIA) if r.score.size else ()
-    from kitclinic.infusions.models import InfusionSession
-
     infusions: dict[int, list[InfusionGiven]] = {}
     given = (
         InfusionSession.objects.filter(patient=patient, started_at__isnull=False)
@@ -199,6 +208,8 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
         )
     )
     for course_id, started, delivered_ml, delivered_mg, ordered_ml, ordered_mg in given:
+        if started is None:  # never: the query keeps started sessions only
+            continue
         share = delivered_ml / ordered_ml if delivered_ml is not None and ordered_ml else None
         infusions.setdefault(course_id, []).append(
             InfusionGiven(

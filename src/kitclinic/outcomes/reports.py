@@ -1,4 +1,5 @@
-"""PDFs: an information-sheet version as published, and a patient's progress report.
+"""Exports: the dashboard's CSV, an information-sheet version as published (PDF), and a
+patient's progress report (PDF, for the patient or for a clinician).
 
 Rendered with WeasyPrint from HTML; the progress report's chart is the figure a page would give
 plotly.js, drawn as a PNG (kitclinic.lib.chart_image) and embedded as a data URI, so the PDF
@@ -8,16 +9,79 @@ needs no network and no static-file server.
 from __future__ import annotations
 
 import base64
+import csv
+import io
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.lib.chart_image import figure_png
 from kitclinic.outcome_stats import DEFAULT_REMISSION_CUTOFFS
 from kitclinic.outcomes.charts import PROGRESS_PNG_DPI, PROGRESS_PNG_INCHES, progress_figure
-from kitclinic.outcomes.models import InfoSheetVersion
 from kitclinic.outcomes.patient import PatientOutcomes
+from kitclinic.outcomes.selectors.dashboard import Dashboard
 from kitclinic.patients.models import Patient
+
+CSV_COLUMNS = (
+    "breakdown",
+    "group",
+    "instrument",
+    "n",
+    "responders",
+    "response_rate",
+    "response_ci95_low",
+    "response_ci95_high",
+    "remitters",
+    "remission_rate",
+    "remission_ci95_low",
+    "remission_ci95_high",
+)
+CLINICIAN = "clinician"
+PATIENT = "patient"
+
+
+def dashboard_csv(board: Dashboard) -> str:
+    """Every breakdown of ``board`` (overall, indication, protocol, clinician, period), one row
+    per group: N, responders and remitters with their rates and Wilson 95% intervals."""
+
+    def fmt(x: float | None) -> str:
+        return "" if x is None else f"{x:.4f}"
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    groups = [
+        ("overall", [board.overall] if board.overall else []),
+        ("indication", board.by_indication),
+        ("protocol", board.by_protocol),
+        ("clinician", board.by_clinician),
+        ("period", board.by_period),
+    ]
+    for name, rates in groups:
+        for r in rates:
+            writer.writerow(
+                [
+                    name,
+                    r.label,
+                    board.instrument_label,
+                    r.n,
+                    r.response.successes,
+                    fmt(r.response.estimate),
+                    fmt(r.response.lower),
+                    fmt(r.response.upper),
+                    r.remission.successes,
+                    fmt(r.remission.estimate),
+                    fmt(r.remission.lower),
+                    fmt(r.remission.upper),
+                ]
+            )
+    return out.getvalue()
+
+
+def report_audience(asked: str | None) -> str:
+    """Who a progress report is written for: the clinician when asked, else the patient."""
+    return CLINICIAN if asked == CLINICIAN else PATIENT
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -66,7 +130,8 @@ def progress_report_html(patient: Patient, po: PatientOutcomes, *, audience: str
             "rows": rows,
             "chart": trajectory_png(po),
             "audience": audience,
-            "whose": "the patient's" if audience == "clinician" else "your",
+            "for_clinician": audience == CLINICIAN,
+            "whose": "the patient's" if audience == CLINICIAN else "your",
             "today": timezone.localdate(),
         },
     )

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.outcomes.evidence import figures as evidence_figures
 from kitclinic.outcomes.evidence.references import REFERENCES
 from kitclinic.outcomes.evidence.version import EVIDENCE_VERSION
-from kitclinic.outcomes.indications import INDICATION_LABELS
-from kitclinic.outcomes.models import InfoSheetVersion
+from kitclinic.outcomes.labels import INDICATION_LABELS
 from kitclinic.outcomes.selectors.clinic_results import WITHHOLD_BELOW_N, clinic_results
 from kitclinic.outcomes.services import content_hash
 
@@ -38,6 +38,15 @@ class Draft:
     @property
     def changed(self) -> bool:
         return self.latest is None or self.latest.content_hash != self.content_hash
+
+    @property
+    def publish_label(self) -> str:
+        """What publishing would do now, as the publish button says it."""
+        if self.latest is None:
+            return "Publish version 1"
+        if self.changed:
+            return f"Publish as version {self.latest.version + 1}"
+        return f"Up to date (version {self.latest.version})"
 
 
 def render_sheet(organization_id: int, indication: str) -> str:

@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -240,8 +241,8 @@ def read(organization_id: int) -> OutcomeDataset:
     oi = course_index_of(courses, o[:, 0])
     flags = o[:, 2].astype(np.int64)
 
-    def flag(name: str) -> np.ndarray:
-        return (flags >> FLAGS.index(name)) & 1 == 1
+    def flag(name: str) -> npt.NDArray[np.bool_]:
+        return ((flags >> FLAGS.index(name)) & 1).astype(np.bool_)
 
     outcomes = OutcomeTable(
         course_index=oi,

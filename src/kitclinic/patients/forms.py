@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from kitclinic.intake import contraindications
@@ -74,7 +76,7 @@ class ScreenForm(forms.Form):
 
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for item in contraindications.CATALOGUE:
             self.fields[f"item_{item.code}"] = forms.TypedChoiceField(

@@ -6,6 +6,9 @@ typed in. Screens and eligibility decisions are records: a new one supersedes, n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, Protocol
+
 from django.conf import settings
 from django.db import models
 
@@ -25,8 +28,18 @@ class SexAtBirth(models.TextChoices):
     UNKNOWN = "unknown", "Unknown / not recorded"
 
 
-def _choices(enum_cls) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    return [(m.value, m.label) for m in enum_cls]
+class _Labelled(Protocol):
+    """A member of the pure cores' enums: a stored value and a label to show."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+def _choices(members: Iterable[_Labelled]) -> list[tuple[str, str]]:
+    return [(m.value, m.label) for m in members]
 
 
 class Patient(models.Model):
@@ -185,6 +198,11 @@ class EligibilityDecision(models.Model):
     class Meta:
         ordering = ["-signed_at", "-id"]
 
+    @property
+    def overrides_rules(self) -> bool:
+        """The physician signed another outcome than the rules gave (with a rationale)."""
+        return self.outcome != self.computed_outcome
+
     def __str__(self) -> str:
         return f"{self.indication}: {self.outcome} (signed {self.signed_at:%Y-%m-%d})"
 
@@ -192,7 +210,7 @@ class EligibilityDecision(models.Model):
     def is_current(self) -> bool:
         return self.superseded_by_id is None
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A signed decision is immutable; the only later write marks it superseded.
         if self.pk is not None and set(kwargs.get("update_fields") or ()) != {
             "superseded_by",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_record, search_record, worklist_record
-from kitclinic.intake import staging
+from kitclinic.intake import contraindications, eligibility, staging
 from kitclinic.intake.diagnoses import (
     DEFAULT_CODE_LISTS,
     CodeList,
@@ -70,6 +70,22 @@ def patient_search(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> Qu
                 condition |= Q(family_name_key__startswith=second, given_name_key__startswith=first)
             qs = qs.filter(condition)
     return qs.order_by("family_name_key", "given_name_key", "id")[:limit]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """The first ``limit`` patients a search finds, and whether more matched."""
+
+    patients: list[Patient]
+    more: bool
+    limit: int
+
+
+def patient_search_page(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> SearchPage:
+    """The patient list's search: the first ``limit`` matches (one more is fetched to know
+    whether the list is cut short)."""
+    found = list(patient_search(actor, query, limit=limit + 1))
+    return SearchPage(patients=found[:limit], more=len(found) > limit, limit=limit)
 
 
 def patient_search_fields(query: str) -> list[str]:
@@ -261,8 +277,6 @@ class EligibilityPreview:
 
 def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview]]:
     """What the rules give now for each indication, shown to the physician before signing."""
-    from kitclinic.intake import contraindications, eligibility
-
     screen = patient.screens.order_by("-recorded_at", "-id").first()
     if screen is None:
         return [("all", EligibilityPreview(error="No contraindication screen recorded yet."))]

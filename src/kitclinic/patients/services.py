@@ -101,7 +101,7 @@ def _check_patient(patient: Patient) -> None:
         raise ValidationError(errors)
 
 
-def _save_unique(patient: Patient, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _save_unique(patient: Patient, **kwargs: Any) -> None:
     try:
         with transaction.atomic():
             patient.save(**kwargs)

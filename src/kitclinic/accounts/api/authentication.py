@@ -41,8 +41,9 @@ def account_locked(request: Any, username: str) -> bool:
     cool_off = get_cool_off(request)
     if cool_off is not None:
         attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
-    failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
-    return failures >= get_failure_limit(request, {"username": username})
+    failures = int(attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0)
+    limit: int = get_failure_limit(request, {"username": username})
+    return failures >= limit
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -63,7 +64,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             expires_at=token.expires_at,
             revoked_at=token.revoked_at,
             user_active=user.is_active,
-            has_membership=token.has_membership,  # type: ignore[attr-defined]
+            has_membership=token.has_membership,
             locked=account_locked(request._request, user.get_username()),
         )
         if refusal is not None:
@@ -79,7 +80,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):
+class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # drf-spectacular's registering __init_subclass__ is unannotated
     """The token in the OpenAPI schema (and the docs' "Authorize" dialog)."""
 
     target_class = "kitclinic.accounts.api.authentication.ApiTokenAuthentication"

@@ -24,4 +24,4 @@ class ApiView(APIView):
 
     def actor(self, request: Request) -> Actor:
         # The DRF request proxies the Django one; its ``user`` is the session or token user.
-        return actor_from_request(request)  # type: ignore[arg-type]
+        return actor_from_request(request)

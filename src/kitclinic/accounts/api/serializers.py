@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 
-class UserRefOut(serializers.Serializer):
+class UserRefOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     username = serializers.CharField()
 
 
-class MembershipOut(serializers.Serializer):
+class MembershipOut(serializers.Serializer[Any]):
     clinic = serializers.IntegerField(source="clinic_id")
     clinic_name = serializers.CharField(source="clinic.name")
     organization = serializers.IntegerField(source="clinic.organization_id")
@@ -18,13 +20,13 @@ class MembershipOut(serializers.Serializer):
     role = serializers.CharField()
 
 
-class MeUserOut(serializers.Serializer):
+class MeUserOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     display_name = serializers.CharField(source="__str__")
 
 
-class MeOut(serializers.Serializer):
+class MeOut(serializers.Serializer[Any]):
     user = MeUserOut()
     memberships = MembershipOut(many=True)
     acting = MembershipOut()

@@ -3,6 +3,8 @@ may revoke a token of the clinic's staff too. Rules and audit: ``kitclinic.accou
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
@@ -36,7 +38,7 @@ from kitclinic.lib.api.base import (
 TAG = "API tokens"
 
 
-class ApiTokenOut(serializers.Serializer):
+class ApiTokenOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     user = s.UserRefOut()
     name = serializers.CharField()

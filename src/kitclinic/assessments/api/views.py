@@ -14,13 +14,14 @@ from rest_framework.response import Response
 
 from kitclinic.accounts.api.base import ApiView
 from kitclinic.accounts.roles import Action
-from kitclinic.assessments import selectors, services
+from kitclinic.assessments import selectors
 from kitclinic.assessments.access import access_alert
 from kitclinic.assessments.api import serializers as s
 from kitclinic.assessments.models import (
     Assessment,
     LinkMode,
 )
+from kitclinic.assessments.services import alerts, assessments, links
 from kitclinic.audit.reads import read_record, worklist_record
 from kitclinic.lib.api.base import (
     LIMIT_PARAMETERS,
@@ -79,7 +80,9 @@ class AssessmentCreateApi(ApiView):
         patient = access_patient(actor, patient_id, Action.ASSESSMENT_RECORD)
         data = s.AssessmentIn(data=request.data)
         data.is_valid(raise_exception=True)
-        assessment = services.assessment_record(actor=actor, patient=patient, **data.validated_data)
+        assessment = assessments.assessment_record(
+            actor=actor, patient=patient, **data.validated_data
+        )
         return Response(s.AssessmentOut(assessment).data, status=status.HTTP_201_CREATED)
 
 
@@ -98,7 +101,7 @@ class LinkIssueApi(ApiView):
         patient = access_patient(actor, patient_id, Action.SELF_REPORT_LINK_ISSUE)
         data = s.LinkIn(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = services.link_issue(
+        issued = links.link_issue(
             actor=actor,
             patient=patient,
             instrument=data.validated_data["instrument"],
@@ -118,9 +121,9 @@ class AlertListApi(ApiView):
     )
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
-        alerts = selectors.open_alerts(actor)
+        queue = selectors.open_alerts(actor)
         paginator = ApiPagination()
-        page = paginator.paginate_queryset(alerts, request, view=self)
+        page = paginator.paginate_queryset(queue, request, view=self)
         worklist_record(actor, what="alerts", patient_ids=[a.patient_id for a in page or []])
         return paginator.get_paginated_response(s.AlertOut(page, many=True).data)
 
@@ -139,7 +142,5 @@ class AlertAcknowledgeApi(ApiView):
         actor = actor.at_clinic(alert.clinic_id)
         data = s.AcknowledgeIn(data=request.data)
         data.is_valid(raise_exception=True)
-        alert = services.alert_acknowledge(
-            actor=actor, alert=alert, note=data.validated_data["note"]
-        )
+        alert = alerts.alert_acknowledge(actor=actor, alert=alert, note=data.validated_data["note"])
         return Response(s.AlertOut(alert).data)

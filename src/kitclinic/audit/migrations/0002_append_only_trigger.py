@@ -5,6 +5,8 @@ The model and queryset already refuse them; the trigger also stops raw SQL and o
 rows there, while on PostgreSQL it truncates, which row triggers do not see.)
 """
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db import migrations
 
 CREATE = """
@@ -23,13 +25,13 @@ DROP FUNCTION IF EXISTS audit_event_append_only();
 """
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         # params=None: the SQL holds a literal %; with params psycopg would read it as a placeholder.
         schema_editor.execute(CREATE, params=None)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP, params=None)
 

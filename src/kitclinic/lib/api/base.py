@@ -40,6 +40,13 @@ class ApiPagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = 200
 
+    @property
+    def total(self) -> int:
+        """How many rows the paginated query has in all, once ``paginate_queryset`` has run."""
+        if self.count is None:  # only without a page size, and this class always has one
+            raise RuntimeError("paginate_queryset has not counted the rows")
+        return self.count
+
 
 class StrictSerializer(serializers.Serializer[Any]):
     """Input serializer that rejects fields it does not know, naming them."""
@@ -96,9 +103,9 @@ class StrictIntegerField(serializers.IntegerField):
 
 class ErrorOut(serializers.Serializer[Any]):
     detail = serializers.CharField()
-    # The error body's field is named ``errors``, which shadows ``Serializer.errors``: harmless,
-    # as this class only describes the body in the schema and never validates anything.
-    errors = serializers.DictField(  # type: ignore[assignment]  # the API's field name, see above
+    # DRF's serializer metaclass takes declared fields off the class, so ``errors`` does not
+    # replace ``Serializer.errors`` at run time; the stubs see a plain class attribute.
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field, see above
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="{field: [reason, ...]} for invalid input",
@@ -202,7 +209,7 @@ def paginated(item: type[serializers.Serializer[Any]]) -> type[serializers.Seria
 
 
 def validated(
-    serializer_class: type[serializers.Serializer], data: Any, **options: Any
+    serializer_class: type[serializers.Serializer[Any]], data: Any, **options: Any
 ) -> dict[str, Any]:
     """The input checked by ``serializer_class`` (a request's body or query string), or a 400
     naming each bad field (nothing is written: the service has not been called)."""

@@ -3,7 +3,8 @@ a RecursionError or a server reading an unbounded body into memory."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any
 
 from django.conf import settings
 from rest_framework import status
@@ -42,7 +43,12 @@ def max_body_bytes() -> int:
 
 
 class BoundedJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         too_deep = f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep."
         request = (parser_context or {}).get("request")
         limit = max_body_bytes()

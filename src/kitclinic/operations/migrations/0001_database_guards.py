@@ -1,19 +1,24 @@
 """Install the database guards of kitclinic.operations.guards (triggers; docs/security.md)."""
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db import migrations
 
 from kitclinic.operations import guards
+from kitclinic.operations.archive import column_name
 
 
-def forwards(apps, schema_editor):
-    columns_of = {}
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    columns_of: dict[str, list[str]] = {}
     for model in apps.get_models():
         if model._meta.db_table in {g.table for g in guards.GUARDS}:
-            columns_of[model._meta.db_table] = [f.column for f in model._meta.local_concrete_fields]
+            columns_of[model._meta.db_table] = [
+                column_name(f) for f in model._meta.local_concrete_fields
+            ]
     guards.install(schema_editor, columns_of)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     guards.uninstall(schema_editor)
 
 

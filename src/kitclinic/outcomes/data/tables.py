@@ -121,3 +121,9 @@ class OutcomeDataset:
     criteria: OutcomeCriteria
     seconds: float  # time to build or read
     rows: ScoreRows | None = None  # the rated rows (only when built from the records)
+
+    def rated_rows(self) -> ScoreRows:
+        """The rated rows of a dataset built from the records (a summary read has none)."""
+        if self.rows is None:
+            raise ValueError("a dataset read from the summaries carries no rated rows")
+        return self.rows

@@ -2,7 +2,6 @@
 
 - :mod:`~kitclinic.outcomes.selectors.dashboard`: the clinic dashboard's figures;
 - :mod:`~kitclinic.outcomes.selectors.clinic_results`: the clinic's own rates on a patient sheet;
-- :mod:`~kitclinic.outcomes.selectors.consent`: a patient's consent to the current sheet;
 - :mod:`~kitclinic.outcomes.selectors.labs`: inflammatory markers against outcomes.
 
 Every figure comes from ``kitclinic.outcome_stats`` (per-course outcomes, Wilson intervals,
@@ -10,9 +9,3 @@ Kaplan–Meier) over the rows built in :mod:`kitclinic.outcomes.data`, and carri
 """
 
 from __future__ import annotations
-
-# The infusions app's check-in gate reads a patient's consent from this path (the one import
-# the layer contract allows from below: pyproject.toml, [tool.importlinter]).
-from kitclinic.outcomes.selectors.consent import ConsentStatus, consent_on_record, consent_status
-
-__all__ = ["ConsentStatus", "consent_on_record", "consent_status"]

@@ -15,6 +15,8 @@ import numpy.typing as npt
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
+from kitclinic.dosing.units import format_number
+from kitclinic.infusions.delivery import report_min_share
 from kitclinic.outcome_stats import (
     DEFAULT_REMISSION_CUTOFFS,
     Proportion,
@@ -23,7 +25,7 @@ from kitclinic.outcome_stats import (
 )
 from kitclinic.outcomes.data.dataset import dataset_for
 from kitclinic.outcomes.data.tables import ONSET_WINDOWS_H, SECONDS_PER_DAY, OutcomeDataset
-from kitclinic.outcomes.indications import INDICATION_LABELS
+from kitclinic.outcomes.labels import INDICATION_LABELS
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,12 @@ def summarize(
         clinicians=sorted(names.items(), key=lambda kv: kv[1]),
         build_seconds=ds.seconds,
     )
+
+
+def incomplete_below_percent() -> str:
+    """The share of the ordered dose below which an infusion counts as incomplete, in percent
+    (``KITCLINIC_COMPLETE_INFUSION_MIN_SHARE``), as the dashboard states it."""
+    return format_number(report_min_share() * 100, 1)
 
 
 def outcomes_dashboard(actor: Actor, flt: OutcomeFilter) -> Dashboard:

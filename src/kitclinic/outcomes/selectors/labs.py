@@ -12,8 +12,20 @@ from kitclinic.accounts.roles import Action
 from kitclinic.outcome_stats import DEFAULT_REMISSION_CUTOFFS
 from kitclinic.outcomes.data.dataset import dataset_for
 from kitclinic.outcomes.data.tables import SECONDS_PER_DAY
-from kitclinic.outcomes.labs import Analyte
+from kitclinic.outcomes.labels import SCALE_LABELS
+from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte
 from kitclinic.outcomes.models import LabResult
+
+DEFAULT_ANALYTE = "crp"
+DEFAULT_INSTRUMENT = "phq9"
+
+
+def lab_choice(analyte: str | None, instrument: str | None) -> tuple[str, str]:
+    """The (analyte, instrument) asked for, each replaced by its default when unknown."""
+    return (
+        analyte if analyte in ANALYTE_CODES else DEFAULT_ANALYTE,
+        instrument if instrument in SCALE_LABELS else DEFAULT_INSTRUMENT,
+    )
 
 
 @dataclass(frozen=True)

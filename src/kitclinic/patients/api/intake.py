@@ -33,7 +33,7 @@ def _audited_page(
     actor: Actor,
     patient: Patient,
     rows: QuerySet[Any],
-    out: type[serializers.Serializer],
+    out: type[serializers.Serializer[Any]],
     what: str,
 ) -> Response:
     paginator = ApiPagination()

@@ -41,7 +41,7 @@ class DemographicsIn(StrictSerializer):
     )
 
 
-class PatientSummaryOut(serializers.Serializer):
+class PatientSummaryOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     mrn = serializers.CharField()
     family_name = serializers.CharField()
@@ -80,7 +80,7 @@ class DiagnosisIn(StrictSerializer):
     is_primary = StrictBooleanField(required=False, default=False)
 
 
-class DiagnosisOut(serializers.Serializer):
+class DiagnosisOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     icd10_code = serializers.CharField()
     description = serializers.CharField()
@@ -100,7 +100,7 @@ class TrialIn(StrictSerializer):
     notes = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class TrialOut(serializers.Serializer):
+class TrialOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     treatment_name = serializers.CharField()
     treatment_class = serializers.CharField()
@@ -126,7 +126,7 @@ class ScreenIn(StrictSerializer):
     notes = StrictCharField(required=False, allow_blank=True, default="")
 
 
-class ScreenOut(serializers.Serializer):
+class ScreenOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     answers = serializers.DictField(child=serializers.BooleanField())
     list_version = serializers.CharField()
@@ -150,14 +150,14 @@ class EligibilityIn(StrictSerializer):
     )
 
 
-class ReasonOut(serializers.Serializer):
+class ReasonOut(serializers.Serializer[Any]):
     code = serializers.CharField()
     text = serializers.CharField()
     rule = serializers.CharField()
     outcome = serializers.CharField()
 
 
-class EligibilityOut(serializers.Serializer):
+class EligibilityOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     indication = serializers.CharField()
     computed_outcome = serializers.CharField()
@@ -180,14 +180,17 @@ class EligibilityOut(serializers.Serializer):
     superseded_at = serializers.DateTimeField(allow_null=True)
 
 
-class CatalogueItemOut(serializers.Serializer):
+# DRF's serializer metaclass takes declared fields off the class, so ``label`` and ``source`` do
+# not replace the attributes of the same name every serializer has as a field; the stubs see
+# plain class attributes.
+class CatalogueItemOut(serializers.Serializer[Any]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, see above
     default_group = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a declared field, see above
 
 
-class CatalogueOut(serializers.Serializer):
+class CatalogueOut(serializers.Serializer[Any]):
     list_version = serializers.CharField()
     items = CatalogueItemOut(many=True)
 
@@ -195,7 +198,7 @@ class CatalogueOut(serializers.Serializer):
 # --- the chart --------------------------------------------------------------------------------
 
 
-class StagingOut(serializers.Serializer):
+class StagingOut(serializers.Serializer[Any]):
     adequate_failed_trials = serializers.IntegerField()
     trd_definition_met = serializers.BooleanField()
     episode_duration_months = serializers.IntegerField(allow_null=True)

@@ -44,7 +44,7 @@ class PatientListApi(ApiView):
         patients = patient_search(actor, query, limit=sys.maxsize)
         paginator = ApiPagination()
         page = paginator.paginate_queryset(patients, request, view=self)
-        patient_search_record(actor, query, results=paginator.count, shown=page or [])
+        patient_search_record(actor, query, results=paginator.total, shown=page or [])
         return paginator.get_paginated_response(s.PatientSummaryOut(page, many=True).data)
 
 

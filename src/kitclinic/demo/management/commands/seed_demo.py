@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kitclinic.demo.people import DEMO_PASSWORD, demo_exists, seed_demo
 
@@ -6,13 +8,13 @@ from kitclinic.demo.people import DEMO_PASSWORD, demo_exists, seed_demo
 class Command(BaseCommand):
     help = "Create the synthetic demo clinic (one organization, two clinics, a user per role, patients)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if data exists.")
         parser.add_argument(
             "--patients", type=int, default=200, help="Number of patients (default 200)."
         )
 
-    def handle(self, *args, if_empty: bool, patients: int, **options):
+    def handle(self, *args: Any, if_empty: bool, patients: int, **options: Any) -> None:
         if patients < 0 or patients > 100_000:
             raise CommandError("--patients must be between 0 and 100000")
         if demo_exists():

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kitclinic.operations.processes import Child, run_together
 
@@ -21,7 +22,7 @@ ADDRESS_PORT = re.compile(r"^(?:(?P<host>[\w.:\[\]-]+):)?(?P<port>\d{1,5})$")
 class Command(BaseCommand):
     help = "Run the development web server and a background task worker; Ctrl-C stops both."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "addrport",
             nargs="?",
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             help="ADDRESS:PORT or PORT to serve on (default 127.0.0.1:8000).",
         )
 
-    def handle(self, *args, addrport: str, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, addrport: str, **options: Any) -> None:
         match = ADDRESS_PORT.match(addrport)
         if not match or not 1 <= int(match["port"]) <= 65535:
             raise CommandError(

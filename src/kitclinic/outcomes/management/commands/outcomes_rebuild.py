@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kitclinic.accounts.models import Organization
 from kitclinic.outcomes import summary
@@ -11,10 +13,10 @@ class Command(BaseCommand):
         "edit of existing records outside the services)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organization", help="Slug of one organization (default: all).")
 
-    def handle(self, *args, organization: str | None = None, **options):
+    def handle(self, *args: Any, organization: str | None = None, **options: Any) -> None:
         orgs = Organization.objects.order_by("pk")
         if organization:
             orgs = orgs.filter(slug=organization)

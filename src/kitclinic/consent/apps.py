@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ConsentConfig(AppConfig):
+    name = "kitclinic.consent"
+    label = "consent"
+    verbose_name = "Information sheets and consent"
