@@ -144,3 +144,17 @@ def test_a_timestamp_is_due_once_per_resolution(seconds):
     now = NOW + dt.timedelta(seconds=seconds)
     assert r.due(last, now, r.LAST_USED_RESOLUTION) is (seconds >= 60)
     assert r.due(None, now, r.LAST_USED_RESOLUTION)
+
+
+@pytest.mark.parametrize(
+    ("revoked_at", "expires_at", "state"),
+    [
+        (None, LATER, "active"),
+        (None, NOW, "expired"),  # expires at that instant
+        (NOW, LATER, "revoked"),
+        (NOW, NOW, "revoked"),  # revoked wins over expired
+        (LATER, LATER, "active"),  # a revocation in the future has not happened yet
+    ],
+)
+def test_token_state_is_what_the_token_list_shows(revoked_at, expires_at, state):
+    assert r.token_state(now=NOW, expires_at=expires_at, revoked_at=revoked_at) == state

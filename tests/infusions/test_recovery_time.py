@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from kitclinic.dosing import default_library, library_from_dict, library_to_dict
-from kitclinic.dosing.library import MIN_OBSERVATION_CARRIED_IN
+from kitclinic.dosing.library.model import MIN_OBSERVATION_CARRIED_IN
 from kitclinic.infusions.models import Discharge, VitalSign
 from kitclinic.infusions.services import infusion, sessions
 from kitclinic.infusions.states import SessionState

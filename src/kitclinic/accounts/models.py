@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from kitclinic.accounts.roles import ROLE_LABELS, Role
-from kitclinic.accounts.token_rules import Scope
+from kitclinic.accounts.token_rules import Scope, token_state
 
 
 class User(AbstractUser):
@@ -111,3 +111,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+    @property
+    def state(self) -> str:
+        """``revoked``, ``expired`` or ``active`` now (``token_rules.token_state``)."""
+        return token_state(
+            now=timezone.now(), expires_at=self.expires_at, revoked_at=self.revoked_at
+        )

@@ -41,6 +41,8 @@ from kitclinic.audit.services import audit_record
 # Roles whose log-in always asks for the second factor: they prescribe and sign, or administer.
 ROLES_THAT_MUST = frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN})
 RECOVERY_CODE_COUNT = 10
+# Fewer recovery codes left than this: the second-factor page asks for new ones.
+RECOVERY_CODES_LOW = 3
 
 STEP_SESSION_KEY = "kitclinic_second_factor_step"
 STEP_SINCE_SESSION_KEY = "kitclinic_second_factor_since"
@@ -281,6 +283,11 @@ def recovery_codes_renew(request: HttpRequest, actor: Actor) -> list[str]:
 
 def recovery_codes_left(user: User) -> int:
     return int(StaticToken.objects.filter(device__user=user).count())
+
+
+def recovery_codes_running_low(left: int) -> bool:
+    """Few enough recovery codes left that the holder should make new ones."""
+    return left < RECOVERY_CODES_LOW
 
 
 # --- reset after a lost device ------------------------------------------------------------------

@@ -114,11 +114,14 @@ def second_factor_page(request: HttpRequest) -> HttpResponse:
         return _codes_page(request, codes, first=False)
     if step == sf.ENROL or not enrolled or request.GET.get("replace"):
         return _enrolment_page(request, user, SecondFactorConfirmForm(), replacing=enrolled)
+    left = sf.recovery_codes_left(user)
     return render(
         request,
         "accounts/second_factor.html",
         {
-            "codes_left": sf.recovery_codes_left(user),
+            "codes_left": left,
+            "codes_total": sf.RECOVERY_CODE_COUNT,
+            "codes_running_low": sf.recovery_codes_running_low(left),
             "required": sf.required_for(user),
         },
     )

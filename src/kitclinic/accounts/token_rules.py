@@ -142,6 +142,18 @@ def token_refusal(
     return None
 
 
+def token_state(
+    *, now: dt.datetime, expires_at: dt.datetime, revoked_at: dt.datetime | None
+) -> str:
+    """The token's own state as the token list shows it: ``revoked``, ``expired`` or ``active``
+    (the account's state is checked when the token is used, ``token_refusal``)."""
+    if revoked_at is not None and revoked_at <= now:
+        return "revoked"
+    if now >= expires_at:
+        return "expired"
+    return "active"
+
+
 def lifetime_errors(days: object, *, maximum: int) -> list[str]:
     """What is wrong with a requested lifetime in days (1..``maximum``): empty when allowed."""
     if isinstance(days, bool) or not isinstance(days, int):

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kitclinic.accounts.actor import Actor
@@ -44,7 +43,6 @@ def _page(
             "may_revoke_staff": actor.may(Action.API_TOKEN_REVOKE_STAFF),
             "created": created,
             "secret": secret,
-            "now": timezone.now(),
         },
         status=status,
     )

@@ -22,7 +22,7 @@ from kitclinic.infusions.services.library import library_install_default
 from kitclinic.patients.models import Patient
 
 if TYPE_CHECKING:
-    from kitclinic.demo.history import DemoClock
+    from kitclinic.demo.history.clock import DemoClock
 
 CHAIRS_PER_CLINIC = 4
 TODAY_APPOINTMENTS = ((0, 8, 30), (1, 9, 0), (2, 10, 0), (3, 11, 0), (0, 11, 0))
@@ -72,7 +72,7 @@ def _complete(
     nurse: Actor, physician: Actor, session: InfusionSession, weight: str, clock: DemoClock
 ) -> None:
     """Run one whole session through the services, to the physician's sign-off, moving the
-    seed's clock (kitclinic.demo.history.DemoClock) along the appointment's times."""
+    seed's clock (kitclinic.demo.history.clock.DemoClock) along the appointment's times."""
     start = session.appointment.starts_at
 
     def at(minutes: int) -> None:
@@ -160,7 +160,8 @@ def seed_infusions(
     if chairs is None:
         chairs = seed_library_and_chairs(clinics)
     eligible = current_course_patients(organization_id)
-    from kitclinic.demo.history import demo_clock, record_consent
+    from kitclinic.demo.history.clock import demo_clock
+    from kitclinic.demo.history.consent import record_consent
 
     today = timezone.localdate()
     courses: list[TreatmentCourse] = []

@@ -186,7 +186,8 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     clinic opened and the history is written under the seed's clock (``demo_clock``), so its
     records carry historical times; today's courses, appointments and the controlled-substance
     records that follow use the real clock."""
-    from kitclinic.demo.history import HISTORY_DAYS, demo_clock, seed_history
+    from kitclinic.demo.history.clock import demo_clock
+    from kitclinic.demo.history.seed import HISTORY_DAYS, seed_history
 
     real_today = timezone.localdate()
     opened = timezone.now() - dt.timedelta(days=HISTORY_DAYS + 1)

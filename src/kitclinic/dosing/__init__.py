@@ -6,7 +6,7 @@ with ``library_from_dict``; an order is checked with ``check_dose(protocol, ...)
 
 from .checker import DoseCheck, DoseInputError, Finding, Severity, check_dose, worst
 from .default_library import DEFAULT_LIBRARY_DATA, LIBRARY_VERSION, default_library
-from .library import (
+from .library.model import (
     CourseTemplate,
     DosingMode,
     DrugLibrary,
@@ -19,12 +19,10 @@ from .library import (
     SourceKind,
     VitalsSchedule,
     VitalThreshold,
-    library_from_dict,
-    library_from_json,
-    library_to_dict,
-    protocol_to_dict,
     vitals_times_during_min,
 )
+from .library.parse import library_from_dict, library_from_json
+from .library.serialize import library_to_dict, protocol_to_dict
 
 __all__ = [
     "DEFAULT_LIBRARY_DATA",

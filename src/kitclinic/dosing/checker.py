@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from .library import DosingMode, Limits, Protocol, SourcedValue
+from .library.model import DosingMode, Limits, Protocol, SourcedValue
 from .units import format_number, format_quantity
 
 Number = Decimal | int | float | str

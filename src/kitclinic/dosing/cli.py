@@ -15,15 +15,8 @@ from typing import Any
 
 from .checker import DoseCheck, DoseInputError, Severity, check_dose, to_decimal
 from .default_library import default_library
-from .library import (
-    DosingMode,
-    DrugLibrary,
-    Indication,
-    Limits,
-    Protocol,
-    SourcedValue,
-    library_to_dict,
-)
+from .library.model import DosingMode, DrugLibrary, Indication, Limits, Protocol, SourcedValue
+from .library.serialize import library_to_dict
 from .units import format_number, format_quantity
 
 EXIT_OK = 0

@@ -13,7 +13,8 @@ import copy
 from functools import cache
 from typing import Any
 
-from .library import DrugLibrary, library_from_dict
+from .library.model import DrugLibrary
+from .library.parse import library_from_dict
 
 LIBRARY_VERSION = "kitclinic-default-2026-11-27"
 

@@ -27,7 +27,7 @@ from .checker import (
     Severity,
     check_limits,
 )
-from .library import Protocol
+from .library.model import Protocol
 from .units import format_percent, format_quantity
 
 __all__ = ["WeightVerdict", "median_kg", "relative_change", "weight_plausibility"]

@@ -16,7 +16,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_record
 from kitclinic.dosing import Limits, Protocol, SourcedValue
-from kitclinic.dosing.library import SourceKind
+from kitclinic.dosing.library.model import SourceKind
 from kitclinic.dosing.pump import Delivery
 from kitclinic.infusions.charts import session_figure
 from kitclinic.infusions.delivery import (

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from kitclinic.dosing import Protocol, vitals_times_during_min
-from kitclinic.dosing.library import Direction, VitalThreshold
+from kitclinic.dosing.library.model import Direction, VitalThreshold
 
 # library vital code -> (reading field, label, unit)
 VITALS = {

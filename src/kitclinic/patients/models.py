@@ -198,6 +198,11 @@ class EligibilityDecision(models.Model):
     class Meta:
         ordering = ["-signed_at", "-id"]
 
+    @property
+    def overrides_rules(self) -> bool:
+        """The physician signed another outcome than the rules gave (with a rationale)."""
+        return self.outcome != self.computed_outcome
+
     def __str__(self) -> str:
         return f"{self.indication}: {self.outcome} (signed {self.signed_at:%Y-%m-%d})"
 

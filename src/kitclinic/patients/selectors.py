@@ -72,6 +72,22 @@ def patient_search(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> Qu
     return qs.order_by("family_name_key", "given_name_key", "id")[:limit]
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """The first ``limit`` patients a search finds, and whether more matched."""
+
+    patients: list[Patient]
+    more: bool
+    limit: int
+
+
+def patient_search_page(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> SearchPage:
+    """The patient list's search: the first ``limit`` matches (one more is fetched to know
+    whether the list is cut short)."""
+    found = list(patient_search(actor, query, limit=limit + 1))
+    return SearchPage(patients=found[:limit], more=len(found) > limit, limit=limit)
+
+
 def patient_search_fields(query: str) -> list[str]:
     """What ``patient_search`` matches ``query`` against: nothing (the whole list), the date of
     birth, or the MRN and the name."""

@@ -23,7 +23,7 @@ from kitclinic.patients.access import access_patient
 from kitclinic.patients.models import Patient
 from kitclinic.patients.selectors import (
     eligibility_previews,
-    patient_search,
+    patient_search_page,
     patient_search_record,
 )
 
@@ -31,9 +31,15 @@ from kitclinic.patients.selectors import (
 @clinic_page
 def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")
-    patients = list(patient_search(actor, query))
-    patient_search_record(actor, query, results=len(patients), shown=patients)
-    context = {"patients": patients, "q": query, "can_register": actor.may(Action.PATIENT_REGISTER)}
+    page = patient_search_page(actor, query)
+    patient_search_record(actor, query, results=len(page.patients), shown=page.patients)
+    context = {
+        "patients": page.patients,
+        "more": page.more,
+        "limit": page.limit,
+        "q": query,
+        "can_register": actor.may(Action.PATIENT_REGISTER),
+    }
     if request.htmx:  # type: ignore[attr-defined]  # set on every request by django-htmx's middleware
         return render(request, "patients/_results.html", context)
     return render(request, "patients/list.html", context)

@@ -1,224 +1,32 @@
-"""The drug library: one entry per indication and protocol, each with its own limits (L1;
-[ismp-smart-pumps]).
-
-Everything here is plain frozen dataclasses built from, and serialised to, a JSON-compatible dict.
-That dict is how a library *version* is stored (immutably, Q1): ``library_from_dict`` validates it
-and raises :class:`LibraryError` naming the offending field, ``library_to_dict`` writes it back.
-Numbers are :class:`~decimal.Decimal` (written as strings so a JSON round trip is exact).
-
-Every figure is a :class:`SourcedValue`: the number plus where it comes from. A ``reference``
-source names its keys in docs/sources.md and a short citation; a ``clinic_setting`` source gives
-the reason the value is a local choice (UNVERIFIED, a one-clinic [C] figure, or no figure at all;
-see [kitclinic-settings]). Limits are inclusive: a value equal
-to a limit is within it.
-"""
+"""dict -> dataclasses: validate a stored library version, naming the path of every bad value."""
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
 
-SCHEMA_VERSION = 1
-
-
-class LibraryError(ValueError):
-    """A malformed drug library. ``field`` is the dotted path of the offending value."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
-
-
-class Indication(StrEnum):
-    DEPRESSION = "depression"
-    PTSD = "ptsd"
-    ANXIETY = "anxiety"
-    CHRONIC_PAIN = "chronic_pain"
-
-
-class DosingMode(StrEnum):
-    """The fixed dosing unit of a protocol (U2)."""
-
-    # dose in mg/kg given over duration_min; the rate follows from both
-    MG_PER_KG_OVER_DURATION = "mg_per_kg_over_duration"
-    # dose is itself a rate in mg/kg/h, run for duration_min (chronic-pain infusions)
-    MG_PER_KG_PER_H = "mg_per_kg_per_h"
-
-    @property
-    def dose_unit(self) -> str:
-        return "mg/kg" if self is DosingMode.MG_PER_KG_OVER_DURATION else "mg/kg/h"
-
-
-class SourceKind(StrEnum):
-    REFERENCE = "reference"
-    CLINIC_SETTING = "clinic_setting"
-
-
-class VitalSign(StrEnum):
-    SBP_MMHG = "sbp_mmhg"
-    DBP_MMHG = "dbp_mmhg"
-    HR_PER_MIN = "hr_per_min"
-    RR_PER_MIN = "rr_per_min"
-    SPO2_PCT = "spo2_pct"
-
-
-class Direction(StrEnum):
-    ABOVE = "above"
-    AT_OR_ABOVE = "at_or_above"
-    BELOW = "below"
-    AT_OR_BELOW = "at_or_below"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a figure comes from.
-
-    ``reference``: ``section`` (the docs/sources.md keys, e.g. "[kitclinic-dose-rules] L2;
-    [andrade-dosing]") and ``citation`` are required; ``reason`` may add how the figure is used.
-    ``clinic_setting``: ``reason`` is required (why no published figure is used); ``section`` and
-    ``citation`` may still name what the default was derived from. Governance confirms every
-    default either way ([kitclinic-settings]).
-    """
-
-    kind: SourceKind
-    section: str = ""
-    citation: str = ""
-    reason: str = ""
-
-    @property
-    def label(self) -> str:
-        if self.kind is SourceKind.REFERENCE:
-            note = f" ({self.reason})" if self.reason else ""
-            return f"{self.section}; {self.citation}{note}"
-        derived = f" [from {self.section}]" if self.section else ""
-        return f"clinic setting: {self.reason}{derived}"
-
-
-@dataclass(frozen=True)
-class SourcedValue:
-    value: Decimal
-    source: Source
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Inclusive soft and hard bounds of one quantity; ``None`` means that bound is not set."""
-
-    hard_min: SourcedValue | None = None
-    soft_min: SourcedValue | None = None
-    soft_max: SourcedValue | None = None
-    hard_max: SourcedValue | None = None
-
-
-@dataclass(frozen=True)
-class CourseTemplate:
-    """The induction course: ``infusions`` within ``window_days``, at most ``max_per_week``."""
-
-    infusions: SourcedValue
-    window_days: SourcedValue
-    max_per_week: SourcedValue
-    review_after_infusion: SourcedValue | None = None
-
-
-@dataclass(frozen=True)
-class VitalsSchedule:
-    """Minutes between vital-sign sets during and after the infusion (plus t = 0 and the end)."""
-
-    during_every_min: SourcedValue
-    after_every_min: SourcedValue
-
-
-@dataclass(frozen=True)
-class VitalThreshold:
-    """Alert when ``vital`` is ``direction`` of ``limit`` (a rise over baseline if relative)."""
-
-    code: str
-    vital: VitalSign
-    direction: Direction
-    limit: SourcedValue
-    relative_to_baseline: bool
-    action: str
-
-
-# Library versions written before ``min_observation_min`` existed load with this value (the
-# shipped default's figure, marked as carried in so the library page says where it came from).
-MIN_OBSERVATION_CARRIED_IN = SourcedValue(
-    value=Decimal(30),
-    source=Source(
-        kind=SourceKind.CLINIC_SETTING,
-        section="[asa-postanesthesia]; [thrive-observation]",
-        reason="not set in this library version (written before the field existed); the "
-        "shipped default applies: no mandatory minimum (ASA), 30–60 min typical for KIT [C], "
-        "lower end",
-    ),
+from .model import (
+    BOUNDS,
+    MIN_OBSERVATION_CARRIED_IN,
+    SCHEMA_VERSION,
+    CourseTemplate,
+    Direction,
+    DosingMode,
+    DrugLibrary,
+    Indication,
+    LibraryError,
+    Limits,
+    Protocol,
+    Source,
+    SourcedValue,
+    SourceKind,
+    VitalSign,
+    VitalsSchedule,
+    VitalThreshold,
 )
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """One drug-library entry. Units are in the field names; ``dose`` is in ``dose_unit``."""
-
-    id: str
-    name: str
-    indication: Indication
-    is_default: bool
-    dosing_mode: DosingMode
-    default_dose: SourcedValue
-    default_duration_min: SourcedValue
-    dose_limits: Limits
-    duration_limits_min: Limits
-    # only in mg_per_kg_over_duration mode: in rate mode the dose *is* the rate
-    rate_limits_mg_per_kg_per_h: Limits | None
-    # hard_max is the absolute per-session cap (L5)
-    dose_limits_mg: Limits
-    concentrations_mg_per_ml: tuple[SourcedValue, ...]
-    weight_limits_kg: Limits
-    weight_change_max_fraction: SourcedValue
-    interval_limits_h: Limits
-    weekly_limits_mg_per_kg: Limits
-    course: CourseTemplate | None
-    vitals_schedule: VitalsSchedule
-    vitals_thresholds: tuple[VitalThreshold, ...]
-    notes: str = ""
-    # observation after the infusion ends before discharge without an override
-    # ([kitclinic-workflow])
-    min_observation_min: SourcedValue = MIN_OBSERVATION_CARRIED_IN
-
-    @property
-    def dose_unit(self) -> str:
-        return self.dosing_mode.dose_unit
-
-
-@dataclass(frozen=True)
-class DrugLibrary:
-    version: str
-    drug: str
-    protocols: tuple[Protocol, ...]
-
-    def protocol(self, protocol_id: str) -> Protocol:
-        for protocol in self.protocols:
-            if protocol.id == protocol_id:
-                return protocol
-        raise KeyError(protocol_id)
-
-    def protocols_for(self, indication: Indication | str) -> tuple[Protocol, ...]:
-        return tuple(p for p in self.protocols if p.indication == indication)
-
-    def default_protocol(self, indication: Indication | str) -> Protocol:
-        for protocol in self.protocols_for(indication):
-            if protocol.is_default:
-                return protocol
-        raise KeyError(str(indication))
-
-
-# --------------------------------------------------------------------------------------------
-# dict -> dataclasses, with the path of every value so an error names the field
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=StrEnum)
@@ -301,19 +109,16 @@ def _optional(
     return None if value is None else parse(value, f"{path}.{key}")
 
 
-_BOUNDS = ("hard_min", "soft_min", "soft_max", "hard_max")
-
-
 def _limits(value: Any, path: str, *, required: tuple[str, ...] = ()) -> Limits:
     data = _mapping(value, path)
-    unknown = sorted(set(data) - set(_BOUNDS))
+    unknown = sorted(set(data) - set(BOUNDS))
     if unknown:
-        raise LibraryError(f"{path}.{unknown[0]}", f"unknown bound (allowed: {', '.join(_BOUNDS)})")
-    limits = Limits(**{b: _optional(data, b, path, _sourced) for b in _BOUNDS})
+        raise LibraryError(f"{path}.{unknown[0]}", f"unknown bound (allowed: {', '.join(BOUNDS)})")
+    limits = Limits(**{b: _optional(data, b, path, _sourced) for b in BOUNDS})
     for bound in required:
         if getattr(limits, bound) is None:
             raise LibraryError(f"{path}.{bound}", "missing (required for this quantity)")
-    present = [(b, getattr(limits, b)) for b in _BOUNDS if getattr(limits, b) is not None]
+    present = [(b, getattr(limits, b)) for b in BOUNDS if getattr(limits, b) is not None]
     for (low_name, low), (high_name, high) in zip(present, present[1:], strict=False):
         if low.value > high.value:
             raise LibraryError(
@@ -499,101 +304,3 @@ def library_from_json(text: str) -> DrugLibrary:
     except json.JSONDecodeError as error:
         raise LibraryError("library", f"not valid JSON ({error})") from None
     return library_from_dict(data)
-
-
-# --------------------------------------------------------------------------------------------
-# dataclasses -> dict (the stored form)
-
-
-def _number_text(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-def _source_dict(source: Source) -> dict[str, str]:
-    out = {"kind": str(source.kind)}
-    for key in ("section", "citation", "reason"):
-        if getattr(source, key):
-            out[key] = getattr(source, key)
-    return out
-
-
-def _sourced_dict(value: SourcedValue) -> dict[str, Any]:
-    return {"value": _number_text(value.value), "source": _source_dict(value.source)}
-
-
-def _limits_dict(limits: Limits) -> dict[str, Any]:
-    return {b: _sourced_dict(getattr(limits, b)) for b in _BOUNDS if getattr(limits, b)}
-
-
-def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
-    course = protocol.course
-    return {
-        "id": protocol.id,
-        "name": protocol.name,
-        "indication": str(protocol.indication),
-        "is_default": protocol.is_default,
-        "dosing_mode": str(protocol.dosing_mode),
-        "default_dose": _sourced_dict(protocol.default_dose),
-        "default_duration_min": _sourced_dict(protocol.default_duration_min),
-        "dose_limits": _limits_dict(protocol.dose_limits),
-        "duration_limits_min": _limits_dict(protocol.duration_limits_min),
-        "rate_limits_mg_per_kg_per_h": (
-            None
-            if protocol.rate_limits_mg_per_kg_per_h is None
-            else _limits_dict(protocol.rate_limits_mg_per_kg_per_h)
-        ),
-        "dose_limits_mg": _limits_dict(protocol.dose_limits_mg),
-        "concentrations_mg_per_ml": [_sourced_dict(c) for c in protocol.concentrations_mg_per_ml],
-        "weight_limits_kg": _limits_dict(protocol.weight_limits_kg),
-        "weight_change_max_fraction": _sourced_dict(protocol.weight_change_max_fraction),
-        "interval_limits_h": _limits_dict(protocol.interval_limits_h),
-        "weekly_limits_mg_per_kg": _limits_dict(protocol.weekly_limits_mg_per_kg),
-        "course": None
-        if course is None
-        else {
-            "infusions": _sourced_dict(course.infusions),
-            "window_days": _sourced_dict(course.window_days),
-            "max_per_week": _sourced_dict(course.max_per_week),
-            "review_after_infusion": None
-            if course.review_after_infusion is None
-            else _sourced_dict(course.review_after_infusion),
-        },
-        "vitals_schedule": {
-            "during_every_min": _sourced_dict(protocol.vitals_schedule.during_every_min),
-            "after_every_min": _sourced_dict(protocol.vitals_schedule.after_every_min),
-        },
-        "vitals_thresholds": [
-            {
-                "code": t.code,
-                "vital": str(t.vital),
-                "direction": str(t.direction),
-                "limit": _sourced_dict(t.limit),
-                "relative_to_baseline": t.relative_to_baseline,
-                "action": t.action,
-            }
-            for t in protocol.vitals_thresholds
-        ],
-        "notes": protocol.notes,
-        "min_observation_min": _sourced_dict(protocol.min_observation_min),
-    }
-
-
-def library_to_dict(library: DrugLibrary) -> dict[str, Any]:
-    """The JSON-compatible stored form; ``library_from_dict`` of it gives an equal library."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "version": library.version,
-        "drug": library.drug,
-        "protocols": [protocol_to_dict(p) for p in library.protocols],
-    }
-
-
-def vitals_times_during_min(protocol: Protocol, duration_min: Decimal | int) -> tuple[Decimal, ...]:
-    """Minutes at which a full vital-sign set is due during the infusion: 0, every N, and the end."""
-    step = protocol.vitals_schedule.during_every_min.value
-    end = Decimal(duration_min)
-    count = math.floor(end / step)
-    times = [step * i for i in range(count + 1)]
-    if times[-1] != end:
-        times.append(end)
-    return tuple(times)

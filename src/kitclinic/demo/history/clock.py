@@ -1,0 +1,35 @@
+"""The seed's clock: ``django.utils.timezone.now`` replaced by a settable time (seed only; see
+the package docstring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils import timezone
+
+
+class DemoClock:
+    """``django.utils.timezone.now`` replaced by a settable time (seed only; see module doc)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.at = start
+
+    def set(self, when: dt.datetime) -> dt.datetime:
+        self.at = when
+        return when
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
+@contextmanager
+def demo_clock(start: dt.datetime) -> Iterator[DemoClock]:
+    clock = DemoClock(start)
+    real = timezone.now
+    timezone.now = clock.now
+    try:
+        yield clock
+    finally:
+        timezone.now = real
