@@ -7,14 +7,16 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.accounts.models import User
+from kitclinic.accounts.models import Clinic, User
 from kitclinic.lib.bounds import validate_sane_date
-from kitclinic.substances.models import MG, Drug, EntryKind, SubstanceLot
+from kitclinic.substances.models import MG, Drug, EntryKind, ReconciliationLine, SubstanceLot
 from kitclinic.substances.selectors import (
+    EntryFilter,
     LotBalance,
     clinic_zone,
     eligible_witnesses,
@@ -160,6 +162,13 @@ class TransferForm(_LotForm):
             (str(c.pk), c.name) for c in organization_clinics(self.actor)
         ]
 
+    def clean_to_clinic(self) -> Clinic:
+        """The chosen clinic itself (one of those offered: the organization's other clinics)."""
+        clinic = organization_clinics(self.actor).filter(pk=self.cleaned_data["to_clinic"]).first()
+        if clinic is None:
+            raise forms.ValidationError("Choose a clinic of your organization.")
+        return clinic
+
 
 class AdjustForm(_LotForm):
     change_mg = forms.DecimalField(
@@ -171,7 +180,12 @@ class AdjustForm(_LotForm):
         widget=forms.Textarea({"rows": 3}), help_text="What the count found and why."
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, resolving: ReconciliationLine | None = None, **kwargs: Any
+    ) -> None:
+        if resolving is not None:
+            # resolving a count line: its lot, and its discrepancy as the change
+            kwargs["initial"] = {"lot": resolving.lot_id, "change_mg": resolving.discrepancy_mg}
         super().__init__(*args, **kwargs)
         _with_witness(self, self.actor)
 
@@ -179,6 +193,7 @@ class AdjustForm(_LotForm):
 class ReconciliationForm(_EntryForm):
     """One pair of fields per lot: full vials and the remaining mL of an opened vial."""
 
+    HEADER_FIELDS = ("occurred_at", "witness", "notes")  # shown above the table of lots
     notes = forms.CharField(required=False, widget=forms.Textarea({"rows": 2}))
 
     def __init__(self, *args: Any, lots: list[LotBalance], **kwargs: Any) -> None:
@@ -196,7 +211,21 @@ class ReconciliationForm(_EntryForm):
                 **MG,
             )
         _with_witness(self, self.actor, required=False)
-        self.order_fields(["occurred_at", "witness", "notes"])
+        self.order_fields([*self.HEADER_FIELDS])
+
+    @property
+    def header_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.HEADER_FIELDS]
+
+    def service_error(self, error: ValidationError) -> ValidationError:
+        """The service's error with each lot's count on the form's field: the service names it
+        ``lot_<id>``, the form holds it in ``lot_<id>_vials``."""
+        return ValidationError(
+            {
+                (f"{key}_vials" if f"{key}_vials" in self.fields else key): messages
+                for key, messages in error.message_dict.items()
+            }
+        )
 
     def counts_mg(self) -> dict[SubstanceLot, Decimal]:
         counts = {}
@@ -237,3 +266,15 @@ class LogFilterForm(forms.Form):
     date_to = forms.DateField(
         label="To", required=False, widget=DATE_INPUT, validators=[validate_sane_date]
     )
+
+    def entry_filter(self) -> EntryFilter:
+        """The filter asked for; no filter when the form is empty or invalid."""
+        if not self.is_valid():
+            return EntryFilter()
+        data = self.cleaned_data
+        return EntryFilter(
+            kind=data["kind"] or "",
+            lot_id=data["lot"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
