@@ -87,8 +87,10 @@ def _setup(clients: int) -> dict[str, Any]:
     from kitclinic.accounts.models import Clinic, Organization, StaffMembership, User
     from kitclinic.accounts.tokens import api_token_create
     from kitclinic.infusions.models import Chair, InfusionOrder
-    from kitclinic.infusions.services import courses, infusion, orders, scheduling, sessions
+    from kitclinic.infusions.services import courses, orders, scheduling
+    from kitclinic.infusions.services.infusion import pump
     from kitclinic.infusions.services.library import library_install_default
+    from kitclinic.infusions.services.sessions.check_in import CheckInData, session_check_in
     from kitclinic.intake import contraindications
     from kitclinic.patients import services as patients
 
@@ -156,10 +158,10 @@ def _setup(clients: int) -> dict[str, Any]:
         session = scheduling.appointment_book(
             actor=nurse, course=course, chair=chair, starts_at=starts
         ).session
-        sessions.session_check_in(
+        session_check_in(
             actor=nurse,
             session=session,
-            data=sessions.CheckInData(
+            data=CheckInData(
                 identity_confirmed=True,
                 consent_on_file=True,
                 consent_date=today,
@@ -185,7 +187,7 @@ def _setup(clients: int) -> dict[str, Any]:
             rate_ml_per_h=order.rate_ml_per_h,
             vtbi_ml=order.volume_ml,
         )
-        infusion.infusion_start(actor=nurse, session=session)
+        pump.infusion_start(actor=nurse, session=session)
         ids.append(session.pk)
     _, token = api_token_create(user=nurse.user, name="bench monitors", scope="write")
     return {"sessions": ids, "token": token, "setup_s": round(time.perf_counter() - started, 1)}

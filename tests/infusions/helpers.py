@@ -33,9 +33,12 @@ from kitclinic.infusions.models import (
     TreatmentCourse,
     VitalSign,
 )
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.courses import course_plan
-from kitclinic.infusions.services.sessions import CheckInData
+from kitclinic.infusions.services.infusion import pump, stop
+from kitclinic.infusions.services.sessions.check_in import CheckInData, session_check_in
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.infusions.states import SessionState
 from kitclinic.outcomes.services import info_sheet_publish
 from kitclinic.patients import services as patient_services
@@ -269,7 +272,7 @@ def advance(  # type: ignore[no-untyped-def]
 def _step(world, session, state, to, orderer, check_in) -> None:  # type: ignore[no-untyped-def]
     nurse, physician = world.actor("nurse"), world.actor("physician")
     if state == SessionState.CHECKED_IN:
-        sessions.session_check_in(actor=nurse, session=session, data=check_in_data(**check_in))
+        session_check_in(actor=nurse, session=session, data=check_in_data(**check_in))
     elif state == SessionState.ORDERED:
         orders.order_place(actor=orderer, session=session, **ORDER)
     elif state == SessionState.VERIFIED:
@@ -281,14 +284,14 @@ def _step(world, session, state, to, orderer, check_in) -> None:  # type: ignore
             vtbi_ml=order.volume_ml,
         )
     elif state == SessionState.RUNNING:
-        infusion.infusion_start(actor=nurse, session=session)
+        pump.infusion_start(actor=nurse, session=session)
     elif state == SessionState.PAUSED:
         if to == SessionState.PAUSED:
-            infusion.infusion_pause(actor=nurse, session=session, reason="patient asked")
+            pump.infusion_pause(actor=nurse, session=session, reason="patient asked")
     elif state == SessionState.RECOVERING:
-        infusion.infusion_stop(actor=nurse, session=session)
+        stop.infusion_stop(actor=nurse, session=session)
     elif state == SessionState.DISCHARGED:
-        sessions.session_discharge(
+        session_discharge(
             actor=nurse,
             session=session,
             aldrete_answers=ALDRETE_READY,
@@ -296,4 +299,4 @@ def _step(world, session, state, to, orderer, check_in) -> None:  # type: ignore
             instructions_given=True,
         )
     elif state == SessionState.SIGNED:
-        sessions.session_sign(actor=physician, session=session)
+        session_sign(actor=physician, session=session)

@@ -8,14 +8,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from kitclinic.infusions.models import (
-    InfusionOrder,
-    SessionEvent,
-    SignedRecordError,
-    VitalSign,
-)
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
-from kitclinic.infusions.services.infusion import VitalsSlotTaken
+from kitclinic.infusions.models import InfusionOrder, SessionEvent, SignedRecordError, VitalSign
+from kitclinic.infusions.services import orders, scheduling
+from kitclinic.infusions.services.infusion import observations, pump
+from kitclinic.infusions.services.infusion.observations import VitalsSlotTaken
+from kitclinic.infusions.services.sessions.check_in import session_check_in
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.signoff import addendum_write, session_sign
 from kitclinic.infusions.states import SessionState, StepOutOfOrder
 from tests.infusions.helpers import (
     ALDRETE_8,
@@ -58,7 +57,7 @@ def test_dose_above_the_hard_limit_refuses_the_order(world, session):
 @pytest.mark.parametrize("weight", ["300", "25", "0", "-70", "abc", "70.123"])
 def test_weight_outside_limits_or_malformed_refuses_check_in(world, session, weight):
     _refused(
-        lambda: sessions.session_check_in(
+        lambda: session_check_in(
             actor=world.actor("nurse"), session=session, data=check_in_data(weight_kg=weight)
         ),
         "weight_kg",
@@ -67,7 +66,7 @@ def test_weight_outside_limits_or_malformed_refuses_check_in(world, session, wei
 
 def test_stated_weight_is_refused(world, session):
     _refused(
-        lambda: sessions.session_check_in(
+        lambda: session_check_in(
             actor=world.actor("nurse"),
             session=session,
             data=check_in_data(weight_method="stated"),
@@ -89,12 +88,10 @@ def test_a_pound_value_in_the_kg_field_is_caught(world, course, chair):
     today = _previous_session_at_70_kg(world, course, chair)
     nurse = world.actor("nurse")
     _refused(
-        lambda: sessions.session_check_in(
-            actor=nurse, session=today, data=check_in_data(weight_kg="154")
-        ),
+        lambda: session_check_in(actor=nurse, session=today, data=check_in_data(weight_kg="154")),
         "entered in lb",
     )
-    sessions.session_check_in(
+    session_check_in(
         actor=nurse,
         session=today,
         data=check_in_data(
@@ -174,7 +171,7 @@ def test_order_before_check_in_and_start_before_double_check_are_refused(world, 
     )
     session = advance(world, session, SessionState.ORDERED)
     _refused(
-        lambda: infusion.infusion_start(actor=nurse, session=session),
+        lambda: pump.infusion_start(actor=nurse, session=session),
         "needs it to be double-checked",
         StepOutOfOrder,
     )
@@ -206,26 +203,24 @@ def test_discharge_with_aldrete_8_is_refused_and_only_a_physician_overrides(worl
     nurse, physician = world.actor("nurse"), world.actor("physician")
     call = dict(aldrete_answers=ALDRETE_8, escort_present=True, instructions_given=True)
     _refused(
-        lambda: sessions.session_discharge(actor=nurse, session=session, **call),
+        lambda: session_discharge(actor=nurse, session=session, **call),
         "Not ready for discharge: Modified Aldrete 8/10",
     )
     reasons = {"discharge_aldrete_not_met": "baseline Aldrete 8 (chronic)"}
     _refused(
-        lambda: sessions.session_discharge(
-            actor=nurse, session=session, override_reasons=reasons, **call
-        ),
+        lambda: session_discharge(actor=nurse, session=session, override_reasons=reasons, **call),
         "may not",
         PermissionDenied,
     )
-    _refused(lambda: sessions.session_discharge(actor=physician, session=session, **call), "8/10")
+    _refused(lambda: session_discharge(actor=physician, session=session, **call), "8/10")
     # the one rule: a reason is not enough, a second clinician co-signs
     _refused(
-        lambda: sessions.session_discharge(
+        lambda: session_discharge(
             actor=physician, session=session, override_reasons=reasons, **call
         ),
         "second clinician must co-sign",
     )
-    discharge = sessions.session_discharge(
+    discharge = session_discharge(
         actor=physician,
         session=session,
         override_reasons=reasons,
@@ -240,18 +235,18 @@ def test_every_write_to_a_signed_session_is_refused(world, session):
     session = advance(world, session, SessionState.SIGNED)
     nurse = world.actor("nurse")
     for call in (
-        lambda: infusion.vitals_record(actor=nurse, session=session, slot_minute=90, **NORMAL),
-        lambda: infusion.adverse_event_record(
+        lambda: observations.vitals_record(actor=nurse, session=session, slot_minute=90, **NORMAL),
+        lambda: observations.adverse_event_record(
             actor=nurse, session=session, description="x", severity="mild", action_taken="x"
         ),
-        lambda: sessions.session_discharge(
+        lambda: session_discharge(
             actor=nurse,
             session=session,
             aldrete_answers=ALDRETE_READY,
             escort_present=True,
             instructions_given=True,
         ),
-        lambda: sessions.session_sign(actor=world.actor("physician"), session=session),
+        lambda: session_sign(actor=world.actor("physician"), session=session),
     ):
         _refused(call, "signed and cannot be changed")
     # the model guards refuse what bypasses the services
@@ -271,24 +266,24 @@ def test_every_write_to_a_signed_session_is_refused(world, session):
     with pytest.raises(SignedRecordError):
         session.save()
     assert InfusionOrder.objects.get(session=session).dose_mg == Decimal("35")
-    addendum = sessions.addendum_write(actor=nurse, session=session, text="Late entry: nausea")
+    addendum = addendum_write(actor=nurse, session=session, text="Late entry: nausea")
     assert addendum.pk
 
 
 def test_the_same_vitals_slot_twice_keeps_the_first_and_says_who(world, session):
     session = advance(world, session, SessionState.RUNNING)
     nurse, physician = world.actor("nurse"), world.actor("physician")
-    first, created = infusion.vitals_record(
+    first, created = observations.vitals_record(
         actor=nurse, session=session, slot_minute=10, idempotency_key="abc", **NORMAL
     )
     assert created
-    again, created = infusion.vitals_record(
+    again, created = observations.vitals_record(
         actor=nurse, session=session, slot_minute=10, idempotency_key="abc", **NORMAL
     )
     assert (again.pk, created) == (first.pk, False)
     before = row_counts()
     with pytest.raises(VitalsSlotTaken, match=r"already recorded by .* at \d\d:\d\d"):
-        infusion.vitals_record(
+        observations.vitals_record(
             actor=physician, session=session, slot_minute=10, **{**NORMAL, "hr": 99}
         )
     assert row_counts() == before
@@ -298,7 +293,7 @@ def test_the_same_vitals_slot_twice_keeps_the_first_and_says_who(world, session)
 def test_vitals_alerts_on_absolute_value_and_change_from_baseline(world, session):
     session = advance(world, session, SessionState.RUNNING)
     nurse = world.actor("nurse")
-    reading, _ = infusion.vitals_record(
+    reading, _ = observations.vitals_record(
         actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 166}
     )
     codes = {a["code"] for a in reading.alerts}
@@ -306,7 +301,7 @@ def test_vitals_alerts_on_absolute_value_and_change_from_baseline(world, session
     assert codes == {"sbp_treatment_emergent_hypertension", "sbp_rise"}
     alerts = SessionEvent.objects.filter(session=session, kind="alert")
     assert sorted(e.detail["code"] for e in alerts) == sorted(codes)
-    quiet, _ = infusion.vitals_record(actor=nurse, session=session, slot_minute=20, **NORMAL)
+    quiet, _ = observations.vitals_record(actor=nurse, session=session, slot_minute=20, **NORMAL)
     assert quiet.alerts == []
 
 
@@ -314,9 +309,7 @@ def test_check_in_gate_failure_is_a_soft_finding_of_the_order(world, session):
     """Each gate failure needs its reason at the order (``override_gate_<code>``), kept with the
     order's overrides, and the second clinician's co-signature at the double check."""
     nurse, physician = world.actor("nurse"), world.actor("physician")
-    check_in = sessions.session_check_in(
-        actor=nurse, session=session, data=check_in_data(sbp=182, dbp=96)
-    )
+    check_in = session_check_in(actor=nurse, session=session, data=check_in_data(sbp=182, dbp=96))
     assert [g["code"] for g in check_in.gate_failures] == [
         "sbp_pause",
         "sbp_treatment_emergent_hypertension",
@@ -362,7 +355,7 @@ def test_check_in_gate_failure_is_a_soft_finding_of_the_order(world, session):
 
 
 def test_the_gate_override_reason_of_older_clients_answers_every_gate_finding(world, session):
-    sessions.session_check_in(
+    session_check_in(
         actor=world.actor("nurse"), session=session, data=check_in_data(sbp=182, dbp=96)
     )
     order = orders.order_place(
@@ -379,7 +372,7 @@ def test_the_gate_override_reason_of_older_clients_answers_every_gate_finding(wo
 
 def test_pregnancy_status_is_required_for_a_woman_of_46(world, session):
     _refused(
-        lambda: sessions.session_check_in(
+        lambda: session_check_in(
             actor=world.actor("nurse"),
             session=session,
             data=check_in_data(pregnancy_status="not_applicable"),
@@ -390,7 +383,7 @@ def test_pregnancy_status_is_required_for_a_woman_of_46(world, session):
 
 def test_rating_answers_are_scored_and_wrong_counts_refused(world, session):
     _refused(
-        lambda: sessions.session_check_in(
+        lambda: session_check_in(
             actor=world.actor("nurse"), session=session, data=check_in_data(rating_answers=[1, 2])
         ),
         "PHQ9",
@@ -402,13 +395,13 @@ def test_rate_change_above_the_hard_limit_is_refused(world, session):
     nurse = world.actor("nurse")
     # 1 mg/mL at 70 kg: 80 mL/h = 1.143 mg/kg/h > 1 mg/kg/h hard
     _refused(
-        lambda: infusion.infusion_rate_change(
+        lambda: pump.infusion_rate_change(
             actor=nurse, session=session, rate_ml_per_h="80", reason="faster"
         ),
         "above the hard upper limit",
     )
     # 45 mL/h = 0.643 mg/kg/h; 26.25 mL left take 35 min: 45 min in all, within every limit
-    event = infusion.infusion_rate_change(
+    event = pump.infusion_rate_change(
         actor=nurse, session=session, rate_ml_per_h="45", reason="patient comfortable"
     )
     assert event.detail["finding"]["severity"] == "ok" and event.detail["overrides"] == {}

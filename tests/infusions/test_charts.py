@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic import pharmacology as pk
-from kitclinic.infusions import selectors
 from kitclinic.infusions.models import CheckIn, InfusionOrder, SessionEvent, VitalSign
+from kitclinic.infusions.selectors.chart import actual_regimen
 from kitclinic.infusions.services import orders
 from kitclinic.infusions.services.orders import PK_MODEL
-from kitclinic.infusions.services.sessions import age_years
+from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.states import SessionState
 from tests.infusions.helpers import advance, book, plan
 from tests.support.charts import page_figure
@@ -58,7 +58,7 @@ def test_session_page_plots_the_readings_and_what_was_given(
         assert by_name[name]["y"] == [getattr(v, attr) for v in readings]
     order = InfusionOrder.objects.get(session=running)
     events = list(SessionEvent.objects.filter(session=running))
-    regimen = selectors.actual_regimen(running, order, events, timezone.now())
+    regimen = actual_regimen(running, order, events, timezone.now())
     age = age_years(running.patient.date_of_birth, timezone.localdate())
     given = pk.simulate(
         PK_MODEL, pk.Patient(weight_kg=float(order.weight_kg), age_y=float(age)), regimen

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kitclinic.consent.selectors import consent_on_record, consent_status
 from kitclinic.consent.services import consent_record
-from kitclinic.infusions.services import sessions
+from kitclinic.infusions.services.sessions.check_in import session_check_in
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import check_in_body
 from tests.infusions.api_support import row_counts as api_row_counts
@@ -44,7 +44,7 @@ def unconsented(world, library, eligible, chair):  # type: ignore[no-untyped-def
 def _check_in_refused(world, session) -> ValidationError:  # type: ignore[no-untyped-def]
     before = row_counts()
     with pytest.raises(ValidationError) as refused:
-        sessions.session_check_in(actor=world.actor("nurse"), session=session, data=check_in_data())
+        session_check_in(actor=world.actor("nurse"), session=session, data=check_in_data())
     assert row_counts() == before
     session.refresh_from_db()
     assert session.state == SessionState.SCHEDULED
@@ -85,9 +85,7 @@ def test_a_new_sheet_version_asks_for_consent_again(world, session):
     page = login_page(world, session)
     assert "data-consent-missing" in page and f"against v{new.version}" in page
     consent = _consent(world, session.patient, new)
-    check_in = sessions.session_check_in(
-        actor=world.actor("nurse"), session=session, data=check_in_data()
-    )
+    check_in = session_check_in(actor=world.actor("nurse"), session=session, data=check_in_data())
     assert check_in.consent == consent
     assert check_in.consent_date == timezone.localdate(consent.signed_at)
 

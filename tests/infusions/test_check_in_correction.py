@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import CheckIn, CheckInCorrection
-from kitclinic.infusions.services import orders, sessions
+from kitclinic.infusions.services import orders
 from kitclinic.infusions.services.corrections import check_in_correct, effective_check_in
+from kitclinic.infusions.services.sessions.check_in import session_check_in
 from kitclinic.infusions.states import SessionState, StepOutOfOrder
 from tests.infusions.api_support import row_counts as api_row_counts
 from tests.infusions.helpers import advance, book, check_in_data, row_counts, slot_time
@@ -33,7 +34,7 @@ def at_180(world, course, chair):  # type: ignore[no-untyped-def]
     earlier = book(world, course, chair, slot_time(9, 0, days=-7))
     advance(world, earlier, SessionState.CHECKED_IN, weight_kg="82")
     session = book(world, course, chair, slot_time(9, 0))
-    sessions.session_check_in(
+    session_check_in(
         actor=world.actor("nurse"),
         session=session,
         data=check_in_data(
@@ -82,7 +83,7 @@ def test_a_corrected_weight_goes_through_the_same_rule(world, course, chair):
     session = book(world, course, chair, slot_time(9, 0))
     earlier = book(world, course, chair, slot_time(9, 0, days=-7))
     advance(world, earlier, SessionState.CHECKED_IN, weight_kg="82")
-    sessions.session_check_in(
+    session_check_in(
         actor=world.actor("nurse"), session=session, data=check_in_data(weight_kg="83")
     )
     nurse = world.actor("nurse")

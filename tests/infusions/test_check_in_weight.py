@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import CheckIn
-from kitclinic.infusions.services import orders, sessions
+from kitclinic.infusions.services import orders
+from kitclinic.infusions.services.sessions.check_in import previous_weight_kg, session_check_in
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import check_in_body
 from tests.infusions.api_support import row_counts as api_row_counts
@@ -52,7 +53,7 @@ def test_180_kg_for_an_82_kg_patient_is_refused_without_a_reason_and_a_cosigner(
     nurse = world.actor("nurse")
 
     def check_in(**kwargs):  # type: ignore[no-untyped-def]
-        return lambda: sessions.session_check_in(
+        return lambda: session_check_in(
             actor=nurse, session=today_at_82, data=check_in_data(weight_kg="180", **kwargs)
         )
 
@@ -75,7 +76,7 @@ def test_180_kg_for_an_82_kg_patient_is_refused_without_a_reason_and_a_cosigner(
 
 
 def test_180_kg_overridden_is_recorded_but_is_not_a_reference(world, course, chair, today_at_82):
-    check_in = sessions.session_check_in(
+    check_in = session_check_in(
         actor=world.actor("nurse"),
         session=today_at_82,
         data=check_in_data(
@@ -94,14 +95,14 @@ def test_180_kg_overridden_is_recorded_but_is_not_a_reference(world, course, cha
     assert "weight_change_above_soft_max" in audit.detail
     # the next visit is compared with 82 kg, the last accepted weight, not with 180
     later = book(world, course, chair, slot_time(9, 0, days=3))
-    assert sessions.previous_weight_kg(later) == Decimal("82")
+    assert previous_weight_kg(later) == Decimal("82")
 
 
 def test_the_order_at_an_overridden_180_kg_does_not_pass_every_check(world, today_at_82):
     """0.4 mg/kg at 180 kg is 72 mg (0.87 mg/kg of the real 82 kg): the dose check compares with
     the last accepted 82 kg and asks again for a reason."""
     session = today_at_82
-    sessions.session_check_in(
+    session_check_in(
         actor=world.actor("nurse"),
         session=session,
         data=check_in_data(
@@ -121,7 +122,7 @@ def test_the_order_at_an_overridden_180_kg_does_not_pass_every_check(world, toda
 
 
 def test_a_weight_within_the_limit_needs_nothing_and_is_a_reference(world, today_at_82):
-    check_in = sessions.session_check_in(
+    check_in = session_check_in(
         actor=world.actor("nurse"), session=today_at_82, data=check_in_data(weight_kg="84.5")
     )
     assert check_in.weight_is_reference and check_in.weight_overrides == {}
@@ -129,7 +130,7 @@ def test_a_weight_within_the_limit_needs_nothing_and_is_a_reference(world, today
 
 def test_outside_the_hard_limits_the_weight_is_refused_whatever_the_override(world, today_at_82):
     errors = _refused(
-        lambda: sessions.session_check_in(
+        lambda: session_check_in(
             actor=world.actor("nurse"),
             session=today_at_82,
             data=check_in_data(
@@ -148,7 +149,7 @@ def test_the_median_of_recent_accepted_weights_is_compared_too(world, course, ch
         _checked_in_earlier(world, course, chair, weight, days)
     today = book(world, course, chair, slot_time(9, 0))
     errors = _refused(
-        lambda: sessions.session_check_in(
+        lambda: session_check_in(
             actor=world.actor("nurse"), session=today, data=check_in_data(weight_kg="104")
         ),
         "override_weight_change_above_soft_max",
@@ -158,7 +159,7 @@ def test_the_median_of_recent_accepted_weights_is_compared_too(world, course, ch
     )
     # with the median over the last accepted weight only, 104 passes
     settings.KITCLINIC_WEIGHT_REFERENCE_COUNT = 1
-    check_in = sessions.session_check_in(
+    check_in = session_check_in(
         actor=world.actor("nurse"), session=today, data=check_in_data(weight_kg="104")
     )
     assert check_in.weight_is_reference
@@ -171,19 +172,17 @@ def test_a_real_change_is_confirmed_by_the_next_visit(world, course, chair):
     nurse, cosign = world.actor("nurse"), {"cosigner": world.users["physician"]}
     reasons = {"override_reasons": {"weight_change_above_soft_max": "lost weight, re-weighed"}}
     second = book(world, course, chair, slot_time(9, 0, days=-10))
-    first_override = sessions.session_check_in(
+    first_override = session_check_in(
         actor=nurse, session=second, data=check_in_data(weight_kg="100", **reasons, **cosign)
     )
     assert not first_override.weight_is_reference
     third = book(world, course, chair, slot_time(9, 0, days=-5))
-    confirmed = sessions.session_check_in(
+    confirmed = session_check_in(
         actor=nurse, session=third, data=check_in_data(weight_kg="99", **reasons, **cosign)
     )
     assert confirmed.weight_is_reference and confirmed.previous_weight_kg == Decimal("82")
     today = book(world, course, chair, slot_time(9, 0))
-    plain = sessions.session_check_in(
-        actor=nurse, session=today, data=check_in_data(weight_kg="100")
-    )
+    plain = session_check_in(actor=nurse, session=today, data=check_in_data(weight_kg="100"))
     assert plain.weight_is_reference and plain.previous_weight_kg == Decimal("99")
 
 

@@ -15,8 +15,9 @@ from kitclinic.accounts.models import StaffMembership
 from kitclinic.assessments.models import SafetyAlert
 from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditEvent
-from kitclinic.infusions import selectors
 from kitclinic.infusions.models import Chair, InfusionSession
+from kitclinic.infusions.selectors.session import session_detail
+from kitclinic.infusions.selectors.summary import session_summary
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.services.stock import substance_transfer
@@ -192,9 +193,9 @@ def test_services_and_selectors_called_directly_hold_the_same_rule(world, souths
     nurse, desk = world.actor("nurse"), world.actor("front_desk")
     before = row_counts()
     with pytest.raises(PermissionDenied, match="no role at Southside"):
-        selectors.session_detail(nurse, southside_session)
+        session_detail(nurse, southside_session)
     with pytest.raises(PermissionDenied, match="no role at Southside"):
-        selectors.session_summary(nurse, southside_session)
+        session_summary(nurse, southside_session)
     with pytest.raises(PermissionDenied, match="no role at Southside"):
         scheduling.appointment_cancel(
             actor=desk, appointment=southside_session.appointment, reason="x"

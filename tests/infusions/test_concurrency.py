@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from kitclinic.infusions.models import Appointment, VitalSign
-from kitclinic.infusions.services import infusion, scheduling
+from kitclinic.infusions.services import scheduling
+from kitclinic.infusions.services.infusion import observations
 from kitclinic.infusions.states import SessionState
 from tests.infusions.helpers import NORMAL, advance, plan, slot_time
 
@@ -70,13 +71,13 @@ def test_two_nurses_recording_one_vitals_slot_keep_exactly_one_row(world, sessio
     session = advance(world, session, SessionState.RUNNING)
     nurse, physician = world.actor("nurse"), world.actor("physician")
     results = _race(
-        lambda: infusion.vitals_record(actor=nurse, session=session, slot_minute=10, **NORMAL),
-        lambda: infusion.vitals_record(
+        lambda: observations.vitals_record(actor=nurse, session=session, slot_minute=10, **NORMAL),
+        lambda: observations.vitals_record(
             actor=physician, session=session, slot_minute=10, **{**NORMAL, "hr": 80}
         ),
     )
     saved = [r for r in results if isinstance(r, tuple)]
-    refused = [r for r in results if isinstance(r, infusion.VitalsSlotTaken)]
+    refused = [r for r in results if isinstance(r, observations.VitalsSlotTaken)]
     assert len(saved) == 1 and len(refused) == 1, results
     winner = saved[0][0]
     assert f"already recorded by {winner.recorded_by}" in str(refused[0])
@@ -87,10 +88,10 @@ def test_a_retried_post_with_the_same_key_returns_the_first_reading(world, sessi
     session = advance(world, session, SessionState.RUNNING)
     nurse = world.actor("nurse")
     results = _race(
-        lambda: infusion.vitals_record(
+        lambda: observations.vitals_record(
             actor=nurse, session=session, slot_minute=10, idempotency_key="k-1", **NORMAL
         ),
-        lambda: infusion.vitals_record(
+        lambda: observations.vitals_record(
             actor=nurse, session=session, slot_minute=10, idempotency_key="k-1", **NORMAL
         ),
     )

@@ -19,7 +19,7 @@ from kitclinic.infusions.models import (
     InfusionSession,
     VitalSign,
 )
-from kitclinic.infusions.services import sessions
+from kitclinic.infusions.services.sessions.signoff import addendum_write
 from kitclinic.infusions.states import SessionState
 from kitclinic.operations.guards import GUARDS, maintenance_sql
 from kitclinic.patients.models import EligibilityDecision
@@ -31,7 +31,7 @@ S = SessionState
 @pytest.fixture
 def signed(world, session):  # type: ignore[no-untyped-def]
     advance(world, session, S.SIGNED)
-    sessions.addendum_write(actor=world.actor("physician"), session=session, text="Note.")
+    addendum_write(actor=world.actor("physician"), session=session, text="Note.")
     return InfusionSession.objects.get(pk=session.pk)
 
 

@@ -12,9 +12,10 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kitclinic.infusions import selectors
 from kitclinic.infusions.models import InfusionOrder, InfusionSession, SessionEvent
-from kitclinic.infusions.services import infusion
+from kitclinic.infusions.selectors.chart import actual_regimen
+from kitclinic.infusions.selectors.session import session_detail
+from kitclinic.infusions.services.infusion import pump, stop
 from kitclinic.infusions.states import SessionState
 from kitclinic.operations.guards import maintenance_sql
 from tests.infusions.helpers import advance, clock_at
@@ -27,13 +28,13 @@ def _regimen(session: InfusionSession):  # type: ignore[no-untyped-def]
     session.refresh_from_db()
     order = InfusionOrder.objects.get(session=session)
     events = list(SessionEvent.objects.filter(session=session))
-    return selectors.actual_regimen(session, order, events, timezone.now())
+    return actual_regimen(session, order, events, timezone.now())
 
 
 def test_the_pk_regimen_of_a_running_infusion_projects_the_rest_of_the_vtbi(world, session):
     running = advance(world, session, S.RUNNING, elapsed_min=10)
     with clock_at(running.started_at + dt.timedelta(minutes=10)):
-        infusion.infusion_rate_change(
+        pump.infusion_rate_change(
             actor=world.actor("nurse"), session=running, rate_ml_per_h="45", reason="nausea"
         )
     regimen = _regimen(running)
@@ -48,13 +49,13 @@ def test_the_pk_regimen_of_a_running_infusion_projects_the_rest_of_the_vtbi(worl
 def test_the_pk_regimen_of_an_early_stop_is_what_was_given(world, session):
     running = advance(world, session, S.RUNNING, elapsed_min=20)
     with clock_at(running.started_at + dt.timedelta(minutes=12)):
-        infusion.infusion_stop(
+        stop.infusion_stop(
             actor=world.actor("nurse"), session=running, stop_reason="other", reason="x"
         )
     running.refresh_from_db()
     regimen = _regimen(running)
     assert regimen.total_mg == pytest.approx(float(running.delivered_mg)) == pytest.approx(10.5)
-    detail = selectors.session_detail(world.actor("nurse"), running)
+    detail = session_detail(world.actor("nurse"), running)
     assert detail.delivery.delivered_mg == Decimal("10.500")
     assert detail.chart["data"][0]["name"].startswith("Predicted plasma")
 

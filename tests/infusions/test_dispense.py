@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic.infusions.models import EventKind, SessionEvent
-from kitclinic.infusions.services import infusion
+from kitclinic.infusions.services.infusion import pump, stop
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import lot_balance_mg
@@ -44,7 +44,7 @@ def _at(minutes: float):  # type: ignore[no-untyped-def]
 
 def _start(world, session, lot, persona: str = "nurse"):  # type: ignore[no-untyped-def]
     with _at(0):
-        return infusion.infusion_start(actor=world.actor(persona), session=session, lot=lot)
+        return pump.infusion_start(actor=world.actor(persona), session=session, lot=lot)
 
 
 # --- the draw at the start --------------------------------------------------------------------
@@ -127,7 +127,7 @@ def test_an_early_stop_wastes_the_remainder_witnessed_and_the_balance_counts_the
     _start(world, verified, lot)
     draw = SubstanceLogEntry.objects.get(kind=EntryKind.DISPENSE)
     with _at(20):  # 20 min at 52.5 mL/h of 1 mg/mL: 17.5 mg given of the 35 mg drawn
-        event = infusion.infusion_stop(
+        event = stop.infusion_stop(
             actor=world.actor("nurse"),
             session=verified,
             stop_reason="patient_request",
@@ -158,7 +158,7 @@ def test_an_early_stop_wastes_the_remainder_witnessed_and_the_balance_counts_the
 def test_a_completed_infusion_has_nothing_to_waste(world, verified, lot):
     _start(world, verified, lot)
     with _at(45):
-        infusion.infusion_stop(
+        stop.infusion_stop(
             actor=world.actor("nurse"), session=verified, waste_witness=world.users["physician"]
         )
     assert not SubstanceLogEntry.objects.filter(kind__in=["waste", "adjustment"]).exists()
@@ -173,7 +173,7 @@ def test_a_bad_witness_refuses_the_stop_and_writes_nothing(world, verified, lot,
     _start(world, verified, lot)
     before = row_counts()
     with _at(10), pytest.raises(Exception, match=message) as refused:
-        infusion.infusion_stop(
+        stop.infusion_stop(
             actor=world.actor("nurse"),
             session=verified,
             stop_reason="patient_request",

@@ -102,43 +102,44 @@ def test_advance_helper_reaches_running(world, session):
 def test_readings_stay_on_the_schedule_after_an_early_stop_and_alerts_leave_with_the_patient(
     login, world, session
 ):
-    from kitclinic.infusions.services import infusion
+    from kitclinic.infusions.services.infusion import observations, stop
 
     session = advance(world, session, SessionState.RUNNING, elapsed_min=12)
     nurse = world.actor("nurse")
-    infusion.vitals_record(actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 185})
+    observations.vitals_record(
+        actor=nurse, session=session, slot_minute=10, **{**NORMAL, "sbp": 185}
+    )
     client = login("nurse")
     url = reverse("infusions-session", args=[session.pk])
     assert 'class="alert-banner"' in client.get(url).content.decode()
-    infusion.infusion_stop(
-        actor=nurse, session=session, stop_reason="hemodynamic", reason="SBP 185"
-    )
+    stop.infusion_stop(actor=nurse, session=session, stop_reason="hemodynamic", reason="SBP 185")
     detail = client.get(url).context["d"]
     assert [s.minute for s in detail.slots if s.reading is not None] == [0, 10]
-    from kitclinic.infusions.services import sessions
+    from kitclinic.infusions.services.sessions.discharge import session_discharge
+    from kitclinic.infusions.services.sessions.signoff import session_sign
     from tests.infusions.helpers import ALDRETE_READY
 
     elapse(session, 31)
-    sessions.session_discharge(
+    session_discharge(
         actor=nurse,
         session=session,
         aldrete_answers=ALDRETE_READY,
         escort_present=True,
         instructions_given=True,
     )
-    sessions.session_sign(actor=world.actor("physician"), session=session)
+    session_sign(actor=world.actor("physician"), session=session)
     assert 'class="alert-banner"' not in client.get(url).content.decode()
 
 
 def test_pre_and_post_ratings_are_recorded_as_assessments(world, session):
     from kitclinic.assessments.models import Assessment
     from kitclinic.infusions.models import CheckIn
-    from kitclinic.infusions.services import infusion
+    from kitclinic.infusions.services.infusion import observations
 
     session = advance(world, session, SessionState.RECOVERING)
     check_in = CheckIn.objects.get(session=session)
     assert check_in.pre_assessment.instrument == "phq9"
-    post = infusion.score_record(
+    post = observations.score_record(
         actor=world.actor("nurse"),
         session=session,
         kind="post_rating",

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kitclinic.infusions.models import Chair
-from kitclinic.infusions.services import infusion
+from kitclinic.infusions.services.infusion import observations, pump
 from kitclinic.infusions.states import SessionState
 from tests.factories import PatientFactory
 from tests.infusions.helpers import NORMAL, advance, book, make_eligible, plan, slot_time
@@ -30,20 +30,20 @@ def test_session_page_queries_do_not_grow_with_the_record(login, world, session)
     session = advance(world, session, SessionState.RUNNING)
     url = reverse("infusions-session", args=[session.pk])
     nurse = world.actor("nurse")
-    infusion.vitals_record(actor=nurse, session=session, slot_minute=10, **NORMAL)
+    observations.vitals_record(actor=nurse, session=session, slot_minute=10, **NORMAL)
     small = _count(client, url)
     for minute in (20, 30, 40):
-        infusion.vitals_record(actor=nurse, session=session, slot_minute=minute, **NORMAL)
-        infusion.score_record(actor=nurse, session=session, kind="moaas", level=4)
-        infusion.adverse_event_record(
+        observations.vitals_record(actor=nurse, session=session, slot_minute=minute, **NORMAL)
+        observations.score_record(actor=nurse, session=session, kind="moaas", level=4)
+        observations.adverse_event_record(
             actor=nurse,
             session=session,
             description="nausea",
             severity="mild",
             action_taken="observed",
         )
-    infusion.infusion_pause(actor=nurse, session=session, reason="nausea")
-    infusion.infusion_resume(actor=nurse, session=session)
+    pump.infusion_pause(actor=nurse, session=session, reason="nausea")
+    pump.infusion_resume(actor=nurse, session=session)
     large = _count(client, url)
     assert small == large <= MAX_QUERIES
 

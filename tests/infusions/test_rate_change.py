@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import EventKind, SessionEvent
-from kitclinic.infusions.services import infusion
+from kitclinic.infusions.services.infusion import pump
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import row_counts
 from tests.infusions.helpers import advance, clock_at
@@ -39,7 +39,7 @@ def _ten(session):  # type: ignore[no-untyped-def]
 
 def _change(world, session, rate: str = "80", **kwargs):  # type: ignore[no-untyped-def]
     with _ten(session):
-        return infusion.infusion_rate_change(
+        return pump.infusion_rate_change(
             actor=world.actor("nurse"),
             session=session,
             rate_ml_per_h=rate,
@@ -127,7 +127,7 @@ def test_a_rate_within_every_limit_needs_no_override(world, running):
 def test_once_the_ordered_volume_is_in_the_rate_cannot_be_changed(world, session):
     full = advance(world, session, S.RUNNING, weight_kg=Decimal("82.4"))  # 40 min ago
     errors = _refused(
-        lambda: infusion.infusion_rate_change(
+        lambda: pump.infusion_rate_change(
             actor=world.actor("nurse"), session=full, rate_ml_per_h="30", reason="slower"
         )
     )

@@ -15,7 +15,8 @@ from django.urls import reverse
 from kitclinic.dosing import default_library, library_from_dict, library_to_dict
 from kitclinic.dosing.library.model import MIN_OBSERVATION_CARRIED_IN
 from kitclinic.infusions.models import Discharge, VitalSign
-from kitclinic.infusions.services import infusion, sessions
+from kitclinic.infusions.services.infusion import observations, stop
+from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import DISCHARGE_BODY, VITALS_BODY, row_counts
 from tests.infusions.helpers import ALDRETE_READY, NORMAL, advance, clock_at
@@ -36,7 +37,7 @@ def running(world, session):
 
 
 def _vitals(world, session, slot: int, **kwargs):  # type: ignore[no-untyped-def]
-    return infusion.vitals_record(
+    return observations.vitals_record(
         actor=world.actor("nurse"), session=session, slot_minute=slot, **NORMAL, **kwargs
     )
 
@@ -66,7 +67,7 @@ def test_the_early_tolerance_is_a_setting(world, running):
 
 def test_recovery_slots_after_an_early_stop_follow_the_clock_too(world, running):
     with _at(running, 3):
-        infusion.infusion_stop(
+        stop.infusion_stop(
             actor=world.actor("nurse"), session=running, stop_reason="other", reason="x"
         )
     with _at(running, 4), pytest.raises(ValidationError, match="The 18-min vitals are due"):
@@ -96,7 +97,7 @@ def test_the_api_refuses_an_early_slot_on_slot_minute_and_writes_nothing(world, 
 def stopped(world, running):
     """Stopped 3 minutes after the start (the reported case: discharge allowed at once)."""
     with _at(running, 3):
-        infusion.infusion_stop(
+        stop.infusion_stop(
             actor=world.actor("nurse"), session=running, stop_reason="patient_request", reason="x"
         )
     running.refresh_from_db()
@@ -104,7 +105,7 @@ def stopped(world, running):
 
 
 def _discharge(world, session, persona: str = "nurse", **kwargs):  # type: ignore[no-untyped-def]
-    return sessions.session_discharge(
+    return session_discharge(
         actor=world.actor(persona),
         session=session,
         aldrete_answers=ALDRETE_READY,

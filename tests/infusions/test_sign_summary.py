@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from kitclinic.audit.models import AuditEvent
-from kitclinic.infusions import selectors
-from kitclinic.infusions.services import infusion
+from kitclinic.infusions.selectors.summary import session_summary
+from kitclinic.infusions.services.infusion import observations, stop
 from kitclinic.infusions.states import SessionState
 from tests.infusions.helpers import NORMAL, advance, clock_at
 from tests.support.clients import api_client
@@ -32,30 +32,30 @@ def discharged(world, session):
 
     for minute, sbp, dbp in ((10, 140, 84), (20, 162, 96), (30, 150, 90)):
         with at(minute):
-            infusion.vitals_record(
+            observations.vitals_record(
                 actor=nurse,
                 session=running,
                 slot_minute=minute,
                 **{**NORMAL, "sbp": sbp, "dbp": dbp},
             )
     with at(40):
-        infusion.score_record(actor=nurse, session=running, kind="cadss", answers=CADSS_14)
-        infusion.score_record(
+        observations.score_record(actor=nurse, session=running, kind="cadss", answers=CADSS_14)
+        observations.score_record(
             actor=nurse, session=running, kind="cadss", answers=[1] * 5 + [0] * 18
         )
-        infusion.adverse_event_record(
+        observations.adverse_event_record(
             actor=nurse,
             session=running,
             description="Nausea",
             severity="mild",
             action_taken="observed",
         )
-        infusion.infusion_stop(actor=nurse, session=running)
+        stop.infusion_stop(actor=nurse, session=running)
     with at(75):
-        from kitclinic.infusions.services import sessions
+        from kitclinic.infusions.services.sessions.discharge import session_discharge
         from tests.infusions.helpers import ALDRETE_READY
 
-        sessions.session_discharge(
+        session_discharge(
             actor=nurse,
             session=running,
             aldrete_answers=ALDRETE_READY,
@@ -67,7 +67,7 @@ def discharged(world, session):
 
 
 def test_the_summary_has_ordered_against_delivered_and_the_sessions_course(world, discharged):
-    s = selectors.session_summary(world.actor("physician"), discharged)
+    s = session_summary(world.actor("physician"), discharged)
     assert (s.ordered_mg, s.ordered_mg_per_kg, s.ordered_ml) == (
         Decimal("35"),
         Decimal("0.5"),

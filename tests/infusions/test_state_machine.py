@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kitclinic.infusions.services import corrections, infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import corrections, orders, scheduling
+from kitclinic.infusions.services.infusion import observations, pump, stop
+from kitclinic.infusions.services.sessions.check_in import session_check_in
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.signoff import addendum_write, session_sign
 from kitclinic.infusions.states import (
     COURSE_TRANSITIONS,
     CourseStatus,
@@ -97,7 +101,7 @@ def test_course_transitions(status, to):
 def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
     doctor = world.actor("physician")
     calls = {
-        Step.CHECK_IN: lambda: sessions.session_check_in(
+        Step.CHECK_IN: lambda: session_check_in(
             actor=doctor, session=session, data=check_in_data()
         ),
         Step.CORRECT_CHECK_IN: lambda: corrections.check_in_correct(
@@ -107,39 +111,39 @@ def _call(world, session, step: Step) -> None:  # type: ignore[no-untyped-def]
         Step.DOUBLE_CHECK: lambda: orders.order_double_check(
             actor=doctor, session=session, rate_ml_per_h="52.5", vtbi_ml="35"
         ),
-        Step.START: lambda: infusion.infusion_start(actor=doctor, session=session),
-        Step.PAUSE: lambda: infusion.infusion_pause(actor=doctor, session=session, reason="x"),
-        Step.RESUME: lambda: infusion.infusion_resume(actor=doctor, session=session),
-        Step.RATE_CHANGE: lambda: infusion.infusion_rate_change(
+        Step.START: lambda: pump.infusion_start(actor=doctor, session=session),
+        Step.PAUSE: lambda: pump.infusion_pause(actor=doctor, session=session, reason="x"),
+        Step.RESUME: lambda: pump.infusion_resume(actor=doctor, session=session),
+        Step.RATE_CHANGE: lambda: pump.infusion_rate_change(
             actor=doctor, session=session, rate_ml_per_h="40", reason="x"
         ),
-        Step.STOP: lambda: infusion.infusion_stop(actor=doctor, session=session),
-        Step.VITALS: lambda: infusion.vitals_record(
+        Step.STOP: lambda: stop.infusion_stop(actor=doctor, session=session),
+        Step.VITALS: lambda: observations.vitals_record(
             actor=doctor, session=session, slot_minute=10, **NORMAL
         ),
-        Step.SCORE: lambda: infusion.score_record(
+        Step.SCORE: lambda: observations.score_record(
             actor=doctor, session=session, kind="moaas", level=4
         ),
-        Step.ADVERSE_EVENT: lambda: infusion.adverse_event_record(
+        Step.ADVERSE_EVENT: lambda: observations.adverse_event_record(
             actor=doctor,
             session=session,
             description="nausea",
             severity="mild",
             action_taken="observed",
         ),
-        Step.DISCHARGE: lambda: sessions.session_discharge(
+        Step.DISCHARGE: lambda: session_discharge(
             actor=doctor,
             session=session,
             aldrete_answers=ALDRETE_READY,
             escort_present=True,
             instructions_given=True,
         ),
-        Step.SIGN: lambda: sessions.session_sign(actor=doctor, session=session),
-        Step.ADDENDUM: lambda: sessions.addendum_write(actor=doctor, session=session, text="x"),
+        Step.SIGN: lambda: session_sign(actor=doctor, session=session),
+        Step.ADDENDUM: lambda: addendum_write(actor=doctor, session=session, text="x"),
         Step.CANCEL: lambda: scheduling.appointment_cancel(
             actor=doctor, appointment=session.appointment, reason="x"
         ),
-        Step.WASTE: lambda: infusion.remainder_waste(
+        Step.WASTE: lambda: stop.remainder_waste(
             actor=doctor, session=session, witness=world.users["nurse"]
         ),
         Step.NO_SHOW: lambda: scheduling.session_no_show(actor=doctor, session=session),

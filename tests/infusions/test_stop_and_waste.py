@@ -14,8 +14,11 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 
+from kitclinic.infusions import delivery
 from kitclinic.infusions.models import EventKind, InfusionSession, SessionEvent
-from kitclinic.infusions.services import infusion, sessions
+from kitclinic.infusions.services.infusion import pump, stop
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import lot_balance_mg
@@ -38,7 +41,7 @@ def drawn(world, session, lot):
     """Verified an hour ago (82.4 kg), started with the draw from ``lot`` 45 minutes ago."""
     verified = advance(world, session, S.VERIFIED, weight_kg=Decimal("82.4"))
     with clock_at(_now() - dt.timedelta(minutes=45)):
-        infusion.infusion_start(actor=world.actor("nurse"), session=verified, lot=lot)
+        pump.infusion_start(actor=world.actor("nurse"), session=verified, lot=lot)
     verified.refresh_from_db()
     return verified
 
@@ -55,11 +58,11 @@ def _at(session: InfusionSession, minutes: float):  # type: ignore[no-untyped-de
 
 def _stop(world, session, minutes: float = 1, **kwargs):  # type: ignore[no-untyped-def]
     with _at(session, minutes):
-        return infusion.infusion_stop(actor=world.actor("nurse"), session=session, **kwargs)
+        return stop.infusion_stop(actor=world.actor("nurse"), session=session, **kwargs)
 
 
 def _discharge(world, session):  # type: ignore[no-untyped-def]
-    return sessions.session_discharge(
+    return session_discharge(
         actor=world.actor("nurse"),
         session=session,
         aldrete_answers=ALDRETE_READY,
@@ -100,7 +103,7 @@ def test_a_complete_stop_needs_no_reason_and_leaves_nothing_to_waste(world, draw
     assert (event.detail["stop_reason"], event.detail["complete"]) == ("completed", True)
     assert event.detail["delivered_mg"] == "41.200"
     drawn.refresh_from_db()
-    assert infusion.remainder_outstanding_mg(drawn) == 0
+    assert delivery.remainder_outstanding_mg(drawn) == 0
 
 
 @override_settings(KITCLINIC_STOP_COMPLETE_SHARE=Decimal("0.9"))
@@ -116,10 +119,10 @@ def test_signing_is_refused_until_the_remainder_is_wasted_then_allowed(world, dr
     physician = world.actor("physician")
     before = row_counts()
     with _at(drawn, 45), pytest.raises(ValidationError, match="40.17 mg drawn for this session"):
-        sessions.session_sign(actor=physician, session=drawn)
+        session_sign(actor=physician, session=drawn)
     assert row_counts() == before
     with _at(drawn, 46):
-        event = infusion.remainder_waste(
+        event = stop.remainder_waste(
             actor=world.actor("nurse"), session=drawn, witness=world.users["physician"]
         )
     assert event.kind == EventKind.WASTE and event.detail["wasted_mg"] == "40.170"
@@ -132,9 +135,9 @@ def test_signing_is_refused_until_the_remainder_is_wasted_then_allowed(world, dr
     )
     assert lot_balance_mg(lot) == Decimal("1000") - Decimal("41.2")
     drawn.refresh_from_db()
-    assert infusion.remainder_outstanding_mg(drawn) == 0
+    assert delivery.remainder_outstanding_mg(drawn) == 0
     with _at(drawn, 47):
-        sessions.session_sign(actor=physician, session=drawn)
+        session_sign(actor=physician, session=drawn)
     drawn.refresh_from_db()
     assert drawn.state == S.SIGNED
 
@@ -149,7 +152,7 @@ def test_the_remainder_can_be_wasted_at_the_stop(world, drawn):
     )
     assert event.detail["wasted_mg"] == "40.170"
     drawn.refresh_from_db()
-    assert infusion.remainder_outstanding_mg(drawn) == 0
+    assert delivery.remainder_outstanding_mg(drawn) == 0
 
 
 @pytest.mark.parametrize(
@@ -160,7 +163,7 @@ def test_a_bad_witness_refuses_the_waste_and_writes_nothing(world, drawn, witnes
     _stop(world, drawn, stop_reason="other", reason="line tissued")
     before = row_counts()
     with _at(drawn, 5), pytest.raises(ValidationError, match=message) as refused:
-        infusion.remainder_waste(
+        stop.remainder_waste(
             actor=world.actor("nurse"),
             session=drawn,
             witness=world.users[witness] if witness else None,
@@ -173,7 +176,7 @@ def test_nothing_left_to_waste_is_refused(world, drawn):
     _stop(world, drawn, minutes=40)
     before = row_counts()
     with _at(drawn, 41), pytest.raises(ValidationError, match="Nothing drawn"):
-        infusion.remainder_waste(
+        stop.remainder_waste(
             actor=world.actor("nurse"), session=drawn, witness=world.users["physician"]
         )
     assert row_counts() == before

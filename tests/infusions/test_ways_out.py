@@ -20,7 +20,7 @@ from kitclinic.infusions.models import (
     ReturnedOrder,
 )
 from kitclinic.infusions.models.courses import AppointmentStatus
-from kitclinic.infusions.selectors import session_detail
+from kitclinic.infusions.selectors.session import session_detail
 from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.states import NOT_HELD_STATES, SessionState, StepOutOfOrder
 from kitclinic.outcomes.data.tables import GIVEN_STATES_EXCLUDED

@@ -106,7 +106,7 @@ def test_an_infusion_stopped_through_the_services_is_classified_by_its_delivered
     import datetime as dt
 
     from kitclinic.infusions.models import Chair
-    from kitclinic.infusions.services import infusion
+    from kitclinic.infusions.services.infusion import stop
     from kitclinic.infusions.services.library import library_install_default
     from kitclinic.infusions.states import SessionState
     from tests.infusions.helpers import advance, book, clock_at, make_eligible, plan
@@ -120,7 +120,7 @@ def test_an_infusion_stopped_through_the_services_is_classified_by_its_delivered
         world, book(world, plan(world, patient), chair), SessionState.RUNNING, elapsed_min=8
     )
     with clock_at(session.started_at + dt.timedelta(minutes=8)):
-        infusion.infusion_stop(
+        stop.infusion_stop(
             actor=world.actor("nurse"),
             session=session,
             stop_reason="adverse_event",

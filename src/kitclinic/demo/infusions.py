@@ -16,9 +16,18 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
 from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, TreatmentCourse
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.courses import course_plan
+from kitclinic.infusions.services.infusion import observations, pump, stop
 from kitclinic.infusions.services.library import library_install_default
+from kitclinic.infusions.services.sessions.check_in import (
+    CheckInData,
+    pregnancy_status_required,
+    session_check_in,
+)
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.protocol import session_protocol
+from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.patients.models import Patient
 
 if TYPE_CHECKING:
@@ -48,11 +57,11 @@ def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
 
 
 def _check_in(nurse: Actor, session: InfusionSession, weight: str) -> None:
-    required = sessions.pregnancy_status_required(session.patient, timezone.localdate())
-    sessions.session_check_in(
+    required = pregnancy_status_required(session.patient, timezone.localdate())
+    session_check_in(
         actor=nurse,
         session=session,
-        data=sessions.CheckInData(
+        data=CheckInData(
             identity_confirmed=True,
             consent_on_file=True,
             fasting_confirmed=True,
@@ -81,7 +90,7 @@ def _complete(
     at(-20)
     _check_in(nurse, session, weight)
     at(-12)
-    protocol = sessions.session_protocol(session)
+    protocol = session_protocol(session)
     orders.order_place(
         actor=physician,
         session=session,
@@ -95,19 +104,21 @@ def _complete(
         actor=nurse, session=session, rate_ml_per_h=order.rate_ml_per_h, vtbi_ml=order.volume_ml
     )
     at(0)
-    infusion.infusion_start(actor=nurse, session=session)
+    pump.infusion_start(actor=nurse, session=session)
     for minute, sbp in ((10, 128), (20, 134), (30, 138), (40, 131)):
         at(minute)
         raised: Vitals = {**NORMAL_VITALS, "sbp": sbp}
-        infusion.vitals_record(actor=nurse, session=session, slot_minute=minute, **raised)
-    infusion.score_record(actor=nurse, session=session, kind="moaas", level=4)
+        observations.vitals_record(actor=nurse, session=session, slot_minute=minute, **raised)
+    observations.score_record(actor=nurse, session=session, kind="moaas", level=4)
     # the ordered 40 minutes have run: the whole dose is in, the stop needs no reason
-    infusion.infusion_stop(actor=nurse, session=session)
+    stop.infusion_stop(actor=nurse, session=session)
     for minute in (55, 70):  # recovery vitals, each when it is due
         at(minute)
-        infusion.vitals_record(actor=nurse, session=session, slot_minute=minute, **NORMAL_VITALS)
+        observations.vitals_record(
+            actor=nurse, session=session, slot_minute=minute, **NORMAL_VITALS
+        )
     at(75)  # past the protocol's minimum observation after the end of the infusion
-    sessions.session_discharge(
+    session_discharge(
         actor=nurse,
         session=session,
         aldrete_answers=[2, 2, 2, 2, 2],
@@ -115,7 +126,7 @@ def _complete(
         instructions_given=True,
     )
     at(120)
-    sessions.session_sign(actor=physician, session=session)
+    session_sign(actor=physician, session=session)
 
 
 def current_course_patients(organization_id: int) -> list[Patient]:

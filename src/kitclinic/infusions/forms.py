@@ -37,7 +37,7 @@ def parse_answers(text: str) -> list[int | None]:
 
 
 class AnswersField(forms.CharField):
-    def to_python(self, value):  # type: ignore[no-untyped-def]
+    def to_python(self, value):  # type: ignore[no-untyped-def]  # Django's field hook, its value not annotated yet
         return parse_answers(super().to_python(value) or "")
 
 
@@ -49,7 +49,7 @@ class LibraryDraftForm(forms.Form):
     )
     change_note = forms.CharField(max_length=300, required=False, label="What changed and why")
 
-    def clean_data(self):  # type: ignore[no-untyped-def]
+    def clean_data(self):  # type: ignore[no-untyped-def]  # returns the parsed JSON, not annotated yet
         try:
             return json.loads(self.cleaned_data["data"])
         except json.JSONDecodeError as error:
@@ -67,7 +67,7 @@ class CoursePlanForm(forms.Form):
     )
     notes = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args, protocols: tuple[Protocol, ...] = (), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, protocols: tuple[Protocol, ...] = (), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         self.fields["protocol_id"].choices = [("", "— the indication's default —")] + [
             (p.id, p.name) for p in protocols
@@ -94,7 +94,7 @@ class BookForm(forms.Form):
         help_text="Only when the course already has its planned number of sessions.",
     )
 
-    def __init__(self, *args, chairs=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, chairs=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         self.fields["chair"].choices = [(c.pk, c.name) for c in chairs]
 
@@ -107,7 +107,7 @@ class SoftOverrideFields:
     fields: dict
     cleaned_data: dict
 
-    def add_soft_override_fields(self, codes=(), cosigners=None) -> None:  # type: ignore[no-untyped-def]
+    def add_soft_override_fields(self, codes=(), cosigners=None) -> None:  # type: ignore[no-untyped-def]  # the codes and co-signers are not annotated yet
         for code in codes:
             self.fields[override_field(code)] = forms.CharField(
                 max_length=REASON_MAX_CHARS,
@@ -161,7 +161,7 @@ class CheckInForm(SoftOverrideFields, forms.Form):
         help_text="Item answers, item 1 first, separated by commas.",
     )
 
-    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         # a weight that needs an override: a reason per finding and the co-signer, now
         self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
@@ -185,7 +185,7 @@ class CheckInCorrectionForm(SoftOverrideFields, forms.Form):
         max_length=300, label="Reason for the correction (what was wrong, how it was found)"
     )
 
-    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
 
@@ -195,7 +195,7 @@ class OrderForm(SoftOverrideFields, forms.Form):
     duration_min = forms.DecimalField(label="Duration (min)", max_digits=6, decimal_places=1)
     concentration_mg_per_ml = forms.ChoiceField(label="Concentration (mg/mL)")
 
-    def __init__(self, *args, protocol: Protocol, soft_codes=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, protocol: Protocol, soft_codes=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         self.fields["dose"].label = f"Dose ({protocol.dose_unit})"
         self.fields["concentration_mg_per_ml"].choices = [
@@ -234,7 +234,7 @@ class VitalsForm(forms.Form):
     spo2 = forms.IntegerField(label="SpO2")
     idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, slots=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, slots=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         self.fields["slot_minute"].choices = [(s, f"{s} min") for s in slots]
         if not self.is_bound:
@@ -274,7 +274,7 @@ class DischargeForm(SoftOverrideFields, forms.Form):
     escort_present = forms.BooleanField(required=False, label="Escort present")
     instructions_given = forms.BooleanField(required=False, label="Discharge instructions given")
 
-    def __init__(self, *args, instrument=None, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, instrument=None, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         fields = {}
         for (name, label), item in zip(ALDRETE_ITEMS, instrument.items, strict=True):
@@ -296,7 +296,7 @@ class RateChangeForm(SoftOverrideFields, forms.Form):
     rate_ml_per_h = forms.CharField(label="New rate (mL/h)", max_length=20)
     reason = forms.CharField(max_length=300, required=False, label="Reason for the change")
 
-    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         # a soft finding of the proposed rate: a reason each and the co-signer, now
         self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
@@ -318,7 +318,7 @@ class StopForm(forms.Form):
         required=False, label="Witness of the waste of what was drawn and not given"
     )
 
-    def __init__(self, *args, witnesses=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, witnesses=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         if witnesses:
             self.fields["waste_witness"].choices = [("", "— waste later —")] + [
@@ -331,7 +331,7 @@ class StopForm(forms.Form):
 class WasteForm(forms.Form):
     witness = forms.ChoiceField(label="Witness (a physician or nurse)")
 
-    def __init__(self, *args, witnesses=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, witnesses=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
         super().__init__(*args, **kwargs)
         self.fields["witness"].choices = [("", "—")] + [
             (str(w.pk), str(w.get_full_name() or w.username)) for w in witnesses

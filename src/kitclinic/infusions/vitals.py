@@ -2,7 +2,8 @@
 
 Absolute thresholds compare a reading with the limit; relative ones compare its rise over the
 patient's own pre-infusion baseline (slot 0). Every figure comes from the protocol
-(``vitals_thresholds``, ``vitals_schedule``), which names its source.
+(``vitals_thresholds``, ``vitals_schedule``), which names its source. What a vitals field
+accepts as input at all (:func:`validate_vitals`) is a plausibility range, not a threshold.
 """
 
 from __future__ import annotations
@@ -134,3 +135,39 @@ def schedule_minutes(
             seen.add(minute)
             unique.append((minute, phase))
     return unique
+
+
+# What a vitals field accepts as input: wide bounds that catch a typing error, a unit mix-up or an
+# integer past its column's range (SBP 32768 was a server error), never clinical thresholds (the
+# protocol's thresholds raise the alerts; docs/infusions.md, "Vitals input").
+VITALS_INPUT_RANGE = {
+    "sbp": (1, 400),
+    "dbp": (1, 300),
+    "hr": (1, 350),
+    "rr": (1, 120),
+    "spo2": (1, 100),
+}
+VITALS_LABELS = {
+    "sbp": "SBP (mmHg)",
+    "dbp": "DBP (mmHg)",
+    "hr": "HR (/min)",
+    "rr": "RR (/min)",
+    "spo2": "SpO2 (%)",
+}
+
+
+def validate_vitals(*, sbp: int, dbp: int, hr: int, rr: int, spo2: int) -> dict[str, list[str]]:
+    """Field errors of one set of vitals (check-in, the vitals slots; pages and API alike)."""
+    errors: dict[str, list[str]] = {}
+    for name, value in (("sbp", sbp), ("dbp", dbp), ("hr", hr), ("rr", rr), ("spo2", spo2)):
+        low, high = VITALS_INPUT_RANGE[name]
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors[name] = [f"Give {VITALS_LABELS[name]} as a whole number ({low}–{high})."]
+        elif not low <= value <= high:
+            errors[name] = [
+                f"{VITALS_LABELS[name]} {value} is outside what can be entered ({low}–{high}): "
+                "check the reading."
+            ]
+    if "sbp" not in errors and "dbp" not in errors and dbp >= sbp:
+        errors["dbp"] = [f"Diastolic {dbp} must be below systolic {sbp}."]
+    return errors

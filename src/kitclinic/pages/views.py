@@ -17,7 +17,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.assessments.selectors import patient_assessments
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.reads import worklist_record
-from kitclinic.infusions.selectors import patient_infusions
+from kitclinic.infusions.selectors.patient import patient_infusions
 from kitclinic.intake import contraindications
 from kitclinic.lib.bounds import sane_date_or_none
 from kitclinic.lib.web.errors import api_error, is_api

@@ -16,8 +16,18 @@ from kitclinic.assessments.models import Mode
 from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.dosing import Protocol
 from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, TreatmentCourse
-from kitclinic.infusions.services import infusion, orders, scheduling, sessions
+from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.courses import course_plan, course_transition
+from kitclinic.infusions.services.infusion import observations, pump, stop
+from kitclinic.infusions.services.sessions.check_in import (
+    INDICATION_SCALE,
+    CheckInData,
+    pregnancy_status_required,
+    session_check_in,
+)
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.protocol import session_protocol
+from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.outcomes.labs import configured_unit
 from kitclinic.patients.models import Patient
 
@@ -107,7 +117,7 @@ class CourseHistory:
     ) -> TreatmentCourse:
         rng, clock = self.rng, self.clock
         scale = COUNTED_SCALE[indication]
-        own_scale = sessions.INDICATION_SCALE[indication]
+        own_scale = INDICATION_SCALE[indication]
         t = trajectory(rng, kind, SCALE_MAX[scale], SCALE_LOW[scale])
         # PTSD: the PCL-5 follows the same course as the PHQ-9 on its own range.
         t_own = Trajectory(
@@ -235,11 +245,11 @@ class CourseHistory:
                 administered_at=clock.at,
             )
         clock.set(start - dt.timedelta(minutes=20))
-        required = sessions.pregnancy_status_required(patient, start.date())
-        sessions.session_check_in(
+        required = pregnancy_status_required(patient, start.date())
+        session_check_in(
             actor=nurse,
             session=session,
-            data=sessions.CheckInData(
+            data=CheckInData(
                 identity_confirmed=True,
                 consent_on_file=True,
                 fasting_confirmed=True,
@@ -251,7 +261,7 @@ class CourseHistory:
                 **base,
             ),
         )
-        protocol = sessions.session_protocol(session)
+        protocol = session_protocol(session)
         clock.set(start - dt.timedelta(minutes=12))
         orders.order_place(
             actor=physician,
@@ -266,7 +276,7 @@ class CourseHistory:
             actor=nurse, session=session, rate_ml_per_h=order.rate_ml_per_h, vtbi_ml=order.volume_ml
         )
         clock.set(start)
-        infusion.infusion_start(actor=nurse, session=session)
+        pump.infusion_start(actor=nurse, session=session)
         self.draws.append((session, order.dose_mg, start))
         minutes = int(order.duration_min)
         every = int(protocol.vitals_schedule.during_every_min.value)
@@ -285,22 +295,22 @@ class CourseHistory:
                 "dbp": base["dbp"] + round(rise * shape * 0.6),
                 "hr": base["hr"] + rng.randint(0, 8),
             }
-            infusion.vitals_record(actor=nurse, session=session, slot_minute=slot, **during)
+            observations.vitals_record(actor=nurse, session=session, slot_minute=slot, **during)
             if slot == min(40, minutes):
                 # Dissociation lessens with repeated infusions ([singh-2016]).
                 level = max(0.0, rng.uniform(8, 30) * (0.85**k))
-                infusion.score_record(
+                observations.score_record(
                     actor=nurse,
                     session=session,
                     kind="cadss",
                     answers=answers_cadss(rng, level),
                 )
-                infusion.score_record(
+                observations.score_record(
                     actor=nurse, session=session, kind="moaas", level=rng.choice([4, 5, 5])
                 )
             if slot == every * 2 and rng.random() < 0.1:
                 description, severity, action, rescue, dose = rng.choice(ADVERSE_EVENTS)
-                infusion.adverse_event_record(
+                observations.adverse_event_record(
                     actor=nurse,
                     session=session,
                     description=description,
@@ -312,13 +322,13 @@ class CourseHistory:
                 )
         clock.set(start + dt.timedelta(minutes=minutes))
         # the ordered time has run: the whole dose is in, the stop needs no reason
-        infusion.infusion_stop(actor=nurse, session=session)
+        stop.infusion_stop(actor=nurse, session=session)
         for slot in range(minutes + after, minutes + 3 * after + 1, after):
             clock.set(start + dt.timedelta(minutes=slot))
             recovery: Vitals = {**base, "sbp": base["sbp"] + rng.randint(-3, 4)}
-            infusion.vitals_record(actor=nurse, session=session, slot_minute=slot, **recovery)
+            observations.vitals_record(actor=nurse, session=session, slot_minute=slot, **recovery)
         clock.set(start + dt.timedelta(minutes=minutes + 3 * after + 5))
-        sessions.session_discharge(
+        session_discharge(
             actor=nurse,
             session=session,
             aldrete_answers=[2, 2, 2, 2, 2],
@@ -326,5 +336,5 @@ class CourseHistory:
             instructions_given=True,
         )
         clock.set(start + dt.timedelta(minutes=minutes + 3 * after + 40))
-        sessions.session_sign(actor=physician, session=session)
+        session_sign(actor=physician, session=session)
         return protocol

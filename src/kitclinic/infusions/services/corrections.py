@@ -25,12 +25,12 @@ from kitclinic.audit.services import audit_record
 from kitclinic.dosing.checker import Finding, Severity
 from kitclinic.infusions.models import CheckIn, CheckInCorrection, InfusionSession
 from kitclinic.infusions.services._common import begin_step
-from kitclinic.infusions.services.sessions import (
+from kitclinic.infusions.services.sessions.check_in import (
     pregnancy_gate,
     pregnancy_status_errors,
     pregnancy_status_required,
-    session_protocol,
 )
+from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.services.weights import parse_weight_kg, weight_review
 from kitclinic.infusions.states import Step
 

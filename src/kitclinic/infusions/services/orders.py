@@ -42,7 +42,7 @@ from kitclinic.infusions.services._common import begin_step, field_error, move
 from kitclinic.infusions.services.corrections import GATE_PREFIX, effective_check_in
 from kitclinic.infusions.services.courses import active_library_version
 from kitclinic.infusions.services.overrides import soft_limits_review
-from kitclinic.infusions.services.sessions import age_years
+from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.states import SessionState, Step
 
 # The PK model of the preview: Domino, the model of the PK oracle tables

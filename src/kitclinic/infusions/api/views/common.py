@@ -12,9 +12,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from kitclinic.accounts.api.base import ApiView
-from kitclinic.infusions.api import serializers as s
+from kitclinic.infusions.api.serializers.fields import ConflictOut
+from kitclinic.infusions.api.serializers.records import SessionStateOut
 from kitclinic.infusions.models import InfusionSession, SignedRecordError
-from kitclinic.infusions.services.infusion import IdempotencyKeyReused, VitalsSlotTaken
+from kitclinic.infusions.services.infusion.observations import IdempotencyKeyReused, VitalsSlotTaken
 from kitclinic.infusions.states import SessionState, StepOutOfOrder
 from kitclinic.lib.api.base import ErrorOut
 
@@ -27,7 +28,7 @@ NOT_FOUND = {
 }
 CONFLICT = {
     409: OpenApiResponse(
-        s.ConflictOut,
+        ConflictOut,
         description="Not in the session's current state: a step out of order (the message "
         "says what must come first), a signed session, or a vitals slot already recorded.",
     ),
@@ -83,4 +84,4 @@ def created_response(out: Any) -> Response:
 
 def session_state_out(session: InfusionSession) -> dict[str, Any]:
     session.refresh_from_db()
-    return s.SessionStateOut(session).data
+    return SessionStateOut(session).data

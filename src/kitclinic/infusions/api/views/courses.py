@@ -10,12 +10,19 @@ from rest_framework.response import Response
 
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import worklist_record
-from kitclinic.infusions import selectors
-from kitclinic.infusions.access import (
-    access_appointment,
-    access_course,
+from kitclinic.infusions.access import access_appointment, access_course
+from kitclinic.infusions.api.serializers.courses import (
+    AppointmentBookIn,
+    AppointmentCancelIn,
+    AppointmentOut,
+    ChairOut,
+    CourseOut,
+    CoursePlanIn,
+    CourseTransitionIn,
+    CourseWithSessionsOut,
+    DayAppointmentOut,
+    DayQueryIn,
 )
-from kitclinic.infusions.api import serializers as s
 from kitclinic.infusions.api.views.common import (
     NOT_FOUND,
     SESSION_ERRORS,
@@ -24,6 +31,9 @@ from kitclinic.infusions.api.views.common import (
     created_response,
     validated,
 )
+from kitclinic.infusions.selectors.day import clinic_day
+from kitclinic.infusions.selectors.library import clinic_chairs
+from kitclinic.infusions.selectors.patient import patient_infusions
 from kitclinic.infusions.services import courses, scheduling
 from kitclinic.lib.api.base import ErrorOut, api_schema
 from kitclinic.patients.access import access_patient
@@ -34,14 +44,14 @@ class CourseListApi(InfusionApiView):
         operation_id="v1_patient_courses_list",
         tag=TAG_COURSES,
         summary="A patient's treatment courses with their sessions",
-        responses={200: s.CourseWithSessionsOut(many=True)},
+        responses={200: CourseWithSessionsOut(many=True)},
         patient=True,
     )
     def get(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
-        found = selectors.patient_infusions(actor, patient)
-        return Response(s.CourseWithSessionsOut(found.courses, many=True).data)
+        found = patient_infusions(actor, patient)
+        return Response(CourseWithSessionsOut(found.courses, many=True).data)
 
 
 class CoursePlanApi(InfusionApiView):
@@ -50,34 +60,34 @@ class CoursePlanApi(InfusionApiView):
         summary="Plan a treatment course (physician)",
         description="Needs a signed 'eligible' decision for the indication; the protocol comes "
         "from the active library.",
-        request=s.CoursePlanIn,
-        responses={201: s.CourseOut},
+        request=CoursePlanIn,
+        responses={201: CourseOut},
         patient=True,
     )
     def post(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.COURSE_PLAN)
-        data = validated(s.CoursePlanIn, request.data)
+        data = validated(CoursePlanIn, request.data)
         data["protocol_id"] = data["protocol_id"] or None
         course = courses.course_plan(actor=actor, patient=patient, **data)
-        return created_response(s.CourseOut(course).data)
+        return created_response(CourseOut(course).data)
 
 
 class CourseTransitionApi(InfusionApiView):
     @api_schema(
         tag=TAG_COURSES,
         summary="Change a course's status (physician)",
-        request=s.CourseTransitionIn,
-        responses={200: s.CourseOut, **NOT_FOUND},
+        request=CourseTransitionIn,
+        responses={200: CourseOut, **NOT_FOUND},
     )
     def post(self, request: Request, course_id: int) -> Response:
         actor = self.actor(request)
         course = access_course(actor, course_id, Action.COURSE_PLAN)
-        data = validated(s.CourseTransitionIn, request.data)
+        data = validated(CourseTransitionIn, request.data)
         course = courses.course_transition(
             actor=actor, course=course, to_status=data["status"], reason=data["reason"]
         )
-        return Response(s.CourseOut(course).data)
+        return Response(CourseOut(course).data)
 
 
 class ChairListApi(InfusionApiView):
@@ -85,10 +95,10 @@ class ChairListApi(InfusionApiView):
         operation_id="v1_chairs_list",
         tag=TAG_COURSES,
         summary="The acting clinic's infusion chairs",
-        responses={200: s.ChairOut(many=True)},
+        responses={200: ChairOut(many=True)},
     )
     def get(self, request: Request) -> Response:
-        return Response(s.ChairOut(selectors.clinic_chairs(self.actor(request)), many=True).data)
+        return Response(ChairOut(clinic_chairs(self.actor(request)), many=True).data)
 
 
 class AppointmentBookApi(InfusionApiView):
@@ -100,19 +110,19 @@ class AppointmentBookApi(InfusionApiView):
         "outside the booking horizon. A start in the past records a session afterwards and "
         "needs `back_entry_reason`; one more session than the course plans needs "
         "`over_plan_reason`. The course's sessions are numbered by start time.",
-        request=s.AppointmentBookIn,
-        responses={201: s.AppointmentOut, **NOT_FOUND},
+        request=AppointmentBookIn,
+        responses={201: AppointmentOut, **NOT_FOUND},
     )
     def post(self, request: Request, course_id: int) -> Response:
         actor = self.actor(request)
         course = access_course(actor, course_id, Action.APPOINTMENT_BOOK)
-        data = validated(s.AppointmentBookIn, request.data)
+        data = validated(AppointmentBookIn, request.data)
         chair_id = data.pop("chair")
-        chair = next((c for c in selectors.clinic_chairs(actor) if c.pk == chair_id), None)
+        chair = next((c for c in clinic_chairs(actor) if c.pk == chair_id), None)
         if chair is None:
             raise ValidationError({"chair": ["Choose an active chair of the acting clinic."]})
         appointment = scheduling.appointment_book(actor=actor, course=course, chair=chair, **data)
-        return created_response(s.AppointmentOut(appointment).data)
+        return created_response(AppointmentOut(appointment).data)
 
 
 class AppointmentCancelApi(InfusionApiView):
@@ -121,19 +131,19 @@ class AppointmentCancelApi(InfusionApiView):
         summary="Cancel a booked appointment (its session scheduled or checked in)",
         description="As `POST sessions/{id}/cancel/`: a checked-in session is cancelled by a "
         "nurse or physician.",
-        request=s.AppointmentCancelIn,
-        responses={200: s.AppointmentOut, **SESSION_ERRORS},
+        request=AppointmentCancelIn,
+        responses={200: AppointmentOut, **SESSION_ERRORS},
     )
     def post(self, request: Request, appointment_id: int) -> Response:
         actor = self.actor(request)
         appointment = access_appointment(actor, appointment_id, Action.APPOINTMENT_BOOK)
         actor = actor.at_clinic(appointment.clinic_id)
-        data = validated(s.AppointmentCancelIn, request.data)
+        data = validated(AppointmentCancelIn, request.data)
         appointment = scheduling.appointment_cancel(
             actor=actor, appointment=appointment, reason=data["reason"]
         )
         appointment.session.refresh_from_db()
-        return Response(s.AppointmentOut(appointment).data)
+        return Response(AppointmentOut(appointment).data)
 
 
 class AppointmentDayApi(InfusionApiView):
@@ -141,13 +151,13 @@ class AppointmentDayApi(InfusionApiView):
         operation_id="v1_appointments_day_list",
         tag=TAG_COURSES,
         summary="The acting clinic's booked appointments of one day, by start time",
-        parameters=[s.DayQueryIn],
-        responses={200: s.DayAppointmentOut(many=True), 400: ErrorOut},
+        parameters=[DayQueryIn],
+        responses={200: DayAppointmentOut(many=True), 400: ErrorOut},
     )
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
-        day = validated(s.DayQueryIn, request.query_params.dict()).get("day")
-        rows = selectors.clinic_day(actor, day or timezone.localdate())
+        day = validated(DayQueryIn, request.query_params.dict()).get("day")
+        rows = clinic_day(actor, day or timezone.localdate())
         entries = sorted(
             (e for row in rows for e in row.entries), key=lambda e: e.appointment.starts_at
         )
@@ -156,4 +166,4 @@ class AppointmentDayApi(InfusionApiView):
             entry.appointment.next_step = entry.next_step
             out.append(entry.appointment)
         worklist_record(actor, what="schedule", patient_ids=[a.patient_id for a in out])
-        return Response(s.DayAppointmentOut(out, many=True).data)
+        return Response(DayAppointmentOut(out, many=True).data)

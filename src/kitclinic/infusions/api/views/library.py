@@ -7,9 +7,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions import selectors
 from kitclinic.infusions.access import access_library_version
-from kitclinic.infusions.api import serializers as s
+from kitclinic.infusions.api.serializers.fields import EmptyIn
+from kitclinic.infusions.api.serializers.library import (
+    LibraryDraftIn,
+    LibraryVersionDetailOut,
+    LibraryVersionOut,
+)
 from kitclinic.infusions.api.views.common import (
     NOT_FOUND,
     TAG_LIBRARY,
@@ -17,6 +21,7 @@ from kitclinic.infusions.api.views.common import (
     created_response,
     validated,
 )
+from kitclinic.infusions.selectors.library import library_overview
 from kitclinic.infusions.services import library
 from kitclinic.lib.api.base import api_schema
 
@@ -26,24 +31,24 @@ class LibraryVersionListApi(InfusionApiView):
         operation_id="v1_library_versions_list",
         tag=TAG_LIBRARY,
         summary="The organization's drug-library versions, newest first (without their data)",
-        responses={200: s.LibraryVersionOut(many=True)},
+        responses={200: LibraryVersionOut(many=True)},
     )
     def get(self, request: Request) -> Response:
-        overview = selectors.library_overview(self.actor(request))
-        return Response(s.LibraryVersionOut(overview.versions, many=True).data)
+        overview = library_overview(self.actor(request))
+        return Response(LibraryVersionOut(overview.versions, many=True).data)
 
 
 class LibraryActiveApi(InfusionApiView):
     @api_schema(
         tag=TAG_LIBRARY,
         summary="The active (approved) library version with its data",
-        responses={200: s.LibraryVersionDetailOut, **NOT_FOUND},
+        responses={200: LibraryVersionDetailOut, **NOT_FOUND},
     )
     def get(self, request: Request) -> Response:
-        active = selectors.library_overview(self.actor(request)).active
+        active = library_overview(self.actor(request)).active
         if active is None:
             raise Http404("The organization has no approved drug library.")
-        return Response(s.LibraryVersionDetailOut(active).data)
+        return Response(LibraryVersionDetailOut(active).data)
 
 
 class LibraryDraftCreateApi(InfusionApiView):
@@ -52,28 +57,28 @@ class LibraryDraftCreateApi(InfusionApiView):
         summary="Draft a new library version (clinic admin)",
         description="The data is validated whole; an error names the field path. A physician "
         "other than the editor approves it.",
-        request=s.LibraryDraftIn,
-        responses={201: s.LibraryVersionDetailOut},
+        request=LibraryDraftIn,
+        responses={201: LibraryVersionDetailOut},
     )
     def post(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.LIBRARY_EDIT)
         version = library.library_draft_create(
-            actor=actor, **validated(s.LibraryDraftIn, request.data)
+            actor=actor, **validated(LibraryDraftIn, request.data)
         )
-        return created_response(s.LibraryVersionDetailOut(version).data)
+        return created_response(LibraryVersionDetailOut(version).data)
 
 
 class LibraryApproveApi(InfusionApiView):
     @api_schema(
         tag=TAG_LIBRARY,
         summary="Approve a draft, making it the active version (a physician, not its editor)",
-        request=s.EmptyIn,
-        responses={200: s.LibraryVersionOut, **NOT_FOUND},
+        request=EmptyIn,
+        responses={200: LibraryVersionOut, **NOT_FOUND},
     )
     def post(self, request: Request, version_id: int) -> Response:
         actor = self.actor(request)
         version = access_library_version(actor, version_id, Action.LIBRARY_APPROVE)
-        validated(s.EmptyIn, request.data)
+        validated(EmptyIn, request.data)
         version = library.library_approve(actor=actor, version=version)
-        return Response(s.LibraryVersionOut(version).data)
+        return Response(LibraryVersionOut(version).data)

@@ -1,0 +1,62 @@
+"""The clinic day: each chair's booked appointments and each session's next step."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.infusions.models import Appointment, Chair, InfusionSession
+from kitclinic.infusions.models.courses import AppointmentStatus
+from kitclinic.infusions.states import NEXT_STEP, STEP_WORDS, SessionState, Step
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    appointment: Appointment
+    session: InfusionSession
+    next_step: str
+
+
+@dataclass(frozen=True)
+class ChairDay:
+    chair: Chair
+    entries: list[DayEntry]
+
+
+def next_step_text(session: InfusionSession) -> str:
+    step = NEXT_STEP[SessionState(session.state)]
+    if step is None:
+        return ""
+    if step is Step.VITALS:
+        return "record vitals, stop when done"
+    return STEP_WORDS[step]
+
+
+def clinic_day(actor: Actor, day: dt.date) -> list[ChairDay]:
+    """The acting clinic's chairs and that day's booked appointments (3 queries)."""
+    actor.require(Action.PATIENT_VIEW)
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    chairs = list(Chair.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True))
+    appointments = (
+        Appointment.objects.filter(
+            clinic_id=actor.membership.clinic_id,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("patient", "session", "course")
+        .order_by("starts_at")
+    )
+    by_chair: dict[int, list[DayEntry]] = {c.pk: [] for c in chairs}
+    for a in appointments:
+        if a.chair_id in by_chair:
+            by_chair[a.chair_id].append(
+                DayEntry(appointment=a, session=a.session, next_step=next_step_text(a.session))
+            )
+    return [ChairDay(chair=c, entries=by_chair[c.pk]) for c in chairs]

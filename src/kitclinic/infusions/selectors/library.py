@@ -1,0 +1,104 @@
+"""The library page: every figure of a protocol with its source, the versions, the chairs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+from kitclinic.dosing import Limits, Protocol, SourcedValue
+from kitclinic.dosing.library.model import SourceKind
+from kitclinic.infusions.models import Chair, DrugLibraryVersion
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    quantity: str
+    bound: str
+    value: Decimal
+    unit: str
+    source: str
+    is_clinic_setting: bool
+
+
+def _row(quantity: str, bound: str, sv: SourcedValue | None, unit: str) -> list[LimitRow]:
+    if sv is None:
+        return []
+    return [
+        LimitRow(
+            quantity=quantity,
+            bound=bound,
+            value=sv.value.normalize(),
+            unit=unit,
+            source=sv.source.label,
+            is_clinic_setting=sv.source.kind is SourceKind.CLINIC_SETTING,
+        )
+    ]
+
+
+def _limits(quantity: str, limits: Limits | None, unit: str) -> list[LimitRow]:
+    if limits is None:
+        return []
+    rows: list[LimitRow] = []
+    for bound in ("hard_min", "soft_min", "soft_max", "hard_max"):
+        rows += _row(quantity, bound.replace("_", " "), getattr(limits, bound), unit)
+    return rows
+
+
+def protocol_rows(protocol: Protocol) -> list[LimitRow]:
+    """Every figure of a protocol with its unit and its source (or clinic-setting reason)."""
+    rows = _row("Default dose", "default", protocol.default_dose, protocol.dose_unit)
+    rows += _row("Default duration", "default", protocol.default_duration_min, "min")
+    rows += _limits("Dose", protocol.dose_limits, protocol.dose_unit)
+    rows += _limits("Duration", protocol.duration_limits_min, "min")
+    rows += _limits("Rate", protocol.rate_limits_mg_per_kg_per_h, "mg/kg/h")
+    rows += _limits("Total dose per session", protocol.dose_limits_mg, "mg")
+    for c in protocol.concentrations_mg_per_ml:
+        rows += _row("Standard concentration", "allowed", c, "mg/mL")
+    rows += _limits("Weight", protocol.weight_limits_kg, "kg")
+    rows += _row("Weight change alert", "max fraction", protocol.weight_change_max_fraction, "")
+    rows += _limits("Interval since last session", protocol.interval_limits_h, "h")
+    rows += _limits("7-day cumulative dose", protocol.weekly_limits_mg_per_kg, "mg/kg")
+    if protocol.course is not None:
+        rows += _row("Course", "infusions", protocol.course.infusions, "")
+        rows += _row("Course", "window", protocol.course.window_days, "days")
+        rows += _row("Course", "max per week", protocol.course.max_per_week, "")
+        rows += _row("Course", "review after infusion", protocol.course.review_after_infusion, "")
+    rows += _row("Observation after the infusion", "minimum", protocol.min_observation_min, "min")
+    rows += _row("Vitals", "every (infusion)", protocol.vitals_schedule.during_every_min, "min")
+    rows += _row("Vitals", "every (recovery)", protocol.vitals_schedule.after_every_min, "min")
+    for t in protocol.vitals_thresholds:
+        change = "rise over baseline " if t.relative_to_baseline else ""
+        rows += _row(
+            f"Alert {t.code}",
+            f"{t.vital.value} {change}{t.direction.value.replace('_', ' ')} → {t.action}",
+            t.limit,
+            "",
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class LibraryOverview:
+    active: DrugLibraryVersion | None
+    versions: list[DrugLibraryVersion]
+
+
+def library_overview(actor: Actor) -> LibraryOverview:
+    actor.require(Action.PATIENT_VIEW)
+    versions = list(
+        DrugLibraryVersion.objects.filter(organization_id=actor.organization_id)
+        .select_related("created_by", "approved_by")
+        .order_by("-number")
+    )
+    active = next((v for v in versions if v.status == "approved"), None)
+    return LibraryOverview(active=active, versions=versions)
+
+
+def clinic_chairs(actor: Actor) -> list[Chair]:
+    """The acting clinic's chairs, active ones first."""
+    actor.require(Action.PATIENT_VIEW)
+    return list(
+        Chair.objects.filter(clinic_id=actor.membership.clinic_id).order_by("-is_active", "name")
+    )
