@@ -27,6 +27,10 @@ def item_wording(item: Item) -> str:
     return item.text or item.label.capitalize()
 
 
+# An item with more answers than this shows them as a row of numbers rather than a list of words.
+MAX_LISTED_OPTIONS = 5
+
+
 def _skippable(instrument: Instrument) -> set[int]:
     # Items in a multi-item max-group (QIDS-SR16) may be left blank; the library checks the rest.
     return {n for group in instrument.scoring.groups if len(group) > 1 for n in group}
@@ -50,8 +54,22 @@ class QuestionnaireForm(forms.Form):
             )
 
     @property
-    def item_fields(self) -> list[forms.BoundField]:
-        return [self[f"item_{item.number}"] for item in self.instrument.items]
+    def item_rows(self) -> list[tuple[forms.BoundField, bool]]:
+        """Each item's field, and whether its answers are laid out as a row of numbers."""
+        return [
+            (self[f"item_{item.number}"], len(item.options) > MAX_LISTED_OPTIONS)
+            for item in self.instrument.items
+        ]
+
+    @property
+    def wording_shipped(self) -> bool:
+        """Every item shows its published wording (not a short description)."""
+        return all(item.text for item in self.instrument.items)
+
+    @property
+    def answers_are_numbers(self) -> bool:
+        """The answers are labelled 0, 1, 2 ... rather than in words."""
+        return self.instrument.items[0].options[0].label == "0"
 
     def answers(self) -> list[int | None]:
         return [self.cleaned_data.get(f"item_{item.number}") for item in self.instrument.items]
@@ -75,6 +93,12 @@ class AssessmentRecordForm(QuestionnaireForm):
 
 class InstrumentChoiceForm(forms.Form):
     instrument = forms.ChoiceField(choices=instrument_choices(RECORDABLE_INSTRUMENTS))
+
+    @classmethod
+    def chosen(cls, instrument_id: str) -> str | None:
+        """``instrument_id`` if staff may record that scale, else None (the choice is shown)."""
+        form = cls({"instrument": instrument_id})
+        return str(form.cleaned_data["instrument"]) if form.is_valid() else None
 
 
 class LinkIssueForm(forms.Form):

@@ -165,6 +165,31 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
     )
 
 
+@dataclass(frozen=True)
+class RecordedNotice:
+    """What staff are told once an assessment is recorded."""
+
+    summary: str  # "PHQ-9 recorded: total 14 (Moderate)."
+    alert: str  # a warning when the answers raised a safety alert, else ""
+
+
+def recorded_notice(assessment: Assessment) -> RecordedNotice:
+    name = get_instrument(assessment.instrument).name
+    severity = f" ({assessment.severity_label})" if assessment.severity_label else ""
+    alert = ""
+    if assessment.alerts.exists():
+        alert = "Safety alert raised: see the alerts on this chart."
+    return RecordedNotice(
+        summary=f"{name} recorded: total {assessment.total_value}{severity}.", alert=alert
+    )
+
+
+def crisis_text_first(assessment: Assessment) -> bool:
+    """After a self-report with a flagged answer the patient sees the crisis resources first,
+    above the thanks; otherwise they are shown quietly below it."""
+    return bool(assessment.flags)
+
+
 def _clinic_alerts(actor: Actor) -> QuerySet[SafetyAlert]:
     return SafetyAlert.objects.filter(
         clinic_id=actor.membership.clinic_id, patient__organization_id=actor.organization_id
