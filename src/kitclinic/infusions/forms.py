@@ -15,7 +15,7 @@ from kitclinic.accounts.models import User
 from kitclinic.dosing import Protocol
 from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
 from kitclinic.infusions.delivery import STOP_REASONS
-from kitclinic.infusions.models import AdverseEvent, Chair, PregnancyStatus
+from kitclinic.infusions.models import AdverseEvent, Chair, InfusionOrder, PregnancyStatus
 from kitclinic.infusions.services.sessions.check_in import CheckInData
 from kitclinic.intake.eligibility import Indication
 from kitclinic.lib.bounds import validate_sane_date
@@ -294,6 +294,12 @@ class DoubleCheckForm(forms.Form):
     cosign_overrides = forms.BooleanField(
         required=False, label="I co-sign the soft-limit overrides listed above"
     )
+
+    def __init__(self, *args: Any, order: InfusionOrder | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # only an order placed with overrides has any to co-sign
+        if order is None or not order.overrides:
+            del self.fields["cosign_overrides"]
 
 
 class PumpForm(forms.Form):
