@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kitclinic.infusions.selectors.order import order_page, order_proposal
+from kitclinic.infusions.selectors.order import order_overview, order_proposal
 from kitclinic.infusions.services.sessions.check_in import session_check_in
 from kitclinic.infusions.services.sessions.protocol import session_protocol
 from tests.infusions.helpers import check_in_data
@@ -34,11 +34,11 @@ def test_the_gate_failures_need_reasons_even_when_the_dose_cannot_be_checked(wor
         actor=world.actor("nurse"), session=session, data=check_in_data(sbp=182, dbp=96)
     )
     session.refresh_from_db()
-    checked = order_page(session, {"dose": "not a dose", "override_gate_sbp_pause": "repeat"})
+    checked = order_overview(session, {"dose": "not a dose", "override_gate_sbp_pause": "repeat"})
     assert checked.preview is None and checked.preview_error
     assert checked.gate_findings
     assert checked.soft_codes == [g.code for g in checked.gate_findings]
     assert checked.initial["override_gate_sbp_pause"] == "repeat"
-    previewed = order_page(session, None)
+    previewed = order_overview(session, None)
     assert previewed.preview is not None
     assert set(checked.soft_codes) <= set(previewed.soft_codes)

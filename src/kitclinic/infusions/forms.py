@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -9,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from kitclinic import instruments
 from kitclinic.accounts.models import User
@@ -20,6 +22,8 @@ from kitclinic.infusions.services.sessions.check_in import CheckInData
 from kitclinic.intake.eligibility import Indication
 from kitclinic.lib.bounds import validate_sane_date
 
+# the time a booking form proposes (the clinic day's first slot)
+FIRST_SLOT = dt.time(9, 0)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # (value, label) pairs of a select field
 Choices = list[tuple[str, str]]
@@ -116,9 +120,24 @@ class BookForm(forms.Form):
         help_text="Only when the course already has its planned number of sessions.",
     )
 
-    def __init__(self, *args: Any, chairs: Iterable[Chair] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, chairs: Sequence[Chair] = (), **kwargs: Any) -> None:
+        # a new booking starts from today at the clinic's usual first slot
+        kwargs.setdefault("initial", {"date": timezone.localdate(), "time": FIRST_SLOT})
         super().__init__(*args, **kwargs)
-        set_choices(self, "chair", [(str(c.pk), c.name) for c in chairs])
+        self.chairs = list(chairs)
+        set_choices(self, "chair", [(str(c.pk), c.name) for c in self.chairs])
+
+    def chosen_chair(self) -> Chair:
+        """The chair chosen (after ``is_valid``: one of ``chairs``)."""
+        return next(c for c in self.chairs if str(c.pk) == self.cleaned_data["chair"])
+
+    def starts_at(self) -> dt.datetime:
+        """The start chosen, in the clinic's time zone (after ``is_valid``)."""
+        return dt.datetime.combine(
+            self.cleaned_data["date"],
+            self.cleaned_data["time"],
+            tzinfo=timezone.get_current_timezone(),
+        )
 
 
 def is_override_field(name: str) -> bool:

@@ -239,4 +239,8 @@ COURSE_TRANSITIONS: dict[CourseStatus, frozenset[CourseStatus]] = {
     C.COMPLETED: frozenset(),
     C.STOPPED: frozenset(),
 }
+# the statuses a course is moved to by hand (planned is only where a course starts)
+COURSE_STATUS_CHOICES = [
+    (s.value, s.value.capitalize()) for s in CourseStatus if s is not C.PLANNED
+]
 ACTIVE_COURSE_STATUSES = frozenset({C.PLANNED, C.INDUCTION, C.MAINTENANCE, C.PAUSED})

@@ -46,7 +46,7 @@ def _weight_review(
 
 
 @dataclass(frozen=True)
-class CheckInPage:
+class CheckInOverview:
     protocol: Protocol
     # the pre-infusion rating: the indication's own scale
     instrument: instruments.Instrument
@@ -62,7 +62,9 @@ class CheckInPage:
         return f"Pre-infusion {self.instrument.name} ({items} items, item 1 first)"
 
 
-def check_in_page(actor: Actor, session: InfusionSession, *, weight: str | None) -> CheckInPage:
+def check_in_overview(
+    actor: Actor, session: InfusionSession, *, weight: str | None
+) -> CheckInOverview:
     """The check-in page of ``session``; ``weight`` is the weight typed in (None before the
     form is sent), judged only while the session may still be checked in."""
     protocol = session_protocol(session)
@@ -77,7 +79,7 @@ def check_in_page(actor: Actor, session: InfusionSession, *, weight: str | None)
     if consent.ok:
         initial["consent_on_file"] = True
     judged = weight if allowed(Step.CHECK_IN, session.state) else None
-    return CheckInPage(
+    return CheckInOverview(
         protocol=protocol,
         instrument=instruments.get_instrument(INDICATION_SCALE[session.course.indication]),
         pregnancy_required=required,
@@ -89,16 +91,16 @@ def check_in_page(actor: Actor, session: InfusionSession, *, weight: str | None)
 
 
 @dataclass(frozen=True)
-class CheckInCorrectionPage:
+class CheckInCorrectionOverview:
     check_in: CheckIn | None
     effective: EffectiveCheckIn | None
     step_allowed: bool
     weight: WeightReview
 
 
-def check_in_correction_page(
+def check_in_correction_overview(
     actor: Actor, session: InfusionSession, *, weight: str | None
-) -> CheckInCorrectionPage:
+) -> CheckInCorrectionOverview:
     """The correction page of ``session``'s check-in; a corrected ``weight`` typed in (None
     before the form is sent) is judged when it differs from the weight in force."""
     check_in = CheckIn.objects.filter(session=session).select_related("checked_in_by").first()
@@ -114,7 +116,7 @@ def check_in_correction_page(
         if changed:
             judged = given
     protocol = session_protocol(session)
-    return CheckInCorrectionPage(
+    return CheckInCorrectionOverview(
         check_in=check_in,
         effective=effective,
         step_allowed=step_allowed,

@@ -38,7 +38,7 @@ def order_proposal(protocol: Protocol, given: Mapping[str, str] | None) -> dict[
 
 
 @dataclass(frozen=True)
-class OrderPage:
+class OrderOverview:
     check_in: CheckIn | None
     effective: EffectiveCheckIn | None
     protocol: Protocol
@@ -55,7 +55,7 @@ class OrderPage:
     initial: dict[str, str]
 
 
-def order_page(session: InfusionSession, given: Mapping[str, str] | None) -> OrderPage:
+def order_overview(session: InfusionSession, given: Mapping[str, str] | None) -> OrderOverview:
     """The order page of ``session`` for the values ``given`` (the form sent, None before);
     writes nothing."""
     check_in = CheckIn.objects.filter(session=session).first()
@@ -79,7 +79,7 @@ def order_page(session: InfusionSession, given: Mapping[str, str] | None) -> Ord
     # the gate's findings need their reasons even when the dose check could not run
     soft_codes = preview.soft_codes if preview else [g.code for g in gate_findings]
     reasons = {k: v for k, v in (given or {}).items() if k.startswith("override_")}
-    return OrderPage(
+    return OrderOverview(
         check_in=check_in,
         effective=effective,
         protocol=protocol,

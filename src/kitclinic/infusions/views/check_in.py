@@ -14,7 +14,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.forms import is_override_field
-from kitclinic.infusions.selectors.check_in import check_in_correction_page, check_in_page
+from kitclinic.infusions.selectors.check_in import check_in_correction_overview, check_in_overview
 from kitclinic.infusions.services.corrections import check_in_correct
 from kitclinic.infusions.services.overrides import cosigner_from_id
 from kitclinic.infusions.services.sessions.check_in import session_check_in
@@ -30,7 +30,7 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
     session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
     actor = actor.at_clinic(session.clinic_id)
     # a weight that needs an override shows its findings and asks for reasons and a co-signer
-    page = check_in_page(actor, session, weight=_posted_weight(request))
+    page = check_in_overview(actor, session, weight=_posted_weight(request))
     form = f.CheckInForm(
         request.POST or None,
         initial=page.initial,
@@ -78,7 +78,7 @@ def _override_fields(form: forms.Form) -> list[forms.BoundField]:
 def check_in_correction(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.SESSION_CHECK_IN)
     actor = actor.at_clinic(session.clinic_id)
-    page = check_in_correction_page(actor, session, weight=_posted_weight(request))
+    page = check_in_correction_overview(actor, session, weight=_posted_weight(request))
     form = f.CheckInCorrectionForm(
         request.POST or None, soft_codes=page.weight.soft_codes, cosigners=page.weight.cosigners
     )

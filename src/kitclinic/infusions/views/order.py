@@ -16,7 +16,7 @@ from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.charts import pk_preview_figure
 from kitclinic.infusions.models import InfusionOrder
-from kitclinic.infusions.selectors.order import order_page as selected_order_page
+from kitclinic.infusions.selectors.order import order_overview
 from kitclinic.infusions.services import orders
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import session_redirect, step_page
@@ -28,7 +28,7 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
     session = access_session(actor, session_id, Action.ORDER_PLACE)
     actor = actor.at_clinic(session.clinic_id)
     data = request.POST if request.method == "POST" else None
-    page = selected_order_page(session, data)
+    page = order_overview(session, data)
     placing = data is not None and data.get("intent") == "place"
     form = f.OrderForm(
         data if placing else None,
