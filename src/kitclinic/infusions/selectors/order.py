@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kitclinic.dosing import Finding, Protocol
-from kitclinic.infusions.models import CheckIn, InfusionSession
+from kitclinic.infusions.models import CheckIn, InfusionOrder, InfusionSession
 from kitclinic.infusions.services.corrections import EffectiveCheckIn, effective_check_in
 from kitclinic.infusions.services.orders import OrderPreview, order_preview
 from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.services.sessions.protocol import session_protocol
-from kitclinic.infusions.states import Step, allowed
+from kitclinic.infusions.states import Step, allowed, next_state
 
 # the order form's fields a proposal fills in
 PROPOSAL_FIELDS = ("dose", "duration_min", "concentration_mg_per_ml")
@@ -92,3 +93,27 @@ def order_overview(session: InfusionSession, given: Mapping[str, str] | None) ->
         age_y=age_years(session.patient.date_of_birth, timezone.localdate()),
         initial={**proposal, **reasons},
     )
+
+
+def proposed_order_preview(
+    session: InfusionSession,
+    *,
+    dose: Decimal | str,
+    duration_min: Decimal | str,
+    concentration_mg_per_ml: Decimal | str,
+) -> OrderPreview:
+    """The dose check and PK preview of a proposed order, only while an order may be placed
+    (else StepOutOfOrder); writes nothing."""
+    next_state(Step.ORDER, session.state)
+    return order_preview(
+        session=session,
+        check_in=CheckIn.objects.get(session=session),
+        dose=dose,
+        duration_min=duration_min,
+        concentration_mg_per_ml=concentration_mg_per_ml,
+    )
+
+
+def order_to_check(session: InfusionSession) -> InfusionOrder | None:
+    """The session's order with who placed it (for the double check), if one is placed."""
+    return InfusionOrder.objects.filter(session=session).select_related("ordered_by").first()

@@ -15,8 +15,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.charts import pk_preview_figure
-from kitclinic.infusions.models import InfusionOrder
-from kitclinic.infusions.selectors.order import order_overview
+from kitclinic.infusions.selectors.order import order_overview, order_to_check
 from kitclinic.infusions.services import orders
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import session_redirect, step_page
@@ -85,7 +84,7 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
 def double_check(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
     actor = actor.at_clinic(session.clinic_id)
-    order = InfusionOrder.objects.filter(session=session).select_related("ordered_by").first()
+    order = order_to_check(session)
     form = f.DoubleCheckForm(request.POST or None, order=order)
 
     def save(form: forms.Form) -> object:
