@@ -4,6 +4,8 @@ per app, and the import layers (import-linter contracts in pyproject.toml)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,6 +14,7 @@ APPS = [
     "accounts",
     "assessments",
     "audit",
+    "consent",
     "infusions",
     "operations",
     "outcomes",
@@ -47,3 +50,43 @@ def test_every_app_keeps_its_api_in_one_package():
 def test_demo_data_lives_only_in_the_demo_package():
     strays = [p for p in SRC.rglob("*demo*.py") if SRC / "demo" not in p.parents]
     assert strays == []
+
+
+def test_imports_keep_the_layers():
+    """pyproject.toml's import-linter contracts: layers, pure cores without Django, demo apart."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+ROOMS = {
+    # every app's rooms
+    "models", "services", "selectors", "access", "views", "forms", "api", "urls", "templates",
+    # Django's own
+    "apps", "migrations", "management", "templatetags", "static", "tasks", "signals",
+    "middleware", "context_processors",
+    # the same meaning in every app
+    "charts", "reports", "states",
+}  # fmt: skip
+
+
+def test_every_module_of_an_app_is_a_room_or_listed_in_the_architecture():
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    rows = re.findall(r"^\| `(\w+)/(\w+)(?:\.py|/)` \|", doc, flags=re.MULTILINE)
+    listed = {f"{app}/{name}" for app, name in rows if app in APPS}
+    found = set()
+    for app in APPS:
+        for entry in (SRC / app).iterdir():
+            name = entry.name.removesuffix(".py")
+            if entry.name.startswith("__") or name in ROOMS:
+                continue
+            if entry.suffix == ".py" or (entry / "__init__.py").exists():
+                found.add(f"{app}/{name}")
+    assert found == listed

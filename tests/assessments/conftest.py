@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from kitclinic.assessments.models import Assessment, AssessmentSchedule, SafetyAlert, SelfReportLink
 from kitclinic.audit.models import AuditEvent
+from kitclinic.patients.models import Patient
+from tests.support.personas import World
 
 PHQ9_ITEM9 = [1, 1, 2, 2, 1, 2, 2, 1, 2]  # total 14, moderate, item 9 = 2
 PHQ9_CALM = [0, 1, 0, 1, 0, 0, 1, 0, 0]  # total 3, none/minimal, item 9 = 0
 
 
-def alert_raised(world, patient) -> SafetyAlert:  # type: ignore[no-untyped-def]
+def alert_raised(world: World, patient: Patient) -> SafetyAlert:
     """A nurse records a PHQ-9 with item 9 above 0 for ``patient``: the safety alert it raised."""
     from django.utils import timezone
 

@@ -358,3 +358,44 @@ def test_page_with_the_role_only_at_another_clinic(login, ctx, index, method):
         assert response.status_code == (200 if method == "GET" else 302)
     if response.status_code != 302:
         assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("persona", "buttons"),
+    [
+        ("physician", ["Receive", "Dispense", "Waste", "Transfer", "Count", "Adjust", "Report"]),
+        ("nurse", ["Receive", "Dispense", "Waste", "Transfer", "Count", "Adjust"]),
+        ("clinic_admin", ["Report"]),
+        ("auditor", ["Report"]),
+    ],
+)
+def test_the_log_offers_each_role_the_buttons_of_what_it_may_do(login, persona, buttons):
+    html = login(persona).get(reverse("substance-log")).content.decode()
+    nav = html.split('<nav aria-label="Record"')[1].split("</nav>")[0]
+    shown = [part.split("</a>")[0].rsplit(">", 1)[1] for part in nav.split('role="button"')[1:]]
+    assert shown == buttons
+
+
+def test_the_count_page_says_which_lines_match_are_open_or_resolved(login, world, lot):
+    nurse = world.actor("nurse")
+    second = receive(
+        nurse, lot_number="KX-2002", occurred_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    count = counts.reconciliation_record(
+        actor=nurse, counts_mg={lot: Decimal("990"), second: Decimal("1000")}
+    )
+    short = count.lines.get(lot=lot)
+    html = login("auditor").get(reverse("substance-reconciliation", args=[count.pk])).content
+    page = html.decode()
+    assert "<strong>Open discrepancy</strong>" in page and "Matches" in page
+    assert f"?line={short.pk}" not in page  # an auditor may not resolve it
+    adjustment = counts.substance_adjust(
+        actor=nurse,
+        lot=lot,
+        change_mg=Decimal("-10"),
+        witness=world.users["physician"],
+        reason="Broken vial",
+        resolves=short,
+    )
+    page = login("nurse").get(reverse("substance-reconciliation", args=[count.pk])).content
+    assert f"Resolved by adjustment #{adjustment.pk} (Broken vial)" in page.decode()

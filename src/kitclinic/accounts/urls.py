@@ -1,19 +1,19 @@
 from django.urls import path
 
-from kitclinic.accounts import second_factor_views, views
+from kitclinic.accounts.views import api_tokens, second_factor
 
 urlpatterns = [
-    path("account/api-tokens/", views.api_tokens, name="api-tokens"),
+    path("account/api-tokens/", api_tokens.api_tokens, name="api-tokens"),
     path(
         "account/api-tokens/<int:token_id>/revoke/",
-        views.api_token_revoke_view,
+        api_tokens.api_token_revoke_view,
         name="api-token-revoke",
     ),
-    path("login/code/", second_factor_views.second_factor_code, name="second-factor-code"),
-    path("account/second-factor/", second_factor_views.second_factor_page, name="second-factor"),
+    path("login/code/", second_factor.second_factor_code, name="second-factor-code"),
+    path("account/second-factor/", second_factor.second_factor_page, name="second-factor"),
     path(
         "account/second-factor/reset/",
-        second_factor_views.second_factor_reset_view,
+        second_factor.second_factor_reset_view,
         name="second-factor-reset",
     ),
 ]

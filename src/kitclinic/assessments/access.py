@@ -24,3 +24,8 @@ def access_alert(actor: Actor, alert_id: int | str, action: Action) -> SafetyAle
     read_note(at_clinic, alert.patient_id, alert)
     access_patient(at_clinic, alert.patient_id, action)
     return alert
+
+
+def may_acknowledge_alerts(actor: Actor) -> bool:
+    """May acknowledge the acting clinic's safety alerts (the queue offers the link)."""
+    return actor.may(Action.ALERT_ACKNOWLEDGE)

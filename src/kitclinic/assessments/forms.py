@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -14,15 +15,20 @@ from kitclinic.assessments.models import (
     Mode,
 )
 from kitclinic.instruments import Instrument, get_instrument
+from kitclinic.instruments.model import Item
 
 
 def instrument_choices(ids: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(i, f"{get_instrument(i).name} — {get_instrument(i).description}") for i in ids]
 
 
-def item_wording(item) -> str:  # type: ignore[no-untyped-def]
+def item_wording(item: Item) -> str:
     """Full wording only where the library ships it (licence allows); else the short label."""
     return item.text or item.label.capitalize()
+
+
+# An item with more answers than this shows them as a row of numbers rather than a list of words.
+MAX_LISTED_OPTIONS = 5
 
 
 def _skippable(instrument: Instrument) -> set[int]:
@@ -33,7 +39,7 @@ def _skippable(instrument: Instrument) -> set[int]:
 class QuestionnaireForm(forms.Form):
     """One radio group per scored item, named ``item_<n>``, in item order."""
 
-    def __init__(self, *args, instrument_id: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, instrument_id: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instrument = get_instrument(instrument_id)
         skippable = _skippable(self.instrument)
@@ -48,8 +54,22 @@ class QuestionnaireForm(forms.Form):
             )
 
     @property
-    def item_fields(self) -> list[forms.BoundField]:
-        return [self[f"item_{item.number}"] for item in self.instrument.items]
+    def item_rows(self) -> list[tuple[forms.BoundField, bool]]:
+        """Each item's field, and whether its answers are laid out as a row of numbers."""
+        return [
+            (self[f"item_{item.number}"], len(item.options) > MAX_LISTED_OPTIONS)
+            for item in self.instrument.items
+        ]
+
+    @property
+    def wording_shipped(self) -> bool:
+        """Every item shows its published wording (not a short description)."""
+        return all(item.text for item in self.instrument.items)
+
+    @property
+    def answers_are_numbers(self) -> bool:
+        """The answers are labelled 0, 1, 2 ... rather than in words."""
+        return self.instrument.items[0].options[0].label == "0"
 
     def answers(self) -> list[int | None]:
         return [self.cleaned_data.get(f"item_{item.number}") for item in self.instrument.items]
@@ -63,7 +83,7 @@ class AssessmentRecordForm(QuestionnaireForm):
     )
     mode = forms.ChoiceField(choices=Mode.choices, initial=Mode.IN_CLINIC)
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault(
             "administered_at", timezone.localtime().replace(second=0, microsecond=0)
@@ -73,6 +93,12 @@ class AssessmentRecordForm(QuestionnaireForm):
 
 class InstrumentChoiceForm(forms.Form):
     instrument = forms.ChoiceField(choices=instrument_choices(RECORDABLE_INSTRUMENTS))
+
+    @classmethod
+    def chosen(cls, instrument_id: str) -> str | None:
+        """``instrument_id`` if staff may record that scale, else None (the choice is shown)."""
+        form = cls({"instrument": instrument_id})
+        return str(form.cleaned_data["instrument"]) if form.is_valid() else None
 
 
 class LinkIssueForm(forms.Form):

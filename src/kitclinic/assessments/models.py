@@ -88,6 +88,11 @@ class Assessment(models.Model):
         return {"in_clinic": "in clinic", "self_report": "self-report", "kiosk": "kiosk"}[self.mode]
 
     @property
+    def given_by(self) -> str:
+        """Who gave it: the staff member, or the patient for a self-report."""
+        return str(self.administered_by) if self.administered_by is not None else "patient"
+
+    @property
     def flag_names(self) -> list[str]:
         return [f.replace("_", " ") for f in self.flags]
 

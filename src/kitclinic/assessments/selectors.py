@@ -45,10 +45,23 @@ class Trajectory:
         return self.assessments[::-1]
 
 
+@dataclass(frozen=True)
+class FlaggedAssessment:
+    """An assessment of the chart whose alert is not acknowledged yet."""
+
+    assessment: Assessment
+    alert_id: int
+    status: str  # AlertStatus value
+    status_label: str
+    clinic_name: str  # the alert's clinic
+    elsewhere: bool  # raised at another clinic than the acting one
+    may_acknowledge: bool  # the actor holds a role at the alert's clinic that may acknowledge
+
+
 @dataclass
 class AssessmentsSection:
     trajectories: list[Trajectory]
-    flagged: list[Assessment]  # assessments with an unacknowledged alert (annotated), newest first
+    flagged: list[FlaggedAssessment]  # newest first
     may: dict[str, bool] = field(default_factory=dict)
 
 
@@ -118,9 +131,19 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
     # The chart is the organization's: every clinic's open alerts are shown (a flag raised at one
     # clinic matters at the next), each acknowledged with a role at its own clinic.
     may_acknowledge = actor.clinic_ids_where(Action.ALERT_ACKNOWLEDGE)
-    for row in rows:
-        row.may_acknowledge = row.open_alert_clinic_id in may_acknowledge
-        row.alert_elsewhere = row.open_alert_clinic_id not in (None, actor.membership.clinic_id)
+    flagged = [
+        FlaggedAssessment(
+            assessment=row,
+            alert_id=row.open_alert_id,
+            status=row.open_alert_status,
+            status_label=AlertStatus(row.open_alert_status).label,
+            clinic_name=row.open_alert_clinic,
+            elsewhere=row.open_alert_clinic_id != actor.membership.clinic_id,
+            may_acknowledge=row.open_alert_clinic_id in may_acknowledge,
+        )
+        for row in reversed(rows)
+        if row.open_alert_id is not None
+    ]
     by_instrument: dict[str, list[Assessment]] = {}
     for row in rows:
         by_instrument.setdefault(row.instrument, []).append(row)
@@ -132,7 +155,7 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
     trajectories.reverse()  # most recently used scale first
     return AssessmentsSection(
         trajectories=trajectories,
-        flagged=[row for row in reversed(rows) if row.open_alert_id is not None],
+        flagged=flagged,
         may={
             "record": actor.may(Action.ASSESSMENT_RECORD),
             "issue_link": actor.may(Action.SELF_REPORT_LINK_ISSUE),
@@ -140,6 +163,31 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
             "acknowledge": actor.may(Action.ALERT_ACKNOWLEDGE),
         },
     )
+
+
+@dataclass(frozen=True)
+class RecordedNotice:
+    """What staff are told once an assessment is recorded."""
+
+    summary: str  # "PHQ-9 recorded: total 14 (Moderate)."
+    alert: str  # a warning when the answers raised a safety alert, else ""
+
+
+def recorded_notice(assessment: Assessment) -> RecordedNotice:
+    name = get_instrument(assessment.instrument).name
+    severity = f" ({assessment.severity_label})" if assessment.severity_label else ""
+    alert = ""
+    if assessment.alerts.exists():
+        alert = "Safety alert raised: see the alerts on this chart."
+    return RecordedNotice(
+        summary=f"{name} recorded: total {assessment.total_value}{severity}.", alert=alert
+    )
+
+
+def crisis_text_first(assessment: Assessment) -> bool:
+    """After a self-report with a flagged answer the patient sees the crisis resources first,
+    above the thanks; otherwise they are shown quietly below it."""
+    return bool(assessment.flags)
 
 
 def _clinic_alerts(actor: Actor) -> QuerySet[SafetyAlert]:

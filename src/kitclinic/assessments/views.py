@@ -3,6 +3,7 @@ the patient's public questionnaire pages (a valid token is the only way in)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -16,16 +17,18 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.assessments import forms as af
 from kitclinic.assessments import selectors
-from kitclinic.assessments.access import access_alert
-from kitclinic.assessments.models import RECORDABLE_INSTRUMENTS, LinkMode
+from kitclinic.assessments.access import access_alert, may_acknowledge_alerts
+from kitclinic.assessments.models import AssessmentSchedule, LinkMode, SafetyAlert
 from kitclinic.assessments.services import alerts, assessments, links, schedules
 from kitclinic.audit.reads import worklist_record
 from kitclinic.instruments import get_instrument
-from kitclinic.lib.forms import add_service_errors
+from kitclinic.lib.forms import INVALID_FORM_STATUS, add_service_errors, form_page
 from kitclinic.patients.access import access_patient
 
 KIOSK_COOKIE = "kitclinic_kiosk_clinic"
 KIOSK_SALT = "kitclinic.assessments.kiosk"
+# How long a tablet that started a kiosk session stays bound to the clinic: a working day.
+KIOSK_COOKIE_MAX_AGE_S = 12 * 3600
 
 # --- staff pages ------------------------------------------------------------------------------
 
@@ -33,8 +36,10 @@ KIOSK_SALT = "kitclinic.assessments.kiosk"
 @clinic_page
 def assessment_record(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor, patient_id, Action.ASSESSMENT_RECORD)
-    instrument_id = request.POST.get("instrument") or request.GET.get("instrument", "")
-    if instrument_id not in RECORDABLE_INSTRUMENTS:
+    instrument_id = af.InstrumentChoiceForm.chosen(
+        request.POST.get("instrument") or request.GET.get("instrument", "")
+    )
+    if instrument_id is None:
         return render(
             request,
             "assessments/record.html",
@@ -54,16 +59,16 @@ def assessment_record(request: HttpRequest, actor: Actor, patient_id: int) -> Ht
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            name = get_instrument(instrument_id).name
-            severity = f" ({assessment.severity_label})" if assessment.severity_label else ""
-            messages.success(request, f"{name} recorded: total {assessment.total_value}{severity}.")
-            if assessment.alerts.exists():
-                messages.error(request, "Safety alert raised: see the alerts on this chart.")
+            notice = selectors.recorded_notice(assessment)
+            messages.success(request, notice.summary)
+            if notice.alert:
+                messages.error(request, notice.alert)
             return redirect("patient-chart", patient_id=patient.pk)
     return render(
         request,
         "assessments/record.html",
         {"patient": patient, "form": form, "instrument": form.instrument},
+        status=INVALID_FORM_STATUS if request.method == "POST" else 200,
     )
 
 
@@ -100,7 +105,9 @@ def link_issue(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespo
             "patient": patient,
             "form": form,
             "link_days": settings.KITCLINIC_SELF_REPORT_LINK_DAYS,
+            "emailed": links.link_is_emailed(patient),
         },
+        status=INVALID_FORM_STATUS if request.method == "POST" else 200,
     )
 
 
@@ -127,37 +134,35 @@ def kiosk_start(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
                 KIOSK_COOKIE,
                 str(issued.link.clinic_id),
                 salt=KIOSK_SALT,
-                max_age=12 * 3600,
+                max_age=KIOSK_COOKIE_MAX_AGE_S,
                 httponly=True,
                 samesite="Strict",
                 secure=settings.SESSION_COOKIE_SECURE,
             )
             return response
     return render(
-        request, "assessments/link_issue.html", {"patient": patient, "form": form, "kiosk": True}
+        request,
+        "assessments/link_issue.html",
+        {"patient": patient, "form": form, "kiosk": True},
+        status=INVALID_FORM_STATUS if request.method == "POST" else 200,
     )
 
 
 @clinic_page
 def schedule_set(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor, patient_id, Action.ASSESSMENT_SCHEDULE_EDIT)
-    form = af.ScheduleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            schedules.schedule_set(actor=actor, patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Questionnaire schedule saved.")
-            return redirect("patient-chart", patient_id=patient.pk)
-    return render(
+
+    def save(form: forms.Form) -> AssessmentSchedule:
+        return schedules.schedule_set(actor=actor, patient=patient, **form.cleaned_data)
+
+    return form_page(
         request,
-        "assessments/schedule.html",
-        {
-            "patient": patient,
-            "form": form,
-            "schedules": selectors.active_schedules(actor, patient),
-        },
+        af.ScheduleForm(request.POST or None),
+        save,
+        template="assessments/schedule.html",
+        context={"patient": patient, "schedules": selectors.active_schedules(actor, patient)},
+        done="Questionnaire schedule saved.",
+        success=lambda _schedule: redirect("patient-chart", patient_id=patient.pk),
     )
 
 
@@ -174,7 +179,7 @@ def alert_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
         {
             "alerts": queue,
             "acknowledged": acknowledged,
-            "may_acknowledge": actor.may(Action.ALERT_ACKNOWLEDGE),
+            "may_acknowledge": may_acknowledge_alerts(actor),
             "escalation_minutes": settings.KITCLINIC_ALERT_ESCALATION_MINUTES,
         },
     )
@@ -192,16 +197,19 @@ def alert_count(request: HttpRequest, actor: Actor) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, actor: Actor, alert_id: int) -> HttpResponse:
     alert = access_alert(actor, alert_id, Action.ALERT_ACKNOWLEDGE)
     actor = actor.at_clinic(alert.clinic_id)
-    form = af.AcknowledgeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            alerts.alert_acknowledge(actor=actor, alert=alert, note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Alert for {alert.patient.display_name} acknowledged.")
-            return redirect("alert-queue")
-    return render(request, "assessments/acknowledge.html", {"alert": alert, "form": form})
+
+    def save(form: forms.Form) -> SafetyAlert:
+        return alerts.alert_acknowledge(actor=actor, alert=alert, note=form.cleaned_data["note"])
+
+    return form_page(
+        request,
+        af.AcknowledgeForm(request.POST or None),
+        save,
+        template="assessments/acknowledge.html",
+        context={"alert": alert},
+        done=f"Alert for {alert.patient.display_name} acknowledged.",
+        success=lambda _alert: redirect("alert-queue"),
+    )
 
 
 # --- public questionnaire pages ---------------------------------------------------------------
@@ -213,7 +221,7 @@ def _unavailable(request: HttpRequest, exc: links.LinkUnavailable) -> HttpRespon
     return render(
         request,
         "assessments/public_message.html",
-        {"message": exc.message, "reason": exc.reason},
+        {"message": exc.message, "title": exc.title},
         status=_UNAVAILABLE_STATUS[exc.reason],
     )
 
@@ -255,7 +263,7 @@ def _questionnaire(
                 "assessments/public_received.html",
                 {
                     "clinic": link.clinic,
-                    "flagged": bool(assessment.flags),
+                    "flagged": selectors.crisis_text_first(assessment),
                     "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
                 },
             )
@@ -267,7 +275,6 @@ def _questionnaire(
             "clinic": link.clinic,
             "instrument": instrument,
             "form": form,
-            "wording_shipped": all(item.text for item in instrument.items),
             "kiosk": mode == LinkMode.KIOSK,
             "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
         },

@@ -12,6 +12,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditEvent
 from kitclinic.audit.reads import search_record, worklist_record
+from kitclinic.patients.models import Patient
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,6 @@ def audit_search_record(
     if not flt.patient_mrn:
         worklist_record(actor, what="audit", patient_ids=shown_ids)
         return
-    from kitclinic.patients.models import Patient
-
     patient_id = (
         Patient.objects.filter(organization_id=actor.organization_id, mrn__iexact=flt.patient_mrn)
         .values_list("pk", flat=True)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_record, search_record, worklist_record
-from kitclinic.intake import staging
+from kitclinic.intake import contraindications, eligibility, staging
 from kitclinic.intake.diagnoses import (
     DEFAULT_CODE_LISTS,
     CodeList,
@@ -277,8 +277,6 @@ class EligibilityPreview:
 
 def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview]]:
     """What the rules give now for each indication, shown to the physician before signing."""
-    from kitclinic.intake import contraindications, eligibility
-
     screen = patient.screens.order_by("-recorded_at", "-id").first()
     if screen is None:
         return [("all", EligibilityPreview(error="No contraindication screen recorded yet."))]

@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.accounts.models import User
-from kitclinic.infusions.models import InfusionSession
+from kitclinic.accounts.models import Clinic, User
 from kitclinic.lib.bounds import validate_sane_date
-from kitclinic.substances.models import Drug, EntryKind
+from kitclinic.substances.models import MG, Drug, EntryKind, ReconciliationLine, SubstanceLot
 from kitclinic.substances.selectors import (
+    EntryFilter,
     LotBalance,
     clinic_zone,
     eligible_witnesses,
     organization_clinics,
 )
+from kitclinic.substances.sessions import session_source
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-MG_FIELD = {"max_digits": 12, "decimal_places": 3}
 
 
-class WitnessChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+class WitnessChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj} ({obj.username})"
 
 
@@ -42,7 +44,7 @@ class _EntryForm(forms.Form):
         help_text="Clinic time. Leave empty for now.",
     )
 
-    def __init__(self, *args, actor: Actor, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
 
@@ -58,9 +60,10 @@ class _EntryForm(forms.Form):
 class _LotForm(_EntryForm):
     lot = forms.ChoiceField(label="Lot")
 
-    def __init__(self, *args, lots: list[LotBalance], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, lots: list[LotBalance], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lot"].choices = [("", "— choose —")] + [
+        # declared above as a ChoiceField; the form's copy keeps its class
+        cast(forms.ChoiceField, self.fields["lot"]).choices = [("", "— choose —")] + [
             (
                 str(b.lot.pk),
                 f"{b.lot.lot_number} · {b.lot.strength_mg_per_ml.normalize():f} mg/mL × "
@@ -82,11 +85,9 @@ def _with_witness(form: forms.Form, actor: Actor, *, required: bool = True) -> N
 class ReceiptForm(_EntryForm):
     drug = forms.ChoiceField(choices=Drug.choices)
     strength_mg_per_ml = forms.DecimalField(
-        label="Strength (mg/mL)", min_value=Decimal("0.001"), **MG_FIELD
+        label="Strength (mg/mL)", min_value=Decimal("0.001"), **MG
     )
-    vial_volume_ml = forms.DecimalField(
-        label="Vial volume (mL)", min_value=Decimal("0.001"), **MG_FIELD
-    )
+    vial_volume_ml = forms.DecimalField(label="Vial volume (mL)", min_value=Decimal("0.001"), **MG)
     vials = forms.IntegerField(label="Vials received", min_value=1)
     supplier = forms.CharField(max_length=200)
     lot_number = forms.CharField(max_length=60)
@@ -111,43 +112,38 @@ class ReceiptForm(_EntryForm):
     ]
 
 
-class SessionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: InfusionSession) -> str:  # type: ignore[override]
-        return f"#{obj.pk} · {obj.patient.display_name} · session {obj.number} ({obj.state})"
+class SessionChoiceField(forms.ModelChoiceField[models.Model]):
+    def label_from_instance(self, obj: models.Model) -> str:
+        return session_source().facts(obj).label
 
 
 def _with_session(form: forms.Form, actor: Actor, *, required: bool) -> None:
-    """Sessions of the acting clinic that are under way or ended in the last week."""
-    recent = timezone.now() - dt.timedelta(days=7)
+    """The infusion sessions of the acting clinic a dispense or waste may name (sessions.py)."""
     form.fields["session"] = SessionChoiceField(
         label="Infusion session",
         required=required,
-        queryset=InfusionSession.objects.filter(clinic_id=actor.membership.clinic_id)
-        .exclude(state__in=["scheduled", "cancelled", "no_show"])
-        .filter(Q(started_at__isnull=True) | Q(started_at__gte=recent))
-        .select_related("patient")
-        .order_by("-created_at", "-id"),
+        queryset=session_source().offered(clinic_id=actor.membership.clinic_id),
     )
 
 
 class DispenseForm(_LotForm):
-    quantity_mg = forms.DecimalField(label="Quantity given (mg)", **MG_FIELD)
+    quantity_mg = forms.DecimalField(label="Quantity given (mg)", **MG)
     reason = forms.CharField(label="Notes", required=False, widget=forms.Textarea({"rows": 2}))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _with_session(self, self.actor, required=True)
         self.order_fields(["lot", "session", "quantity_mg", "occurred_at", "reason"])
 
 
 class WasteForm(_LotForm):
-    quantity_mg = forms.DecimalField(label="Quantity wasted (mg)", **MG_FIELD)
+    quantity_mg = forms.DecimalField(label="Quantity wasted (mg)", **MG)
     reason = forms.CharField(
         widget=forms.Textarea({"rows": 2}),
         help_text="For example: remainder of the drawn syringe, discarded into the sink.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _with_session(self, self.actor, required=False)
         _with_witness(self, self.actor)
@@ -159,24 +155,37 @@ class TransferForm(_LotForm):
     vials = forms.IntegerField(label="Whole vials", min_value=1)
     reason = forms.CharField(label="Notes", required=False, widget=forms.Textarea({"rows": 2}))
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_clinic"].choices = [("", "— choose —")] + [
+        # declared above as a ChoiceField; the form's copy keeps its class
+        cast(forms.ChoiceField, self.fields["to_clinic"]).choices = [("", "— choose —")] + [
             (str(c.pk), c.name) for c in organization_clinics(self.actor)
         ]
+
+    def clean_to_clinic(self) -> Clinic:
+        """The chosen clinic itself (one of those offered: the organization's other clinics)."""
+        clinic = organization_clinics(self.actor).filter(pk=self.cleaned_data["to_clinic"]).first()
+        if clinic is None:
+            raise forms.ValidationError("Choose a clinic of your organization.")
+        return clinic
 
 
 class AdjustForm(_LotForm):
     change_mg = forms.DecimalField(
         label="Change (mg)",
         help_text="Negative when less is there than the book says, positive when more.",
-        **MG_FIELD,
+        **MG,
     )
     reason = forms.CharField(
         widget=forms.Textarea({"rows": 3}), help_text="What the count found and why."
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, resolving: ReconciliationLine | None = None, **kwargs: Any
+    ) -> None:
+        if resolving is not None:
+            # resolving a count line: its lot, and its discrepancy as the change
+            kwargs["initial"] = {"lot": resolving.lot_id, "change_mg": resolving.discrepancy_mg}
         super().__init__(*args, **kwargs)
         _with_witness(self, self.actor)
 
@@ -184,9 +193,10 @@ class AdjustForm(_LotForm):
 class ReconciliationForm(_EntryForm):
     """One pair of fields per lot: full vials and the remaining mL of an opened vial."""
 
+    HEADER_FIELDS = ("occurred_at", "witness", "notes")  # shown above the table of lots
     notes = forms.CharField(required=False, widget=forms.Textarea({"rows": 2}))
 
-    def __init__(self, *args, lots: list[LotBalance], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, lots: list[LotBalance], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].label = "Counted at"
         self.lots = lots
@@ -198,12 +208,26 @@ class ReconciliationForm(_EntryForm):
                 label=f"Lot {b.lot.lot_number}: mL left in an opened vial",
                 min_value=Decimal(0),
                 required=False,
-                **MG_FIELD,
+                **MG,
             )
         _with_witness(self, self.actor, required=False)
-        self.order_fields(["occurred_at", "witness", "notes"])
+        self.order_fields([*self.HEADER_FIELDS])
 
-    def counts_mg(self) -> dict:
+    @property
+    def header_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.HEADER_FIELDS]
+
+    def service_error(self, error: ValidationError) -> ValidationError:
+        """The service's error with each lot's count on the form's field: the service names it
+        ``lot_<id>``, the form holds it in ``lot_<id>_vials``."""
+        return ValidationError(
+            {
+                (f"{key}_vials" if f"{key}_vials" in self.fields else key): messages
+                for key, messages in error.message_dict.items()
+            }
+        )
+
+    def counts_mg(self) -> dict[SubstanceLot, Decimal]:
         counts = {}
         for b in self.lots:
             vials = self.cleaned_data[f"lot_{b.lot.pk}_vials"]
@@ -224,8 +248,9 @@ class ReportForm(forms.Form):
     date_to = forms.DateField(label="To", widget=DATE_INPUT, validators=[validate_sane_date])
     format = forms.ChoiceField(choices=[("pdf", "PDF"), ("csv", "CSV")], initial="pdf")
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "Must be on or after the start date.")
@@ -241,3 +266,15 @@ class LogFilterForm(forms.Form):
     date_to = forms.DateField(
         label="To", required=False, widget=DATE_INPUT, validators=[validate_sane_date]
     )
+
+    def entry_filter(self) -> EntryFilter:
+        """The filter asked for; no filter when the form is empty or invalid."""
+        if not self.is_valid():
+            return EntryFilter()
+        data = self.cleaned_data
+        return EntryFilter(
+            kind=data["kind"] or "",
+            lot_id=data["lot"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )

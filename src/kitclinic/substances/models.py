@@ -15,6 +15,7 @@ sum of its entries' ``change_mg`` (see selectors).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -32,10 +33,19 @@ class Drug(models.TextChoices):
 # Schedule of each drug ("Ketamine is Schedule III", [esketamine-label-summary]).
 DRUG_SCHEDULE = {Drug.KETAMINE_HCL: "III"}
 
-MG = {"max_digits": 12, "decimal_places": 3}
+
+class DecimalShape(TypedDict):
+    """The keyword arguments that shape a decimal field (model, form or serializer)."""
+
+    max_digits: int
+    decimal_places: int
+
+
+# Every amount of the log in mg: 12 digits, 3 of them decimals.
+MG: DecimalShape = {"max_digits": 12, "decimal_places": 3}
 # Every amount of the log is kept on this grid (the columns' 3 decimal places).
 MG_STEP = Decimal("0.001")
-HALF_MG_STEP = Value(MG_STEP / 2, output_field=models.DecimalField(**MG | {"decimal_places": 4}))
+HALF_MG_STEP = Value(MG_STEP / 2, output_field=models.DecimalField(max_digits=12, decimal_places=4))
 
 
 class SubstanceLot(AppendOnlyModel):

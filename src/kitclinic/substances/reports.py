@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
@@ -92,7 +93,7 @@ class SubstanceReport:
         return value.astimezone(self.zone)
 
 
-def _user(user) -> str:  # type: ignore[no-untyped-def]
+def _user(user: User | None) -> str:
     return f"{user} ({user.username})" if user is not None else ""
 
 
@@ -179,7 +180,8 @@ def report_pdf(report: SubstanceReport) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string("substances/report_pdf.html", {"report": report})
-    return HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf()  # with no target, WeasyPrint returns the bytes
+    return pdf
 
 
 def report_filename(report: SubstanceReport, extension: str) -> str:

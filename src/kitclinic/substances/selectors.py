@@ -19,6 +19,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.accounts.selectors import CLINICIAN_ROLES, clinicians
 from kitclinic.substances.models import (
     MG,
+    Reconciliation,
     ReconciliationLine,
     SubstanceLogEntry,
     SubstanceLot,
@@ -28,6 +29,8 @@ from kitclinic.substances.models import (
 # roles those are physicians and nurses.
 WITNESS_ROLES = CLINICIAN_ROLES
 ZERO = Decimal("0.000")
+# Entries per page of the log.
+LOG_PAGE_SIZE = 50
 
 
 def clinic_zone(clinic: Clinic) -> dt.tzinfo:
@@ -122,6 +125,11 @@ class BalancePoint:
     entry: SubstanceLogEntry
     balance_mg: Decimal  # the lot's balance just after this entry
 
+    @property
+    def takes_stock(self) -> bool:
+        """The entry lowers its lot's balance (a report shows it marked)."""
+        return self.entry.change_mg < 0
+
 
 def running_balances(
     entries: Iterable[SubstanceLogEntry], *, opening: dict[int, Decimal] | None = None
@@ -165,6 +173,38 @@ def open_discrepancies(actor: Actor) -> QuerySet[ReconciliationLine]:
 
 def line_is_open(line: ReconciliationLine) -> bool:
     return line.discrepancy_mg != 0 and not SubstanceLogEntry.objects.filter(resolves=line).exists()
+
+
+@dataclass(frozen=True)
+class CountLineRow:
+    line: ReconciliationLine
+    status: str  # what the count page says of the line
+    is_open: bool  # a discrepancy no adjustment has resolved yet
+
+
+def count_lines(reconciliation: Reconciliation) -> list[CountLineRow]:
+    """The lines of a count with their status, in two queries."""
+    rows = []
+    for line in reconciliation.lines.select_related("lot").prefetch_related("resolutions"):
+        resolution = next(iter(line.resolutions.all()), None)
+        if not line.has_discrepancy:
+            status, is_open = "Matches", False
+        elif resolution is not None:
+            status = f"Resolved by adjustment #{resolution.pk} ({resolution.reason})"
+            is_open = False
+        else:
+            status, is_open = "Open discrepancy", True
+        rows.append(CountLineRow(line=line, status=status, is_open=is_open))
+    return rows
+
+
+def resolving_summary(line: ReconciliationLine) -> str:
+    """What the adjustment page says of the count line it resolves."""
+    return (
+        f"Resolves the discrepancy of lot {line.lot.lot_number} found by the count of "
+        f"{line.reconciliation.counted_at:%Y-%m-%d %H:%M} UTC: book {line.book_mg:f} mg, "
+        f"counted {line.counted_mg:f} mg."
+    )
 
 
 def eligible_witnesses(clinic: Clinic, *, exclude: User | None = None) -> QuerySet[User]:

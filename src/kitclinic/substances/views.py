@@ -5,46 +5,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
-from kitclinic.accounts.models import Clinic
 from kitclinic.accounts.roles import Action
 from kitclinic.lib.forms import form_page
 from kitclinic.substances import forms as sf
 from kitclinic.substances import reports
-from kitclinic.substances.access import access_count_line, access_lot, access_reconciliation
-from kitclinic.substances.models import EntryKind
+from kitclinic.substances.access import (
+    access_lot,
+    access_open_count_line,
+    access_reconciliation,
+    log_actions,
+    may_adjust,
+)
+from kitclinic.substances.models import EntryKind, Reconciliation, SubstanceLot
 from kitclinic.substances.selectors import (
-    EntryFilter,
+    LOG_PAGE_SIZE,
+    count_lines,
     entries_for,
-    line_is_open,
     lot_balances,
     open_discrepancies,
+    resolving_summary,
 )
 from kitclinic.substances.services import counts, dispensing, stock
-
-PAGE_SIZE = 50
 
 
 @clinic_page
 def substance_log(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.SUBSTANCE_LOG_VIEW)
     filters = sf.LogFilterForm(request.GET or None)
-    flt = EntryFilter()
-    if filters.is_valid():
-        data = filters.cleaned_data
-        flt = EntryFilter(
-            kind=data["kind"] or "",
-            lot_id=data["lot"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
-    page = Paginator(entries_for(actor, flt), PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = entries_for(actor, filters.entry_filter())
+    page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -57,12 +54,8 @@ def substance_log(request: HttpRequest, actor: Actor) -> HttpResponse:
             "filters": filters,
             "kinds": EntryKind.choices,
             "query": query.urlencode(),
-            "may": {
-                "receive": actor.may(Action.SUBSTANCE_RECEIVE),
-                "dispense": actor.may(Action.SUBSTANCE_DISPENSE),
-                "reconcile": actor.may(Action.SUBSTANCE_RECONCILE),
-                "report": actor.may(Action.SUBSTANCE_REPORT),
-            },
+            "actions": log_actions(actor),
+            "may_adjust": may_adjust(actor),
         },
     )
 
@@ -74,20 +67,20 @@ def _form_page(
     action: Action,
     form_class: type[sf._EntryForm],
     title: str,
-    save: Callable[[Any], object],
+    save: Callable[[forms.Form], object],
     done: str,
     with_lots: bool = True,
-    initial: dict[str, Any] | None = None,
+    form_kwargs: dict[str, Any] | None = None,
     intro: str = "",
 ) -> HttpResponse:
     """GET shows the form, POST validates its shape, calls one service, returns to the log."""
     actor.require(action)
-    kwargs: dict[str, Any] = {"actor": actor}
+    kwargs: dict[str, Any] = {"actor": actor, **(form_kwargs or {})}
     if with_lots:
         kwargs["lots"] = lot_balances(actor)
     return form_page(
         request,
-        form_class(request.POST or None, initial=initial, **kwargs),
+        form_class(request.POST or None, **kwargs),
         save,
         template="substances/form.html",
         context={"title": title, "intro": intro},
@@ -96,13 +89,13 @@ def _form_page(
     )
 
 
-def _lot(actor: Actor, form: sf._EntryForm, action: Action):  # type: ignore[no-untyped-def]
+def _lot(actor: Actor, form: forms.Form, action: Action) -> SubstanceLot:
     return access_lot(actor, form.cleaned_data["lot"], action)
 
 
 @clinic_page
 def substance_receive(request: HttpRequest, actor: Actor) -> HttpResponse:
-    def save(form: Any) -> object:
+    def save(form: forms.Form) -> object:
         data = form.cleaned_data
         return stock.substance_receive(
             actor=actor,
@@ -131,7 +124,7 @@ def substance_receive(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @clinic_page
 def substance_dispense(request: HttpRequest, actor: Actor) -> HttpResponse:
-    def save(form: Any) -> object:
+    def save(form: forms.Form) -> object:
         data = form.cleaned_data
         return dispensing.substance_dispense(
             actor=actor,
@@ -156,7 +149,7 @@ def substance_dispense(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @clinic_page
 def substance_waste(request: HttpRequest, actor: Actor) -> HttpResponse:
-    def save(form: Any) -> object:
+    def save(form: forms.Form) -> object:
         data = form.cleaned_data
         return dispensing.substance_waste(
             actor=actor,
@@ -182,17 +175,12 @@ def substance_waste(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @clinic_page
 def substance_transfer(request: HttpRequest, actor: Actor) -> HttpResponse:
-    def save(form: Any) -> object:
+    def save(form: forms.Form) -> object:
         data = form.cleaned_data
-        to_clinic = Clinic.objects.filter(
-            pk=data["to_clinic"], organization_id=actor.organization_id
-        ).first()
-        if to_clinic is None:
-            raise ValidationError({"to_clinic": ["Choose a clinic of your organization."]})
         return stock.substance_transfer(
             actor=actor,
             lot=_lot(actor, form, Action.SUBSTANCE_RECEIVE),
-            to_clinic=to_clinic,
+            to_clinic=data["to_clinic"],
             vials=data["vials"],
             occurred_at=data["occurred_at"],
             reason=data["reason"],
@@ -214,12 +202,10 @@ def substance_adjust(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.SUBSTANCE_RECONCILE)
     line = None
     if request.GET.get("line"):
-        line = access_count_line(actor, request.GET["line"], Action.SUBSTANCE_RECONCILE)
+        line = access_open_count_line(actor, request.GET["line"])
         actor = actor.at_clinic(line.reconciliation.clinic_id)
-        if not line_is_open(line):
-            raise Http404("This count line has no open discrepancy.")
 
-    def save(form: Any) -> object:
+    def save(form: forms.Form) -> object:
         data = form.cleaned_data
         return counts.substance_adjust(
             actor=actor,
@@ -233,11 +219,7 @@ def substance_adjust(request: HttpRequest, actor: Actor) -> HttpResponse:
 
     intro = "A count correction, with its reason and a witness. It never changes earlier entries."
     if line is not None:
-        intro = (
-            f"Resolves the discrepancy of lot {line.lot.lot_number} found by the count of "
-            f"{line.reconciliation.counted_at:%Y-%m-%d %H:%M} UTC: book {line.book_mg:f} mg, "
-            f"counted {line.counted_mg:f} mg."
-        )
+        intro = resolving_summary(line)
     return _form_page(
         request,
         actor,
@@ -246,7 +228,7 @@ def substance_adjust(request: HttpRequest, actor: Actor) -> HttpResponse:
         title="Adjust after a count",
         save=save,
         done="Adjustment recorded.",
-        initial={"lot": line.lot_id, "change_mg": line.discrepancy_mg} if line else None,
+        form_kwargs={"resolving": line},
         intro=intro,
     )
 
@@ -254,29 +236,25 @@ def substance_adjust(request: HttpRequest, actor: Actor) -> HttpResponse:
 @clinic_page
 def reconciliation_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.SUBSTANCE_RECONCILE)
+    form = sf.ReconciliationForm(request.POST or None, actor=actor, lots=lot_balances(actor))
 
-    def save(form: sf.ReconciliationForm) -> Any:
+    def save(_: forms.Form) -> Reconciliation:
+        data = form.cleaned_data
         try:
             return counts.reconciliation_record(
                 actor=actor,
                 counts_mg=form.counts_mg(),
-                witness=form.cleaned_data["witness"],
-                notes=form.cleaned_data["notes"],
-                counted_at=form.cleaned_data["occurred_at"],
+                witness=data["witness"],
+                notes=data["notes"],
+                counted_at=data["occurred_at"],
             )
         except ValidationError as exc:
-            # The service names a lot's count "lot_<id>"; the form holds it in "lot_<id>_vials".
-            raise ValidationError(
-                {
-                    (f"{k}_vials" if f"{k}_vials" in form.fields else k): v
-                    for k, v in exc.message_dict.items()
-                }
-            ) from exc
+            raise form.service_error(exc) from exc
 
     return form_page(
         request,
-        sf.ReconciliationForm(request.POST or None, actor=actor, lots=lot_balances(actor)),
-        save,  # type: ignore[arg-type]  # form_page passes back the form it was given
+        form,
+        save,
         template="substances/reconcile.html",
         context={},
         done="Count recorded.",
@@ -290,14 +268,13 @@ def reconciliation_detail(
 ) -> HttpResponse:
     reconciliation = access_reconciliation(actor, reconciliation_id, Action.SUBSTANCE_LOG_VIEW)
     actor = actor.at_clinic(reconciliation.clinic_id)
-    lines = list(reconciliation.lines.select_related("lot").prefetch_related("resolutions"))
     return render(
         request,
         "substances/reconciliation.html",
         {
             "reconciliation": reconciliation,
-            "lines": lines,
-            "may_adjust": actor.may(Action.SUBSTANCE_RECONCILE),
+            "lines": count_lines(reconciliation),
+            "may_adjust": may_adjust(actor),
         },
     )
 

@@ -3,6 +3,8 @@ services'."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,7 +24,7 @@ from kitclinic.lib.api.base import (
 
 
 @extend_schema_field({"type": "integer", "nullable": True})
-class AnswerField(serializers.Field):
+class AnswerField(serializers.Field[int | None, object, int | None, Any]):
     """One item answer: a JSON integer, or null for an item the form lets the patient skip."""
 
     def to_internal_value(self, data: object) -> int | None:
@@ -32,7 +34,7 @@ class AnswerField(serializers.Field):
             raise serializers.ValidationError("Each answer must be an integer or null.")
         return data
 
-    def to_representation(self, value: object) -> object:
+    def to_representation(self, value: int | None) -> int | None:
         return value
 
 
@@ -47,7 +49,7 @@ class AssessmentIn(StrictSerializer):
     mode = serializers.ChoiceField(choices=Mode.choices, default=Mode.IN_CLINIC)
 
 
-class AssessmentOut(serializers.Serializer):
+class AssessmentOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     patient = serializers.IntegerField(source="patient_id")
     instrument = serializers.CharField()
@@ -71,7 +73,7 @@ class LinkIn(StrictSerializer):
     instrument = serializers.ChoiceField(choices=list(SELF_REPORT_INSTRUMENTS))
 
 
-class LinkOut(serializers.Serializer):
+class LinkOut(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="link.id")
     patient = serializers.IntegerField(source="link.patient_id")
     instrument = serializers.CharField(source="link.instrument")
@@ -81,7 +83,7 @@ class LinkOut(serializers.Serializer):
     url = serializers.CharField(help_text="The patient's questionnaire address.")
 
 
-class AlertOut(serializers.Serializer):
+class AlertOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     patient = serializers.IntegerField(source="patient_id")
     assessment = serializers.IntegerField(source="assessment_id")

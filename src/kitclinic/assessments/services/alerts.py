@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
@@ -134,13 +135,14 @@ def alert_escalate(*, alert_id: int) -> bool:
             organization_id=alert.patient.organization_id,
         )
         if recipients:
+            queue_url = settings.KITCLINIC_SITE_URL + reverse("alert-queue")
             # Inside the transaction: if the mail server refuses, the alert stays open.
             send_mail(
                 subject=f"[kitclinic] Unacknowledged safety alert at {alert.clinic.name}",
                 message=(
                     f"A safety alert raised at {alert.created_at:%Y-%m-%d %H:%M} UTC at "
                     f"{alert.clinic.name} has not been acknowledged within {minutes} minutes.\n\n"
-                    f"Open the alert queue: {settings.KITCLINIC_SITE_URL}/alerts/\n"
+                    f"Open the alert queue: {queue_url}\n"
                 ),
                 from_email=None,
                 recipient_list=recipients,

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -52,13 +53,20 @@ def link_token(link: SelfReportLink) -> str | None:
 
 
 def link_path(link_mode: str, token: str) -> str:
-    return f"/kiosk/{token}/" if link_mode == LinkMode.KIOSK else f"/r/{token}/"
+    return reverse("kiosk" if link_mode == LinkMode.KIOSK else "self-report", args=[token])
+
+
+def link_is_emailed(patient: Patient, *, mode: str = LinkMode.SELF_REPORT) -> bool:
+    """A self-report link is e-mailed (and reminded) to a patient with an address on file; a
+    kiosk session is opened on the clinic's tablet."""
+    return mode == LinkMode.SELF_REPORT and bool(patient.email)
 
 
 @dataclass(frozen=True)
 class IssuedLink:
     link: SelfReportLink
     token: str  # shown once; only its hash is stored
+    emailed: bool  # queued for e-mail to the patient
 
     @property
     def path(self) -> str:
@@ -122,11 +130,12 @@ def link_create(
         detail="kiosk session started" if mode == LinkMode.KIOSK else "self-report link issued",
         organization_id=patient.organization_id,
     )
-    if mode == LinkMode.SELF_REPORT and patient.email:
+    emailed = link_is_emailed(patient, mode=mode)
+    if emailed:
         tasks.link_email_send.enqueue(link.pk)
         hours = settings.KITCLINIC_REMINDER_AFTER_HOURS
         tasks.link_reminder_send.using(run_after=now + dt.timedelta(hours=hours)).enqueue(link.pk)
-    return IssuedLink(link=link, token=token)
+    return IssuedLink(link=link, token=token, emailed=emailed)
 
 
 @transaction.atomic
@@ -158,6 +167,13 @@ class LinkUnavailable(Exception):
         "to the staff.",
     }
 
+    TITLES = {
+        "unknown": "Link not valid",
+        "expired": "Link expired",
+        "used": "Already received",
+        "other_clinic": "Wrong clinic",
+    }
+
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(self.MESSAGES[reason])
@@ -165,6 +181,10 @@ class LinkUnavailable(Exception):
     @property
     def message(self) -> str:
         return self.MESSAGES[self.reason]
+
+    @property
+    def title(self) -> str:
+        return self.TITLES[self.reason]
 
 
 def _check_link(

@@ -100,7 +100,7 @@ class DrugLibraryVersion(models.Model):
         self._stored_status = self.status if self.pk else None
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]  # Django's from_db hook, its arguments not annotated yet
         instance = super().from_db(db, field_names, values)
         instance._stored_status = instance.status
         return instance

@@ -71,7 +71,7 @@ class InfusionSession(models.Model):
         self._stored_state = self.state if self.pk else None
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]  # Django's from_db hook, its arguments not annotated yet
         instance = super().from_db(db, field_names, values)
         instance._stored_state = instance.state
         return instance
@@ -86,7 +86,7 @@ class InfusionSession(models.Model):
         super().save(*args, **kwargs)
         self._stored_state = self.state
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]  # returns Django's delete counts, not annotated yet
         if self._stored_state == SessionState.SIGNED:
             raise SignedRecordError()
         return super().delete(*args, **kwargs)
@@ -133,7 +133,7 @@ class SessionRecord(models.Model):
         self._refuse_if_signed()
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]  # returns Django's delete counts, not annotated yet
         self._refuse_if_signed()
         return super().delete(*args, **kwargs)
 
@@ -320,7 +320,7 @@ class ReturnedOrder(SessionRecord):
             raise ValueError("A returned order cannot be edited.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]  # returns Django's delete counts, not annotated yet
         raise ValueError("A returned order stays in the session's record.")
 
 

@@ -48,7 +48,7 @@ def session_timeline(
     adverse,
     addenda,
     corrections=(),
-) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
+) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]  # the record parameters are not annotated yet
     out: list[TimelineEntry] = []
     if check_in is not None:
         gate = (

@@ -69,7 +69,7 @@ def cancel_action(state: SessionState | str) -> Action:
     return Action.APPOINTMENT_BOOK
 
 
-def _held(course_id: int):  # type: ignore[no-untyped-def]
+def _held(course_id: int):  # type: ignore[no-untyped-def]  # the held sessions' QuerySet, not annotated yet
     return InfusionSession.objects.filter(course_id=course_id).exclude(
         state__in=[s.value for s in NOT_HELD_STATES]
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import template
 
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.roles import Action
+
 register = template.Library()
 
 # Codes whose words are not their capitalized spelling.
@@ -32,7 +35,4 @@ def humanize_code(value: object) -> str:
 def may(actor: object, action: str) -> bool:
     """``{% if actor|may:"outcomes.view" %}``: whether the acting role may do the action (no
     actor, as on the log-in page, may do nothing)."""
-    from kitclinic.accounts.actor import Actor
-    from kitclinic.accounts.roles import Action
-
     return isinstance(actor, Actor) and actor.may(Action(action))

@@ -3,17 +3,17 @@ rules (balance, expiry, witness, quantities above zero) are the services'."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
 from kitclinic.lib.api.base import StrictCharField, StrictIntegerField, StrictSerializer
 from kitclinic.lib.bounds import validate_sane_date
-from kitclinic.substances.models import Drug, EntryKind
-
-MG = {"max_digits": 12, "decimal_places": 3}
+from kitclinic.substances.models import MG, Drug, EntryKind
 
 
-class LotOut(serializers.Serializer):
+class LotOut(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="lot.id")
     drug = serializers.CharField(source="lot.drug")
     schedule = serializers.CharField(source="lot.schedule")
@@ -32,7 +32,7 @@ class LotOut(serializers.Serializer):
     balance_vials = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class EntryOut(serializers.Serializer):
+class EntryOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     clinic = serializers.IntegerField(source="clinic_id")
     lot = serializers.IntegerField(source="lot_id")

@@ -5,33 +5,34 @@ witnessed waste. One class per operation over the same access functions and serv
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.api.base import ApiView
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions.models import InfusionSession
 from kitclinic.lib.api.base import ApiPagination, ErrorOut, api_schema, paginated
 from kitclinic.substances.access import access_lot
 from kitclinic.substances.api import serializers as s
 from kitclinic.substances.selectors import EntryFilter, entries_for, lot_balances
 from kitclinic.substances.services import dispensing, stock
+from kitclinic.substances.sessions import session_source
 
 TAG = "controlled substances"
 PaginatedEntryOut = paginated(s.EntryOut)
 _LOT_404 = {404: OpenApiResponse(ErrorOut, description="No such lot at the acting clinic.")}
 
 
-def _session(actor, session_id: int | None) -> InfusionSession | None:  # type: ignore[no-untyped-def]
+def _session(actor: Actor, session_id: int | None) -> models.Model | None:
+    """The infusion session ``session_id`` of the acting clinic (sessions.py), or a 400."""
     if session_id is None:
         return None
-    session = InfusionSession.objects.filter(
-        pk=session_id, clinic_id=actor.membership.clinic_id
-    ).first()
+    session = session_source().find(clinic_id=actor.membership.clinic_id, session_id=session_id)
     if session is None:
         raise ValidationError({"session": ["No such infusion session at this clinic."]})
     return session

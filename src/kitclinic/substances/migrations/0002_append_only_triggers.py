@@ -5,6 +5,8 @@ SQLite relies on the model guard (as for the audit trail, audit migration 0002).
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 TABLES = (
     "substances_substancelot",
@@ -29,7 +31,7 @@ DROP_TRIGGER = "DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table};"
 DROP_FUNCTION = "DROP FUNCTION IF EXISTS substances_append_only();"
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         # params=None: the SQL holds a literal %; with params psycopg would read it as a placeholder.
         schema_editor.execute(FUNCTION, params=None)
@@ -37,7 +39,7 @@ def forwards(apps, schema_editor):
             schema_editor.execute(TRIGGER.format(table=table), params=None)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         for table in TABLES:
             schema_editor.execute(DROP_TRIGGER.format(table=table), params=None)

@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions.models import InfusionSession
-from kitclinic.infusions.states import NOT_HELD_STATES
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceLot
 from kitclinic.substances.selectors import lot_balance_mg, lowest_balance_from
 from kitclinic.substances.services._common import (
@@ -26,15 +24,16 @@ from kitclinic.substances.services._common import (
     positive_amount,
     write_entry,
 )
+from kitclinic.substances.sessions import session_source
 
 
-def _check_session(errors: Errors, lot: SubstanceLot, session: InfusionSession) -> None:
-    if session.clinic_id != lot.clinic_id:
+def _check_session(errors: Errors, lot: SubstanceLot, session: models.Model) -> None:
+    # An infusion session, known through the source the infusions app registers (sessions.py).
+    facts = session_source().facts(session)
+    if facts.clinic_id != lot.clinic_id:
         errors.add("session", "This session is not at the clinic holding the lot.")
-    elif session.state in NOT_HELD_STATES:
-        errors.add(
-            "session", f"This session did not take place ({session.get_state_display().lower()})."
-        )
+    elif facts.not_held_label:
+        errors.add("session", f"This session did not take place ({facts.not_held_label.lower()}).")
 
 
 def _check_stock(errors: Errors, lot: SubstanceLot, when: dt.datetime, take_mg: Decimal) -> None:
@@ -61,7 +60,7 @@ def substance_dispense(
     actor: Actor,
     lot: SubstanceLot,
     quantity_mg: Decimal,
-    session: InfusionSession | None,
+    session: models.Model | None,
     occurred_at: dt.datetime | None = None,
     reason: str = "",
 ) -> SubstanceLogEntry:
@@ -92,7 +91,7 @@ def substance_dispense(
             change_mg=-quantity,
             occurred_at=when,
             recorded_by=actor.user,
-            session=session,
+            session_id=None if session is None else session.pk,
             reason=reason.strip(),
         ),
     )
@@ -106,7 +105,7 @@ def substance_waste(
     quantity_mg: Decimal,
     witness: User | None,
     reason: str,
-    session: InfusionSession | None = None,
+    session: models.Model | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> SubstanceLogEntry:
     """Drug drawn or opened but not given, discarded in front of a witness: another person with
@@ -136,6 +135,6 @@ def substance_waste(
             recorded_by=actor.user,
             witness=witness,
             reason=reason.strip(),
-            session=session,
+            session_id=None if session is None else session.pk,
         ),
     )

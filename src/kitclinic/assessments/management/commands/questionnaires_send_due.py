@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kitclinic.assessments.services.schedules import schedules_send_due
 
@@ -15,10 +16,10 @@ class Command(BaseCommand):
         "date on. Safe to run several times a day: a schedule is sent once per due date."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", help="Treat this day (YYYY-MM-DD) as today.")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         today = None
         if options.get("date"):
             try:

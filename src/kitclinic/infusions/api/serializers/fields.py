@@ -57,9 +57,9 @@ class _InDateWindow:
     default_error_messages = {"date_out_of_range": DATE_RANGE_MESSAGE}
 
     def to_internal_value(self, value: Any) -> Any:
-        result = super().to_internal_value(value)  # type: ignore[misc]
+        result = super().to_internal_value(value)  # type: ignore[misc]  # a mixin: super() is the DRF field it is combined with
         if not date_in_window(result):
-            self.fail("date_out_of_range")  # type: ignore[attr-defined]
+            self.fail("date_out_of_range")  # type: ignore[attr-defined]  # fail comes from the DRF field this mixin is combined with
         return result
 
 
