@@ -1,11 +1,11 @@
 """Fixtures shared by every test folder: the personas' world (tests/support/personas.py), a patient
-of it and one of another organization, logged-in clients per persona (browser session and API). Plain
-helpers live in tests/support/."""
+of it and one of another organization, logged-in clients per persona, and a check that a test
+wrote no row. Plain helpers live in tests/support/."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from tests.support.clients import api_client, web_client
 from tests.support.personas import World, build_world
+from tests.support.rows import row_counts
 
 # Hypothesis: the same examples on every machine and every run (derandomized), and no timing
 # checks: how long a draw or an example takes depends on the machine's load, and performance is
@@ -90,3 +91,11 @@ def client_for(world) -> Callable[..., APIClient]:
     """``client_for(persona, **client_kwargs)``: an API client authenticated as that persona
     (``"anonymous"``: without credentials)."""
     return functools.partial(api_client, world)
+
+
+@pytest.fixture
+def unchanged(db) -> Iterator[dict[str, int]]:
+    """Assert, at the end of the test, that no row was written to any table."""
+    before = row_counts()
+    yield before
+    assert row_counts() == before

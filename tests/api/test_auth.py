@@ -15,9 +15,9 @@ from rest_framework.test import APIClient
 from kitclinic.accounts.roles import PERMISSIONS, Role
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients.models import Diagnosis
-from tests.api.conftest import row_counts
 from tests.factories import ClinicFactory, MembershipFactory, PatientFactory
 from tests.support.clients import token_client
+from tests.support.rows import row_counts
 
 DIAGNOSIS = {"icd10_code": "F33.2", "description": "MDD"}
 CSRF_SECRET = "a" * 32  # a well-formed unmasked CSRF secret

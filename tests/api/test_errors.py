@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from kitclinic.accounts.api.views import MeApi
 from kitclinic.lib.api.errors import flat_errors
-from tests.api.conftest import row_counts
 from tests.support.clients import api_client, web_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ import pytest
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients import services
 from kitclinic.patients.models import ContraindicationScreen, Diagnosis, EligibilityDecision
-from tests.api.conftest import record_screen, row_counts, screen_answers
+from tests.api.conftest import record_screen, screen_answers
+from tests.support.rows import row_counts
 
 
 def _errors(response) -> dict[str, list[str]]:

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients.models import Diagnosis, Patient, TreatmentTrial
-from tests.api.conftest import demographics, row_counts
+from tests.api.conftest import demographics
 from tests.factories import PatientFactory
+from tests.support.rows import row_counts
 
 
 def _errors(response) -> dict[str, list[str]]:

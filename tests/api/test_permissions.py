@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
-from tests.api.conftest import demographics, record_screen, row_counts, screen_answers
+from tests.api.conftest import demographics, record_screen, screen_answers
+from tests.support.rows import row_counts
 
 PERSONAS = [r.value for r in Role] + ["other_org"]
 SUCCESS = {"get": 200, "post": 201, "put": 200, "patch": 200}

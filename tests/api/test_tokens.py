@@ -14,8 +14,8 @@ from kitclinic.accounts.models import ApiToken
 from kitclinic.accounts.token_rules import REFUSAL_MESSAGES, Refusal
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients.models import Diagnosis
-from tests.api.conftest import row_counts
 from tests.factories import api_token_for
+from tests.support.rows import row_counts
 
 DIAGNOSIS = {"icd10_code": "F33.2", "description": "MDD"}
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from kitclinic.assessments.models import Assessment, AssessmentSchedule, SafetyAlert, SelfReportLink
-from kitclinic.audit.models import AuditEvent
+from kitclinic.assessments.models import SafetyAlert
 from kitclinic.patients.models import Patient
 from tests.support.personas import World
 
@@ -23,13 +22,3 @@ def alert_raised(world: World, patient: Patient) -> SafetyAlert:
         administered_at=timezone.now(),
     )
     return SafetyAlert.objects.get(patient=patient)
-
-
-def row_counts() -> dict[str, int]:
-    """Rows of every assessments table, the task queue and the audit trail."""
-    from django_tasks_db.models import DBTaskResult
-
-    return {
-        m.__name__: m.objects.count()
-        for m in (Assessment, SafetyAlert, SelfReportLink, AssessmentSchedule, AuditEvent)
-    } | {"DBTaskResult": DBTaskResult.objects.count()}

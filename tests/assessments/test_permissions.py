@@ -16,10 +16,10 @@ from tests.assessments.conftest import (
     PHQ9_CALM,
     PHQ9_ITEM9,
     alert_raised,
-    row_counts,
 )
 from tests.support.clients import api_client, web_client
 from tests.support.personas import ROLES
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

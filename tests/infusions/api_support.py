@@ -1,6 +1,6 @@
 """Support for the infusion API tests: a walk of a session to any state through the services with
 a second physician as the orderer (so that the physician persona may double-check), valid request
-bodies per operation, and row counts of every table an infusion API call may write."""
+bodies per operation."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from typing import Any
 from kitclinic.accounts.actor import Actor
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.infusions.states import SessionState
-from kitclinic.substances.models import SubstanceLogEntry, SubstanceLot
 from tests.infusions.helpers import ALDRETE_READY, NORMAL, PHQ9, advance
-from tests.infusions.helpers import row_counts as infusion_row_counts
 
 PATH = [
     SessionState.CHECKED_IN,
@@ -24,14 +22,6 @@ PATH = [
     SessionState.DISCHARGED,
     SessionState.SIGNED,
 ]
-
-
-def row_counts() -> dict[str, int]:
-    return {
-        **infusion_row_counts(),
-        "SubstanceLot": SubstanceLot.objects.count(),
-        "SubstanceLogEntry": SubstanceLogEntry.objects.count(),
-    }
 
 
 def walk(  # type: ignore[no-untyped-def]

@@ -13,21 +13,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.audit.models import AuditEvent
 from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
 from kitclinic.consent.services import consent_record
 from kitclinic.infusions.models import (
-    Addendum,
     AdverseEvent,
     Appointment,
-    CheckIn,
-    CheckInCorrection,
     Discharge,
-    DoubleCheck,
-    DrugLibraryVersion,
     InfusionOrder,
     InfusionSession,
-    ReturnedOrder,
     SessionEvent,
     SessionScore,
     TreatmentCourse,
@@ -45,33 +38,10 @@ from kitclinic.patients import services as patient_services
 from kitclinic.patients.models import Patient
 from tests.patients.helpers import ELIGIBLE_RATIONALE, add_trd_history, clear_screen
 
-TABLES = (
-    DrugLibraryVersion,
-    TreatmentCourse,
-    Appointment,
-    InfusionSession,
-    CheckIn,
-    CheckInCorrection,
-    InfusionOrder,
-    DoubleCheck,
-    SessionEvent,
-    VitalSign,
-    SessionScore,
-    AdverseEvent,
-    Discharge,
-    Addendum,
-    ReturnedOrder,
-    AuditEvent,
-)
-
 PHQ9 = [1, 1, 2, 2, 1, 2, 2, 2, 0]
 ALDRETE_READY = [2, 2, 2, 2, 2]
 ALDRETE_8 = [2, 2, 1, 1, 2]
 NORMAL = {"sbp": 124, "dbp": 78, "hr": 72, "rr": 14, "spo2": 98}
-
-
-def row_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in TABLES}
 
 
 def make_eligible(nurse: Actor, physician: Actor, patient: Patient) -> Patient:

@@ -23,12 +23,12 @@ from tests.infusions.api_support import (
     ORDER_BODY,
     VITALS_BODY,
     check_in_body,
-    row_counts,
     walk,
 )
 from tests.infusions.helpers import clock_at, make_due, slot_time
 from tests.support.clients import api_client, token_client
 from tests.support.personas import ROLES
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

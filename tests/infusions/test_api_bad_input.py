@@ -16,11 +16,11 @@ from tests.infusions.api_support import (
     ORDER_BODY,
     VITALS_BODY,
     check_in_body,
-    row_counts,
     walk,
 )
 from tests.infusions.helpers import book, slot_time
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 S = SessionState

@@ -24,9 +24,9 @@ from tests.infusions.helpers import (
     advance,
     book,
     check_in_data,
-    row_counts,
     slot_time,
 )
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,9 @@ from kitclinic.consent.services import consent_record
 from kitclinic.infusions.services.sessions.check_in import session_check_in
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import check_in_body
-from tests.infusions.api_support import row_counts as api_row_counts
-from tests.infusions.helpers import book, check_in_data, plan, publish_sheet, row_counts
+from tests.infusions.helpers import book, check_in_data, plan, publish_sheet
 from tests.support.clients import api_client, web_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -144,13 +144,13 @@ def test_a_check_in_posted_without_consent_is_refused_on_the_page(world, login, 
 
 def test_the_api_refuses_a_check_in_without_consent_naming_it(world, unconsented):
     publish_sheet(world, "depression")
-    before = api_row_counts()
+    before = row_counts()
     response = api_client(world, "nurse").post(
         f"/api/v1/sessions/{unconsented.pk}/check-in/", check_in_body(), format="json"
     )
     assert response.status_code == 400, response.content[:300]
     assert list(response.json()["errors"]) == ["consent"]
-    assert api_row_counts() == before
+    assert row_counts() == before
 
 
 def test_the_latest_recorded_consent_is_offered_and_fills_in_consent_on_file(world, login, session):

@@ -17,9 +17,9 @@ from kitclinic.infusions.services import orders
 from kitclinic.infusions.services.corrections import check_in_correct, effective_check_in
 from kitclinic.infusions.services.sessions.check_in import session_check_in
 from kitclinic.infusions.states import SessionState, StepOutOfOrder
-from tests.infusions.api_support import row_counts as api_row_counts
-from tests.infusions.helpers import advance, book, check_in_data, row_counts, slot_time
+from tests.infusions.helpers import advance, book, check_in_data, slot_time
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -236,12 +236,12 @@ def test_the_api_corrects_the_check_in_and_the_preview_uses_the_correction(
 ):
     nurse = api_client(world, "nurse")
     url = f"/api/v1/sessions/{at_180.pk}/check-in/correct/"
-    before = api_row_counts()
+    before = row_counts()
     response = nurse.post(url, {"weight_kg": "82"}, format="json")
     assert response.status_code == 400 and list(response.json()["errors"]) == ["reason"]
     response = nurse.post(url, {"weight_kg": "82", "reason": "x", "oops": 1}, format="json")
     assert response.status_code == 400 and "oops" in response.json()["errors"]
-    assert api_row_counts() == before
+    assert row_counts() == before
     response = nurse.post(url, {"weight_kg": "82", "reason": REASON}, format="json")
     assert response.status_code == 201, response.content[:300]
     body = response.json()
@@ -261,7 +261,7 @@ def test_the_api_refuses_a_correction_after_the_order_with_409(world, session, p
     from tests.infusions.api_support import walk
 
     session = walk(world, session, SessionState.ORDERED, physician2)
-    before = api_row_counts()
+    before = row_counts()
     response = api_client(world, "nurse").post(
         f"/api/v1/sessions/{session.pk}/check-in/correct/",
         {"weight_kg": "71", "reason": "typo"},
@@ -269,4 +269,4 @@ def test_the_api_refuses_a_correction_after_the_order_with_409(world, session, p
     )
     assert response.status_code == 409
     assert response.json()["state"] == "ordered"
-    assert api_row_counts() == before
+    assert row_counts() == before

@@ -19,9 +19,9 @@ from kitclinic.infusions.services import orders
 from kitclinic.infusions.services.sessions.check_in import previous_weight_kg, session_check_in
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import check_in_body
-from tests.infusions.api_support import row_counts as api_row_counts
-from tests.infusions.helpers import advance, book, check_in_data, row_counts, slot_time
+from tests.infusions.helpers import advance, book, check_in_data, slot_time
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -243,7 +243,7 @@ def test_the_page_shows_the_finding_and_asks_for_a_reason_and_a_cosigner(world, 
 def test_the_api_refuses_180_kg_without_override_and_accepts_it_with_one(world, today_at_82):
     client = api_client(world, "nurse")
     url = f"/api/v1/sessions/{today_at_82.pk}/check-in/"
-    before = api_row_counts()
+    before = row_counts()
     response = client.post(url, check_in_body(weight_kg="180"), format="json")
     assert response.status_code == 400
     assert {"override_weight_change_above_soft_max", "cosigner"} <= set(response.json()["errors"])
@@ -253,7 +253,7 @@ def test_the_api_refuses_180_kg_without_override_and_accepts_it_with_one(world, 
         format="json",
     )
     assert response.status_code == 400 and list(response.json()["errors"]) == ["cosigner"]
-    assert api_row_counts() == before
+    assert row_counts() == before
     response = client.post(
         url,
         check_in_body(

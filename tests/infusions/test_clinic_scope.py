@@ -22,9 +22,10 @@ from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.services.stock import substance_transfer
 from tests.factories import MembershipFactory
-from tests.infusions.api_support import check_in_body, row_counts
+from tests.infusions.api_support import check_in_body
 from tests.infusions.helpers import advance, slot_time
 from tests.support.clients import api_client, web_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

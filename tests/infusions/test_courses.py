@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from kitclinic.infusions.services.courses import course_plan, course_transition
 from kitclinic.infusions.states import SessionState
 from kitclinic.patients import services as patient_services
-from tests.infusions.helpers import advance, make_eligible, row_counts
+from tests.infusions.helpers import advance, make_eligible
 from tests.patients.helpers import add_trd_history, clear_screen
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -146,9 +147,7 @@ def test_a_superseded_eligible_decision_no_longer_gives_a_course(world, library,
 def test_course_planning_without_an_eligible_decision_is_refused_over_the_api(
     world, library, eligible
 ):
-    from tests.infusions.api_support import row_counts as api_row_counts
-
-    before = api_row_counts()
+    before = row_counts()
     response = api_client(world, "physician").post(
         f"/api/v1/patients/{eligible.pk}/courses/", {"indication": "ptsd"}, format="json"
     )
@@ -156,4 +155,4 @@ def test_course_planning_without_an_eligible_decision_is_refused_over_the_api(
     assert "'eligible' for ptsd (no signed decision)" in " ".join(
         response.json()["errors"]["indication"]
     )
-    assert api_row_counts() == before
+    assert row_counts() == before

@@ -18,9 +18,10 @@ from kitclinic.infusions.services.infusion import pump, stop
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import lot_balance_mg
-from tests.infusions.api_support import row_counts, walk
+from tests.infusions.api_support import walk
 from tests.substances.conftest import receive
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 S = SessionState

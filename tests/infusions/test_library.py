@@ -14,7 +14,8 @@ from kitclinic.dosing import default_library, library_to_dict
 from kitclinic.infusions.models import DrugLibraryVersion, InfusionOrder
 from kitclinic.infusions.services import library as library_service
 from kitclinic.infusions.states import SessionState
-from tests.infusions.helpers import advance, book, row_counts, slot_time
+from tests.infusions.helpers import advance, book, slot_time
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.infusions.models import DrugLibraryVersion
 from kitclinic.infusions.services.library import library_draft_create
-from tests.infusions.helpers import row_counts
 from tests.support.personas import ROLES
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

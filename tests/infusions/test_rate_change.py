@@ -19,9 +19,9 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import EventKind, SessionEvent
 from kitclinic.infusions.services.infusion import pump
 from kitclinic.infusions.states import SessionState
-from tests.infusions.api_support import row_counts
 from tests.infusions.helpers import advance, clock_at
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 S = SessionState

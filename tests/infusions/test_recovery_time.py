@@ -18,9 +18,10 @@ from kitclinic.infusions.models import Discharge, VitalSign
 from kitclinic.infusions.services.infusion import observations, stop
 from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.states import SessionState
-from tests.infusions.api_support import DISCHARGE_BODY, VITALS_BODY, row_counts
+from tests.infusions.api_support import DISCHARGE_BODY, VITALS_BODY
 from tests.infusions.helpers import ALDRETE_READY, NORMAL, advance, clock_at
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 S = SessionState

@@ -19,8 +19,9 @@ from kitclinic.infusions.models import Appointment, Chair, InfusionSession
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.states import NOT_HELD_STATES, SessionState
 from tests.infusions.api_support import check_in_body, walk
-from tests.infusions.helpers import advance, book, make_due, row_counts, slot_time
+from tests.infusions.helpers import advance, book, make_due, slot_time
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 S = SessionState

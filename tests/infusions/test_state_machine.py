@@ -18,7 +18,8 @@ from kitclinic.infusions.states import (
     allowed,
     next_state,
 )
-from tests.infusions.helpers import ALDRETE_READY, NORMAL, ORDER, advance, check_in_data, row_counts
+from tests.infusions.helpers import ALDRETE_READY, NORMAL, ORDER, advance, check_in_data
+from tests.support.rows import row_counts
 
 S = SessionState
 # Written out independently of TRANSITIONS: (step, state) -> next state ("same": stays).

@@ -22,10 +22,10 @@ from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import lot_balance_mg
-from tests.infusions.api_support import row_counts
 from tests.infusions.helpers import ALDRETE_READY, advance, clock_at
 from tests.substances.conftest import receive
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 S = SessionState

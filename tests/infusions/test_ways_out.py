@@ -30,9 +30,9 @@ from tests.infusions.helpers import (
     book,
     make_due,
     plan,
-    row_counts,
     slot_time,
 )
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 S = SessionState

@@ -8,9 +8,10 @@ import pytest
 
 from kitclinic.infusions.models import InfusionOrder, ReturnedOrder
 from kitclinic.infusions.states import SessionState
-from tests.infusions.api_support import row_counts, walk
+from tests.infusions.api_support import walk
 from tests.infusions.helpers import ORDER, make_due
 from tests.support.clients import api_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 S = SessionState

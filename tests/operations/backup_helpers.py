@@ -1,5 +1,5 @@
 """Helpers for the backup and restore tests: the console script in a subprocess, scratch
-PostgreSQL databases, tampered archives and row counts."""
+PostgreSQL databases and tampered archives."""
 
 from __future__ import annotations
 
@@ -89,15 +89,3 @@ def read_manifest(path: Path) -> dict[str, Any]:
 def read_member(path: Path, name: str) -> bytes:
     with zipfile.ZipFile(path) as archive:
         return archive.read(name)
-
-
-def row_counts() -> dict[str, int]:
-    """Rows in every table of the test database: compare before and after a refused restore."""
-    from django.apps import apps
-
-    counts: dict[str, int] = {}
-    for model in apps.get_models(include_auto_created=True):
-        meta = model._meta
-        if not meta.proxy and meta.managed:
-            counts[meta.db_table] = model._base_manager.count()
-    return counts

@@ -18,7 +18,8 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.operations import backup as backup_module
 from kitclinic.operations.archive import archive_verify
 from kitclinic.operations.restore import SEEDED_BY_MIGRATE
-from tests.operations.backup_helpers import read_manifest, read_member, row_counts
+from tests.operations.backup_helpers import read_manifest, read_member
+from tests.support.rows import row_counts
 
 
 def _backup(path: Path, *args: str) -> dict:

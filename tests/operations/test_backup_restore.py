@@ -29,10 +29,10 @@ from tests.operations.backup_helpers import (
     read_manifest,
     read_member,
     rezip,
-    row_counts,
     run_kitclinic,
 )
 from tests.processes import Database, postgres_server_or_skip
+from tests.support.rows import row_counts
 
 DEMO_PATIENTS = "20"
 AUDIT_TABLE = "audit_auditevent"

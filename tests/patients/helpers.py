@@ -5,33 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.audit.models import AuditEvent
 from kitclinic.intake import contraindications
 from kitclinic.patients import services
 from kitclinic.patients.models import (
-    ContraindicationScreen,
-    Diagnosis,
-    EligibilityDecision,
     Patient,
-    TreatmentTrial,
 )
 
 # Signing "eligible" always needs the physician's rationale.
 ELIGIBLE_RATIONALE = "F33.2 on file, two adequate failed trials, clear screen: agree."
-
-TABLES = (
-    Patient,
-    Diagnosis,
-    TreatmentTrial,
-    ContraindicationScreen,
-    EligibilityDecision,
-    AuditEvent,
-)
-
-
-def row_counts() -> dict[str, int]:
-    """Rows in every patient table and the audit trail: compare before and after a refused write."""
-    return {model.__name__: model.objects.count() for model in TABLES}
 
 
 def clear_screen(**present: bool) -> dict[str, bool]:

@@ -11,7 +11,8 @@ from django.utils import timezone
 from kitclinic.patients import services
 from kitclinic.patients.models import Diagnosis
 from tests.factories import PatientFactory
-from tests.patients.helpers import add_trd_history, clear_screen, demographics, row_counts
+from tests.patients.helpers import add_trd_history, clear_screen, demographics
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

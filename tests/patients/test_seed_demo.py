@@ -11,7 +11,7 @@ from django.db import transaction
 from kitclinic.accounts.models import Clinic, Organization, StaffMembership, User
 from kitclinic.accounts.roles import Role
 from kitclinic.patients.models import Patient
-from tests.patients.helpers import row_counts
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from kitclinic.patients.models import (
     Patient,
     TreatmentTrial,
 )
-from tests.patients.helpers import add_trd_history, clear_screen, demographics, row_counts
+from tests.patients.helpers import add_trd_history, clear_screen, demographics
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

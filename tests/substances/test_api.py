@@ -11,9 +11,9 @@ import pytest
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.substances.services import dispensing
-from tests.substances.conftest import row_counts
 from tests.support.clients import api_client
 from tests.support.personas import ROLES
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

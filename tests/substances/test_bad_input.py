@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from kitclinic.substances.models import AppendOnlyError, SubstanceLogEntry, SubstanceLot
 from kitclinic.substances.services import counts, dispensing, stock
-from tests.substances.conftest import receive, row_counts
+from tests.substances.conftest import receive
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kitclinic.patients.models import Diagnosis
-from tests.patients.helpers import row_counts
 from tests.support.clients import web_client
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

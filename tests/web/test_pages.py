@@ -10,7 +10,8 @@ from django.urls import reverse
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.patients import services
 from tests.factories import PatientFactory
-from tests.patients.helpers import add_trd_history, clear_screen, row_counts
+from tests.patients.helpers import add_trd_history, clear_screen
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

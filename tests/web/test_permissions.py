@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.patients import services
-from tests.patients.helpers import clear_screen, row_counts
+from tests.patients.helpers import clear_screen
 from tests.support.personas import ROLES
+from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -87,7 +87,8 @@ def report_audience(asked: str | None) -> str:
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
 
 
 def sheet_pdf(version: InfoSheetVersion) -> bytes:

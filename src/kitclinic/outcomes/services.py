@@ -9,7 +9,7 @@ import hashlib
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -30,6 +30,12 @@ LAB_FIELDS = ("patient", "analyte", "loinc_code", "value", "unit", "collected_at
 def _same_organization(actor: Actor, patient: Patient) -> None:
     if patient.organization_id != actor.organization_id:
         raise ValidationError({"patient": "This patient belongs to another organization."})
+
+
+def _places(amount: Decimal) -> int:
+    """Digits after the decimal point of a finite ``amount``."""
+    exponent = amount.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def lab_result_record(
@@ -58,7 +64,7 @@ def lab_result_record(
         amount = None
     if amount is not None and amount < 0:
         errors["value"] = f"A concentration cannot be negative (got {amount})."
-    elif amount is not None and (amount.as_tuple().exponent < -3 or abs(amount) >= 10**7):  # type: ignore[operator]
+    elif amount is not None and (_places(amount) > 3 or abs(amount) >= 10**7):
         errors["value"] = "Enter at most 7 digits before and 3 after the decimal point."
     if code is not None:
         expected = configured_unit(analyte)
@@ -167,7 +173,12 @@ def info_sheet_publish(
 
 
 def export_audit(
-    *, actor: Actor, what: str, patient: Patient | None = None, obj: object = None, detail: str = ""
+    *,
+    actor: Actor,
+    what: str,
+    patient: Patient | None = None,
+    obj: models.Model | None = None,
+    detail: str = "",
 ) -> None:
     """Audit one export (CSV or PDF). Call inside the transaction that produces it. The export
     event of a patient's report is also the audit of its read (no view event besides)."""
@@ -176,7 +187,7 @@ def export_audit(
     audit_record(
         actor=actor,
         action=AuditAction.EXPORT,
-        obj=obj,  # type: ignore[arg-type]
+        obj=obj,
         patient=patient,
         detail=f"{what}: {detail}" if detail else what,
     )
