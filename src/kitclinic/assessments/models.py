@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from kitclinic.instruments import get_instrument
+
 # Scales staff may record; Aldrete is a discharge score that belongs to the infusion workflow.
 RECORDABLE_INSTRUMENTS = ("phq9", "gad7", "pcl5", "qids-sr16", "madrs", "peg", "cadss")
 # Scales a patient answers alone (MADRS is a clinician interview; CADSS is rated during a session).
@@ -18,8 +20,6 @@ MAX_CADENCE_DAYS = 365
 
 
 def _instrument_choices(ids: tuple[str, ...]) -> list[tuple[str, str]]:
-    from kitclinic.instruments import get_instrument
-
     return [(i, get_instrument(i).name) for i in ids]
 
 

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.assessments.charts import trajectory_figure
 from kitclinic.assessments.models import (
     AlertStatus,
     Assessment,
@@ -110,8 +111,6 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
     row carries its unacknowledged alert (if any) as annotations.
 
     The caller has fetched ``patient`` through access_patient (and audited the chart view)."""
-    from kitclinic.assessments.charts import trajectory_figure
-
     actor.require(Action.PATIENT_VIEW)
     open_alerts = SafetyAlert.objects.filter(assessment=OuterRef("pk")).exclude(
         status=AlertStatus.ACKNOWLEDGED

@@ -3,7 +3,8 @@ several may run at once (each claims a task with SELECT ... FOR UPDATE SKIP LOCK
 
 Each task re-reads the database and does nothing if its reason has gone (link used or expired,
 alert acknowledged), so a late or repeated run is harmless. Arguments are ids only: no token or
-patient detail is stored in the queue."""
+patient detail is stored in the queue. The services queue these tasks, so a task imports its
+service when it runs."""
 
 from __future__ import annotations
 

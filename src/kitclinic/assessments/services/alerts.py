@@ -17,6 +17,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import StaffMembership
 from kitclinic.accounts.roles import Action, Role
+from kitclinic.assessments import tasks
 from kitclinic.assessments.models import (
     AlertStatus,
     Assessment,
@@ -31,8 +32,6 @@ def alert_raise(
 ) -> SafetyAlert:
     """Raise an alert for ``flag`` of ``assessment`` and queue its escalation. Runs inside the
     transaction that stores the assessment."""
-    from kitclinic.assessments import tasks
-
     alert = SafetyAlert.objects.create(
         patient=assessment.patient,
         clinic_id=assessment.clinic_id,

@@ -20,6 +20,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.assessments import tasks
 from kitclinic.assessments.models import (
     SELF_REPORT_INSTRUMENTS,
     Assessment,
@@ -87,8 +88,6 @@ def link_create(
     schedule: AssessmentSchedule | None = None,
     due_on: dt.date | None = None,
 ) -> IssuedLink:
-    from kitclinic.assessments import tasks
-
     if instrument not in SELF_REPORT_INSTRUMENTS:
         raise ValidationError(
             {

@@ -122,6 +122,10 @@ class DrugLibraryVersion(models.Model):
         return f"v{self.number}"
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == LibraryStatus.DRAFT
+
+    @property
     def approved_by_system(self) -> bool:
         return self.status != LibraryStatus.DRAFT and self.approved_by_id is None
 
