@@ -1,12 +1,16 @@
-"""Steps the browser tests share: logging a persona in through the real log-in form."""
+"""What the browser tests share: where screenshots go, and logging a persona in through the real
+log-in form."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from tests.support.personas import PASSWORD
+
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:

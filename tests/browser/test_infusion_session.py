@@ -15,8 +15,7 @@ from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, VitalSign
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
-from tests.browser.conftest import SCREENSHOT_DIR
-from tests.browser.helpers import log_in_to_dashboard
+from tests.browser.helpers import SCREENSHOT_DIR, log_in_to_dashboard
 from tests.infusions.helpers import book, elapse, make_eligible, plan, slot_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -17,8 +17,7 @@ from kitclinic.assessments.models import AlertStatus, SafetyAlert
 from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.assessments.services.links import link_issue
 from kitclinic.audit.models import AuditEvent
-from tests.browser.conftest import SCREENSHOT_DIR
-from tests.browser.helpers import log_in_to_dashboard
+from tests.browser.helpers import SCREENSHOT_DIR, log_in_to_dashboard
 from tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

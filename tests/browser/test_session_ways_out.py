@@ -18,10 +18,9 @@ from kitclinic.infusions.models import Chair, CheckIn, InfusionSession
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
-from tests.browser.conftest import SCREENSHOT_DIR
-from tests.browser.helpers import log_in_to_dashboard
+from tests.browser.helpers import SCREENSHOT_DIR, log_in_to_dashboard
 from tests.infusions.helpers import advance, book, clock_at, elapse, make_eligible, plan, slot_time
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
