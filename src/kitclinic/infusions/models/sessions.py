@@ -168,7 +168,7 @@ class CheckIn(SessionRecord):
         blank=True,
         help_text="{finding code: {reason, message, cosigned_by, cosigned_by_name}}",
     )
-    # the recorded consent to the current information sheet (kitclinic.outcomes) checked in on
+    # the recorded consent to the current information sheet (kitclinic.consent) checked in on
     consent = models.ForeignKey(
         "consent.ConsentRecord",
         on_delete=models.PROTECT,
