@@ -16,6 +16,10 @@ STORAGES = {
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 
-# WhiteNoise serves from STATIC_ROOT; tests find files through the finders instead.
+# WhiteNoise serves from STATIC_ROOT; tests find files through the finders instead, each file when
+# it is asked for (autorefresh, as in development). Listing every finder's files up front (the
+# served node_modules included) happens in each new request handler, i.e. in every test client,
+# and cost more than most of the requests the client then made.
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -105,7 +105,7 @@ def test_clinic_header_selects_the_acting_clinic_and_role(world, client_for, sec
 
 
 def test_role_follows_the_clinic_header_for_writes(world, client_for, patient, second_clinic):
-    from tests.api.conftest import record_screen
+    from tests.api.helpers import record_screen
 
     record_screen(world, patient)
     client = client_for("nurse")

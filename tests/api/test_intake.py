@@ -8,7 +8,8 @@ import pytest
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients import services
 from kitclinic.patients.models import ContraindicationScreen, Diagnosis, EligibilityDecision
-from tests.api.conftest import record_screen, screen_answers
+from tests.api.helpers import record_screen
+from tests.patients.helpers import clear_screen
 from tests.support.rows import row_counts
 
 
@@ -94,7 +95,7 @@ def test_role_is_checked_before_the_input(client_for, patient, unchanged):
 
 
 def test_complete_screen_is_recorded(world, client_for, patient):
-    answers = screen_answers(pregnancy=True)
+    answers = clear_screen(pregnancy=True)
     response = client_for("nurse").post(
         _url(patient, "screens"), {"answers": answers, "notes": "LMP 3 weeks"}, format="json"
     )
@@ -108,9 +109,9 @@ def test_complete_screen_is_recorded(world, client_for, patient):
     ("answers", "reason"),
     [
         ({"pregnancy": False}, "missing"),
-        ({**screen_answers(), "tattoos": False}, "Unknown screen items: tattoos"),
-        ({**screen_answers(), "pregnancy": "no"}, "true or false"),
-        ({**screen_answers(), "pregnancy": None}, "answers.pregnancy"),
+        ({**clear_screen(), "tattoos": False}, "Unknown screen items: tattoos"),
+        ({**clear_screen(), "pregnancy": "no"}, "true or false"),
+        ({**clear_screen(), "pregnancy": None}, "answers.pregnancy"),
         ({}, ""),
     ],
     ids=["incomplete", "unknown-code", "not-boolean", "null", "empty"],
@@ -259,5 +260,5 @@ def test_physician_signs_and_a_new_decision_supersedes(world, client_for, patien
 def test_catalogue_lists_every_item_read_only(client_for, world):
     client = client_for("front_desk")
     body = client.get("/api/v1/contraindications/").json()
-    assert [i["code"] for i in body["items"]] == list(screen_answers())
+    assert [i["code"] for i in body["items"]] == list(clear_screen())
     assert client.post("/api/v1/contraindications/", {}, format="json").status_code == 405

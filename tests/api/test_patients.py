@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients.models import Diagnosis, Patient, TreatmentTrial
-from tests.api.conftest import demographics
+from tests.api.helpers import demographics
 from tests.factories import PatientFactory
 from tests.support.rows import row_counts
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
-from tests.api.conftest import demographics, record_screen, screen_answers
+from tests.api.helpers import demographics, record_screen
+from tests.patients.helpers import clear_screen
 from tests.support.rows import row_counts
 
 PERSONAS = [r.value for r in Role] + ["other_org"]
@@ -84,7 +85,7 @@ OPS = [
         "post",
         "/api/v1/patients/{pid}/screens/",
         Action.CONTRAINDICATION_SCREEN_RECORD,
-        body=lambda: {"answers": screen_answers()},
+        body=lambda: {"answers": clear_screen()},
     ),
     Op("get", "/api/v1/patients/{pid}/eligibility-decisions/", Action.PATIENT_VIEW),
     Op(

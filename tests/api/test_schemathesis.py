@@ -46,7 +46,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import SUMMARY_PROPERTY
+from tests.api.helpers import SUMMARY_PROPERTY
 
 pytestmark = pytest.mark.schemathesis
 

@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from kitclinic.assessments.models import Assessment, LinkMode, Mode, SafetyAlert, SelfReportLink
 from kitclinic.assessments.services.links import LinkUnavailable, link_issue, link_submit
 from kitclinic.audit.models import AuditEvent
-from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9
+from tests.assessments.helpers import PHQ9_CALM, PHQ9_ITEM9
 from tests.factories import PatientFactory
 from tests.support.rows import row_counts
 

@@ -16,7 +16,7 @@ from kitclinic.assessments.selectors import recorded_notice
 from kitclinic.assessments.services import alerts
 from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.assessments.services.links import LinkUnavailable, link_issue, link_submit
-from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9, alert_raised
+from tests.assessments.helpers import PHQ9_CALM, PHQ9_ITEM9, alert_raised
 from tests.support.clients import web_client
 from tests.support.rows import row_counts
 

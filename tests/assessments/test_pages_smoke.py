@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.assessments.services.links import link_issue
-from tests.assessments.conftest import PHQ9_ITEM9
+from tests.assessments.helpers import PHQ9_ITEM9
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.assessments.services.assessments import assessment_record
-from tests.assessments.conftest import (
+from tests.assessments.helpers import (
     PHQ9_CALM,
     PHQ9_ITEM9,
     alert_raised,

@@ -19,7 +19,7 @@ from kitclinic.assessments.services.links import link_issue
 from kitclinic.assessments.services.schedules import schedule_set
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.instruments import score
-from tests.assessments.conftest import PHQ9_CALM, PHQ9_ITEM9
+from tests.assessments.helpers import PHQ9_CALM, PHQ9_ITEM9
 from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db

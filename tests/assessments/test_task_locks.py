@@ -19,7 +19,7 @@ from kitclinic.accounts.models import Clinic
 from kitclinic.assessments import tasks
 from kitclinic.assessments.services.links import link_issue
 from kitclinic.patients.models import Patient
-from tests.assessments.conftest import alert_raised
+from tests.assessments.helpers import alert_raised
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

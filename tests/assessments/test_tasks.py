@@ -22,7 +22,7 @@ from kitclinic.assessments.services.alerts import alert_acknowledge, alert_escal
 from kitclinic.assessments.services.links import link_issue, link_submit
 from kitclinic.assessments.services.schedules import schedule_set
 from kitclinic.audit.models import AuditAction, AuditEvent
-from tests.assessments.conftest import PHQ9_CALM, alert_raised
+from tests.assessments.helpers import PHQ9_CALM, alert_raised
 from tests.factories import MembershipFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

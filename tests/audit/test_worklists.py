@@ -14,7 +14,7 @@ from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.audit.reads import WORKLIST, worklist_record
 from kitclinic.infusions.models import Chair
 from kitclinic.infusions.services.library import library_install_default
-from tests.assessments.conftest import alert_raised
+from tests.assessments.helpers import alert_raised
 from tests.factories import PatientFactory
 from tests.infusions.helpers import book, make_eligible, plan, slot_time
 from tests.support.clients import api_client, web_client

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import SCREENSHOT_DIR
+
 # Playwright's sync API runs an event loop in the test thread; Django's async-unsafe guard would
 # then refuse the ORM calls the tests make to set up data and check the audit trail.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -27,7 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kitclinic.accounts.models import ApiToken
-from tests.browser.test_nurse_finds_patient import log_in
-from tests.support.personas import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +27,7 @@ def me_status(base_url: str, token: str) -> int:
 
 
 def test_nurse_creates_uses_and_revokes_a_token(world, page, live_server, shoot):
-    log_in(page, "nurse", PASSWORD)
+    log_in(page, "nurse")
     page.get_by_role("link", name="API tokens").click()
     expect(page.get_by_role("heading", name="API tokens", level=1)).to_be_visible()
     page.get_by_label("Name").fill("pump gateway")

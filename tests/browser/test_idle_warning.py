@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.personas import PASSWORD
+from tests.browser.helpers import log_in_to_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,11 +17,7 @@ IDLE_LIMIT_SECONDS = 8  # the warning then shows for the last 4 s
 
 def test_the_page_warns_before_signing_out_and_can_keep_the_session(world, page, shoot, settings):
     settings.SESSION_COOKIE_AGE = IDLE_LIMIT_SECONDS
-    page.goto("/login/")
-    page.get_by_label("Username").fill("nurse")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    log_in_to_dashboard(page, "nurse")
     warning = page.locator("#idle-warning")
     expect(warning).to_be_hidden()
 

@@ -15,9 +15,8 @@ from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, VitalSign
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
-from tests.browser.conftest import SCREENSHOT_DIR
+from tests.browser.helpers import SCREENSHOT_DIR, log_in_to_dashboard
 from tests.infusions.helpers import book, elapse, make_eligible, plan, slot_time
-from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,14 +41,6 @@ def booked_tomorrow(world, patient):  # type: ignore[no-untyped-def]
     return _book_first_session(world, patient, days=1)
 
 
-def _log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page).to_have_url(re.compile(r"/$"))
-
-
 def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: ignore[no-untyped-def]
     browser, live_server, page, shoot, world, booked
 ):
@@ -68,8 +59,8 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
             full_page=True,
         )
 
-    _log_in(nurse, "nurse")
-    _log_in(doctor, "physician")
+    log_in_to_dashboard(nurse, "nurse")
+    log_in_to_dashboard(doctor, "physician")
 
     # the clinic day: the chair, the appointment and its next step
     nurse.get_by_role("navigation", name="Main").get_by_role("link", name="Clinic day").click()
@@ -242,7 +233,7 @@ def test_library_and_course_pages_show_limits_sources_and_booking(
     page, shoot, world, booked_tomorrow
 ):  # type: ignore[no-untyped-def]
     booked = booked_tomorrow
-    _log_in(page, "physician")
+    log_in_to_dashboard(page, "physician")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Library").click()
     depression = page.locator("section[aria-labelledby=p-depression-standard]")
     expect(depression).to_contain_text("Total dose per session")

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.patients import services
+from tests.browser.helpers import log_in
 from tests.factories import PatientFactory
-from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,19 +71,12 @@ def patients(world):  # type: ignore[no-untyped-def]
     return {"sam": sam, "sandra": sandra, "okafor": okafor}
 
 
-def log_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_label("Password").press("Enter")
-
-
 def test_nurse_searches_and_opens_chart(page, shoot, world, patients):  # type: ignore[no-untyped-def]
     sam, nurse = patients["sam"], world.users["nurse"]
 
     page.goto("/login/")
     shoot("login")
-    log_in(page, "nurse", PASSWORD)
+    log_in(page, "nurse")
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("banner")).to_contain_text("Nurse")
     shoot("dashboard")
@@ -150,7 +143,7 @@ def test_wrong_password_shows_error_and_does_not_log_in(page, shoot, world):  # 
 
 
 def test_patient_search_is_keyboard_usable(page, shoot, world, patients):  # type: ignore[no-untyped-def]
-    log_in(page, "nurse", PASSWORD)
+    log_in(page, "nurse")
     expect(page).to_have_url(re.compile(r"/$"))
     page.goto("/patients/")
 

@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from kitclinic.outcomes.data import dataset
+from tests.browser.helpers import log_in
 from tests.factories import PatientFactory, UserFactory
 from tests.outcomes.helpers import course_with_scores
-from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,10 +38,7 @@ def cohort(world):  # type: ignore[no-untyped-def]
 def test_dashboard_filter_redraws_the_km_chart(page, world, cohort, shoot):  # type: ignore[no-untyped-def]
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto("/login/")
-    page.get_by_label("Username").fill("physician")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
+    log_in(page, "physician")
     page.get_by_role("link", name="Outcomes").click()
     expect(page.get_by_role("heading", name="Clinic outcomes")).to_be_visible()
     chart = page.locator("#km-chart")

@@ -14,7 +14,7 @@ from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from kitclinic.audit.models import AuditAction, AuditEvent
-from tests.support.personas import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,17 +30,10 @@ def _app_code(key_text: str, steps_ahead: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
-def _password(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
 def test_physician_sets_up_the_app_then_logs_in_with_a_code_and_with_a_recovery_code(  # type: ignore[no-untyped-def]
     browser, live_server, page, shoot, world
 ):
-    _password(page, "physician")
+    log_in(page, "physician")
     expect(page).to_have_url(re.compile(r"/account/second-factor/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up your second factor")
     expect(page.get_by_label("QR code of the new authenticator account")).to_be_visible()
@@ -66,7 +59,7 @@ def test_physician_sets_up_the_app_then_logs_in_with_a_code_and_with_a_recovery_
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
-    _password(page, "physician")
+    log_in(page, "physician")
     expect(page).to_have_url(re.compile(r"/login/code/"))
     shoot("code-step")
     # the code of the set-up is spent: the app's next code (as it shows half a minute later)
@@ -75,7 +68,7 @@ def test_physician_sets_up_the_app_then_logs_in_with_a_code_and_with_a_recovery_
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
-    _password(page, "physician")
+    log_in(page, "physician")
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("You logged in with a recovery code (9 left)")).to_be_visible()

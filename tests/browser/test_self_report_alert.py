@@ -17,9 +17,8 @@ from kitclinic.assessments.models import AlertStatus, SafetyAlert
 from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.assessments.services.links import link_issue
 from kitclinic.audit.models import AuditEvent
-from tests.browser.conftest import SCREENSHOT_DIR
+from tests.browser.helpers import SCREENSHOT_DIR, log_in_to_dashboard
 from tests.factories import PatientFactory
-from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,11 +68,7 @@ def test_phone_self_report_raises_an_alert_a_nurse_acknowledges(
     alert = SafetyAlert.objects.get()
     assert alert.assessment.administered_by is None
 
-    page.goto("/login/")
-    page.get_by_label("Username").fill("nurse")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    expect(page).to_have_url(re.compile(r"/$"))
+    log_in_to_dashboard(page, "nurse")
     card = page.locator("section[aria-labelledby=alerts]")
     expect(card).to_contain_text("Rivera, Sam")
     expect(card).to_contain_text("Suicidal ideation item answered")

@@ -18,10 +18,9 @@ from kitclinic.infusions.models import Chair, CheckIn, InfusionSession
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
-from tests.browser.conftest import SCREENSHOT_DIR
-from tests.browser.test_infusion_session import _log_in
+from tests.browser.helpers import SCREENSHOT_DIR, log_in_to_dashboard
 from tests.infusions.helpers import advance, book, clock_at, elapse, make_eligible, plan, slot_time
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,8 +65,8 @@ def test_wrong_weight_corrected_early_stop_waste_and_summary_before_sign_off(  #
     )
     context.set_default_timeout(10_000)
     doctor = context.new_page()
-    _log_in(nurse, "nurse")
-    _log_in(doctor, "physician")
+    log_in_to_dashboard(nurse, "nurse")
+    log_in_to_dashboard(doctor, "physician")
     url = f"/infusions/sessions/{session.pk}/"
 
     # check-in: 180 kg against last week's 82.4 kg is stopped right there (a soft finding)

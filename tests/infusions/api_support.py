@@ -10,18 +10,7 @@ from typing import Any
 from kitclinic.accounts.actor import Actor
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.infusions.states import SessionState
-from tests.infusions.helpers import ALDRETE_READY, NORMAL, PHQ9, advance
-
-PATH = [
-    SessionState.CHECKED_IN,
-    SessionState.ORDERED,
-    SessionState.VERIFIED,
-    SessionState.RUNNING,
-    SessionState.PAUSED,
-    SessionState.RECOVERING,
-    SessionState.DISCHARGED,
-    SessionState.SIGNED,
-]
+from tests.infusions.helpers import ALDRETE_READY, NORMAL, ORDER, PHQ9, advance
 
 
 def walk(  # type: ignore[no-untyped-def]
@@ -57,7 +46,7 @@ def check_in_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-ORDER_BODY = {"dose": "0.5", "duration_min": "40", "concentration_mg_per_ml": "1"}
+ORDER_BODY = ORDER  # the order the service walk places, as the API takes it
 VITALS_BODY = {"slot_minute": 10, **NORMAL}
 DISCHARGE_BODY = {
     "aldrete_answers": ALDRETE_READY,

@@ -34,9 +34,8 @@ from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.infusions.states import SessionState
 from kitclinic.outcomes.services import info_sheet_publish
-from kitclinic.patients import services as patient_services
 from kitclinic.patients.models import Patient
-from tests.patients.helpers import ELIGIBLE_RATIONALE, add_trd_history, clear_screen
+from tests.patients.helpers import add_full_record
 
 PHQ9 = [1, 1, 2, 2, 1, 2, 2, 2, 0]
 ALDRETE_READY = [2, 2, 2, 2, 2]
@@ -45,15 +44,9 @@ NORMAL = {"sbp": 124, "dbp": 78, "hr": 72, "rr": 14, "spo2": 98}
 
 
 def make_eligible(nurse: Actor, physician: Actor, patient: Patient) -> Patient:
-    add_trd_history(nurse, patient)
-    patient_services.screen_record(actor=nurse, patient=patient, answers=clear_screen())
-    patient_services.eligibility_decide(
-        actor=physician,
-        patient=patient,
-        indication="depression",
-        outcome="eligible",
-        rationale=ELIGIBLE_RATIONALE,
-    )
+    """``patient`` with a TRD history, a clear screen and a signed eligible decision for
+    depression (``add_full_record``)."""
+    add_full_record(nurse, physician, patient)
     return patient
 
 

@@ -261,7 +261,7 @@ def test_the_chart_shows_every_clinics_sessions_and_alerts_but_opens_only_its_ow
 
 
 def test_a_transfers_receiving_side_is_audited_at_the_receiving_clinic(world):
-    from tests.substances.conftest import receive
+    from tests.substances.helpers import receive
 
     southside = world.sister_clinic()
     lot = receive(world.actor("nurse"))
@@ -282,7 +282,7 @@ def test_a_transfers_receiving_side_is_audited_at_the_receiving_clinic(world):
 def test_a_start_from_another_clinics_lot_is_refused(world, session):
     """The bag comes from the session's clinic's stock: a Southside lot is refused for a Northside
     session (on the lot field, with a nurse role at both), or 403 without a role there."""
-    from tests.substances.conftest import receive
+    from tests.substances.helpers import receive
 
     southside = world.sister_clinic()
     at_south = MembershipFactory(user=world.users["nurse"], clinic=southside, role="nurse")

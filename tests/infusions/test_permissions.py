@@ -1,6 +1,10 @@
 """Every infusion page × every persona, expectations derived from PERMISSIONS: a role in
 PERMISSIONS[action] gets the page (200) or the write (302), any other role 403 and nothing
-written, another organization's object is 404, an anonymous visitor goes to the log-in page."""
+written, another organization's object is 404, an anonymous visitor goes to the log-in page, and
+a role held only at another clinic of the organization cannot act on this clinic's sessions.
+
+The records are built once per page and every persona is checked against them, each in a
+savepoint rolled back after its check (``rolled_back``)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.infusions.models import DrugLibraryVersion
 from kitclinic.infusions.services.library import library_draft_create
 from tests.support.personas import ROLES
-from tests.support.rows import row_counts
+from tests.support.rows import rolled_back, row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -94,31 +98,50 @@ def _url(view: View, objects) -> str:  # type: ignore[no-untyped-def]
     return reverse(view.name, args=[objects[view.on]])
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v.name}-{v.method}")
-def test_view_permission(login, world, objects, view, persona):
-    client = login(persona)
-    url = _url(view, objects)
-    before = row_counts()
-    if view.method == "GET":
-        response = client.get(url)
-    else:
-        response = client.post(url, dict(view.data))
+def _allowed_role(action: Action) -> Role:
+    return next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[action])
+
+
+def _expected(view: View, persona: str) -> int:
+    """The status the matrix gives ``persona``: 200 for a page, 302 for a write, 403 refused,
+    404 for another organization's object, 302 to the log-in page for an anonymous visitor;
+    ``elsewhere_<role>`` holds a role that may do the action, at Southside only: Northside's
+    session (and all under it) is refused, while the library, patients and courses are the
+    organization's and answer as the matrix says."""
+    success = 200 if view.method == "GET" else 302
     if persona == "anonymous":
-        assert response.status_code == 302 and "/login/" in response["Location"]
-        assert row_counts() == before
-        return
+        return 302
+    if persona.startswith("elsewhere_"):
+        return 403 if view.on == "session" else success
     if persona == "other_org" and view.on is not None:
-        assert response.status_code == 404
-        assert row_counts() == before
-        return
-    allowed = PERSONA_ROLE[persona] in PERMISSIONS[view.action]
-    if not allowed:
-        assert response.status_code == 403
-        # only the audit of nothing: a refused request writes no row at all
-        assert row_counts() == before
-    else:
-        assert response.status_code == (200 if view.method == "GET" else 302)
+        return 404
+    return success if PERSONA_ROLE[persona] in PERMISSIONS[view.action] else 403
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v.name}-{v.method}")
+def test_view_permission(subtests, login, world, objects, view):
+    """Every persona, and a user whose role is only at Southside, against one built world: each
+    request runs in a savepoint rolled back after its check, so every persona meets the same
+    rows; each persona is its own subtest, named in the report when it fails."""
+    url = _url(view, objects)
+    personas = [*PERSONAS, world.elsewhere(_allowed_role(view.action))]
+    for persona in personas:
+        with subtests.test(persona=persona), rolled_back():
+            client = login(persona)
+            before = row_counts()
+            if view.method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, dict(view.data))
+            expected = _expected(view, persona)
+            assert response.status_code == expected, f"{persona}: {response.status_code}"
+            if persona == "anonymous":
+                assert "/login/" in response["Location"]
+            if persona == "anonymous" or expected in (403, 404):
+                # a refused request writes no row at all (only the audit of nothing)
+                assert row_counts() == before, persona
+            if persona.startswith("elsewhere_") and expected == 403:
+                assert b"no role at Northside" in response.content, persona
 
 
 def test_post_views_reject_get(login, objects):
@@ -135,21 +158,3 @@ def test_csrf_is_enforced_on_infusion_writes(login, objects):
     url = reverse("infusions-pump", args=[objects["session"]])
     assert client.post(url, {"op": "start"}).status_code == 403
     assert row_counts() == before
-
-
-@pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v.name}-{v.method}")
-def test_view_with_the_role_only_at_another_clinic(login, world, objects, view):
-    """A role that may do the action, held at Southside only: Northside's session (and all under
-    it) is refused (403, nothing written); the library, patients and courses are the
-    organization's and answer as the matrix says."""
-    role = next(Role(r) for r in ROLES if Role(r) in PERMISSIONS[view.action])
-    client = login(world.elsewhere(role))
-    url = _url(view, objects)
-    before = row_counts()
-    response = client.get(url) if view.method == "GET" else client.post(url, dict(view.data))
-    if view.on == "session":
-        assert response.status_code == 403
-        assert b"no role at Northside" in response.content
-        assert row_counts() == before
-    else:
-        assert response.status_code == (200 if view.method == "GET" else 302)

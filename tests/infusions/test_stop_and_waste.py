@@ -23,7 +23,7 @@ from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import lot_balance_mg
 from tests.infusions.helpers import ALDRETE_READY, advance, clock_at
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 from tests.support.clients import api_client
 from tests.support.rows import row_counts
 

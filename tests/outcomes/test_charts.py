@@ -13,7 +13,6 @@ from django.urls import reverse
 from kitclinic.lib.chart_image import figure_axes
 from kitclinic.lib.charts import local_time
 from kitclinic.outcomes import charts, reports
-from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.models import LabResult
 from kitclinic.outcomes.patient import patient_outcomes
 from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard
@@ -25,13 +24,6 @@ from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db
 UNITS = {"crp": "mg/L", "il6": "pg/mL"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    dataset.forget()
-    yield
-    dataset.forget()
 
 
 def _lab(patient, doc, when: dt.datetime, value: float, analyte: str = "crp") -> None:

@@ -29,13 +29,6 @@ from tests.support.clients import web_client
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    dataset.forget()
-    yield
-    dataset.forget()
-
-
 @pytest.fixture
 def course(world, patient):
     """PHQ-9 20 before; infusion 1 complete (→ 16), infusion 2 stopped at 30 % (→ 15),

@@ -16,13 +16,6 @@ from tests.outcomes.helpers import course_with_scores, day, give_infusion, make_
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    dataset.forget()
-    yield
-    dataset.forget()
-
-
 @pytest.fixture
 def cohort(world):
     """PHQ-9, worked by hand:

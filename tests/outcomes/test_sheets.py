@@ -20,7 +20,6 @@ from kitclinic.consent.models import ConsentRecord, InfoSheetVersion
 from kitclinic.consent.services import consent_record
 from kitclinic.outcome_stats import wilson_interval
 from kitclinic.outcomes import reports, sheets
-from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.evidence import figures
 from kitclinic.outcomes.evidence.references import REFERENCES
 from kitclinic.outcomes.models import ImmutableRecordError
@@ -61,13 +60,6 @@ FORBIDDEN = {
 }
 # Findings whose citation is "to be identified before display".
 NOT_YET_CITABLE = ["Taiwan SI", "35.7%", "11.9%", "69.0%", "57.1%"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    dataset.forget()
-    yield
-    dataset.forget()
 
 
 def _text(html: str) -> str:

@@ -12,7 +12,6 @@ import pytest
 from django.core.management import call_command
 
 from kitclinic.outcomes import summary
-from kitclinic.outcomes.data import dataset
 from kitclinic.outcomes.models import CourseOutcomeSummary, OutcomeSummaryState
 from kitclinic.outcomes.selectors.dashboard import OutcomeFilter, outcomes_dashboard, summarize
 from tests.factories import PatientFactory, UserFactory
@@ -25,13 +24,6 @@ from tests.outcomes.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    dataset.forget()
-    yield
-    dataset.forget()
 
 
 def _random_course(rng: random.Random, patient, clinician, start: float) -> None:

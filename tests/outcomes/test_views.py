@@ -30,13 +30,6 @@ pytestmark = pytest.mark.django_db
 PERSONAS = [*ROLES, "other_org"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    dataset.forget()
-    yield
-    dataset.forget()
-
-
 @dataclass(frozen=True)
 class Page:
     name: str

@@ -1,31 +1,15 @@
-"""Helpers for the controlled-substance tests: a lot at the shared clinic, a sister clinic of the
+"""Fixtures of the controlled-substance tests: a lot at the shared clinic, a sister clinic of the
 same organization, and a session checked in there."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from kitclinic.substances.models import SubstanceLot
-from kitclinic.substances.services import stock
-
-
-def receive(actor, *, vials: int = 2, expiry: dt.date | None = None, **kwargs) -> SubstanceLot:
-    """Receive ``vials`` vials of 50 mg/mL × 10 mL (500 mg each) at the actor's clinic."""
-    entry = stock.substance_receive(
-        actor=actor,
-        strength_mg_per_ml=Decimal("50"),
-        vial_volume_ml=Decimal("10"),
-        supplier="Example Pharma Supply",
-        lot_number=kwargs.pop("lot_number", "KX-1001"),
-        expiry_date=expiry or timezone.localdate() + dt.timedelta(days=365),
-        vials=vials,
-        **kwargs,
-    )
-    return entry.lot
+from tests.substances.helpers import receive
 
 
 @pytest.fixture
@@ -36,10 +20,10 @@ def lot(world) -> SubstanceLot:
 
 @pytest.fixture
 def sister_clinic(world):
-    """A second clinic of the same organization, where the nurse also works."""
+    """Southside, the organization's second clinic, where the nurse also works."""
     from tests.factories import MembershipFactory
 
-    clinic = world.clinic.organization.clinics.create(name="Southside")
+    clinic = world.sister_clinic()
     MembershipFactory(user=world.users["nurse"], clinic=clinic, role="nurse")
     return clinic
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kitclinic.substances.models import AppendOnlyError, SubstanceLogEntry, SubstanceLot
 from kitclinic.substances.services import counts, dispensing, stock
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db

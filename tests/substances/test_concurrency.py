@@ -18,7 +18,7 @@ from django.db import connection, connections
 from kitclinic.substances import selectors
 from kitclinic.substances.models import SubstanceLogEntry
 from kitclinic.substances.services import dispensing
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 
 THREADS = 6
 DOSE_MG = Decimal("400")  # 1000 mg in the lot: exactly two of the six dispenses fit

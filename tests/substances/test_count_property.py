@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from kitclinic.substances.models import Reconciliation, ReconciliationLine
 from kitclinic.substances.services import counts
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 
 MG = st.decimals(min_value=Decimal("0"), max_value=Decimal("5000"), places=3)
 ADJUSTMENTS = st.lists(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.substances.models import SubstanceLogEntry
 from kitclinic.substances.services import counts, dispensing
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 from tests.support.personas import ROLES
 from tests.support.rows import row_counts
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from kitclinic.audit.models import AuditEvent
 from kitclinic.substances import reports
 from kitclinic.substances.services import dispensing
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 from tests.support.clients import web_client
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from kitclinic.audit.models import AuditEvent
 from kitclinic.substances import selectors
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceLot
 from kitclinic.substances.services import counts, dispensing, stock
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db

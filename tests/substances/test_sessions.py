@@ -13,7 +13,7 @@ from kitclinic.infusions.states import SessionState
 from kitclinic.substances import sessions
 from kitclinic.substances.services import dispensing
 from tests.infusions.helpers import advance, book, slot_time
-from tests.substances.conftest import receive
+from tests.substances.helpers import receive
 from tests.support.clients import api_client, web_client
 from tests.support.rows import row_counts
 

@@ -1,10 +1,14 @@
-"""Row counts of the database's tables: taken before and after a refused write, they show that
-it wrote nothing; after an allowed one, that it wrote something."""
+"""Rows of the database's tables: counted before and after a refused write, they show that it
+wrote nothing (after an allowed one, that it wrote something); ``rolled_back`` undoes a check's
+writes so that the next check starts from the same rows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 
 
@@ -32,3 +36,15 @@ def row_counts(*models: type[Model]) -> dict[str, int]:
         cursor.execute(sql)
         counts = dict(cursor.fetchall())
     return {table: counts[index] for index, table in enumerate(tables)}
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Run the block in a savepoint that is rolled back when it ends, however it ends: a
+    permission matrix checks every persona against one built set of records, each check
+    starting from the same rows (inside the test's own transaction)."""
+    with transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)

@@ -127,7 +127,7 @@ def test_page_date_filters_outside_the_window_never_fail(world, url, day):
 @pytest.mark.parametrize("field", ["family_name", "given_name", "phone"])
 def test_control_characters_in_patient_text_are_refused_at_every_door(world, field):
     from kitclinic.patients import services
-    from tests.api.conftest import demographics
+    from tests.api.helpers import demographics
 
     api = api_client(world, "physician")
     before = Patient.objects.count()

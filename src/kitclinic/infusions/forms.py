@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from kitclinic import instruments
+from kitclinic.accounts.models import User
 from kitclinic.dosing import Protocol
 from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
 from kitclinic.infusions.delivery import STOP_REASONS
-from kitclinic.infusions.models import AdverseEvent, PregnancyStatus
+from kitclinic.infusions.models import AdverseEvent, Chair, InfusionOrder, PregnancyStatus
+from kitclinic.infusions.services.sessions.check_in import CheckInData
 from kitclinic.intake.eligibility import Indication
 from kitclinic.lib.bounds import validate_sane_date
 
+# the time a booking form proposes (the clinic day's first slot)
+FIRST_SLOT = dt.time(9, 0)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# (value, label) pairs of a select field
+Choices = list[tuple[str, str]]
+
+
+def set_choices(form: forms.BaseForm, name: str, choices: Sequence[tuple[object, str]]) -> None:
+    """Give the form's choice field ``name`` the choices known only when the form is made."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # every caller names a declared ChoiceField
+    field.choices = choices
+
+
+def _person_choices(people: Iterable[User]) -> Choices:
+    return [(str(u.pk), str(u.get_full_name() or u.username)) for u in people]
 
 
 def parse_answers(text: str) -> list[int | None]:
@@ -36,20 +58,24 @@ def parse_answers(text: str) -> list[int | None]:
     return answers
 
 
-class AnswersField(forms.CharField):
-    def to_python(self, value):  # type: ignore[no-untyped-def]  # Django's field hook, its value not annotated yet
-        return parse_answers(super().to_python(value) or "")
+class AnswersField(forms.Field):
+    """Item answers typed as one line of numbers; the cleaned value is the list of answers."""
+
+    def to_python(self, value: Any) -> list[int | None]:
+        return parse_answers("" if value in self.empty_values else str(value))
 
 
 class LibraryDraftForm(forms.Form):
-    data = forms.CharField(
+    # the form's metaclass takes declared fields off the class, so this field does not replace
+    # BaseForm.data; the stubs see a plain class attribute
+    data = forms.CharField(  # type: ignore[assignment]  # a declared field, see above
         label="Library (JSON)",
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "mono"}),
         help_text="The whole library as stored; validated on save (errors name the field path).",
     )
     change_note = forms.CharField(max_length=300, required=False, label="What changed and why")
 
-    def clean_data(self):  # type: ignore[no-untyped-def]  # returns the parsed JSON, not annotated yet
+    def clean_data(self) -> Any:
         try:
             return json.loads(self.cleaned_data["data"])
         except json.JSONDecodeError as error:
@@ -67,11 +93,13 @@ class CoursePlanForm(forms.Form):
     )
     notes = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args, protocols: tuple[Protocol, ...] = (), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(self, *args: Any, protocols: Sequence[Protocol] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["protocol_id"].choices = [("", "— the indication's default —")] + [
-            (p.id, p.name) for p in protocols
-        ]
+        set_choices(
+            self,
+            "protocol_id",
+            [("", "— the indication's default —")] + [(p.id, p.name) for p in protocols],
+        )
 
 
 class BookForm(forms.Form):
@@ -94,20 +122,42 @@ class BookForm(forms.Form):
         help_text="Only when the course already has its planned number of sessions.",
     )
 
-    def __init__(self, *args, chairs=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(self, *args: Any, chairs: Sequence[Chair] = (), **kwargs: Any) -> None:
+        # a new booking starts from today at the clinic's usual first slot
+        kwargs.setdefault("initial", {"date": timezone.localdate(), "time": FIRST_SLOT})
         super().__init__(*args, **kwargs)
-        self.fields["chair"].choices = [(c.pk, c.name) for c in chairs]
+        self.chairs = list(chairs)
+        set_choices(self, "chair", [(str(c.pk), c.name) for c in self.chairs])
+
+    def chosen_chair(self) -> Chair:
+        """The chair chosen (after ``is_valid``: one of ``chairs``)."""
+        return next(c for c in self.chairs if str(c.pk) == self.cleaned_data["chair"])
+
+    def starts_at(self) -> dt.datetime:
+        """The start chosen, in the clinic's time zone (after ``is_valid``)."""
+        return dt.datetime.combine(
+            self.cleaned_data["date"],
+            self.cleaned_data["time"],
+            tzinfo=timezone.get_current_timezone(),
+        )
 
 
-class SoftOverrideFields:
+def is_override_field(name: str) -> bool:
+    """Whether ``name`` is a field :class:`SoftOverrideFields` adds (a reason, the co-signer)."""
+    return name.startswith("override_") or name == COSIGNER_FIELD
+
+
+COSIGNER_FIELD = "cosigner"
+
+
+class SoftOverrideFields(forms.Form):
     """The one way a form answers soft findings (kitclinic.dosing.overrides): a reason field per
     finding code (``override_<code>``) and, where the step is co-signed when taken, the second
     clinician (``cosigner``)."""
 
-    fields: dict
-    cleaned_data: dict
-
-    def add_soft_override_fields(self, codes=(), cosigners=None) -> None:  # type: ignore[no-untyped-def]  # the codes and co-signers are not annotated yet
+    def add_soft_override_fields(
+        self, codes: Sequence[str] = (), cosigners: Choices | None = None
+    ) -> None:
         for code in codes:
             self.fields[override_field(code)] = forms.CharField(
                 max_length=REASON_MAX_CHARS,
@@ -115,7 +165,7 @@ class SoftOverrideFields:
                 label=f"Reason for overriding: {code.replace('_', ' ')}",
             )
         if cosigners is not None:
-            self.fields["cosigner"] = forms.ChoiceField(
+            self.fields[COSIGNER_FIELD] = forms.ChoiceField(
                 choices=cosigners, required=False, label="Co-signed by (a second clinician)"
             )
 
@@ -127,7 +177,7 @@ class SoftOverrideFields:
         }
 
 
-class CheckInForm(SoftOverrideFields, forms.Form):
+class CheckInForm(SoftOverrideFields):
     identity_confirmed = forms.BooleanField(
         required=False, label="Identity confirmed (two identifiers)"
     )
@@ -161,13 +211,54 @@ class CheckInForm(SoftOverrideFields, forms.Form):
         help_text="Item answers, item 1 first, separated by commas.",
     )
 
-    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(
+        self,
+        *args: Any,
+        soft_codes: Sequence[str] = (),
+        cosigners: Choices | None = None,
+        rating_label: str = "",
+        pregnancy_required: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # a weight that needs an override: a reason per finding and the co-signer, now
         self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
+        if rating_label:
+            self.fields["rating_answers"].label = rating_label
+        if pregnancy_required:
+            # the patient must state a status: "not applicable" is no answer
+            status = self.fields["pregnancy_status"]
+            assert isinstance(status, forms.ChoiceField)
+            status.choices = [("", "— choose —")] + [
+                (value, label)
+                for value, label in PregnancyStatus.choices
+                if value != PregnancyStatus.NOT_APPLICABLE
+            ]
+
+    def check_in_data(self, cosigner: User | None) -> CheckInData:
+        """The check-in as the service takes it (after ``is_valid``)."""
+        data = self.cleaned_data
+        return CheckInData(
+            identity_confirmed=data["identity_confirmed"],
+            consent_on_file=data["consent_on_file"],
+            fasting_confirmed=data["fasting_confirmed"],
+            escort_confirmed=data["escort_confirmed"],
+            weight_kg=data["weight_kg"],
+            sbp=data["sbp"],
+            dbp=data["dbp"],
+            hr=data["hr"],
+            rr=data["rr"],
+            spo2=data["spo2"],
+            rating_answers=data["rating_answers"],
+            pregnancy_status=data["pregnancy_status"],
+            weight_method=data["weight_method"],
+            escort_name=data["escort_name"],
+            override_reasons=self.override_reasons(),
+            cosigner=cosigner,
+        )
 
 
-class CheckInCorrectionForm(SoftOverrideFields, forms.Form):
+class CheckInCorrectionForm(SoftOverrideFields):
     weight_kg = forms.DecimalField(
         label="Corrected weight (kg), measured today",
         max_digits=6,
@@ -185,23 +276,35 @@ class CheckInCorrectionForm(SoftOverrideFields, forms.Form):
         max_length=300, label="Reason for the correction (what was wrong, how it was found)"
     )
 
-    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(
+        self,
+        *args: Any,
+        soft_codes: Sequence[str] = (),
+        cosigners: Choices | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
 
 
-class OrderForm(SoftOverrideFields, forms.Form):
+class OrderForm(SoftOverrideFields):
     dose = forms.DecimalField(max_digits=8, decimal_places=3)
     duration_min = forms.DecimalField(label="Duration (min)", max_digits=6, decimal_places=1)
     concentration_mg_per_ml = forms.ChoiceField(label="Concentration (mg/mL)")
 
-    def __init__(self, *args, protocol: Protocol, soft_codes=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(
+        self, *args: Any, protocol: Protocol, soft_codes: Sequence[str] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dose"].label = f"Dose ({protocol.dose_unit})"
-        self.fields["concentration_mg_per_ml"].choices = [
-            (f"{c.value.normalize():f}", f"{c.value.normalize():f} mg/mL")
-            for c in protocol.concentrations_mg_per_ml
-        ]
+        set_choices(
+            self,
+            "concentration_mg_per_ml",
+            [
+                (f"{c.value.normalize():f}", f"{c.value.normalize():f} mg/mL")
+                for c in protocol.concentrations_mg_per_ml
+            ],
+        )
         # the dose check's soft findings and the check-in gate's failures (gate_<code>)
         self.add_soft_override_fields(soft_codes)
 
@@ -212,6 +315,12 @@ class DoubleCheckForm(forms.Form):
     cosign_overrides = forms.BooleanField(
         required=False, label="I co-sign the soft-limit overrides listed above"
     )
+
+    def __init__(self, *args: Any, order: InfusionOrder | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # only an order placed with overrides has any to co-sign
+        if order is None or not order.overrides:
+            del self.fields["cosign_overrides"]
 
 
 class PumpForm(forms.Form):
@@ -234,9 +343,9 @@ class VitalsForm(forms.Form):
     spo2 = forms.IntegerField(label="SpO2")
     idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, slots=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(self, *args: Any, slots: Sequence[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["slot_minute"].choices = [(s, f"{s} min") for s in slots]
+        set_choices(self, "slot_minute", [(s, f"{s} min") for s in slots])
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
@@ -270,13 +379,20 @@ ALDRETE_ITEMS = [
 ]
 
 
-class DischargeForm(SoftOverrideFields, forms.Form):
+class DischargeForm(SoftOverrideFields):
     escort_present = forms.BooleanField(required=False, label="Escort present")
     instructions_given = forms.BooleanField(required=False, label="Discharge instructions given")
 
-    def __init__(self, *args, instrument=None, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(
+        self,
+        *args: Any,
+        instrument: instruments.Instrument,
+        soft_codes: Sequence[str] = (),
+        cosigners: Choices | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        fields = {}
+        fields: dict[str, forms.Field] = {}
         for (name, label), item in zip(ALDRETE_ITEMS, instrument.items, strict=True):
             fields[f"aldrete_{name}"] = forms.TypedChoiceField(
                 label=f"{label}",
@@ -292,11 +408,17 @@ class DischargeForm(SoftOverrideFields, forms.Form):
         return [self.cleaned_data[f"aldrete_{name}"] for name, _ in ALDRETE_ITEMS]
 
 
-class RateChangeForm(SoftOverrideFields, forms.Form):
+class RateChangeForm(SoftOverrideFields):
     rate_ml_per_h = forms.CharField(label="New rate (mL/h)", max_length=20)
     reason = forms.CharField(max_length=300, required=False, label="Reason for the change")
 
-    def __init__(self, *args, soft_codes=(), cosigners=None, **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(
+        self,
+        *args: Any,
+        soft_codes: Sequence[str] = (),
+        cosigners: Choices | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # a soft finding of the proposed rate: a reason each and the co-signer, now
         self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
@@ -318,12 +440,12 @@ class StopForm(forms.Form):
         required=False, label="Witness of the waste of what was drawn and not given"
     )
 
-    def __init__(self, *args, witnesses=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(self, *args: Any, witnesses: Sequence[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if witnesses:
-            self.fields["waste_witness"].choices = [("", "— waste later —")] + [
-                (str(w.pk), str(w.get_full_name() or w.username)) for w in witnesses
-            ]
+            set_choices(
+                self, "waste_witness", [("", "— waste later —")] + _person_choices(witnesses)
+            )
         else:
             del self.fields["waste_witness"]
 
@@ -331,11 +453,9 @@ class StopForm(forms.Form):
 class WasteForm(forms.Form):
     witness = forms.ChoiceField(label="Witness (a physician or nurse)")
 
-    def __init__(self, *args, witnesses=(), **kwargs):  # type: ignore[no-untyped-def]  # the form's extra keyword arguments are not annotated yet
+    def __init__(self, *args: Any, witnesses: Sequence[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["witness"].choices = [("", "—")] + [
-            (str(w.pk), str(w.get_full_name() or w.username)) for w in witnesses
-        ]
+        set_choices(self, "witness", [("", "—")] + _person_choices(witnesses))
 
 
 class AddendumForm(forms.Form):

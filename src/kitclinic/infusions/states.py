@@ -14,6 +14,7 @@ table as a diagram (a test keeps the two equal).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
@@ -186,6 +187,40 @@ NEXT_STEP: dict[SessionState, Step | None] = {
 }
 
 
+# What a session in these states waits for: the step, and who takes it (shown to a reader who may
+# not take it).
+WAITING_FOR: dict[SessionState, tuple[Step, str]] = {
+    S.SCHEDULED: (Step.CHECK_IN, "Waiting for check-in by a nurse or physician."),
+    S.CHECKED_IN: (Step.ORDER, "Waiting for a physician's order."),
+    S.ORDERED: (Step.DOUBLE_CHECK, "Waiting for a second clinician's double check."),
+    S.DISCHARGED: (Step.SIGN, "Waiting for the physician's sign-off."),
+}
+
+
+def waiting_text(state: SessionState | str, may_take: Callable[[Step], bool]) -> str:
+    """What the session waits for, in words, when the reader may not take that step
+    (``may_take``); "" otherwise."""
+    waiting = WAITING_FOR.get(SessionState(state))
+    if waiting is None or may_take(waiting[0]):
+        return ""
+    return waiting[1]
+
+
+def withdrawal_voids_double_check(state: SessionState | str) -> bool:
+    """Withdrawing an order that was already double-checked voids the double check."""
+    return SessionState(state) is S.VERIFIED
+
+
+def pump_status(state: SessionState | str, *, started: bool) -> str:
+    """The pump in words while it is not infusing ("" while it runs: the rate is shown)."""
+    current = SessionState(state)
+    if current is S.RUNNING:
+        return ""
+    if current is S.PAUSED:
+        return "paused"
+    return "stopped" if started else "not started"
+
+
 class CourseStatus(StrEnum):
     PLANNED = "planned"
     INDUCTION = "induction"
@@ -204,4 +239,8 @@ COURSE_TRANSITIONS: dict[CourseStatus, frozenset[CourseStatus]] = {
     C.COMPLETED: frozenset(),
     C.STOPPED: frozenset(),
 }
+# the statuses a course is moved to by hand (planned is only where a course starts)
+COURSE_STATUS_CHOICES = [
+    (s.value, s.value.capitalize()) for s in CourseStatus if s is not C.PLANNED
+]
 ACTIVE_COURSE_STATUSES = frozenset({C.PLANNED, C.INDUCTION, C.MAINTENANCE, C.PAUSED})

@@ -10,6 +10,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.dosing import Limits, Protocol, SourcedValue
 from kitclinic.dosing.library.model import SourceKind
 from kitclinic.infusions.models import Chair, DrugLibraryVersion
+from kitclinic.infusions.models.library import LibraryStatus
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def library_overview(actor: Actor) -> LibraryOverview:
         .select_related("created_by", "approved_by")
         .order_by("-number")
     )
-    active = next((v for v in versions if v.status == "approved"), None)
+    active = next((v for v in versions if v.status == LibraryStatus.APPROVED), None)
     return LibraryOverview(active=active, versions=versions)
 
 
@@ -102,3 +103,8 @@ def clinic_chairs(actor: Actor) -> list[Chair]:
     return list(
         Chair.objects.filter(clinic_id=actor.membership.clinic_id).order_by("-is_active", "name")
     )
+
+
+def active_chairs(actor: Actor) -> list[Chair]:
+    """The acting clinic's chairs that may be booked."""
+    return list(Chair.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True))

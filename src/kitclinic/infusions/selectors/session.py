@@ -81,6 +81,11 @@ class SessionDetail:
     # orders sent back or withdrawn before the start, oldest first (kept in the record)
     returned_orders: list[Any] = field(default_factory=list)
 
+    @property
+    def open_slot_minutes(self) -> list[int]:
+        """The vitals slots after the start not recorded yet (minutes from the start)."""
+        return [s.minute for s in self.slots if s.reading is None and s.minute > 0]
+
 
 def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     """Everything the session page shows, in a fixed number of queries; the view is audited (at

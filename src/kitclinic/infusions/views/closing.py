@@ -3,8 +3,6 @@ the start (cancel, no-show)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,10 +15,11 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
+from kitclinic.infusions.selectors.discharge import discharge_overview
 from kitclinic.infusions.selectors.summary import session_summary
 from kitclinic.infusions.services import scheduling
-from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_from_id
-from kitclinic.infusions.services.sessions.discharge import discharge_preview, session_discharge
+from kitclinic.infusions.services.overrides import cosigner_from_id
+from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.services.sessions.protocol import order_protocol
 from kitclinic.infusions.services.sessions.signoff import addendum_write, session_sign
 from kitclinic.infusions.states import Step, allowed
@@ -34,27 +33,22 @@ def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespon
     instrument = instruments.get_instrument("aldrete")
     data = request.POST if request.method == "POST" else None
     form = f.DischargeForm(data, instrument=instrument)
-    findings: list[Any] = []
-    if allowed(Step.DISCHARGE, session.state):
-        answers = None
-        escort = instructions = True
-        if data is not None and form.is_valid():
-            answers = form.aldrete_answers()
-            escort = form.cleaned_data["escort_present"]
-            instructions = form.cleaned_data["instructions_given"]
-        findings = discharge_preview(
+    if data is not None and form.is_valid():
+        overview = discharge_overview(
+            actor,
             session,
-            aldrete_answers=answers,
-            escort_present=escort,
-            instructions_given=instructions,
+            aldrete_answers=form.aldrete_answers(),
+            escort_present=form.cleaned_data["escort_present"],
+            instructions_given=form.cleaned_data["instructions_given"],
         )
-    # a criterion not met: a physician answers each finding and names the co-signer
-    if findings and actor.may(Action.DISCHARGE_OVERRIDE):
+    else:
+        overview = discharge_overview(actor, session)
+    if overview.soft_codes:
         form = f.DischargeForm(
             data,
             instrument=instrument,
-            soft_codes=[x.code for x in findings],
-            cosigners=cosigner_choices(session.clinic, actor),
+            soft_codes=overview.soft_codes,
+            cosigners=overview.cosigners,
         )
 
     def save(form: forms.Form) -> object:
@@ -79,8 +73,8 @@ def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespon
         done="Discharged. A physician signs the session.",
         template="infusions/discharge.html",
         context={
-            "findings": [x.to_dict() for x in findings],
-            "may_override": actor.may(Action.DISCHARGE_OVERRIDE),
+            "findings": [x.to_dict() for x in overview.findings],
+            "may_override": overview.may_override,
             "protocol": order_protocol(session),
         },
     )

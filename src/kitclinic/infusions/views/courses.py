@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kitclinic.accounts.actor import Actor
@@ -16,10 +13,11 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_course
-from kitclinic.infusions.models import Chair
-from kitclinic.infusions.selectors.library import library_overview
+from kitclinic.infusions.selectors.course import course_overview
+from kitclinic.infusions.selectors.library import active_chairs, library_overview
 from kitclinic.infusions.services import courses, scheduling
-from kitclinic.lib.forms import add_service_errors
+from kitclinic.infusions.states import COURSE_STATUS_CHOICES
+from kitclinic.lib.forms import INVALID_FORM_STATUS, add_service_errors
 from kitclinic.patients.access import access_patient
 
 
@@ -49,35 +47,28 @@ def course_plan(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
         request,
         "infusions/form.html",
         {"form": form, "title": "Plan a treatment course", "patient": patient},
-        status=422 if request.method == "POST" else 200,
+        status=INVALID_FORM_STATUS if request.method == "POST" else 200,
     )
 
 
 @clinic_page
 def course_page(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
     course = access_course(actor, course_id, Action.PATIENT_VIEW)
-    chairs = Chair.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True)
-    book_form = f.BookForm(
-        chairs=chairs, initial={"date": timezone.localdate(), "time": dt.time(9, 0)}
-    )
-    session_list = list(
-        course.sessions.select_related("appointment", "appointment__chair").order_by(
-            "appointment__starts_at"
-        )
-    )
-    held = [s for s in session_list if s.is_held]
+    book_form = f.BookForm(chairs=active_chairs(actor))
+    overview = course_overview(course)
     return render(
         request,
         "infusions/course.html",
         {
             "course": course,
             "patient": course.patient,
-            "protocol": course.library_version.library().protocol(course.protocol_id),
-            "sessions": session_list,
-            "held_count": len(held),
+            "protocol": overview.protocol,
+            "sessions": overview.sessions,
+            "held_count": overview.held_count,
             "book_form": book_form,
             "may_book": actor.may(Action.APPOINTMENT_BOOK),
             "may_plan": actor.may(Action.COURSE_PLAN),
+            "status_choices": COURSE_STATUS_CHOICES,
         },
     )
 
@@ -103,18 +94,11 @@ def course_status(request: HttpRequest, actor: Actor, course_id: int) -> HttpRes
 @clinic_page
 def appointment_book(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
     course = access_course(actor, course_id, Action.APPOINTMENT_BOOK)
-    chairs = list(Chair.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True))
-    form = f.BookForm(
-        request.POST or None,
-        chairs=chairs,
-        initial={"date": timezone.localdate(), "time": dt.time(9, 0)},
-    )
+    form = f.BookForm(request.POST or None, chairs=active_chairs(actor))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        starts = dt.datetime.combine(
-            data["date"], data["time"], tzinfo=timezone.get_current_timezone()
-        )
-        chair = next(c for c in chairs if str(c.pk) == data["chair"])
+        starts = form.starts_at()
+        chair = form.chosen_chair()
         try:
             appointment = scheduling.appointment_book(
                 actor=actor,
@@ -142,5 +126,5 @@ def appointment_book(request: HttpRequest, actor: Actor, course_id: int) -> Http
         request,
         "infusions/form.html",
         {"form": form, "title": "Book a session", "patient": course.patient, "course": course},
-        status=422 if request.method == "POST" else 200,
+        status=INVALID_FORM_STATUS if request.method == "POST" else 200,
     )

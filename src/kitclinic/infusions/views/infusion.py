@@ -3,8 +3,6 @@ witnessed waste of what was drawn but not given."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,18 +18,18 @@ from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.delivery import (
     remainder_outstanding_mg,
-    session_delivery,
-    stop_is_complete,
 )
-from kitclinic.infusions.models import InfusionOrder, SessionEvent
+from kitclinic.infusions.selectors.infusion import (
+    rate_change_overview,
+    stop_overview,
+    witness_named,
+)
 from kitclinic.infusions.services.infusion import pump, stop
-from kitclinic.infusions.services.infusion.events import current_rate_ml_per_h
-from kitclinic.infusions.services.overrides import cosigner_choices, cosigner_from_id
+from kitclinic.infusions.services.overrides import cosigner_from_id
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import session_redirect, step_page
-from kitclinic.lib.forms import add_service_errors
+from kitclinic.lib.forms import INVALID_FORM_STATUS, add_service_errors
 from kitclinic.substances.access import access_lot
-from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 from kitclinic.substances.selectors import eligible_witnesses
 
 
@@ -47,7 +45,7 @@ def pump_operate(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
     op, reason = form.cleaned_data["op"], form.cleaned_data["reason"]
     lot_id, witness_id = form.cleaned_data["lot"], form.cleaned_data["waste_witness"]
     lot = access_lot(actor, lot_id, Action.SUBSTANCE_DISPENSE) if lot_id else None
-    witness = eligible_witnesses(actor.clinic).filter(pk=witness_id).first() if witness_id else None
+    witness = witness_named(actor, witness_id)
     if witness_id and witness is None:
         messages.error(request, "The waste witness must be a physician or nurse of this clinic.")
         return session_redirect(session)
@@ -89,24 +87,14 @@ def rate_change(request: HttpRequest, actor: Actor, session_id: int) -> HttpResp
     shown, a soft one asks for a reason and a co-signer, a hard one refuses."""
     session = access_session(actor, session_id, Action.INFUSION_RUN)
     actor = actor.at_clinic(session.clinic_id)
-    order = InfusionOrder.objects.filter(session=session).select_related("library_version").first()
     data = request.POST if request.method == "POST" else None
-    events = list(SessionEvent.objects.filter(session=session))
-    now = timezone.now()
-    findings: list[Any] = []
-    plan: dict[str, Any] = {}
-    step_ok = order is not None and allowed(Step.RATE_CHANGE, session.state)
-    if step_ok and data is not None and data.get("rate_ml_per_h"):
-        try:
-            rate = pump.parse_rate(data["rate_ml_per_h"])
-        except ValidationError:
-            pass
-        else:
-            findings, plan = pump.rate_change_review(order, events, rate, now)
-    soft = [x.code for x in findings if x.severity == "soft"]
-    form = f.RateChangeForm(
-        data, soft_codes=soft, cosigners=cosigner_choices(session.clinic, actor)
+    page = rate_change_overview(
+        actor,
+        session,
+        rate=data.get("rate_ml_per_h") if data is not None else None,
+        now=timezone.now(),
     )
+    form = f.RateChangeForm(data, soft_codes=page.soft_codes, cosigners=page.cosigners)
     if data is not None and form.is_valid():
         try:
             pump.infusion_rate_change(
@@ -129,15 +117,15 @@ def rate_change(request: HttpRequest, actor: Actor, session_id: int) -> HttpResp
             "form": form,
             "session": session,
             "patient": session.patient,
-            "order": order,
-            "step_allowed": step_ok,
-            "findings": [x.to_dict() for x in findings if x.severity != "ok"],
-            "checks": [x.to_dict() for x in findings],
-            "plan": plan,
-            "delivery": session_delivery(order, events, now) if order else None,
-            "current_rate": current_rate_ml_per_h(session, order) if order else None,
+            "order": page.order,
+            "step_allowed": page.step_allowed,
+            "findings": [x.to_dict() for x in page.findings if x.severity != "ok"],
+            "checks": [x.to_dict() for x in page.findings],
+            "plan": page.plan,
+            "delivery": page.delivery,
+            "current_rate": page.current_rate_ml_per_h,
         },
-        status=422 if data is not None else 200,
+        status=INVALID_FORM_STATUS if data is not None else 200,
     )
 
 
@@ -147,34 +135,17 @@ def stop_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespon
     and what happened; what was drawn but not given is wasted now (witness) or later."""
     session = access_session(actor, session_id, Action.INFUSION_RUN)
     actor = actor.at_clinic(session.clinic_id)
-    order = InfusionOrder.objects.filter(session=session).select_related("library_version").first()
-    drawn = SubstanceLogEntry.objects.filter(session=session, kind=EntryKind.DISPENSE).exists()
-    witnesses = (
-        list(eligible_witnesses(actor.clinic, exclude=actor.user))
-        if drawn and actor.may(Action.SUBSTANCE_DISPENSE)
-        else []
-    )
+    page = stop_overview(actor, session, now=timezone.now())
     # an empty POST is a real submission here (a complete stop needs no field)
-    form = f.StopForm(request.POST if request.method == "POST" else None, witnesses=witnesses)
-    delivery = None
-    complete = None
-    if order is not None:
-        delivery = session_delivery(
-            order, SessionEvent.objects.filter(session=session), timezone.now()
-        )
-        complete = stop_is_complete(delivery.delivered_ml, order.volume_ml)
+    form = f.StopForm(request.POST if request.method == "POST" else None, witnesses=page.witnesses)
 
     def save(form: forms.Form) -> object:
-        witness_id = form.cleaned_data.get("waste_witness")
-        witness = (
-            eligible_witnesses(actor.clinic).filter(pk=witness_id).first() if witness_id else None
-        )
         return stop.infusion_stop(
             actor=actor,
             session=session,
             stop_reason=form.cleaned_data["stop_reason"],
             reason=form.cleaned_data["reason"],
-            waste_witness=witness,
+            waste_witness=witness_named(actor, form.cleaned_data.get("waste_witness")),
         )
 
     return step_page(
@@ -187,11 +158,11 @@ def stop_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespon
         done="Infusion stopped; recovery has begun.",
         template="infusions/stop.html",
         context={
-            "order": order,
-            "delivery": delivery,
-            "complete": complete,
-            "step_allowed": allowed(Step.STOP, session.state),
-            "drawn": drawn,
+            "order": page.order,
+            "delivery": page.delivery,
+            "complete": page.complete,
+            "step_allowed": page.step_allowed,
+            "drawn": page.drawn,
         },
     )
 
@@ -205,8 +176,7 @@ def waste(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     form = f.WasteForm(request.POST if request.method == "POST" else None, witnesses=witnesses)
 
     def save(form: forms.Form) -> object:
-        witness_id = form.cleaned_data["witness"]
-        witness = eligible_witnesses(actor.clinic).filter(pk=witness_id).first()
+        witness = witness_named(actor, form.cleaned_data["witness"])
         return stop.remainder_waste(actor=actor, session=session, witness=witness)
 
     return step_page(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kitclinic.accounts.actor import Actor
@@ -16,9 +18,10 @@ from kitclinic.accounts.roles import Action
 from kitclinic.dosing import default_library, library_to_dict
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_library_version
+from kitclinic.infusions.models import DrugLibraryVersion
 from kitclinic.infusions.selectors.library import library_overview, protocol_rows
 from kitclinic.infusions.services import library
-from kitclinic.lib.forms import add_service_errors
+from kitclinic.lib.forms import INVALID_FORM_STATUS, add_service_errors
 
 
 @clinic_page
@@ -65,12 +68,12 @@ def library_draft(request: HttpRequest, actor: Actor) -> HttpResponse:
             messages.success(
                 request, f"Draft v{version.number} saved; a physician must approve it."
             )
-            return redirect(f"/infusions/library/?version={version.pk}")
+            return _library_page(version)
     return render(
         request,
         "infusions/library_draft.html",
         {"form": form},
-        status=422 if request.method == "POST" else 200,
+        status=INVALID_FORM_STATUS if request.method == "POST" else 200,
     )
 
 
@@ -84,4 +87,9 @@ def library_approve(request: HttpRequest, actor: Actor, version_id: int) -> Http
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Library v{version.number} approved and now active.")
-    return redirect(f"/infusions/library/?version={version.pk}")
+    return _library_page(version)
+
+
+def _library_page(version: DrugLibraryVersion) -> HttpResponse:
+    """The library page showing ``version``."""
+    return redirect(reverse("infusions-library") + "?" + urlencode({"version": version.pk}))

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
@@ -16,50 +15,25 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.charts import pk_preview_figure
-from kitclinic.infusions.models import CheckIn, InfusionOrder
+from kitclinic.infusions.selectors.order import order_overview, order_to_check
 from kitclinic.infusions.services import orders
-from kitclinic.infusions.services.corrections import effective_check_in
-from kitclinic.infusions.services.sessions.check_in import age_years
-from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.states import Step, allowed
 from kitclinic.infusions.views.common import session_redirect, step_page
-from kitclinic.lib.forms import add_service_errors
+from kitclinic.lib.forms import INVALID_FORM_STATUS, add_service_errors
 
 
 @clinic_page
 def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ORDER_PLACE)
     actor = actor.at_clinic(session.clinic_id)
-    check_in_row = CheckIn.objects.filter(session=session).first()
-    effective = effective_check_in(check_in_row) if check_in_row is not None else None
-    protocol = session_protocol(session)
-    gate_findings = effective.gate_findings() if effective is not None else []
     data = request.POST if request.method == "POST" else None
-    proposal = {
-        "dose": (data or {}).get("dose") or f"{protocol.default_dose.value.normalize():f}",
-        "duration_min": (data or {}).get("duration_min")
-        or f"{protocol.default_duration_min.value.normalize():f}",
-        "concentration_mg_per_ml": (data or {}).get("concentration_mg_per_ml")
-        or f"{protocol.concentrations_mg_per_ml[0].value.normalize():f}",
-    }
-    preview, preview_error = None, ""
-    if check_in_row is not None and allowed(Step.ORDER, session.state):
-        try:
-            preview = orders.order_preview(session=session, check_in=check_in_row, **proposal)
-        except ValidationError as exc:
-            preview_error = " ".join(exc.messages)
-    # the gate's findings need their reasons even when the dose check could not run
-    soft_codes = preview.soft_codes if preview else [g.code for g in gate_findings]
-    placing = request.method == "POST" and request.POST.get("intent") == "place"
-    initial = {
-        **proposal,
-        **({k: v for k, v in data.items() if k.startswith("override_")} if data else {}),
-    }
+    page = order_overview(session, data)
+    placing = data is not None and data.get("intent") == "place"
     form = f.OrderForm(
         data if placing else None,
-        protocol=protocol,
-        soft_codes=soft_codes,
-        initial=initial,
+        protocol=page.protocol,
+        soft_codes=page.soft_codes,
+        initial=page.initial,
     )
     if placing and form.is_valid():
         try:
@@ -76,6 +50,7 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
         else:
             messages.success(request, "Order placed. A second clinician must double-check it.")
             return session_redirect(session)
+    preview = page.preview
     return render(
         request,
         "infusions/order.html",
@@ -83,11 +58,11 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
             "form": form,
             "session": session,
             "patient": session.patient,
-            "check_in": check_in_row,
-            "effective": effective,
-            "protocol": protocol,
+            "check_in": page.check_in,
+            "effective": page.effective,
+            "protocol": page.protocol,
             "preview": preview,
-            "preview_error": preview_error,
+            "preview_error": page.preview_error,
             "pk_json": (
                 pk_preview_figure(
                     preview.pk.times_min,
@@ -97,11 +72,11 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
                 if preview and preview.pk
                 else None
             ),
-            "gate_findings": gate_findings,
-            "step_allowed": allowed(Step.ORDER, session.state),
-            "age_y": age_years(session.patient.date_of_birth, timezone.localdate()),
+            "gate_findings": page.gate_findings,
+            "step_allowed": page.step_allowed,
+            "age_y": page.age_y,
         },
-        status=422 if placing else 200,
+        status=INVALID_FORM_STATUS if placing else 200,
     )
 
 
@@ -109,10 +84,8 @@ def order_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespo
 def double_check(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.ORDER_DOUBLE_CHECK)
     actor = actor.at_clinic(session.clinic_id)
-    order = InfusionOrder.objects.filter(session=session).select_related("ordered_by").first()
-    form = f.DoubleCheckForm(request.POST or None)
-    if order is None or not order.overrides:
-        del form.fields["cosign_overrides"]
+    order = order_to_check(session)
+    form = f.DoubleCheckForm(request.POST or None, order=order)
 
     def save(form: forms.Form) -> object:
         return orders.order_double_check(

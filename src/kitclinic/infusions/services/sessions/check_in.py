@@ -33,14 +33,12 @@ from kitclinic.infusions.services.weights import (
 )
 from kitclinic.infusions.states import Step
 from kitclinic.infusions.vitals import Reading, absolute_alerts, validate_vitals
+from kitclinic.intake import pregnancy
 from kitclinic.patients.models import Patient
 
 # The rating scale recorded before and after a session, per indication ([kitclinic-workflow],
 # intake: PHQ-9, GAD-7, PCL-5 or a pain scale per indication; [kitclinic-workflow]).
 INDICATION_SCALE = {"depression": "phq9", "ptsd": "pcl5", "anxiety": "gad7", "chronic_pain": "peg"}
-# Pregnancy status is required for patients of these sexes at birth within this age range.
-PREGNANCY_SEXES = ("female", "intersex")
-PREGNANCY_AGE_Y = (12, 55)
 CONSENT_WHERE = " Record the consent (patient chart → Record consent) before checking in."
 
 
@@ -49,10 +47,10 @@ def age_years(born: dt.date, on: dt.date) -> int:
 
 
 def pregnancy_status_required(patient: Patient, on: dt.date) -> bool:
-    low, high = PREGNANCY_AGE_Y
-    return (
-        patient.sex_at_birth in PREGNANCY_SEXES
-        and low <= age_years(patient.date_of_birth, on) <= high
+    """Whether ``patient`` states a pregnancy status at a check-in on ``on``
+    (:mod:`kitclinic.intake.pregnancy`)."""
+    return pregnancy.pregnancy_status_required(
+        patient.sex_at_birth, age_years(patient.date_of_birth, on)
     )
 
 
@@ -67,9 +65,7 @@ def pregnancy_status_errors(status: str, required: bool) -> dict[str, list[str]]
         return {"pregnancy_status": ["Choose a pregnancy status."]}
     if required and status == PregnancyStatus.NOT_APPLICABLE:
         return {
-            "pregnancy_status": [
-                "Required for this patient (sex at birth female or intersex, age 12–55)."
-            ]
+            "pregnancy_status": [f"Required for this patient ({pregnancy.pregnancy_rule_text()})."]
         }
     return {}
 

@@ -27,9 +27,8 @@ from kitclinic.infusions.api.views.common import (
     created_response,
     validated,
 )
-from kitclinic.infusions.models import CheckIn
+from kitclinic.infusions.selectors.order import proposed_order_preview
 from kitclinic.infusions.services import orders
-from kitclinic.infusions.states import SessionState, Step, StepOutOfOrder, allowed
 from kitclinic.lib.api.base import api_schema
 
 
@@ -48,10 +47,7 @@ class OrderPreviewApi(InfusionApiView):
         session = access_session(actor, session_id, Action.ORDER_PLACE)
         actor = actor.at_clinic(session.clinic_id)
         data = validated(OrderPreviewIn, request.data)
-        if not allowed(Step.ORDER, session.state):
-            raise StepOutOfOrder(Step.ORDER, SessionState(session.state))
-        check_in = CheckIn.objects.get(session=session)
-        preview = orders.order_preview(session=session, check_in=check_in, **data)
+        preview = proposed_order_preview(session, **data)
         return Response(OrderPreviewOut(preview).data)
 
 

@@ -1,3 +1,5 @@
+"""Answers and records for the assessments tests (and the audit tests that raise an alert)."""
+
 from __future__ import annotations
 
 from kitclinic.assessments.models import SafetyAlert
