@@ -192,6 +192,13 @@ def crisis_text_first(assessment: Assessment) -> bool:
     return bool(assessment.flags)
 
 
+def care_team_alerted(assessment: Assessment) -> bool:
+    """Whether the answers raised a safety alert the care team must acknowledge: only then is
+    the patient told the team has been alerted (a flag that raises no alert, such as a score
+    above a screening cut-off, is not an alert)."""
+    return assessment.alerts.exists()
+
+
 def _clinic_alerts(actor: Actor) -> QuerySet[SafetyAlert]:
     return SafetyAlert.objects.filter(
         clinic_id=actor.membership.clinic_id, patient__organization_id=actor.organization_id
