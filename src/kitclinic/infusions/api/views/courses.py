@@ -146,7 +146,7 @@ class AppointmentCancelApi(InfusionApiView):
         return Response(AppointmentOut(appointment).data)
 
 
-class AppointmentDayApi(InfusionApiView):
+class AppointmentDayListApi(InfusionApiView):
     @api_schema(
         operation_id="v1_appointments_day_list",
         tag=TAG_COURSES,
