@@ -90,3 +90,20 @@ def test_every_module_of_an_app_is_a_room_or_listed_in_the_architecture():
             if entry.suffix == ".py" or (entry / "__init__.py").exists():
                 found.add(f"{app}/{name}")
     assert found == listed
+
+
+# API operation classes are named <Thing><Verb>Api; the verbs in use (add one when an operation
+# needs a new one): List and Retrieve read, the others write.
+API_VERBS = (
+    "List Retrieve Create Update PartialUpdate Record Write Acknowledge Revoke Issue Book Cancel "
+    "Correct Plan Transition Approve Place Preview SendBack Withdraw DoubleCheck Change Waste "
+    "CheckIn Discharge NoShow Pause Resume Sign Start Stop"
+).split()
+
+
+def test_api_classes_are_named_thing_then_verb():
+    names = set()
+    for path in SRC.rglob("*.py"):
+        names |= set(re.findall(r"^class (\w+Api)\b", path.read_text(), flags=re.MULTILINE))
+    pattern = re.compile(r"^[A-Z][A-Za-z]*?(" + "|".join(API_VERBS) + r")Api$")
+    assert names and [n for n in sorted(names) if not pattern.match(n)] == []

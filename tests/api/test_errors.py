@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from rest_framework.test import APIClient
 
-from kitclinic.accounts.api.views import MeApi
+from kitclinic.accounts.api.views import MeRetrieveApi
 from kitclinic.lib.api.errors import flat_errors
 from tests.support.clients import api_client, web_client
 from tests.support.rows import row_counts
@@ -67,7 +67,7 @@ def test_a_server_error_in_a_handler_is_a_json_500(world, monkeypatch):
     def fail(self, request):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(MeApi, "get", fail)
+    monkeypatch.setattr(MeRetrieveApi, "get", fail)
     client = web_client(world, "physician", raise_request_exception=False)
     body = assert_error_shape(client.get("/api/v1/me/"), 500)
     assert "nothing was saved" in body["detail"]

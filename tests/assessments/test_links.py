@@ -81,6 +81,7 @@ def test_anonymous_patient_answers_once_and_sees_crisis_text_when_flagged(client
     assert response.status_code == 200
     assert escape(settings.KITCLINIC_CRISIS_TEXT) in response.content.decode()
     assert 'role="alert"' in response.content.decode()
+    assert "they have been alerted" in response.content.decode()
     assessment = Assessment.objects.get()
     assert assessment.mode == Mode.SELF_REPORT and assessment.administered_by is None
     assert assessment.self_report_link.used_at is not None
@@ -93,6 +94,21 @@ def test_anonymous_patient_answers_once_and_sees_crisis_text_when_flagged(client
     assert again.status_code == 410 and "already been received" in again.content.decode()
     assert Assessment.objects.count() == 1 and SafetyAlert.objects.count() == 1
     assert client.get(issued.path).status_code == 410
+
+
+def test_a_flag_that_raises_no_alert_shows_help_but_does_not_say_the_team_was_alerted(
+    client, world, patient
+):
+    """A PCL-5 total above its screening cut-off is flagged, not a safety alert: the patient sees
+    the crisis resources first but is not told that anyone has been alerted."""
+    issued = link_issue(actor=world.actor("nurse"), patient=patient, instrument="pcl5")
+    response = client.post(issued.path, _post([3] * 20))
+    html = response.content.decode()
+    assessment = Assessment.objects.get()
+    assert response.status_code == 200 and assessment.flags
+    assert not SafetyAlert.objects.exists()
+    assert escape(settings.KITCLINIC_CRISIS_TEXT) in html and 'role="alert"' in html
+    assert "alerted" not in html
 
 
 def test_the_service_refuses_a_second_submission_of_the_same_link(issued):

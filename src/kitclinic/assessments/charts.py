@@ -58,7 +58,7 @@ def trajectory_figure(t: Trajectory) -> charts.Figure:
                 t.remission_level,
                 color="#17602a",
                 dash="dash",
-                label=f"remission {t.remission_text.split('total ')[-1]}",
+                label=f"remission {t.remission_rule}",
                 label_corner="bottom right",
             )
         )

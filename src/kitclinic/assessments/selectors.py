@@ -34,6 +34,7 @@ class Trajectory:
     response_level: float | None  # total at which the fall from baseline reaches "response"
     response_text: str
     remission_level: float | None
+    remission_rule: str  # the total that counts as remission, e.g. "< 5"
     remission_text: str
     figure: Figure | None = None  # the chart (kitclinic.lib.charts), set once built
 
@@ -88,10 +89,11 @@ def _trajectory(instrument_id: str, rows: list[Assessment]) -> Trajectory:
         response_level = round(base * (1 - fraction), 2)
         response_text = f"Response: ≥{fraction:.0%} fall from baseline {baseline.total_value}"
     remission_level = None
-    remission_text = ""
+    remission_rule = remission_text = ""
     if inst.remission is not None:
         remission_level = float(inst.remission.threshold)
-        remission_text = f"Remission: total {inst.remission.comparison} {inst.remission.threshold}"
+        remission_rule = f"{inst.remission.comparison} {inst.remission.threshold}"
+        remission_text = f"Remission: total {remission_rule}"
     return Trajectory(
         instrument_id=instrument_id,
         name=inst.name,
@@ -102,6 +104,7 @@ def _trajectory(instrument_id: str, rows: list[Assessment]) -> Trajectory:
         response_level=response_level,
         response_text=response_text,
         remission_level=remission_level,
+        remission_rule=remission_rule,
         remission_text=remission_text,
     )
 
@@ -187,6 +190,13 @@ def crisis_text_first(assessment: Assessment) -> bool:
     """After a self-report with a flagged answer the patient sees the crisis resources first,
     above the thanks; otherwise they are shown quietly below it."""
     return bool(assessment.flags)
+
+
+def care_team_alerted(assessment: Assessment) -> bool:
+    """Whether the answers raised a safety alert the care team must acknowledge: only then is
+    the patient told the team has been alerted (a flag that raises no alert, such as a score
+    above a screening cut-off, is not an alert)."""
+    return assessment.alerts.exists()
 
 
 def _clinic_alerts(actor: Actor) -> QuerySet[SafetyAlert]:

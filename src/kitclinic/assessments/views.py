@@ -264,6 +264,7 @@ def _questionnaire(
                 {
                     "clinic": link.clinic,
                     "flagged": selectors.crisis_text_first(assessment),
+                    "alerted": selectors.care_team_alerted(assessment),
                     "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
                 },
             )

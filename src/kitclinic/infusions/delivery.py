@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 
 from kitclinic.dosing.pump import Delivery, PumpEvent, is_complete, replay
+from kitclinic.infusions.models import InfusionOrder, InfusionSession, SessionEvent
+from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 
 MG = Decimal("0.001")  # controlled-substance amounts are kept to 0.001 mg
 
@@ -38,13 +39,15 @@ COMPLETED = "completed"
 STOP_REASON_LABELS = {**dict(STOP_REASONS), COMPLETED: "Completed (ordered dose given)"}
 
 
-def pump_events(events: Iterable[Any]) -> list[PumpEvent]:
+def pump_events(events: Iterable[SessionEvent]) -> list[PumpEvent]:
     """The session's events (model rows) as the replay's events, in recorded order."""
     rows = sorted(events, key=lambda e: (e.occurred_at, e.pk or 0))
     return [PumpEvent(e.occurred_at, e.kind, e.rate_ml_per_h) for e in rows]
 
 
-def session_delivery(order: Any, events: Iterable[Any], until: dt.datetime | None) -> Delivery:
+def session_delivery(
+    order: InfusionOrder, events: Iterable[SessionEvent], until: dt.datetime | None
+) -> Delivery:
     """What the pump delivered up to ``until`` under ``order`` (None: the projected whole run)."""
     return replay(
         pump_events(events),
@@ -84,12 +87,11 @@ def share_text(delivered_ml: Decimal, ordered_ml: Decimal) -> str:
     return f"{(delivered_ml / ordered_ml * 100).quantize(Decimal('0.1'))}%"
 
 
-def remainder_outstanding_mg(session: Any) -> Decimal:
+def remainder_outstanding_mg(session: InfusionSession) -> Decimal:
     """Drawn for the session (its dispenses) but neither given (the dose delivered, stored at the
     stop) nor booked back and wasted yet, in mg; 0 before the stop or without a draw."""
-    from kitclinic.substances.models import EntryKind, SubstanceLogEntry
-
-    if session.delivered_mg is None:
+    delivered_mg = session.delivered_mg
+    if delivered_mg is None:
         return Decimal(0)
     draws = SubstanceLogEntry.objects.filter(session_id=session.pk, kind=EntryKind.DISPENSE)
     drawn = sum((e.quantity_mg for e in draws), Decimal(0))
@@ -99,4 +101,4 @@ def remainder_outstanding_mg(session: Any) -> Decimal:
         kind=EntryKind.ADJUSTMENT, corrects__in=draws, change_mg__gt=0
     )
     booked_back = sum((e.change_mg for e in back), Decimal(0))
-    return max(drawn - booked_back - session.delivered_mg, Decimal(0)).quantize(MG)
+    return max(drawn - booked_back - delivered_mg, Decimal(0)).quantize(MG)

@@ -66,7 +66,9 @@ class AnswersField(forms.Field):
 
 
 class LibraryDraftForm(forms.Form):
-    data = forms.CharField(
+    # the form's metaclass takes declared fields off the class, so this field does not replace
+    # BaseForm.data; the stubs see a plain class attribute
+    data = forms.CharField(  # type: ignore[assignment]  # a declared field, see above
         label="Library (JSON)",
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "mono"}),
         help_text="The whole library as stored; validated on save (errors name the field path).",

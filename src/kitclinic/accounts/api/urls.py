@@ -6,7 +6,7 @@ from kitclinic.accounts.api import views
 from kitclinic.lib.api.base import endpoint
 
 urlpatterns = [
-    path("me/", views.MeApi.as_view(), name="me"),
+    path("me/", views.MeRetrieveApi.as_view(), name="me"),
     path(
         "api-tokens/",
         endpoint("ApiTokensApi", views.ApiTokenListApi, views.ApiTokenCreateApi).as_view(),

@@ -139,7 +139,7 @@ class ApiTokenRevokeApi(ApiView):
         return Response(ApiTokenOut(token).data)
 
 
-class MeApi(ApiView):
+class MeRetrieveApi(ApiView):
     @api_schema(
         tag="accounts",
         summary="The current user, their clinic roles, and the acting clinic and role",

@@ -23,7 +23,7 @@ urlpatterns = [
         ).as_view(),
         name="api-library-versions",
     ),
-    path("library/active/", library.LibraryActiveApi.as_view(), name="api-library-active"),
+    path("library/active/", library.LibraryActiveRetrieveApi.as_view(), name="api-library-active"),
     path(
         "library/versions/<int:version_id>/approve/",
         library.LibraryApproveApi.as_view(),
@@ -45,13 +45,13 @@ urlpatterns = [
         name="api-appointment-book",
     ),
     path("chairs/", courses.ChairListApi.as_view(), name="api-chair-list"),
-    path("appointments/", courses.AppointmentDayApi.as_view(), name="api-appointment-day"),
+    path("appointments/", courses.AppointmentDayListApi.as_view(), name="api-appointment-day"),
     path(
         "appointments/<int:appointment_id>/cancel/",
         courses.AppointmentCancelApi.as_view(),
         name="api-appointment-cancel",
     ),
-    path(SESSION, detail.SessionDetailApi.as_view(), name="api-session-detail"),
+    path(SESSION, detail.SessionRetrieveApi.as_view(), name="api-session-detail"),
     path(SESSION + "check-in/", check_in.SessionCheckInApi.as_view(), name="api-session-check-in"),
     path(
         SESSION + "check-in/correct/",
@@ -75,7 +75,9 @@ urlpatterns = [
     ),
     path(SESSION + "discharge/", closing.SessionDischargeApi.as_view(), name="api-discharge"),
     path(SESSION + "waste/", infusion.RemainderWasteApi.as_view(), name="api-waste"),
-    path(SESSION + "summary/", detail.SessionSummaryApi.as_view(), name="api-session-summary"),
+    path(
+        SESSION + "summary/", detail.SessionSummaryRetrieveApi.as_view(), name="api-session-summary"
+    ),
     path(SESSION + "sign/", closing.SessionSignApi.as_view(), name="api-sign"),
     path(SESSION + "addenda/", closing.AddendumWriteApi.as_view(), name="api-addenda"),
     path(SESSION + "cancel/", closing.SessionCancelApi.as_view(), name="api-session-cancel"),

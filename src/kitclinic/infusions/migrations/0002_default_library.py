@@ -1,11 +1,13 @@
 """Install the shipped default drug library as version 1, approved by the system, for every
 organization that has none (new organizations get it from ``library_install_default``)."""
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db import migrations
 from django.utils import timezone
 
 
-def install(apps, schema_editor):
+def install(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from kitclinic.dosing import default_library, library_to_dict
 
     Organization = apps.get_model("accounts", "Organization")

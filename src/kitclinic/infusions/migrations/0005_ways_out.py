@@ -2,6 +2,8 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db import migrations, models
 from django.utils import timezone
 
@@ -10,7 +12,7 @@ import kitclinic.infusions.states
 NOT_HELD = ("cancelled", "no_show")
 
 
-def renumber_sessions(apps, schema_editor):
+def renumber_sessions(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Number every course's sessions 1..n by start time among those not cancelled, before the
     constraint "one session per number in a course" is added (bookings in the past could leave
     two sessions with one number). Each change is written to the audit trail."""

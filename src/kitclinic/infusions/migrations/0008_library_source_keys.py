@@ -17,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db import migrations
 from django.utils import timezone
 
@@ -61,7 +63,7 @@ def relabel(data: Any, rows: dict[str, tuple[Any, Any]] | None = None) -> Any:
     return _walk(data, "", _rows() if rows is None else rows)
 
 
-def _audit(apps, organization_id: int, version_pk: int, number: int) -> None:
+def _audit(apps: StateApps, organization_id: int, version_pk: int, number: int) -> None:
     """The system's audit event for one relabelled version, appended to its organization's chain
     as ``kitclinic.audit.services.chain_append`` does (historical models, so no app code)."""
     from kitclinic.audit.services import event_content
@@ -89,7 +91,7 @@ def _audit(apps, organization_id: int, version_pk: int, number: int) -> None:
     head.save(update_fields=["last_event_id", "last_hash", "length"])
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Version = apps.get_model("infusions", "DrugLibraryVersion")
     rows = _rows()
     stored = Version.objects.order_by("pk").values_list("pk", "organization_id", "number", "data")

@@ -97,13 +97,9 @@ class DrugLibraryVersion(models.Model):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # a row read from the database (Model.from_db builds it through __init__) has its pk:
+        # the status as stored is what save() guards
         self._stored_status = self.status if self.pk else None
-
-    @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]  # Django's from_db hook, its arguments not annotated yet
-        instance = super().from_db(db, field_names, values)
-        instance._stored_status = instance.status
-        return instance
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         super().refresh_from_db(*args, **kwargs)
@@ -132,7 +128,7 @@ class DrugLibraryVersion(models.Model):
     def library(self) -> DrugLibrary:
         """The validated library (parsed once per instance; once per process for an approved or
         retired version, whose data never changes)."""
-        cached = getattr(self, "_library", None)
+        cached: DrugLibrary | None = getattr(self, "_library", None)
         if cached is not None:
             return cached
         immutable = self.pk is not None and self._stored_status in (

@@ -68,13 +68,9 @@ class InfusionSession(models.Model):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # a row read from the database (Model.from_db builds it through __init__) has its pk:
+        # the state as stored is what save() and delete() guard
         self._stored_state = self.state if self.pk else None
-
-    @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]  # Django's from_db hook, its arguments not annotated yet
-        instance = super().from_db(db, field_names, values)
-        instance._stored_state = instance.state
-        return instance
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         super().refresh_from_db(*args, **kwargs)
@@ -86,7 +82,7 @@ class InfusionSession(models.Model):
         super().save(*args, **kwargs)
         self._stored_state = self.state
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]  # returns Django's delete counts, not annotated yet
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self._stored_state == SessionState.SIGNED:
             raise SignedRecordError()
         return super().delete(*args, **kwargs)
@@ -133,7 +129,7 @@ class SessionRecord(models.Model):
         self._refuse_if_signed()
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]  # returns Django's delete counts, not annotated yet
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         self._refuse_if_signed()
         return super().delete(*args, **kwargs)
 
@@ -320,7 +316,7 @@ class ReturnedOrder(SessionRecord):
             raise ValueError("A returned order cannot be edited.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]  # returns Django's delete counts, not annotated yet
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("A returned order stays in the session's record.")
 
 

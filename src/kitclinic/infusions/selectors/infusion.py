@@ -111,7 +111,7 @@ def stop_overview(actor: Actor, session: InfusionSession, *, now: dt.datetime) -
     )
 
 
-def witness_named(actor: Actor, witness_id: object) -> User | None:
+def witness_named(actor: Actor, witness_id: str | int | None) -> User | None:
     """The physician or nurse of the acting clinic a form names as witness (None: nobody or
     nobody eligible)."""
     if not witness_id:

@@ -13,13 +13,27 @@ from kitclinic.patients.models import Patient
 
 
 @dataclass(frozen=True)
+class ChartSession:
+    session: InfusionSession
+    openable: bool  # the user has a role at its clinic, where its page is opened
+    elsewhere: bool  # given at another clinic than the acting one
+
+
+@dataclass(frozen=True)
+class ChartCourse:
+    course: TreatmentCourse
+    sessions: list[ChartSession]  # by start time
+
+
+@dataclass(frozen=True)
 class PatientInfusions:
     """Every course and session of the organization's patient, whichever clinic gave it (the
-    dose history and the course's count are the patient's); each session carries ``openable``
-    (the user has a role at its clinic, where its page is opened) and ``elsewhere`` (not the
-    acting clinic)."""
+    dose history and the course's count are the patient's): the courses as recorded, and as the
+    chart shows them (each session with whether the user may open it and whether it was given
+    elsewhere)."""
 
     courses: list[TreatmentCourse]
+    chart: list[ChartCourse]
 
 
 def patient_infusions(actor: Actor, patient: Patient) -> PatientInfusions:
@@ -36,8 +50,19 @@ def patient_infusions(actor: Actor, patient: Patient) -> PatientInfusions:
         )
     )
     reachable = actor.clinic_ids_where(Action.PATIENT_VIEW)
-    for course in courses:
-        for session in course.sessions.all():
-            session.openable = session.clinic_id in reachable
-            session.elsewhere = session.clinic_id != actor.membership.clinic_id
-    return PatientInfusions(courses=courses)
+    here = actor.membership.clinic_id
+    chart = [
+        ChartCourse(
+            course=course,
+            sessions=[
+                ChartSession(
+                    session=session,
+                    openable=session.clinic_id in reachable,
+                    elsewhere=session.clinic_id != here,
+                )
+                for session in course.sessions.all()
+            ],
+        )
+        for course in courses
+    ]
+    return PatientInfusions(courses=courses, chart=chart)

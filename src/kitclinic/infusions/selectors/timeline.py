@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from kitclinic.infusions.delivery import STOP_REASON_LABELS
-from kitclinic.infusions.models import EventKind, InfusionSession, ReturnKind
+from kitclinic.infusions.models import (
+    Addendum,
+    AdverseEvent,
+    CheckIn,
+    CheckInCorrection,
+    Discharge,
+    DoubleCheck,
+    EventKind,
+    InfusionOrder,
+    InfusionSession,
+    ReturnedOrder,
+    ReturnKind,
+    SessionEvent,
+    SessionScore,
+    VitalSign,
+)
 from kitclinic.infusions.states import SessionState
 
 
@@ -22,7 +37,7 @@ class TimelineEntry:
     alert: bool = False
 
 
-def _weight_override_text(record: Any) -> str:
+def _weight_override_text(record: CheckIn | CheckInCorrection) -> str:
     """How a check-in's (or correction's) weight was accepted, for the timeline."""
     if not record.weight_overrides:
         return ""
@@ -37,18 +52,18 @@ def _weight_override_text(record: Any) -> str:
 
 
 def session_timeline(
-    session,
-    check_in,
-    order,
-    double_check,
-    discharge,
-    events,
-    vitals,
-    scores,
-    adverse,
-    addenda,
-    corrections=(),
-) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]  # the record parameters are not annotated yet
+    session: InfusionSession,
+    check_in: CheckIn | None,
+    order: InfusionOrder | None,
+    double_check: DoubleCheck | None,
+    discharge: Discharge | None,
+    events: Sequence[SessionEvent],
+    vitals: Sequence[VitalSign],
+    scores: Sequence[SessionScore],
+    adverse: Sequence[AdverseEvent],
+    addenda: Sequence[Addendum],
+    corrections: Sequence[CheckInCorrection] = (),
+) -> list[TimelineEntry]:
     out: list[TimelineEntry] = []
     if check_in is not None:
         gate = (
@@ -69,7 +84,7 @@ def session_timeline(
                 alert=bool(check_in.gate_failures),
             )
         )
-        before = check_in
+        before: CheckIn | CheckInCorrection = check_in
         for c in corrections:
             changed = []
             if c.weight_kg != before.weight_kg:
@@ -89,7 +104,8 @@ def session_timeline(
                 )
             )
             before = c
-        if check_in.gate_override_reason:
+        # a gate overridden on the check-in itself (recorded before the order answered it)
+        if check_in.gate_override_reason and check_in.gate_override_at is not None:
             out.append(
                 TimelineEntry(
                     check_in.gate_override_at,
@@ -216,8 +232,10 @@ def session_timeline(
         )
     if session.signed_at is not None:
         out.append(TimelineEntry(session.signed_at, "sign", "Signed", "", str(session.signed_by)))
-    for a in addenda:
-        out.append(TimelineEntry(a.written_at, "addendum", "Addendum", a.text, str(a.author)))
+    for note in addenda:
+        out.append(
+            TimelineEntry(note.written_at, "addendum", "Addendum", note.text, str(note.author))
+        )
     out.sort(key=lambda e: e.at)
     return out
 
@@ -226,7 +244,9 @@ def _num(value: object) -> str:
     return f"{Decimal(str(value)).normalize():f}"
 
 
-def ways_out_timeline(session: InfusionSession, returned: list[Any]) -> list[TimelineEntry]:
+def ways_out_timeline(
+    session: InfusionSession, returned: Sequence[ReturnedOrder]
+) -> list[TimelineEntry]:
     """Returned orders (as placed, the voided double check, the return) and a cancel or no-show,
     merged into the timeline by time."""
     out: list[TimelineEntry] = []

@@ -327,7 +327,8 @@ def order_double_check(
 def _snapshot(row: models.Model) -> dict[str, object]:
     """Every stored field of ``row`` as JSON values (decimals as strings, times in ISO 8601)."""
     values = {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
-    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+    snapshot: dict[str, object] = json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+    return snapshot
 
 
 def _return_order(

@@ -20,7 +20,7 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
@@ -69,7 +69,7 @@ def cancel_action(state: SessionState | str) -> Action:
     return Action.APPOINTMENT_BOOK
 
 
-def _held(course_id: int):  # type: ignore[no-untyped-def]  # the held sessions' QuerySet, not annotated yet
+def _held(course_id: int) -> models.QuerySet[InfusionSession]:
     return InfusionSession.objects.filter(course_id=course_id).exclude(
         state__in=[s.value for s in NOT_HELD_STATES]
     )

@@ -29,7 +29,8 @@ def vitals(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(
             request,
-            "Vitals not saved: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            "Vitals not saved: "
+            + "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()),
         )
         return session_redirect(session)
     data = form.cleaned_data

@@ -200,7 +200,7 @@ class EligibilityCreateApi(ApiView):
 # --- the catalogue ----------------------------------------------------------------------------
 
 
-class ContraindicationCatalogueApi(ApiView):
+class ContraindicationCatalogueRetrieveApi(ApiView):
     @api_schema(
         operation_id="v1_contraindications_list",
         tag="eligibility",

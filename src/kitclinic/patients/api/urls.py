@@ -49,7 +49,7 @@ urlpatterns = [
     ),
     path(
         "contraindications/",
-        intake.ContraindicationCatalogueApi.as_view(),
+        intake.ContraindicationCatalogueRetrieveApi.as_view(),
         name="contraindication-list",
     ),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
@@ -10,6 +12,7 @@ from kitclinic.infusions.api.serializers.fields import (
     BoundedDateTimeField,
     optional_reason_field,
 )
+from kitclinic.infusions.selectors.day import DayEntry
 from kitclinic.infusions.states import CourseStatus, SessionState
 from kitclinic.lib.api.base import (
     StrictCharField,
@@ -21,7 +24,7 @@ from kitclinic.patients.models import INDICATIONS
 NUMBER_HELP = "Place in the course by start time; null when cancelled or a no-show."
 
 
-class SessionRefOut(serializers.Serializer):
+class SessionRefOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.IntegerField(
         source="course_number", allow_null=True, help_text=NUMBER_HELP
@@ -35,7 +38,7 @@ class SessionRefOut(serializers.Serializer):
     )
 
 
-class CourseOut(serializers.Serializer):
+class CourseOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     patient = serializers.IntegerField(source="patient_id")
     clinic = serializers.IntegerField(source="clinic_id")
@@ -74,13 +77,13 @@ class CourseTransitionIn(StrictSerializer):
     reason = optional_reason_field("Required to pause or stop a course.")
 
 
-class ChairOut(serializers.Serializer):
+class ChairOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     is_active = serializers.BooleanField()
 
 
-class AppointmentOut(serializers.Serializer):
+class AppointmentOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     course = serializers.IntegerField(source="course_id")
     patient = serializers.IntegerField(source="patient_id")
@@ -108,8 +111,14 @@ class AppointmentOut(serializers.Serializer):
     session_state = serializers.CharField(source="session.state")
 
 
+# An appointment of the clinic day and its session's next step, from a selectors.day.DayEntry
+# (no docstring: drf-spectacular would publish it as the schema's description).
 class DayAppointmentOut(AppointmentOut):
     next_step = serializers.CharField(allow_blank=True, help_text="What the clinic does next.")
+
+    def to_representation(self, instance: DayEntry) -> dict[str, Any]:
+        appointment = AppointmentOut(instance.appointment, context=self.context).data
+        return {**appointment, "next_step": instance.next_step}
 
 
 class AppointmentBookIn(StrictSerializer):

@@ -3,7 +3,8 @@ dates within the shared window, and the 409 body."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, TypedDict
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,16 +16,29 @@ from kitclinic.lib.api.base import (
 )
 from kitclinic.lib.bounds import DATE_RANGE_MESSAGE, date_in_window
 
+
+class DecimalShape(TypedDict):
+    """The keyword arguments that shape a decimal field."""
+
+    max_digits: int
+    decimal_places: int
+
+
 # Amounts in, as JSON numbers or numeric strings; the services check the ranges and steps.
-AMOUNT = {"max_digits": 12, "decimal_places": 4}
+AMOUNT: DecimalShape = {"max_digits": 12, "decimal_places": 4}
 
 
-def amount_field(help_text: str, **kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(**AMOUNT, help_text=help_text, **kwargs)
+def amount_field(help_text: str, *, optional: bool = False) -> serializers.DecimalField:
+    """An amount in; ``optional``: it may be left out or null (then None)."""
+    if optional:
+        return serializers.DecimalField(
+            **AMOUNT, help_text=help_text, required=False, allow_null=True, default=None
+        )
+    return serializers.DecimalField(**AMOUNT, help_text=help_text)
 
 
 @extend_schema_field({"type": "integer", "nullable": True})
-class AnswerField(serializers.Field):
+class AnswerField(serializers.Field[int | None, object, int | None, Any]):
     """One item answer: a JSON integer, or null for an item the scale lets the patient skip."""
 
     def to_internal_value(self, data: object) -> int | None:
@@ -34,7 +48,7 @@ class AnswerField(serializers.Field):
             raise serializers.ValidationError("Each answer must be an integer or null.")
         return data
 
-    def to_representation(self, value: object) -> object:
+    def to_representation(self, value: int | None) -> int | None:
         return value
 
 
@@ -45,30 +59,38 @@ def optional_reason_field(help_text: str) -> StrictCharField:
     )
 
 
-def answers_field(help_text: str, **kwargs: Any) -> serializers.ListField:
-    return serializers.ListField(
-        child=AnswerField(allow_null=True), allow_empty=True, help_text=help_text, **kwargs
-    )
+def answers_field(help_text: str, *, optional: bool = False) -> serializers.ListField:
+    """Item answers in, item 1 first; ``optional``: they may be left out (then None)."""
+    child = AnswerField(allow_null=True)
+    if optional:
+        return serializers.ListField(
+            child=child, allow_empty=True, help_text=help_text, required=False, default=None
+        )
+    return serializers.ListField(child=child, allow_empty=True, help_text=help_text)
 
 
-class _InDateWindow:
-    """A date or time field refusing values outside the shared window (:mod:`kitclinic.lib.bounds`)."""
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time within the shared window (kitclinic.lib.bounds)."""
 
     default_error_messages = {"date_out_of_range": DATE_RANGE_MESSAGE}
 
-    def to_internal_value(self, value: Any) -> Any:
-        result = super().to_internal_value(value)  # type: ignore[misc]  # a mixin: super() is the DRF field it is combined with
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        result = super().to_internal_value(value)
         if not date_in_window(result):
-            self.fail("date_out_of_range")  # type: ignore[attr-defined]  # fail comes from the DRF field this mixin is combined with
+            self.fail("date_out_of_range")
         return result
 
 
-class BoundedDateTimeField(_InDateWindow, serializers.DateTimeField):
-    """An ISO 8601 time within the shared window."""
+class BoundedDateField(serializers.DateField):
+    """A YYYY-MM-DD date within the shared window (kitclinic.lib.bounds)."""
 
+    default_error_messages = {"date_out_of_range": DATE_RANGE_MESSAGE}
 
-class BoundedDateField(_InDateWindow, serializers.DateField):
-    """A YYYY-MM-DD date within the shared window."""
+    def to_internal_value(self, value: Any) -> dt.date:
+        result = super().to_internal_value(value)
+        if not date_in_window(result):
+            self.fail("date_out_of_range")
+        return result
 
 
 class ConflictOut(ErrorOut):

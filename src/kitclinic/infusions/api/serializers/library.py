@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
@@ -11,7 +13,7 @@ from kitclinic.lib.api.base import (
 )
 
 
-class LibraryVersionOut(serializers.Serializer):
+class LibraryVersionOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
     status = serializers.CharField(help_text="draft, approved (the active one) or retired")
@@ -24,10 +26,17 @@ class LibraryVersionOut(serializers.Serializer):
     retired_at = serializers.DateTimeField(allow_null=True)
 
 
+# DRF's serializer metaclass takes declared fields off the class, so a field named like an
+# attribute every serializer has (``data``, ``label``, ``source``) does not replace it; the stubs
+# see plain class attributes.
 class LibraryVersionDetailOut(LibraryVersionOut):
-    data = serializers.DictField(help_text="The whole library (kitclinic.dosing.library_to_dict)")
+    data = serializers.DictField(  # type: ignore[assignment]  # a declared field, see above
+        help_text="The whole library (kitclinic.dosing.library_to_dict)"
+    )
 
 
 class LibraryDraftIn(StrictSerializer):
-    data = serializers.DictField(help_text="The whole library, as in GET library/active/.")
+    data = serializers.DictField(  # type: ignore[assignment]  # a declared field, see above
+        help_text="The whole library, as in GET library/active/."
+    )
     change_note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")

@@ -3,6 +3,8 @@ sign-off summary."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
@@ -11,8 +13,12 @@ from kitclinic.infusions.api.serializers.fields import AMOUNT
 from kitclinic.infusions.models import ReturnKind
 from kitclinic.infusions.states import SessionState
 
+# DRF's serializer metaclass takes declared fields off the class, so a field named like an
+# attribute every serializer has (``data``, ``label``, ``source``) does not replace it; the stubs
+# see plain class attributes.
 
-class CheckInOut(serializers.Serializer):
+
+class CheckInOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     checked_in_by = UserRefOut()
     checked_in_at = serializers.DateTimeField()
@@ -40,7 +46,7 @@ class CheckInOut(serializers.Serializer):
     pre_rating_severity = serializers.CharField(allow_blank=True)
 
 
-class CheckInCorrectionOut(serializers.Serializer):
+class CheckInCorrectionOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     check_in = serializers.IntegerField(source="check_in_id")
     corrected_by = UserRefOut()
@@ -54,7 +60,7 @@ class CheckInCorrectionOut(serializers.Serializer):
     gate_failures = serializers.ListField(child=serializers.DictField())
 
 
-class FindingOut(serializers.Serializer):
+class FindingOut(serializers.Serializer[Any]):
     rule = serializers.CharField()
     code = serializers.CharField()
     severity = serializers.CharField(help_text="ok, soft (needs a reason) or hard (refused)")
@@ -62,10 +68,10 @@ class FindingOut(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
     limit = serializers.FloatField(allow_null=True)
     unit = serializers.CharField(allow_blank=True)
-    source = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # a declared field (header note)
 
 
-class OrderOut(serializers.Serializer):
+class OrderOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     ordered_by = UserRefOut()
     ordered_at = serializers.DateTimeField()
@@ -90,7 +96,7 @@ class OrderOut(serializers.Serializer):
     pk_tmax_min = serializers.FloatField(allow_null=True)
 
 
-class DoubleCheckOut(serializers.Serializer):
+class DoubleCheckOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     checked_by = UserRefOut()
     checked_at = serializers.DateTimeField()
@@ -99,7 +105,7 @@ class DoubleCheckOut(serializers.Serializer):
     overrides_cosigned = serializers.BooleanField()
 
 
-class EventOut(serializers.Serializer):
+class EventOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     occurred_at = serializers.DateTimeField()
@@ -112,7 +118,7 @@ class EventOut(serializers.Serializer):
     )
 
 
-class VitalOut(serializers.Serializer):
+class VitalOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     session = serializers.IntegerField(source="session_id")
     slot_minute = serializers.IntegerField()
@@ -127,19 +133,19 @@ class VitalOut(serializers.Serializer):
     alerts = serializers.ListField(child=serializers.DictField())
 
 
-class ScoreOut(serializers.Serializer):
+class ScoreOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     instrument = serializers.CharField()
     answers = serializers.ListField(child=serializers.IntegerField(allow_null=True))
     total = serializers.DecimalField(max_digits=6, decimal_places=2)
-    label = serializers.CharField(allow_blank=True)
+    label = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # a declared field (header note)
     flags = serializers.ListField(child=serializers.CharField())
     taken_at = serializers.DateTimeField()
     recorded_by = UserRefOut()
 
 
-class AdverseEventOut(serializers.Serializer):
+class AdverseEventOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
     recorded_by = UserRefOut()
@@ -150,7 +156,7 @@ class AdverseEventOut(serializers.Serializer):
     rescue_dose = serializers.CharField(allow_blank=True)
 
 
-class DischargeOut(serializers.Serializer):
+class DischargeOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     discharged_by = UserRefOut()
     discharged_at = serializers.DateTimeField()
@@ -165,14 +171,14 @@ class DischargeOut(serializers.Serializer):
     )
 
 
-class AddendumOut(serializers.Serializer):
+class AddendumOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     author = UserRefOut()
     written_at = serializers.DateTimeField()
     text = serializers.CharField()
 
 
-class ReturnedOrderOut(serializers.Serializer):
+class ReturnedOrderOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(
         choices=[k.value for k in ReturnKind], help_text="sent_back or withdrawn"
@@ -191,7 +197,7 @@ class ReturnedOrderOut(serializers.Serializer):
     )
 
 
-class SessionStateOut(serializers.Serializer):
+class SessionStateOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     state = serializers.ChoiceField(choices=[s.value for s in SessionState])
     started_at = serializers.DateTimeField(allow_null=True)
@@ -200,7 +206,7 @@ class SessionStateOut(serializers.Serializer):
     signed_at = serializers.DateTimeField(allow_null=True)
 
 
-class SlotOut(serializers.Serializer):
+class SlotOut(serializers.Serializer[Any]):
     minute = serializers.IntegerField()
     phase = serializers.CharField(help_text="infusion or recovery")
     due_at = serializers.DateTimeField(allow_null=True)
@@ -208,7 +214,7 @@ class SlotOut(serializers.Serializer):
     overdue = serializers.BooleanField()
 
 
-class TimelineOut(serializers.Serializer):
+class TimelineOut(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     kind = serializers.CharField()
     title = serializers.CharField()
@@ -217,7 +223,7 @@ class TimelineOut(serializers.Serializer):
     alert = serializers.BooleanField()
 
 
-class SessionDetailOut(serializers.Serializer):
+class SessionDetailOut(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="session.id")
     number = serializers.IntegerField(
         source="session.course_number", allow_null=True, help_text=NUMBER_HELP
@@ -262,7 +268,7 @@ class SessionDetailOut(serializers.Serializer):
     timeline = TimelineOut(many=True)
 
 
-class AdverseEventLineOut(serializers.Serializer):
+class AdverseEventLineOut(serializers.Serializer[Any]):
     description = serializers.CharField()
     severity = serializers.CharField()
     action_taken = serializers.CharField()
@@ -270,7 +276,7 @@ class AdverseEventLineOut(serializers.Serializer):
     rescue_dose = serializers.CharField(allow_blank=True)
 
 
-class SessionSummaryOut(serializers.Serializer):
+class SessionSummaryOut(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="session.id")
     state = serializers.CharField(source="session.state")
     weight_kg = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)

@@ -3,6 +3,8 @@ and the order preview's answer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from kitclinic.infusions.api.serializers.fields import (
@@ -88,9 +90,7 @@ class CheckInCorrectionIn(SoftOverrideIn):
     reason = StrictCharField(max_length=300, help_text="What was wrong and how it was found.")
     weight_kg = amount_field(
         "The corrected weight, measured today, in kg (judged like a check-in weight).",
-        required=False,
-        allow_null=True,
-        default=None,
+        optional=True,
     )
     pregnancy_status = serializers.ChoiceField(
         choices=PregnancyStatus.choices,
@@ -116,7 +116,7 @@ class OrderIn(OrderPreviewIn):
     )
 
 
-class PkPreviewOut(serializers.Serializer):
+class PkPreviewOut(serializers.Serializer[Any]):
     model = serializers.CharField()
     model_title = serializers.CharField()
     cmax_ug_per_ml = serializers.FloatField(help_text="Predicted plasma peak")
@@ -129,7 +129,7 @@ class PkPreviewOut(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
-class OrderPreviewOut(serializers.Serializer):
+class OrderPreviewOut(serializers.Serializer[Any]):
     library_version = serializers.IntegerField(source="version.id")
     library_number = serializers.IntegerField(source="version.number")
     protocol_id = serializers.CharField(source="protocol.id")
@@ -223,7 +223,7 @@ class VitalsIn(StrictSerializer):
 
 class ScoreIn(StrictSerializer):
     kind = serializers.ChoiceField(choices=ScoreKind.choices)
-    answers = answers_field("CADSS or post-infusion rating items.", required=False, default=None)
+    answers = answers_field("CADSS or post-infusion rating items.", optional=True)
     level = StrictIntegerField(required=False, allow_null=True, default=None, help_text="MOAA/S")
 
 

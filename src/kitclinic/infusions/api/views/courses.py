@@ -146,7 +146,7 @@ class AppointmentCancelApi(InfusionApiView):
         return Response(AppointmentOut(appointment).data)
 
 
-class AppointmentDayApi(InfusionApiView):
+class AppointmentDayListApi(InfusionApiView):
     @api_schema(
         operation_id="v1_appointments_day_list",
         tag=TAG_COURSES,
@@ -161,9 +161,6 @@ class AppointmentDayApi(InfusionApiView):
         entries = sorted(
             (e for row in rows for e in row.entries), key=lambda e: e.appointment.starts_at
         )
-        out = []
-        for entry in entries:
-            entry.appointment.next_step = entry.next_step
-            out.append(entry.appointment)
-        worklist_record(actor, what="schedule", patient_ids=[a.patient_id for a in out])
-        return Response(DayAppointmentOut(out, many=True).data)
+        patient_ids = [e.appointment.patient_id for e in entries]
+        worklist_record(actor, what="schedule", patient_ids=patient_ids)
+        return Response(DayAppointmentOut(entries, many=True).data)

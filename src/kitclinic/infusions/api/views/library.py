@@ -38,7 +38,7 @@ class LibraryVersionListApi(InfusionApiView):
         return Response(LibraryVersionOut(overview.versions, many=True).data)
 
 
-class LibraryActiveApi(InfusionApiView):
+class LibraryActiveRetrieveApi(InfusionApiView):
     @api_schema(
         tag=TAG_LIBRARY,
         summary="The active (approved) library version with its data",

@@ -236,8 +236,9 @@ def score_record(
     actor = actor.require_at(session.clinic_id, Action.INFUSION_RUN)
     session, _ = begin_step(session, Step.SCORE)
     flags: list[str] = []
+    stored: list[int | None]
     if kind == ScoreKind.MOAAS:
-        if isinstance(level, bool) or level not in MOAAS_LEVELS:
+        if level is None or isinstance(level, bool) or level not in MOAAS_LEVELS:
             raise field_error("level", "MOAA/S is a level from 0 (no response) to 5 (alert).")
         instrument, stored, total = "moaas", [level], Decimal(level)
         label = f"MOAA/S {level}" + (f" ({MOAAS_ENDS[level]})" if level in MOAAS_ENDS else "")

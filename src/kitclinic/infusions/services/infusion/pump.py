@@ -69,7 +69,7 @@ def infusion_start(
     session, to = begin_step(session, Step.START)
     order = session_order(session)
     now = timezone.now()
-    detail: dict = {}
+    detail: dict[str, Any] = {}
     if lot is not None:
         entry = _draw(actor, session, order, lot, now)
         detail = {

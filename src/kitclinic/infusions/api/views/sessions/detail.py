@@ -22,7 +22,7 @@ from kitclinic.infusions.selectors.summary import session_summary
 from kitclinic.lib.api.base import api_schema
 
 
-class SessionDetailApi(InfusionApiView):
+class SessionRetrieveApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
         summary="A session with its record, vitals schedule and timeline (audited read)",
@@ -35,7 +35,7 @@ class SessionDetailApi(InfusionApiView):
         return Response(SessionDetailOut(session_detail(actor, session)).data)
 
 
-class SessionSummaryApi(InfusionApiView):
+class SessionSummaryRetrieveApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
         summary="The sign-off summary (audited read)",
