@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -77,6 +78,24 @@ def other_org_patient(world):
     from tests.factories import PatientFactory
 
     return PatientFactory(home_clinic=world.other_clinic, family_name="Outsider", given_name="Olga")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file on which only ``kitclinic migrate`` ran, made once per run and shared by the
+    workers (tests/support/databases.py): copy it, never write to it."""
+    from tests.support import databases
+
+    return databases.migrated_sqlite(databases.run_directory(tmp_path_factory))
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo clinic (``kitclinic seed_demo``) in a SQLite file, made once per run and shared
+    by the workers (tests/support/databases.py): copy it, never write to it."""
+    from tests.support import databases
+
+    return databases.demo_sqlite(databases.run_directory(tmp_path_factory))
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import socketserver
@@ -35,7 +36,6 @@ import pytest
 from gunicorn.config import KNOWN_SETTINGS
 
 BIN = Path(sys.executable).parent
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
@@ -103,6 +103,56 @@ class Database:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()"
             )
+
+
+# --- the console script ----------------------------------------------------------------------
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+COMMAND_TIMEOUT_SECONDS = 300
+
+
+def kitclinic_argv() -> list[str]:
+    """The ``kitclinic`` console script of this virtualenv (``python -m kitclinic`` without one)."""
+    script = Path(sys.executable).with_name("kitclinic")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("kitclinic")
+    return [found] if found else [sys.executable, "-m", "kitclinic"]
+
+
+def run_kitclinic(
+    *args: str, database_url: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``kitclinic ARGS`` against ``database_url`` with the production settings in debug mode
+    (``env``: more variables)."""
+    environment = dict(os.environ)
+    # pytest-django's settings module; the console script's own instead
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment.update(
+        DATABASE_URL=database_url,
+        KITCLINIC_DEBUG="1",
+        KITCLINIC_TIME_ZONE="UTC",
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")])
+        ),
+        **(env or {}),
+    )
+    result = subprocess.run(
+        [*kitclinic_argv(), *args],
+        env=environment,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"kitclinic {' '.join(args)} exited {result.returncode}\n"
+            f"stdout: {result.stdout}\nstderr: {result.stderr}"
+        )
+    return result
 
 
 # --- processes -------------------------------------------------------------------------------

@@ -12,13 +12,12 @@ from django.utils.module_loading import import_string
 import kitclinic.config.settings as production
 from kitclinic.config.log_redaction import REDACTED, RedactLinkTokens, redact_link_tokens
 from tests.processes import (
-    BIN,
     Browser,
     production_env,
-    run_command,
     start_gunicorn,
     wait_for_health,
 )
+from tests.support.databases import copy_of
 
 
 @pytest.mark.parametrize(
@@ -60,9 +59,8 @@ def test_the_console_handler_of_the_production_settings_redacts():
 
 
 @pytest.mark.slow
-def test_gunicorn_s_access_and_error_logs_hold_no_link_token(tmp_path):
-    env = production_env(f"sqlite:///{tmp_path / 'kitclinic.sqlite3'}")
-    run_command([str(BIN / "kitclinic"), "migrate", "--noinput"], env)
+def test_gunicorn_s_access_and_error_logs_hold_no_link_token(tmp_path, migrated_sqlite):
+    env = production_env(copy_of(migrated_sqlite, tmp_path / "kitclinic.sqlite3"))
     server = start_gunicorn("redaction", env, tmp_path, workers=1)
     link, kiosk, referer = (secrets.token_urlsafe(32) for _ in range(3))
     try:

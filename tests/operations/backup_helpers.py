@@ -1,57 +1,13 @@
-"""Helpers for the backup and restore tests: the console script in a subprocess, scratch
-PostgreSQL databases and tampered archives."""
+"""Helpers for the backup and restore tests: a database's full dump and tampered archives."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-COMMAND_TIMEOUT_SECONDS = 300
-
-
-def kitclinic_argv() -> list[str]:
-    """The ``kitclinic`` console script of this virtualenv (``python -m kitclinic`` without one)."""
-    script = Path(sys.executable).with_name("kitclinic")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("kitclinic")
-    return [found] if found else [sys.executable, "-m", "kitclinic"]
-
-
-def run_kitclinic(
-    *args: str, database_url: str, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """``kitclinic ARGS`` against ``database_url`` with the production settings in debug mode."""
-    env = dict(os.environ)
-    env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest-django's; the console script's own instead
-    env.update(
-        DATABASE_URL=database_url,
-        KITCLINIC_DEBUG="1",
-        KITCLINIC_TIME_ZONE="UTC",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
-    )
-    result = subprocess.run(
-        [*kitclinic_argv(), *args],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"kitclinic {' '.join(args)} exited {result.returncode}\n"
-            f"stdout: {result.stdout}\nstderr: {result.stderr}"
-        )
-    return result
+from tests.processes import run_kitclinic
 
 
 def dump_database(database_url: str, *, probe: bool = False) -> dict[str, Any]:

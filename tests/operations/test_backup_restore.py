@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import zipfile
 from dataclasses import dataclass
 from io import StringIO
@@ -29,12 +28,11 @@ from tests.operations.backup_helpers import (
     read_manifest,
     read_member,
     rezip,
-    run_kitclinic,
 )
-from tests.processes import Database, postgres_server_or_skip
+from tests.processes import Database, postgres_server_or_skip, run_kitclinic
+from tests.support.databases import built_once, copy_of, run_directory
 from tests.support.rows import row_counts
 
-DEMO_PATIENTS = "20"
 AUDIT_TABLE = "audit_auditevent"
 CHAIN_HEAD_TABLE = "audit_auditchainhead"
 
@@ -47,29 +45,23 @@ class DemoSource:
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file on which only `kitclinic migrate` ran: copied for each new database, as a
-    migrate takes seconds."""
-    path = tmp_path_factory.mktemp("backup-template") / "migrated.sqlite3"
-    run_kitclinic("migrate", "--noinput", "-v", "0", database_url=f"sqlite:///{path}")
-    return path
+def demo_source(tmp_path_factory: pytest.TempPathFactory, demo_sqlite: Path) -> DemoSource:
+    """A demo clinic in a SQLite file (a copy of the run's, migrated and seeded by the console
+    script), backed up by the console script; its full dump. Made once per run: the tests only
+    read the file and the archive (a refused restore writes nothing)."""
 
+    def build(root: Path) -> None:
+        root.mkdir()
+        url = copy_of(demo_sqlite, root / "source.sqlite3")
+        run_kitclinic("backup", str(root / "clinic-backup.zip"), database_url=url)
+        (root / "dump.json").write_text(json.dumps(dump_database(url)))
 
-def new_sqlite(template: Path, path: Path) -> str:
-    """The URL of a new migrated, empty SQLite database at ``path``."""
-    shutil.copyfile(template, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture(scope="session")
-def demo_source(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> DemoSource:
-    """A demo clinic in a SQLite file, backed up by the console script; its full dump."""
-    root = tmp_path_factory.mktemp("backup-source")
-    url = new_sqlite(migrated_sqlite, root / "source.sqlite3")
-    run_kitclinic("seed_demo", "--patients", DEMO_PATIENTS, database_url=url)
-    archive = root / "clinic-backup.zip"
-    run_kitclinic("backup", str(archive), database_url=url)
-    return DemoSource(database_url=url, archive=archive, dump=dump_database(url))
+    root = built_once(run_directory(tmp_path_factory), "backup-source", build)
+    return DemoSource(
+        database_url=f"sqlite:///{root / 'source.sqlite3'}",
+        archive=root / "clinic-backup.zip",
+        dump=json.loads((root / "dump.json").read_text()),
+    )
 
 
 # --- moving a clinic ----------------------------------------------------------------------------
@@ -161,7 +153,7 @@ def test_the_archive_holds_its_own_export_event(demo_source: DemoSource) -> None
 def test_sqlite_to_sqlite_keeps_every_row_audit_event_and_balance(
     demo_source: DemoSource, migrated_sqlite: Path, tmp_path: Path
 ) -> None:
-    target = new_sqlite(migrated_sqlite, tmp_path / "target.sqlite3")
+    target = copy_of(migrated_sqlite, tmp_path / "target.sqlite3")
     _restore_into(demo_source, target, migrate=False)
 
 
@@ -179,7 +171,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_audit_event_and_balance(
         before = dump_database(postgres.url)
     finally:
         postgres.drop()
-    back_url = new_sqlite(migrated_sqlite, tmp_path / "back.sqlite3")
+    back_url = copy_of(migrated_sqlite, tmp_path / "back.sqlite3")
     run_kitclinic("restore", str(archive), database_url=back_url)
     assert_same_clinic(before, dump_database(back_url))
 

@@ -19,6 +19,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.processes import free_port
+from tests.support.databases import copy_of
 
 KITCLINIC = [sys.executable, "-m", "kitclinic"]
 
@@ -117,22 +118,23 @@ def test_a_bad_address_is_refused_with_the_argument_named(addrport: str) -> None
 
 
 @pytest.mark.slow
-def test_the_demo_sends_a_questionnaire_email_and_escalates_an_alert(tmp_path: Path) -> None:
-    """The whole system as `make run` starts it, on a new embedded database: the worker sends a
+def test_the_demo_sends_a_questionnaire_email_and_escalates_an_alert(
+    tmp_path: Path, demo_sqlite: Path
+) -> None:
+    """The whole system as `make run` starts it, on an embedded database of its own (a copy of
+    the run's demo clinic, migrated and seeded by the console script): the worker sends a
     questionnaire link (console e-mail backend) and escalates the demo's open safety alert (the
-    escalation policy set to 0 minutes so it is due at once), the web server answers, and one
-    SIGINT stops everything."""
+    demo seeded with the escalation policy at 0 minutes, so it is due at once), the web server
+    answers, and one SIGINT stops everything."""
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "DATABASE_URL": copy_of(demo_sqlite, tmp_path / "demo.sqlite3"),
         "KITCLINIC_DEBUG": "1",
         "KITCLINIC_SECRET_KEY": "development-only-not-secret",
         "KITCLINIC_ALERT_ESCALATION_MINUTES": "0",
         "DJANGO_SETTINGS_MODULE": "kitclinic.config.settings",
     }
     run = {"env": env, "check": True, "capture_output": True, "text": True, "timeout": 300}
-    subprocess.run([*KITCLINIC, "migrate", "--noinput", "-v", "0"], **run)
-    subprocess.run([*KITCLINIC, "seed_demo", "--patients", "12"], **run)
     issue_link = (
         "from kitclinic.accounts.actor import Actor; "
         "from kitclinic.accounts.models import StaffMembership; "

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.databases import copy_of
+
 READ_DURING_WRITE = """
 import sqlite3, sys
 from django.db import connection, transaction
@@ -29,17 +31,16 @@ print(mode, before, during, after)
 
 
 def test_a_write_commits_while_a_read_transaction_is_open_and_the_reader_keeps_its_snapshot(
-    tmp_path: Path,
+    tmp_path: Path, migrated_sqlite: Path
 ) -> None:
     db = tmp_path / "clinic.sqlite3"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
+        "DATABASE_URL": copy_of(migrated_sqlite, db),
         "KITCLINIC_DEBUG": "1",
         "DJANGO_SETTINGS_MODULE": "kitclinic.config.settings",
     }
     kitclinic = [sys.executable, "-m", "kitclinic"]
-    subprocess.run([*kitclinic, "migrate", "--noinput", "-v", "0"], env=env, check=True)
     result = subprocess.run(
         [*kitclinic, "shell", "-c", READ_DURING_WRITE.replace("sys.argv[1]", repr(str(db)))],
         env=env,
