@@ -13,8 +13,8 @@ from kitclinic.infusions.models import CheckIn, InfusionOrder, SessionEvent, Vit
 from kitclinic.infusions.selectors.chart import actual_regimen
 from kitclinic.infusions.services import orders
 from kitclinic.infusions.services.orders import PK_MODEL
-from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.states import SessionState
+from kitclinic.patients.validators import age_years
 from tests.infusions.helpers import advance, book, plan
 from tests.support.charts import page_figure
 
@@ -59,7 +59,7 @@ def test_session_page_plots_the_readings_and_what_was_given(
     order = InfusionOrder.objects.get(session=running)
     events = list(SessionEvent.objects.filter(session=running))
     regimen = actual_regimen(running, order, events, timezone.now())
-    age = age_years(running.patient.date_of_birth, timezone.localdate())
+    age = age_years(running.patient.date_of_birth, on=timezone.localdate())
     given = pk.simulate(
         PK_MODEL, pk.Patient(weight_kg=float(order.weight_kg), age_y=float(age)), regimen
     )

@@ -14,9 +14,9 @@ from kitclinic.dosing import Finding, Protocol
 from kitclinic.infusions.models import CheckIn, InfusionOrder, InfusionSession
 from kitclinic.infusions.services.corrections import EffectiveCheckIn, effective_check_in
 from kitclinic.infusions.services.orders import OrderPreview, order_preview
-from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.states import Step, allowed, next_state
+from kitclinic.patients.validators import age_years
 
 # the order form's fields a proposal fills in
 PROPOSAL_FIELDS = ("dose", "duration_min", "concentration_mg_per_ml")
@@ -90,7 +90,7 @@ def order_overview(session: InfusionSession, given: Mapping[str, str] | None) ->
         preview_error=preview_error,
         soft_codes=soft_codes,
         step_allowed=step_allowed,
-        age_y=age_years(session.patient.date_of_birth, timezone.localdate()),
+        age_y=age_years(session.patient.date_of_birth, on=timezone.localdate()),
         initial={**proposal, **reasons},
     )
 

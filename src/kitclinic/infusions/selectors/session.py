@@ -35,11 +35,11 @@ from kitclinic.infusions.selectors.timeline import (
     ways_out_timeline,
 )
 from kitclinic.infusions.services.corrections import EffectiveCheckIn, effective_check_in
-from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.states import SessionState
 from kitclinic.infusions.vitals import schedule_minutes
 from kitclinic.lib.charts import Figure
 from kitclinic.patients.models import Patient
+from kitclinic.patients.validators import age_years
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     protocol = version.library().protocol(
         order.protocol_id if order else session.course.protocol_id
     )
-    age = age_years(session.patient.date_of_birth, timezone.localdate())
+    age = age_years(session.patient.date_of_birth, on=timezone.localdate())
     now = timezone.now()
     slots: list[SlotView] = []
     next_slot = None

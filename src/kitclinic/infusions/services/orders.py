@@ -42,8 +42,8 @@ from kitclinic.infusions.services._common import begin_step, field_error, move
 from kitclinic.infusions.services.corrections import GATE_PREFIX, effective_check_in
 from kitclinic.infusions.services.courses import active_library_version
 from kitclinic.infusions.services.overrides import soft_limits_review
-from kitclinic.infusions.services.sessions.check_in import age_years
 from kitclinic.infusions.states import SessionState, Step
+from kitclinic.patients.validators import age_years
 
 # The PK model of the preview: Domino, the model of the PK oracle tables
 # ([domino-1984], [opentiva]; standard scenario: 70 kg, 35 mg over 40 min).
@@ -165,7 +165,7 @@ def order_preview(
         regimen = pk.Regimen.weight_based_infusion(
             float(check.weight_kg), float(check.dose_mg_per_kg), float(check.duration_min)
         )
-        age = age_years(session.patient.date_of_birth, timezone.localdate())
+        age = age_years(session.patient.date_of_birth, on=timezone.localdate())
         preview = pk_preview(weight_kg=check.weight_kg, age_y=age, regimen=regimen)
     return OrderPreview(
         version=version,

@@ -35,6 +35,7 @@ from kitclinic.infusions.states import Step
 from kitclinic.infusions.vitals import Reading, absolute_alerts, validate_vitals
 from kitclinic.intake import pregnancy
 from kitclinic.patients.models import Patient
+from kitclinic.patients.validators import age_years
 
 # The rating scale recorded before and after a session, per indication ([kitclinic-workflow],
 # intake: PHQ-9, GAD-7, PCL-5 or a pain scale per indication; [kitclinic-workflow]).
@@ -42,15 +43,11 @@ INDICATION_SCALE = {"depression": "phq9", "ptsd": "pcl5", "anxiety": "gad7", "ch
 CONSENT_WHERE = " Record the consent (patient chart → Record consent) before checking in."
 
 
-def age_years(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def pregnancy_status_required(patient: Patient, on: dt.date) -> bool:
     """Whether ``patient`` states a pregnancy status at a check-in on ``on``
     (:mod:`kitclinic.intake.pregnancy`)."""
     return pregnancy.pregnancy_status_required(
-        patient.sex_at_birth, age_years(patient.date_of_birth, on)
+        patient.sex_at_birth, age_years(patient.date_of_birth, on=on)
     )
 
 
