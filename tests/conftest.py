@@ -5,6 +5,7 @@ wrote no row. Plain helpers live in tests/support/."""
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -96,6 +97,30 @@ def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.support import databases
 
     return databases.demo_sqlite(databases.run_directory(tmp_path_factory))
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A PostgreSQL database on which only ``kitclinic migrate`` ran, made once per run and
+    shared by the workers: ``migrated_postgres.create()`` gives a new database, a copy of it.
+    Skips the test when no PostgreSQL server answers."""
+    from tests.processes import postgres_server_or_skip
+    from tests.support import databases
+
+    return databases.postgres_template(
+        databases.run_directory(tmp_path_factory), postgres_server_or_skip()
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's PostgreSQL template is dropped by the controlling process once every worker is
+    done (or by the only process, without pytest-xdist)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from tests.support import databases
+
+    factory: pytest.TempPathFactory = session.config._tmp_path_factory  # type: ignore[attr-defined]
+    databases.drop_postgres_template(factory.getbasetemp())
 
 
 @pytest.fixture

@@ -81,8 +81,10 @@ class Database:
         with psycopg.connect(f"{self.server}/postgres", autocommit=True) as conn:
             conn.execute(sql)
 
-    def create(self) -> Database:
-        self._admin(f'CREATE DATABASE "{self.name}"')
+    def create(self, template: str | None = None) -> Database:
+        """Create the database: empty, or a copy of the database ``template``."""
+        copy_of = f' TEMPLATE "{template}"' if template else ""
+        self._admin(f'CREATE DATABASE "{self.name}"{copy_of}')
         return self
 
     def drop(self) -> None:

@@ -5,8 +5,8 @@ server stopped with SIGTERM under load loses no acknowledged write.
 
 Real processes: ``gunicorn kitclinic.config.wsgi`` with production settings, ``kitclinic
 db_worker``, an SMTP server for the questionnaire mails; the database is created for this test
-(on the test run's PostgreSQL server, or the local one when the suite runs on SQLite) and dropped
-after it. One test in four steps, in order: setting up costs far more than the steps, and
+as a copy of the run's migrated one (on the test run's PostgreSQL server, or the local one when
+the suite runs on SQLite) and dropped after it. One test in four steps, in order: setting up costs far more than the steps, and
 pytest-xdist would give each of several tests its own copy.
 """
 
@@ -39,7 +39,6 @@ from tests.processes import (
     Server,
     collect_static_command,
     message_text,
-    postgres_server_or_skip,
     production_env,
     run_command,
     start_db_worker,
@@ -89,10 +88,9 @@ def _new_patient(mrn: str, **fields: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    database = Database(postgres_server_or_skip(), name=f"kitclinic_two_{secrets.token_hex(12)}")
+def cluster(tmp_path: Path, migrated_postgres) -> Iterator[Cluster]:  # type: ignore[no-untyped-def]
+    database = migrated_postgres.create(name=f"kitclinic_two_{secrets.token_hex(12)}")
     started: list[Process] = []
-    database.create()
     # Teardown in reverse: the processes stop while the mail server still answers them.
     with MailSink() as mail:
         try:
@@ -120,10 +118,9 @@ def _start_cluster(
     t0 = time.monotonic()
     static = start_process("collectstatic", collect_static_command(), env, tmp)
     started.append(static)
-    run_command([str(BIN / "kitclinic"), "migrate", "--noinput"], env)
     run_command([str(BIN / "kitclinic"), "seed_demo", "--patients", "0"], env)
     assert static.popen.wait(300) == 0, static.log_tail()
-    timings["migrate, seed and collect static"] = time.monotonic() - t0
+    timings["seed and collect static"] = time.monotonic() - t0
 
     t0 = time.monotonic()
     servers = {

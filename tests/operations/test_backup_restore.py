@@ -29,7 +29,7 @@ from tests.operations.backup_helpers import (
     read_member,
     rezip,
 )
-from tests.processes import Database, postgres_server_or_skip, run_kitclinic
+from tests.processes import run_kitclinic
 from tests.support.databases import built_once, copy_of, run_directory
 from tests.support.rows import row_counts
 
@@ -110,9 +110,8 @@ def assert_same_clinic(before: dict[str, Any], after: dict[str, Any]) -> None:
     assert after["balances"] == before["balances"]
 
 
-def _restore_into(source: DemoSource, database_url: str, *, migrate: bool) -> dict[str, Any]:
-    if migrate:
-        run_kitclinic("migrate", "--noinput", "-v", "0", database_url=database_url)
+def _restore_into(source: DemoSource, database_url: str) -> dict[str, Any]:
+    """Restore ``source``'s archive into the migrated, empty database at ``database_url``."""
     result = run_kitclinic("restore", str(source.archive), "--json", database_url=database_url)
     summary = json.loads(result.stdout)
     # the restored trail's hash chain is intact, the restore's own event included
@@ -154,16 +153,16 @@ def test_sqlite_to_sqlite_keeps_every_row_audit_event_and_balance(
     demo_source: DemoSource, migrated_sqlite: Path, tmp_path: Path
 ) -> None:
     target = copy_of(migrated_sqlite, tmp_path / "target.sqlite3")
-    _restore_into(demo_source, target, migrate=False)
+    _restore_into(demo_source, target)
 
 
 @pytest.mark.slow
 def test_sqlite_to_postgresql_and_back_keeps_every_row_audit_event_and_balance(
-    demo_source: DemoSource, migrated_sqlite: Path, tmp_path: Path
+    demo_source: DemoSource, migrated_sqlite: Path, migrated_postgres, tmp_path: Path
 ) -> None:
-    postgres = Database(postgres_server_or_skip()).create()
+    postgres = migrated_postgres.create()  # a copy of the run's migrated database
     try:
-        _restore_into(demo_source, postgres.url, migrate=True)
+        _restore_into(demo_source, postgres.url)
         # And back: PostgreSQL's archive (now also holding the probe's rows and a second export
         # event) restored into a new SQLite file.
         archive = tmp_path / "from-postgresql.zip"

@@ -1,28 +1,35 @@
-"""SQLite files made once per test run by the console script and copied for each test that runs
-the system against a database of its own: a ``migrate`` takes about ten seconds, a copy a few
-milliseconds. The pytest-xdist workers of one run share them: the first to ask builds a file
+"""Databases made once per test run by the console script and copied for each test that runs
+the system against a database of its own: a ``migrate`` takes about ten seconds, a copy a
+fraction of one. The pytest-xdist workers of one run share them: the first to ask builds one
 under a lock, the others wait for it and copy.
 
-- ``migrated``: ``kitclinic migrate`` on an empty file, nothing else.
+- ``migrated``: a SQLite file on which ``kitclinic migrate`` ran, nothing else.
 - ``demo``: a copy of ``migrated`` on which ``kitclinic seed_demo --patients 20`` ran, with the
   safety-alert escalation policy at 0 minutes, so that a task worker started on a copy escalates
   the demo's open alerts at once (the backup tests do not look at when an escalation falls due).
+- the PostgreSQL template: a database on which ``kitclinic migrate`` ran, copied by
+  ``CREATE DATABASE ... TEMPLATE``; the run's controlling process drops it at the end
+  (``drop_postgres_template``, from tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.processes import run_kitclinic
+from tests.processes import Database, run_kitclinic
 
 DEMO_PATIENTS = 20
+POSTGRES_TEMPLATE = "postgres-template"
 
 
 def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -37,18 +44,25 @@ def built_once(folder: Path, name: str, build: Callable[[Path], None]) -> Path:
     run to ask; a process that asks while another builds it waits for the lock and finds it
     made. Nothing half-built is ever seen under ``name``."""
     path = folder / name
+    with _locked(folder, name):
+        if not path.exists():
+            partial = folder / f"{name}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.unlink(missing_ok=True)
+            build(partial)
+            partial.rename(path)
+    return path
+
+
+@contextmanager
+def _locked(folder: Path, name: str) -> Iterator[None]:
+    """``name``'s lock, held by one process of the run at a time."""
     with (folder / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if not path.exists():
-                partial = folder / f"{name}.partial"
-                shutil.rmtree(partial, ignore_errors=True)
-                partial.unlink(missing_ok=True)
-                build(partial)
-                partial.rename(path)
+            yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    return path
 
 
 def _checkpoint(path: Path) -> None:
@@ -87,3 +101,41 @@ def copy_of(template: Path, path: Path) -> str:
     """The URL of a new database at ``path``, a copy of ``template``."""
     shutil.copyfile(template, path)
     return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class PostgresTemplate:
+    """The run's migrated PostgreSQL database, to copy."""
+
+    folder: Path
+    server: str
+    name: str
+
+    def create(self, name: str | None = None) -> Database:
+        """A new database on the server, a copy of the template. One copy at a time: PostgreSQL
+        copies a template only while no one else is connected to it."""
+        database = Database(self.server) if name is None else Database(self.server, name=name)
+        with _locked(self.folder, POSTGRES_TEMPLATE):
+            return database.create(template=self.name)
+
+
+def postgres_template(folder: Path, server: str) -> PostgresTemplate:
+    def build(path: Path) -> None:
+        database = Database(server, name=f"kitclinic_template_{secrets.token_hex(8)}").create()
+        try:
+            run_kitclinic("migrate", "--noinput", "-v", "0", database_url=database.url)
+        except BaseException:
+            database.drop()
+            raise
+        path.write_text(f"{server}\n{database.name}\n")
+
+    server_of_record, name = built_once(folder, POSTGRES_TEMPLATE, build).read_text().split()
+    return PostgresTemplate(folder, server_of_record, name)
+
+
+def drop_postgres_template(folder: Path) -> None:
+    """Drop the run's PostgreSQL template, if it made one."""
+    record = folder / POSTGRES_TEMPLATE
+    if record.exists():
+        server, name = record.read_text().split()
+        Database(server, name=name).drop()
