@@ -15,7 +15,7 @@ from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, VitalSign
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
-from tests.browser.helpers import SCREENSHOT_DIR, log_in_to_dashboard
+from tests.browser.helpers import SCREENSHOT_DIR, fill_check_in_form, log_in_to_dashboard
 from tests.infusions.helpers import book, elapse, make_eligible, plan, slot_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,22 +73,11 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     expect(nurse.locator("#session-state")).to_have_text("Scheduled")
     nurse.get_by_role("button", name="Check in").click()
 
-    # check-in
-    for label in (
-        "Identity confirmed",
-        "Signed consent on file",
-        "Fasting as instructed",
-        "Escort confirmed",
-    ):
-        nurse.get_by_label(re.compile(label)).check()
-    # the recorded consent to the current information sheet is shown as the evidence
+    # check-in: the recorded consent to the current information sheet is shown as the evidence
     expect(nurse.locator("[data-consent-evidence]")).to_contain_text("information sheet v1")
-    # a slip: 77 typed for 70 kg (corrected below, before the order)
-    nurse.get_by_label("Weight (kg), measured today").fill("77")
-    nurse.get_by_label("Pregnancy status").select_option("not_pregnant")
-    for label, value in (("SBP", "124"), ("DBP", "78"), ("HR", "72"), ("RR", "14"), ("SpO2", "98")):
-        nurse.get_by_label(re.compile(rf"^{label} ")).fill(value)
-    nurse.get_by_label(re.compile("Pre-infusion")).fill("1,1,2,2,1,2,2,2,0")
+    fill_check_in_form(
+        nurse, "77"
+    )  # a slip: 77 typed for 70 kg (corrected below, before the order)
     shoot("check-in-form")
     nurse.get_by_role("button", name="Check in").click()
     expect(nurse.locator("#session-state")).to_have_text("Checked in")

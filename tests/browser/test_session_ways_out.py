@@ -18,7 +18,7 @@ from kitclinic.infusions.models import Chair, CheckIn, InfusionSession
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
-from tests.browser.helpers import SCREENSHOT_DIR, log_in_to_dashboard
+from tests.browser.helpers import SCREENSHOT_DIR, fill_check_in_form, log_in_to_dashboard
 from tests.infusions.helpers import advance, book, clock_at, elapse, make_eligible, plan, slot_time
 from tests.substances.helpers import receive
 
@@ -40,21 +40,6 @@ def second_visit(world, patient):  # type: ignore[no-untyped-def]
     return book(world, course, chair, slot_time(9, 0))
 
 
-def _check_in_form(nurse, weight: str) -> None:  # type: ignore[no-untyped-def]
-    for label in (
-        "Identity confirmed",
-        "Signed consent on file",
-        "Fasting as instructed",
-        "Escort confirmed",
-    ):
-        nurse.get_by_label(re.compile(label)).check()
-    nurse.get_by_label("Weight (kg), measured today").fill(weight)
-    nurse.get_by_label("Pregnancy status").select_option("not_pregnant")
-    for label, value in (("SBP", "124"), ("DBP", "78"), ("HR", "72"), ("RR", "14"), ("SpO2", "98")):
-        nurse.get_by_label(re.compile(rf"^{label} ")).fill(value)
-    nurse.get_by_label(re.compile("Pre-infusion")).fill("1,1,2,2,1,2,2,2,0")
-
-
 def test_wrong_weight_corrected_early_stop_waste_and_summary_before_sign_off(  # type: ignore[no-untyped-def]
     browser, live_server, page, shoot, world, second_visit
 ):
@@ -72,7 +57,7 @@ def test_wrong_weight_corrected_early_stop_waste_and_summary_before_sign_off(  #
     # check-in: 180 kg against last week's 82.4 kg is stopped right there (a soft finding)
     nurse.goto(url)
     nurse.get_by_role("button", name="Check in").click()
-    _check_in_form(nurse, "180")
+    fill_check_in_form(nurse, "180")
     nurse.get_by_role("button", name="Check in").click()
     expect(nurse.locator("main")).to_contain_text("82.4")
     expect(nurse.get_by_label(re.compile("Co-signed by"))).to_be_visible()
