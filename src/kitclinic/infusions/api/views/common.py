@@ -72,12 +72,6 @@ class InfusionApiView(ApiView):
         return super().handle_exception(exc)
 
 
-def validated(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def created_response(out: Any) -> Response:
     return Response(out, status=status.HTTP_201_CREATED)
 

@@ -29,13 +29,12 @@ from kitclinic.infusions.api.views.common import (
     TAG_COURSES,
     InfusionApiView,
     created_response,
-    validated,
 )
 from kitclinic.infusions.selectors.day import clinic_day
 from kitclinic.infusions.selectors.library import clinic_chairs
 from kitclinic.infusions.selectors.patient import patient_infusions
 from kitclinic.infusions.services import courses, scheduling
-from kitclinic.lib.api.base import ErrorOut, api_schema
+from kitclinic.lib.api.base import ErrorOut, api_schema, validated
 from kitclinic.patients.access import access_patient
 
 

@@ -19,11 +19,10 @@ from kitclinic.infusions.api.views.common import (
     TAG_LIBRARY,
     InfusionApiView,
     created_response,
-    validated,
 )
 from kitclinic.infusions.selectors.library import library_overview
 from kitclinic.infusions.services import library
-from kitclinic.lib.api.base import api_schema
+from kitclinic.lib.api.base import api_schema, validated
 
 
 class LibraryVersionListApi(InfusionApiView):

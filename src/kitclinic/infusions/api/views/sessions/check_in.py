@@ -20,12 +20,11 @@ from kitclinic.infusions.api.views.common import (
     TAG_SESSION,
     InfusionApiView,
     created_response,
-    validated,
 )
 from kitclinic.infusions.services.corrections import check_in_correct
 from kitclinic.infusions.services.overrides import cosigner_from_id
 from kitclinic.infusions.services.sessions.check_in import CheckInData, session_check_in
-from kitclinic.lib.api.base import api_schema
+from kitclinic.lib.api.base import api_schema, validated
 
 
 class SessionCheckInApi(InfusionApiView):

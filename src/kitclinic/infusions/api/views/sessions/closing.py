@@ -27,13 +27,12 @@ from kitclinic.infusions.api.views.common import (
     InfusionApiView,
     created_response,
     session_state_out,
-    validated,
 )
 from kitclinic.infusions.services import scheduling
 from kitclinic.infusions.services.overrides import cosigner_from_id
 from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.services.sessions.signoff import addendum_write, session_sign
-from kitclinic.lib.api.base import api_schema
+from kitclinic.lib.api.base import api_schema, validated
 
 
 class SessionDischargeApi(InfusionApiView):

@@ -25,11 +25,10 @@ from kitclinic.infusions.api.views.common import (
     TAG_SESSION,
     InfusionApiView,
     created_response,
-    validated,
 )
 from kitclinic.infusions.services.infusion import pump, stop
 from kitclinic.infusions.services.overrides import cosigner_from_id
-from kitclinic.lib.api.base import api_schema
+from kitclinic.lib.api.base import api_schema, validated
 from kitclinic.substances.access import access_lot
 from kitclinic.substances.selectors import eligible_witnesses
 

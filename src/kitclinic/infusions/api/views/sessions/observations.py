@@ -25,10 +25,9 @@ from kitclinic.infusions.api.views.common import (
     TAG_SESSION,
     InfusionApiView,
     created_response,
-    validated,
 )
 from kitclinic.infusions.services.infusion import observations
-from kitclinic.lib.api.base import api_schema
+from kitclinic.lib.api.base import api_schema, validated
 
 
 class VitalsRecordApi(InfusionApiView):

@@ -25,11 +25,10 @@ from kitclinic.infusions.api.views.common import (
     TAG_SESSION,
     InfusionApiView,
     created_response,
-    validated,
 )
 from kitclinic.infusions.selectors.order import proposed_order_preview
 from kitclinic.infusions.services import orders
-from kitclinic.lib.api.base import api_schema
+from kitclinic.lib.api.base import api_schema, validated
 
 
 class OrderPreviewApi(InfusionApiView):
