@@ -27,6 +27,7 @@ from kitclinic.lib.api.base import (
     LIMIT_PARAMETERS,
     ApiPagination,
     api_schema,
+    validated,
 )
 from kitclinic.patients.access import access_patient
 
@@ -78,11 +79,8 @@ class AssessmentCreateApi(ApiView):
     def post(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.ASSESSMENT_RECORD)
-        data = s.AssessmentIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        assessment = assessments.assessment_record(
-            actor=actor, patient=patient, **data.validated_data
-        )
+        data = validated(s.AssessmentIn, request.data)
+        assessment = assessments.assessment_record(actor=actor, patient=patient, **data)
         return Response(s.AssessmentOut(assessment).data, status=status.HTTP_201_CREATED)
 
 
@@ -99,12 +97,11 @@ class LinkIssueApi(ApiView):
     def post(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.SELF_REPORT_LINK_ISSUE)
-        data = s.LinkIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(s.LinkIn, request.data)
         issued = links.link_issue(
             actor=actor,
             patient=patient,
-            instrument=data.validated_data["instrument"],
+            instrument=data["instrument"],
             mode=LinkMode.SELF_REPORT,
         )
         out = {"link": issued.link, "token": issued.token, "url": issued.url}
@@ -140,7 +137,6 @@ class AlertAcknowledgeApi(ApiView):
         actor = self.actor(request)
         alert = access_alert(actor, alert_id, Action.ALERT_ACKNOWLEDGE)
         actor = actor.at_clinic(alert.clinic_id)
-        data = s.AcknowledgeIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        alert = alerts.alert_acknowledge(actor=actor, alert=alert, note=data.validated_data["note"])
+        data = validated(s.AcknowledgeIn, request.data)
+        alert = alerts.alert_acknowledge(actor=actor, alert=alert, note=data["note"])
         return Response(s.AlertOut(alert).data)

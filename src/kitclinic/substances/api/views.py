@@ -16,7 +16,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.api.base import ApiView
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
-from kitclinic.lib.api.base import ApiPagination, ErrorOut, api_schema, paginated
+from kitclinic.lib.api.base import ApiPagination, ErrorOut, api_schema, paginated, validated
 from kitclinic.substances.access import access_lot
 from kitclinic.substances.api import serializers as s
 from kitclinic.substances.selectors import EntryFilter, entries_for, lot_balances
@@ -68,9 +68,8 @@ class EntryListApi(ApiView):
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.SUBSTANCE_LOG_VIEW)
-        query = s.EntryFilterIn(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        flt = query.validated_data
+        query = validated(s.EntryFilterIn, request.query_params.dict())
+        flt = query
         entries = entries_for(
             actor,
             EntryFilter(
@@ -95,9 +94,8 @@ class ReceiptCreateApi(ApiView):
     def post(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.SUBSTANCE_RECEIVE)
-        data = s.ReceiptIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        entry = stock.substance_receive(actor=actor, **data.validated_data)
+        data = validated(s.ReceiptIn, request.data)
+        entry = stock.substance_receive(actor=actor, **data)
         return Response(s.EntryOut(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -113,9 +111,8 @@ class DispenseCreateApi(ApiView):
     def post(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.SUBSTANCE_DISPENSE)
-        data = s.DispenseIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = validated(s.DispenseIn, request.data)
+        values = dict(data)
         lot = access_lot(actor, values.pop("lot"), Action.SUBSTANCE_DISPENSE)
         actor = actor.at_clinic(lot.clinic_id)
         values["session"] = _session(actor, values.pop("session"))
@@ -135,9 +132,8 @@ class WasteCreateApi(ApiView):
     def post(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.SUBSTANCE_DISPENSE)
-        data = s.WasteIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = validated(s.WasteIn, request.data)
+        values = dict(data)
         lot = access_lot(actor, values.pop("lot"), Action.SUBSTANCE_DISPENSE)
         actor = actor.at_clinic(lot.clinic_id)
         values["session"] = _session(actor, values.pop("session"))
