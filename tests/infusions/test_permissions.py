@@ -32,13 +32,47 @@ class View:
     on: str | None  # None, "patient", "course", "session", "version"
     method: str = "GET"
     data: tuple[tuple[str, str], ...] = ()
+    args: tuple[str, ...] = ()  # after the object's id
 
 
 VIEWS = [
     View("infusions-today", Action.PATIENT_VIEW, None),
     View("infusions-library", Action.PATIENT_VIEW, None),
-    View("infusions-library-draft", Action.LIBRARY_EDIT, None),
+    View("infusions-library-draft", Action.LIBRARY_EDIT, None, "POST"),
+    View("infusions-library-import", Action.LIBRARY_EDIT, None),
+    View("infusions-library-export", Action.PATIENT_VIEW, "version"),
+    View("infusions-library-draft-edit", Action.LIBRARY_EDIT, "version"),
+    View("infusions-library-details", Action.LIBRARY_EDIT, "version"),
+    View("infusions-library-protocol-add", Action.LIBRARY_EDIT, "version"),
+    View(
+        "infusions-library-protocol",
+        Action.LIBRARY_EDIT,
+        "version",
+        args=("depression-standard",),
+    ),
+    View(
+        "infusions-library-limits",
+        Action.LIBRARY_EDIT,
+        "version",
+        args=("depression-standard", "dose_limits"),
+    ),
+    View(
+        "infusions-library-protocol-retire",
+        Action.LIBRARY_EDIT,
+        "version",
+        "POST",
+        args=("anxiety-standard",),
+    ),
+    View("infusions-library-discard", Action.LIBRARY_EDIT, "version", "POST"),
+    View("infusions-library-review", Action.PATIENT_VIEW, "version"),
     View("infusions-library-approve", Action.LIBRARY_APPROVE, "version", "POST"),
+    View(
+        "infusions-library-send-back",
+        Action.LIBRARY_APPROVE,
+        "version",
+        "POST",
+        (("reason", "The soft maximum needs its citation."),),
+    ),
     View("infusions-course-plan", Action.COURSE_PLAN, "patient"),
     View("infusions-course", Action.PATIENT_VIEW, "course"),
     View(
@@ -95,7 +129,7 @@ def objects(world, session):
 def _url(view: View, objects) -> str:  # type: ignore[no-untyped-def]
     if view.on is None:
         return reverse(view.name)
-    return reverse(view.name, args=[objects[view.on]])
+    return reverse(view.name, args=[objects[view.on], *view.args])
 
 
 def _allowed_role(action: Action) -> Role:

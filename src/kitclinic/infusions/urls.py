@@ -15,11 +15,63 @@ from kitclinic.infusions.views import (
 urlpatterns = [
     path("infusions/today/", day.clinic_day, name="infusions-today"),
     path("infusions/library/", library.library_page, name="infusions-library"),
-    path("infusions/library/new/", library.library_draft, name="infusions-library-draft"),
+    path("infusions/library/new/", library.library_draft_start, name="infusions-library-draft"),
+    path("infusions/library/import/", library.library_import, name="infusions-library-import"),
+    path(
+        "infusions/library/<int:version_id>/export/",
+        library.library_export,
+        name="infusions-library-export",
+    ),
+    path(
+        "infusions/library/<int:version_id>/edit/",
+        library.library_draft_edit,
+        name="infusions-library-draft-edit",
+    ),
+    path(
+        "infusions/library/<int:version_id>/edit/details/",
+        library.library_details_edit,
+        name="infusions-library-details",
+    ),
+    path(
+        "infusions/library/<int:version_id>/edit/protocols/new/",
+        library.library_protocol_add,
+        name="infusions-library-protocol-add",
+    ),
+    path(
+        "infusions/library/<int:version_id>/edit/protocols/<slug:protocol_id>/",
+        library.library_protocol_edit,
+        name="infusions-library-protocol",
+    ),
+    path(
+        "infusions/library/<int:version_id>/edit/protocols/<slug:protocol_id>/retire/",
+        library.library_protocol_retire,
+        name="infusions-library-protocol-retire",
+    ),
+    path(
+        "infusions/library/<int:version_id>/edit/protocols/<slug:protocol_id>/limits/"
+        "<slug:quantity>/",
+        library.library_limits_edit,
+        name="infusions-library-limits",
+    ),
+    path(
+        "infusions/library/<int:version_id>/discard/",
+        library.library_draft_discard,
+        name="infusions-library-discard",
+    ),
+    path(
+        "infusions/library/<int:version_id>/review/",
+        library.library_review_page,
+        name="infusions-library-review",
+    ),
     path(
         "infusions/library/<int:version_id>/approve/",
         library.library_approve,
         name="infusions-library-approve",
+    ),
+    path(
+        "infusions/library/<int:version_id>/send-back/",
+        library.library_send_back,
+        name="infusions-library-send-back",
     ),
     path(
         "infusions/patients/<int:patient_id>/courses/new/",

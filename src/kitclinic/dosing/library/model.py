@@ -14,6 +14,12 @@ from enum import StrEnum
 SCHEMA_VERSION = 1
 # The bounds of a Limits, lowest first.
 BOUNDS = ("hard_min", "soft_min", "soft_max", "hard_max")
+BOUND_LABELS = {
+    "hard_min": "hard minimum",
+    "soft_min": "soft minimum",
+    "soft_max": "soft maximum",
+    "hard_max": "hard maximum",
+}
 
 
 class LibraryError(ValueError):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from .model import (
+    BOUND_LABELS,
     BOUNDS,
     MIN_OBSERVATION_CARRIED_IN,
     SCHEMA_VERSION,
@@ -29,6 +31,7 @@ from .model import (
 )
 
 _T = TypeVar("_T")
+PROTOCOL_ID = re.compile(r"[a-z][a-z0-9-]{1,79}")
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -75,7 +78,7 @@ def _decimal(value: Any, path: str) -> Decimal:
     if not number.is_finite():
         raise LibraryError(path, f"expected a finite number, got {value!r}")
     if number <= 0:
-        raise LibraryError(path, f"must be > 0, got {value!r}")
+        raise LibraryError(path, f"must be a number greater than 0, got {value!r}")
     return number
 
 
@@ -86,11 +89,18 @@ def _source(value: Any, path: str) -> Source:
     citation = _text(data.get("citation", ""), f"{path}.citation", allow_empty=True)
     reason = _text(data.get("reason", ""), f"{path}.reason", allow_empty=True)
     if kind is SourceKind.REFERENCE:
-        _text(section, f"{path}.section")
-        _text(citation, f"{path}.citation")
-    else:
+        if not section.strip():
+            raise LibraryError(
+                f"{path}.section", "required for a published figure: its keys in docs/sources.md"
+            )
+        if not citation.strip():
+            raise LibraryError(f"{path}.citation", "required for a published figure")
+    elif not reason.strip():
         # a clinic setting without its reason is exactly the silent figure this library forbids
-        _text(reason, f"{path}.reason")
+        raise LibraryError(
+            f"{path}.reason",
+            "required for a clinic setting: why no published figure is used",
+        )
     return Source(kind=kind, section=section, citation=citation, reason=reason)
 
 
@@ -117,14 +127,18 @@ def _limits(value: Any, path: str, *, required: tuple[str, ...] = ()) -> Limits:
     limits = Limits(**{b: _optional(data, b, path, _sourced) for b in BOUNDS})
     for bound in required:
         if getattr(limits, bound) is None:
-            raise LibraryError(f"{path}.{bound}", "missing (required for this quantity)")
+            raise LibraryError(
+                f"{path}.{bound}", f"missing: this quantity needs a {BOUND_LABELS[bound]}"
+            )
     present = [(b, getattr(limits, b)) for b in BOUNDS if getattr(limits, b) is not None]
     for (low_name, low), (high_name, high) in zip(present, present[1:], strict=False):
         if low.value > high.value:
             raise LibraryError(
                 f"{path}.{high_name}",
-                f"{high.value} is below {low_name} {low.value} (need hard_min <= soft_min <= "
-                "soft_max <= hard_max)",
+                f"{high.value.normalize():f} is below the {BOUND_LABELS[low_name]} "
+                f"{low.value.normalize():f}; the {BOUND_LABELS[high_name]} must be at least "
+                f"{low.value.normalize():f} (hard minimum ≤ soft minimum ≤ soft maximum ≤ "
+                "hard maximum)",
             )
     return limits
 
@@ -175,6 +189,26 @@ def _within_soft(limits: Limits, value: Decimal) -> bool:
     return (low is None or value >= low.value) and (high is None or value <= high.value)
 
 
+def _protocol_id(value: Any, path: str) -> str:
+    # the id names the protocol in a course, an order and a page address
+    text = _text(value, path)
+    if not PROTOCOL_ID.fullmatch(text):
+        raise LibraryError(
+            path,
+            f"{text!r} is not a protocol id: 2 to 80 lower-case letters, digits and hyphens, "
+            "starting with a letter",
+        )
+    return text
+
+
+def _range_text(limits: Limits) -> str:
+    low = limits.soft_min or limits.hard_min
+    high = limits.soft_max or limits.hard_max
+    low_text = "no minimum" if low is None else f"{low.value.normalize():f}"
+    high_text = "no maximum" if high is None else f"{high.value.normalize():f}"
+    return f"{low_text} to {high_text}"
+
+
 def _protocol(value: Any, path: str) -> Protocol:
     data = _mapping(value, path)
     mode = _enum(DosingMode, _field(data, "dosing_mode", path), f"{path}.dosing_mode")
@@ -198,7 +232,7 @@ def _protocol(value: Any, path: str) -> Protocol:
     if len({c.value for c in concentrations}) != len(concentrations):
         raise LibraryError(f"{path}.concentrations_mg_per_ml", "duplicate concentration")
     protocol = Protocol(
-        id=_text(_field(data, "id", path), f"{path}.id"),
+        id=_protocol_id(_field(data, "id", path), f"{path}.id"),
         name=_text(_field(data, "name", path), f"{path}.name"),
         indication=_enum(Indication, _field(data, "indication", path), f"{path}.indication"),
         is_default=_bool(_field(data, "is_default", path), f"{path}.is_default"),
@@ -248,21 +282,33 @@ def _protocol(value: Any, path: str) -> Protocol:
     )
     for name in ("soft_max", "hard_max"):
         if getattr(protocol.interval_limits_h, name) is not None:
-            raise LibraryError(f"{path}.interval_limits_h.{name}", "only minimum intervals apply")
+            raise LibraryError(
+                f"{path}.interval_limits_h.{name}",
+                "only minimum intervals apply (leave the maximums empty)",
+            )
     # the protocol's own default regimen must pass its soft limits, or every order warns
     if not _within_soft(protocol.dose_limits, protocol.default_dose.value):
-        raise LibraryError(f"{path}.default_dose.value", "outside the protocol's dose limits")
+        raise LibraryError(
+            f"{path}.default_dose.value",
+            f"the default dose {protocol.default_dose.value.normalize():f} "
+            f"{protocol.dose_unit} is outside the protocol's soft dose limits "
+            f"({_range_text(protocol.dose_limits)} {protocol.dose_unit})",
+        )
     if not _within_soft(protocol.duration_limits_min, protocol.default_duration_min.value):
         raise LibraryError(
-            f"{path}.default_duration_min.value", "outside the protocol's duration limits"
+            f"{path}.default_duration_min.value",
+            f"the default duration {protocol.default_duration_min.value.normalize():f} min is "
+            "outside the protocol's soft duration limits "
+            f"({_range_text(protocol.duration_limits_min)} min)",
         )
     if rate_limits is not None:
         default_rate = protocol.default_dose.value * 60 / protocol.default_duration_min.value
         if not _within_soft(rate_limits, default_rate):
             raise LibraryError(
                 f"{path}.default_dose.value",
-                f"default regimen rate {default_rate.normalize():f} mg/kg/h is outside "
-                "rate_limits_mg_per_kg_per_h",
+                f"the default regimen's rate {round(default_rate, 4).normalize():f} mg/kg/h "
+                f"is outside the protocol's soft rate limits ({_range_text(rate_limits)} "
+                "mg/kg/h)",
             )
     return protocol
 

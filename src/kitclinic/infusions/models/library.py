@@ -1,7 +1,8 @@
 """Drug-library versions: the whole library as the JSON of ``kitclinic.dosing.library_to_dict``.
 
 A version is drafted by a clinic admin, approved (made active) by a physician other than its
-editor, and retired when a later version is approved. Exactly one approved version per
+editor, and retired when a later version is approved. A physician may send a draft back with a
+reason (it stays an editable draft); its editor may discard it (kept, never changed again). Exactly one approved version per
 organization (a partial unique constraint). Approved and retired versions are immutable: every
 order keeps the version it was checked against (Q1).
 """
@@ -9,6 +10,8 @@ order keeps the version it was checked against (Q1).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -52,10 +55,20 @@ def approved_library(version_id: int, created_at: dt.datetime) -> DrugLibrary:
     return found
 
 
+def library_fingerprint(version: DrugLibraryVersion, active: DrugLibraryVersion | None) -> str:
+    """What an approver reviewed: the draft's data and the version it would replace. Approving
+    with a fingerprint that no longer matches is refused (the draft was edited meanwhile)."""
+    content = json.dumps(
+        {"draft": version.data, "active": active.pk if active else None}, sort_keys=True
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 class LibraryStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     APPROVED = "approved", "Approved (active)"
     RETIRED = "retired", "Retired"
+    DISCARDED = "discarded", "Discarded draft"
 
 
 class DrugLibraryVersion(models.Model):
@@ -81,6 +94,14 @@ class DrugLibraryVersion(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+    # a physician who does not approve the draft sends it back to its editor with a reason;
+    # the draft stays editable and the reason shows until the draft is edited again
+    sent_back_reason = models.CharField(max_length=300, blank=True)
+    sent_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_back_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]
@@ -106,7 +127,10 @@ class DrugLibraryVersion(models.Model):
         self._stored_status = self.status
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # Once approved, only the move to retired may be written (the data never changes).
+        # Once approved, only the move to retired may be written (the data never changes); a
+        # discarded draft is never written again.
+        if self._stored_status == LibraryStatus.DISCARDED:
+            raise ValueError("A discarded drug-library draft cannot be changed.")
         if self._stored_status in (LibraryStatus.APPROVED, LibraryStatus.RETIRED):
             if set(kwargs.get("update_fields") or ()) != {"status", "retired_at"}:
                 raise ValueError("An approved drug-library version cannot be changed.")

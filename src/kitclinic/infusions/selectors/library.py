@@ -5,12 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Count
+
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.dosing import Limits, Protocol, SourcedValue
+from kitclinic.dosing import DrugLibrary, Limits, Protocol, SourcedValue
+from kitclinic.dosing.library.diff import LibraryDiff, ProtocolRef, library_diff
 from kitclinic.dosing.library.model import SourceKind
-from kitclinic.infusions.models import Chair, DrugLibraryVersion
-from kitclinic.infusions.models.library import LibraryStatus
+from kitclinic.infusions.models import Chair, DrugLibraryVersion, TreatmentCourse
+from kitclinic.infusions.models.library import LibraryStatus, library_fingerprint
+from kitclinic.infusions.states import CourseStatus
+
+OPEN_COURSE_STATUSES = (
+    CourseStatus.PLANNED,
+    CourseStatus.INDUCTION,
+    CourseStatus.MAINTENANCE,
+    CourseStatus.PAUSED,
+)
 
 
 @dataclass(frozen=True)
@@ -108,3 +119,66 @@ def clinic_chairs(actor: Actor) -> list[Chair]:
 def active_chairs(actor: Actor) -> list[Chair]:
     """The acting clinic's chairs that may be booked."""
     return list(Chair.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True))
+
+
+@dataclass(frozen=True)
+class LibraryReview:
+    """A draft next to the active version: what approving it would change."""
+
+    version: DrugLibraryVersion
+    active: DrugLibraryVersion | None
+    diff: LibraryDiff
+    fingerprint: str
+    # removed protocol id -> courses not yet finished that were planned on it
+    open_courses_on_removed: dict[str, int]
+
+    @property
+    def removed_with_courses(self) -> list[tuple[ProtocolRef, int]]:
+        return [(p, self.open_courses_on_removed.get(p.id, 0)) for p in self.diff.removed]
+
+
+def library_review(actor: Actor, version: DrugLibraryVersion) -> LibraryReview:
+    """The difference between ``version`` (a draft) and the organization's active version."""
+    actor.require(Action.PATIENT_VIEW)
+    active = (
+        DrugLibraryVersion.objects.filter(
+            organization_id=actor.organization_id, status=LibraryStatus.APPROVED
+        )
+        .select_related("approved_by")
+        .first()
+    )
+    baseline = active.library() if active else DrugLibrary(version="", drug="", protocols=())
+    diff = library_diff(baseline, version.library())
+    removed = [p.id for p in diff.removed]
+    counts: dict[str, int] = dict.fromkeys(removed, 0)
+    if removed:
+        for row in (
+            TreatmentCourse.objects.filter(
+                patient__organization_id=actor.organization_id,
+                protocol_id__in=removed,
+                status__in=[s.value for s in OPEN_COURSE_STATUSES],
+            )
+            .values("protocol_id")
+            .annotate(n=Count("id"))
+        ):
+            counts[row["protocol_id"]] = row["n"]
+    return LibraryReview(
+        version=version,
+        active=active,
+        diff=diff,
+        fingerprint=library_fingerprint(version, active),
+        open_courses_on_removed=counts,
+    )
+
+
+def open_draft(actor: Actor) -> DrugLibraryVersion | None:
+    """The organization's newest draft, if any."""
+    actor.require(Action.PATIENT_VIEW)
+    return (
+        DrugLibraryVersion.objects.filter(
+            organization_id=actor.organization_id, status=LibraryStatus.DRAFT
+        )
+        .select_related("created_by", "sent_back_by")
+        .order_by("-number")
+        .first()
+    )

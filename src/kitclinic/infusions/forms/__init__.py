@@ -1,9 +1,10 @@
-"""Browser forms for the infusion workflow. Shape only; the rules live in the services."""
+"""Browser forms for the infusion workflow. Shape only; the rules live in the services.
+
+The drug library's forms are in ``forms.library``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -63,23 +64,6 @@ class AnswersField(forms.Field):
 
     def to_python(self, value: Any) -> list[int | None]:
         return parse_answers("" if value in self.empty_values else str(value))
-
-
-class LibraryDraftForm(forms.Form):
-    # the form's metaclass takes declared fields off the class, so this field does not replace
-    # BaseForm.data; the stubs see a plain class attribute
-    data = forms.CharField(  # type: ignore[assignment]  # a declared field, see above
-        label="Library (JSON)",
-        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "mono"}),
-        help_text="The whole library as stored; validated on save (errors name the field path).",
-    )
-    change_note = forms.CharField(max_length=300, required=False, label="What changed and why")
-
-    def clean_data(self) -> Any:
-        try:
-            return json.loads(self.cleaned_data["data"])
-        except json.JSONDecodeError as error:
-            raise ValidationError(f"Not valid JSON: {error}") from None
 
 
 class CoursePlanForm(forms.Form):
