@@ -4,6 +4,11 @@
 // data-plotly-spec="ID": draw the Plotly figure {data, layout} of the json_script block ID
 //   (data-plotly-modebar="off" hides Plotly's tool bar); data-rendered="1" once drawn.
 // data-submit-on-change: a select that submits its form when changed (the clinic switch).
+// Scrolling boxes (a table wider than a phone's screen, the chart's score tables): one that
+//   overflows is made reachable by keyboard (tabindex="0", data-scroll-focus) so it can be
+//   scrolled without a mouse; re-checked when the window is resized and after an htmx swap.
+// .menu-toggle: on a phone-width screen the header's user line and sections fold behind this
+//   button (kitclinic.css); without script they stay shown and wrap.
 // #idle-warning (data-idle-limit-seconds, data-idle-warning-seconds): shown with a countdown
 //   before the server's idle sign-out (kitclinic.lib.web.idle); "Stay signed in" posts the form (a
 //   person's request renews the session); at the limit the page reloads and the server sends it
@@ -23,6 +28,50 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 });
+document.addEventListener("DOMContentLoaded", function () {
+  var header = document.querySelector(".site-header");
+  var toggle = header && header.querySelector(".menu-toggle");
+  if (!toggle) { return; }
+  function show(open) {
+    header.classList.toggle("menu-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  header.classList.add("has-menu");
+  toggle.addEventListener("click", function () {
+    show(!header.classList.contains("menu-open"));
+  });
+  header.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && header.classList.contains("menu-open")) {
+      show(false);
+      toggle.focus();
+    }
+  });
+});
+(function () {
+  var SCROLLERS = "main table, main .overflow-auto, main .trajectory-table";
+  var pending = null;
+  function mark() {
+    pending = null;
+    document.querySelectorAll(SCROLLERS).forEach(function (el) {
+      var overflows = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+      var style = window.getComputedStyle(el);
+      var scrolls = /(auto|scroll)/.test(style.overflowX + " " + style.overflowY);
+      if (overflows && scrolls && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        el.dataset.scrollFocus = "1";
+      } else if (!(overflows && scrolls) && el.dataset.scrollFocus) {
+        el.removeAttribute("tabindex");
+        delete el.dataset.scrollFocus;
+      }
+    });
+  }
+  function later() {
+    if (pending === null) { pending = window.setTimeout(mark, 150); }
+  }
+  document.addEventListener("DOMContentLoaded", mark);
+  window.addEventListener("resize", later);
+  document.addEventListener("htmx:afterSettle", later);
+})();
 document.addEventListener("change", function (event) {
   var target = event.target;
   if (target.matches && target.matches("[data-submit-on-change]") && target.form) {
