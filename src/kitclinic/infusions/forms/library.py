@@ -24,7 +24,7 @@ from kitclinic.dosing.library.edit import (
 from kitclinic.dosing.library.model import BOUND_LABELS, SourceKind
 
 SOURCE_KINDS = [
-    (str(SourceKind.REFERENCE), "published source"),
+    (str(SourceKind.REFERENCE), "published"),
     (str(SourceKind.CLINIC_SETTING), "clinic setting"),
 ]
 INDICATIONS = [(str(i), label.capitalize()) for i, label in INDICATION_LABELS.items()]
@@ -67,7 +67,6 @@ class FigureFormMixin(forms.Form):
             label=f"{label} ({unit})" if unit else label,
             required=False,
             initial=initial.value,
-            help_text="" if required else "Empty: not set.",
             widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}),
         )
         self.fields[f"{name}_kind"] = forms.ChoiceField(
@@ -78,18 +77,23 @@ class FigureFormMixin(forms.Form):
             required=False,
             max_length=300,
             initial=initial.section,
-            help_text="Keys in docs/sources.md, e.g. [cohen-2018]",
+            widget=forms.TextInput(attrs={"placeholder": "source keys, e.g. [cohen-2018]"}),
         )
         self.fields[f"{name}_citation"] = forms.CharField(
-            label="Citation", required=False, max_length=500, initial=initial.citation
+            label="Citation",
+            required=False,
+            max_length=500,
+            initial=initial.citation,
+            widget=forms.TextInput(attrs={"placeholder": "citation"}),
         )
         self.fields[f"{name}_reason"] = forms.CharField(
             label="Reason",
             required=False,
             max_length=1000,
             initial=initial.reason,
-            help_text="Why the clinic sets this figure (required for a clinic setting)",
-            widget=forms.Textarea(attrs={"rows": 2}),
+            widget=forms.Textarea(
+                attrs={"rows": 2, "placeholder": "why the clinic sets this figure"}
+            ),
         )
 
     def figure_rows(self) -> list[FigureRow]:

@@ -20,6 +20,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.dosing import DosingMode, default_library, library_to_dict
+from kitclinic.dosing.library.diff import INDICATION_LABELS
 from kitclinic.dosing.library.edit import LIMIT_QUANTITIES, limit_quantity
 from kitclinic.infusions.access import access_library_version
 from kitclinic.infusions.forms import library as lf
@@ -101,6 +102,7 @@ def library_draft_edit(request: HttpRequest, actor: Actor, version_id: int) -> H
             "limits": [q for q in LIMIT_QUANTITIES if q.applies_to(p.dosing_mode)],
             "changes": changed.get(p.id, 0),
             "is_new": p.id in added,
+            "indication": INDICATION_LABELS[p.indication],
         }
         for p in version.library().protocols
     ]

@@ -16,7 +16,9 @@ from kitclinic.lib.api.base import (
 class LibraryVersionOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
-    status = serializers.CharField(help_text="draft, approved (the active one), retired or discarded (a draft given up)")
+    status = serializers.CharField(
+        help_text="draft, approved (the active one), retired or discarded (a draft given up)"
+    )
     change_note = serializers.CharField(allow_blank=True)
     based_on = serializers.IntegerField(source="based_on_id", allow_null=True)
     created_by = UserRefOut(allow_null=True, help_text="null for the shipped default")
