@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from kitclinic.infusions.models import DrugLibraryVersion
 from kitclinic.infusions.services.library import library_install_default
-from tests.browser.helpers import log_in
+from tests.browser.helpers import axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +25,7 @@ def test_admin_edits_a_limit_and_a_physician_approves_after_seeing_the_differenc
     page.get_by_role("button", name="Start a draft from the active version").click()
     expect(page.get_by_role("heading", name="Draft v2 of the drug library")).to_be_visible()
     shoot("draft-editor")
+    assert axe_violations(page) == []
 
     depression = page.locator(
         "section", has=page.get_by_role("heading", name=re.compile("^Depression"))
@@ -36,6 +37,7 @@ def test_admin_edits_a_limit_and_a_physician_approves_after_seeing_the_differenc
     # refused on the form, naming the bound and what it must be; nothing saved
     expect(page.locator(".errorlist")).to_contain_text("below the soft maximum 1.5")
     shoot("refused")
+    assert axe_violations(page) == []
     assert (
         DrugLibraryVersion.objects.get(number=2).data["protocols"][0]["dose_limits"]["soft_max"][
             "value"
@@ -64,6 +66,7 @@ def test_admin_edits_a_limit_and_a_physician_approves_after_seeing_the_differenc
     expect(changed.locator(".diff-old").first).to_have_text("0.75 mg/kg")
     expect(changed.locator(".diff-new").first).to_have_text("0.7 mg/kg")
     shoot("physician-reviews")
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Approve v2 and make it active").click()
     expect(page.get_by_text("Library v2 approved and now active.")).to_be_visible()
     shoot("approved")
