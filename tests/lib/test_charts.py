@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import matplotlib.dates as mdates
 import pytest
 from django.test import override_settings
 
@@ -106,7 +107,7 @@ def _dated_figure() -> charts.Figure:
         ],
         height=300,
         margin=(50, 10, 10, 40),
-        xaxis=charts.time_axis(tick_format="%d %b"),
+        xaxis=charts.time_axis(),
         yaxis=charts.axis("score", from_zero=True),
         marks=[
             charts.vline(x, color="#8c959f", dash="dot", legend="infusion" if i == 0 else None)
@@ -130,7 +131,20 @@ def test_the_picture_for_a_pdf_draws_the_figures_points_and_lines():
     _handles, names = ax.get_legend_handles_labels()
     assert names == ["PHQ-9", "GAD-7", "infusion"]  # the infusion lines named once
     assert ax.get_ylabel() == "score" and ax.get_ylim()[0] == 0
-    assert ax.xaxis.get_major_formatter().format_data(19417.0) == "01 Mar"  # 2023-03-01
+    # the ticks of the page's dict: one a day from 1 to 6 March, the date only
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"0{d} Mar" for d in range(1, 7)]
+    assert ax.get_xlim()[0] < mdates.date2num(dt.datetime(2026, 3, 1, 4))
+
+
+def test_a_date_axis_gets_its_range_and_ticks_from_every_time_on_the_plot():
+    xaxis = _dated_figure()["layout"]["xaxis"]
+    assert xaxis["type"] == "date" and (xaxis["dtick"], xaxis["tickformat"]) == (
+        86_400_000,
+        "%d %b",
+    )
+    start, end = xaxis["range"]
+    # from before the first point to after the last infusion line and point (6 March)
+    assert start < "2026-03-01T04:00:00" and end > "2026-03-06T04:00:00"
 
 
 def test_a_pdf_picture_is_a_png():

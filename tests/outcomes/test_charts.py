@@ -108,23 +108,30 @@ def test_lab_trend_on_the_chart_shows_each_result_at_the_clinics_time(world, coh
 @override_settings(TIME_ZONE="America/New_York")
 def test_progress_report_picture_draws_the_ratings_and_infusions_of_its_figure(world, cohort):
     po = patient_outcomes(world.actor("physician"), cohort[0])
-    figure = charts.progress_figure(po)
-    assert figure is not None
+    (chart,) = charts.progress_figures(po)
+    figure = chart.figure
     (scores,) = figure["data"]
     (course,) = po.courses
     points = course.trajectories["phq9"]
-    assert scores["y"] == [20.0, 8.0, 6.0, 5.0] == [p.score for p in points]
-    assert scores["x"] == [local_time(p.when) for p in points]
+    assert scores["y"] == [20, 8, 6, 5] == [p.score for p in points]
+    (scale,) = po.scales  # the recorded ratings themselves, to the microsecond
+    assert scores["x"] == [local_time(a.administered_at) for a in scale.assessments]
     ax = figure_axes(figure, width_in=7.2, height_in=3.0).axes[0]
-    line, *infusions = ax.get_lines()
+    line, *lines = ax.get_lines()
     assert list(line.get_ydata()) == scores["y"]
     assert [x.isoformat() for x in line.get_xdata()] == scores["x"]
+    infusions = [i for i in lines if len(set(i.get_xdata())) == 1]  # vertical: the infusions
     assert [i.get_xdata()[0].isoformat() for i in infusions] == [
         local_time(d) for d in po.infusion_dates
     ]
-    assert reports.trajectory_png(po).startswith("data:image/png;base64,")
+    # the picture's ticks are the page's: the dict's step and range, labels that never repeat
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(labels) == len(set(labels)) >= 2
+    assert figure["layout"]["xaxis"]["tickformat"] == "%d %b"
+    (picture,) = reports.chart_pictures(po)
+    assert picture["src"].startswith("data:image/png;base64,") and picture["name"] == "PHQ-9"
 
 
 def test_progress_report_without_a_rating_has_no_chart(world, patient):
     po = patient_outcomes(world.actor("physician"), patient)
-    assert charts.progress_figure(po) is None and reports.trajectory_png(po) is None
+    assert charts.progress_figures(po) == [] and reports.chart_pictures(po) == []

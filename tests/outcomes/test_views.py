@@ -77,6 +77,7 @@ PAGES = [
     Page("consent-add", Action.CONSENT_RECORD, "patient"),
     Page("consent-add", Action.CONSENT_RECORD, "patient", "post", _consent_post),
     Page("progress-report", Action.REPORT_EXPORT, "patient"),
+    Page("progress-report-page", Action.REPORT_EXPORT, "patient"),
 ]
 
 

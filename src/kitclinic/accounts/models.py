@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -53,6 +56,18 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The clinic's time zone: every time its pages, charts and reports show is in it
+        (``clinic_page`` activates it); the server's (``KITCLINIC_TIME_ZONE``) when empty or not
+        a known zone name."""
+        if self.time_zone:
+            try:
+                return ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return timezone.get_default_timezone()
 
 
 class StaffMembership(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from kitclinic.lib import charts
@@ -11,6 +13,21 @@ if TYPE_CHECKING:
 
 # Light fills from green (least severe) to red (most severe); text stays readable on top.
 BAND_COLOURS = ["#e3f5e6", "#f3f7d9", "#fff4d6", "#fde7d4", "#fde2e1"]
+INFUSION_LINE_COLOR = "#8c959f"
+
+
+def infusion_lines(dates: Iterable[dt.datetime], *, legend: bool = False) -> list[charts.Mark]:
+    """A dotted vertical line at each infusion's start (``legend``: named once in the legend)."""
+    return [
+        charts.vline(
+            charts.local_time(d),
+            color=INFUSION_LINE_COLOR,
+            dash="dot",
+            width=1,
+            legend="infusion" if legend and i == 0 else None,
+        )
+        for i, d in enumerate(dates)
+    ]
 
 
 def _band_colour(index: int, count: int) -> str:
@@ -19,9 +36,10 @@ def _band_colour(index: int, count: int) -> str:
     return BAND_COLOURS[round(index * (len(BAND_COLOURS) - 1) / (count - 1))]
 
 
-def trajectory_figure(t: Trajectory) -> charts.Figure:
+def trajectory_figure(t: Trajectory, *, infusions: Iterable[dt.datetime] = ()) -> charts.Figure:
     """Totals over time in the clinic's time zone: severity bands shaded, the baseline, response
-    and remission lines."""
+    and remission lines (``infusions``: a dotted vertical line at each one's start). The chart
+    page, the progress report page and its PDFs all draw this figure."""
     marks = [
         charts.band(
             low - 0.5 if low > 0 else 0,
@@ -49,7 +67,7 @@ def trajectory_figure(t: Trajectory) -> charts.Figure:
                 color="#1f6fb2",
                 dash="dash",
                 label=f"response ≤ {t.response_level:g}",
-                label_corner="bottom right",
+                label_corner="top right",  # above its line: the remission label hangs below its own
             )
         )
     if t.remission_level is not None:
@@ -73,6 +91,7 @@ def trajectory_figure(t: Trajectory) -> charts.Figure:
         customdata=[a.severity_label or "" for a in t.assessments],
         hovertemplate="%{x|%Y-%m-%d}<br>total %{y}<br>%{customdata}<extra></extra>",
     )
+    marks += infusion_lines(infusions)
     return charts.figure(
         [scores],
         height=300,

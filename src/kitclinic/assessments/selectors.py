@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,37 @@ class Trajectory:
     @property
     def latest(self) -> Assessment:
         return self.assessments[-1]
+
+    @property
+    def improvement(self) -> float | None:
+        """The fall from baseline to the latest total, as a share of the baseline (negative:
+        worse); None with a baseline of 0 or a single score."""
+        base = float(self.baseline.total)
+        if base <= 0 or len(self.assessments) < 2:
+            return None
+        return (base - float(self.latest.total)) / base
+
+    @property
+    def change_percent(self) -> int | None:
+        """The change from baseline to the latest total in whole percent (negative: a fall)."""
+        return None if self.improvement is None else -round(100 * self.improvement)
+
+    @property
+    def responded(self) -> bool | None:
+        """Whether the latest total meets the scale's response criterion (None: the scale
+        defines none, or a single score)."""
+        if self.response_level is None or len(self.assessments) < 2:
+            return None
+        return float(self.latest.total) <= self.response_level
+
+    @property
+    def remitted(self) -> bool | None:
+        """Whether the latest total is in the scale's remission range (None: none defined)."""
+        inst = get_instrument(self.instrument_id)
+        if inst.remission is None:
+            return None
+        total, threshold = float(self.latest.total), float(inst.remission.threshold)
+        return total < threshold if inst.remission.comparison == "<" else total <= threshold
 
     @property
     def newest_first(self) -> list[Assessment]:
@@ -109,6 +141,23 @@ def _trajectory(instrument_id: str, rows: list[Assessment]) -> Trajectory:
     )
 
 
+def _trajectories(rows: Sequence[Assessment]) -> list[Trajectory]:
+    """One trajectory per scale of ``rows`` (oldest first), the most recently used scale first."""
+    by_instrument: dict[str, list[Assessment]] = {}
+    for row in rows:
+        by_instrument.setdefault(row.instrument, []).append(row)
+    order = sorted(by_instrument, key=lambda i: by_instrument[i][-1].administered_at, reverse=True)
+    return [_trajectory(instrument_id, by_instrument[instrument_id]) for instrument_id in order]
+
+
+def patient_trajectories(actor: Actor, patient: Patient) -> list[Trajectory]:
+    """Every scale the patient has been rated on (whichever they are: the progress report and
+    the decision support show each), without figures: the caller draws them. One query."""
+    actor.require(Action.PATIENT_VIEW)
+    rows = Assessment.objects.filter(patient=patient).select_related("administered_by")
+    return _trajectories(list(rows.order_by("administered_at", "id")))
+
+
 def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
     """The chart's assessments section in one query, whatever the number of assessments: each
     row carries its unacknowledged alert (if any) as annotations.
@@ -146,15 +195,9 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
         for row in reversed(rows)
         if row.open_alert_id is not None
     ]
-    by_instrument: dict[str, list[Assessment]] = {}
-    for row in rows:
-        by_instrument.setdefault(row.instrument, []).append(row)
-    trajectories = []
-    for instrument_id in sorted(by_instrument, key=lambda i: by_instrument[i][-1].administered_at):
-        trajectory = _trajectory(instrument_id, by_instrument[instrument_id])
+    trajectories = _trajectories(rows)
+    for trajectory in trajectories:
         trajectory.figure = trajectory_figure(trajectory)
-        trajectories.append(trajectory)
-    trajectories.reverse()  # most recently used scale first
     return AssessmentsSection(
         trajectories=trajectories,
         flagged=flagged,

@@ -3,8 +3,9 @@
 The PDF embeds the picture of the same figure its page gives plotly.js, so both show the same
 points. What is drawn: scatter traces (lines, markers or both; colour, width, dash, marker size,
 step shape, name in the legend), vertical lines over the plot's height (events in time, listed
-once in the legend under their ``name``), horizontal lines and bands across it, the y-axis
-title and range, a date x axis with its ``tickformat``. Anything else in a figure is refused
+once in the legend under their ``name``), horizontal lines and bands across it and their labels, the y-axis
+title and range, a date x axis with the range and ticks of its dict (``tick0``, ``dtick``,
+``tickformat``: :mod:`kitclinic.lib.time_ticks`, the same ticks plotly.js draws). Anything else in a figure is refused
 (ValueError) rather than left out of the picture silently.
 
 Sizes: plotly.js counts px, Matplotlib points (1/72 in); a px is 0.75 pt (96 px to the inch).
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from kitclinic.lib.charts import Figure, Json
+from kitclinic.lib.time_ticks import step_of, ticks_between
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -104,10 +106,44 @@ def _shape(ax: Axes, shape: Json, dates: bool, legend_names: set[str]) -> None:
         )
 
 
+def _date_ticks(ax: Axes, xaxis: Json) -> None:
+    """The range and ticks of a date axis dict, drawn as the page draws them."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    start, end = (dt.datetime.fromisoformat(v) for v in xaxis["range"])
+    step = step_of(xaxis)
+    ticks = ticks_between(start, end, step)
+    ax.set_xlim(start, end)  # type: ignore[arg-type]  # Matplotlib converts datetimes itself
+    at = [float(mdates.date2num(t)) for t in ticks]  # type: ignore[no-untyped-call]  # not annotated in Matplotlib
+    ax.xaxis.set_major_locator(FixedLocator(at))
+    ax.xaxis.set_major_formatter(FixedFormatter([t.strftime(step.label_format) for t in ticks]))
+    ax.xaxis.set_minor_locator(FixedLocator([]))
+
+
+def _annotation(ax: Axes, note: Json) -> None:
+    """A band's or line's label: x in plot widths (``x domain``), y in data units."""
+    from matplotlib.transforms import blended_transform_factory
+
+    if note.get("xref") != "x domain" or note.get("yref") != "y":
+        raise ValueError(f"a PNG draws labels of bands and lines, not {note!r:.80}")
+    font: Json = note.get("font", {})
+    ax.text(
+        float(note["x"]),
+        float(note["y"]),
+        str(note["text"]),
+        transform=blended_transform_factory(ax.transAxes, ax.transData),
+        ha=note.get("xanchor", "center"),
+        va={"top": "top", "bottom": "bottom"}.get(note.get("yanchor", ""), "center"),
+        fontsize=float(font.get("size", 10)) * PT_PER_PX,
+        color=colour(font.get("color", "#444")),
+        clip_on=True,
+    )
+
+
 def figure_axes(fig: Figure, *, width_in: float, height_in: float, dpi: int = 150) -> MplFigure:
     """The Matplotlib figure of ``fig`` (not registered with pyplot: nothing to close, no state
     shared between threads)."""
-    import matplotlib.dates as mdates
     from matplotlib.figure import Figure as MplFigure
 
     layout = fig["layout"]
@@ -123,6 +159,8 @@ def figure_axes(fig: Figure, *, width_in: float, height_in: float, dpi: int = 15
     legend_names: set[str] = set()
     for shape in layout.get("shapes", []):
         _shape(ax, shape, dates, legend_names)
+    for note in layout.get("annotations", []):
+        _annotation(ax, note)
     for name, a in (("x", xaxis), ("y", yaxis)):
         title = a.get("title", {}).get("text")
         if title:
@@ -131,9 +169,8 @@ def figure_axes(fig: Figure, *, width_in: float, height_in: float, dpi: int = 15
         ax.set_ylim(*yaxis["range"])
     elif yaxis.get("rangemode") == "tozero":
         ax.set_ylim(bottom=0)
-    if dates and xaxis.get("tickformat"):
-        ticks = mdates.DateFormatter(xaxis["tickformat"])  # type: ignore[no-untyped-call]  # its __init__ carries no annotations in Matplotlib
-        ax.xaxis.set_major_formatter(ticks)
+    if dates and "range" in xaxis:
+        _date_ticks(ax, xaxis)
     ax.grid(axis="y", alpha=0.3)
     if layout.get("showlegend", True) and ax.get_legend_handles_labels()[1]:
         ax.legend(loc="upper right", fontsize=7, frameon=False)

@@ -6,7 +6,10 @@ Every page's chart is built here and handed to the page as it is (``json_script`
 
 Only JSON values go in (str, int, float, bool, None, lists, dicts). Times: plotly.js ignores a
 time-zone offset in a date string and would show UTC; :func:`local_times` gives the clinic's
-wall-clock time (``TIME_ZONE``), so a date axis (:func:`time_axis`) ticks the clinic's dates.
+wall-clock time (the acting clinic's zone, activated by ``clinic_page``), so a date axis
+(:func:`time_axis`) ticks the clinic's dates. :func:`figure` sets a date axis's range and ticks
+from every time on the plot with the one tick policy of :mod:`kitclinic.lib.time_ticks`, which the
+PDF's picture follows too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
 from django.utils import timezone
+
+from kitclinic.lib.time_ticks import tick_plan
 
 Json = dict[str, Any]
 Dash = Literal["solid", "dot", "dash", "dashdot"]
@@ -181,15 +186,27 @@ def right_axis(title: str, *, from_zero: bool = False) -> Json:
     return out
 
 
-def time_axis(title: str | None = None, *, tick_format: str | None = None) -> Json:
-    """A date axis for :func:`local_times` values: ticks are the clinic's dates (``tick_format``
-    in strftime/d3 notation, e.g. ``"%d %b"``; plotly.js chooses when None)."""
+def time_axis(title: str | None = None) -> Json:
+    """A date axis for :func:`local_times` values: :func:`figure` gives it its range and ticks
+    (:func:`kitclinic.lib.time_ticks.tick_plan` over every time on the plot)."""
     out: Json = {"type": "date"}
     if title is not None:
         out["title"] = {"text": title}
-    if tick_format is not None:
-        out["tickformat"] = tick_format
     return out
+
+
+def _times_on(traces: Sequence[Json], marks: Sequence[Mark]) -> list[dt.datetime]:
+    """Every time on the x axis: the traces' points and the vertical lines' positions."""
+    values: list[Any] = [x for t in traces for x in t["x"]]
+    values += [m.shape["x0"] for m in marks if m.shape.get("xref") == "x"]
+    return [dt.datetime.fromisoformat(v) if isinstance(v, str) else v for v in values]
+
+
+def _with_ticks(xaxis: Json, traces: Sequence[Json], marks: Sequence[Mark]) -> Json:
+    times = _times_on(traces, marks)
+    if xaxis.get("type") != "date" or "range" in xaxis or not times:
+        return xaxis
+    return {**xaxis, **tick_plan(min(times), max(times)).plotly_axis()}
 
 
 def _label(
@@ -342,14 +359,15 @@ def figure(
     background: str | None = None,
 ) -> Figure:
     """The figure: ``traces`` drawn in order, ``height`` in px, ``margin`` (left, right, top,
-    bottom) in px, ``marks`` (bands and lines, then their labels)."""
+    bottom) in px, ``marks`` (bands and lines, then their labels). A date x axis gets its range
+    and ticks from the times on the plot."""
     left, right, top, bottom = margin
     layout: Json = {
         "height": height,
         "margin": {"l": left, "r": right, "t": top, "b": bottom},
     }
     if xaxis is not None:
-        layout["xaxis"] = xaxis
+        layout["xaxis"] = _with_ticks(xaxis, traces, marks)
     if yaxis is not None:
         layout["yaxis"] = yaxis
     if yaxis2 is not None:

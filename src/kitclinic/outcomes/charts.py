@@ -1,40 +1,26 @@
 """The outcomes charts, built with :mod:`kitclinic.lib.charts`: the dashboard's Kaplan–Meier
-curve, the lab association scatter, a patient's lab trend (chart card) and questionnaire scores
-(progress report PDF, drawn by :func:`kitclinic.lib.chart_image.figure_png`)."""
+curve, the lab association scatter, a patient's lab trend (chart card) and one chart per rating
+scale for the progress report (its page draws them with plotly.js, its PDF as pictures drawn by
+:func:`kitclinic.lib.chart_image.figure_png`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kitclinic.assessments.charts import infusion_lines, trajectory_figure
 from kitclinic.lib import charts
-from kitclinic.outcome_stats import DEFAULT_REMISSION_CUTOFFS
 from kitclinic.outcomes.labs import ANALYTE_CODES, Analyte
 
 if TYPE_CHECKING:
+    from kitclinic.assessments.selectors import Trajectory
     from kitclinic.outcomes.patient import PatientOutcomes
     from kitclinic.outcomes.selectors.dashboard import Curve
     from kitclinic.outcomes.selectors.labs import LabAssociation
 
-INFUSION_LINE_COLOR = "#8c959f"
-# The progress report's picture: its size on the A4 page, in inches, and its resolution.
-PROGRESS_PNG_INCHES = (7.2, 3.0)
+# The progress report's pictures: their size on the A4 page, in inches, and their resolution.
+PROGRESS_PNG_INCHES = (7.2, 2.6)
 PROGRESS_PNG_DPI = 150
-
-
-def infusion_lines(dates: Iterable[dt.datetime], *, legend: bool = False) -> list[charts.Mark]:
-    """A dotted vertical line at each infusion's start (``legend``: named once in the legend)."""
-    return [
-        charts.vline(
-            charts.local_time(d),
-            color=INFUSION_LINE_COLOR,
-            dash="dot",
-            width=1,
-            legend="infusion" if legend and i == 0 else None,
-        )
-        for i, d in enumerate(dates)
-    ]
 
 
 def km_figure(km: Curve) -> charts.Figure:
@@ -105,27 +91,27 @@ def lab_trend_figure(po: PatientOutcomes) -> charts.Figure | None:
     )
 
 
-def progress_figure(po: PatientOutcomes) -> charts.Figure | None:
-    """Scores over time for each scale of each course, every infusion given as a dotted line;
-    None without a rating."""
-    series = [(key, pts) for c in po.courses for key, pts in c.trajectories.items() if pts]
-    if not series:
-        return None
-    return charts.figure(
-        [
-            charts.line_trace(
-                charts.local_times(p.when for p in pts),
-                [p.score for p in pts],
-                name=DEFAULT_REMISSION_CUTOFFS[key].label,
-                markers=True,
-                marker_size=6,
-                hovertemplate="%{x|%Y-%m-%d}<br>score %{y}<extra></extra>",
-            )
-            for key, pts in series
-        ],
-        height=300,
-        margin=(50, 10, 10, 40),
-        xaxis=charts.time_axis(tick_format="%d %b"),
-        yaxis=charts.axis("score (lower is better)", from_zero=True),
-        marks=infusion_lines(po.infusion_dates, legend=True),
-    )
+@dataclass(frozen=True)
+class ScaleChart:
+    """One rating scale's chart of the progress report: the page draws ``figure`` with plotly.js,
+    the PDF draws it as a picture (:func:`kitclinic.lib.chart_image.figure_png`)."""
+
+    scale: Trajectory
+    figure: charts.Figure
+
+    @property
+    def element_id(self) -> str:
+        return f"progress-{self.scale.instrument_id}"
+
+    @property
+    def description(self) -> str:
+        return f"{self.scale.name} totals over time; dotted vertical lines mark infusions"
+
+
+def progress_figures(po: PatientOutcomes) -> list[ScaleChart]:
+    """One chart per rating scale the patient has scores on (whichever they are), each the chart
+    page's trajectory figure with every infusion given as a dotted vertical line."""
+    return [
+        ScaleChart(scale, trajectory_figure(scale, infusions=po.infusion_dates))
+        for scale in po.scales
+    ]

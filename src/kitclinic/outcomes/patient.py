@@ -11,6 +11,7 @@ import numpy as np
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.assessments.selectors import Trajectory, patient_trajectories
 from kitclinic.consent.models import ConsentRecord
 from kitclinic.infusions.delivery import counts_as_complete
 from kitclinic.infusions.models import InfusionSession
@@ -24,6 +25,7 @@ from kitclinic.outcomes.charts import lab_trend_figure
 from kitclinic.outcomes.data.dataset import build_dataset
 from kitclinic.outcomes.data.placing import score_table
 from kitclinic.outcomes.data.tables import GIVEN_STATES_EXCLUDED, SECONDS_PER_DAY
+from kitclinic.outcomes.labels import SCALE_LABELS
 from kitclinic.outcomes.models import LabResult
 from kitclinic.patients.models import Patient
 
@@ -114,6 +116,9 @@ class PatientOutcomes:
     courses: list[CourseView]
     labs: dict[str, list[LabResult]]
     consents: list[ConsentRecord]
+    # every rating scale the patient has scores on (PEG, PCL-5, CADSS, ... as well as the four
+    # the outcome engine counts), the most recently used first
+    scales: list[Trajectory] = field(default_factory=list)
 
     @property
     def current(self) -> CourseView | None:
@@ -169,8 +174,8 @@ def _signals(course: CourseView) -> list[Signal]:
                 f"longer met the response criterion ({o.days_to_relapse:g} days after the first "
                 "response). A physician decides whether a booster infusion is indicated; "
                 "nothing has been ordered.",
-                "Relapse = loss of the response criterion after response (docs/outcomes.md; "
-                "Phillips 2019, McInnes 2022 report relapse as time to loss of response)",
+                "Relapse = loss of the response criterion after response; Phillips 2019 and "
+                "McInnes 2022 report relapse as time to loss of response",
             )
         )
     elif o.responded:
@@ -252,7 +257,7 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
         .select_related("sheet_version", "witnessed_by")
         .order_by("-signed_at", "-id")
     )
-    return PatientOutcomes(courses, labs, consents)
+    return PatientOutcomes(courses, labs, consents, patient_trajectories(actor, patient))
 
 
 def outcomes_card(actor: Actor, patient: Patient) -> dict[str, object]:
@@ -261,6 +266,7 @@ def outcomes_card(actor: Actor, patient: Patient) -> dict[str, object]:
     return {
         "po": po,
         "lab_spec": lab_trend_figure(po),
+        "signal_scales": " or ".join(SCALE_LABELS.values()),
         "may": {
             "lab": actor.may(Action.LAB_RECORD),
             "consent": actor.may(Action.CONSENT_RECORD),

@@ -1,9 +1,9 @@
 """Exports: the dashboard's CSV, an information-sheet version as published (PDF), and a
 patient's progress report (PDF, for the patient or for a clinician).
 
-Rendered with WeasyPrint from HTML; the progress report's chart is the figure a page would give
-plotly.js, drawn as a PNG (kitclinic.lib.chart_image) and embedded as a data URI, so the PDF
-needs no network and no static-file server.
+Rendered with WeasyPrint from HTML; the progress report's charts are the figures its page gives
+plotly.js, drawn as PNGs (kitclinic.lib.chart_image) and embedded as data URIs, so the PDF needs
+no network and no static-file server.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from django.utils import timezone
 from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.lib.chart_image import figure_png
 from kitclinic.outcome_stats import DEFAULT_REMISSION_CUTOFFS
-from kitclinic.outcomes.charts import PROGRESS_PNG_DPI, PROGRESS_PNG_INCHES, progress_figure
+from kitclinic.outcomes.charts import PROGRESS_PNG_DPI, PROGRESS_PNG_INCHES, progress_figures
+from kitclinic.outcomes.data.tables import ENGINE_INSTRUMENTS
 from kitclinic.outcomes.patient import PatientOutcomes
 from kitclinic.outcomes.selectors.dashboard import Dashboard
 from kitclinic.patients.models import Patient
@@ -106,36 +107,52 @@ def sheet_pdf(version: InfoSheetVersion) -> bytes:
     return html_to_pdf(html)
 
 
-def trajectory_png(po: PatientOutcomes) -> str | None:
-    """The progress report's chart (:func:`kitclinic.outcomes.charts.progress_figure`) as a PNG
-    data URI; None without a rating."""
-    figure = progress_figure(po)
-    if figure is None:
-        return None
+def chart_pictures(po: PatientOutcomes) -> list[dict[str, str]]:
+    """The progress report's charts (:func:`kitclinic.outcomes.charts.progress_figures`, one per
+    rating scale on record) as PNG data URIs with their descriptions, for the PDF."""
     width_in, height_in = PROGRESS_PNG_INCHES
-    png = figure_png(figure, width_in=width_in, height_in=height_in, dpi=PROGRESS_PNG_DPI)
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+    out = []
+    for chart in progress_figures(po):
+        png = figure_png(chart.figure, width_in=width_in, height_in=height_in, dpi=PROGRESS_PNG_DPI)
+        out.append(
+            {
+                "name": chart.scale.name,
+                "src": "data:image/png;base64," + base64.b64encode(png).decode(),
+                "alt": chart.description,
+            }
+        )
+    return out
 
 
-def progress_report_html(patient: Patient, po: PatientOutcomes, *, audience: str) -> str:
+def progress_context(patient: Patient, po: PatientOutcomes, *, audience: str) -> dict[str, object]:
+    """What the progress report says, for its page and its PDF alike (the charts aside: the page
+    draws figures, the PDF pictures)."""
     rows = []
+    counted = set()
     for c in po.courses:
         for o in c.outcomes:
             cut = DEFAULT_REMISSION_CUTOFFS[o.instrument]
+            counted.add(o.instrument)
             rows.append({"course": c, "o": o, "label": cut.label, "remission_rule": cut.describe()})
-    return render_to_string(
-        "outcomes/progress_report.html",
-        {
-            "patient": patient,
-            "po": po,
-            "rows": rows,
-            "chart": trajectory_png(po),
-            "audience": audience,
-            "for_clinician": audience == CLINICIAN,
-            "whose": "the patient's" if audience == CLINICIAN else "your",
-            "today": timezone.localdate(),
-        },
-    )
+    return {
+        "patient": patient,
+        "po": po,
+        "rows": rows,
+        # the scales the course results above do not cover (PEG, PCL-5, ...)
+        "other_scales": [
+            t for t in po.scales if ENGINE_INSTRUMENTS.get(t.instrument_id) not in counted
+        ],
+        "audience": audience,
+        "for_clinician": audience == CLINICIAN,
+        "remission_rules": [c.describe() for c in DEFAULT_REMISSION_CUTOFFS.values()],
+        "today": timezone.localdate(),
+    }
+
+
+def progress_report_html(patient: Patient, po: PatientOutcomes, *, audience: str) -> str:
+    context = progress_context(patient, po, audience=audience)
+    context["pictures"] = chart_pictures(po)
+    return render_to_string("outcomes/progress_report.html", context)
 
 
 def progress_report_pdf(patient: Patient, po: PatientOutcomes, *, audience: str) -> bytes:

@@ -26,6 +26,11 @@ urlpatterns = [
     path("patients/<int:patient_id>/labs/new/", views.lab_add, name="lab-add"),
     path("patients/<int:patient_id>/consent/new/", views.consent_add, name="consent-add"),
     path(
+        "patients/<int:patient_id>/progress-report/",
+        views.progress_report_page,
+        name="progress-report-page",
+    ),
+    path(
         "patients/<int:patient_id>/progress-report.pdf",
         views.progress_report,
         name="progress-report",

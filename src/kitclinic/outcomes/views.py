@@ -240,6 +240,17 @@ def consent_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
 
 
 @clinic_page
+def progress_report_page(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    """The progress report as a page: the PDF's text, its charts drawn by plotly.js."""
+    patient = access_patient(actor, patient_id, Action.REPORT_EXPORT)
+    audience = reports.report_audience(request.GET.get("for"))
+    po = patient_outcomes(actor, patient)
+    context = reports.progress_context(patient, po, audience=audience)
+    context["charts"] = charts.progress_figures(po)
+    return render(request, "outcomes/progress_report_page.html", context)
+
+
+@clinic_page
 def progress_report(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor, patient_id, Action.REPORT_EXPORT)
     audience = reports.report_audience(request.GET.get("for"))

@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -34,7 +33,7 @@ LOG_PAGE_SIZE = 50
 
 
 def clinic_zone(clinic: Clinic) -> dt.tzinfo:
-    return ZoneInfo(clinic.time_zone) if clinic.time_zone else timezone.get_default_timezone()
+    return clinic.zone
 
 
 def exact_mg(total: Decimal | float | None) -> Decimal:

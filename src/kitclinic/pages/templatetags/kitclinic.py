@@ -1,8 +1,10 @@
-"""Template filters for showing stored codes as words."""
+"""Template filters for showing stored codes as words, and the one way a page shows a source."""
 
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
@@ -36,3 +38,17 @@ def may(actor: object, action: str) -> bool:
     """``{% if actor|may:"outcomes.view" %}``: whether the acting role may do the action (no
     actor, as on the log-in page, may do nothing)."""
     return isinstance(actor, Actor) and actor.may(Action(action))
+
+
+@register.simple_tag
+def source(citation: object, label: str = "Source") -> SafeString | str:
+    """A citation one click away, not in the running text: a collapsed "Source" (``label``)
+    that opens on the citation. Nothing when there is no citation."""
+    text = str(citation or "").strip()
+    if not text:
+        return ""
+    return format_html(
+        '<details class="source"><summary>{}</summary><span class="small">{}</span></details>',
+        label,
+        text,
+    )
