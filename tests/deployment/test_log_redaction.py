@@ -1,4 +1,4 @@
-"""Self-report link tokens never reach a log: the pure redaction, Django's logging configuration,
+"""Self-report and set-password link tokens never reach a log: the pure redaction, Django's logging configuration,
 and the access and error logs of a real gunicorn started as the README starts it."""
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from tests.support.databases import copy_of
             '"https://clinic.example.org/r/AbC/" "Mozilla/5.0"',
             f'"https://clinic.example.org/r/{REDACTED}/" "Mozilla/5.0"',
         ),
+        ("POST /staff-link/Xy_9-z/ HTTP/1.1", f"POST /staff-link/{REDACTED}/ HTTP/1.1"),
         ("GET /kiosk/done/ HTTP/1.1", "GET /kiosk/done/ HTTP/1.1"),
+        ("GET /administration/staff/3/ HTTP/1.1", "GET /administration/staff/3/ HTTP/1.1"),
         ("GET /patients/12/self-report-links/new/", "GET /patients/12/self-report-links/new/"),
         ("GET /api/v1/courses/3/ HTTP/1.1", "GET /api/v1/courses/3/ HTTP/1.1"),
     ],

@@ -150,7 +150,10 @@ def test_default_units_are_the_conventional_ones_and_marked_as_a_clinic_setting(
         "il6": "pg/mL",
         "tnf_alpha": "pg/mL",
     }
-    assert {a: configured_unit(a) for a in ANALYTE_CODES} == settings.KITCLINIC_LAB_UNITS_DEFAULT
+    # no clinic (or one without its own units): the defaults
+    assert {
+        a: configured_unit(a, clinic_id=None) for a in ANALYTE_CODES
+    } == settings.KITCLINIC_LAB_UNITS_DEFAULT
 
 
 def test_entry_works_with_the_default_units_and_the_form_says_confirm_with_the_laboratory(

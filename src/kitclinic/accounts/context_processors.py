@@ -24,5 +24,6 @@ def memberships(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "register": actor.may(Action.PATIENT_REGISTER),
             "audit": actor.may(Action.AUDIT_VIEW),
+            "administration": actor.may(Action.STAFF_MANAGE),
         },
     }

@@ -133,3 +133,69 @@ class ApiToken(models.Model):
         return token_state(
             now=timezone.now(), expires_at=self.expires_at, revoked_at=self.revoked_at
         )
+
+
+class PasswordLink(models.Model):
+    """A single-use, expiring link by which a member of staff sets their password: sent when they
+    are invited, or when a clinic admin (or they themselves) ask for a reset. Only the SHA-256 of
+    the secret is stored; the secret is in the e-mail only. Rows are kept after use, expiry or
+    cancellation so the audit trail can name them."""
+
+    class Kind(models.TextChoices):
+        INVITE = "invite", "Invitation"
+        RESET = "reset", "Password reset"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="password_links")
+    clinic = models.ForeignKey(
+        Clinic,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The clinic whose setting gave the link its lifetime.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Empty: asked for by the user themselves.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.used_at is None and self.cancelled_at is None and self.expires_at > timezone.now()
+        )
+
+
+class ClinicSettings(models.Model):
+    """A clinic's own values of the settings that are clinic policy. An empty field means the
+    deployment's default (the ``KITCLINIC_*`` environment variable); read them only through
+    ``kitclinic.accounts.clinic_settings.clinic_settings``. Changes are audited with old and new
+    values."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="own_settings")
+    crisis_text = models.TextField(blank=True, max_length=600)
+    alert_escalation_minutes = models.PositiveIntegerField(null=True, blank=True)
+    self_report_link_days = models.PositiveIntegerField(null=True, blank=True)
+    kiosk_link_minutes = models.PositiveIntegerField(null=True, blank=True)
+    staff_link_hours = models.PositiveIntegerField(null=True, blank=True)
+    lab_units = models.JSONField(null=True, blank=True)
+    pregnancy_age_min_y = models.PositiveSmallIntegerField(null=True, blank=True)
+    pregnancy_age_max_y = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Settings of {self.clinic}"

@@ -68,6 +68,8 @@ class Action(StrEnum):
     SUBSTANCE_REPORT = "substance.report"
     API_TOKEN_REVOKE_STAFF = "api_token.revoke_staff"
     SECOND_FACTOR_RESET = "second_factor.reset"
+    STAFF_MANAGE = "staff.manage"
+    CLINIC_SETTINGS_EDIT = "clinic_settings.edit"
 
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
@@ -92,7 +94,9 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.REPORT_EXPORT: "Export outcomes CSV and patient progress-report PDFs",
     Action.LIBRARY_EDIT: "Draft a new drug-library version from the active one",
     Action.LIBRARY_APPROVE: "Approve a drug-library draft (not one's own), making it active",
-    Action.CHAIR_MANAGE: "Add and retire the clinic's infusion chairs",
+    Action.CHAIR_MANAGE: (
+        "Add, rename and retire the clinic's infusion chairs and set its opening hours"
+    ),
     Action.COURSE_PLAN: "Plan a treatment course and change its status",
     Action.APPOINTMENT_BOOK: "Book or cancel an infusion appointment on a chair",
     Action.SESSION_CHECK_IN: "Check a patient in (weight, vitals, consent, escort, rating)",
@@ -110,6 +114,14 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.SUBSTANCE_REPORT: "Download the controlled-substance report (CSV, PDF)",
     Action.API_TOKEN_REVOKE_STAFF: "Revoke any API token of the clinic's staff",
     Action.SECOND_FACTOR_RESET: "Reset a staff member's second factor (a lost device), with the reason",
+    Action.STAFF_MANAGE: (
+        "List the organization's staff; invite, grant and revoke roles, deactivate, reactivate "
+        "and send a password-reset link"
+    ),
+    Action.CLINIC_SETTINGS_EDIT: (
+        "Change the clinic's settings (crisis text, alert escalation, link lifetimes, lab units, "
+        "pregnancy-test age range)"
+    ),
 }
 
 _ALL = frozenset(Role)
@@ -161,6 +173,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Everyone manages their own tokens; the clinic admin can also stop a colleague's.
     Action.API_TOKEN_REVOKE_STAFF: frozenset({Role.CLINIC_ADMIN}),
     Action.SECOND_FACTOR_RESET: frozenset({Role.CLINIC_ADMIN}),
+    Action.STAFF_MANAGE: frozenset({Role.CLINIC_ADMIN}),
+    Action.CLINIC_SETTINGS_EDIT: frozenset({Role.CLINIC_ADMIN}),
 }
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from kitclinic.accounts.actor import Actor, client_address
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
+from kitclinic.accounts.selectors import clinic_settings
 from kitclinic.assessments import forms as af
 from kitclinic.assessments import selectors
 from kitclinic.assessments.access import access_alert, may_acknowledge_alerts
@@ -104,7 +105,7 @@ def link_issue(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespo
         {
             "patient": patient,
             "form": form,
-            "link_days": settings.KITCLINIC_SELF_REPORT_LINK_DAYS,
+            "link_days": clinic_settings(actor.clinic.pk).self_report_link_days,
             "emailed": links.link_is_emailed(patient),
         },
         status=INVALID_FORM_STATUS if request.method == "POST" else 200,
@@ -180,7 +181,7 @@ def alert_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
             "alerts": queue,
             "acknowledged": acknowledged,
             "may_acknowledge": may_acknowledge_alerts(actor),
-            "escalation_minutes": settings.KITCLINIC_ALERT_ESCALATION_MINUTES,
+            "escalation_minutes": clinic_settings(actor.clinic.pk).alert_escalation_minutes,
         },
     )
 
@@ -265,7 +266,7 @@ def _questionnaire(
                     "clinic": link.clinic,
                     "flagged": selectors.crisis_text_first(assessment),
                     "alerted": selectors.care_team_alerted(assessment),
-                    "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
+                    "crisis_text": clinic_settings(link.clinic_id).crisis_text,
                 },
             )
     instrument = form.instrument
@@ -277,7 +278,7 @@ def _questionnaire(
             "instrument": instrument,
             "form": form,
             "kiosk": mode == LinkMode.KIOSK,
-            "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
+            "crisis_text": clinic_settings(link.clinic_id).crisis_text,
         },
     )
 
@@ -311,5 +312,5 @@ def kiosk_done(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessments/kiosk_done.html",
-        {"crisis_text": settings.KITCLINIC_CRISIS_TEXT},
+        {"crisis_text": clinic_settings(_kiosk_clinic_id(request)).crisis_text},
     )

@@ -1,7 +1,8 @@
-"""Keep self-report link secrets out of logs.
+"""Keep self-report and set-password link secrets out of logs.
 
 A self-report or kiosk link (``/r/<token>/``, ``/kiosk/<token>/``) is the patient's key to a
-questionnaire: whoever reads it in a log could answer in the patient's name. Every log line the
+questionnaire: whoever reads it in a log could answer in the patient's name; a staff member's
+set-password link (``/staff-link/<token>/``) is the key to their account. Every log line the
 application or its server writes passes through ``redact_link_tokens``: Django's request and
 development-server loggers through ``RedactLinkTokens`` on the console handler (settings.LOGGING),
 gunicorn's access and error logs through the logger class of ``kitclinic.config.gunicorn``. The
@@ -17,7 +18,7 @@ REDACTED = "[redacted]"
 
 # The token path segment after /r/ or /kiosk/ (not the kiosk's own /kiosk/done/ page); the token
 # alphabet is URL-safe base64, but anything up to the next separator is a secret here.
-_LINK_TOKEN = re.compile(r"(/(?:r|kiosk)/)(?!done(?:[/?#\s\"']|$))[^/?#\s\"']+")
+_LINK_TOKEN = re.compile(r"(/(?:r|kiosk|staff-link)/)(?!done(?:[/?#\s\"']|$))[^/?#\s\"']+")
 
 
 def redact_link_tokens(text: str) -> str:

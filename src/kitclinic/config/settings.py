@@ -277,6 +277,11 @@ KITCLINIC_SITE_URL = env_str("KITCLINIC_SITE_URL", "http://127.0.0.1:8000").rstr
 KITCLINIC_SELF_REPORT_LINK_DAYS = env_int("KITCLINIC_SELF_REPORT_LINK_DAYS", 4)
 KITCLINIC_KIOSK_LINK_MINUTES = env_int("KITCLINIC_KIOSK_LINK_MINUTES", 60)
 KITCLINIC_REMINDER_AFTER_HOURS = env_int("KITCLINIC_REMINDER_AFTER_HOURS", 48)
+# How long a staff invitation or password-reset link stays valid (it works once).
+KITCLINIC_STAFF_LINK_HOURS = env_int("KITCLINIC_STAFF_LINK_HOURS", 72, minimum=1, maximum=336)
+# The crisis text, the escalation minutes, the link lifetimes, the lab units and the pregnancy-test
+# age range here are the defaults of every clinic; a clinic admin overrides them for their clinic
+# (kitclinic.accounts.selectors.clinic_settings reads the clinic's value, else this default).
 # A clinic policy: how long a safety alert may stay unacknowledged before physicians are emailed.
 KITCLINIC_ALERT_ESCALATION_MINUTES = env_int("KITCLINIC_ALERT_ESCALATION_MINUTES", 60)
 KITCLINIC_CRISIS_TEXT = env_str(

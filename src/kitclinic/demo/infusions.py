@@ -14,8 +14,14 @@ from typing import TYPE_CHECKING, TypedDict
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.accounts.models import Clinic
-from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, TreatmentCourse
+from kitclinic.accounts.models import Clinic, ClinicSettings
+from kitclinic.infusions.models import (
+    Chair,
+    InfusionOrder,
+    InfusionSession,
+    OpeningHours,
+    TreatmentCourse,
+)
 from kitclinic.infusions.services import orders, scheduling
 from kitclinic.infusions.services.courses import course_plan
 from kitclinic.infusions.services.infusion import observations, pump, stop
@@ -57,7 +63,9 @@ def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
 
 
 def _check_in(nurse: Actor, session: InfusionSession, weight: str) -> None:
-    required = pregnancy_status_required(session.patient, timezone.localdate())
+    required = pregnancy_status_required(
+        session.patient, timezone.localdate(), clinic_id=session.clinic_id
+    )
     session_check_in(
         actor=nurse,
         session=session,
@@ -144,9 +152,26 @@ def current_course_patients(organization_id: int) -> list[Patient]:
     )
 
 
+# The demo clinics' opening hours (local times): weekdays 08:00-18:00, Saturday mornings.
+DEMO_HOURS = {
+    **{day: (dt.time(8), dt.time(18)) for day in range(5)},
+    5: (dt.time(9), dt.time(13)),
+}
+# The demo clinics' own settings (the rest stay the installation's defaults), so the settings
+# page shows both kinds.
+DEMO_SETTINGS = {"staff_link_hours": 48}
+
+
 def seed_library_and_chairs(clinics: list[Clinic]) -> dict[int, list[Chair]]:
-    """The default library and ``CHAIRS_PER_CLINIC`` chairs per clinic (by clinic id)."""
+    """The default library, ``CHAIRS_PER_CLINIC`` chairs per clinic (by clinic id), each clinic's
+    opening hours and a few settings of its own."""
     library_install_default(organization_id=clinics[0].organization_id)
+    for clinic in clinics:
+        OpeningHours.objects.bulk_create(
+            OpeningHours(clinic=clinic, weekday=day, opens_at=opens, closes_at=closes)
+            for day, (opens, closes) in DEMO_HOURS.items()
+        )
+        ClinicSettings.objects.create(clinic=clinic, **DEMO_SETTINGS)
     return {
         clinic.pk: [
             Chair.objects.create(clinic=clinic, name=f"Chair {n}", is_synthetic=True)

@@ -11,6 +11,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_note
 from kitclinic.infusions.models import (
     Appointment,
+    Chair,
     DrugLibraryVersion,
     InfusionSession,
     TreatmentCourse,
@@ -89,3 +90,16 @@ def access_appointment(actor: Actor, appointment_id: int | str, action: Action) 
         raise Http404("No such appointment.")
     read_note(actor.require_at(appointment.clinic_id, action), appointment.patient_id, appointment)
     return appointment
+
+
+def access_chair(actor: Actor, chair_id: int | str) -> Chair:
+    """A chair of the actor's organization that its role at the chair's clinic may manage."""
+    chair = (
+        Chair.objects.select_related("clinic")
+        .filter(pk=_pk(chair_id), clinic__organization_id=actor.organization_id)
+        .first()
+    )
+    if chair is None:
+        raise Http404("No such chair.")
+    actor.require_at(chair.clinic_id, Action.CHAIR_MANAGE)
+    return chair

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kitclinic.infusions.views import (
+    chairs,
     check_in,
     closing,
     courses,
@@ -14,6 +15,23 @@ from kitclinic.infusions.views import (
 
 urlpatterns = [
     path("infusions/today/", day.clinic_day, name="infusions-today"),
+    path("administration/chairs/", chairs.chairs_page, name="chairs"),
+    path("administration/chairs/hours/", chairs.opening_hours_view, name="opening-hours"),
+    path(
+        "administration/chairs/<int:chair_id>/rename/",
+        chairs.chair_rename_view,
+        name="chair-rename",
+    ),
+    path(
+        "administration/chairs/<int:chair_id>/retire/",
+        chairs.chair_retire_view,
+        name="chair-retire",
+    ),
+    path(
+        "administration/chairs/<int:chair_id>/return/",
+        chairs.chair_return_view,
+        name="chair-return",
+    ),
     path("infusions/library/", library.library_page, name="infusions-library"),
     path("infusions/library/new/", library.library_draft_start, name="infusions-library-draft"),
     path("infusions/library/import/", library.library_import, name="infusions-library-import"),

@@ -1,8 +1,8 @@
 """Inflammatory-marker analytes: LOINC codes ([loinc] in docs/sources.md).
 
 LOINC gives the code of each lab but **no UCUM unit** for any of them. The unit each analyte
-must be entered in is a clinic setting, ``KITCLINIC_LAB_UNITS``, whose default is the conventional
-reporting unit (CRP and hs-CRP ``mg/L``, IL-6 and TNF-α ``pg/mL``; config/settings.py). The
+must be entered in is a clinic setting (the clinic's own, set on its settings page, else
+``KITCLINIC_LAB_UNITS``), whose default is the conventional reporting unit (CRP and hs-CRP ``mg/L``, IL-6 and TNF-α ``pg/mL``; config/settings.py). The
 default is not from a published source ([kitclinic-settings]) and is labelled on the entry form as
 "clinic setting, not from a published source: confirm with your laboratory". An analyte the clinic leaves without a unit cannot be
 entered: the form says so on the unit field rather than store a value whose unit nobody fixed.
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import models
+
+from kitclinic.accounts.selectors import clinic_settings
 
 
 class Analyte(models.TextChoices):
@@ -59,17 +60,19 @@ ANALYTE_CODES: dict[str, AnalyteCode] = {
 
 UNIT_MISSING_FROM_REFERENCE = (
     "LOINC gives no UCUM unit for this analyte and the clinic has turned its "
-    "default off; set it in KITCLINIC_LAB_UNITS from the laboratory's report."
+    "default off; a clinic admin sets it on the clinic's settings page from the laboratory's "
+    "report."
 )
 
 
-def unit_rows() -> list[tuple[AnalyteCode, str | None]]:
-    """Each analyte's code with the unit the clinic fixed for it (None: entry turned off)."""
-    return [(code, configured_unit(key)) for key, code in ANALYTE_CODES.items()]
+def unit_rows(clinic_id: int) -> list[tuple[AnalyteCode, str | None]]:
+    """Each analyte's code with the unit clinic ``clinic_id`` fixed for it (None: entry off)."""
+    units = clinic_settings(clinic_id).lab_units
+    return [(code, (units.get(key) or "").strip() or None) for key, code in ANALYTE_CODES.items()]
 
 
-def configured_unit(analyte: str) -> str | None:
-    """The UCUM unit the clinic fixed for ``analyte`` (``KITCLINIC_LAB_UNITS``), or None."""
-    units: dict[str, str] = getattr(settings, "KITCLINIC_LAB_UNITS", {}) or {}
-    unit = units.get(analyte, "").strip()
+def configured_unit(analyte: str, *, clinic_id: int | None) -> str | None:
+    """The UCUM unit clinic ``clinic_id`` fixed for ``analyte`` (its settings, else
+    ``KITCLINIC_LAB_UNITS``), or None."""
+    unit = (clinic_settings(clinic_id).lab_units.get(analyte) or "").strip()
     return unit or None

@@ -67,7 +67,7 @@ def lab_result_record(
     elif amount is not None and (_places(amount) > 3 or abs(amount) >= 10**7):
         errors["value"] = "Enter at most 7 digits before and 3 after the decimal point."
     if code is not None:
-        expected = configured_unit(analyte)
+        expected = configured_unit(analyte, clinic_id=actor.clinic.pk)
         given = (unit or "").strip()
         if expected is None:
             errors["unit"] = f"No unit is configured for {code.analyte.label}: " + (

@@ -187,7 +187,7 @@ def lab_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse
         of.LabResultForm(request.POST or None),
         save,
         template="outcomes/lab_form.html",
-        context={"patient": patient, "units": unit_rows()},
+        context={"patient": patient, "units": unit_rows(actor.clinic.pk)},
         done="Lab result recorded.",
         success=lambda _result: redirect("patient-chart", patient_id=patient.pk),
     )

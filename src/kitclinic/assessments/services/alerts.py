@@ -17,6 +17,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import StaffMembership
 from kitclinic.accounts.roles import Action, Role
+from kitclinic.accounts.selectors import clinic_settings
 from kitclinic.assessments import tasks
 from kitclinic.assessments.models import (
     AlertStatus,
@@ -49,7 +50,7 @@ def alert_raise(
         detail=f"safety alert raised by {assessment.instrument}",
         organization_id=assessment.patient.organization_id,
     )
-    minutes = settings.KITCLINIC_ALERT_ESCALATION_MINUTES
+    minutes = clinic_settings(assessment.clinic_id).alert_escalation_minutes
     tasks.alert_escalate.using(run_after=now + dt.timedelta(minutes=minutes)).enqueue(alert.pk)
     return alert
 
@@ -121,7 +122,7 @@ def alert_escalate(*, alert_id: int) -> bool:
         alert.status = AlertStatus.ESCALATED
         alert.escalated_at = timezone.now()
         alert.save(update_fields=["status", "escalated_at"])
-        minutes = settings.KITCLINIC_ALERT_ESCALATION_MINUTES
+        minutes = clinic_settings(alert.clinic_id).alert_escalation_minutes
         recipients = physician_emails(alert.clinic_id)
         audit_record(
             actor=None,

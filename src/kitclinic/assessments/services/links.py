@@ -20,6 +20,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.accounts.selectors import clinic_settings
 from kitclinic.assessments import tasks
 from kitclinic.assessments.models import (
     SELF_REPORT_INSTRUMENTS,
@@ -100,10 +101,11 @@ def link_create(
     if mode not in LinkMode.values:
         raise ValidationError({"mode": [f"Choose one of {', '.join(LinkMode.values)}."]})
     now = timezone.now()
+    own = clinic_settings(clinic_id)
     lifetime = (
-        dt.timedelta(minutes=settings.KITCLINIC_KIOSK_LINK_MINUTES)
+        dt.timedelta(minutes=own.kiosk_link_minutes)
         if mode == LinkMode.KIOSK
-        else dt.timedelta(days=settings.KITCLINIC_SELF_REPORT_LINK_DAYS)
+        else dt.timedelta(days=own.self_report_link_days)
     )
     seed = secrets.token_urlsafe(32)
     token = _token_from_seed(seed)
@@ -277,7 +279,7 @@ def _send_link_mail(link: SelfReportLink, *, reminder: bool) -> bool:
         subject=f"{'Reminder: ' if reminder else ''}Questionnaire from {link.clinic.name}",
         message=(
             f"{lead}\n\n{url}\n\nThe link works once and until {expires:%Y-%m-%d %H:%M}.\n\n"
-            f"{settings.KITCLINIC_CRISIS_TEXT}\n"
+            f"{clinic_settings(link.clinic_id).crisis_text}\n"
         ),
         from_email=None,
         recipient_list=[link.patient.email],

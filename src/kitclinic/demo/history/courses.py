@@ -204,7 +204,7 @@ class CourseHistory:
         # evidence supports no claim that ketamine lowers inflammation or that it predicts
         # response).
         for analyte, median, spread in (("crp", 2.0, 0.9), ("il6", 2.5, 0.6)):
-            unit = configured_unit(analyte)
+            unit = configured_unit(analyte, clinic_id=self.nurse.clinic.pk)
             if unit is None:
                 continue
             value = round(median * math.exp(self.rng.gauss(0, spread)), 2)
@@ -245,7 +245,7 @@ class CourseHistory:
                 administered_at=clock.at,
             )
         clock.set(start - dt.timedelta(minutes=20))
-        required = pregnancy_status_required(patient, start.date())
+        required = pregnancy_status_required(patient, start.date(), clinic_id=session.clinic_id)
         session_check_in(
             actor=nurse,
             session=session,

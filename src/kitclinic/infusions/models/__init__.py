@@ -1,6 +1,6 @@
 """Infusion models: the drug library, courses and scheduling, and the session record."""
 
-from kitclinic.infusions.models.courses import Appointment, Chair, TreatmentCourse
+from kitclinic.infusions.models.courses import Appointment, Chair, OpeningHours, TreatmentCourse
 from kitclinic.infusions.models.library import DrugLibraryVersion, LibraryStatus
 from kitclinic.infusions.models.sessions import (
     Addendum,
@@ -27,6 +27,7 @@ __all__ = [
     "AdverseEvent",
     "Appointment",
     "Chair",
+    "OpeningHours",
     "CheckIn",
     "CheckInCorrection",
     "Discharge",

@@ -27,6 +27,37 @@ class Chair(models.Model):
         return self.name
 
 
+class OpeningHours(models.Model):
+    """When a clinic is open on one weekday (no row: closed that day). Times are the clinic's
+    local times. The clinic day and the booking form show them."""
+
+    WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.PROTECT, related_name="opening_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        choices=list(enumerate(WEEKDAYS)), help_text="0 = Monday ... 6 = Sunday."
+    )
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+
+    class Meta:
+        ordering = ["clinic_id", "weekday"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "weekday"], name="opening_hours_one_row_per_weekday"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(opens_at__lt=models.F("closes_at")),
+                name="opening_hours_open_before_close",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.WEEKDAYS[self.weekday]} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
 class TreatmentCourse(models.Model):
     """A patient's course for one indication on one protocol of one library version."""
 

@@ -18,6 +18,7 @@ from kitclinic.infusions.services.corrections import EffectiveCheckIn, effective
 from kitclinic.infusions.services.overrides import cosigner_choices
 from kitclinic.infusions.services.sessions.check_in import (
     INDICATION_SCALE,
+    pregnancy_age_range,
     pregnancy_status_required,
 )
 from kitclinic.infusions.services.sessions.protocol import session_protocol
@@ -68,7 +69,9 @@ def check_in_overview(
     """The check-in page of ``session``; ``weight`` is the weight typed in (None before the
     form is sent), judged only while the session may still be checked in."""
     protocol = session_protocol(session)
-    required = pregnancy_status_required(session.patient, timezone.localdate())
+    required = pregnancy_status_required(
+        session.patient, timezone.localdate(), clinic_id=session.clinic_id
+    )
     # only a consent to the indication's current information sheet lets the patient check in
     consent = consent_status(
         session.patient_id, session.patient.organization_id, session.course.indication
@@ -83,7 +86,7 @@ def check_in_overview(
         protocol=protocol,
         instrument=instruments.get_instrument(INDICATION_SCALE[session.course.indication]),
         pregnancy_required=required,
-        pregnancy_rule=pregnancy_rule_text(),
+        pregnancy_rule=pregnancy_rule_text(pregnancy_age_range(session.clinic_id)),
         consent=consent,
         initial=initial,
         weight=_weight_review(actor, session, protocol, judged),

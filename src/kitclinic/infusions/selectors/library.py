@@ -12,7 +12,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.dosing import DrugLibrary, Limits, Protocol, SourcedValue
 from kitclinic.dosing.library.diff import LibraryDiff, ProtocolRef, library_diff
 from kitclinic.dosing.library.model import SourceKind
-from kitclinic.infusions.models import Chair, DrugLibraryVersion, TreatmentCourse
+from kitclinic.infusions.models import Chair, DrugLibraryVersion, OpeningHours, TreatmentCourse
 from kitclinic.infusions.models.library import LibraryStatus, library_fingerprint
 from kitclinic.infusions.states import CourseStatus
 
@@ -182,3 +182,8 @@ def open_draft(actor: Actor) -> DrugLibraryVersion | None:
         .order_by("-number")
         .first()
     )
+
+
+def opening_hours(clinic_id: int) -> list[OpeningHours]:
+    """The clinic's opening hours, one row per open weekday."""
+    return list(OpeningHours.objects.filter(clinic_id=clinic_id))

@@ -137,8 +137,10 @@ def check_in_correct(
         except ValidationError as error:
             errors.update(error.message_dict)
     status = current.pregnancy_status if pregnancy_status in (None, "") else str(pregnancy_status)
-    required = pregnancy_status_required(session.patient, timezone.localdate())
-    errors.update(pregnancy_status_errors(status, required))
+    required = pregnancy_status_required(
+        session.patient, timezone.localdate(), clinic_id=session.clinic_id
+    )
+    errors.update(pregnancy_status_errors(status, required, clinic_id=session.clinic_id))
     if not errors and weight == current.weight_kg and status == current.pregnancy_status:
         errors["weight_kg"] = [
             f"Nothing to correct: the check-in already has {weight.normalize():f} kg and "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,7 +12,15 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
-from kitclinic.infusions.models import Chair, DrugLibraryVersion, LibraryStatus, TreatmentCourse
+from kitclinic.infusions.models import (
+    Appointment,
+    Chair,
+    DrugLibraryVersion,
+    LibraryStatus,
+    OpeningHours,
+    TreatmentCourse,
+)
+from kitclinic.infusions.models.courses import AppointmentStatus
 from kitclinic.infusions.services._common import field_error
 from kitclinic.infusions.states import (
     ACTIVE_COURSE_STATUSES,
@@ -166,3 +176,133 @@ def chair_add(*, actor: Actor, name: str, is_synthetic: bool = False) -> Chair:
         raise field_error("name", f"This clinic already has a chair named {name!r}.") from None
     audit_record(actor=actor, action=AuditAction.CREATE, obj=chair, changes={"name": [None, name]})
     return chair
+
+
+def _managed_chair(actor: Actor, chair: Chair) -> tuple[Actor, Chair]:
+    """The chair's row, locked, acted on with the role held at its clinic (403 without
+    CHAIR_MANAGE there; another organization's chair is a 404 before this, in ``access``)."""
+    acting = actor.require_at(chair.clinic_id, Action.CHAIR_MANAGE)
+    return acting, Chair.objects.select_for_update().get(pk=chair.pk)
+
+
+@transaction.atomic
+def chair_rename(*, actor: Actor, chair: Chair, name: str) -> Chair:
+    acting, chair = _managed_chair(actor, chair)
+    new = name.strip()
+    if not new:
+        raise field_error("name", "Give the chair a name.")
+    if len(new) > 60:
+        raise field_error("name", "A chair's name may have at most 60 characters.")
+    if new == chair.name:
+        raise field_error("name", "That is already the chair's name.")
+    if Chair.objects.filter(clinic_id=chair.clinic_id, name=new).exclude(pk=chair.pk).exists():
+        raise field_error("name", f"This clinic already has a chair named {new!r}.")
+    old = chair.name
+    chair.name = new
+    chair.save(update_fields=["name"])
+    audit_record(actor=acting, action=AuditAction.UPDATE, obj=chair, changes={"name": [old, new]})
+    return chair
+
+
+def chair_future_bookings(chair: Chair) -> list[Appointment]:
+    """The chair's booked appointments that have not ended yet."""
+    return list(
+        Appointment.objects.filter(
+            chair=chair, status=AppointmentStatus.BOOKED, ends_at__gt=timezone.now()
+        )
+        .select_related("patient")
+        .order_by("starts_at")
+    )
+
+
+@transaction.atomic
+def chair_retire(*, actor: Actor, chair: Chair) -> Chair:
+    """Take a chair out of use: no new bookings. Refused while it has bookings to come (the
+    message lists them: move or cancel them first)."""
+    acting, chair = _managed_chair(actor, chair)
+    if not chair.is_active:
+        raise field_error("chair", f"{chair.name} is already retired.")
+    booked = chair_future_bookings(chair)
+    if booked:
+        when = ", ".join(
+            f"{timezone.localtime(a.starts_at):%Y-%m-%d %H:%M} ({a.patient.mrn})"
+            for a in booked[:10]
+        )
+        more = f" and {len(booked) - 10} more" if len(booked) > 10 else ""
+        raise field_error(
+            "chair",
+            f"{chair.name} still has {len(booked)} booking(s) to come: {when}{more}. Move or "
+            "cancel them first, then retire the chair.",
+        )
+    chair.is_active = False
+    chair.save(update_fields=["is_active"])
+    audit_record(
+        actor=acting, action=AuditAction.UPDATE, obj=chair, changes={"is_active": [True, False]}
+    )
+    return chair
+
+
+@transaction.atomic
+def chair_return(*, actor: Actor, chair: Chair) -> Chair:
+    """Put a retired chair back in use."""
+    acting, chair = _managed_chair(actor, chair)
+    if chair.is_active:
+        raise field_error("chair", f"{chair.name} is in use already.")
+    chair.is_active = True
+    chair.save(update_fields=["is_active"])
+    audit_record(
+        actor=acting, action=AuditAction.UPDATE, obj=chair, changes={"is_active": [False, True]}
+    )
+    return chair
+
+
+@transaction.atomic
+def opening_hours_set(
+    *, actor: Actor, hours: dict[int, tuple[dt.time, dt.time] | None]
+) -> list[OpeningHours]:
+    """Set the acting clinic's opening hours: ``hours`` maps each weekday (0 = Monday) to its
+    (opens, closes) local times, or None when the clinic is closed that day. A day left out
+    keeps its hours. Bad input names the day's field and writes nothing."""
+    actor.require(Action.CHAIR_MANAGE)
+    errors: dict[str, list[str]] = {}
+    for day, times in hours.items():
+        if day not in range(7):
+            errors["__all__"] = ["Weekdays are 0 (Monday) to 6 (Sunday)."]
+        elif times is not None and not times[0] < times[1]:
+            errors[f"closes_{day}"] = [
+                f"{OpeningHours.WEEKDAYS[day]}: the clinic must close after it opens."
+            ]
+    if errors:
+        raise ValidationError(errors)
+    clinic = actor.clinic
+    current = {h.weekday: h for h in OpeningHours.objects.filter(clinic=clinic)}
+    before = {d: (f"{h.opens_at:%H:%M}", f"{h.closes_at:%H:%M}") for d, h in current.items()}
+    for day, times in hours.items():
+        row = current.get(day)
+        if times is None:
+            if row is not None:
+                row.delete()
+            continue
+        if row is None:
+            OpeningHours.objects.create(
+                clinic=clinic, weekday=day, opens_at=times[0], closes_at=times[1]
+            )
+        elif (row.opens_at, row.closes_at) != times:
+            row.opens_at, row.closes_at = times
+            row.save(update_fields=["opens_at", "closes_at"])
+    rows = list(OpeningHours.objects.filter(clinic=clinic))
+    after = {h.weekday: (f"{h.opens_at:%H:%M}", f"{h.closes_at:%H:%M}") for h in rows}
+    changes = {
+        OpeningHours.WEEKDAYS[d]: [before.get(d), after.get(d)]
+        for d in range(7)
+        if before.get(d) != after.get(d)
+    }
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="infusions.openinghours",
+            changes=changes,
+            detail=f"opening hours of {clinic.name}",
+        )
+    return rows

@@ -18,6 +18,7 @@ from kitclinic import instruments
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
+from kitclinic.accounts.selectors import clinic_settings
 from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
@@ -43,11 +44,18 @@ INDICATION_SCALE = {"depression": "phq9", "ptsd": "pcl5", "anxiety": "gad7", "ch
 CONSENT_WHERE = " Record the consent (patient chart → Record consent) before checking in."
 
 
-def pregnancy_status_required(patient: Patient, on: dt.date) -> bool:
-    """Whether ``patient`` states a pregnancy status at a check-in on ``on``
-    (:mod:`kitclinic.intake.pregnancy`)."""
+def pregnancy_age_range(clinic_id: int) -> tuple[int, int]:
+    """The clinic's pregnancy-test age range (its setting, else the default)."""
+    return clinic_settings(clinic_id).pregnancy_age_y
+
+
+def pregnancy_status_required(patient: Patient, on: dt.date, *, clinic_id: int) -> bool:
+    """Whether ``patient`` states a pregnancy status at a check-in on ``on`` at clinic
+    ``clinic_id`` (:mod:`kitclinic.intake.pregnancy`, the clinic's age range)."""
     return pregnancy.pregnancy_status_required(
-        patient.sex_at_birth, age_years(patient.date_of_birth, on=on)
+        patient.sex_at_birth,
+        age_years(patient.date_of_birth, on=on),
+        pregnancy_age_range(clinic_id),
     )
 
 
@@ -57,12 +65,15 @@ def previous_weight_kg(session: InfusionSession) -> Decimal | None:
     return last_accepted_weight_kg(session)
 
 
-def pregnancy_status_errors(status: str, required: bool) -> dict[str, list[str]]:
+def pregnancy_status_errors(status: str, required: bool, *, clinic_id: int) -> dict[str, list[str]]:
     if status not in PregnancyStatus.values:
         return {"pregnancy_status": ["Choose a pregnancy status."]}
     if required and status == PregnancyStatus.NOT_APPLICABLE:
         return {
-            "pregnancy_status": [f"Required for this patient ({pregnancy.pregnancy_rule_text()})."]
+            "pregnancy_status": [
+                "Required for this patient "
+                f"({pregnancy.pregnancy_rule_text(pregnancy_age_range(clinic_id))})."
+            ]
         }
     return {}
 
@@ -140,8 +151,10 @@ def session_check_in(*, actor: Actor, session: InfusionSession, data: CheckInDat
     errors.update(
         validate_vitals(sbp=data.sbp, dbp=data.dbp, hr=data.hr, rr=data.rr, spo2=data.spo2)
     )
-    required = pregnancy_status_required(session.patient, today)
-    errors.update(pregnancy_status_errors(data.pregnancy_status, required))
+    required = pregnancy_status_required(session.patient, today, clinic_id=session.clinic_id)
+    errors.update(
+        pregnancy_status_errors(data.pregnancy_status, required, clinic_id=session.clinic_id)
+    )
     instrument = INDICATION_SCALE[session.course.indication]
     rating = None
     try:
