@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_staff_links_and_clinic_settings"),
-        ("infusions", "0009_consent_app"),
+        ("infusions", "0010_library_drafts_ways_out"),
     ]
 
     operations = [
