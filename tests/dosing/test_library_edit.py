@@ -24,6 +24,7 @@ from kitclinic.dosing.library.edit import (
     limits_edit,
     protocol_add,
     protocol_edit,
+    protocol_restore,
     protocol_retire,
 )
 
@@ -283,3 +284,26 @@ def test_library_details_are_required():
     with pytest.raises(LibraryEditError) as caught:
         library_details_edit(DATA, version=" ", drug="ketamine")
     assert caught.value.field == "version"
+
+
+def test_restore_undoes_a_protocols_changes_or_puts_a_retired_one_back():
+    edited = limits_edit(
+        DATA,
+        protocol_id="depression-standard",
+        quantity="dose_limits",
+        bounds=dose_bounds(soft_max=setting("0.7")),
+    )
+    assert protocol_restore(edited, source=DATA, protocol_id="depression-standard") == DATA
+    retired = protocol_retire(DATA, protocol_id="anxiety-standard")
+    back = protocol_restore(retired, source=DATA, protocol_id="anxiety-standard")
+    assert back == DATA
+    # a protocol the source does not have cannot be restored
+    added = protocol_add(
+        DATA,
+        base_id="depression-standard",
+        new_id="depression-b",
+        name="B",
+        indication="depression",
+    )
+    with pytest.raises(LibraryEditError, match="no protocol 'depression-b'"):
+        protocol_restore(added, source=DATA, protocol_id="depression-b")

@@ -364,3 +364,24 @@ def test_import_takes_a_whole_library_under_the_same_rules_and_export_gives_it_b
     ok = admin.post(reverse("infusions-library-import"), {"data": json.dumps(data)})
     assert ok.status_code == 302
     assert DrugLibraryVersion.objects.get(status="draft").data == data
+
+
+def test_a_retired_protocol_is_put_back_and_an_edited_one_undone(login, draft, library):
+    admin = login("clinic_admin")
+    editor = reverse("infusions-library-draft-edit", args=[draft.pk])
+    admin.post(reverse("infusions-library-protocol-retire", args=[draft.pk, "anxiety-standard"]))
+    page = admin.get(editor).content.decode()
+    assert "retired in this draft" in page and "Put it back as in the active version" in page
+    post = limits_form(draft, 0, "dose_limits")
+    post["soft_max"] = "0.7"
+    admin.post(limits_url(draft, "depression-standard", "dose_limits"), post)
+    assert "Undo this protocol's changes" in admin.get(editor).content.decode()
+    for protocol_id in ("anxiety-standard", "depression-standard"):
+        url = reverse("infusions-library-protocol-restore", args=[draft.pk, protocol_id])
+        assert admin.post(url).status_code == 302
+    draft.refresh_from_db()
+    assert draft.library() == library.library()
+    assert (
+        "No difference from the active version"
+        in admin.get(reverse("infusions-library-review", args=[draft.pk])).content.decode()
+    )

@@ -63,6 +63,13 @@ VIEWS = [
         "POST",
         args=("anxiety-standard",),
     ),
+    View(
+        "infusions-library-protocol-restore",
+        Action.LIBRARY_EDIT,
+        "version",
+        "POST",
+        args=("depression-standard",),
+    ),
     View("infusions-library-discard", Action.LIBRARY_EDIT, "version", "POST"),
     View("infusions-library-review", Action.PATIENT_VIEW, "version"),
     View("infusions-library-approve", Action.LIBRARY_APPROVE, "version", "POST"),

@@ -66,6 +66,11 @@ urlpatterns = [
         name="infusions-library-protocol-retire",
     ),
     path(
+        "infusions/library/<int:version_id>/edit/protocols/<slug:protocol_id>/restore/",
+        library.library_protocol_restore,
+        name="infusions-library-protocol-restore",
+    ),
+    path(
         "infusions/library/<int:version_id>/edit/protocols/<slug:protocol_id>/limits/"
         "<slug:quantity>/",
         library.library_limits_edit,

@@ -325,6 +325,28 @@ def protocol_retire(data: Mapping[str, Any], *, protocol_id: str) -> dict[str, A
     return _checked(new, lambda rest: None, "\0")
 
 
+def protocol_restore(
+    data: Mapping[str, Any], *, source: Mapping[str, Any], protocol_id: str
+) -> dict[str, Any]:
+    """The protocol as it is in ``source`` (the active version): undoes every change to it in the
+    draft, or puts back a protocol retired in the draft (where the source has it). Another protocol of its
+    indication loses the default flag if the restored one has it."""
+    new = copy.deepcopy(dict(data))
+    position = _index(source, protocol_id)
+    original = copy.deepcopy(source["protocols"][position])
+    try:
+        i = _index(new, protocol_id)
+    except LibraryEditError:
+        new["protocols"].insert(position, original)
+    else:
+        new["protocols"][i] = original
+    if original.get("is_default"):
+        for other in new["protocols"]:
+            if other is not original and other.get("indication") == original.get("indication"):
+                other["is_default"] = False
+    return _checked(new, lambda rest: None, "\0")
+
+
 def library_details_edit(data: Mapping[str, Any], *, version: str, drug: str) -> dict[str, Any]:
     """The library's version label and drug."""
     new = copy.deepcopy(dict(data))

@@ -317,6 +317,25 @@ def library_protocol_retire(
         )
 
 
+def library_protocol_restore(
+    *, actor: Actor, version: DrugLibraryVersion, protocol_id: str
+) -> DrugLibraryVersion:
+    """Undo a draft's changes to one protocol, or put back one it retired, as in the active
+    version."""
+    with transaction.atomic():
+        active = _active(actor.organization_id)
+        if active is None:
+            raise ValidationError("There is no active version to restore from.")
+        return _draft_change(
+            actor=actor,
+            version=version,
+            change=lambda data: library_edit.protocol_restore(
+                data, source=active.data, protocol_id=protocol_id
+            ),
+            detail=f"draft edited: protocol {protocol_id} restored as in v{active.number}",
+        )
+
+
 def library_details_edit(
     *, actor: Actor, version: DrugLibraryVersion, label: str, drug: str
 ) -> DrugLibraryVersion:

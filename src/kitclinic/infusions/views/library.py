@@ -242,6 +242,23 @@ def library_protocol_retire(
     return redirect("infusions-library-draft-edit", version_id=version.pk)
 
 
+@require_POST
+@clinic_page
+def library_protocol_restore(
+    request: HttpRequest, actor: Actor, version_id: int, protocol_id: str
+) -> HttpResponse:
+    """Undo the draft's changes to a protocol, or put back a retired one, as in the active
+    version."""
+    version = _draft(actor, version_id)
+    try:
+        library.library_protocol_restore(actor=actor, version=version, protocol_id=protocol_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The protocol is back as in the active version.")
+    return redirect("infusions-library-draft-edit", version_id=version.pk)
+
+
 @clinic_page
 def library_details_edit(request: HttpRequest, actor: Actor, version_id: int) -> HttpResponse:
     version = _draft(actor, version_id)
