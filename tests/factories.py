@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from kitclinic.accounts.models import Clinic, Organization, StaffMembership, User
+from kitclinic.intake import identity
 from kitclinic.patients.models import Patient
 from tests.support.personas import PASSWORD
 
@@ -64,6 +65,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     given_name = "Alex"
     family_name_key = factory.LazyAttribute(lambda o: o.family_name.lower())
     given_name_key = factory.LazyAttribute(lambda o: o.given_name.lower())
+    name_match_key = factory.LazyAttribute(lambda o: identity.name_key(o.family_name, o.given_name))
     date_of_birth = dt.date(1980, 5, 17)
     sex_at_birth = "female"
     created_at = factory.LazyFunction(timezone.now)

@@ -295,6 +295,9 @@ def _seed_patient(
             emergency_contact_phone=f"555-02{rng.randint(0, 99):02d}",
         ),
         is_synthetic=True,
+        # The synthetic people share the 100 fictional 555-01xx numbers, so many look alike by
+        # phone; they are registered as the different people they are (and audited as such).
+        confirm_not_duplicate=True,
     )
     code, text, indication = rng.choices(DIAGNOSES, weights=[6, 5, 3, 3, 3, 2, 1, 1])[0]
     services.diagnosis_add(

@@ -28,8 +28,29 @@ class DemographicsForm(forms.Form):
     emergency_contact_relationship = forms.CharField(max_length=60, required=False)
     emergency_contact_phone = forms.CharField(max_length=40, required=False)
 
+    CONFIRM_FIELD = "confirm_not_duplicate"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The confirmation is asked only once a likely duplicate was shown (and kept while the
+        # form comes back with it ticked).
+        if self.data and self.CONFIRM_FIELD in self.data:
+            self.ask_confirmation()
+
+    def ask_confirmation(self) -> None:
+        self.fields[self.CONFIRM_FIELD] = forms.BooleanField(
+            label="I have checked the patients listed above: this is a different person.",
+            required=False,
+        )
+
+    @property
+    def confirmed_not_duplicate(self) -> bool:
+        return bool(self.cleaned_data.get(self.CONFIRM_FIELD))
+
     def demographics(self) -> Demographics:
-        return Demographics(**self.cleaned_data)
+        return Demographics(
+            **{k: v for k, v in self.cleaned_data.items() if k != self.CONFIRM_FIELD}
+        )
 
 
 class EpisodeForm(forms.Form):

@@ -53,6 +53,10 @@ class Patient(models.Model):
     # Lower-case copies for index-backed prefix search (LIKE 'abc%').
     family_name_key = models.CharField(max_length=100, editable=False)
     given_name_key = models.CharField(max_length=100, editable=False)
+    # Keys of kitclinic.intake.identity, compared to warn of a likely duplicate person.
+    name_match_key = models.CharField(max_length=201, editable=False, default="")
+    phone_key = models.CharField(max_length=10, editable=False, default="")
+    email_key = models.CharField(max_length=254, editable=False, default="")
     date_of_birth = models.DateField()
     sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
     phone = models.CharField(max_length=40, blank=True)
@@ -85,7 +89,32 @@ class Patient(models.Model):
                 name="patient_given_key",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
-            models.Index(fields=["organization", "date_of_birth"], name="patient_dob"),
+            # The patient list's sort orders (patients.selectors.PATIENT_LIST), each ending
+            # with the id so a page is one index range scan; the date of birth one also serves
+            # the search by date of birth.
+            models.Index(
+                fields=["organization", "family_name_key", "given_name_key", "id"],
+                name="patient_name_order",
+            ),
+            models.Index(fields=["organization", "mrn", "id"], name="patient_mrn_order"),
+            models.Index(fields=["organization", "date_of_birth", "id"], name="patient_dob_order"),
+            models.Index(fields=["organization", "created_at", "id"], name="patient_created_order"),
+            # Likely duplicates (patients.selectors.likely_duplicates).
+            models.Index(
+                fields=["organization", "name_match_key", "date_of_birth"],
+                name="patient_same_name",
+                condition=~models.Q(name_match_key=""),
+            ),
+            models.Index(
+                fields=["organization", "phone_key"],
+                name="patient_same_phone",
+                condition=~models.Q(phone_key=""),
+            ),
+            models.Index(
+                fields=["organization", "email_key"],
+                name="patient_same_email",
+                condition=~models.Q(email_key=""),
+            ),
         ]
 
     @property

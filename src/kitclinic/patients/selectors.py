@@ -15,7 +15,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_record, search_record, worklist_record
-from kitclinic.intake import contraindications, eligibility, staging
+from kitclinic.intake import contraindications, eligibility, identity, staging
 from kitclinic.intake.diagnoses import (
     DEFAULT_CODE_LISTS,
     CodeList,
@@ -24,6 +24,7 @@ from kitclinic.intake.diagnoses import (
 )
 from kitclinic.intake.eligibility import Indication
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, Trial, TrialOutcome
+from kitclinic.lib.listing import Column, ListPage, ListSpec, list_page
 from kitclinic.patients.models import (
     ContraindicationScreen,
     Diagnosis,
@@ -46,10 +47,10 @@ def _as_date(text: str) -> dt.date | None:
     return None
 
 
-def patient_search(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> QuerySet[Patient]:
+def patient_matches(actor: Actor, query: str) -> QuerySet[Patient]:
     """Patients of the actor's organization matching ``query``: a date of birth (YYYY-MM-DD or
     MM/DD/YYYY), an MRN, or the start of the family and/or given name ("smi", "smith, jo",
-    "jo smith"). One query; index-backed prefix matches."""
+    "jo smith"), in no particular order. Index-backed prefix matches."""
     actor.require(Action.PATIENT_VIEW)
     qs = Patient.objects.filter(organization_id=actor.organization_id)
     text = query.strip()
@@ -69,23 +70,30 @@ def patient_search(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> Qu
                 condition |= Q(family_name_key__startswith=first, given_name_key__startswith=second)
                 condition |= Q(family_name_key__startswith=second, given_name_key__startswith=first)
             qs = qs.filter(condition)
-    return qs.order_by("family_name_key", "given_name_key", "id")[:limit]
+    return qs
 
 
-@dataclass(frozen=True)
-class SearchPage:
-    """The first ``limit`` patients a search finds, and whether more matched."""
-
-    patients: list[Patient]
-    more: bool
-    limit: int
+def patient_search(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> QuerySet[Patient]:
+    """The first ``limit`` of ``patient_matches`` by name (family, given, id). One query."""
+    return patient_matches(actor, query).order_by(*PATIENT_LIST.ordering("name"))[:limit]
 
 
-def patient_search_page(actor: Actor, query: str, *, limit: int = SEARCH_LIMIT) -> SearchPage:
-    """The patient list's search: the first ``limit`` matches (one more is fetched to know
-    whether the list is cut short)."""
-    found = list(patient_search(actor, query, limit=limit + 1))
-    return SearchPage(patients=found[:limit], more=len(found) > limit, limit=limit)
+# The patient list's columns; each sort has an index ending with the id (Patient.Meta.indexes).
+PATIENT_LIST = ListSpec(
+    columns=(
+        Column("name", "Name", ("family_name_key", "given_name_key")),
+        Column("mrn", "MRN", ("mrn",)),
+        Column("date_of_birth", "Date of birth", ("date_of_birth",)),
+        Column("registered", "Registered", ("created_at",), newest_first=True),
+    ),
+    default_sort="name",
+)
+
+
+def patient_list_page(actor: Actor, query: str, params: Mapping[str, Any]) -> ListPage[Patient]:
+    """The patient list (or a search's matches), one page as ``params`` ask (``page``, ``sort``,
+    ``size``: kitclinic.lib.listing), with the total. Two queries whatever the page."""
+    return list_page(params, patient_matches(actor, query), PATIENT_LIST)
 
 
 def patient_search_fields(query: str) -> list[str]:
@@ -303,3 +311,61 @@ def eligibility_previews(patient: Patient) -> list[tuple[str, EligibilityPreview
             )
         )
     return previews
+
+
+# --- likely duplicate persons -----------------------------------------------------------------
+
+DUPLICATE_CANDIDATES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """A patient of the organization who is likely the person being registered, and why."""
+
+    patient: Patient
+    reasons: tuple[identity.Match, ...]
+
+    @property
+    def reason_text(self) -> str:
+        return ", ".join(r.label for r in self.reasons)
+
+    @property
+    def reason_values(self) -> list[str]:
+        return [r.value for r in self.reasons]
+
+
+def likely_duplicates(
+    organization_id: int, keys: identity.IdentityKeys, *, exclude_id: int | None = None
+) -> list[DuplicateCandidate]:
+    """Patients of the organization with the same name and date of birth, the same phone or the
+    same e-mail as ``keys`` (kitclinic.intake.identity), at most DUPLICATE_CANDIDATES_SHOWN, by
+    name. One index-backed query."""
+    condition = Q()
+    if keys.name:
+        condition |= Q(name_match_key=keys.name, date_of_birth=keys.birth_date)
+    if keys.phone:
+        condition |= Q(phone_key=keys.phone)
+    if keys.email:
+        condition |= Q(email_key=keys.email)
+    if not condition:
+        return []
+    found = Patient.objects.filter(condition, organization_id=organization_id)
+    if exclude_id is not None:
+        found = found.exclude(pk=exclude_id)
+    found = found.order_by("family_name_key", "given_name_key", "id")[:DUPLICATE_CANDIDATES_SHOWN]
+    candidates = []
+    for patient in found:
+        reasons = identity.matches(keys, identity_keys_of(patient))
+        if reasons:
+            candidates.append(DuplicateCandidate(patient=patient, reasons=tuple(reasons)))
+    return candidates
+
+
+def identity_keys_of(patient: Patient) -> identity.IdentityKeys:
+    """The stored keys of a patient (as kitclinic.intake.identity.keys_of computed them)."""
+    return identity.IdentityKeys(
+        name=patient.name_match_key,
+        birth_date=patient.date_of_birth,
+        phone=patient.phone_key,
+        email=patient.email_key,
+    )

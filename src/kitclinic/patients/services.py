@@ -17,7 +17,7 @@ from kitclinic.accounts.models import Organization
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
-from kitclinic.intake import contraindications, diagnoses, eligibility
+from kitclinic.intake import contraindications, diagnoses, eligibility, identity
 from kitclinic.lib.bounds import validate_plain_text
 from kitclinic.patients.models import (
     ContraindicationScreen,
@@ -28,8 +28,11 @@ from kitclinic.patients.models import (
     TreatmentTrial,
 )
 from kitclinic.patients.selectors import (
+    DuplicateCandidate,
     code_list_in_force,
     diagnoses_as_intake,
+    identity_keys_of,
+    likely_duplicates,
     staging_for,
     trials_as_intake,
 )
@@ -70,6 +73,45 @@ def _apply_demographics(patient: Patient, data: Demographics) -> None:
         setattr(patient, name, value.strip() if isinstance(value, str) else value)
     patient.family_name_key = patient.family_name.lower()
     patient.given_name_key = patient.given_name.lower()
+    patient.name_match_key = identity.name_key(patient.family_name, patient.given_name)
+    patient.phone_key = identity.phone_key(patient.phone)
+    patient.email_key = identity.email_key(patient.email)
+
+
+IDENTITY_KEY_FIELDS = ("name_match_key", "phone_key", "email_key")
+
+
+class LikelyDuplicateError(ValidationError):
+    """The person looks like a patient already registered (``candidates``): saving needs the
+    explicit confirmation that this is a different person (``confirm_not_duplicate``)."""
+
+    def __init__(self, candidates: list[DuplicateCandidate]) -> None:
+        self.candidates = candidates
+        shown = "; ".join(
+            f"MRN {c.patient.mrn} ({c.patient.display_name}, {c.reason_text})" for c in candidates
+        )
+        super().__init__(
+            {
+                "confirm_not_duplicate": [
+                    f"This may be a patient already registered: {shown}. Open their chart "
+                    "instead, or confirm that this is a different person."
+                ]
+            }
+        )
+
+
+def _duplicate_check(patient: Patient, *, confirmed: bool) -> str:
+    """Refuse a likely duplicate person unless ``confirmed``; the audit detail of a confirmed
+    one (empty when there was none)."""
+    candidates = likely_duplicates(
+        patient.organization_id, identity_keys_of(patient), exclude_id=patient.pk
+    )
+    if not candidates:
+        return ""
+    if not confirmed:
+        raise LikelyDuplicateError(candidates)
+    listed = "; ".join(f"MRN {c.patient.mrn}: {c.reason_text}" for c in candidates)
+    return f"Confirmed as a different person from likely duplicates ({listed})."
 
 
 def _check_patient(patient: Patient) -> None:
@@ -112,13 +154,24 @@ def _save_unique(patient: Patient, **kwargs: Any) -> None:
 
 
 @transaction.atomic
-def patient_register(*, actor: Actor, data: Demographics, is_synthetic: bool = False) -> Patient:
+def patient_register(
+    *,
+    actor: Actor,
+    data: Demographics,
+    is_synthetic: bool = False,
+    confirm_not_duplicate: bool = False,
+) -> Patient:
+    """Register a patient. A likely duplicate person (same name and date of birth, phone or
+    e-mail as a patient of the organization: kitclinic.intake.identity) is refused with
+    LikelyDuplicateError unless ``confirm_not_duplicate``; the confirmation is in the audit
+    event."""
     actor.require(Action.PATIENT_REGISTER)
     patient = Patient(
         organization_id=actor.organization_id, home_clinic=actor.clinic, is_synthetic=is_synthetic
     )
     _apply_demographics(patient, data)
     _check_patient(patient)
+    confirmation = _duplicate_check(patient, confirmed=confirm_not_duplicate)
     _save_unique(patient)
     audit_record(
         actor=actor,
@@ -126,24 +179,48 @@ def patient_register(*, actor: Actor, data: Demographics, is_synthetic: bool = F
         obj=patient,
         patient=patient,
         changes=changes_between({}, snapshot(patient, DEMOGRAPHIC_FIELDS)),
+        detail=confirmation,
     )
     return patient
 
 
+# Changing one of these may make the patient look like another person.
+_IDENTITY_FIELDS = ("family_name", "given_name", "date_of_birth", "phone", "email")
+
+
 @transaction.atomic
-def patient_update_demographics(*, actor: Actor, patient: Patient, data: Demographics) -> Patient:
+def patient_update_demographics(
+    *, actor: Actor, patient: Patient, data: Demographics, confirm_not_duplicate: bool = False
+) -> Patient:
+    """Change demographics. A change of name, date of birth, phone or e-mail that makes the
+    patient look like another patient of the organization is refused as at registration unless
+    ``confirm_not_duplicate``."""
     actor.require(Action.PATIENT_EDIT_DEMOGRAPHICS)
     before = snapshot(patient, DEMOGRAPHIC_FIELDS)
     _apply_demographics(patient, data)
     _check_patient(patient)
     changes = changes_between(before, snapshot(patient, DEMOGRAPHIC_FIELDS))
+    confirmation = ""
+    if any(name in changes for name in _IDENTITY_FIELDS):
+        confirmation = _duplicate_check(patient, confirmed=confirm_not_duplicate)
     if changes:
         _save_unique(
             patient,
-            update_fields=[*DEMOGRAPHIC_FIELDS, "family_name_key", "given_name_key", "updated_at"],
+            update_fields=[
+                *DEMOGRAPHIC_FIELDS,
+                "family_name_key",
+                "given_name_key",
+                *IDENTITY_KEY_FIELDS,
+                "updated_at",
+            ],
         )
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=patient, patient=patient, changes=changes
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=patient,
+            patient=patient,
+            changes=changes,
+            detail=confirmation,
         )
     return patient
 

@@ -16,14 +16,15 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.intake import contraindications
-from kitclinic.lib.forms import add_service_errors, form_page
+from kitclinic.lib.forms import INVALID_FORM_STATUS, add_service_errors, form_page
 from kitclinic.patients import forms as pf
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.models import Patient
 from kitclinic.patients.selectors import (
+    DuplicateCandidate,
     eligibility_previews,
-    patient_search_page,
+    patient_list_page,
     patient_search_record,
 )
 
@@ -31,12 +32,11 @@ from kitclinic.patients.selectors import (
 @clinic_page
 def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")
-    page = patient_search_page(actor, query)
-    patient_search_record(actor, query, results=len(page.patients), shown=page.patients)
+    page = patient_list_page(actor, query, request.GET)
+    patient_search_record(actor, query, results=page.total, shown=page.rows)
     context = {
-        "patients": page.patients,
-        "more": page.more,
-        "limit": page.limit,
+        "patients": page.rows,
+        "listing": page,
         "q": query,
         "can_register": actor.may(Action.PATIENT_REGISTER),
     }
@@ -45,22 +45,59 @@ def patient_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "patients/list.html", context)
 
 
-@clinic_page
-def patient_register(request: HttpRequest, actor: Actor) -> HttpResponse:
-    actor.require(Action.PATIENT_REGISTER)
-    form = pf.DemographicsForm(request.POST or None)
+def _demographics_page(
+    request: HttpRequest,
+    save: Callable[[pf.DemographicsForm], Patient],
+    *,
+    title: str,
+    patient: Patient | None,
+    done: Callable[[Patient], str],
+) -> HttpResponse:
+    """Registration and demographics edit: a likely duplicate person (kitclinic.intake.identity)
+    is shown with links to the charts, and saving then needs the tick that this is a different
+    person; an invalid POST answers 422 and writes nothing."""
+    initial = (
+        {name: getattr(patient, name) for name in services.DEMOGRAPHIC_FIELDS} if patient else None
+    )
+    form = pf.DemographicsForm(request.POST or None, initial=initial)
+    duplicates: list[DuplicateCandidate] = []
     if request.method == "POST" and form.is_valid():
         try:
-            patient = services.patient_register(actor=actor, data=form.demographics())
+            saved = save(form)
+        except services.LikelyDuplicateError as exc:
+            duplicates = exc.candidates
+            form.ask_confirmation()
+            form.add_error(
+                form.CONFIRM_FIELD,
+                "Open the existing chart instead, or tick this box if you have checked that "
+                "this is a different person.",
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Registered {patient.display_name}.")
-            return redirect("patient-chart", patient_id=patient.pk)
+            messages.success(request, done(saved))
+            return redirect("patient-chart", patient_id=saved.pk)
     return render(
         request,
         "patients/form.html",
-        {"form": form, "title": "Register a patient", "patient": None},
+        {"form": form, "title": title, "patient": patient, "duplicates": duplicates},
+        status=INVALID_FORM_STATUS if request.method == "POST" else 200,
+    )
+
+
+@clinic_page
+def patient_register(request: HttpRequest, actor: Actor) -> HttpResponse:
+    actor.require(Action.PATIENT_REGISTER)
+    return _demographics_page(
+        request,
+        lambda form: services.patient_register(
+            actor=actor,
+            data=form.demographics(),
+            confirm_not_duplicate=form.confirmed_not_duplicate,
+        ),
+        title="Register a patient",
+        patient=None,
+        done=lambda saved: f"Registered {saved.display_name}.",
     )
 
 
@@ -92,18 +129,18 @@ def _intake_form_page(
 
 @clinic_page
 def patient_edit(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
-    return _intake_form_page(
+    patient = access_patient(actor, patient_id, Action.PATIENT_EDIT_DEMOGRAPHICS)
+    return _demographics_page(
         request,
-        actor,
-        patient_id,
-        action=Action.PATIENT_EDIT_DEMOGRAPHICS,
-        form_class=pf.DemographicsForm,
-        title="Edit demographics",
-        save=lambda a, p, f: services.patient_update_demographics(
-            actor=a, patient=p, data=f.demographics()
+        lambda form: services.patient_update_demographics(
+            actor=actor,
+            patient=patient,
+            data=form.demographics(),
+            confirm_not_duplicate=form.confirmed_not_duplicate,
         ),
-        done="Demographics saved.",
-        initial=lambda p: {name: getattr(p, name) for name in services.DEMOGRAPHIC_FIELDS},
+        title="Edit demographics",
+        patient=patient,
+        done=lambda _saved: "Demographics saved.",
     )
 
 

@@ -39,6 +39,32 @@ class DemographicsIn(StrictSerializer):
     emergency_contact_phone = StrictCharField(
         max_length=40, required=False, allow_blank=True, default=""
     )
+    confirm_not_duplicate = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="true: save although the person looks like a patient already registered "
+        "(the 409 answer lists them); recorded in the audit trail.",
+    )
+
+
+class DuplicateCandidateOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="patient.pk")
+    mrn = serializers.CharField(source="patient.mrn")
+    family_name = serializers.CharField(source="patient.family_name")
+    given_name = serializers.CharField(source="patient.given_name")
+    date_of_birth = serializers.DateField(source="patient.date_of_birth")
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=["name_and_birth_date", "phone", "email"]),
+        source="reason_values",
+    )
+
+
+class LikelyDuplicateOut(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    errors = serializers.DictField(  # type: ignore[assignment]  # a declared field (ErrorOut)
+        child=serializers.ListField(child=serializers.CharField())
+    )
+    candidates = DuplicateCandidateOut(many=True)
 
 
 class PatientSummaryOut(serializers.Serializer[Any]):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 from django.db.models import prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,10 +12,16 @@ from rest_framework.response import Response
 from kitclinic.accounts.api.base import ApiView
 from kitclinic.accounts.roles import Action
 from kitclinic.lib.api.base import LIMIT_PARAMETERS, ApiPagination, api_schema, paginated, validated
+from kitclinic.lib.listing import api_sort
 from kitclinic.patients import services
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.api import serializers as s
-from kitclinic.patients.selectors import patient_chart, patient_search, patient_search_record
+from kitclinic.patients.selectors import (
+    PATIENT_LIST,
+    patient_chart,
+    patient_matches,
+    patient_search_record,
+)
 
 PaginatedPatientSummaryOut = paginated(s.PatientSummaryOut)
 
@@ -33,33 +37,64 @@ class PatientListApi(ApiView):
         "worklist view naming the patients returned; opening a chart is a view.",
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="Search text."),
+            OpenApiParameter(
+                "sort",
+                OpenApiTypes.STR,
+                enum=[k for key in PATIENT_LIST.sort_keys for k in (key, f"-{key}")],
+                description="Order of the list (default `name`; `-` reverses; ties by id).",
+            ),
             *LIMIT_PARAMETERS,
         ],
         responses={200: PaginatedPatientSummaryOut},
     )
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
-        # The pagination slices the page; the selector's own cap would hide patients beyond it.
         query = request.query_params.get("q", "")
-        patients = patient_search(actor, query, limit=sys.maxsize)
+        sort = api_sort(PATIENT_LIST, request.query_params.get("sort"))
+        patients = patient_matches(actor, query).order_by(*PATIENT_LIST.ordering(sort))
         paginator = ApiPagination()
         page = paginator.paginate_queryset(patients, request, view=self)
         patient_search_record(actor, query, results=paginator.total, shown=page or [])
         return paginator.get_paginated_response(s.PatientSummaryOut(page, many=True).data)
 
 
+_DUPLICATE_RESPONSE = OpenApiResponse(
+    s.LikelyDuplicateOut,
+    description="The person looks like a patient already registered (same name and date of "
+    "birth, same phone or same e-mail): `candidates` lists them; nothing was written. Send the "
+    "request again with `confirm_not_duplicate: true` if this is a different person.",
+)
+
+
+def _likely_duplicate(exc: services.LikelyDuplicateError) -> Response:
+    body = {
+        "detail": "This may be a patient already registered.",
+        "errors": exc.message_dict,
+        "candidates": s.DuplicateCandidateOut(exc.candidates, many=True).data,
+    }
+    return Response(body, status=status.HTTP_409_CONFLICT)
+
+
 class PatientCreateApi(ApiView):
     @api_schema(
         tag="patients",
         summary="Register a patient",
+        description="A likely duplicate person is refused with 409 and the candidates unless "
+        "`confirm_not_duplicate` is true.",
         request=s.DemographicsIn,
-        responses={201: s.PatientOut},
+        responses={201: s.PatientOut, 409: _DUPLICATE_RESPONSE},
     )
     def post(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.PATIENT_REGISTER)
         data = validated(s.DemographicsIn, request.data)
-        patient = services.patient_register(actor=actor, data=services.Demographics(**data))
+        confirm = data.pop("confirm_not_duplicate", False)
+        try:
+            patient = services.patient_register(
+                actor=actor, data=services.Demographics(**data), confirm_not_duplicate=confirm
+            )
+        except services.LikelyDuplicateError as exc:
+            return _likely_duplicate(exc)
         return Response(s.PatientOut(patient).data, status=status.HTTP_201_CREATED)
 
 
@@ -86,10 +121,16 @@ def _update_demographics(
     actor = view.actor(request)
     patient = access_patient(actor, patient_id, Action.PATIENT_EDIT_DEMOGRAPHICS)
     data = validated(s.DemographicsIn, request.data, partial=partial)
+    confirm = data.pop("confirm_not_duplicate", False)
     # A partial update sends only what changes (DRF applies no defaults then); the rest is kept.
     current = {name: getattr(patient, name) for name in services.DEMOGRAPHIC_FIELDS}
     demographics = services.Demographics(**{**current, **data})
-    patient = services.patient_update_demographics(actor=actor, patient=patient, data=demographics)
+    try:
+        patient = services.patient_update_demographics(
+            actor=actor, patient=patient, data=demographics, confirm_not_duplicate=confirm
+        )
+    except services.LikelyDuplicateError as exc:
+        return _likely_duplicate(exc)
     return Response(s.PatientOut(patient).data)
 
 
@@ -98,7 +139,7 @@ class PatientUpdateApi(ApiView):
         tag="patients",
         summary="Replace a patient's demographics",
         request=s.DemographicsIn,
-        responses={200: s.PatientOut},
+        responses={200: s.PatientOut, 409: _DUPLICATE_RESPONSE},
         patient=True,
     )
     def put(self, request: Request, patient_id: int) -> Response:
@@ -110,7 +151,7 @@ class PatientPartialUpdateApi(ApiView):
         tag="patients",
         summary="Change some of a patient's demographics",
         request=s.DemographicsIn,
-        responses={200: s.PatientOut},
+        responses={200: s.PatientOut, 409: _DUPLICATE_RESPONSE},
         patient=True,
     )
     def patch(self, request: Request, patient_id: int) -> Response:
@@ -122,7 +163,7 @@ class EpisodeUpdateApi(ApiView):
         tag="patients",
         summary="Set the current depressive episode (onset, baseline severity)",
         request=s.EpisodeIn,
-        responses={200: s.PatientOut},
+        responses={200: s.PatientOut, 409: _DUPLICATE_RESPONSE},
         patient=True,
     )
     def put(self, request: Request, patient_id: int) -> Response:
