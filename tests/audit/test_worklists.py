@@ -151,7 +151,7 @@ def test_the_audit_trail_unfiltered_by_a_patient_is_a_worklist_of_its_patients(
     response, events = _new_events(client, path, {"action": "create"})
     event = _one_worklist(events, "audit", world.users[persona].pk)
     shown = (
-        [e.patient_id for e in response.context["page"].object_list]
+        [e.patient_id for e in response.context["listing"].rows]
         if url
         else [row["patient"] for row in response.json()["results"]]
     )

@@ -135,3 +135,34 @@ def test_progress_report_picture_draws_the_ratings_and_infusions_of_its_figure(w
 def test_progress_report_without_a_rating_has_no_chart(world, patient):
     po = patient_outcomes(world.actor("physician"), patient)
     assert charts.progress_figures(po) == [] and reports.chart_pictures(po) == []
+
+
+# --- the table under the scatter: paginated and sortable, the chart keeps every point -----
+
+
+@override_settings(KITCLINIC_LAB_UNITS=UNITS)
+def test_the_table_pages_and_sorts_while_the_chart_shows_every_course(world, cohort, physician):
+    url = reverse("outcomes-labs")
+    response = physician.get(url, {"analyte": "crp", "size": 3, "sort": "-baseline"})
+    listing = response.context["listing"]
+    assert (listing.total, listing.num_pages) == (4, 2)
+    assert [p.baseline for p in listing.rows] == [9.0, 5.0, 3.0]
+    html = response.content.decode()
+    assert '<details id="lab-points" open>' in html
+    (points,) = page_figure(html, "lab-spec")["data"]
+    assert len(points["x"]) == 4
+    second = physician.get(url, {"analyte": "crp", "size": 3, "sort": "-baseline", "page": 2})
+    assert [p.baseline for p in second.context["listing"].rows] == [1.0]
+    # the links keep the marker chosen
+    assert all("analyte=crp" in link.href for link in listing.links)
+
+
+@override_settings(KITCLINIC_LAB_UNITS=UNITS)
+def test_the_table_sorts_by_improvement_and_a_bad_sort_is_a_note(world, cohort, physician):
+    assoc = lab_association(world.actor("physician"), "crp", "phq9")
+    response = physician.get(reverse("outcomes-labs"), {"analyte": "crp", "sort": "change"})
+    assert [p.change_pct for p in response.context["listing"].rows] == sorted(
+        p.change_pct for p in assoc.points
+    )
+    bad = physician.get(reverse("outcomes-labs"), {"analyte": "crp", "sort": "patient"})
+    assert bad.status_code == 200 and bad.context["listing"].notes

@@ -218,7 +218,13 @@ class SafetyAlert(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["clinic", "status", "created_at"], name="alert_queue")]
+        indexes = [
+            models.Index(fields=["clinic", "status", "created_at"], name="alert_queue"),
+            # The acknowledged list, newest first (assessments.selectors.ACKNOWLEDGED_ALERT_LIST).
+            models.Index(
+                fields=["clinic", "status", "acknowledged_at", "id"], name="alert_acknowledged"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "flag"], name="one_alert_per_flag")
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from kitclinic.assessments.models import (
 )
 from kitclinic.instruments import get_instrument
 from kitclinic.lib.charts import Figure
+from kitclinic.lib.listing import Column, ListPage, ListSpec, list_page
 from kitclinic.patients.models import Patient
 
 
@@ -264,13 +265,60 @@ def alert_queue(actor: Actor, *, limit: int = 200) -> list[SafetyAlert]:
     return list(open_alerts(actor)[:limit])
 
 
-def recently_acknowledged(actor: Actor, *, limit: int = 20) -> list[SafetyAlert]:
+_OPEN_COLUMNS = (
+    Column("raised", "Raised", ("created_at",)),
+    Column("patient", "Patient", ("patient__family_name_key", "patient__given_name_key")),
+    Column("alert", "Alert", ("flag", "created_at")),
+    Column("status", "Status", ("status", "created_at")),
+)
+# The queue, oldest first; open alerts are few (each is acknowledged within the escalation
+# time), the index (clinic, status, created_at) finds them.
+OPEN_ALERT_LIST = ListSpec(columns=_OPEN_COLUMNS, default_sort="raised")
+OPEN_ALERT_LIST_WITH_ACTION = ListSpec(
+    columns=(*_OPEN_COLUMNS, Column("acknowledge", "Acknowledge")), default_sort="raised"
+)
+# Acknowledged alerts accumulate: newest first on the index (clinic, status, acknowledged_at, id).
+ACKNOWLEDGED_ALERT_LIST = ListSpec(
+    columns=(
+        Column("acknowledged", "Acknowledged", ("acknowledged_at",), newest_first=True),
+        Column("patient", "Patient", ("patient__family_name_key", "patient__given_name_key")),
+        Column("alert", "Alert", ("flag", "acknowledged_at")),
+        Column("by", "By"),
+        Column("note", "Note"),
+    ),
+    default_sort="-acknowledged",
+    page_size=20,
+)
+ACKNOWLEDGED_PREFIX = "acked_"
+
+
+@dataclass(frozen=True)
+class AlertQueue:
+    open: ListPage[SafetyAlert]
+    acknowledged: ListPage[SafetyAlert]
+
+    def patient_ids(self) -> list[int]:
+        return [a.patient_id for a in (*self.open.rows, *self.acknowledged.rows)]
+
+
+def alert_queue_pages(actor: Actor, params: Mapping[str, Any], *, with_action: bool) -> AlertQueue:
+    """The alert queue page: the open alerts and the acknowledged ones, each a list page of its
+    own (the acknowledged list's parameters are prefixed ``acked_``). Four queries."""
     actor.require(Action.PATIENT_VIEW)
-    return list(
+    acknowledged = (
         _clinic_alerts(actor)
         .filter(status=AlertStatus.ACKNOWLEDGED)
         .select_related("patient", "acknowledged_by")
-        .order_by("-acknowledged_at", "-id")[:limit]
+    )
+    return AlertQueue(
+        open=list_page(
+            params,
+            open_alerts(actor),
+            OPEN_ALERT_LIST_WITH_ACTION if with_action else OPEN_ALERT_LIST,
+        ),
+        acknowledged=list_page(
+            params, acknowledged, ACKNOWLEDGED_ALERT_LIST, prefix=ACKNOWLEDGED_PREFIX
+        ),
     )
 
 

@@ -169,18 +169,17 @@ def schedule_set(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRes
 
 @clinic_page
 def alert_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
-    queue = selectors.alert_queue(actor)
-    acknowledged = selectors.recently_acknowledged(actor)
-    worklist_record(
-        actor, what="alerts", patient_ids=[a.patient_id for a in (*queue, *acknowledged)]
-    )
+    may_acknowledge = may_acknowledge_alerts(actor)
+    queue = selectors.alert_queue_pages(actor, request.GET, with_action=may_acknowledge)
+    worklist_record(actor, what="alerts", patient_ids=queue.patient_ids())
     return render(
         request,
         "assessments/alerts.html",
         {
-            "alerts": queue,
-            "acknowledged": acknowledged,
-            "may_acknowledge": may_acknowledge_alerts(actor),
+            "alerts": queue.open.rows,
+            "listing": queue.open,
+            "acknowledged": queue.acknowledged,
+            "may_acknowledge": may_acknowledge,
             "escalation_minutes": clinic_settings(actor.clinic.pk).alert_escalation_minutes,
         },
     )

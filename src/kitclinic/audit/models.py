@@ -56,7 +56,12 @@ class AuditEvent(AppendOnlyModel):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "-occurred_at"], name="audit_org_time"),
+            # The audit trail's sort orders (pages.audit_trail.AUDIT_LIST), ending with the id
+            # so that a page is one index range scan in either direction.
+            models.Index(fields=["organization", "occurred_at", "id"], name="audit_org_time_id"),
+            models.Index(
+                fields=["organization", "action", "occurred_at", "id"], name="audit_org_action"
+            ),
             models.Index(fields=["patient", "-occurred_at"], name="audit_patient_time"),
         ]
 

@@ -34,7 +34,7 @@ from kitclinic.outcomes.selectors.dashboard import (
     incomplete_below_percent,
     summarize,
 )
-from kitclinic.outcomes.selectors.labs import lab_association, lab_choice
+from kitclinic.outcomes.selectors.labs import lab_association, lab_choice, lab_points_page
 from kitclinic.patients.access import access_patient
 
 DEFAULT_CONSENT_INDICATION = "depression"
@@ -87,11 +87,14 @@ def labs_cohort(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.OUTCOMES_VIEW)
     analyte, instrument = lab_choice(request.GET.get("analyte"), request.GET.get("instrument"))
     assoc = lab_association(actor, analyte, instrument)
+    points = lab_points_page(assoc, request.GET)
     return render(
         request,
         "outcomes/labs_cohort.html",
         {
             "assoc": assoc,
+            "listing": points,
+            "table_open": any(k in request.GET for k in ("page", "sort", "size")),
             "spec": charts.lab_association_figure(assoc, INDICATION_LABELS)
             if assoc.points
             else None,

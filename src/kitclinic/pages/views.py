@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -25,7 +24,7 @@ from kitclinic.lib.web.health import (
     healthz,  # answered by HealthCheckMiddleware; named for reverse()
 )
 from kitclinic.outcomes.patient import outcomes_card
-from kitclinic.pages.audit_trail import AuditFilter, audit_events_for, audit_search_record
+from kitclinic.pages.audit_trail import AuditFilter, audit_page, audit_search_record
 from kitclinic.pages.dashboard import dashboard_summary
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.selectors import patient_chart
@@ -68,19 +67,12 @@ def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
         date_from=sane_date_or_none(get.get("from", "")),
         date_to=sane_date_or_none(get.get("to", "")),
     )
-    page = Paginator(audit_events_for(actor, flt), 50).get_page(get.get("page"))
-    audit_search_record(actor, flt, results=page.paginator.count, shown=page.object_list)
-    query = get.copy()
-    query.pop("page", None)
+    page = audit_page(actor, flt, get)
+    audit_search_record(actor, flt, results=page.total, shown=page.rows)
     return render(
         request,
         "pages/audit_trail.html",
-        {
-            "page": page,
-            "filter": flt,
-            "actions": AuditAction.choices,
-            "query": query.urlencode(),
-        },
+        {"listing": page, "filter": flt, "actions": AuditAction.choices},
     )
 
 

@@ -243,7 +243,13 @@ class SubstanceLogEntry(AppendOnlyModel):
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "substance log entries"
         indexes = [
-            models.Index(fields=["clinic", "-occurred_at"], name="substance_entry_clinic_time"),
+            # The log's sort orders (substances.selectors.ENTRY_LIST), ending with the id.
+            models.Index(
+                fields=["clinic", "occurred_at", "id"], name="substance_entry_clinic_time"
+            ),
+            models.Index(
+                fields=["clinic", "kind", "occurred_at", "id"], name="substance_entry_kind"
+            ),
             models.Index(fields=["lot", "occurred_at"], name="substance_entry_lot_time"),
         ]
         constraints = [

@@ -4,9 +4,10 @@ log with filters, running balances, open discrepancies and who may witness."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -16,6 +17,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic, User
 from kitclinic.accounts.roles import Action
 from kitclinic.accounts.selectors import CLINICIAN_ROLES, clinicians
+from kitclinic.lib.listing import Column, ListPage, ListSpec, list_page
 from kitclinic.substances.models import (
     MG,
     Reconciliation,
@@ -30,6 +32,24 @@ WITNESS_ROLES = CLINICIAN_ROLES
 ZERO = Decimal("0.000")
 # Entries per page of the log.
 LOG_PAGE_SIZE = 50
+
+# The log's entry list; the time and kind sorts have indexes ending with the id
+# (SubstanceLogEntry.Meta.indexes), a change sort reads one clinic's entries.
+ENTRY_LIST = ListSpec(
+    columns=(
+        Column("when", "When", ("occurred_at",), newest_first=True),
+        Column("kind", "Kind", ("kind", "occurred_at")),
+        Column("lot", "Lot"),
+        Column("change", "Change (mg)", ("change_mg",), css="num"),
+        Column("vials", "Vials", css="num"),
+        Column("recorded_by", "Recorded by"),
+        Column("witness", "Witness"),
+        Column("session", "Session"),
+        Column("reason", "Reason / notes"),
+    ),
+    default_sort="-when",
+    page_size=LOG_PAGE_SIZE,
+)
 
 
 def clinic_zone(clinic: Clinic) -> dt.tzinfo:
@@ -117,6 +137,13 @@ def entries_for(actor: Actor, flt: EntryFilter | None = None) -> QuerySet[Substa
     if flt.date_to is not None:
         qs = qs.filter(occurred_at__lt=_day_start(flt.date_to + dt.timedelta(days=1), zone))
     return qs.select_related("lot", "recorded_by", "witness").order_by("-occurred_at", "-id")
+
+
+def entries_page(
+    actor: Actor, flt: EntryFilter | None, params: Mapping[str, Any]
+) -> ListPage[SubstanceLogEntry]:
+    """One page of ``entries_for`` as ``params`` ask (kitclinic.lib.listing), with the total."""
+    return list_page(params, entries_for(actor, flt), ENTRY_LIST)
 
 
 @dataclass(frozen=True)

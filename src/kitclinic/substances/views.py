@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -26,9 +25,8 @@ from kitclinic.substances.access import (
 )
 from kitclinic.substances.models import EntryKind, Reconciliation, SubstanceLot
 from kitclinic.substances.selectors import (
-    LOG_PAGE_SIZE,
     count_lines,
-    entries_for,
+    entries_page,
     lot_balances,
     open_discrepancies,
     resolving_summary,
@@ -40,20 +38,16 @@ from kitclinic.substances.services import counts, dispensing, stock
 def substance_log(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.SUBSTANCE_LOG_VIEW)
     filters = sf.LogFilterForm(request.GET or None)
-    entries = entries_for(actor, filters.entry_filter())
-    page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = entries_page(actor, filters.entry_filter(), request.GET)
     return render(
         request,
         "substances/log.html",
         {
             "balances": lot_balances(actor),
             "discrepancies": list(open_discrepancies(actor)),
-            "page": page,
+            "listing": page,
             "filters": filters,
             "kinds": EntryKind.choices,
-            "query": query.urlencode(),
             "actions": log_actions(actor),
             "may_adjust": may_adjust(actor),
         },

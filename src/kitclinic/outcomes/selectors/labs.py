@@ -3,12 +3,15 @@ improvement on a rating scale (exploratory; the published evidence is mixed)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
+from kitclinic.lib.listing import Column, ListPage, ListSpec, list_page
 from kitclinic.outcome_stats import DEFAULT_REMISSION_CUTOFFS
 from kitclinic.outcomes.data.dataset import dataset_for
 from kitclinic.outcomes.data.tables import SECONDS_PER_DAY
@@ -33,6 +36,21 @@ class LabPoint:
     baseline: float
     change_pct: float
     indication: str
+
+
+# The table under the scatter, one row per course (in memory: the points are computed).
+LAB_POINT_LIST = ListSpec(
+    columns=(
+        Column("baseline", "Baseline", ("baseline",), css="num"),
+        Column("change", "% improvement", ("change_pct",), css="num"),
+        Column("indication", "Indication", ("indication",)),
+    ),
+    default_sort="baseline",
+)
+
+
+def lab_points_page(assoc: LabAssociation, params: Mapping[str, Any]) -> ListPage[LabPoint]:
+    return list_page(params, assoc.points, LAB_POINT_LIST)
 
 
 @dataclass(frozen=True)
