@@ -67,7 +67,12 @@ def test_invite_creates_an_account_without_password_and_emails_a_single_use_link
     secret = _secret_from(mail.outbox[0])
     assert secret not in PasswordLink.objects.get(user=user).key_hash  # only the hash is kept
     url = reverse("password-link", args=[secret])
-    assert client.get(url).status_code == 200
+    opened = client.get(url)
+    assert opened.status_code == 200
+    # the secret never leaves in a Referer to another site; same-origin keeps the form's
+    # Origin header, which the CSRF check needs ("no-referrer" posts "Origin: null")
+    assert opened["Referrer-Policy"] == "same-origin"
+    assert "no-store" in opened["Cache-Control"]
     response = client.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("login")
     user.refresh_from_db()

@@ -14,12 +14,14 @@ from kitclinic.accounts import password_links as links
 from kitclinic.accounts.forms import PasswordForgotForm, SetPasswordLinkForm
 from kitclinic.lib.forms import INVALID_FORM_STATUS, add_service_errors
 
-# The set-password pages are not kept by the browser and send no Referer with their secret.
 LINK_GONE_STATUS = 410
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+    # The secret is in the address: never send it to another site, never index the page
+    # ("no-referrer" would make the browser post the form with "Origin: null", which CSRF refuses).
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
