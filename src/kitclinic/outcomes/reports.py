@@ -20,6 +20,7 @@ from kitclinic.lib.chart_image import figure_png
 from kitclinic.outcome_stats import DEFAULT_REMISSION_CUTOFFS
 from kitclinic.outcomes.charts import PROGRESS_PNG_DPI, PROGRESS_PNG_INCHES, progress_figures
 from kitclinic.outcomes.data.tables import ENGINE_INSTRUMENTS
+from kitclinic.outcomes.labels import INDICATION_LABELS
 from kitclinic.outcomes.patient import PatientOutcomes
 from kitclinic.outcomes.selectors.dashboard import Dashboard
 from kitclinic.patients.models import Patient
@@ -96,10 +97,10 @@ def sheet_pdf(version: InfoSheetVersion) -> bytes:
     """The snapshot exactly as published, with a footer naming the version (outside the hash)."""
     stamp = (
         f'<div style="margin-top:1rem;font-size:8pt;color:#57606a;border-top:1px solid #c9d1d9;'
-        f'padding-top:.3rem">Information sheet {version.indication.replace("_", " ")} '
+        f'padding-top:.3rem">Information sheet: {INDICATION_LABELS[version.indication]}, '
         f"version {version.version}, published "
-        f"{timezone.localtime(version.published_at):%Y-%m-%d}; content "
-        f"SHA-256 {version.content_hash[:16]}…</div>"
+        f"{timezone.localtime(version.published_at):%Y-%m-%d}. Version check code "
+        f"{version.content_hash[:16]}.</div>"
     )
     html = version.html_snapshot
     at = html.rfind("</body>")

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.outcomes.evidence import figures as evidence_figures
-from kitclinic.outcomes.evidence.references import REFERENCES
+from kitclinic.outcomes.evidence import plain
+from kitclinic.outcomes.evidence.references import REFERENCES, patient_citable
+from kitclinic.outcomes.evidence.response import (
+    COURSE,
+    FIRST,
+    HEADINGS,
+    ResponseRate,
+    response_rates_for,
+)
 from kitclinic.outcomes.evidence.version import EVIDENCE_VERSION
+from kitclinic.outcomes.icon_array import icon_array_svg
 from kitclinic.outcomes.labels import INDICATION_LABELS
 from kitclinic.outcomes.selectors.clinic_results import WITHHOLD_BELOW_N, clinic_results
 from kitclinic.outcomes.services import content_hash
@@ -49,40 +60,65 @@ class Draft:
         return f"Up to date (version {self.latest.version})"
 
 
+# The sections of published findings, in reading order: (heading, topics).
+FINDING_GROUPS = (
+    ("One infusion", ("single",)),
+    ("A course of infusions", ("course",)),
+    ("In clinics", ("clinics",)),
+    ("Compared with other treatments", ("comparison",)),
+)
+EARLY_REVIEW_STUDY = "Transl Psychiatry 2024"
+
+
+def _icon_array(rate: ResponseRate | None) -> dict[str, object] | None:
+    if rate is None:
+        return None
+    label = f"About {rate.in_100} in 100 people {rate.what}"
+    return {
+        "rate": rate,
+        "label": label,
+        "svg": mark_safe(icon_array_svg(rate.in_100, label)),  # noqa: S308 (label escaped)
+        "cite": REFERENCES[rate.study].plain,
+    }
+
+
 def render_sheet(organization_id: int, indication: str) -> str:
     """The sheet as it would be published now (a complete, self-contained HTML document)."""
     figures = evidence_figures.figures_for(indication)
-    cited = []
-    for f in figures:
-        if f.study not in cited:
-            cited.append(f.study)
-    number = {key: i + 1 for i, key in enumerate(cited)}
 
-    def group(*topics: str) -> list[dict[str, object]]:
+    def rows(*topics: str) -> list[dict[str, str]]:
         return [
-            {"text": f.text, "study": f.study, "n": number[f.study]}
+            {"text": f.text, "cite": REFERENCES[f.study].short}
             for f in figures
             if f.topic in topics
         ]
 
+    rates = response_rates_for(indication)
+    cited = {f.study for f in figures} | {r.study for r in rates.values() if r is not None}
     results = clinic_results(organization_id, indication)
+    label = INDICATION_LABELS[indication]
     return render_to_string(
         "outcomes/sheet.html",
         {
             "indication": indication,
-            "indication_label": INDICATION_LABELS[indication],
+            "indication_label": label,
             "title": TITLES[indication],
-            "efficacy": group("single", "course", "clinics", "comparison"),
-            "side_effects": group("side_effects"),
-            "blood_pressure": group("blood_pressure"),
-            "references": [REFERENCES[k] for k in cited],
-            "ref_numbers": number,
+            "summary": plain.summary_for(indication),
+            "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
+            "arrays": [(HEADINGS[when], _icon_array(rates[when])) for when in (FIRST, COURSE)],
+            "finding_groups": [
+                (heading, found) for heading, topics in FINDING_GROUPS if (found := rows(*topics))
+            ],
+            "side_effects": rows("side_effects", "blood_pressure"),
+            "references": sorted(REFERENCES[k].plain for k in cited),
             "caveat": evidence_figures.TRIAL_CAVEAT,
             "side_effect_summary": evidence_figures.SIDE_EFFECT_SUMMARY,
             "results": results,
             "scale_words": SCALE_WORDS.get(results.instrument_label, results.instrument_label),
             "withhold_below": WITHHOLD_BELOW_N,
-            "review_number": number.get("Transl Psychiatry 2024"),
+            "review_cite": REFERENCES[EARLY_REVIEW_STUDY].short
+            if patient_citable(EARLY_REVIEW_STUDY)
+            else "",
             "evidence_version": EVIDENCE_VERSION,
         },
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kitclinic.outcomes.evidence.references import patient_citable
+
 DEPRESSION = "depression"
 PTSD = "ptsd"
 ANXIETY = "anxiety"
@@ -257,4 +259,12 @@ SIDE_EFFECT_SUMMARY = (
 
 
 def figures_for(indication: str, *topics: str) -> list[Figure]:
-    return [f for f in FIGURES if indication in f.indications and (not topics or f.topic in topics)]
+    """The findings a patient may read about ``indication`` (in ``topics``, or all): only those
+    whose study's citation is verified (``references.patient_citable``)."""
+    return [
+        f
+        for f in FIGURES
+        if indication in f.indications
+        and (not topics or f.topic in topics)
+        and patient_citable(f.study)
+    ]
