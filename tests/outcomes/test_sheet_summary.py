@@ -137,7 +137,9 @@ def test_depression_sheet_shows_both_icon_arrays_with_plain_citations_in_page_an
 
 def test_a_sheet_without_a_published_rate_says_so_in_plain_words(world):
     text = visible_text(sheets.render_sheet(world.clinic.organization_id, "chronic_pain"))
-    assert "No study we can cite reports how many people with chronic pain respond" in text
+    assert "cannot show this as a picture" in text and "Each picture shows" not in text
+    text = visible_text(sheets.render_sheet(world.clinic.organization_id, "ptsd"))
+    assert "No study we can cite reports how many people with PTSD respond after the first" in text
     assert 'class="icon-array"' not in sheets.render_sheet(
         world.clinic.organization_id, "chronic_pain"
     )

@@ -32,6 +32,13 @@ TITLES = {
     "anxiety": "Ketamine infusions for anxiety",
     "chronic_pain": "Ketamine infusions for chronic pain",
 }
+# The condition as a sentence names it ("people with PTSD").
+CONDITION_WORDS = {
+    "depression": "depression",
+    "ptsd": "PTSD",
+    "anxiety": "anxiety",
+    "chronic_pain": "chronic pain",
+}
 # Plain-language names of the rating scales the sheet's clinic results use.
 SCALE_WORDS = {
     "PHQ-9": "the PHQ-9 depression questionnaire",
@@ -102,6 +109,8 @@ def render_sheet(organization_id: int, indication: str) -> str:
         {
             "indication": indication,
             "indication_label": label,
+            "condition": CONDITION_WORDS[indication],
+            "any_array": any(r is not None for r in rates.values()),
             "title": TITLES[indication],
             "summary": plain.summary_for(indication),
             "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
