@@ -46,7 +46,8 @@ def assert_plain(text: str, where: str) -> None:
     "leak",
     [
         "Definitions: docs/outcomes.md",
-        "Figures from shared/reference/evidence.md",
+        "Figures from notes/outcomes.md",
+        "see shared" + "/notes for details",
         "as in § 3",
         "flag weight_change_above_soft_max raised",
         "Shiroma 2014 (J Affect Disord: confirm)",
@@ -170,9 +171,13 @@ def test_progress_report_reads_plain_as_page_and_pdf(world, audience):
     assert len(po.courses) == len(COURSES) + 1
     html = reports.progress_report_html(patient, po, audience=audience)
     assert_plain(visible_text(html), f"progress report for the {audience}")
-    response = web_client(world, "nurse").get(
-        reverse("progress-report", args=[patient.pk]), {"for": audience}
-    )
+    client = web_client(world, "nurse")
+    page = client.get(reverse("progress-report-page", args=[patient.pk]), {"for": audience})
+    assert page.status_code == 200
+    report = page.content.decode()
+    body = report[report.index('<div class="progress-report">') :]  # the report, not the menu
+    assert_plain(visible_text(body), f"progress report page for the {audience}")
+    response = client.get(reverse("progress-report", args=[patient.pk]), {"for": audience})
     assert response.status_code == 200
     assert_plain(pdf_text(response.content), f"progress report PDF for the {audience}")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -113,7 +112,6 @@ def render_sheet(organization_id: int, indication: str) -> str:
             "any_array": any(r is not None for r in rates.values()),
             "title": TITLES[indication],
             "summary": plain.summary_for(indication),
-            "crisis_text": settings.KITCLINIC_CRISIS_TEXT,
             "arrays": [(HEADINGS[when], _icon_array(rates[when])) for when in (FIRST, COURSE)],
             "finding_groups": [
                 (heading, found) for heading, topics in FINDING_GROUPS if (found := rows(*topics))

@@ -44,13 +44,15 @@ MAIN_RISKS = (
 )
 WHO_TO_CALL = (
     "Call the clinic if you have questions, or if you feel unwell after a visit. Tell the nurse "
-    "at once if you feel unwell during the drip."
+    "at once if you feel unwell during the drip. If you have thoughts of harming yourself, call "
+    "a crisis line or emergency services right away."
 )
 
 
 def summary_for(indication: str) -> list[tuple[str, str]]:
-    """The summary box of ``indication``'s sheet: (heading, text) in reading order (the crisis
-    line, a clinic setting, follows it on the sheet)."""
+    """The summary box of ``indication``'s sheet: (heading, text) in reading order. A sheet is
+    the organization's, so it names no clinic's own crisis line (a clinic setting); the
+    questionnaire pages show that one."""
     return [
         ("What it is", WHAT_IT_IS),
         ("What to expect", f"{WHAT_TO_EXPECT} {OUTLOOK[indication]}"),
