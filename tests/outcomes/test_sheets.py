@@ -112,7 +112,7 @@ def test_sheet_cites_what_it_shows(world):
 def test_clinic_results_withheld_below_20(world):
     _add_courses(world, 19, responders=10)
     text = _text(sheets.render_sheet(world.clinic.organization_id, "depression"))
-    assert "Withheld: only 19 completed courses" in text
+    assert "Not shown yet. So far 19 finished courses at our clinic have PHQ-9 scores" in text
     assert "Of 19 courses" not in text
 
 
@@ -123,7 +123,7 @@ def test_clinic_results_shown_from_20_with_n_and_wilson_interval(world):
     assert "Of 20 courses" in text
     assert "9 of 20 (45.0%)" in text
     assert f"{100 * lo:.1f}% to {100 * hi:.1f}%" in text
-    assert "Withheld" not in text
+    assert "Not shown yet" not in text
 
 
 def test_chronic_pain_results_are_withheld_with_a_reason(world):

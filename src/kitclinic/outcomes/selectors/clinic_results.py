@@ -46,7 +46,7 @@ def clinic_results(organization_id: int, indication: str) -> ClinicResults:
             None,
             None,
             True,
-            "The clinic does not yet measure pain outcomes with a scale this report can count.",
+            "We do not yet record pain outcomes in a way this sheet can count.",
         )
     label = DEFAULT_REMISSION_CUTOFFS[instrument].label
     if Organization.objects.filter(pk=organization_id, is_synthetic=True).exists():
@@ -58,8 +58,8 @@ def clinic_results(organization_id: int, indication: str) -> ClinicResults:
             None,
             None,
             True,
-            "Withheld: this is a demonstration clinic with synthetic records, so it has no "
-            "results of its own to show.",
+            "This is a demonstration clinic with made-up records, so it has no results of its "
+            "own to show.",
         )
     ds = dataset_for(organization_id)
     rate = course_rate(
@@ -76,9 +76,13 @@ def clinic_results(organization_id: int, indication: str) -> ClinicResults:
             None,
             None,
             True,
-            f"Withheld: only {rate.n} completed course{'s' if rate.n != 1 else ''} with "
-            f"{label} ratings so far. We show our own results once at least "
-            f"{WITHHOLD_BELOW_N} courses can be counted, because rates from fewer people "
-            "are too uncertain to guide a decision.",
+            (
+                f"So far {rate.n} finished course{'s' if rate.n != 1 else ''} at our clinic "
+                f"{'has' if rate.n == 1 else 'have'} {label} scores to count"
+                if rate.n
+                else f"We have no finished courses with {label} scores to count yet"
+            )
+            + f". We show our own results once we can count at least {WITHHOLD_BELOW_N}, "
+            "because figures from fewer people are too uncertain to help you decide.",
         )
     return ClinicResults(indication, label, rate.n, rate.response, rate.remission, False)
