@@ -198,6 +198,7 @@ def test_questionnaire_link_pages_and_email_read_plain(client, world, instrument
     assert page.status_code == 200
     assert_plain(visible_text(page.content.decode()), f"{instrument} questionnaire")
     incomplete = client.post(issued.path, {"item_1": "0"})
+    assert incomplete.status_code == 422
     assert "Please answer every question" in incomplete.content.decode()
     assert_plain(visible_text(incomplete.content.decode()), f"{instrument} unanswered")
     received = client.post(issued.path, _lowest_answers(instrument))

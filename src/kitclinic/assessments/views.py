@@ -279,6 +279,7 @@ def _questionnaire(
             "kiosk": mode == LinkMode.KIOSK,
             "crisis_text": clinic_settings(link.clinic_id).crisis_text,
         },
+        status=INVALID_FORM_STATUS if form.is_bound else 200,
     )
 
 
