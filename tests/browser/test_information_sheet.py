@@ -1,6 +1,6 @@
 """A physician publishes the depression information sheet and opens the version patients read: it
-opens with the summary box, and the icon arrays are images a screen reader names "About N in
-100 ..."."""
+opens with the summary box, the icon arrays are images a screen reader names "About N in
+100 ...", and axe-core finds nothing serious or critical on it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import SCREENSHOT_DIR, log_in
+from tests.browser.helpers import SCREENSHOT_DIR, axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,4 +47,5 @@ def test_published_sheet_opens_with_the_summary_and_the_icon_arrays(page, world,
         path=str(SCREENSHOT_DIR / "information-sheet-icon-arrays.png")
     )
     shoot("published-sheet")
+    assert axe_violations(page) == []
     assert re.search(r"/outcomes/sheet-versions/\d+/$", page.url)
