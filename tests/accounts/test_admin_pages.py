@@ -229,6 +229,11 @@ def test_settings_page_422_on_a_value_out_of_bounds(world, login):
     row = ClinicSettings.objects.get(clinic=world.clinic)
     assert row.alert_escalation_minutes == 20
     assert row.lab_units == {"crp": "mg/dL", "hs_crp": "", "il6": "pg/mL", "tnf_alpha": ""}
+    page = admin.get(reverse("clinic-settings")).content.decode()
+    assert (
+        "Set for this clinic now: escalate an unacknowledged safety alert after (minutes), the lab units."
+        in page
+    )
 
 
 def test_the_clinics_settings_reach_links_alerts_and_check_in(world, patient):

@@ -139,6 +139,10 @@ def actor_from_request(request: HttpRequest) -> Actor:
     user = request.user
     if not user.is_authenticated:
         raise PermissionDenied("Log in first.")
+    if not user.is_active:
+        # Django's ModelBackend already gives a deactivated user's session no user; this holds
+        # even for a request authenticated some other way.
+        raise PermissionDenied("This account is deactivated.")
     cached: Actor | None = getattr(request, "_kitclinic_actor", None)
     if cached is not None:
         return cached

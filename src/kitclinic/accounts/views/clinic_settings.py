@@ -33,6 +33,16 @@ def _initial(clinic_id: int) -> dict[str, Any]:
     return initial
 
 
+def _own_labels(form: ClinicSettingsForm, own: frozenset[str]) -> list[str]:
+    """What the clinic set itself, in the page's words."""
+    words = {"pregnancy_age_y": "the pregnancy-test age range", "lab_units": "the lab units"}
+    return sorted(
+        words.get(name) or str(form.fields[name].label).lower()
+        for name in own
+        if name in words or name in form.fields
+    )
+
+
 @clinic_page
 def clinic_settings_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.CLINIC_SETTINGS_EDIT)
@@ -53,7 +63,7 @@ def clinic_settings_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         form,
         save,
         template="accounts/clinic_settings.html",
-        context={"own": clinic_settings(actor.clinic.pk).own},
+        context={"own": _own_labels(form, clinic_settings(actor.clinic.pk).own)},
         done="Settings saved.",
         success=lambda _row: redirect("clinic-settings"),
     )
