@@ -96,7 +96,7 @@ def test_every_module_of_an_app_is_a_room_or_listed_in_the_architecture():
 # needs a new one): List and Retrieve read, the others write.
 API_VERBS = (
     "List Retrieve Create Update PartialUpdate Record Write Acknowledge Revoke Issue Book Cancel "
-    "Correct Plan Transition Approve Place Preview SendBack Withdraw DoubleCheck Change Waste "
+    "Correct Plan Transition Approve Place Preview SendBack Withdraw DoubleCheck Change Waste Discard "
     "CheckIn Discharge NoShow Pause Resume Sign Start Stop"
 ).split()
 

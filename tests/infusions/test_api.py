@@ -201,6 +201,15 @@ OPS = [
     Op("get", "library/active/", Action.PATIENT_VIEW, success=200),
     Op("post", "library/versions/", Action.LIBRARY_EDIT, body={"data": "LIBRARY"}),
     Op("post", "library/versions/{version}/approve/", Action.LIBRARY_APPROVE, success=200),
+    Op("get", "library/versions/{version}/difference/", Action.PATIENT_VIEW, success=200),
+    Op(
+        "post",
+        "library/versions/{version}/send-back/",
+        Action.LIBRARY_APPROVE,
+        body={"reason": "Cite the new soft maximum."},
+        success=200,
+    ),
+    Op("post", "library/versions/{version}/discard/", Action.LIBRARY_EDIT, success=200),
     Op("get", "patients/{patient}/courses/", Action.PATIENT_VIEW, success=200),
     Op(
         "post",

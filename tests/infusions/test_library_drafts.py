@@ -385,3 +385,35 @@ def test_a_retired_protocol_is_put_back_and_an_edited_one_undone(login, draft, l
         "No difference from the active version"
         in admin.get(reverse("infusions-library-review", args=[draft.pk])).content.decode()
     )
+
+
+def test_the_api_gives_the_same_difference_and_ways_out(client_for, world, draft):
+    library_service.library_details_edit(
+        actor=world.actor("clinic_admin"), version=draft, label="clinic-2026-12", drug="ketamine"
+    )
+    doctor = client_for("physician")
+    base = f"/api/v1/library/versions/{draft.pk}/"
+    difference = doctor.get(base + "difference/").json()
+    assert {
+        "what": "version label",
+        "old": "kitclinic-default-2026-11-27",
+        "new": "clinic-2026-12",
+    } in difference["library_changes"]
+    before = row_counts()
+    refused = doctor.post(base + "send-back/", {"reason": ""}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()["errors"]
+    assert row_counts() == before
+    assert (
+        doctor.post(base + "send-back/", {"reason": "Why?"}, format="json").json()[
+            "sent_back_reason"
+        ]
+        == "Why?"
+    )
+    before = row_counts()
+    stale = doctor.post(base + "approve/", {"reviewed": "0" * 64}, format="json")
+    assert stale.status_code == 400 and row_counts() == before
+    assert DrugLibraryVersion.objects.get(pk=draft.pk).status == "draft"
+    discarded = client_for("clinic_admin").post(base + "discard/", {}, format="json")
+    assert discarded.json()["status"] == "discarded"
+    gone = doctor.post(base + "approve/", {"reviewed": difference["fingerprint"]}, format="json")
+    assert gone.status_code == 400

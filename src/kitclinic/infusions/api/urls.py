@@ -30,6 +30,21 @@ urlpatterns = [
         name="api-library-approve",
     ),
     path(
+        "library/versions/<int:version_id>/difference/",
+        library.LibraryDifferenceRetrieveApi.as_view(),
+        name="api-library-difference",
+    ),
+    path(
+        "library/versions/<int:version_id>/send-back/",
+        library.LibrarySendBackApi.as_view(),
+        name="api-library-send-back",
+    ),
+    path(
+        "library/versions/<int:version_id>/discard/",
+        library.LibraryDraftDiscardApi.as_view(),
+        name="api-library-discard",
+    ),
+    path(
         "patients/<int:patient_id>/courses/",
         endpoint("CoursesApi", courses.CourseListApi, courses.CoursePlanApi).as_view(),
         name="api-course-list",

@@ -26,6 +26,10 @@ class LibraryVersionOut(serializers.Serializer[Any]):
     approved_by = UserRefOut(allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True)
     retired_at = serializers.DateTimeField(allow_null=True)
+    sent_back_reason = serializers.CharField(
+        allow_blank=True, help_text="why a physician sent the draft back (empty once edited)"
+    )
+    discarded_at = serializers.DateTimeField(allow_null=True)
 
 
 # DRF's serializer metaclass takes declared fields off the class, so a field named like an
@@ -42,3 +46,46 @@ class LibraryDraftIn(StrictSerializer):
         help_text="The whole library, as in GET library/active/."
     )
     change_note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class LibraryApproveIn(StrictSerializer):
+    reviewed = StrictCharField(
+        max_length=64,
+        required=False,
+        help_text="The fingerprint of the difference reviewed (GET .../difference/); when given, "
+        "an approval of a draft edited since is refused",
+    )
+
+
+class LibrarySendBackIn(StrictSerializer):
+    reason = StrictCharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="required"
+    )
+
+
+class LibraryChangeOut(serializers.Serializer[Any]):
+    what = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class LibraryProtocolRefOut(serializers.Serializer[Any]):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LibraryProtocolChangeOut(serializers.Serializer[Any]):
+    protocol = LibraryProtocolRefOut()
+    changes = LibraryChangeOut(many=True)
+
+
+class LibraryDifferenceOut(serializers.Serializer[Any]):
+    """A draft against the active version, in the words the review page shows."""
+
+    active = serializers.IntegerField(source="active.pk", allow_null=True, default=None)
+    fingerprint = serializers.CharField()
+    library_changes = LibraryChangeOut(many=True, source="diff.library_changes")
+    added = LibraryProtocolRefOut(many=True, source="diff.added")
+    removed = LibraryProtocolRefOut(many=True, source="diff.removed")
+    changed = LibraryProtocolChangeOut(many=True, source="diff.changed")
+    open_courses_on_removed = serializers.DictField(child=serializers.IntegerField())

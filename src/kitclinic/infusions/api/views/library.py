@@ -10,7 +10,10 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions.access import access_library_version
 from kitclinic.infusions.api.serializers.fields import EmptyIn
 from kitclinic.infusions.api.serializers.library import (
+    LibraryApproveIn,
+    LibraryDifferenceOut,
     LibraryDraftIn,
+    LibrarySendBackIn,
     LibraryVersionDetailOut,
     LibraryVersionOut,
 )
@@ -20,7 +23,7 @@ from kitclinic.infusions.api.views.common import (
     InfusionApiView,
     created_response,
 )
-from kitclinic.infusions.selectors.library import library_overview
+from kitclinic.infusions.selectors.library import library_overview, library_review
 from kitclinic.infusions.services import library
 from kitclinic.lib.api.base import api_schema, validated
 
@@ -72,12 +75,56 @@ class LibraryApproveApi(InfusionApiView):
     @api_schema(
         tag=TAG_LIBRARY,
         summary="Approve a draft, making it the active version (a physician, not its editor)",
-        request=EmptyIn,
+        request=LibraryApproveIn,
         responses={200: LibraryVersionOut, **NOT_FOUND},
     )
     def post(self, request: Request, version_id: int) -> Response:
         actor = self.actor(request)
         version = access_library_version(actor, version_id, Action.LIBRARY_APPROVE)
+        data = validated(LibraryApproveIn, request.data)
+        version = library.library_approve(
+            actor=actor, version=version, reviewed=data.get("reviewed")
+        )
+        return Response(LibraryVersionOut(version).data)
+
+
+class LibraryDifferenceRetrieveApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_LIBRARY,
+        summary="A draft's difference against the active version (what approving it changes)",
+        responses={200: LibraryDifferenceOut, **NOT_FOUND},
+    )
+    def get(self, request: Request, version_id: int) -> Response:
+        actor = self.actor(request)
+        version = access_library_version(actor, version_id, Action.PATIENT_VIEW)
+        return Response(LibraryDifferenceOut(library_review(actor, version)).data)
+
+
+class LibrarySendBackApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_LIBRARY,
+        summary="Send a draft back to its editor with a reason (a physician); it stays a draft",
+        request=LibrarySendBackIn,
+        responses={200: LibraryVersionOut, **NOT_FOUND},
+    )
+    def post(self, request: Request, version_id: int) -> Response:
+        actor = self.actor(request)
+        version = access_library_version(actor, version_id, Action.LIBRARY_APPROVE)
+        data = validated(LibrarySendBackIn, request.data)
+        version = library.library_send_back(actor=actor, version=version, reason=data["reason"])
+        return Response(LibraryVersionOut(version).data)
+
+
+class LibraryDraftDiscardApi(InfusionApiView):
+    @api_schema(
+        tag=TAG_LIBRARY,
+        summary="Discard a draft (kept, never changed again; the active version stays)",
+        request=EmptyIn,
+        responses={200: LibraryVersionOut, **NOT_FOUND},
+    )
+    def post(self, request: Request, version_id: int) -> Response:
+        actor = self.actor(request)
+        version = access_library_version(actor, version_id, Action.LIBRARY_EDIT)
         validated(EmptyIn, request.data)
-        version = library.library_approve(actor=actor, version=version)
+        version = library.library_draft_discard(actor=actor, version=version)
         return Response(LibraryVersionOut(version).data)
