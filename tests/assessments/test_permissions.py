@@ -94,8 +94,8 @@ PAGE_OPS = [
         success=302,
     ),
     Op("chart", "get", "/patients/{pid}/", Action.PATIENT_VIEW),
-    Op("queue", "get", "/alerts/", Action.PATIENT_VIEW, on_patient=False),
-    Op("count", "get", "/alerts/count/", Action.PATIENT_VIEW, on_patient=False),
+    Op("queue", "get", "/alerts/", Action.CLINICAL_VIEW, on_patient=False),
+    Op("count", "get", "/alerts/count/", Action.CLINICAL_VIEW, on_patient=False),
     Op("ack-get", "get", "/alerts/{aid}/acknowledge/", Action.ALERT_ACKNOWLEDGE),
     Op(
         "ack-post",
@@ -107,7 +107,7 @@ PAGE_OPS = [
     ),
 ]
 API_OPS = [
-    Op("api-list", "get", "/api/v1/patients/{pid}/assessments/", Action.PATIENT_VIEW),
+    Op("api-list", "get", "/api/v1/patients/{pid}/assessments/", Action.CLINICAL_VIEW),
     Op(
         "api-create",
         "post",
@@ -124,7 +124,7 @@ API_OPS = [
         {"instrument": "phq9"},
         success=201,
     ),
-    Op("api-alerts", "get", "/api/v1/alerts/", Action.PATIENT_VIEW, on_patient=False),
+    Op("api-alerts", "get", "/api/v1/alerts/", Action.CLINICAL_VIEW, on_patient=False),
     Op(
         "api-ack",
         "post",

@@ -234,7 +234,7 @@ OPS = [
         body={"reason": "ill"},
         success=200,
     ),
-    Op("get", "sessions/{session}/", Action.PATIENT_VIEW, S.RUNNING, success=200),
+    Op("get", "sessions/{session}/", Action.CLINICAL_VIEW, S.RUNNING, success=200),
     Op("post", "sessions/{session}/check-in/", Action.SESSION_CHECK_IN, body={"CHECK_IN": 1}),
     Op(
         "post",
@@ -297,7 +297,7 @@ OPS = [
         {"witness": 1},
         success=400,
     ),
-    Op("get", "sessions/{session}/summary/", Action.PATIENT_VIEW, S.DISCHARGED, success=200),
+    Op("get", "sessions/{session}/summary/", Action.CLINICAL_VIEW, S.DISCHARGED, success=200),
     Op("post", "sessions/{session}/sign/", Action.SESSION_SIGN, S.DISCHARGED, success=200),
     Op("post", "sessions/{session}/addenda/", Action.ADDENDUM_WRITE, S.SIGNED, {"text": "Note."}),
     Op(

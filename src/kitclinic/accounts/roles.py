@@ -32,6 +32,7 @@ ROLE_LABELS: dict[Role, str] = {
 
 class Action(StrEnum):
     PATIENT_VIEW = "patient.view"
+    CLINICAL_VIEW = "clinical.view"
     PATIENT_REGISTER = "patient.register"
     PATIENT_EDIT_DEMOGRAPHICS = "patient.edit_demographics"
     CLINICAL_HISTORY_EDIT = "clinical_history.edit"
@@ -74,6 +75,10 @@ class Action(StrEnum):
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.PATIENT_VIEW: "View the patient list and a patient's chart",
+    Action.CLINICAL_VIEW: (
+        "Read clinical content: rating-scale answers and scores, what a safety alert flagged, "
+        "infusion session records and summaries, labs and outcomes"
+    ),
     Action.PATIENT_REGISTER: "Register a new patient",
     Action.PATIENT_EDIT_DEMOGRAPHICS: "Edit demographics, contact and emergency contact",
     Action.CLINICAL_HISTORY_EDIT: "Add diagnoses and psychiatric treatment trials",
@@ -128,6 +133,9 @@ _ALL = frozenset(Role)
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PATIENT_VIEW: _ALL,
+    # Minimum necessary: the front desk books and registers; it needs to know that clinical
+    # follow-up is pending, never the answers, scores or session record behind it.
+    Action.CLINICAL_VIEW: _ALL - {Role.FRONT_DESK},
     Action.PATIENT_REGISTER: frozenset(
         {Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK, Role.CLINIC_ADMIN}
     ),

@@ -98,6 +98,10 @@ class AssessmentsSection:
     trajectories: list[Trajectory]
     flagged: list[FlaggedAssessment]  # newest first
     may: dict[str, bool] = field(default_factory=dict)
+    # False for a role without Action.CLINICAL_VIEW: no trajectory, no flagged assessment, only
+    # whether clinical follow-up is pending (an open safety alert at any clinic)
+    clinical: bool = True
+    follow_up_pending: bool = False
 
 
 def _bands(instrument_id: str, settings: dict[str, Any]) -> list[tuple[str, str, float, float]]:
@@ -154,7 +158,7 @@ def _trajectories(rows: Sequence[Assessment]) -> list[Trajectory]:
 def patient_trajectories(actor: Actor, patient: Patient) -> list[Trajectory]:
     """Every scale the patient has been rated on (whichever they are: the progress report and
     the decision support show each), without figures: the caller draws them. One query."""
-    actor.require(Action.PATIENT_VIEW)
+    actor.require(Action.CLINICAL_VIEW)
     rows = Assessment.objects.filter(patient=patient).select_related("administered_by")
     return _trajectories(list(rows.order_by("administered_at", "id")))
 
@@ -163,8 +167,26 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
     """The chart's assessments section in one query, whatever the number of assessments: each
     row carries its unacknowledged alert (if any) as annotations.
 
+    A role without Action.CLINICAL_VIEW (the front desk) gets no score, answer, scale or alert
+    wording: only whether clinical follow-up is pending (one query).
+
     The caller has fetched ``patient`` through access_patient (and audited the chart view)."""
     actor.require(Action.PATIENT_VIEW)
+    may = {
+        "record": actor.may(Action.ASSESSMENT_RECORD),
+        "issue_link": actor.may(Action.SELF_REPORT_LINK_ISSUE),
+        "schedule": actor.may(Action.ASSESSMENT_SCHEDULE_EDIT),
+        "acknowledge": actor.may(Action.ALERT_ACKNOWLEDGE),
+    }
+    if not actor.may(Action.CLINICAL_VIEW):
+        pending = (
+            SafetyAlert.objects.filter(patient=patient)
+            .exclude(status=AlertStatus.ACKNOWLEDGED)
+            .exists()
+        )
+        return AssessmentsSection(
+            trajectories=[], flagged=[], may=may, clinical=False, follow_up_pending=pending
+        )
     open_alerts = SafetyAlert.objects.filter(assessment=OuterRef("pk")).exclude(
         status=AlertStatus.ACKNOWLEDGED
     )
@@ -202,12 +224,8 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
     return AssessmentsSection(
         trajectories=trajectories,
         flagged=flagged,
-        may={
-            "record": actor.may(Action.ASSESSMENT_RECORD),
-            "issue_link": actor.may(Action.SELF_REPORT_LINK_ISSUE),
-            "schedule": actor.may(Action.ASSESSMENT_SCHEDULE_EDIT),
-            "acknowledge": actor.may(Action.ALERT_ACKNOWLEDGE),
-        },
+        may=may,
+        follow_up_pending=bool(flagged),
     )
 
 
@@ -250,8 +268,10 @@ def _clinic_alerts(actor: Actor) -> QuerySet[SafetyAlert]:
 
 
 def open_alerts(actor: Actor) -> QuerySet[SafetyAlert]:
-    """Unacknowledged alerts of the acting clinic, oldest first (escalated ones are still open)."""
-    actor.require(Action.PATIENT_VIEW)
+    """Unacknowledged alerts of the acting clinic, oldest first (escalated ones are still open).
+    What an alert flagged is clinical content: roles without Action.CLINICAL_VIEW are refused
+    (they see ``follow_up_pending`` instead)."""
+    actor.require(Action.CLINICAL_VIEW)
     return (
         _clinic_alerts(actor)
         .exclude(status=AlertStatus.ACKNOWLEDGED)
@@ -304,7 +324,7 @@ class AlertQueue:
 def alert_queue_pages(actor: Actor, params: Mapping[str, Any], *, with_action: bool) -> AlertQueue:
     """The alert queue page: the open alerts and the acknowledged ones, each a list page of its
     own (the acknowledged list's parameters are prefixed ``acked_``). Four queries."""
-    actor.require(Action.PATIENT_VIEW)
+    actor.require(Action.CLINICAL_VIEW)
     acknowledged = (
         _clinic_alerts(actor)
         .filter(status=AlertStatus.ACKNOWLEDGED)
@@ -328,9 +348,30 @@ def active_schedules(actor: Actor, patient: Patient) -> list[AssessmentSchedule]
 
 
 def open_alert_count(actor: Actor) -> int:
+    actor.require(Action.CLINICAL_VIEW)
     return _clinic_alerts(actor).exclude(status=AlertStatus.ACKNOWLEDGED).count()
 
 
 def dashboard_alerts(actor: Actor, *, limit: int = 10) -> list[SafetyAlert]:
     """The dashboard's "Safety alerts" card: the oldest unacknowledged alerts (one query)."""
     return alert_queue(actor, limit=limit)
+
+
+def follow_up_pending(actor: Actor, *, limit: int = 10) -> list[Patient]:
+    """Patients with an open safety alert at the acting clinic, by oldest alert first: all that
+    a role without Action.CLINICAL_VIEW is shown of them ("clinical follow-up pending"), with
+    no scale, answer, score or flag (one query)."""
+    actor.require(Action.PATIENT_VIEW)
+    oldest = (
+        _clinic_alerts(actor)
+        .filter(patient=OuterRef("pk"))
+        .exclude(status=AlertStatus.ACKNOWLEDGED)
+        .order_by("created_at", "id")
+        .values("created_at")[:1]
+    )
+    return list(
+        Patient.objects.filter(organization_id=actor.organization_id)
+        .annotate(oldest_open_alert_at=Subquery(oldest))
+        .filter(oldest_open_alert_at__isnull=False)
+        .order_by("oldest_open_alert_at", "id")[:limit]
+    )

@@ -194,7 +194,7 @@ def _signals(course: CourseView) -> list[Signal]:
 
 def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
     """Everything the chart card and the progress report show (a few small queries)."""
-    actor.require(Action.PATIENT_VIEW)
+    actor.require(Action.CLINICAL_VIEW)
     ds = build_dataset(patient.organization_id, CRITERIA, patient_id=patient.pk)
     c, r = ds.courses, ds.rated_rows()
     outcomes = course_outcomes(score_table(c, r), CRITERIA) if r.score.size else ()
@@ -261,7 +261,10 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
 
 
 def outcomes_card(actor: Actor, patient: Patient) -> dict[str, object]:
-    """Context of the chart's outcomes card (``outcomes/_chart_card.html``)."""
+    """Context of the chart's outcomes card (``outcomes/_chart_card.html``); empty, so no card,
+    for a role without Action.CLINICAL_VIEW."""
+    if not actor.may(Action.CLINICAL_VIEW):
+        return {}
     po = patient_outcomes(actor, patient)
     return {
         "po": po,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.assessments.selectors import dashboard_alerts
+from kitclinic.assessments.selectors import dashboard_alerts, follow_up_pending
 from kitclinic.audit.models import AuditEvent
 from kitclinic.patients.models import ContraindicationScreen, EligibilityDecision, Patient
 
@@ -24,10 +24,21 @@ class DashboardSummary:
     recently_registered: list[Patient]
     patient_count: int
     safety_alerts: list[Any] = field(default_factory=list)
+    # for a role without Action.CLINICAL_VIEW, instead of safety_alerts: the patients only
+    clinical: bool = True
+    follow_up_pending: list[Patient] = field(default_factory=list)
 
     def patient_ids(self) -> set[int]:
         """Every patient the dashboard names, in any of its lists."""
-        ids = {p.pk for p in (*self.seen_today, *self.awaiting_decision, *self.recently_registered)}
+        ids = {
+            p.pk
+            for p in (
+                *self.seen_today,
+                *self.awaiting_decision,
+                *self.recently_registered,
+                *self.follow_up_pending,
+            )
+        }
         ids.update(d.patient_id for d in self.needs_review)
         ids.update(a.patient_id for a in self.safety_alerts)
         return ids
@@ -38,6 +49,7 @@ def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
     actor.require(Action.PATIENT_VIEW)
     org_patients = Patient.objects.filter(organization_id=actor.organization_id)
     today = timezone.localdate()
+    clinical = actor.may(Action.CLINICAL_VIEW)
     seen_ids = (
         AuditEvent.objects.filter(
             clinic_id=actor.membership.clinic_id,
@@ -70,5 +82,7 @@ def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
         ),
         recently_registered=list(org_patients.order_by("-created_at", "-id")[:limit]),
         patient_count=org_patients.count(),
-        safety_alerts=dashboard_alerts(actor, limit=limit),
+        safety_alerts=dashboard_alerts(actor, limit=limit) if clinical else [],
+        clinical=clinical,
+        follow_up_pending=[] if clinical else follow_up_pending(actor, limit=limit),
     )

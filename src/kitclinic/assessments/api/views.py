@@ -50,7 +50,7 @@ class AssessmentListApi(ApiView):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
-        patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
+        patient = access_patient(actor, patient_id, Action.CLINICAL_VIEW)
         rows = (
             Assessment.objects.filter(patient=patient)
             .select_related("administered_by")

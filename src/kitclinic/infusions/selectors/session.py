@@ -90,7 +90,7 @@ class SessionDetail:
 def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     """Everything the session page shows, in a fixed number of queries; the view is audited (at
     the session's clinic, with the role held there)."""
-    actor = actor.require_at(session.clinic_id, Action.PATIENT_VIEW)
+    actor = actor.require_at(session.clinic_id, Action.CLINICAL_VIEW)
     session = (
         InfusionSession.objects.select_related(
             "patient",

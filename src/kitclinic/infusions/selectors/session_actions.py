@@ -10,6 +10,7 @@ from decimal import Decimal
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions.delivery import remainder_outstanding_mg
+from kitclinic.infusions.models import InfusionSession
 from kitclinic.infusions.selectors.session import SessionDetail
 from kitclinic.infusions.services.scheduling import cancel_action
 from kitclinic.infusions.states import (
@@ -108,4 +109,33 @@ def session_actions(actor: Actor, detail: SessionDetail, now: dt.datetime) -> Se
         withdrawal_voids_double_check=withdrawal_voids_double_check(state),
         pump_rate_ml_per_h=detail.current_rate_ml_per_h if not status else None,
         pump_status=status,
+    )
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    """The session page of a role without Action.CLINICAL_VIEW (the front desk): the
+    appointment and its ways out, nothing of the clinical record."""
+
+    session: InfusionSession
+    can_cancel: bool
+    can_no_show: bool
+
+
+def appointment_view(actor: Actor, session: InfusionSession, now: dt.datetime) -> AppointmentView:
+    """The appointment behind ``session`` and whether ``actor`` (at the session's clinic) may
+    cancel it or record a no-show at ``now`` (one query)."""
+    actor = actor.require_at(session.clinic_id, Action.PATIENT_VIEW)
+    session = InfusionSession.objects.select_related(
+        "patient", "course", "appointment", "appointment__chair", "appointment__status_changed_by"
+    ).get(pk=session.pk)
+    state = SessionState(session.state)
+    return AppointmentView(
+        session=session,
+        can_cancel=allowed(Step.CANCEL, state) and actor.may(cancel_action(state)),
+        can_no_show=(
+            allowed(Step.NO_SHOW, state)
+            and actor.may(STEP_ACTIONS[Step.NO_SHOW])
+            and session.appointment.starts_at <= now
+        ),
     )

@@ -73,7 +73,7 @@ def session_summary(actor: Actor, session: InfusionSession) -> SessionSummary:
     read is audited."""
     from kitclinic.substances.models import EntryKind, SubstanceLogEntry
 
-    actor = actor.require_at(session.clinic_id, Action.PATIENT_VIEW)
+    actor = actor.require_at(session.clinic_id, Action.CLINICAL_VIEW)
     session = InfusionSession.objects.select_related(
         "patient", "order", "check_in", "discharge", "discharge__discharged_by"
     ).get(pk=session.pk)

@@ -68,6 +68,8 @@ def course_page(request: HttpRequest, actor: Actor, course_id: int) -> HttpRespo
             "book_form": book_form,
             "may_book": actor.may(Action.APPOINTMENT_BOOK),
             "may_plan": actor.may(Action.COURSE_PLAN),
+            # the protocol and the prescriber's notes are clinical; the bookings are not
+            "clinical": actor.may(Action.CLINICAL_VIEW),
             "status_choices": COURSE_STATUS_CHOICES,
         },
     )

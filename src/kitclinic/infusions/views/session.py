@@ -12,7 +12,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.selectors.session import session_detail
-from kitclinic.infusions.selectors.session_actions import session_actions
+from kitclinic.infusions.selectors.session_actions import appointment_view, session_actions
 
 
 @clinic_page
@@ -20,8 +20,21 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
     # session_detail re-reads the session with everything the page needs; no joins here
     session = access_session(actor, session_id, Action.PATIENT_VIEW, related=())
     actor = actor.at_clinic(session.clinic_id)
-    detail = session_detail(actor, session)
     now = timezone.now()
+    if not actor.may(Action.CLINICAL_VIEW):
+        # the front desk: the appointment and its ways out, not the clinical record
+        view = appointment_view(actor, session, now)
+        return render(
+            request,
+            "infusions/appointment.html",
+            {
+                "a": view,
+                "session": view.session,
+                "patient": view.session.patient,
+                "no_show_form": f.NoShowForm(),
+            },
+        )
+    detail = session_detail(actor, session)
     actions = session_actions(actor, detail, now)
     vitals_form = f.VitalsForm(
         slots=detail.open_slot_minutes,

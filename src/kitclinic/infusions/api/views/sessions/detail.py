@@ -30,7 +30,7 @@ class SessionRetrieveApi(InfusionApiView):
     )
     def get(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
-        session = access_session(actor, session_id, Action.PATIENT_VIEW)
+        session = access_session(actor, session_id, Action.CLINICAL_VIEW)
         actor = actor.at_clinic(session.clinic_id)
         return Response(SessionDetailOut(session_detail(actor, session)).data)
 
@@ -47,6 +47,6 @@ class SessionSummaryRetrieveApi(InfusionApiView):
     )
     def get(self, request: Request, session_id: int) -> Response:
         actor = self.actor(request)
-        session = access_session(actor, session_id, Action.PATIENT_VIEW)
+        session = access_session(actor, session_id, Action.CLINICAL_VIEW)
         actor = actor.at_clinic(session.clinic_id)
         return Response(SessionSummaryOut(session_summary(actor, session)).data)

@@ -1,0 +1,231 @@
+"""Minimum necessary (docs/security.md): the front desk sees that a patient has clinical follow-up
+pending, never a questionnaire's item, answer, score or what an alert flagged; physicians and
+nurses still see them.
+
+The walker goes through every URL pattern of the project and reads each one that answers a GET
+as the front desk (the API's under ``/api/``, the pages' with a browser session), filling in its
+identifiers from one seeded patient: a PHQ-9 at check-in whose item 9 raised a safety alert, a
+discharged session, a booked one. A pattern with an identifier the walker does not know fails the
+test, so no page or endpoint is added without being read here."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.http import HttpResponse
+from django.urls import URLPattern, URLResolver, get_resolver
+from pypdf import PdfReader
+
+from kitclinic.assessments.models import FLAG_LABELS, Assessment, SafetyAlert
+from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.consent.models import InfoSheetVersion
+from kitclinic.infusions.models import Chair
+from kitclinic.infusions.services.library import library_install_default
+from kitclinic.infusions.states import SessionState
+from kitclinic.instruments import get_instrument
+from kitclinic.substances.models import Reconciliation
+from tests.assessments.helpers import PHQ9_ITEM9
+from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
+from tests.support.clients import api_client, web_client
+
+pytestmark = pytest.mark.django_db
+
+ITEM9 = get_instrument("phq9").items[8]
+TOTAL = sum(PHQ9_ITEM9)  # 14: "Moderate"
+
+# What must never reach the front desk, each with a pattern that finds it in a page, a JSON
+# body or a PDF's text.
+CONTENT = {
+    "item text": re.compile(re.escape(ITEM9.text or ""), re.IGNORECASE),
+    "item label": re.compile(re.escape(ITEM9.label), re.IGNORECASE),
+    "alert wording": re.compile("|".join(map(re.escape, FLAG_LABELS.values())), re.IGNORECASE),
+    "flag": re.compile(r"suicidal[ _]ideation", re.IGNORECASE),
+    "total": re.compile(rf"\btotal\W{{0,4}}{TOTAL}\b|\blatest {TOTAL}\b|<td>{TOTAL}</td>"),
+    "severity": re.compile(r"\(Moderate\)|<td>Moderate</td>|\"severity(_label)?\": ?\"mod"),
+    # a questionnaire's answers are a list of item values ("answers": [1, 1, 2, ...])
+    "answers": re.compile(r"\"answers\": ?\["),
+}
+# The pages that show assessments or alerts to clinical staff (checked below for physician and
+# nurse: the patterns above find the content there, so they can find it for the front desk).
+SHOWS_CONTENT = {
+    "": ("total", "flag"),  # dashboard
+    "patients/<int:patient_id>/": ("total", "severity", "flag"),
+    "alerts/": ("alert wording",),
+    "api/v1/patients/<int:patient_id>/assessments/": ("total", "answers", "flag"),
+    "api/v1/alerts/": ("flag",),
+}
+
+IDENTIFIERS = {
+    "patient_id",
+    "course_id",
+    "session_id",
+    "appointment_id",
+    "alert_id",
+    "token",
+    "token_id",
+    "version_id",
+    "reconciliation_id",
+    "indication",
+}
+
+
+def _patterns(
+    resolver: URLResolver | None = None, prefix: str = ""
+) -> Iterator[tuple[str, URLPattern]]:
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern), entry
+
+
+def _kwargs(route: str) -> set[str]:
+    return set(re.findall(r"<(?:\w+:)?(\w+)>", route))
+
+
+def _url(route: str, ids: dict[str, object]) -> str:
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), route)
+    return "/" + path.replace("^", "").replace("$", "").replace("\\Z", "")
+
+
+def _text(response: HttpResponse) -> str:
+    """What the response shows: a PDF's text, a JSON body, a page's HTML."""
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    else:
+        body = response.content
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    text = body.decode("utf-8", errors="replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(json.loads(text)) if text else ""
+    return text
+
+
+def _found(text: str) -> set[str]:
+    return {name for name, pattern in CONTENT.items() if pattern.search(text)}
+
+
+@pytest.fixture
+def seeded(world, patient):
+    """A patient whose PHQ-9 at check-in answered item 9 with 2 (an open safety alert), in a
+    discharged session, with a second session booked tomorrow; and the ids of everything the
+    URL patterns take."""
+    library_install_default(organization_id=world.clinic.organization_id)
+    chair = Chair.objects.create(clinic=world.clinic, name="Chair 1")
+    make_eligible(world.actor("nurse"), world.actor("physician"), patient)
+    course = plan(world, patient)
+    given = book(world, course, chair, slot_time(hour=8, days=-1))
+    advance(world, given, SessionState.DISCHARGED, rating_answers=PHQ9_ITEM9)
+    booked = book(world, course, chair, slot_time(days=1))
+    alert = SafetyAlert.objects.get(patient=patient)
+    assert alert.is_open and Assessment.objects.get(patient=patient).total == TOTAL
+    sheet = InfoSheetVersion.objects.filter(indication="depression").latest("id")
+    return {
+        "patient_id": patient.pk,
+        "course_id": course.pk,
+        "session_id": given.pk,
+        "appointment_id": booked.appointment.pk,
+        "alert_id": alert.pk,
+        "token": "not-a-link",
+        "token_id": 1,
+        "version_id": sheet.pk,
+        "reconciliation_id": Reconciliation.objects.values_list("pk", flat=True).first() or 1,
+        "indication": "depression",
+        "booked_session_id": booked.pk,
+    }
+
+
+def _read(world, persona: str, route: str, ids: dict[str, object]) -> HttpResponse:
+    client = (api_client if route.startswith("api/") else web_client)(world, persona)
+    return client.get(_url(route, ids))
+
+
+def test_the_front_desk_reads_no_assessment_content_on_any_page_or_endpoint(world, seeded):
+    unknown, leaks, errors, walked = [], [], [], 0
+    for route, _pattern in _patterns():
+        if _kwargs(route) - IDENTIFIERS:
+            unknown.append(route)
+            continue
+        response = _read(world, "front_desk", route, seeded)
+        walked += 1
+        if response.status_code >= 500:
+            errors.append(f"{route}: {response.status_code}")
+        elif response.status_code == 200 and (found := _found(_text(response))):
+            leaks.append(f"{route}: {sorted(found)}")
+    assert not unknown, (
+        f"URL patterns with an identifier this test does not know: {unknown}. Add a value to "
+        "the seeded fixture so the front desk's view of it is checked."
+    )
+    assert walked > 100
+    assert not errors
+    assert not leaks, f"assessment content shown to the front desk: {leaks}"
+
+
+@pytest.mark.parametrize("persona", ["physician", "nurse"])
+def test_physicians_and_nurses_still_see_the_assessments_and_alerts(world, seeded, persona):
+    for route, expected in SHOWS_CONTENT.items():
+        response = _read(world, persona, route, seeded)
+        assert response.status_code == 200, (persona, route, response.status_code)
+        assert set(expected) <= _found(_text(response)), (persona, route)
+
+
+def test_the_pages_that_show_content_are_among_the_url_patterns():
+    routes = {route for route, _pattern in _patterns()}
+    assert set(SHOWS_CONTENT) <= routes
+
+
+def test_the_front_desk_sees_clinical_follow_up_pending_on_the_dashboard_and_chart(
+    world, seeded, patient
+):
+    client = web_client(world, "front_desk")
+    dashboard = client.get("/").content.decode()
+    chart = client.get(f"/patients/{patient.pk}/").content.decode()
+    for page in (dashboard, chart):
+        assert "Clinical follow-up pending" in page
+        assert "PHQ-9" not in page and "phq9" not in page
+    assert patient.display_name in dashboard
+    assert "Safety alerts" not in dashboard
+    assert 'href="/alerts/"' not in dashboard  # no alert queue in the navigation
+
+
+def test_the_chart_says_nothing_is_pending_once_the_alert_is_acknowledged(world, seeded, patient):
+    from kitclinic.assessments.services.alerts import alert_acknowledge
+
+    alert = SafetyAlert.objects.get(pk=seeded["alert_id"])
+    alert_acknowledge(actor=world.actor("nurse"), alert=alert, note="Called; safe, plan agreed.")
+    client = web_client(world, "front_desk")
+    assert (
+        "Clinical follow-up pending." not in client.get(f"/patients/{patient.pk}/").content.decode()
+    )
+    dashboard = client.get("/").content.decode()
+    assert "No clinical follow-up pending." in dashboard
+
+
+def test_the_front_desk_session_page_shows_the_appointment_and_its_ways_out(world, seeded):
+    client = web_client(world, "front_desk")
+    booked = client.get(f"/infusions/sessions/{seeded['booked_session_id']}/").content.decode()
+    assert "Chair 1" in booked and "Cancel the appointment" in booked
+    given = client.get(f"/infusions/sessions/{seeded['session_id']}/").content.decode()
+    assert "Discharged" in given
+    for clinical in ("Vitals", "mg/kg", "Check-in", "Aldrete"):
+        assert clinical not in given, clinical
+    physician = web_client(world, "physician")
+    page = physician.get(f"/infusions/sessions/{seeded['session_id']}/").content.decode()
+    assert "Check-in" in page  # the clinical record is still there for clinicians
+
+
+def test_the_front_desk_reads_are_still_audited(world, seeded, patient):
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    client = web_client(world, "front_desk")
+    client.get(f"/patients/{patient.pk}/")
+    client.get("/")
+    events = list(AuditEvent.objects.filter(id__gt=last, actor=world.users["front_desk"]))
+    views = [e for e in events if e.action == AuditAction.VIEW]
+    assert [e.patient_id for e in views if e.patient_id] == [patient.pk]
+    worklists = [e.changes for e in views if e.patient_id is None]
+    assert worklists == [{"worklist": "dashboard", "patient_ids": [patient.pk]}]
