@@ -59,14 +59,14 @@ OPS = [
         Action.CLINICAL_HISTORY_EDIT,
         body=lambda: {"episode_onset_date": "2026-01-15", "episode_severity": "moderate"},
     ),
-    Op("get", "/api/v1/patients/{pid}/diagnoses/", Action.PATIENT_VIEW),
+    Op("get", "/api/v1/patients/{pid}/diagnoses/", Action.CLINICAL_VIEW),
     Op(
         "post",
         "/api/v1/patients/{pid}/diagnoses/",
         Action.CLINICAL_HISTORY_EDIT,
         body=lambda: {"icd10_code": "F33.2", "description": "MDD, recurrent, severe"},
     ),
-    Op("get", "/api/v1/patients/{pid}/trials/", Action.PATIENT_VIEW),
+    Op("get", "/api/v1/patients/{pid}/trials/", Action.CLINICAL_VIEW),
     Op(
         "post",
         "/api/v1/patients/{pid}/trials/",
@@ -80,14 +80,14 @@ OPS = [
             "outcome": "no_response",
         },
     ),
-    Op("get", "/api/v1/patients/{pid}/screens/", Action.PATIENT_VIEW),
+    Op("get", "/api/v1/patients/{pid}/screens/", Action.CLINICAL_VIEW),
     Op(
         "post",
         "/api/v1/patients/{pid}/screens/",
         Action.CONTRAINDICATION_SCREEN_RECORD,
         body=lambda: {"answers": clear_screen()},
     ),
-    Op("get", "/api/v1/patients/{pid}/eligibility-decisions/", Action.PATIENT_VIEW),
+    Op("get", "/api/v1/patients/{pid}/eligibility-decisions/", Action.CLINICAL_VIEW),
     Op(
         "post",
         "/api/v1/patients/{pid}/eligibility-decisions/",

@@ -1,6 +1,6 @@
 """Minimum necessary (docs/security.md): the front desk sees that a patient has clinical follow-up
-pending, never a questionnaire's item, answer, score or what an alert flagged; physicians and
-nurses still see them.
+pending, never a questionnaire's item, answer, score or what an alert flagged, nor the clinical
+history behind eligibility; physicians and nurses still see them.
 
 The walker goes through every URL pattern of the project and reads each one that answers a GET
 as the front desk (the API's under ``/api/``, the pages' with a browser session), filling in its
@@ -48,15 +48,27 @@ CONTENT = {
     "severity": re.compile(r"\(Moderate\)|<td>Moderate</td>|\"severity(_label)?\": ?\"mod"),
     # a questionnaire's answers are a list of item values ("answers": [1, 1, 2, ...])
     "answers": re.compile(r"\"answers\": ?\["),
+    # the clinical history behind eligibility (tests/patients/helpers.py, add_full_record)
+    "diagnosis": re.compile(r"F33\.2|Major depressive disorder"),
+    "treatment history": re.compile(r"Sertraline|Venlafaxine"),
+    "staging": re.compile(r"Maudsley|Thase|adequate_failed_trials"),
 }
 # The pages that show assessments or alerts to clinical staff (checked below for physician and
 # nurse: the patterns above find the content there, so they can find it for the front desk).
 SHOWS_CONTENT = {
     "": ("total", "flag"),  # dashboard
-    "patients/<int:patient_id>/": ("total", "severity", "flag"),
+    "patients/<int:patient_id>/": ("total", "severity", "flag", "diagnosis", "staging"),
     "alerts/": ("alert wording",),
     "api/v1/patients/<int:patient_id>/assessments/": ("total", "answers", "flag"),
     "api/v1/alerts/": ("flag",),
+    "api/v1/patients/<int:patient_id>/": ("diagnosis", "treatment history", "staging"),
+    "api/v1/patients/<int:patient_id>/diagnoses/": ("diagnosis",),
+    "api/v1/patients/<int:patient_id>/trials/": ("treatment history",),
+}
+
+# Read like every other pattern, but what they show is no patient's record.
+NOT_PATIENT_DATA = {
+    "api/schema/": "the API's description: field names, examples and the scales' rules",
 }
 
 IDENTIFIERS = {
@@ -155,6 +167,8 @@ def test_the_front_desk_reads_no_assessment_content_on_any_page_or_endpoint(worl
         walked += 1
         if response.status_code >= 500:
             errors.append(f"{route}: {response.status_code}")
+        elif route in NOT_PATIENT_DATA:
+            continue
         elif response.status_code == 200 and (found := _found(_text(response))):
             leaks.append(f"{route}: {sorted(found)}")
     assert not unknown, (
@@ -191,6 +205,8 @@ def test_the_front_desk_sees_clinical_follow_up_pending_on_the_dashboard_and_cha
     assert patient.display_name in dashboard
     assert "Safety alerts" not in dashboard
     assert 'href="/alerts/"' not in dashboard  # no alert queue in the navigation
+    assert "Eligibility needing review" not in dashboard
+    assert "Demographics" in chart and patient.mrn in chart
 
 
 def test_the_chart_says_nothing_is_pending_once_the_alert_is_acknowledged(world, seeded, patient):

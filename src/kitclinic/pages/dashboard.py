@@ -61,6 +61,7 @@ def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
     )
     return DashboardSummary(
         seen_today=list(org_patients.filter(pk__in=seen_ids).order_by("family_name_key")[:limit]),
+        # eligibility is clinical: the front desk's dashboard leaves these two lists out
         awaiting_decision=list(
             org_patients.filter(
                 Exists(ContraindicationScreen.objects.filter(patient=OuterRef("pk"))),
@@ -70,7 +71,9 @@ def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
                     )
                 ),
             ).order_by("family_name_key")[:limit]
-        ),
+        )
+        if clinical
+        else [],
         needs_review=list(
             EligibilityDecision.objects.filter(
                 patient__organization_id=actor.organization_id,
@@ -79,7 +82,9 @@ def dashboard_summary(actor: Actor, *, limit: int = 10) -> DashboardSummary:
             )
             .select_related("patient", "signed_by")
             .order_by("-signed_at")[:limit]
-        ),
+        )
+        if clinical
+        else [],
         recently_registered=list(org_patients.order_by("-created_at", "-id")[:limit]),
         patient_count=org_patients.count(),
         safety_alerts=dashboard_alerts(actor, limit=limit) if clinical else [],

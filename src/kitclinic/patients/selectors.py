@@ -247,9 +247,12 @@ class PatientChart:
     patient: Patient
     diagnoses: list[Diagnosis]
     trials: list[TreatmentTrial]
-    staging: Staging
+    staging: Staging | None
     latest_screen: ContraindicationScreen | None
     decisions: list[EligibilityDecision]
+    # False for a role without Action.CLINICAL_VIEW (the front desk): demographics only, no
+    # diagnosis, trial, staging, screen or eligibility
+    clinical: bool = True
 
     @property
     def current_decisions(self) -> list[EligibilityDecision]:
@@ -257,8 +260,20 @@ class PatientChart:
 
 
 def patient_chart(actor: Actor, patient: Patient) -> PatientChart:
-    """Everything the chart shows, in a fixed number of queries; the view is audited."""
+    """Everything the chart shows, in a fixed number of queries; the view is audited. A role
+    without Action.CLINICAL_VIEW gets the patient without the clinical history."""
     actor.require(Action.PATIENT_VIEW)
+    if not actor.may(Action.CLINICAL_VIEW):
+        read_record(actor, patient.pk, patient)
+        return PatientChart(
+            patient=patient,
+            diagnoses=[],
+            trials=[],
+            staging=None,
+            latest_screen=None,
+            decisions=[],
+            clinical=False,
+        )
     diagnoses = list(patient.diagnoses.all())
     trials = list(patient.trials.all())
     latest_screen = patient.screens.select_related("recorded_by").first()

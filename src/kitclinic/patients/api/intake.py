@@ -56,7 +56,7 @@ class DiagnosisListApi(ApiView):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
-        patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
+        patient = access_patient(actor, patient_id, Action.CLINICAL_VIEW)
         rows = patient.diagnoses.select_related("recorded_by")
         return _audited_page(self, request, actor, patient, rows, s.DiagnosisOut, "diagnoses")
 
@@ -92,7 +92,7 @@ class TrialListApi(ApiView):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
-        patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
+        patient = access_patient(actor, patient_id, Action.CLINICAL_VIEW)
         rows = patient.trials.select_related("recorded_by")
         return _audited_page(self, request, actor, patient, rows, s.TrialOut, "treatment trials")
 
@@ -128,7 +128,7 @@ class ScreenListApi(ApiView):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
-        patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
+        patient = access_patient(actor, patient_id, Action.CLINICAL_VIEW)
         rows = patient.screens.select_related("recorded_by")
         return _audited_page(self, request, actor, patient, rows, s.ScreenOut, "screens")
 
@@ -166,7 +166,7 @@ class EligibilityListApi(ApiView):
     )
     def get(self, request: Request, patient_id: int) -> Response:
         actor = self.actor(request)
-        patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
+        patient = access_patient(actor, patient_id, Action.CLINICAL_VIEW)
         rows = patient.eligibility_decisions.select_related("signed_by").order_by(
             "-signed_at", "-id"
         )

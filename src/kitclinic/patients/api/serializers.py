@@ -235,7 +235,7 @@ class StagingOut(serializers.Serializer[Any]):
 class PatientChartOut(PatientOut):
     diagnoses = DiagnosisOut(many=True)
     trials = TrialOut(many=True)
-    staging = StagingOut()
+    staging = StagingOut(allow_null=True)
     latest_screen = ScreenOut(allow_null=True)
     eligibility_decisions = EligibilityOut(many=True)
 
@@ -243,7 +243,7 @@ class PatientChartOut(PatientOut):
         data = dict(PatientOut(chart.patient).data)
         data["diagnoses"] = DiagnosisOut(chart.diagnoses, many=True).data
         data["trials"] = TrialOut(chart.trials, many=True).data
-        data["staging"] = chart.staging.as_json()
+        data["staging"] = chart.staging.as_json() if chart.staging is not None else None
         screen = chart.latest_screen
         data["latest_screen"] = ScreenOut(screen).data if screen is not None else None
         data["eligibility_decisions"] = EligibilityOut(chart.decisions, many=True).data

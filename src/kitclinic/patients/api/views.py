@@ -103,7 +103,9 @@ class PatientRetrieveApi(ApiView):
         tag="patients",
         summary="A patient's chart",
         description="Demographics, diagnoses, trials, staging, the latest screen and the "
-        "eligibility decisions. Every read is recorded in the audit trail.",
+        "eligibility decisions. A role without `clinical.view` (the front desk) gets the "
+        "demographics only, with empty lists and no staging. Every read is recorded in the "
+        "audit trail.",
         responses={200: s.PatientChartOut},
         patient=True,
     )
