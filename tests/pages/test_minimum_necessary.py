@@ -82,6 +82,8 @@ IDENTIFIERS = {
     "version_id",
     "reconciliation_id",
     "indication",
+    "protocol_id",
+    "quantity",
 }
 
 
@@ -148,6 +150,8 @@ def seeded(world, patient):
         "version_id": sheet.pk,
         "reconciliation_id": Reconciliation.objects.values_list("pk", flat=True).first() or 1,
         "indication": "depression",
+        "protocol_id": "depression-standard",
+        "quantity": "dose",
         "booked_session_id": booked.pk,
     }
 
