@@ -78,7 +78,7 @@ def test_each_role_pages_through_the_queue_and_its_page_is_audited(login, world,
     client = login(persona)
     last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     response = client.get(URL, {"size": 5, "page": 2, "acked_size": 5})
-    if not role_may(persona, Action.PATIENT_VIEW):
+    if not role_may(persona, Action.CLINICAL_VIEW):
         assert response.status_code == 403
         return
     assert response.status_code == 200

@@ -84,6 +84,9 @@ IDENTIFIERS = {
     "indication",
     "protocol_id",
     "quantity",
+    "chair_id",
+    "user_id",
+    "membership_id",
 }
 
 
@@ -152,6 +155,9 @@ def seeded(world, patient):
         "indication": "depression",
         "protocol_id": "depression-standard",
         "quantity": "dose",
+        "chair_id": chair.pk,
+        "user_id": world.users["nurse"].pk,
+        "membership_id": world.memberships["nurse"].pk,
         "booked_session_id": booked.pk,
     }
 
