@@ -53,6 +53,7 @@ def test_the_list_reaches_every_patient_page_by_page_with_the_total(login, many)
     assert sorted(seen) == sorted(p.pk for p in many)
     body = client.get(URL, {"page": 2}).content.decode()
     assert "51–100 of <strong>120</strong> patients" in body and "page 2 of 3" in body
+    assert "120 patients in the organization." in body
 
 
 def test_patients_with_the_same_name_keep_their_order_by_id(login, many):

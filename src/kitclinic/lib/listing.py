@@ -112,7 +112,6 @@ class Header:
     css: str = ""
     href: str = ""
     aria_sort: str = ""
-    sort_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -251,22 +250,18 @@ def list_page(
         if not c.sortable:
             headers.append(Header(label=c.label, css=c.css))
             continue
-        current = c.key == column.key
-        if current:
+        if c.key == column.key:  # the current sort: its link reverses it
             next_sort = c.key if descending else f"-{c.key}"
             state = "descending" if descending else "ascending"
-            hint = "sorted newest first" if descending and c.newest_first else ""
         else:
             next_sort = f"-{c.key}" if c.newest_first else c.key
             state = ""
-            hint = ""
         headers.append(
             Header(
                 label=c.label,
                 css=c.css,
                 href=_href(pairs, **{p_sort: next_sort, p_page: None, p_size: size_param}),
                 aria_sort=state,
-                sort_hint=hint,
             )
         )
 
