@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from kitclinic.assessments.models import SafetyAlert
 from kitclinic.assessments.services.assessments import assessment_record
 from kitclinic.assessments.services.links import link_issue
 from kitclinic.infusions.models import Chair
@@ -48,8 +49,10 @@ class Records:
     sam: int  # open safety alert, PHQ-9 trajectory, a running infusion
     running: int  # Sam's session: infusing, a hypertensive reading at 20 min
     waiting: int  # Ben's session today: scheduled, waiting for check-in
+    checked_in: int  # Ana's session today: checked in, waiting for the physician's order
     course: int  # Ben's course: one session scheduled, one cancelled
     self_report: str  # the path of a questionnaire link issued to Sam
+    alert: int  # Sam's open safety alert
 
 
 @pytest.fixture
@@ -86,6 +89,11 @@ def records(world) -> Records:  # type: ignore[no-untyped-def]
     waiting = book(world, course, chair_2, slot_time(9, 0))
     advance(world, book(world, course, chair_1, slot_time(9, 0, days=1)), SessionState.CANCELLED)
 
+    ana = PatientFactory(home_clinic=world.clinic, family_name="Lee", given_name="Ana")
+    make_eligible(nurse, physician, ana)
+    chair_3 = Chair.objects.create(clinic=world.clinic, name="Chair 3")
+    checked_in = advance(world, book(world, plan(world, ana), chair_3), SessionState.CHECKED_IN)
+
     for scores in ([20, 14, 9], [18, 15, 12, 8], [22, 20, 19, 18, 17]):
         course_with_scores(
             PatientFactory(home_clinic=world.clinic),
@@ -97,8 +105,10 @@ def records(world) -> Records:  # type: ignore[no-untyped-def]
         sam=sam.pk,
         running=running.pk,
         waiting=waiting.pk,
+        checked_in=checked_in.pk,
         course=course.pk,
         self_report=issued.path,
+        alert=SafetyAlert.objects.get(patient=sam).pk,
     )
     dataset.forget()
 
@@ -116,12 +126,17 @@ def _staff_pages(r: Records) -> dict[str, list[tuple[str, str]]]:
             ("session charting", reverse("infusions-session", args=[r.running])),
             ("course", reverse("infusions-course", args=[r.course])),
             ("alert queue", reverse("alert-queue")),
+            ("acknowledge an alert", reverse("alert-acknowledge", args=[r.alert])),
+            ("record an assessment", reverse("assessment-record", args=[r.sam])),
+            ("controlled substances", reverse("substance-log")),
         ],
         "physician": [
             ("dashboard", reverse("dashboard")),
             ("patient chart", chart),
             ("session charting", reverse("infusions-session", args=[r.running])),
+            ("order", reverse("infusions-order", args=[r.checked_in])),
             ("outcomes dashboard", reverse("outcomes-dashboard")),
+            ("inflammatory markers", reverse("outcomes-labs")),
             ("information sheets", reverse("outcomes-sheets")),
             ("information sheet", reverse("outcomes-sheet", args=["depression"])),
             ("drug library", reverse("infusions-library")),
@@ -131,6 +146,7 @@ def _staff_pages(r: Records) -> dict[str, list[tuple[str, str]]]:
             ("patient list", reverse("patient-list")),
             ("patient chart", chart),
             ("clinic day", reverse("infusions-today")),
+            ("register a patient", reverse("patient-register")),
         ],
         "clinic_admin": [
             ("dashboard", reverse("dashboard")),
@@ -181,6 +197,12 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(
             response = staff.goto(path)
             assert response is not None and response.status == 200, (persona, name, path)
             _check(staff, f"{persona}: {name} ({path})", found)
+        if persona == "front_desk":
+            # a form sent back with its errors (422) is read as carefully as a blank one
+            staff.goto(reverse("patient-register"))
+            staff.locator("main form[method=post] button[type=submit]").last.click()
+            expect(staff.locator(".errorlist").first).to_be_visible()
+            _check(staff, f"{persona}: register a patient, refused", found)
         context.close()
 
     assert not found, "axe-core found serious or critical violations:\n" + violations_text(found)
@@ -224,14 +246,18 @@ def _no_horizontal_scroll(page: Page, where: str) -> None:
     )
 
 
-def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(
-    browser, live_server, world, records
-):  # type: ignore[no-untyped-def]
+def _phone(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(
         base_url=live_server.url, viewport=PHONE, locale="en-US", is_mobile=True, has_touch=True
     )
     context.set_default_timeout(10_000)
-    phone = context.new_page()
+    return context, context.new_page()
+
+
+def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(
+    browser, live_server, world, records
+):  # type: ignore[no-untyped-def]
+    context, phone = _phone(browser, live_server)
     phone.goto(reverse("login"))
     _no_horizontal_scroll(phone, "log-in")
     log_in_to_dashboard(phone, "nurse")
@@ -250,21 +276,16 @@ def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(
         expect(link).to_be_visible()
         box = link.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    expect(phone.get_by_role("button", name="Log out")).to_be_visible()
     _no_horizontal_scroll(phone, "dashboard, menu open")
     phone.screenshot(path=str(SCREENSHOT_DIR / "phone-menu-open.png"), full_page=False)
+    phone.keyboard.press("Escape")  # closes the menu, the focus back on its button
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_focused()
+    menu.click()
     nav.get_by_role("link", name="Clinic day").click()
     expect(phone).to_have_url(re.compile(r"/infusions/today/$"))
     expect(menu).to_have_attribute("aria-expanded", "false")
-
-    # tables that scroll inside themselves and folded menus are checked by axe at this width too
-    found: dict[str, list[dict]] = {}  # type: ignore[type-arg]
-    for name, path in _staff_pages(records)["nurse"] + _staff_pages(records)["physician"]:
-        phone.goto(path)
-        _no_horizontal_scroll(phone, name)
-        _check(phone, f"phone: {name} ({path})", found)
-        slug = re.sub(r"\W+", "-", name)
-        phone.screenshot(path=str(SCREENSHOT_DIR / f"phone-{slug}.png"), full_page=True)
-    assert not found, violations_text(found)
 
     # the vitals table scrolls inside its own region, which a keyboard can reach
     phone.goto(reverse("infusions-session", args=[records.running]))
@@ -273,8 +294,22 @@ def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(
     assert region.evaluate("e => e.scrollWidth > e.clientWidth"), "wide enough to need scrolling"
     expect(region).to_have_attribute("tabindex", "0")
 
+    # tables that scroll inside themselves and the folded menu are checked by axe at this width too
+    found: dict[str, list[dict]] = {}  # type: ignore[type-arg]
     phone.goto(records.self_report)
     _no_horizontal_scroll(phone, "self-report questionnaire")
     _check(phone, "phone: self-report questionnaire", found)
-    assert not found, violations_text(found)
+    for persona in ("nurse", "physician"):
+        if persona != "nurse":
+            context.close()
+            context, phone = _phone(browser, live_server)
+            log_in_to_dashboard(phone, persona)
+        for name, path in _staff_pages(records)[persona]:
+            response = phone.goto(path)
+            assert response is not None and response.status == 200, (persona, name, path)
+            _no_horizontal_scroll(phone, f"{persona}: {name}")
+            _check(phone, f"phone, {persona}: {name} ({path})", found)
+            slug = re.sub(r"\W+", "-", f"{persona} {name}")
+            phone.screenshot(path=str(SCREENSHOT_DIR / f"phone-{slug}.png"), full_page=True)
     context.close()
+    assert not found, violations_text(found)
