@@ -16,7 +16,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 DOC = BENCH_DIR.parent / "docs" / "benchmarks.md"
-BENCHMARKS = ["pk", "web", "outcomes", "instruments", "sessions", "audit"]
+BENCHMARKS = ["pk", "web", "outcomes", "instruments", "sessions", "audit", "lists"]
 MARK = "<!-- bench:{name} -->"
 
 
