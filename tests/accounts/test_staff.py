@@ -319,6 +319,18 @@ def test_deactivation_needs_a_reason_and_never_the_admin_themselves(world):
     assert row_counts() == before
 
 
+def test_an_account_that_also_works_for_another_organization_is_not_deactivated(world):
+    nurse = world.users["nurse"]
+    StaffMembership.objects.create(user=nurse, clinic=world.other_clinic, role="nurse")
+    before = row_counts()
+    with pytest.raises(ValidationError) as raised:
+        staff_deactivate(actor=world.actor("clinic_admin"), user=nurse, reason="left")
+    assert "another organization" in raised.value.message_dict["user"][0]
+    assert row_counts() == before
+    # their role here can still be revoked
+    staff_role_revoke(actor=world.actor("clinic_admin"), membership=world.memberships["nurse"])
+
+
 def test_deactivation_cancels_open_links(world, client):
     user = _invite(world)
     secret = _secret_from(mail.outbox[0])

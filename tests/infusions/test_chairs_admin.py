@@ -141,3 +141,13 @@ def test_chair_writes_are_403_for_other_roles(world, login, chair, persona):
     assert client.post(reverse("chair-retire", args=[chair.pk])).status_code == 403
     assert client.post(reverse("opening-hours"), {}).status_code == 403
     assert row_counts() == before
+
+
+def test_the_clinic_day_shows_the_days_opening_hours(world, login):
+    client = login("front_desk")
+    assert "data-day-hours" not in client.get(reverse("infusions-today")).content.decode()
+    opening_hours_set(actor=world.actor("clinic_admin"), hours={0: (dt.time(8), dt.time(17, 30))})
+    monday = reverse("infusions-today") + "?day=2026-12-07"
+    tuesday = reverse("infusions-today") + "?day=2026-12-08"
+    assert "Open 08:00–17:30." in client.get(monday).content.decode()
+    assert "Closed on Tuesdays." in client.get(tuesday).content.decode()

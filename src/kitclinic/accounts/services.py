@@ -359,6 +359,21 @@ def staff_deactivate(*, actor: Actor, user: User, reason: str) -> User:
         raise ValidationError({"user": ["You cannot deactivate your own account."]})
     if not user.is_active:
         raise ValidationError({"user": ["This account is already deactivated."]})
+    elsewhere = (
+        StaffMembership.objects.filter(user=user, is_active=True)
+        .exclude(clinic__organization_id=actor.organization_id)
+        .exists()
+    )
+    if elsewhere:
+        # the account is also another organization's member of staff: not this admin's to close
+        raise ValidationError(
+            {
+                "user": [
+                    "They also work for another organization: revoke their roles here instead "
+                    "of deactivating the account."
+                ]
+            }
+        )
     admins_remain_check(actor.organization_id, user=user)
     now = timezone.now()
     open_links_cancel(user, now)

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions.models import Appointment, Chair, InfusionSession
+from kitclinic.infusions.models import Appointment, Chair, InfusionSession, OpeningHours
 from kitclinic.infusions.models.courses import AppointmentStatus
+from kitclinic.infusions.selectors.library import opening_hours
 from kitclinic.infusions.states import NEXT_STEP, STEP_WORDS, SessionState, Step
 
 
@@ -60,3 +61,17 @@ def clinic_day(actor: Actor, day: dt.date) -> list[ChairDay]:
                 DayEntry(appointment=a, session=a.session, next_step=next_step_text(a.session))
             )
     return [ChairDay(chair=c, entries=by_chair[c.pk]) for c in chairs]
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """The clinic's hours on one day: ``hours`` None when it is closed that weekday; ``known``
+    False when the clinic has set no hours at all (nothing to show)."""
+
+    known: bool
+    hours: OpeningHours | None
+
+
+def day_hours(clinic_id: int, day: dt.date) -> DayHours:
+    rows = {h.weekday: h for h in opening_hours(clinic_id)}
+    return DayHours(known=bool(rows), hours=rows.get(day.weekday()))

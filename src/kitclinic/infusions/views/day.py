@@ -12,6 +12,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.audit.reads import worklist_record
 from kitclinic.infusions.selectors.day import clinic_day as clinic_day_rows
+from kitclinic.infusions.selectors.day import day_hours
 from kitclinic.lib.bounds import date_in_window
 
 
@@ -38,5 +39,6 @@ def clinic_day(request: HttpRequest, actor: Actor) -> HttpResponse:
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
             "is_today": day == timezone.localdate(),
+            "day_hours": day_hours(actor.clinic.pk, day),
         },
     )
