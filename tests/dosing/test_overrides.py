@@ -35,7 +35,7 @@ def test_soft_needs_a_reason_and_a_second_clinician():
     errors = review_findings([SOFT], reasons={}, actor_id=1, cosigner_id=None)
     assert set(errors) == {"override_rate_above_soft_max", "cosigner"}
     assert "Give the reason" in errors["override_rate_above_soft_max"][0]
-    assert "rate above soft max" in errors["cosigner"][0]
+    assert "rate above the soft upper limit" in errors["cosigner"][0]
 
 
 def test_the_co_signer_cannot_be_the_one_overriding():

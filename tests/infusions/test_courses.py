@@ -97,7 +97,7 @@ def test_depression_and_anxiety_codes_give_no_ptsd_course(world, library, patien
     patient_services.eligibility_decide(
         actor=physician, patient=patient, indication="ptsd", outcome="not_eligible"
     )
-    _plan_refused(world, patient, "ptsd", "signed not_eligible")
+    _plan_refused(world, patient, "ptsd", "signed not eligible")
     assert course_plan(actor=physician, patient=patient, indication="depression").pk
 
 
@@ -110,7 +110,7 @@ def test_a_signed_needs_review_decision_gives_no_course(world, library, patient)
     patient_services.eligibility_decide(
         actor=physician, patient=patient, indication="depression", outcome="needs_review"
     )
-    _plan_refused(world, patient, "depression", "signed needs_review")
+    _plan_refused(world, patient, "depression", "signed needs review")
 
 
 def test_needs_review_signed_eligible_with_a_rationale_gives_a_course(world, library, patient):
@@ -141,7 +141,7 @@ def test_a_superseded_eligible_decision_no_longer_gives_a_course(world, library,
         indication="depression",
         outcome="not_eligible",
     )
-    _plan_refused(world, eligible, "depression", "signed not_eligible")
+    _plan_refused(world, eligible, "depression", "signed not eligible")
 
 
 def test_course_planning_without_an_eligible_decision_is_refused_over_the_api(

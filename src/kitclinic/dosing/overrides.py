@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kitclinic.dosing.checker import Finding, Severity
+from kitclinic.dosing.labels import finding_label
 
 __all__ = ["REASON_MAX_CHARS", "override_field", "review_findings", "soft_findings"]
 
@@ -63,7 +64,7 @@ def review_findings(
         if cosigner_id is None:
             errors["cosigner"] = [
                 "A second clinician must co-sign the override of "
-                + ", ".join(f.code.replace("_", " ") for f in soft)
+                + ", ".join(finding_label(f.code).lower() for f in soft)
                 + ": choose who co-signs."
             ]
         elif cosigner_id == actor_id:

@@ -14,7 +14,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.assessments.selectors import Trajectory, patient_trajectories
 from kitclinic.consent.models import ConsentRecord
 from kitclinic.infusions.delivery import counts_as_complete
-from kitclinic.infusions.models import InfusionSession
+from kitclinic.infusions.models import InfusionSession, TreatmentCourse
 from kitclinic.outcome_stats import (
     DEFAULT_REMISSION_CUTOFFS,
     CourseOutcome,
@@ -92,6 +92,7 @@ class CourseView:
     trajectories: dict[str, list[Point]] = field(default_factory=dict)
     signals: list[Signal] = field(default_factory=list)
     infusions: list[InfusionGiven] = field(default_factory=list)  # every infusion given
+    protocol_name: str = ""  # what staff read for ``protocol`` (an id)
 
     @property
     def infusions_given(self) -> int:
@@ -225,6 +226,12 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
                 complete=counts_as_complete(delivered_ml, ordered_ml),
             )
         )
+    protocol_names = {
+        course.pk: course.protocol_name
+        for course in TreatmentCourse.objects.filter(patient=patient).select_related(
+            "library_version"
+        )
+    }
     courses: list[CourseView] = []
     for i, course_id in enumerate(c.course_id.tolist()):
         view = CourseView(
@@ -236,6 +243,7 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
             infusion_dates=[i.started_at for i in infusions.get(course_id, []) if i.complete],
             outcomes=[o for o in outcomes if o.course_id == str(course_id)],
             infusions=infusions.get(course_id, []),
+            protocol_name=protocol_names.get(course_id, str(c.protocol[i])),
         )
         mine = np.flatnonzero(r.course_index == i)
         for j in mine[np.argsort(r.time_point_days[mine], kind="stable")]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from kitclinic import instruments
 from kitclinic.accounts.models import User
 from kitclinic.dosing import Protocol
+from kitclinic.dosing.labels import finding_label
 from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
 from kitclinic.infusions.delivery import STOP_REASONS
 from kitclinic.infusions.models import AdverseEvent, Chair, InfusionOrder, PregnancyStatus
@@ -146,7 +147,7 @@ class SoftOverrideFields(forms.Form):
             self.fields[override_field(code)] = forms.CharField(
                 max_length=REASON_MAX_CHARS,
                 required=False,
-                label=f"Reason for overriding: {code.replace('_', ' ')}",
+                label=f"Reason for overriding: {finding_label(code).lower()}",
             )
         if cosigners is not None:
             self.fields[COSIGNER_FIELD] = forms.ChoiceField(

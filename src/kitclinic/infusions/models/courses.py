@@ -89,6 +89,15 @@ class TreatmentCourse(models.Model):
     def __str__(self) -> str:
         return f"{self.get_indication_display()} course ({self.protocol_id}, {self.status})"
 
+    @property
+    def protocol_name(self) -> str:
+        """The protocol's name in the course's library version, what staff read (the id is for
+        records); the id itself if that version has no such protocol."""
+        try:
+            return self.library_version.library().protocol(self.protocol_id).name
+        except KeyError:
+            return self.protocol_id
+
 
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", "Booked"

@@ -15,6 +15,7 @@ from kitclinic.dosing.library.model import SourceKind
 from kitclinic.infusions.models import Chair, DrugLibraryVersion, OpeningHours, TreatmentCourse
 from kitclinic.infusions.models.library import LibraryStatus, library_fingerprint
 from kitclinic.infusions.states import CourseStatus
+from kitclinic.infusions.vitals import VITALS
 
 OPEN_COURSE_STATUSES = (
     CourseStatus.PLANNED,
@@ -82,11 +83,12 @@ def protocol_rows(protocol: Protocol) -> list[LimitRow]:
     rows += _row("Vitals", "every (recovery)", protocol.vitals_schedule.after_every_min, "min")
     for t in protocol.vitals_thresholds:
         change = "rise over baseline " if t.relative_to_baseline else ""
+        _field, vital, unit = VITALS[t.vital.value]
         rows += _row(
-            f"Alert {t.code}",
-            f"{t.vital.value} {change}{t.direction.value.replace('_', ' ')} → {t.action}",
+            f"Vital-sign alert: {vital}",
+            f"{change}{t.direction.value.replace('_', ' ')} → {t.action}",
             t.limit,
-            "",
+            unit,
         )
     return rows
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_record
+from kitclinic.dosing.labels import finding_label
 from kitclinic.infusions.delivery import (
     STOP_REASON_LABELS,
     counts_as_complete,
@@ -102,10 +103,14 @@ def session_summary(actor: Actor, session: InfusionSession) -> SessionSummary:
     overrides: list[dict[str, Any]] = []
     for e in events:
         for code_, o in (e.detail.get("overrides") or {}).items():
-            overrides.append({"step": e.get_kind_display(), "code": code_, **o})
+            overrides.append(
+                {"step": e.get_kind_display(), "code": code_, "label": finding_label(code_), **o}
+            )
     if discharge is not None:
         for code_, o in (discharge.overrides or {}).items():
-            overrides.append({"step": "Discharge", "code": code_, **o})
+            overrides.append(
+                {"step": "Discharge", "code": code_, "label": finding_label(code_), **o}
+            )
     summary = SessionSummary(
         session=session,
         weight_kg=weight,

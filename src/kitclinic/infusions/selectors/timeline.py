@@ -92,7 +92,10 @@ def session_timeline(
                     f"weight {before.weight_kg.normalize():f} → {c.weight_kg.normalize():f} kg"
                 )
             if c.pregnancy_status != before.pregnancy_status:
-                changed.append(f"pregnancy status {before.pregnancy_status} → {c.pregnancy_status}")
+                changed.append(
+                    f"pregnancy status {before.get_pregnancy_status_display().lower()} → "
+                    f"{c.get_pregnancy_status_display().lower()}"
+                )
             out.append(
                 TimelineEntry(
                     c.corrected_at,

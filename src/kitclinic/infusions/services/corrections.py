@@ -23,7 +23,12 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.dosing.checker import Finding, Severity
-from kitclinic.infusions.models import CheckIn, CheckInCorrection, InfusionSession
+from kitclinic.infusions.models import (
+    CheckIn,
+    CheckInCorrection,
+    InfusionSession,
+    PregnancyStatus,
+)
 from kitclinic.infusions.services._common import begin_step
 from kitclinic.infusions.services.sessions.check_in import (
     pregnancy_gate,
@@ -144,7 +149,8 @@ def check_in_correct(
     if not errors and weight == current.weight_kg and status == current.pregnancy_status:
         errors["weight_kg"] = [
             f"Nothing to correct: the check-in already has {weight.normalize():f} kg and "
-            f"pregnancy status {status}. Give the corrected weight or pregnancy status."
+            f"pregnancy status {PregnancyStatus(status).label.lower()}. Give the corrected "
+            "weight or pregnancy status."
         ]
     weight_changed = weight != current.weight_kg
     previous = current.previous_weight_kg

@@ -79,7 +79,8 @@ def course_plan(
         indication=indication, superseded_by__isnull=True
     ).first()
     if decision is None or decision.outcome != "eligible":
-        state = "no signed decision" if decision is None else f"signed {decision.outcome}"
+        outcome = "" if decision is None else decision.outcome.replace("_", " ")
+        state = "no signed decision" if decision is None else f"signed {outcome}"
         raise field_error(
             "indication",
             f"The patient needs a signed eligibility decision of 'eligible' for {indication} "

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from kitclinic.accounts.actor import Actor
-from kitclinic.accounts.roles import Action
+from kitclinic.accounts.roles import ROLE_LABELS, Action, Role
 
 register = template.Library()
 
@@ -33,6 +36,40 @@ def humanize_code(value: object) -> str:
     return words[:1].upper() + words[1:]
 
 
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_SOURCE_KEYS = re.compile(r"\[([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\]")
+
+
+@register.filter
+def plain_value(value: object) -> object:
+    """A stored value as a reader sees it: codes (``partial_response``), alone or inside a list
+    or a mapping, in words; None stays None (for ``default_if_none``)."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return ", ".join(str(plain_value(v)) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{humanize_code(k)}: {plain_value(v)}" for k, v in value.items())
+    if isinstance(value, str):
+        return _CODE.sub(lambda m: humanize_code(m.group(0)).lower(), value)
+    return value
+
+
+@register.filter
+def field_labels(names: Iterable[object]) -> str:
+    """Stored field names in words (``administered_at`` -> ``Administered at``), comma-joined."""
+    return ", ".join(humanize_code(n) for n in names)
+
+
+@register.filter
+def role_label(value: object) -> str:
+    """A role code (``front_desk``) as its label (``Front desk``); empty stays empty."""
+    try:
+        return str(ROLE_LABELS[Role(str(value))])
+    except ValueError:
+        return humanize_code(value)
+
+
 @register.filter
 def may(actor: object, action: str) -> bool:
     """``{% if actor|may:"outcomes.view" %}``: whether the acting role may do the action (no
@@ -52,3 +89,18 @@ def source(citation: object, label: str = "Source") -> SafeString | str:
         label,
         text,
     )
+
+
+@register.simple_tag
+def cited(text: object) -> SafeString | str:
+    """``text`` with its source keys (``[riva-posse-2018]``) taken out of the running text and
+    put one click away (:func:`source`)."""
+    raw = str(text or "")
+    keys = _SOURCE_KEYS.findall(raw)
+    plain = _SOURCE_KEYS.sub("", raw)
+    plain = re.sub(r"\((?:\s*(?:see|cf\.?)?\s*[;,]?)*\s*\)", "", plain)  # emptied brackets
+    plain = re.sub(r"\s+(?=[.,;)])", "", plain)
+    plain = re.sub(r"\s{2,}", " ", plain).strip()
+    if not keys:
+        return plain
+    return format_html("{} {}", plain, source(", ".join(keys), "Sources"))

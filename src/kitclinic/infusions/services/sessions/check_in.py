@@ -84,8 +84,9 @@ def pregnancy_gate(status: str, required: bool) -> list[dict[str, str]]:
         return [
             {
                 "code": "pregnancy",
-                "message": "Pregnancy is a relative contraindication (Cohen 2018 [cohen-2018]) and the "
-                f"status is {status}: a physician must review before ordering.",
+                "message": "Pregnancy is a relative contraindication (Cohen 2018) and the "
+                f"status is {PregnancyStatus(status).label.lower()}: a physician must review "
+                "before ordering.",
             }
         ]
     return []

@@ -19,6 +19,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.dosing import Finding, Protocol, Severity
+from kitclinic.dosing.labels import finding_label
 from kitclinic.dosing.units import format_number
 from kitclinic.infusions.models import Discharge, InfusionSession
 from kitclinic.infusions.services._common import begin_step, field_error, move
@@ -176,7 +177,7 @@ def session_discharge(
             cosigner=cosigner,
             cosign_now=True,
         )
-    reason = "; ".join(f"{code}: {o['reason']}" for code, o in overrides.items())
+    reason = "; ".join(f"{finding_label(code)}: {o['reason']}" for code, o in overrides.items())
     discharge = Discharge.objects.create(
         session=session,
         discharged_by=actor.user,
