@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kitclinic.cli import main as kitclinic_main
-from kitclinic.dosing import LIBRARY_VERSION, default_library, library_from_dict
+from kitclinic.dosing import LIBRARY_VERSION, default_library, library_from_dict, library_to_dict
 from kitclinic.dosing.cli import main
 
 WORKED = [
@@ -134,3 +134,33 @@ def test_library_text_lists_every_protocol_with_sources(capsys):
 
 def test_console_script_dispatches_dose_to_this_cli(capsys):
     assert kitclinic_main(["dose", *WORKED, "--hours-since-last", "30"]) == 3
+
+
+def test_diff_prints_the_difference_between_two_library_files(capsys, tmp_path):
+    data = library_to_dict(default_library())
+    data["protocols"][0]["dose_limits"]["soft_max"]["value"] = "0.7"
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(data))
+    code, out, err = run(capsys, base=["diff", "-", str(new)])
+    assert (code, err) == (0, "")
+    assert out.strip() == (
+        "Depression (TRD), 0.5 mg/kg over 40 min, Dose, soft maximum: 0.75 mg/kg → 0.7 mg/kg"
+    )
+    code, out, _ = run(capsys, base=["diff", str(new), str(new), "--json"])
+    assert code == 0 and json.loads(out) == {"changes": {}, "lines": []}
+
+
+def test_diff_refuses_a_file_the_library_rules_refuse_naming_file_and_field(capsys, tmp_path):
+    """The same rule and words as the library page's limits form (tests/dosing/test_library_edit)."""
+    data = library_to_dict(default_library())
+    data["protocols"][0]["dose_limits"]["soft_max"]["value"] = "1.5"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    code, out, err = run(capsys, base=["diff", "-", str(bad)])
+    assert code == 2 and out == ""
+    assert (
+        f"argument NEW: {bad}: protocols[0].dose_limits.hard_max: 1 is below the soft maximum 1.5"
+        in err
+    )
+    code, _, err = run(capsys, base=["diff", str(tmp_path / "missing.json"), "-"])
+    assert code == 2 and "argument OLD: cannot read" in err

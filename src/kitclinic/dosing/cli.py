@@ -1,8 +1,12 @@
-"""``kitclinic dose check ...`` and ``kitclinic dose library`` against the default drug library.
+"""``kitclinic dose check ...`` and ``kitclinic dose library`` against the default drug library;
+``kitclinic dose diff OLD NEW`` between two library files (as exported from the library page).
 
 Exit status of ``check``: 0 all findings ok, 3 at least one soft finding (may be overridden with a
 reason and a co-signature), 4 at least one hard finding (the order must change), 2 invalid
-arguments (the reason on stderr, naming the argument and the allowed values).
+arguments (the reason on stderr, naming the argument and the allowed values). ``diff`` exits 0
+with the difference (``-`` for the shipped default as OLD or NEW), or 2 when a file is not a
+library the rules accept (the same rules as the library page's forms), naming the file and the
+field path.
 """
 
 from __future__ import annotations
@@ -15,7 +19,17 @@ from typing import Any
 
 from .checker import DoseCheck, DoseInputError, Severity, check_dose, to_decimal
 from .default_library import default_library
-from .library.model import DosingMode, DrugLibrary, Indication, Limits, Protocol, SourcedValue
+from .library.diff import library_diff
+from .library.model import (
+    DosingMode,
+    DrugLibrary,
+    Indication,
+    LibraryError,
+    Limits,
+    Protocol,
+    SourcedValue,
+)
+from .library.parse import library_from_json
 from .library.serialize import library_to_dict
 from .units import format_number, format_quantity
 
@@ -78,6 +92,17 @@ def _parser() -> argparse.ArgumentParser:
 
     library = sub.add_parser("library", help="list the default library with sources")
     library.add_argument("--json", action="store_true", help="print the stored (dict) form")
+
+    diff = sub.add_parser(
+        "diff",
+        allow_abbrev=False,
+        help="what a library file changes compared with another",
+        description="The difference between two library files (JSON as exported); '-' is the "
+        "shipped default. Each is checked by the library's rules first.",
+    )
+    diff.add_argument("old", metavar="OLD", help="the library file compared with ('-': default)")
+    diff.add_argument("new", metavar="NEW", help="the library file that changes it")
+    diff.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -242,6 +267,33 @@ def _run_library(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load(path: str, name: str) -> DrugLibrary:
+    if path == "-":
+        return default_library()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as error:
+        raise LookupError(f"argument {name}: cannot read {path} ({error.strerror})") from None
+    try:
+        return library_from_json(text)
+    except LibraryError as error:
+        raise LookupError(f"argument {name}: {path}: {error.field}: {error.problem}") from None
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    try:
+        old, new = _load(args.old, "OLD"), _load(args.new, "NEW")
+    except LookupError as error:
+        return _usage_error(str(error))
+    diff = library_diff(old, new)
+    if args.json:
+        print(json.dumps({"changes": diff.audit_changes(), "lines": diff.lines()}, indent=2))
+    else:
+        print("\n".join(diff.lines()) if not diff.is_empty else "No difference.")
+    return EXIT_OK
+
+
 def main(argv: list[str]) -> int:
     parser = _parser()
     try:
@@ -252,6 +304,8 @@ def main(argv: list[str]) -> int:
         return code if isinstance(code, int) else EXIT_USAGE
     if args.command == "check":
         return _run_check(args)
+    if args.command == "diff":
+        return _run_diff(args)
     return _run_library(args)
 
 
