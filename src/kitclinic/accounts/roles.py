@@ -97,8 +97,8 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.CONSENT_RECORD: "Record a patient's consent against an information-sheet version",
     Action.INFO_SHEET_PUBLISH: "Publish a new patient information-sheet version",
     Action.REPORT_EXPORT: "Export outcomes CSV and patient progress-report PDFs",
-    Action.LIBRARY_EDIT: "Draft a new drug-library version from the active one",
-    Action.LIBRARY_APPROVE: "Approve a drug-library draft (not one's own), making it active",
+    Action.LIBRARY_EDIT: "Draft a drug-library version from the active one, edit it, discard it",
+    Action.LIBRARY_APPROVE: "Approve a drug-library draft (not one's own), making it active, or send it back",
     Action.CHAIR_MANAGE: (
         "Add, rename and retire the clinic's infusion chairs and set its opening hours"
     ),
