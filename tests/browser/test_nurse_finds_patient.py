@@ -159,6 +159,11 @@ def test_patient_search_is_keyboard_usable(page, shoot, world, patients):  # typ
     expect(page.locator("#results")).to_contain_text("2 matches")
     shoot("typed")
 
+    # Tab leads through the column headers (each sorts the list) to the first result.
+    headers = ["Name", "MRN", "Date of birth", "Registered"]
+    for label in headers:
+        page.keyboard.press("Tab")
+        expect(page.locator("#results th").get_by_role("link", name=label)).to_be_focused()
     page.keyboard.press("Tab")
     first = page.locator("#results").get_by_role("link", name="Rivera, Sam")
     expect(first).to_be_focused()
