@@ -185,6 +185,16 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(
     page.goto(records.self_report)
     expect(page.get_by_role("heading", level=1)).to_have_text("PHQ-9")
     _check(page, "patient: self-report questionnaire", found)
+    page.get_by_role("button", name="Send my answers").click()  # nothing answered: sent back
+    expect(page.get_by_role("alert")).to_contain_text("Please answer every question")
+    _check(page, "patient: self-report questionnaire, sent back", found)
+    for item, value in enumerate([1, 1, 2, 1, 1, 2, 1, 1, 1], start=1):
+        page.locator(f"input[name=item_{item}][value='{value}']").check()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator("body")).to_contain_text("your answers have been received")
+    _check(page, "patient: answers received, with crisis resources", found)
+    page.goto("/no-such-page/")
+    _check(page, "anonymous: page not found", found)
 
     for persona, pages in _staff_pages(records).items():
         context = browser.new_context(
