@@ -13,6 +13,7 @@ from kitclinic.instruments import (
     InvalidParameterError,
     UnknownInstrumentError,
     get_instrument,
+    item_problems,
     score,
 )
 
@@ -84,6 +85,25 @@ def test_non_integer_or_negative_answers_are_invalid(bad):
 def test_missing_answer_on_a_summed_scale_is_invalid():
     with pytest.raises(InvalidAnswerError, match=r"item 3 \(sleep\).*missing"):
         score("phq9", [0, 0, None, 0, 0, 0, 0, 0, 0])
+
+
+def test_item_problems_names_every_wrong_item_and_scoring_raises_the_first():
+    """Source: [bremner-1998] (CADSS items 0-4); [ids-qids] (QIDS-SR16 asks one of items 6-9)."""
+    cadss = get_instrument("cadss")
+    answers: list[int | None] = [0] * 23
+    answers[4], answers[10], answers[22] = 5, None, -1
+    problems = item_problems(cadss, answers)
+    assert [(p.item_number, p.got) for p in problems] == [(5, 5), (11, None), (23, -1)]
+    assert all(p.allowed == (0, 1, 2, 3, 4) for p in problems)
+    with pytest.raises(InvalidAnswerError) as raised:
+        score("cadss", answers)
+    assert raised.value.item_number == 5
+    assert item_problems(cadss, [0] * 23) == ()
+    qids = get_instrument("qids-sr16")
+    one_of_6_to_9 = [1, 0, 0, 0, 2, 1, None, None, None, 1, 1, 0, 2, 1, 0, 1]
+    assert item_problems(qids, one_of_6_to_9) == ()
+    none_of_6_to_9 = one_of_6_to_9[:5] + [None] * 4 + one_of_6_to_9[9:]
+    assert [p.item_number for p in item_problems(qids, none_of_6_to_9)] == [6, 7, 8, 9]
 
 
 @pytest.mark.parametrize("count", [0, 8, 10])

@@ -25,7 +25,7 @@ from .model import (
 )
 from .outcomes import fraction_improvement, is_remission, is_response
 from .registry import INSTRUMENT_IDS, INSTRUMENTS, get_instrument
-from .scoring import maximum_total, resolve_settings, score_instrument
+from .scoring import item_problems, maximum_total, resolve_settings, score_instrument
 
 
 def score(instrument_id: str, answers: Sequence[int | None], **settings: ParamValue) -> ScoreResult:
@@ -53,6 +53,7 @@ __all__ = [
     "get_instrument",
     "is_remission",
     "is_response",
+    "item_problems",
     "maximum_total",
     "resolve_settings",
     "score",

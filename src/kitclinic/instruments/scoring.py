@@ -51,34 +51,59 @@ def resolve_settings(
     return settings
 
 
+def item_problems(instrument: Instrument, answers: Answers) -> tuple[InvalidAnswerError, ...]:
+    """Every item whose answer is missing, not an integer or outside its options, item 1 first.
+
+    ``answers`` holds one entry per scored item (the caller checks the count). ``None``
+    (unanswered) is accepted only for an item inside a multi-item max-group whose other items
+    carry an answer (QIDS-SR16 asks for only one of items 6/7 and one of 8/9).
+    """
+    by_number = dict(zip((it.number for it in instrument.items), answers, strict=True))
+    groups_of = {n: g for g in instrument.scoring.groups for n in g}
+    problems: list[InvalidAnswerError] = []
+    for item, value in zip(instrument.items, answers, strict=True):
+        allowed = item.allowed_values
+        if value is None:
+            group = groups_of.get(item.number, (item.number,))
+            if len(group) > 1 and any(by_number[n] is not None for n in group):
+                continue
+            problems.append(
+                InvalidAnswerError(
+                    instrument.id, item.number, item.label, allowed, value, reason="is missing"
+                )
+            )
+        elif isinstance(value, bool) or not isinstance(value, int):
+            problems.append(
+                InvalidAnswerError(
+                    instrument.id,
+                    item.number,
+                    item.label,
+                    allowed,
+                    value,
+                    reason="is not an integer",
+                )
+            )
+        elif value not in allowed:
+            problems.append(
+                InvalidAnswerError(instrument.id, item.number, item.label, allowed, value)
+            )
+    return tuple(problems)
+
+
 def validate_answers(instrument: Instrument, answers: Answers) -> tuple[int | None, ...]:
     """Check count, type and range of every answer; return them as a tuple.
 
-    ``None`` (unanswered) is accepted only for an item inside a multi-item max-group whose other
-    items carry an answer (QIDS-SR16 asks for only one of items 6/7 and one of 8/9).
+    Raises ``AnswerCountError``, or the first of :func:`item_problems` as
+    ``InvalidAnswerError``.
     """
     if isinstance(answers, str | bytes):
         raise TypeError("answers must be a sequence of integers, not a string")
     values = tuple(answers)
     if len(values) != len(instrument.items):
         raise AnswerCountError(instrument.id, len(instrument.items), len(values))
-    by_number = dict(zip((it.number for it in instrument.items), values, strict=True))
-    groups_of = {n: g for g in instrument.scoring.groups for n in g}
-    for item, value in zip(instrument.items, values, strict=True):
-        allowed = item.allowed_values
-        if value is None:
-            group = groups_of.get(item.number, (item.number,))
-            if len(group) > 1 and any(by_number[n] is not None for n in group):
-                continue
-            raise InvalidAnswerError(
-                instrument.id, item.number, item.label, allowed, value, reason="is missing"
-            )
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidAnswerError(
-                instrument.id, item.number, item.label, allowed, value, reason="is not an integer"
-            )
-        if value not in allowed:
-            raise InvalidAnswerError(instrument.id, item.number, item.label, allowed, value)
+    problems = item_problems(instrument, values)
+    if problems:
+        raise problems[0]
     return values
 
 
