@@ -46,7 +46,8 @@ def fill_check_in_form(page: Page, weight_kg: str) -> None:
     page.get_by_label("Pregnancy status").select_option("not_pregnant")
     for label, value in (("SBP", "124"), ("DBP", "78"), ("HR", "72"), ("RR", "14"), ("SpO2", "98")):
         page.get_by_label(re.compile(rf"^{label} ")).fill(value)
-    page.get_by_label(re.compile("Pre-infusion")).fill("1,1,2,2,1,2,2,2,0")
+    for number, answer in enumerate((1, 1, 2, 2, 1, 2, 2, 2, 0), start=1):
+        page.locator(f"#id_rating_item_{number}").fill(str(answer))
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

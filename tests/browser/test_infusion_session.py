@@ -140,7 +140,7 @@ def test_nurse_and_physician_run_a_session_from_check_in_to_sign_off(  # type: i
     expect(nurse.locator("#next-due")).to_contain_text("20 min")
     scores = nurse.locator("section[aria-labelledby=scores]")
     scores.get_by_role("spinbutton", name="MOAA/S level").fill("4")
-    scores.get_by_role("button", name="Record score").click()
+    scores.get_by_role("button", name="Record sedation").click()
     expect(nurse.locator("section[aria-labelledby=timeline]")).to_contain_text("MOAA/S 4")
     expect(nurse.locator("#session-plot .main-svg").first).to_be_visible()
     shoot("running")

@@ -14,6 +14,7 @@ from kitclinic.assessments.models import (
     SELF_REPORT_INSTRUMENTS,
     Mode,
 )
+from kitclinic.assessments.scale_entry import ScaleEntryForm
 from kitclinic.instruments import Instrument, get_instrument
 from kitclinic.instruments.model import Item
 
@@ -75,7 +76,10 @@ class QuestionnaireForm(forms.Form):
         return [self.cleaned_data.get(f"item_{item.number}") for item in self.instrument.items]
 
 
-class AssessmentRecordForm(QuestionnaireForm):
+class AssessmentRecordForm(ScaleEntryForm):
+    """Staff record a scale from the chart: when and how it was given, then the answers item by
+    item (or pasted as one list)."""
+
     administered_at = forms.DateTimeField(
         label="Administered at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -83,12 +87,17 @@ class AssessmentRecordForm(QuestionnaireForm):
     )
     mode = forms.ChoiceField(choices=Mode.choices, initial=Mode.IN_CLINIC)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, instrument_id: str, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault(
             "administered_at", timezone.localtime().replace(second=0, microsecond=0)
         )
         super().__init__(*args, **kwargs)
+        self.instrument = get_instrument(instrument_id)
+        self.add_scale_entry(self.instrument, legend=f"{self.instrument.name} answers")
+
+    def answers(self) -> list[int | None]:
+        return self.scale_answers()
 
 
 class InstrumentChoiceForm(forms.Form):

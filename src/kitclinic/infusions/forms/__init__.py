@@ -10,16 +10,22 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kitclinic import instruments
 from kitclinic.accounts.models import User
+from kitclinic.assessments.scale_entry import ScaleEntryForm
 from kitclinic.dosing import Protocol
 from kitclinic.dosing.labels import finding_label
 from kitclinic.dosing.overrides import REASON_MAX_CHARS, override_field
 from kitclinic.infusions.delivery import STOP_REASONS
-from kitclinic.infusions.models import AdverseEvent, Chair, InfusionOrder, PregnancyStatus
+from kitclinic.infusions.models import (
+    AdverseEvent,
+    Chair,
+    InfusionOrder,
+    PregnancyStatus,
+    ScoreKind,
+)
 from kitclinic.infusions.services.sessions.check_in import CheckInData
 from kitclinic.intake.eligibility import Indication
 from kitclinic.lib.bounds import validate_sane_date
@@ -40,31 +46,6 @@ def set_choices(form: forms.BaseForm, name: str, choices: Sequence[tuple[object,
 
 def _person_choices(people: Iterable[User]) -> Choices:
     return [(str(u.pk), str(u.get_full_name() or u.username)) for u in people]
-
-
-def parse_answers(text: str) -> list[int | None]:
-    """'1, 2,0' -> [1, 2, 0]; a blank item is None (the scorer decides if that is allowed)."""
-    text = text.strip()
-    if not text:
-        return []
-    answers: list[int | None] = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            answers.append(None)
-            continue
-        try:
-            answers.append(int(part))
-        except ValueError:
-            raise ValidationError(f"{part!r} is not a whole number.") from None
-    return answers
-
-
-class AnswersField(forms.Field):
-    """Item answers typed as one line of numbers; the cleaned value is the list of answers."""
-
-    def to_python(self, value: Any) -> list[int | None]:
-        return parse_answers("" if value in self.empty_values else str(value))
 
 
 class CoursePlanForm(forms.Form):
@@ -162,7 +143,7 @@ class SoftOverrideFields(forms.Form):
         }
 
 
-class CheckInForm(SoftOverrideFields):
+class CheckInForm(SoftOverrideFields, ScaleEntryForm):
     identity_confirmed = forms.BooleanField(
         required=False, label="Identity confirmed (two identifiers)"
     )
@@ -191,25 +172,26 @@ class CheckInForm(SoftOverrideFields):
     hr = forms.IntegerField(label="HR (/min)")
     rr = forms.IntegerField(label="RR (/min)")
     spo2 = forms.IntegerField(label="SpO2 (%)")
-    rating_answers = AnswersField(
-        label="Pre-infusion rating",
-        help_text="Item answers, item 1 first, separated by commas.",
-    )
 
     def __init__(
         self,
         *args: Any,
+        rating_instrument: instruments.Instrument,
         soft_codes: Sequence[str] = (),
         cosigners: Choices | None = None,
-        rating_label: str = "",
         pregnancy_required: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # the pre-infusion rating on the indication's scale, item by item (or pasted)
+        self.add_scale_entry(
+            rating_instrument,
+            item_prefix="rating_item_",
+            paste_name="rating_answers",
+            legend=f"Pre-infusion rating: {rating_instrument.name}",
+        )
         # a weight that needs an override: a reason per finding and the co-signer, now
         self.add_soft_override_fields(soft_codes, cosigners if soft_codes else None)
-        if rating_label:
-            self.fields["rating_answers"].label = rating_label
         if pregnancy_required:
             # the patient must state a status: "not applicable" is no answer
             status = self.fields["pregnancy_status"]
@@ -234,7 +216,7 @@ class CheckInForm(SoftOverrideFields):
             hr=data["hr"],
             rr=data["rr"],
             spo2=data["spo2"],
-            rating_answers=data["rating_answers"],
+            rating_answers=self.scale_answers(),
             pregnancy_status=data["pregnancy_status"],
             weight_method=data["weight_method"],
             escort_name=data["escort_name"],
@@ -335,16 +317,27 @@ class VitalsForm(forms.Form):
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
 
-class ScoreForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=[
-            ("moaas", "Sedation (MOAA/S level 0–5)"),
-            ("cadss", "Dissociation (CADSS, 23 items)"),
-            ("post_rating", "Post-infusion rating"),
-        ]
-    )
-    level = forms.IntegerField(min_value=0, max_value=5, required=False, label="MOAA/S level")
-    answers = AnswersField(required=False, label="Item answers (comma-separated)")
+class ScoreForm(ScaleEntryForm):
+    """One bedside score: a MOAA/S level, or a scale (CADSS, the post-infusion rating) entered
+    item by item."""
+
+    kind = forms.ChoiceField(choices=ScoreKind.choices, widget=forms.HiddenInput)
+    level = forms.IntegerField(min_value=0, max_value=5, required=False, label="MOAA/S level (0–5)")
+
+    def __init__(
+        self,
+        *args: Any,
+        instrument: instruments.Instrument | None = None,
+        legend: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if instrument is not None:
+            del self.fields["level"]
+            self.add_scale_entry(instrument, legend=legend)
+
+    def answers(self) -> list[int | None] | None:
+        return self.scale_answers() if self.scale_entry is not None else None
 
 
 class AdverseEventForm(forms.Form):

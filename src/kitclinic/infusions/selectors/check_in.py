@@ -57,11 +57,6 @@ class CheckInOverview:
     initial: dict[str, object]
     weight: WeightReview
 
-    @property
-    def rating_label(self) -> str:
-        items = len(self.instrument.items)
-        return f"Pre-infusion {self.instrument.name} ({items} items, item 1 first)"
-
 
 def check_in_overview(
     actor: Actor, session: InfusionSession, *, weight: str | None

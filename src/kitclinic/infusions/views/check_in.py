@@ -34,9 +34,9 @@ def check_in(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespons
     form = f.CheckInForm(
         request.POST or None,
         initial=page.initial,
+        rating_instrument=page.instrument,
         soft_codes=page.weight.soft_codes,
         cosigners=page.weight.cosigners,
-        rating_label=page.rating_label,
         pregnancy_required=page.pregnancy_required,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from kitclinic.accounts.actor import Actor
@@ -13,7 +14,8 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
 from kitclinic.infusions.services.infusion import observations
-from kitclinic.infusions.views.common import session_redirect, step_page
+from kitclinic.infusions.views.common import score_form, session_redirect, step_page
+from kitclinic.lib.forms import INVALID_FORM_STATUS, add_service_errors
 
 
 @require_POST
@@ -63,23 +65,35 @@ def vitals(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
 def score(request: HttpRequest, actor: Actor, session_id: int) -> HttpResponse:
     session = access_session(actor, session_id, Action.INFUSION_RUN)
     actor = actor.at_clinic(session.clinic_id)
-    form = f.ScoreForm(request.POST)
-    if not form.is_valid():
+    form = score_form(session, request.POST.get("kind", ""), request.POST)
+    entered = form.scale_entry is not None
+    if form.is_valid():
+        try:
+            result = observations.score_record(
+                actor=actor,
+                session=session,
+                kind=form.cleaned_data["kind"],
+                answers=form.answers(),
+                level=form.cleaned_data.get("level"),
+            )
+        except ValidationError as exc:
+            if not entered:
+                messages.error(request, " ".join(exc.messages))
+                return session_redirect(session)
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Recorded {result.label}.")
+            return session_redirect(session)
+    elif not entered:
         messages.error(request, "Score not saved: " + form.errors.as_text())
         return session_redirect(session)
-    try:
-        result = observations.score_record(
-            actor=actor,
-            session=session,
-            kind=form.cleaned_data["kind"],
-            answers=form.cleaned_data["answers"],
-            level=form.cleaned_data["level"],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Recorded {result.label}.")
-    return session_redirect(session)
+    # a scale entered item by item comes back with the answers as typed and the errors on them
+    return render(
+        request,
+        "infusions/score.html",
+        {"form": form, "session": session, "patient": session.patient},
+        status=INVALID_FORM_STATUS,
+    )
 
 
 @clinic_page

@@ -11,8 +11,10 @@ from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_session
+from kitclinic.infusions.models import ScoreKind
 from kitclinic.infusions.selectors.session import session_detail
 from kitclinic.infusions.selectors.session_actions import appointment_view, session_actions
+from kitclinic.infusions.views.common import score_form
 
 
 @clinic_page
@@ -48,7 +50,11 @@ def session_page(request: HttpRequest, actor: Actor, session_id: int) -> HttpRes
             "session": detail.session,
             "patient": detail.patient,
             "vitals_form": vitals_form,
-            "score_form": f.ScoreForm(),
+            "moaas_form": score_form(detail.session, ScoreKind.MOAAS, auto_id="moaas_%s"),
+            "cadss_form": score_form(detail.session, ScoreKind.CADSS, auto_id="cadss_%s"),
+            "post_rating_form": score_form(
+                detail.session, ScoreKind.POST_RATING, auto_id="post_%s"
+            ),
             "chart_json": detail.chart,
             "now": now,
             "actions": actions,

@@ -9,6 +9,10 @@
 //   scrolled without a mouse; re-checked when the window is resized and after an htmx swap.
 // .menu-toggle: on a phone-width screen the header's user line and sections fold behind this
 //   button (kitclinic.css); without script they stay shown and wrap.
+// data-scale-paste: the "paste all answers" line of a rating scale (assessments/_scale_entry.html):
+//   once pasted (or typed and left), a list of as many answers as the scale has items is copied
+//   into the items, one each, and the line is cleared; the server reads the line itself when
+//   the script does not run.
 // #idle-warning (data-idle-limit-seconds, data-idle-warning-seconds): shown with a countdown
 //   before the server's idle sign-out (kitclinic.lib.web.idle); "Stay signed in" posts the form (a
 //   person's request renews the session); at the limit the page reloads and the server sends it
@@ -124,5 +128,37 @@ document.addEventListener("change", function (event) {
   document.addEventListener("htmx:afterRequest", function (event) {
     var headers = (event.detail.requestConfig || {}).headers || {};
     if (headers["X-Kitclinic-Background"] !== "1") { lastActivity = Date.now(); }
+  });
+})();
+
+(function () {
+  function fillItems(line) {
+    var entry = line.closest("[data-scale-entry]");
+    var status = entry && entry.querySelector("[data-scale-paste-status]");
+    if (!entry || !line.value.trim()) { return; }
+    var inputs = entry.querySelectorAll("[data-scale-item]");
+    var parts = line.value.replace(/;/g, ",").split(",").map(function (p) { return p.trim(); });
+    if (parts.length !== inputs.length) {
+      if (status) {
+        status.textContent = parts.length + " answers pasted; this scale has " + inputs.length +
+          " items (item 1 first, separated by commas).";
+      }
+      return;
+    }
+    inputs.forEach(function (input, i) { input.value = parts[i]; });
+    line.value = "";
+    if (status) {
+      status.textContent = inputs.length + " answers filled in from the pasted list: check them.";
+    }
+  }
+  document.addEventListener("paste", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-scale-paste]")) {
+      setTimeout(function () { fillItems(target); }, 0);
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-scale-paste]")) { fillItems(target); }
   });
 })();
