@@ -12,10 +12,16 @@ from playwright.sync_api import expect
 
 from kitclinic.assessments.models import Assessment
 from kitclinic.infusions.models import Chair, CheckIn, InfusionSession, SessionScore
+from kitclinic.infusions.services.infusion.observations import vitals_record
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
-from tests.browser.helpers import fill_check_in_form, log_in_to_dashboard
-from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
+from tests.browser.helpers import (
+    axe_violations,
+    fill_check_in_form,
+    log_in_to_dashboard,
+    violations_text,
+)
+from tests.infusions.helpers import NORMAL, advance, book, make_eligible, plan, slot_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,6 +65,8 @@ def test_nurse_types_the_check_in_phq9_with_the_keyboard_alone(page, shoot, book
     expect(page.locator("#id_rating_item_9")).to_have_value("0")
     assert not CheckIn.objects.filter(session=booked).exists()
     shoot("item-3-out-of-range")
+    found = axe_violations(page)
+    assert not found, violations_text({"check-in, item 3 refused": found})
 
     # corrected by keyboard too: select the 7, type 2, Enter
     item3.focus()
@@ -74,6 +82,8 @@ def test_nurse_types_the_check_in_phq9_with_the_keyboard_alone(page, shoot, book
 
 def test_nurse_pastes_the_cadss_answers_into_its_23_items(page, shoot, world, booked):  # type: ignore[no-untyped-def]
     running = advance(world, booked, SessionState.RUNNING, elapsed_min=40)
+    for minute in (10, 20, 30, 40):  # the vitals on time: the page shows no overdue slot
+        vitals_record(actor=world.actor("nurse"), session=running, slot_minute=minute, **NORMAL)
     log_in_to_dashboard(page, "nurse")
     page.goto(f"/infusions/sessions/{running.pk}/")
     scores = page.locator("section[aria-labelledby=scores]")
@@ -90,6 +100,8 @@ def test_nurse_pastes_the_cadss_answers_into_its_23_items(page, shoot, world, bo
         "23 answers filled in from the pasted list: check them."
     )
     shoot("cadss-pasted")
+    found = axe_violations(page)
+    assert not found, violations_text({"session, CADSS filled": found})
     cadss.get_by_role("button", name="Record CADSS").click()
     expect(page.locator("main")).to_contain_text("Recorded CADSS 4/92")
     assert SessionScore.objects.get(session=running, kind="cadss").answers == answers
@@ -101,6 +113,8 @@ def test_nurse_pastes_the_cadss_answers_into_its_23_items(page, shoot, world, bo
         "2 answers pasted; CADSS has 23 items (item 1 first, separated by commas)."
     )
     shoot("cadss-short-list")
+    found = axe_violations(page)
+    assert not found, violations_text({"CADSS refused on its own page": found})
     assert SessionScore.objects.filter(session=running, kind="cadss").count() == 1
 
 
@@ -117,6 +131,8 @@ def test_a_scale_recorded_from_the_chart_is_entered_item_by_item(page, shoot, pa
     expect(page.locator("#id_item_1_error")).to_have_text("Item 1: 9 is outside the allowed 0–6.")
     expect(page.locator("#id_item_2_error")).to_have_text("Item 2: no answer; allowed 0–6.")
     shoot("madrs-errors")
+    found = axe_violations(page)
+    assert not found, violations_text({"chart record, MADRS refused": found})
     page.get_by_label("Item 1 (0–6)").fill("")
     page.get_by_label("Or paste all answers").fill("3,3,2,4,2,3,2,3,2,0")
     page.get_by_role("button", name="Save and score").click()
