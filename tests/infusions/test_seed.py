@@ -48,6 +48,19 @@ def test_seed_creates_a_runnable_clinic_day(client):
     client.force_login(User.objects.get(username="nurse"))
     html = client.get(reverse("infusions-today")).content.decode()
     assert "Chair 1" in html and "Check in" in html
+    # each demo clinic has opening hours and a setting of its own, which the admin pages show
+    from kitclinic.accounts.models import ClinicSettings
+    from kitclinic.infusions.models import OpeningHours
+
+    clinics = set(Chair.objects.values_list("clinic_id", flat=True))
+    assert set(OpeningHours.objects.values_list("clinic_id", flat=True)) == clinics
+    assert set(ClinicSettings.objects.values_list("clinic_id", flat=True)) == clinics
+    admin = User.objects.get(username="admin")
+    client.force_login(admin)
+    settings_page = client.get(reverse("clinic-settings")).content.decode()
+    assert "Set for this clinic now: staff invitation and password links" in settings_page
+    chairs_page = client.get(reverse("chairs")).content.decode()
+    assert 'value="08:00"' in chairs_page and "Chair 1" in chairs_page
     first = _snapshot()
     assert len(first) >= 4
     _every_course_rests_on_a_qualifying_signed_decision()
