@@ -22,6 +22,11 @@ class Reference:
     citation: str
     url: str
     journal: str = ""
+    first_author: str = ""  # when the key's first word is not the first author's name
+
+    @property
+    def lead(self) -> str:
+        return self.first_author or self.key.split(" ", 1)[0]
 
     @property
     def source(self) -> str:
@@ -43,12 +48,12 @@ class Reference:
         2022" (empty for a citation not yet verified)."""
         if not self.verified:
             return ""
-        return f"{self.key.split(' ', 1)[0]} et al., {self.journal}, {self.year}"
+        return f"{self.lead} et al., {self.journal}, {self.year}"
 
     @property
     def short(self) -> str:
         """ "McInnes et al., 2022": the citation next to a finding."""
-        return f"{self.key.split(' ', 1)[0]} et al., {self.year}" if self.verified else ""
+        return f"{self.lead} et al., {self.year}" if self.verified else ""
 
 
 def patient_citable(study: str) -> bool:
@@ -96,10 +101,12 @@ REFERENCES: dict[str, Reference] = {
         ),
         Reference(
             "Cochrane 2021",
-            "Cochrane Database Syst Rev 2021, CD011612.pub3 (ketamine and other glutamate "
-            "modulators for unipolar depression; authors: confirm). "
-            "doi 10.1002/14651858.CD011612.pub3",
+            "Dean RL et al. Ketamine and other glutamate receptor modulators for depression in "
+            "adults with unipolar major depressive disorder. Cochrane Database Syst Rev "
+            "2021;9(9):CD011612. doi 10.1002/14651858.CD011612.pub3; PMID 34510411",
             "https://pmc.ncbi.nlm.nih.gov/articles/PMC8434915/table/CD011612-tbl-0001",
+            journal="Cochrane Database of Systematic Reviews",
+            first_author="Dean",
         ),
         Reference(
             "Cohen 2018",
