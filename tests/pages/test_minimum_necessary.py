@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from kitclinic.assessments.models import FLAG_LABELS, Assessment, SafetyAlert
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.consent.models import InfoSheetVersion
-from kitclinic.infusions.models import Chair
+from kitclinic.infusions.models import Chair, TreatmentCourse
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from kitclinic.instruments import get_instrument
@@ -52,6 +52,8 @@ CONTENT = {
     "diagnosis": re.compile(r"F33\.2|Major depressive disorder"),
     "treatment history": re.compile(r"Sertraline|Venlafaxine"),
     "staging": re.compile(r"Maudsley|Thase|adequate_failed_trials"),
+    # the prescriber's notes on the course (the seeded fixture writes them)
+    "course notes": re.compile(r"Watch the blood pressure after the second infusion"),
 }
 # The pages that show assessments or alerts to clinical staff (checked below for physician and
 # nurse: the patterns above find the content there, so they can find it for the front desk).
@@ -136,6 +138,9 @@ def seeded(world, patient):
     chair = Chair.objects.create(clinic=world.clinic, name="Chair 1")
     make_eligible(world.actor("nurse"), world.actor("physician"), patient)
     course = plan(world, patient)
+    TreatmentCourse.objects.filter(pk=course.pk).update(
+        notes="Watch the blood pressure after the second infusion."
+    )
     given = book(world, course, chair, slot_time(hour=8, days=-1))
     advance(world, given, SessionState.DISCHARGED, rating_answers=PHQ9_ITEM9)
     booked = book(world, course, chair, slot_time(days=1))

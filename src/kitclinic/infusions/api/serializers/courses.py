@@ -52,6 +52,14 @@ class CourseOut(serializers.Serializer[Any]):
     planned_at = serializers.DateTimeField()
     status_changed_at = serializers.DateTimeField()
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """The prescriber's notes are clinical content: a reader without ``clinical.view`` (the
+        front desk, who books the course's sessions) gets them blank (context ``clinical``)."""
+        data = super().to_representation(instance)
+        if not self.context.get("clinical", True):
+            data["notes"] = ""
+        return data
+
 
 class CourseWithSessionsOut(CourseOut):
     sessions = SessionRefOut(many=True, source="sessions.all")

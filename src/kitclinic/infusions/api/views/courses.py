@@ -50,7 +50,10 @@ class CourseListApi(InfusionApiView):
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
         found = patient_infusions(actor, patient)
-        return Response(CourseWithSessionsOut(found.courses, many=True).data)
+        clinical = actor.may(Action.CLINICAL_VIEW)
+        return Response(
+            CourseWithSessionsOut(found.courses, many=True, context={"clinical": clinical}).data
+        )
 
 
 class CoursePlanApi(InfusionApiView):
