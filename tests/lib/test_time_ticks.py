@@ -63,6 +63,12 @@ def test_the_pdf_draws_the_ticks_plotly_draws_from_the_dict(first, span):
             dt.datetime(2026, 12, 6, 15),
             ("24 Nov", "26 Nov", "28 Nov", "30 Nov", "02 Dec", "04 Dec", "06 Dec"),
         ),
+        # six infusions over two and a half weeks: every third day
+        (
+            dt.datetime(2026, 9, 23, 8),
+            dt.datetime(2026, 10, 10, 10),
+            ("25 Sep", "28 Sep", "01 Oct", "04 Oct", "07 Oct", "10 Oct"),
+        ),
         # three months of follow-up: Mondays, two weeks apart
         (
             dt.datetime(2026, 9, 1),

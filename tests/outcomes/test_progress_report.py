@@ -94,3 +94,14 @@ def test_the_patient_version_speaks_to_the_patient(world, rated):
     assert "Your other questionnaires" in text and "PEG: your score was" in text
     assert "The patient's" not in text and "referring clinician" not in text
     assert "What this means" in text
+
+
+def test_the_charts_baseline_is_the_courses_as_the_text_says(world, patient):
+    rate(patient, "phq9", day(-30), 25)  # a screening score long before the course
+    course_with_scores(patient, clinician=world.users["physician"], scores=[20, 12, 8])
+    po = patient_outcomes(world.actor("physician"), patient)
+    (phq9,) = po.scales
+    assert float(phq9.baseline.total) == 20 == po.courses[0].outcomes[0].baseline
+    (chart,) = charts.progress_figures(po)
+    labels = [a["text"] for a in chart.figure["layout"]["annotations"]]
+    assert "baseline 20" in labels and "baseline 25" not in labels

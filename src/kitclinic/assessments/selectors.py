@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,11 +114,14 @@ def _bands(instrument_id: str, settings: dict[str, Any]) -> list[tuple[str, str,
     return [(b.key, b.label, b.low, b.high) for b in scheme.bands]
 
 
-def _trajectory(instrument_id: str, rows: list[Assessment]) -> Trajectory:
+def _trajectory(
+    instrument_id: str, rows: list[Assessment], course_start: dt.datetime | None = None
+) -> Trajectory:
     inst = get_instrument(instrument_id)
-    # Baseline: the first score. Once infusions are charted, the last score before the first
-    # infusion of the course takes its place ([kitclinic-workflow], follow-up).
-    baseline = rows[0]
+    # Baseline: the first score; given the first infusion of the course, the last score before
+    # it ([kitclinic-workflow], follow-up), as the outcome analyses count it.
+    before = [r for r in rows if course_start is not None and r.administered_at <= course_start]
+    baseline = before[-1] if before else rows[0]
     base = float(baseline.total)
     response_level = None
     response_text = ""
@@ -146,21 +150,31 @@ def _trajectory(instrument_id: str, rows: list[Assessment]) -> Trajectory:
     )
 
 
-def _trajectories(rows: Sequence[Assessment]) -> list[Trajectory]:
-    """One trajectory per scale of ``rows`` (oldest first), the most recently used scale first."""
+def _trajectories(
+    rows: Sequence[Assessment], course_start: dt.datetime | None = None
+) -> list[Trajectory]:
+    """One trajectory per scale of ``rows`` (oldest first), the most recently used scale first;
+    ``course_start``: the first infusion of the course the baselines are taken for."""
     by_instrument: dict[str, list[Assessment]] = {}
     for row in rows:
         by_instrument.setdefault(row.instrument, []).append(row)
     order = sorted(by_instrument, key=lambda i: by_instrument[i][-1].administered_at, reverse=True)
-    return [_trajectory(instrument_id, by_instrument[instrument_id]) for instrument_id in order]
+    return [
+        _trajectory(instrument_id, by_instrument[instrument_id], course_start)
+        for instrument_id in order
+    ]
 
 
-def patient_trajectories(actor: Actor, patient: Patient) -> list[Trajectory]:
+def patient_trajectories(
+    actor: Actor, patient: Patient, *, course_start: dt.datetime | None = None
+) -> list[Trajectory]:
     """Every scale the patient has been rated on (whichever they are: the progress report and
-    the decision support show each), without figures: the caller draws them. One query."""
+    the decision support show each), without figures: the caller draws them. One query.
+    ``course_start``: the first infusion of the course, whose last score before it is each
+    scale's baseline (else the first score)."""
     actor.require(Action.CLINICAL_VIEW)
     rows = Assessment.objects.filter(patient=patient).select_related("administered_by")
-    return _trajectories(list(rows.order_by("administered_at", "id")))
+    return _trajectories(list(rows.order_by("administered_at", "id")), course_start)
 
 
 def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:

@@ -54,7 +54,7 @@ class Step:
 STEPS: tuple[Step, ...] = (
     *(Step("minute", n, TIME_AND_DATE) for n in (1, 2, 5, 10, 15, 30)),
     *(Step("hour", n, TIME_AND_DATE) for n in (1, 2, 3, 6, 12)),
-    *(Step("day", n, DAY) for n in (1, 2, 7, 14)),
+    *(Step("day", n, DAY) for n in (1, 2, 3, 7, 14)),
     *(Step("month", n, MONTH) for n in (1, 2, 3, 6)),
     *(Step("month", n, YEAR) for n in (12, 24, 60, 120)),
 )

@@ -265,7 +265,10 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
         .select_related("sheet_version", "witnessed_by")
         .order_by("-signed_at", "-id")
     )
-    return PatientOutcomes(courses, labs, consents, patient_trajectories(actor, patient))
+    current = courses[-1] if courses else None
+    course_start = current.infusions[0].started_at if current and current.infusions else None
+    scales = patient_trajectories(actor, patient, course_start=course_start)
+    return PatientOutcomes(courses, labs, consents, scales)
 
 
 def outcomes_card(actor: Actor, patient: Patient) -> dict[str, object]:
