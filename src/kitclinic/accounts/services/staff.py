@@ -130,17 +130,7 @@ def staff_invitation_cancel(*, actor: Actor, user: User) -> User:
         raise ValidationError({"user": ["They have already accepted the invitation."]})
     if not user.is_active:
         raise ValidationError({"user": ["This invitation was already cancelled."]})
-    open_links_cancel(user, timezone.now())
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=user,
-        changes={"is_active": [True, False]},
-        detail=f"invitation of {user.username} cancelled",
-    )
-    return user
+    return _account_close(actor, user, f"invitation of {user.username} cancelled")
 
 
 @transaction.atomic
@@ -174,8 +164,12 @@ def staff_deactivate(*, actor: Actor, user: User, reason: str) -> User:
             }
         )
     admins_remain_check(actor.organization_id, user=user)
-    now = timezone.now()
-    open_links_cancel(user, now)
+    return _account_close(actor, user, f"deactivated {user.username}: {text}"[:300])
+
+
+def _account_close(actor: Actor, user: User, detail: str) -> User:
+    """Deactivate the account and cancel its open set-password links, audited with ``detail``."""
+    open_links_cancel(user, timezone.now())
     user.is_active = False
     user.save(update_fields=["is_active"])
     audit_record(
@@ -183,7 +177,7 @@ def staff_deactivate(*, actor: Actor, user: User, reason: str) -> User:
         action=AuditAction.UPDATE,
         obj=user,
         changes={"is_active": [True, False]},
-        detail=f"deactivated {user.username}: {text}"[:300],
+        detail=detail,
     )
     return user
 
