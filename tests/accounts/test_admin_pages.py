@@ -89,9 +89,14 @@ def test_staff_list_shows_roles_state_and_last_login_in_a_fixed_number_of_querie
     with CaptureQueriesContext(connection) as many:
         page_one = admin.get(reverse("staff-list")).content.decode()
     assert len(many) == len(few)
-    assert "Page 1 of 2" in page_one and "65 members of staff" in page_one
+    assert "page 1 of 2" in page_one and "<strong>65</strong> members of staff" in page_one
     page_two = admin.get(reverse("staff-list") + "?page=2").content.decode()
     assert "Zz59" in page_two
+    by_name = admin.get(reverse("staff-list") + "?sort=-name&q=Zz").content.decode()
+    assert 'aria-sort="descending"' in by_name
+    assert by_name.index("Zz59") < by_name.index("Zz50")
+    bad = admin.get(reverse("staff-list") + "?sort=password&page=x")
+    assert bad.status_code == 200 and "Sorted by the default order" in bad.content.decode()
     found = admin.get(reverse("staff-list") + "?q=Zz07").content.decode()
     assert "Zz07" in found and 'data-staff="nurse"' not in found
 

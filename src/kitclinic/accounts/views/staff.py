@@ -44,8 +44,8 @@ def administration(request: HttpRequest, actor: Actor) -> HttpResponse:
 @clinic_page
 def staff_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    page, rows = staff_page(actor, page=request.GET.get("page", 1), query=query)
-    return render(request, "accounts/staff_list.html", {"page": page, "rows": rows, "query": query})
+    listing = staff_page(actor, request.GET, query=query)
+    return render(request, "accounts/staff_list.html", {"listing": listing, "query": query})
 
 
 @clinic_page
