@@ -16,6 +16,7 @@ APPS = [
     "audit",
     "consent",
     "infusions",
+    "interop",
     "operations",
     "outcomes",
     "patients",

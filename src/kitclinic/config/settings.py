@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kitclinic.assessments",
     "kitclinic.consent",
     "kitclinic.outcomes",
+    "kitclinic.interop",
     "kitclinic.operations",
 ]
 

@@ -1,0 +1,82 @@
+"""The code systems and codes the FHIR export and import share (docs/fhir.md lists each).
+
+Plain values, no Django: the export mapping and the import both read these, so a code is named
+in one place. Sources: [loinc], [icd-10-cm], [rxnorm], [fhir-r4] (docs/sources.md). The rating
+scales' own LOINC codes live with each scale (``kitclinic.instruments``), the lab analytes' with
+``kitclinic.outcomes.labs``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- code systems ---------------------------------------------------------------------------
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"  # Encounter.class, Consent.policyRule
+PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
+ADMINISTRATIVE_GENDER = "http://hl7.org/fhir/administrative-gender"
+
+# kitclinic's own code systems, for what has no published code (scales without a LOINC code,
+# a prior trial's outcome and adequacy, the information sheet of a consent).
+LOCAL_BASE = "urn:kitclinic:fhir"
+LOCAL_INSTRUMENT = f"{LOCAL_BASE}:instrument"
+LOCAL_INSTRUMENT_ITEM = f"{LOCAL_BASE}:instrument-item"
+LOCAL_TRIAL_OUTCOME = f"{LOCAL_BASE}:trial-outcome"
+LOCAL_TREATMENT_CLASS = f"{LOCAL_BASE}:treatment-class"
+LOCAL_ADVERSE_EVENT = f"{LOCAL_BASE}:adverse-event"
+LOCAL_SYNTHETIC_TAG = f"{LOCAL_BASE}:tag"
+LOCAL_EXTENSION = f"{LOCAL_BASE}:extension"
+
+SYNTHETIC_TAG_CODE = "synthetic"
+
+
+def mrn_system(organization_slug: str) -> str:
+    """The identifier system of an organization's medical record numbers."""
+    return f"{LOCAL_BASE}:organization:{organization_slug}:mrn"
+
+
+def local_id_system(organization_slug: str, kind: str) -> str:
+    """The identifier system of an organization's own record ids of one kind (``session``...)."""
+    return f"{LOCAL_BASE}:organization:{organization_slug}:{kind}"
+
+
+# -- LOINC: vital signs and consent category ([loinc]) ----------------------------------------
+@dataclass(frozen=True)
+class Coded:
+    code: str
+    display: str
+    unit: str = ""  # UCUM code ("" when the concept has no unit of its own)
+
+
+VITALS_PANEL = Coded("85353-1", "Vital signs, weight, height, head circumference, oximetry panel")
+BLOOD_PRESSURE_PANEL = Coded("85354-9", "Blood pressure panel with all children optional")
+SYSTOLIC_BP = Coded("8480-6", "Systolic blood pressure", "mm[Hg]")
+DIASTOLIC_BP = Coded("8462-4", "Diastolic blood pressure", "mm[Hg]")
+HEART_RATE = Coded("8867-4", "Heart rate", "/min")
+RESPIRATORY_RATE = Coded("9279-1", "Respiratory rate", "/min")
+# US Core requires both codings on an oxygen saturation.
+SPO2_CODES = (
+    Coded("2708-6", "Oxygen saturation in Arterial blood", "%"),
+    Coded("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "%"),
+)
+BODY_TEMPERATURE = Coded("8310-5", "Body temperature", "Cel")
+BODY_WEIGHT = Coded("29463-7", "Body weight", "kg")
+BODY_HEIGHT = Coded("8302-2", "Body height", "cm")
+CONSENT_CATEGORY = Coded("59284-0", "Patient Consent")
+
+UCUM_SCORE = "{score}"
+
+# -- medication and route ([rxnorm], [fhir-r4]) -----------------------------------------------
+# The RxNorm ingredient code of ketamine is to be confirmed before release ([rxnorm]).
+KETAMINE_RXNORM = Coded("6130", "ketamine")
+ROUTE_IV = Coded("47625008", "Intravenous route")
