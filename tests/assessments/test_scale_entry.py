@@ -63,10 +63,16 @@ def test_items_show_the_wording_only_where_the_licence_ships_it():
 def test_item_inputs_take_digits_and_describe_themselves():
     html = str(_Form(None, "phq9")["item_1"])
     assert 'inputmode="numeric"' in html and 'autocomplete="off"' in html
-    bound = _Form({**_items([9] + [0] * 8)}, "peg")  # PEG has 3 items: the paste is the issue
-    bound.is_valid()
-    row = bound.scale.rows[0].field
-    assert 'aria-describedby="id_item_1_helptext"' in str(row)
+    # PHQ-9: each item is described by the answer key above the items, and by its error
+    phq9 = _Form(_items([1, 1, 7, 2, 1, 2, 2, 2, 0]), "phq9")
+    assert not phq9.is_valid()
+    rows = phq9.scale.rows
+    assert 'aria-describedby="id_answers_key"' in rows[0].widget
+    assert 'aria-describedby="id_answers_key id_item_3_error"' in rows[2].widget
+    assert 'aria-invalid="true"' in rows[2].widget
+    # PEG: by its short description (no answer words to explain)
+    peg = _Form(None, "peg")
+    assert 'aria-describedby="id_item_1_helptext"' in peg.scale.rows[0].widget
 
 
 @pytest.mark.parametrize(

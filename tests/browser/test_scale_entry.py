@@ -142,3 +142,10 @@ def test_a_scale_recorded_from_the_chart_is_entered_item_by_item(page, shoot, pa
     ]  # fmt: skip
     page.goto(f"/patients/{patient.pk}/assessments/new/?instrument=phq9")
     shoot("phq9-empty")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the items stay usable
+    page.get_by_label("Or paste all answers").fill("1,1,2,2,1,2,2,2,0")
+    page.get_by_label("Or paste all answers").press("Tab")
+    expect(
+        page.get_by_label(re.compile(r"^9\. Thoughts that you would be better off"))
+    ).to_have_value("0")
+    shoot("phq9-phone")

@@ -22,6 +22,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.safestring import SafeString
 
 from kitclinic.instruments import Instrument, item_problems
 from kitclinic.instruments.model import AnswerOption, Item
@@ -102,6 +103,8 @@ class EntryRow:
 
     field: forms.BoundField
     hint: str
+    # the input, described by its hint, the answer key above the items and its errors
+    widget: SafeString
 
 
 @dataclass(frozen=True)
@@ -188,18 +191,31 @@ class ScaleEntryForm(forms.Form):
         assert entry is not None, "add_scale_entry first"
         instrument = entry.instrument
         shared = entry.shared_options
+        key = answer_key(shared) if shared is not None else ""
+        paste = self[entry.paste_name]
+        rows = []
+        for item in instrument.items:
+            field = self[entry.item_name(item)]
+            hint = str(field.help_text)
+            described = [
+                f"{field.auto_id}_helptext" if hint else "",
+                f"{paste.auto_id}_key" if key else "",
+                f"{field.auto_id}_error" if field.errors else "",
+            ]
+            attrs: dict[str, str | bool] = {"aria-describedby": " ".join(d for d in described if d)}
+            rows.append(
+                EntryRow(
+                    field=field,
+                    hint=hint,
+                    widget=field.as_widget(attrs=attrs if attrs["aria-describedby"] else None),
+                )
+            )
         return BoundScaleEntry(
             instrument=instrument,
             legend=entry.legend,
-            answer_key=answer_key(shared) if shared is not None else "",
-            rows=[
-                EntryRow(
-                    field=self[entry.item_name(item)],
-                    hint=str(self.fields[entry.item_name(item)].help_text),
-                )
-                for item in instrument.items
-            ],
-            paste=self[entry.paste_name],
+            answer_key=key,
+            rows=rows,
+            paste=paste,
             wording_shipped=all(
                 instrument.licence.item_text_allowed and i.text for i in instrument.items
             ),
