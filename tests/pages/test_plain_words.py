@@ -1,10 +1,12 @@
 """Staff screens speak plain words: no internal code (a dose-check verdict such as
 ``weight_change_above_soft_max``, a state, a reason or protocol code) and no source key or project
 file in the running text. Sources are one click away, inside a collapsed "Source"
-(``details.source``), which the check skips; so are scripts, styles and ``<code>``."""
+(``details.source``), which the check skips; so are scripts, styles, ``<code>`` and what a form
+hands back for editing (a ``<textarea>`` holds the stored text as it is)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from html.parser import HTMLParser
@@ -14,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kitclinic.assessments.services.assessments import assessment_record
+from kitclinic.infusions.services import library as library_service
+from kitclinic.infusions.services.infusion import observations
 from kitclinic.infusions.states import SessionState
 from kitclinic.pages.templatetags.kitclinic import cited, plain_value, role_label, source
 from tests.infusions.conftest import chair, course, eligible, library  # noqa: F401  (fixtures)
@@ -25,7 +29,7 @@ pytestmark = pytest.mark.django_db
 SNAKE_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 SOURCE_KEY = re.compile(r"\[[a-z][a-z0-9]*(?:-[a-z0-9]+)+\]")
 PROJECT_FILE = re.compile(r"\b(?:docs|src|shared)/[\w/-]+\.md\b|\bkitclinic\.[a-z_]+\b")
-SKIPPED = {"script", "style", "code", "template"}
+SKIPPED = {"script", "style", "code", "template", "textarea"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 
@@ -170,3 +174,82 @@ def test_stored_codes_read_as_words():
     assert plain_value({"role": "front_desk"}) == "Role: front desk"
     assert plain_value(None) is None and plain_value(3) == 3
     assert role_label("front_desk") == "Front desk" and role_label("") == ""
+
+
+def _codes_on(client, urls: list[str], usernames: set[str]) -> dict[str, list[str]]:
+    found = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        words = [
+            w for w in internal_words(visible_text(response.content.decode())) if w not in usernames
+        ]
+        if words:
+            found[url] = sorted(set(words))
+    return found
+
+
+def test_library_editing_and_vital_alerts_show_no_internal_codes(world, course, chair, library):  # noqa: F811
+    """The drug library, a draft whose review lists a changed vital-sign alert and a changed
+    source, its editor pages; a check-in whose systolic pressure fails the start criteria (its
+    order page asks a reason per alert) and a running session with vital-sign alerts."""
+    data = copy.deepcopy(library.data)
+    depression = data["protocols"][0]
+    depression["vitals_thresholds"][0]["limit"]["value"] = "175"
+    depression["vitals_thresholds"][0]["limit"]["source"]["reason"] = "the clinic's own limit"
+    depression["dose_limits"]["soft_max"]["value"] = "0.7"
+    draft = library_service.library_draft_create(
+        actor=world.actor("clinic_admin"), data=data, change_note="lower limits"
+    )
+    gated = advance(
+        world,
+        book(world, course, chair, slot_time(9, 0, days=-7)),
+        SessionState.CHECKED_IN,
+        sbp=185,
+    )
+    running = advance(world, book(world, course, chair, slot_time(9, 0)), SessionState.RUNNING)
+    observations.vitals_record(
+        actor=world.actor("nurse"),
+        session=running,
+        slot_minute=15,
+        sbp=200,
+        dbp=110,
+        hr=120,
+        rr=8,
+        spo2=89,
+    )
+    editor = [
+        reverse("infusions-library"),
+        reverse("infusions-library-draft-edit", args=[draft.pk]),
+        reverse("infusions-library-review", args=[draft.pk]),
+        reverse("infusions-library-protocol", args=[draft.pk, "depression-standard"]),
+        reverse("infusions-library-limits", args=[draft.pk, "depression-standard", "dose_limits"]),
+        reverse("infusions-library-details", args=[draft.pk]),
+        reverse("infusions-library-protocol-add", args=[draft.pk]),
+    ]
+    clinical = [
+        reverse("infusions-library-review", args=[draft.pk]),
+        reverse("infusions-session", args=[gated.pk]),
+        reverse("infusions-check-in", args=[gated.pk]),
+        reverse("infusions-check-in-correct", args=[gated.pk]),
+        reverse("infusions-order", args=[gated.pk]),
+        reverse("infusions-session", args=[running.pk]),
+        reverse("infusions-course", args=[running.course_id]),
+    ]
+    usernames = {u.username for u in world.users.values()}
+    found = _codes_on(web_client(world, "clinic_admin"), editor, usernames)
+    found |= _codes_on(web_client(world, "physician"), clinical, usernames)
+    assert not found, "\n".join(f"{url}: {', '.join(words)}" for url, words in found.items())
+
+    physician = web_client(world, "physician")
+    order = visible_text(
+        physician.get(reverse("infusions-order", args=[gated.pk])).content.decode()
+    )
+    assert "start criteria: systolic blood pressure at the pause limit" in order
+    review = physician.get(reverse("infusions-library-review", args=[draft.pk])).content.decode()
+    assert "the clinic&#x27;s own limit" in review  # the changed source, one click away
+    assert "the clinic" not in visible_text(review)
+    running_page = visible_text(
+        physician.get(reverse("infusions-session", args=[running.pk])).content.decode()
+    )
+    assert "SBP 200 mmHg" in running_page  # the alert itself is shown, in words

@@ -36,11 +36,45 @@ OTHER_LABELS: dict[str, str] = {
     "remainder_not_wasted": "Remainder not yet wasted",
 }
 GATE_PREFIX = "gate_"  # a check-in vital sign outside the protocol's start criteria
+# The vital-sign alerts of the shipped library (``VitalThreshold.code``).
+THRESHOLD_LABELS: dict[str, str] = {
+    "sbp_pause": "systolic blood pressure at the pause limit",
+    "dbp_pause": "diastolic blood pressure at the pause limit",
+    "hr_pause": "heart rate at the pause limit",
+    "sbp_treatment_emergent_hypertension": "treatment-emergent high systolic blood pressure",
+    "dbp_treatment_emergent_hypertension": "treatment-emergent high diastolic blood pressure",
+    "sbp_low": "low systolic blood pressure",
+    "hr_low": "low heart rate",
+    "rr_low": "low breathing rate",
+    "rr_high": "high breathing rate",
+    "spo2_low": "low oxygen saturation",
+    "sbp_rise": "systolic blood pressure rise over the baseline",
+    "dbp_rise": "diastolic blood pressure rise over the baseline",
+}
+# The vital a clinic's own alert code starts with (``sbp_very_high``).
+VITAL_WORDS: dict[str, str] = {
+    "sbp": "systolic blood pressure",
+    "dbp": "diastolic blood pressure",
+    "hr": "heart rate",
+    "rr": "breathing rate",
+    "spo2": "oxygen saturation",
+}
 
 
 def _words(code: str) -> str:
     words = code.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def threshold_label(code: str) -> str:
+    """The plain label of a vital-sign alert code: ``sbp_pause`` -> ``systolic blood pressure at
+    the pause limit``; a clinic's own code reads as its words, the vital named in full."""
+    if code in THRESHOLD_LABELS:
+        return THRESHOLD_LABELS[code]
+    vital, _, rest = code.partition("_")
+    if vital in VITAL_WORDS:
+        return " ".join(w for w in (VITAL_WORDS[vital], rest.replace("_", " ").strip()) if w)
+    return code.replace("_", " ").strip()
 
 
 def finding_label(code: str) -> str:
@@ -49,8 +83,8 @@ def finding_label(code: str) -> str:
     if code in OTHER_LABELS:
         return OTHER_LABELS[code]
     if code.startswith(GATE_PREFIX):
-        vital = _words(code.removeprefix(GATE_PREFIX)).lower()
-        return f"Check-in vital sign outside the start criteria ({vital})"
+        alert = threshold_label(code.removeprefix(GATE_PREFIX))
+        return f"Check-in vital sign outside the start criteria: {alert}"
     for quantity, label in QUANTITY_LABELS.items():
         verdict = code.removeprefix(f"{quantity}_")
         if verdict != code and verdict in VERDICT_LABELS:

@@ -26,6 +26,7 @@ from .model import (
 )
 
 NOT_SET = "not set"
+SOURCE_SUFFIX = " (source)"  # the ``what`` of a change of a figure's source
 
 INDICATION_LABELS = {
     Indication.DEPRESSION: "depression",
@@ -84,6 +85,11 @@ class Change:
     @property
     def text(self) -> str:
         return f"{self.what}: {self.old} → {self.new}"
+
+    @property
+    def is_source(self) -> bool:
+        """A change of a figure's source (its keys or reason), which pages keep one click away."""
+        return self.what.endswith(SOURCE_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,7 @@ def _figure(
     out: dict[str, tuple[str, str]], key: str, what: str, sv: SourcedValue | None, unit: str
 ) -> None:
     out[key] = (what, NOT_SET if sv is None else _with_unit(sv.value, unit))
-    out[f"{key}.source"] = (f"{what} (source)", NOT_SET if sv is None else sv.source.label)
+    out[f"{key}.source"] = (f"{what}{SOURCE_SUFFIX}", NOT_SET if sv is None else sv.source.label)
 
 
 def _limits(
@@ -164,7 +170,7 @@ def _threshold(out: dict[str, tuple[str, str]], t: VitalThreshold) -> None:
         what,
         f"{DIRECTION_LABELS[t.direction]} {_with_unit(t.limit.value, unit)}: {t.action}",
     )
-    out[f"threshold.{t.code}.source"] = (f"{what} (source)", t.limit.source.label)
+    out[f"threshold.{t.code}.source"] = (f"{what}{SOURCE_SUFFIX}", t.limit.source.label)
 
 
 def protocol_figures(protocol: Protocol) -> dict[str, tuple[str, str]]:
@@ -186,7 +192,7 @@ def protocol_figures(protocol: Protocol) -> dict[str, tuple[str, str]]:
     )
     for c in protocol.concentrations_mg_per_ml:
         out[f"concentration.{number_text(c.value)}.source"] = (
-            f"Standard concentration {number_text(c.value)} mg/mL (source)",
+            f"Standard concentration {number_text(c.value)} mg/mL{SOURCE_SUFFIX}",
             c.source.label,
         )
     weight_change = protocol.weight_change_max_fraction
@@ -194,7 +200,10 @@ def protocol_figures(protocol: Protocol) -> dict[str, tuple[str, str]]:
         "Weight change alert above",
         f"{number_text(weight_change.value * 100)}%",
     )
-    out["weight_change.source"] = ("Weight change alert (source)", weight_change.source.label)
+    out["weight_change.source"] = (
+        f"Weight change alert{SOURCE_SUFFIX}",
+        weight_change.source.label,
+    )
     course = protocol.course
     course_figures = (
         ("infusions", "Course, infusions", ""),

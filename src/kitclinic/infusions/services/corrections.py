@@ -77,6 +77,11 @@ class EffectiveCheckIn:
         return self._source.pregnancy_status
 
     @property
+    def pregnancy_status_label(self) -> str:
+        """The status as staff read it (``Not pregnant``), not its stored code."""
+        return self._source.get_pregnancy_status_display()
+
+    @property
     def gate_failures(self) -> list[dict[str, Any]]:
         return list(self._source.gate_failures)
 
