@@ -17,7 +17,11 @@ from rest_framework.test import APIClient
 from kitclinic.accounts.roles import PERMISSIONS, Action, Role
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import DrugLibraryVersion, InfusionSession, VitalSign
-from kitclinic.infusions.services.library import library_draft_create, library_install_default
+from kitclinic.infusions.services.library import (
+    library_draft_create,
+    library_draft_discard,
+    library_install_default,
+)
 from kitclinic.infusions.states import SessionState
 from tests.infusions.api_support import (
     DISCHARGE_BODY,
@@ -409,6 +413,12 @@ def test_endpoint_permission(subtests, world, objects, physician2, op):
     session = walk(world, objects["session"], op.state, physician2, elapsed_min=op.elapsed_min)
     if op.path.endswith("no-show/"):
         make_due(session)  # a no-show is recorded once the appointment's time has come
+    if op.method == "post" and op.path == "library/versions/":
+        # one draft at a time: the fixture's draft is discarded so that a new one may start
+        library_draft_discard(
+            actor=world.actor("clinic_admin"),
+            version=DrugLibraryVersion.objects.get(pk=objects["version"]),
+        )
     path = "/api/v1/" + op.path.format(**{**objects, "session": session.pk})
     for persona in personas:
         with subtests.test(persona=persona), rolled_back():

@@ -12,11 +12,14 @@ import json
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import DrugLibraryVersion
 from kitclinic.infusions.services import library as library_service
+from kitclinic.infusions.services.library import library_install_default
 from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -417,3 +420,81 @@ def test_the_api_gives_the_same_difference_and_ways_out(client_for, world, draft
     assert discarded.json()["status"] == "discarded"
     gone = doctor.post(base + "approve/", {"reviewed": difference["fingerprint"]}, format="json")
     assert gone.status_code == 400
+
+
+OPEN_DRAFT = "Draft v2 is still open ({state}). Only one draft at a time"
+
+
+def test_a_second_draft_is_refused_by_the_service_naming_the_open_one(world, draft, library):
+    before = row_counts()
+    with pytest.raises(ValidationError, match=r"Draft v2 is still open \(being edited\)"):
+        library_service.library_draft_create(actor=world.actor("clinic_admin"), data=library.data)
+    assert row_counts() == before
+    # sent back to its editor, it is still open
+    library_service.library_send_back(actor=world.actor("physician"), version=draft, reason="Why?")
+    with pytest.raises(ValidationError, match=r"sent back to its editor"):
+        library_service.library_draft_create(actor=world.actor("clinic_admin"), data=library.data)
+    # the way out: discard it (or approve it), then a new draft starts
+    library_service.library_draft_discard(actor=world.actor("clinic_admin"), version=draft)
+    fresh = library_service.library_draft_create(
+        actor=world.actor("clinic_admin"), data=library.data
+    )
+    assert fresh.number == 3 and fresh.status == "draft"
+
+
+def test_another_organization_may_have_its_own_draft(world, draft, library):
+    active = library_install_default(organization_id=world.other_clinic.organization_id)
+    other = DrugLibraryVersion.objects.create(
+        organization_id=active.organization_id,
+        number=2,
+        data=library.data,
+        status="draft",
+        created_at=draft.created_at,
+    )
+    assert other.organization_id != draft.organization_id
+
+
+def test_the_database_holds_one_open_draft_per_organization(draft):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DrugLibraryVersion.objects.create(
+            organization_id=draft.organization_id,
+            number=draft.number + 1,
+            data=draft.data,
+            status="draft",
+            created_at=draft.created_at,
+        )
+    # versions that are not open are not limited
+    DrugLibraryVersion.objects.create(
+        organization_id=draft.organization_id,
+        number=draft.number + 1,
+        data=draft.data,
+        status="discarded",
+        created_at=draft.created_at,
+    )
+
+
+def test_the_start_button_and_the_import_page_refuse_a_second_draft(login, draft, library):
+    admin = login("clinic_admin")
+    before = row_counts(DrugLibraryVersion, AuditEvent)
+    started = admin.post(reverse("infusions-library-draft"), {"change_note": "again"})
+    assert started.status_code == 302 and started["Location"] == reverse("infusions-library")
+    page = admin.get(started["Location"]).content.decode()
+    assert OPEN_DRAFT.format(state="being edited") in page
+    assert "Continue editing it" in page
+    imported = admin.post(reverse("infusions-library-import"), {"data": json.dumps(library.data)})
+    assert imported.status_code == 422
+    assert OPEN_DRAFT.format(state="being edited") in imported.content.decode()
+    assert row_counts(DrugLibraryVersion, AuditEvent) == before
+
+
+def test_the_api_refuses_a_second_draft_in_the_error_shape(client_for, draft, library):
+    admin = client_for("clinic_admin")
+    before = row_counts()
+    response = admin.post(
+        "/api/v1/library/versions/", {"data": library.data, "change_note": "again"}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "Invalid input."
+    assert body["errors"]["detail"][0].startswith(OPEN_DRAFT.format(state="being edited"))
+    assert row_counts() == before

@@ -114,6 +114,12 @@ class DrugLibraryVersion(models.Model):
                 condition=models.Q(status="approved"),
                 name="one_active_library_per_org",
             ),
+            # one draft at a time (a sent-back draft is still a draft): services refuse a second
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(status="draft"),
+                name="one_open_library_draft_per_org",
+            ),
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -95,10 +95,25 @@ def library_install_default(*, organization_id: int) -> DrugLibraryVersion:
 def library_draft_create(
     *, actor: Actor, data: Mapping[str, Any], change_note: str = ""
 ) -> DrugLibraryVersion:
-    """A new draft (the next number), based on the organization's active version."""
+    """A new draft (the next number), based on the organization's active version. Refused while
+    the organization has a draft open (being edited or sent back): one draft at a time, so that
+    two editors never prepare competing versions; finish, or discard, the open one first. A
+    conditional unique constraint (``one_open_library_draft_per_org``) holds the same at the
+    database."""
     actor.require(Action.LIBRARY_EDIT)
     library_validate(data)
+    # the organization row, locked by _next_number, serialises two drafts started at once
     number = _next_number(actor.organization_id)
+    open_draft = DrugLibraryVersion.objects.filter(
+        organization_id=actor.organization_id, status=LibraryStatus.DRAFT
+    ).first()
+    if open_draft is not None:
+        state = "sent back to its editor" if open_draft.sent_back_reason else "being edited"
+        raise ValidationError(
+            f"Draft v{open_draft.number} is still open ({state}). Only one draft at a time: "
+            f"approve or discard draft v{open_draft.number} before starting another.",
+            code="draft_open",
+        )
     active = DrugLibraryVersion.objects.filter(
         organization_id=actor.organization_id, status=LibraryStatus.APPROVED
     ).first()

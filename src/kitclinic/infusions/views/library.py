@@ -69,7 +69,12 @@ def library_draft_start(request: HttpRequest, actor: Actor) -> HttpResponse:
     note = form.cleaned_data["change_note"] if form.is_valid() else ""
     overview = library_overview(actor)
     base = overview.active.data if overview.active else library_to_dict(default_library())
-    version = library.library_draft_create(actor=actor, data=base, change_note=note)
+    try:
+        version = library.library_draft_create(actor=actor, data=base, change_note=note)
+    except ValidationError as exc:
+        # another editor's draft opened since this page was shown: say which, change nothing
+        messages.error(request, " ".join(exc.messages))
+        return redirect("infusions-library")
     messages.success(request, f"Draft v{version.number} started from the active version.")
     return redirect("infusions-library-draft-edit", version_id=version.pk)
 

@@ -58,7 +58,8 @@ class LibraryDraftCreateApi(InfusionApiView):
         tag=TAG_LIBRARY,
         summary="Draft a new library version (clinic admin)",
         description="The data is validated whole; an error names the field path. A physician "
-        "other than the editor approves it.",
+        "other than the editor approves it. Refused while the organization has a draft open "
+        "(one draft at a time), naming the open draft.",
         request=LibraryDraftIn,
         responses={201: LibraryVersionDetailOut},
     )
