@@ -335,6 +335,10 @@ KITCLINIC_WEIGHT_REFERENCE_DAYS = env_int(
     "KITCLINIC_WEIGHT_REFERENCE_DAYS", 180, minimum=1, maximum=3650
 )
 
+# FHIR export (kitclinic.interop, docs/fhir.md): the base URL a Bundle's fullUrl values start
+# with (relative references such as Patient/p-12 resolve against it).
+KITCLINIC_FHIR_BASE_URL = env_str("KITCLINIC_FHIR_BASE_URL", "http://127.0.0.1:8000/fhir")
+
 # Inflammatory-marker units (outcomes app): the LOINC codes ([loinc]) come without a UCUM unit for
 # CRP, hs-CRP, IL-6 or TNF-α. The defaults are the conventional reporting units (CRP and hs-CRP in
 # mg/L, IL-6 and TNF-α in pg/mL): a clinic setting ([kitclinic-settings]), not from a published

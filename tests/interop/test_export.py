@@ -1,0 +1,207 @@
+"""``kitclinic fhir export``: a demo patient exported resource by resource (each one valid
+FHIR R4 again when read back), every reference resolving inside the export, NDJSON for the
+whole organization, one audit event per export, and bad arguments exiting 2 with nothing
+written."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+
+from kitclinic.audit.models import AuditEvent
+from kitclinic.infusions.models import AdverseEvent, InfusionSession
+from kitclinic.interop.mapping import unresolved_references
+from kitclinic.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+# What a signed demo session's patient holds, as resource types.
+EXPECTED_TYPES = {
+    "Patient",
+    "Condition",
+    "MedicationStatement",
+    "Observation",
+    "Encounter",
+    "MedicationAdministration",
+    "AdverseEvent",
+    "Consent",
+    "Provenance",
+    "Practitioner",
+}
+
+
+def _export(*args: str) -> str:
+    out = StringIO()
+    call_command("fhir", "export", *args, stdout=out)
+    return out.getvalue()
+
+
+def _signed_demo_session() -> InfusionSession:
+    call_command("seed_demo", patients=8, stdout=StringIO())
+    session = InfusionSession.objects.filter(state="signed").select_related("patient").first()
+    assert session is not None
+    # An adverse event in the signed record (bulk_create: the chart refuses to add one now).
+    AdverseEvent.objects.bulk_create(
+        [
+            AdverseEvent(
+                session=session,
+                occurred_at=session.started_at + timezone.timedelta(minutes=20),
+                recorded_by=session.signed_by,
+                description="Nausea",
+                severity="mild",
+                action_taken="Infusion paused for 5 minutes",
+                rescue_medication="ondansetron",
+                rescue_dose="4 mg IV",
+            )
+        ]
+    )
+    return session
+
+
+def test_a_demo_patient_exports_every_resource_type_valid_and_self_contained(tmp_path: Path):
+    session = _signed_demo_session()
+    patient = session.patient
+    target = tmp_path / "patient.json"
+    printed = _export("--organization", "demo", "--mrn", patient.mrn, "--output", str(target))
+    assert f"Exported 1 patient(s) to {target}" in printed
+
+    raw = json.loads(target.read_text())
+    bundle = Bundle.model_validate(raw)
+    assert bundle.type == "collection"
+    resources = [e["resource"] for e in raw["entry"]]
+    # resource by resource: each one reads back as its own R4B class
+    for resource in resources:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    assert {r["resourceType"] for r in resources} == EXPECTED_TYPES
+    assert unresolved_references(resources) == []
+    assert all(
+        e["fullUrl"].endswith(f"/{e['resource']['resourceType']}/{e['resource']['id']}")
+        for e in raw["entry"]
+    )
+    # every record of a demo patient is tagged synthetic (staff are not patient records)
+    assert all(
+        r["meta"]["tag"][0]["code"] == "synthetic"
+        for r in resources
+        if r["resourceType"] != "Practitioner"
+    )
+
+    (pat,) = [r for r in resources if r["resourceType"] == "Patient"]
+    assert pat["identifier"][0] == {
+        "use": "usual",
+        "system": "urn:kitclinic:fhir:organization:demo:mrn",
+        "value": patient.mrn,
+    }
+    assert pat["birthDate"] == patient.date_of_birth.isoformat()
+
+    order = session.order
+    (ma,) = [r for r in resources if r["resourceType"] == "MedicationAdministration"]
+    assert ma["dosage"]["dose"]["value"] == pytest.approx(float(session.delivered_mg))
+    assert ma["extension"][0]["valueQuantity"]["value"] == pytest.approx(float(order.dose_mg))
+    assert ma["context"] == {"reference": f"Encounter/enc-{session.pk}"}
+    (ae,) = [r for r in resources if r["resourceType"] == "AdverseEvent"]
+    assert ae["suspectEntity"][0]["instance"] == {"reference": ma["resourceType"] + "/" + ma["id"]}
+
+    vital_codes = {
+        c["code"]
+        for r in resources
+        if r["resourceType"] == "Observation"
+        and r["category"][0]["coding"][0]["code"] == "vital-signs"
+        for c in r["code"]["coding"]
+    }
+    assert {"85354-9", "8867-4", "9279-1", "59408-5", "29463-7"} <= vital_codes
+    ratings = [
+        r
+        for r in resources
+        if r["resourceType"] == "Observation" and r["category"][0]["coding"][0]["code"] == "survey"
+    ]
+    assert patient.assessments.count() <= len(ratings)
+    phq9 = [r for r in ratings if r["code"]["coding"][0]["code"] == "44261-6"]
+    assert phq9 and all(len(r["component"]) == 9 for r in phq9)
+
+    prov = [r for r in resources if r["resourceType"] == "Provenance"]
+    assert {p["target"][0]["reference"].split("/")[0] for p in prov} == {"Encounter", "Consent"}
+
+    # one audit event, naming the patient
+    event = AuditEvent.objects.get(action="export", object_type="fhir export")
+    assert event.patient_id == patient.pk
+    assert event.changes["patients"] == [patient.mrn]
+    assert event.changes["format"] == "bundle"
+
+
+def test_all_patients_as_ndjson_one_file_per_type_references_resolve(tmp_path: Path):
+    _signed_demo_session()
+    folder = tmp_path / "bulk"
+    summary = json.loads(
+        _export("--organization", "demo", "--all", "--output", str(folder), "--ndjson", "--json")
+    )
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == sorted(f"{t}.ndjson" for t in summary["resources"])
+    resources = []
+    for path in folder.iterdir():
+        for line in path.read_text().splitlines():
+            resource = json.loads(line)
+            assert f"{resource['resourceType']}.ndjson" == path.name
+            resources.append(resource)
+    assert len(resources) == sum(summary["resources"].values())
+    assert unresolved_references(resources) == []
+    mrns = sorted(Patient.objects.filter(organization__slug="demo").values_list("mrn", flat=True))
+    assert summary["patients"] == len(mrns) == summary["resources"]["Patient"]
+    event = AuditEvent.objects.get(action="export", object_type="fhir export")
+    assert event.patient_id is None and sorted(event.changes["patients"]) == mrns
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--organization", "nowhere", "--all"], "--organization"),
+        (["--organization", "{org}", "--mrn", "NO-SUCH"], "--mrn"),
+    ],
+)
+def test_bad_arguments_exit_2_naming_the_argument_and_write_nothing(
+    args, named, world, patient, tmp_path: Path
+):
+    target = tmp_path / "out.json"
+    args = [a.format(org=world.clinic.organization.slug) for a in args]
+    with pytest.raises(CommandError) as caught:
+        _export(*args, "--output", str(target))
+    assert caught.value.returncode == 2
+    assert str(caught.value).startswith(named)
+    assert not target.exists()
+    assert not AuditEvent.objects.filter(object_type="fhir export").exists()
+
+
+def test_output_in_a_missing_folder_or_a_full_ndjson_folder_exits_2(world, patient, tmp_path):
+    org = world.clinic.organization.slug
+    with pytest.raises(CommandError, match="^--output") as caught:
+        _export("--organization", org, "--all", "--output", str(tmp_path / "no" / "x.json"))
+    assert caught.value.returncode == 2
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("x")
+    with pytest.raises(CommandError, match="^--output") as caught:
+        _export("--organization", org, "--all", "--output", str(tmp_path / "full"), "--ndjson")
+    assert caught.value.returncode == 2
+    assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["keep.txt"]
+
+
+def test_mrn_and_all_together_are_refused(world, tmp_path):
+    with pytest.raises(CommandError) as caught:
+        _export(
+            "--organization", world.clinic.organization.slug, "--mrn", "X", "--all",
+            "--output", str(tmp_path / "x.json"),
+        )  # fmt: skip
+    assert "--all" in str(caught.value) and "--mrn" in str(caught.value)
+
+
+def test_another_organizations_patient_is_not_exported(world, other_org_patient, tmp_path):
+    with pytest.raises(CommandError, match="^--mrn"):
+        _export(
+            "--organization", world.clinic.organization.slug, "--mrn", other_org_patient.mrn,
+            "--output", str(tmp_path / "x.json"),
+        )  # fmt: skip
