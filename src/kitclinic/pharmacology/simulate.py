@@ -12,7 +12,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq, minimize_scalar
 
 from .errors import PharmacologyInputError, require_positive
 from .linear import simulate_piecewise
@@ -236,6 +235,9 @@ def peak(
     curve = _curve(model, patient, regimen, site, ke0)
     horizon = regimen.end_min + 60.0 if horizon_min is None else horizon_min
     t, c = curve.dense(0.0, require_positive("horizon_min", horizon))
+    # scipy.optimize takes about half a second to import: only a caller that needs it pays
+    from scipy.optimize import minimize_scalar
+
     i = int(np.argmax(c))
     best_t, best_c = float(t[i]), float(c[i])
     for lo, hi in ((t[max(i - 1, 0)], t[i]), (t[i], t[min(i + 1, t.size - 1)])):
@@ -266,6 +268,9 @@ def time_above(
     curve = _curve(model, patient, regimen, site, ke0)
     horizon = regimen.end_min + 240.0 if horizon_min is None else horizon_min
     t, c = curve.dense(0.0, require_positive("horizon_min", horizon))
+    # scipy.optimize takes about half a second to import: only a caller that needs it pays
+    from scipy.optimize import brentq
+
     above = c > level
     total = 0.0
     start: float | None = 0.0 if above[0] else None
@@ -300,6 +305,9 @@ def time_to_fall_below(
     curve = _curve(model, patient, regimen, "plasma", ke0)
     if curve.at(end) < level:
         return 0.0
+    # scipy.optimize takes about half a second to import: only a caller that needs it pays
+    from scipy.optimize import brentq
+
     window = 60.0
     while window <= 30 * 24 * 60.0:
         t, c = curve.dense(end, end + window)
