@@ -152,10 +152,13 @@ def current_course_patients(organization_id: int) -> list[Patient]:
     )
 
 
-# The demo clinics' opening hours (local times): weekdays 08:00-18:00, Saturday mornings.
+# The demo clinics' opening hours (local times): weekdays 08:00-18:00, weekend mornings
+# 08:00-14:00. Every booking of the seed lies within them (the booking service refuses one that
+# does not); open every day so that the seed, run on any day, has today's list and last week's
+# session.
 DEMO_HOURS = {
     **{day: (dt.time(8), dt.time(18)) for day in range(5)},
-    5: (dt.time(9), dt.time(13)),
+    **{day: (dt.time(8), dt.time(14)) for day in (5, 6)},
 }
 # The demo clinics' own settings (the rest stay the installation's defaults), so the settings
 # page shows both kinds.

@@ -69,6 +69,19 @@ class _Slots:
     chairs: list[Chair]
     booked: list[tuple[int, dt.datetime, dt.datetime]]
 
+    def within_hours(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Whether the chair time lies within the demo clinic's hours of its day (the booking
+        service refuses one that does not)."""
+        from kitclinic.demo.infusions import DEMO_HOURS
+
+        hours = DEMO_HOURS.get(start.weekday())
+        return (
+            hours is not None
+            and start.date() == end.date()
+            and hours[0] <= start.time()
+            and end.time() <= hours[1]
+        )
+
     def free(self, day: dt.date, minutes: int, first: int) -> tuple[Chair, dt.datetime]:
         zone = timezone.get_current_timezone()
         for shift in range(len(START_HOURS) * len(self.chairs)):
@@ -76,6 +89,8 @@ class _Slots:
             chair = self.chairs[(first + shift) % len(self.chairs)]
             start = dt.datetime.combine(day, dt.time(hour, 0), tzinfo=zone)
             end = start + dt.timedelta(minutes=minutes)
+            if not self.within_hours(start, end):
+                continue
             if not any(c == chair.pk and s < end and start < e for c, s, e in self.booked):
                 self.booked.append((chair.pk, start, end))
                 return chair, start

@@ -88,11 +88,20 @@ class BookForm(forms.Form):
         help_text="Only when the course already has its planned number of sessions.",
     )
 
-    def __init__(self, *args: Any, chairs: Sequence[Chair] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, chairs: Sequence[Chair] = (), hours_text: str = "", **kwargs: Any
+    ) -> None:
         # a new booking starts from today at the clinic's usual first slot
         kwargs.setdefault("initial", {"date": timezone.localdate(), "time": FIRST_SLOT})
         super().__init__(*args, **kwargs)
         self.chairs = list(chairs)
+        if hours_text:
+            # the chair time (infusion and recovery) must lie within these: said before booking
+            self.fields[
+                "time"
+            ].help_text = (
+                f"Opening hours: {hours_text}. The infusion and the recovery must both fit."
+            )
         set_choices(self, "chair", [(str(c.pk), c.name) for c in self.chairs])
 
     def chosen_chair(self) -> Chair:

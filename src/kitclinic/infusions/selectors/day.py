@@ -75,3 +75,30 @@ class DayHours:
 def day_hours(clinic_id: int, day: dt.date) -> DayHours:
     rows = {h.weekday: h for h in opening_hours(clinic_id)}
     return DayHours(known=bool(rows), hours=rows.get(day.weekday()))
+
+
+def week_hours_text(clinic_id: int) -> str:
+    """The clinic's opening hours over the week in words, consecutive days with the same hours
+    together ("Monday–Friday 08:00–18:00; Saturday 09:00–13:00; closed Sunday"); "" when the
+    clinic has set none (bookings are then not limited to hours)."""
+    rows = {h.weekday: h for h in opening_hours(clinic_id)}
+    if not rows:
+        return ""
+    names = OpeningHours.WEEKDAYS
+
+    def hours_of(day: int) -> str | None:
+        row = rows.get(day)
+        return f"{row.opens_at:%H:%M}–{row.closes_at:%H:%M}" if row else None
+
+    runs: list[tuple[int, int, str | None]] = []
+    for day in range(7):
+        hours = hours_of(day)
+        if runs and runs[-1][2] == hours:
+            runs[-1] = (runs[-1][0], day, hours)
+        else:
+            runs.append((day, day, hours))
+    parts = []
+    for first, last, hours in runs:
+        days = names[first] if first == last else f"{names[first]}–{names[last]}"
+        parts.append(f"{days} {hours}" if hours else f"closed {days}")
+    return "; ".join(parts)

@@ -2,6 +2,11 @@
 patient. The overlap check runs with the chair and patient rows locked (select_for_update), so
 two bookings of one slot at the same moment are serialised and exactly one succeeds.
 
+A clinic that has set its opening hours is booked only within them: the chair time (infusion and
+recovery) starts at or after opening and ends by closing on its weekday, in the clinic's time
+zone, and a weekday without hours is closed. The page, the API, the demo seed and a rebooking
+after a cancel all come through :func:`appointment_book`, so the rule holds at every door.
+
 The ways out of a booking live here too: a cancel (scheduled or checked in) and a no-show
 (scheduled). Both free the chair and the patient's time.
 
@@ -24,10 +29,17 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import Clinic
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
-from kitclinic.infusions.models import Appointment, Chair, InfusionSession, TreatmentCourse
+from kitclinic.infusions.models import (
+    Appointment,
+    Chair,
+    InfusionSession,
+    OpeningHours,
+    TreatmentCourse,
+)
 from kitclinic.infusions.models.courses import AppointmentStatus
 from kitclinic.infusions.services._common import field_error, lock_session, move
 from kitclinic.infusions.states import (
@@ -145,6 +157,33 @@ def _check_start(starts_at: dt.datetime, back_entry_reason: str) -> str:
     return reason[:300]
 
 
+def _check_hours(clinic: Clinic, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    """The chair time (infusion and recovery) lies within the clinic's opening hours of its
+    weekday, in the clinic's own time zone. A clinic that has set no hours has no restriction;
+    a weekday without a row is a closed day. An appointment that runs past midnight ends after
+    closing."""
+    rows = {h.weekday: h for h in OpeningHours.objects.filter(clinic=clinic)}
+    if not rows:
+        return
+    zone = clinic.zone
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    day = OpeningHours.WEEKDAYS[start.weekday()]
+    hours = rows.get(start.weekday())
+    if hours is None:
+        raise field_error(
+            "starts_at",
+            f"{clinic.name} is closed on {day}s ({start:%Y-%m-%d} is a {day}); choose a day the "
+            "clinic is open.",
+        )
+    if start.time() < hours.opens_at or end.date() != start.date() or end.time() > hours.closes_at:
+        raise field_error(
+            "starts_at",
+            f"{clinic.name} is open {hours.opens_at:%H:%M}–{hours.closes_at:%H:%M} on {day}s; "
+            f"this booking holds the chair {start:%H:%M}–{end:%H:%M} (infusion and recovery). "
+            "Choose a time within the opening hours, or another day.",
+        )
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -199,6 +238,9 @@ def appointment_book(
             "booked or given; leave this empty.",
         )
     ends_at = starts_at + dt.timedelta(minutes=infusion_minutes + recovery_minutes)
+    if not back_entry:
+        # a back-entry records a session that took place; its reason says why it is entered late
+        _check_hours(chair.clinic, starts_at, ends_at)
     booked = Appointment.objects.filter(
         status=AppointmentStatus.BOOKED, starts_at__lt=ends_at, ends_at__gt=starts_at
     )

@@ -14,6 +14,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_course
 from kitclinic.infusions.selectors.course import course_overview
+from kitclinic.infusions.selectors.day import week_hours_text
 from kitclinic.infusions.selectors.library import active_chairs, library_overview
 from kitclinic.infusions.services import courses, scheduling
 from kitclinic.infusions.states import COURSE_STATUS_CHOICES
@@ -54,7 +55,7 @@ def course_plan(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResp
 @clinic_page
 def course_page(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
     course = access_course(actor, course_id, Action.PATIENT_VIEW)
-    book_form = f.BookForm(chairs=active_chairs(actor))
+    book_form = f.BookForm(chairs=active_chairs(actor), hours_text=week_hours_text(actor.clinic.pk))
     overview = course_overview(course)
     return render(
         request,
@@ -96,7 +97,11 @@ def course_status(request: HttpRequest, actor: Actor, course_id: int) -> HttpRes
 @clinic_page
 def appointment_book(request: HttpRequest, actor: Actor, course_id: int) -> HttpResponse:
     course = access_course(actor, course_id, Action.APPOINTMENT_BOOK)
-    form = f.BookForm(request.POST or None, chairs=active_chairs(actor))
+    form = f.BookForm(
+        request.POST or None,
+        chairs=active_chairs(actor),
+        hours_text=week_hours_text(actor.clinic.pk),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         starts = form.starts_at()
