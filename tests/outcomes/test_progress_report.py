@@ -105,3 +105,21 @@ def test_the_charts_baseline_is_the_courses_as_the_text_says(world, patient):
     (chart,) = charts.progress_figures(po)
     labels = [a["text"] for a in chart.figure["layout"]["annotations"]]
     assert "baseline 20" in labels and "baseline 25" not in labels
+
+
+def test_the_chart_page_takes_the_reports_baseline(world, patient):
+    """A score long before the course is not the baseline on the chart either: the chart page
+    and the progress report both start from the last score before the first infusion."""
+    rate(patient, "phq9", day(-30), 25)
+    course_with_scores(patient, clinician=world.users["physician"], scores=[20, 12, 8])
+    client = web_client(world, "physician")
+    chart = client.get(reverse("patient-chart", args=[patient.pk]))
+    report = client.get(reverse("progress-report-page", args=[patient.pk]))
+    on_chart = page_figure(chart.content.decode(), "figure-phq9")
+    in_report = page_figure(report.content.decode(), "progress-phq9")
+    for figure in (on_chart, in_report):
+        labels = [a["text"] for a in figure["layout"]["annotations"]]
+        assert "baseline 20" in labels and "baseline 25" not in labels
+    (trajectory,) = chart.context["assessments"].trajectories
+    assert trajectory.response_text == "Response: ≥50% fall from baseline 20"
+    assert "fall from baseline 20" in chart.content.decode()

@@ -177,9 +177,13 @@ def patient_trajectories(
     return _trajectories(list(rows.order_by("administered_at", "id")), course_start)
 
 
-def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
+def patient_assessments(
+    actor: Actor, patient: Patient, *, course_start: dt.datetime | None = None
+) -> AssessmentsSection:
     """The chart's assessments section in one query, whatever the number of assessments: each
-    row carries its unacknowledged alert (if any) as annotations.
+    row carries its unacknowledged alert (if any) as annotations. ``course_start``: the first
+    infusion of the current course, whose last score before it is each scale's baseline, as
+    in the progress report (else the first score).
 
     A role without Action.CLINICAL_VIEW (the front desk) gets no score, answer, scale or alert
     wording: only whether clinical follow-up is pending (one query).
@@ -232,7 +236,7 @@ def patient_assessments(actor: Actor, patient: Patient) -> AssessmentsSection:
         for row in reversed(rows)
         if row.open_alert_id is not None
     ]
-    trajectories = _trajectories(rows)
+    trajectories = _trajectories(rows, course_start)
     for trajectory in trajectories:
         trajectory.figure = trajectory_figure(trajectory)
     return AssessmentsSection(

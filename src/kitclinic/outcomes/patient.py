@@ -4,6 +4,7 @@ signals on the chart. Suggestions only: nothing here orders, books or changes an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -129,6 +130,20 @@ class PatientOutcomes:
     def infusion_dates(self) -> list[dt.datetime]:
         """Every infusion given (complete or not), for the charts' markers."""
         return sorted(i.started_at for c in self.courses for i in c.infusions)
+
+    @property
+    def course_start(self) -> dt.datetime | None:
+        """The first infusion of the current course: each scale's last score before it is the
+        baseline (:func:`baseline_course_start`)."""
+        return baseline_course_start(self.courses)
+
+
+def baseline_course_start(courses: list[CourseView]) -> dt.datetime | None:
+    """The first infusion of the latest course (``courses`` oldest first), or None before any:
+    every view of a patient's scales (chart, report, decision support) takes each scale's
+    baseline as its last score before it, as the outcome analyses count it."""
+    current = courses[-1] if courses else None
+    return current.infusions[0].started_at if current and current.infusions else None
 
 
 def _signals(course: CourseView) -> list[Signal]:
@@ -265,9 +280,7 @@ def patient_outcomes(actor: Actor, patient: Patient) -> PatientOutcomes:
         .select_related("sheet_version", "witnessed_by")
         .order_by("-signed_at", "-id")
     )
-    current = courses[-1] if courses else None
-    course_start = current.infusions[0].started_at if current and current.infusions else None
-    scales = patient_trajectories(actor, patient, course_start=course_start)
+    scales = patient_trajectories(actor, patient, course_start=baseline_course_start(courses))
     return PatientOutcomes(courses, labs, consents, scales)
 
 
@@ -287,3 +300,11 @@ def outcomes_card(actor: Actor, patient: Patient) -> dict[str, object]:
             "report": actor.may(Action.REPORT_EXPORT),
         },
     }
+
+
+def card_course_start(card: Mapping[str, object]) -> dt.datetime | None:
+    """The baseline's course start (:attr:`PatientOutcomes.course_start`) of an
+    :func:`outcomes_card`, so the chart's own trajectories take the report's baseline; None for
+    an empty card."""
+    po = card.get("po")
+    return po.course_start if isinstance(po, PatientOutcomes) else None

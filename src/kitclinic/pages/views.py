@@ -23,7 +23,7 @@ from kitclinic.lib.web.errors import api_error, is_api
 from kitclinic.lib.web.health import (
     healthz,  # answered by HealthCheckMiddleware; named for reverse()
 )
-from kitclinic.outcomes.patient import outcomes_card
+from kitclinic.outcomes.patient import card_course_start, outcomes_card
 from kitclinic.pages.audit_trail import AuditFilter, audit_page, audit_search_record
 from kitclinic.pages.dashboard import dashboard_summary
 from kitclinic.patients.access import access_patient
@@ -89,6 +89,7 @@ __all__ = ["dashboard", "clinic_switch", "audit_trail", "permission_denied", "he
 def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
     patient = access_patient(actor, patient_id, Action.PATIENT_VIEW)
     chart = patient_chart(actor, patient)
+    outcomes = outcomes_card(actor, patient)  # empty for a role that sees no scores
     catalogue = contraindications.CATALOGUE_BY_CODE
     present = []
     if chart.latest_screen is not None:
@@ -106,8 +107,11 @@ def patient_chart_view(request: HttpRequest, actor: Actor, patient_id: int) -> H
             "present_items": present,
             "infusions": patient_infusions(actor, patient),
             "infusions_may_plan": actor.may(Action.COURSE_PLAN),
-            "assessments": patient_assessments(actor, patient),
-            "outcomes_card": outcomes_card(actor, patient),
+            # the report's baseline: the last score before the current course's first infusion
+            "assessments": patient_assessments(
+                actor, patient, course_start=card_course_start(outcomes)
+            ),
+            "outcomes_card": outcomes,
             "may": {
                 "edit_demographics": actor.may(Action.PATIENT_EDIT_DEMOGRAPHICS),
                 "edit_history": actor.may(Action.CLINICAL_HISTORY_EDIT),
