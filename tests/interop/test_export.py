@@ -79,7 +79,7 @@ def test_a_demo_patient_exports_every_resource_type_valid_and_self_contained(tmp
     # resource by resource: each one reads back as its own R4B class
     for resource in resources:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    assert {r["resourceType"] for r in resources} == EXPECTED_TYPES
+    assert {r["resourceType"] for r in resources} - {"QuestionnaireResponse"} == EXPECTED_TYPES
     assert unresolved_references(resources) == []
     assert all(
         e["fullUrl"].endswith(f"/{e['resource']['resourceType']}/{e['resource']['id']}")
@@ -124,6 +124,13 @@ def test_a_demo_patient_exports_every_resource_type_valid_and_self_contained(tmp
     assert patient.assessments.count() <= len(ratings)
     phq9 = [r for r in ratings if r["code"]["coding"][0]["code"] == "44261-6"]
     assert phq9 and all(len(r["component"]) == 9 for r in phq9)
+
+    # self-reports (link or kiosk) also as the QuestionnaireResponse their rating derives from
+    self_reports = patient.assessments.filter(mode__in=["self_report", "kiosk"]).count()
+    responses = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert len(responses) == self_reports
+    derived = [r["derivedFrom"][0]["reference"] for r in ratings if "derivedFrom" in r]
+    assert sorted(derived) == sorted(f"QuestionnaireResponse/{r['id']}" for r in responses)
 
     prov = [r for r in resources if r["resourceType"] == "Provenance"]
     assert {p["target"][0]["reference"].split("/")[0] for p in prov} == {"Encounter", "Consent"}
@@ -205,3 +212,22 @@ def test_another_organizations_patient_is_not_exported(world, other_org_patient,
             "--organization", world.clinic.organization.slug, "--mrn", other_org_patient.mrn,
             "--output", str(tmp_path / "x.json"),
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("ndjson", [False, True])
+def test_a_record_fhir_refuses_stops_the_export_and_leaves_nothing(
+    ndjson, world, patient, tmp_path, monkeypatch
+):
+    from kitclinic.interop import mapping
+
+    def broken(**kwargs):
+        return mapping.Patient.model_validate({"resourceType": "Patient", "gender": 7})
+
+    monkeypatch.setattr(mapping, "patient", broken)
+    target = tmp_path / ("bulk" if ndjson else "out.json")
+    args = ["--organization", world.clinic.organization.slug, "--all", "--output", str(target)]
+    with pytest.raises(CommandError, match="export failed, nothing written: .*Patient") as caught:
+        _export(*args, *(["--ndjson"] if ndjson else []))
+    assert caught.value.returncode == 1
+    assert list(tmp_path.iterdir()) == []
+    assert not AuditEvent.objects.filter(object_type="fhir export").exists()

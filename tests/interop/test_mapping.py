@@ -196,3 +196,31 @@ def test_unresolved_references_names_what_the_export_does_not_hold():
         {"resourceType": "Observation", "id": "o-1", "encounter": {"reference": "Encounter/e-9"}},
     ]
     assert m.unresolved_references(resources) == ["Encounter/e-9"]
+
+
+def test_a_self_report_is_a_questionnaire_response_with_loinc_link_ids_and_no_wording():
+    qr = m.questionnaire_response(
+        id="qr-1",
+        patient_id="p-1",
+        instrument_id="phq9",
+        item_codes=("44250-9", "44255-8"),
+        answers=[3, None],
+        authored=AT,
+    )
+    assert qr.questionnaire == "urn:kitclinic:fhir:questionnaire:phq9"
+    assert [(i.linkId, i.text) for i in qr.item] == [("/44250-9", None), ("/44255-8", None)]
+    assert qr.item[0].answer[0].valueInteger == 3 and qr.item[1].answer is None
+    local = m.questionnaire_response(
+        id="qr-2", patient_id="p-1", instrument_id="peg", item_codes=(), answers=[5], authored=AT
+    )
+    assert local.item[0].linkId == "1"
+    obs = m.score_observation(
+        id="o-1",
+        patient_id="p-1",
+        code=m.ScoreCode(codes.LOCAL_INSTRUMENT, "peg", "PEG"),
+        total=5,
+        answers=[5],
+        effective=AT,
+        derived_from="qr-2",
+    )
+    assert obs.derivedFrom[0].reference == "QuestionnaireResponse/qr-2"

@@ -30,7 +30,7 @@ ADMINISTRATIVE_GENDER = "http://hl7.org/fhir/administrative-gender"
 # a prior trial's outcome and adequacy, the information sheet of a consent).
 LOCAL_BASE = "urn:kitclinic:fhir"
 LOCAL_INSTRUMENT = f"{LOCAL_BASE}:instrument"
-LOCAL_INSTRUMENT_ITEM = f"{LOCAL_BASE}:instrument-item"
+LOCAL_QUESTIONNAIRE = f"{LOCAL_BASE}:questionnaire"
 LOCAL_TRIAL_OUTCOME = f"{LOCAL_BASE}:trial-outcome"
 LOCAL_TREATMENT_CLASS = f"{LOCAL_BASE}:treatment-class"
 LOCAL_ADVERSE_EVENT = f"{LOCAL_BASE}:adverse-event"

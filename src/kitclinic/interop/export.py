@@ -23,7 +23,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
 
 from kitclinic.accounts.models import Organization, User
-from kitclinic.assessments.models import Assessment
+from kitclinic.assessments.models import Assessment, Mode
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.infusions.delivery import session_delivery
@@ -42,6 +42,10 @@ class ExportError(ValueError):
     def __init__(self, argument: str, message: str) -> None:
         super().__init__(message)
         self.argument = argument
+
+
+class ExportFailed(RuntimeError):
+    """A record that cannot be written as valid FHIR R4; nothing of the export is left."""
 
 
 @dataclass
@@ -144,13 +148,27 @@ class _Exporter:
                 synthetic=syn,
             )
         for a in Assessment.objects.filter(patient=p).order_by("administered_at", "pk"):
+            code = score_code(a.instrument)
+            response_id = None
+            if a.mode in (Mode.SELF_REPORT, Mode.KIOSK):
+                response_id = f"qr-{a.pk}"
+                yield mapping.questionnaire_response(
+                    id=response_id,
+                    patient_id=pid,
+                    instrument_id=a.instrument,
+                    item_codes=code.item_codes,
+                    answers=_answers(a.answers),
+                    authored=a.administered_at,
+                    synthetic=syn,
+                )
             yield mapping.score_observation(
                 id=f"rating-{a.pk}",
                 patient_id=pid,
-                code=score_code(a.instrument),
+                code=code,
                 total=a.total,
                 answers=_answers(a.answers),
                 effective=a.administered_at,
+                derived_from=response_id,
                 synthetic=syn,
             )
         for lab in LabResult.objects.filter(patient=p).order_by("collected_at", "pk"):
@@ -404,25 +422,41 @@ def fhir_export(
         raise ExportError("--output", f"folder {output.parent} does not exist")
     patients = _patients(organization, mrn)
     summary = ExportSummary(output=output, patients=len(patients))
-    # One read snapshot for the whole export, and its audit event with it.
-    with transaction.atomic():
-        if ndjson:
-            output.mkdir(parents=True, exist_ok=True)
-            summary.resources = export_ndjson(organization, patients, output)
-        else:
-            with output.open("w", encoding="utf-8") as out:
-                summary.resources = export_bundle(organization, patients, out)
-        audit_record(
-            actor=None,
-            action=AuditAction.EXPORT,
-            patient=patients[0] if len(patients) == 1 else None,
-            organization_id=organization.pk,
-            object_type="fhir export",
-            changes={
-                "patients": [p.mrn for p in patients],
-                "format": "ndjson" if ndjson else "bundle",
-                "resources": dict(sorted(summary.resources.items())),
-            },
-            detail=(f"FHIR export of {len(patients)} patient(s) by {requested_by} to {output}"),
-        )
+    made_folder = ndjson and not output.exists()
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        # One read snapshot for the whole export, and its audit event with it.
+        with transaction.atomic():
+            if ndjson:
+                output.mkdir(exist_ok=True)
+                summary.resources = export_ndjson(organization, patients, output)
+            else:
+                with partial.open("w", encoding="utf-8") as out:
+                    summary.resources = export_bundle(organization, patients, out)
+                partial.replace(output)
+            audit_record(
+                actor=None,
+                action=AuditAction.EXPORT,
+                patient=patients[0] if len(patients) == 1 else None,
+                organization_id=organization.pk,
+                object_type="fhir export",
+                changes={
+                    "patients": [p.mrn for p in patients],
+                    "format": "ndjson" if ndjson else "bundle",
+                    "resources": dict(sorted(summary.resources.items())),
+                },
+                detail=f"FHIR export of {len(patients)} patient(s) by {requested_by} to {output}",
+            )
+    except BaseException as exc:
+        # Nothing is left half-written: the partial Bundle, or the NDJSON files of this export.
+        partial.unlink(missing_ok=True)
+        if ndjson and output.is_dir():
+            for path in output.glob("*.ndjson"):
+                path.unlink()
+            if made_folder:
+                output.rmdir()
+        if isinstance(exc, ValueError):  # a record the FHIR model refuses (pydantic)
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[:3]
+            raise ExportFailed("; ".join(line.strip() for line in first)) from exc
+        raise
     return summary

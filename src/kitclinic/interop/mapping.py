@@ -26,6 +26,7 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.procedure import Procedure
 from fhir.resources.R4B.provenance import Provenance
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from kitclinic.interop import codes as c
 
@@ -236,10 +237,12 @@ def score_observation(
     answers: Sequence[int | None],
     effective: dt.datetime,
     encounter_id: str | None = None,
+    derived_from: str | None = None,
     synthetic: bool = False,
 ) -> Observation:
     """A scored rating: the total as the value; each answered item as a component when the
-    scale's items have LOINC codes and its licence allows reproducing them."""
+    scale's items have LOINC codes and its licence allows reproducing them; ``derived_from``
+    names the QuestionnaireResponse of a self-report."""
     data: dict[str, Any] = {
         "resourceType": "Observation",
         "id": id,
@@ -253,6 +256,8 @@ def score_observation(
     }
     if encounter_id:
         data["encounter"] = ref("Encounter", encounter_id)
+    if derived_from:
+        data["derivedFrom"] = [ref("QuestionnaireResponse", derived_from)]
     if code.items_licensed and code.item_codes and all(code.item_codes):
         components = [
             {"code": {"coding": [_coding(c.LOINC, item)]}, "valueInteger": answer}
@@ -262,6 +267,41 @@ def score_observation(
         if components:
             data["component"] = components
     return Observation.model_validate(data)
+
+
+def questionnaire_response(
+    *,
+    id: str,
+    patient_id: str,
+    instrument_id: str,
+    item_codes: Sequence[str | None],
+    answers: Sequence[int | None],
+    authored: dt.datetime,
+    synthetic: bool = False,
+) -> QuestionnaireResponse:
+    """A self-report as the patient gave it: one item per question, linkId ``/<LOINC item
+    code>`` where the item has one (the HL7 convention), else the item's number; the answer as
+    ``valueInteger``. Codes and numbers only: no item wording, whatever the licence."""
+    items = []
+    for number, answer in enumerate(answers, start=1):
+        item_code = item_codes[number - 1] if number <= len(item_codes) else None
+        item: dict[str, Any] = {"linkId": f"/{item_code}" if item_code else str(number)}
+        if answer is not None:
+            item["answer"] = [{"valueInteger": answer}]
+        items.append(item)
+    data: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": id,
+        **_meta(synthetic),
+        "questionnaire": f"{c.LOCAL_QUESTIONNAIRE}:{instrument_id}",
+        "status": "completed",
+        "subject": ref("Patient", patient_id),
+        "source": ref("Patient", patient_id),
+        "authored": instant(authored),
+    }
+    if items:
+        data["item"] = items
+    return QuestionnaireResponse.model_validate(data)
 
 
 def _vital(

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kitclinic.interop.export import ExportError, fhir_export
+from kitclinic.interop.export import ExportError, ExportFailed, fhir_export
 from kitclinic.operations.commandline import requested_by
 
 
@@ -71,6 +71,8 @@ class Command(BaseCommand):
             )
         except ExportError as exc:
             raise CommandError(f"{exc.argument}: {exc}", returncode=2) from None
+        except ExportFailed as exc:
+            raise CommandError(f"export failed, nothing written: {exc}") from None
         except OSError as exc:
             raise CommandError(
                 f"--output: cannot write {output}: {exc.strerror or exc}", returncode=2
