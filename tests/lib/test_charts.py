@@ -176,3 +176,9 @@ def test_plotly_colours_become_matplotlib_colours():
     assert colour("#8c959f") == "#8c959f"
     assert colour("rgba(120,120,120,0.5)") == pytest.approx((120 / 255, 120 / 255, 120 / 255, 0.5))
     assert colour("rgb(255, 0, 0)") == (1.0, 0.0, 0.0, 1.0)
+
+
+def test_a_legend_above_the_plot_sits_over_its_top_edge():
+    legend = charts.legend_above()
+    assert legend["orientation"] == "h"
+    assert legend["y"] > 1 and legend["yanchor"] == "bottom"  # clear of the plot and the x title

@@ -104,5 +104,5 @@ def session_figure(
         xaxis=charts.axis(title),
         yaxis=charts.axis("Vitals", from_zero=True),
         yaxis2=charts.right_axis(f"Ketamine µg/mL ({pk_model} model)", from_zero=True),
-        legend=charts.legend_below(),
+        legend=charts.legend_above(),
     )

@@ -345,6 +345,13 @@ def legend_below(y: float = -0.25) -> Json:
     return {"orientation": "h", "y": y}
 
 
+def legend_above() -> Json:
+    """A horizontal legend over the plot, left-aligned: on a narrow screen its entries wrap to
+    more rows and push the plot down, where a legend under the plot would run into the x axis's
+    title."""
+    return {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
+
+
 def figure(
     traces: Sequence[Json],
     *,
