@@ -6,6 +6,7 @@ written."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from fhir.resources.R4B.bundle import Bundle
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import AdverseEvent, InfusionSession
 from kitclinic.interop.mapping import unresolved_references
+from kitclinic.outcomes.models import LabResult
 from kitclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +63,17 @@ def _signed_demo_session() -> InfusionSession:
                 rescue_dose="4 mg IV",
             )
         ]
+    )
+    LabResult.objects.create(
+        patient=session.patient,
+        clinic=session.clinic,
+        analyte="crp",
+        loinc_code="1988-5",
+        value=Decimal("4.200"),
+        unit="mg/L",
+        collected_at=session.started_at - timezone.timedelta(days=2),
+        recorded_by=session.signed_by,
+        recorded_at=session.started_at - timezone.timedelta(days=1),
     )
     return session
 
@@ -116,6 +129,23 @@ def test_a_demo_patient_exports_every_resource_type_valid_and_self_contained(tmp
         for c in r["code"]["coding"]
     }
     assert {"85354-9", "8867-4", "9279-1", "59408-5", "29463-7"} <= vital_codes
+    (lab,) = [
+        r
+        for r in resources
+        if r["resourceType"] == "Observation"
+        and r["category"][0]["coding"][0]["code"] == "laboratory"
+    ]
+    assert lab["code"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "1988-5",
+        "display": "CRP, serum/plasma",
+    }
+    assert lab["valueQuantity"] == {
+        "value": 4.2,
+        "unit": "mg/L",
+        "system": "http://unitsofmeasure.org",
+        "code": "mg/L",
+    }
     ratings = [
         r
         for r in resources
