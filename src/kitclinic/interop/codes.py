@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kitclinic.instruments.registry import INSTRUMENTS
+
 # -- code systems ---------------------------------------------------------------------------
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -80,3 +82,49 @@ UCUM_SCORE = "{score}"
 # The RxNorm ingredient code of ketamine is to be confirmed before release ([rxnorm]).
 KETAMINE_RXNORM = Coded("6130", "ketamine")
 ROUTE_IV = Coded("47625008", "Intravenous route")
+
+
+# -- what an import reads ([loinc], [fhir-r4]) -------------------------------------------------
+ISO_11073 = "urn:iso:std:iso:11073:10101"
+IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"  # MR: medical record number
+US_CORE_BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+BODY_MASS_INDEX = Coded("39156-5", "Body mass index", "kg/m2")
+
+# Code systems a required code may come in: a code of another system is refused as unknown; a
+# code of one of these that kitclinic does not keep (a SNOMED CT problem, say) is skipped.
+KNOWN_SYSTEMS = frozenset({LOINC, ICD10CM, SNOMED, RXNORM, UCUM, ISO_11073, LOCAL_INSTRUMENT})
+
+
+def _rating_codes() -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for inst in INSTRUMENTS.values():
+        if inst.loinc and inst.loinc.panel:
+            codes[inst.loinc.panel] = f"{inst.name} panel"
+        if inst.loinc and inst.loinc.total:
+            codes[inst.loinc.total] = f"{inst.name} total score"
+        for item in (*inst.items, *inst.unscored_items):
+            if item.loinc:
+                codes[item.loinc] = f"{inst.name} item {item.number}"
+    return codes
+
+
+# The LOINC codes an imported Observation may carry (besides the laboratory analytes of
+# outcomes.labs): the vital signs above and the rating scales' panels, totals and items.
+IMPORTED_OBSERVATION_CODES: dict[str, str] = {
+    **{
+        v.code: v.display
+        for v in (
+            BLOOD_PRESSURE_PANEL,
+            SYSTOLIC_BP,
+            DIASTOLIC_BP,
+            HEART_RATE,
+            RESPIRATORY_RATE,
+            *SPO2_CODES,
+            BODY_TEMPERATURE,
+            BODY_WEIGHT,
+            BODY_HEIGHT,
+            BODY_MASS_INDEX,
+        )
+    },
+    **_rating_codes(),
+}

@@ -2,6 +2,11 @@
 
 A thin wrapper around ``kitclinic.interop.export.fhir_export``; docs/fhir.md has the mapping.
 Bad arguments exit 2 naming the argument.
+
+``kitclinic fhir import FILE --organization SLUG --username U [--clinic-id N] [--json]`` reads a
+Bundle (collection, transaction or searchset) or NDJSON file as that staff member through
+``kitclinic.interop.services.fhir_import`` and prints what it created, updated and skipped. All or
+nothing: a refused resource exits 2 naming its entry and path, and nothing is written.
 """
 
 from __future__ import annotations
@@ -10,9 +15,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import Organization, StaffMembership
 from kitclinic.interop.export import ExportError, ExportFailed, fhir_export
+from kitclinic.interop.reading import ImportRefused, read_entries
+from kitclinic.interop.services import fhir_import
 from kitclinic.operations.commandline import requested_by
 
 
@@ -47,9 +57,27 @@ class Command(BaseCommand):
             "--json", dest="as_json", action="store_true", help="Print the summary as JSON."
         )
 
+        imp = sub.add_parser(
+            "import",
+            help=(
+                "Read a FHIR Bundle (collection, transaction, searchset) or NDJSON file into the "
+                "organization as a staff member, all or nothing. Audited."
+            ),
+            called_from_command_line=getattr(parser, "called_from_command_line", None),
+        )
+        imp.add_argument("file", type=Path, help="A FHIR R4 JSON Bundle or NDJSON file.")
+        imp.add_argument("--organization", required=True, help="The organization's slug.")
+        imp.add_argument("--username", required=True, help="The staff member who imports.")
+        imp.add_argument("--clinic-id", type=int, help="Their clinic (default: their first).")
+        imp.add_argument(
+            "--json", dest="as_json", action="store_true", help="Print the summary as JSON."
+        )
+
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         if subcommand == "export":
             self.export(**options)
+        elif subcommand == "import":
+            self.import_(**options)
 
     def export(
         self,
@@ -84,3 +112,54 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Exported {summary.patients} patient(s) to {summary.output}: {counts or 'nothing'}"
         )
+
+    def _importer(self, organization: str, username: str, clinic_id: int | None) -> Actor:
+        org = Organization.objects.filter(slug=organization).first()
+        if org is None:
+            raise CommandError(f"--organization: no organization {organization!r}.", returncode=2)
+        memberships = StaffMembership.objects.select_related("user", "clinic__organization").filter(
+            user__username=username, user__is_active=True, is_active=True, clinic__organization=org
+        )
+        if clinic_id is not None:
+            memberships = memberships.filter(clinic_id=clinic_id)
+        membership = memberships.order_by("clinic_id").first()
+        if membership is None:
+            where = f"clinic {clinic_id}" if clinic_id is not None else "any clinic"
+            raise CommandError(
+                f"--username: {username!r} has no active role at {where} of {org.slug}.",
+                returncode=2,
+            )
+        return Actor(user=membership.user, membership=membership)
+
+    def import_(
+        self,
+        *,
+        file: Path,
+        organization: str,
+        username: str,
+        clinic_id: int | None,
+        as_json: bool,
+        **options: Any,
+    ) -> None:
+        actor = self._importer(organization, username, clinic_id)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"FILE: cannot read {file}: {exc}", returncode=2) from None
+        try:
+            summary = fhir_import(actor=actor, entries=read_entries(text))
+        except ImportRefused as exc:
+            raise CommandError(f"{exc} Nothing was imported.", returncode=2) from None
+        except PermissionDenied as exc:
+            raise CommandError(f"--username: {exc} Nothing was imported.", returncode=2) from None
+        result = summary.as_json()
+        if as_json:
+            self.stdout.write(json.dumps(result, indent=2))
+            return
+        created = ", ".join(f"{n} {t}" for t, n in result["created"].items()) or "nothing"
+        updated = ", ".join(f"{n} {t}" for t, n in result["updated"].items()) or "nothing"
+        self.stdout.write(f"Created: {created}. Updated: {updated}.")
+        for item in result["skipped"]:
+            self.stdout.write(
+                f"Skipped entry {item['entry']} ({item['resourceType']}): {item['reason']}"
+            )
