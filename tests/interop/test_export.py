@@ -98,12 +98,8 @@ def test_a_demo_patient_exports_every_resource_type_valid_and_self_contained(tmp
         e["fullUrl"].endswith(f"/{e['resource']['resourceType']}/{e['resource']['id']}")
         for e in raw["entry"]
     )
-    # every record of a demo patient is tagged synthetic (staff are not patient records)
-    assert all(
-        r["meta"]["tag"][0]["code"] == "synthetic"
-        for r in resources
-        if r["resourceType"] != "Practitioner"
-    )
+    # every record of the demo clinic, its staff included, is tagged synthetic
+    assert all(r["meta"]["tag"][0]["code"] == "synthetic" for r in resources)
 
     (pat,) = [r for r in resources if r["resourceType"] == "Patient"]
     assert pat["identifier"][0] == {

@@ -103,6 +103,7 @@ class _Exporter:
                 name=user.display_name or user.get_full_name() or user.username,
                 username=user.username,
                 identifier_system=system,
+                synthetic=user.is_synthetic,
             )
 
     def patient(self, p: Patient) -> Iterator[Resource]:

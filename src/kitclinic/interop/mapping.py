@@ -118,12 +118,15 @@ def patient(
     return Patient.model_validate(data)
 
 
-def practitioner(*, id: str, name: str, username: str, identifier_system: str) -> Practitioner:
+def practitioner(
+    *, id: str, name: str, username: str, identifier_system: str, synthetic: bool = False
+) -> Practitioner:
     """A member of staff named by a signature or a record (no more than the name and log-in)."""
     return Practitioner.model_validate(
         {
             "resourceType": "Practitioner",
             "id": id,
+            **_meta(synthetic),
             "identifier": [{"system": identifier_system, "value": username}],
             "name": [{"text": name}],
         }
