@@ -22,7 +22,9 @@ def refuse_several_open_drafts(apps: StateApps, schema_editor: BaseDatabaseSchem
                     str(n)
                     for n in version.objects.filter(
                         organization_id=row["organization_id"], status="draft"
-                    ).values_list("number", flat=True)
+                    )
+                    .order_by("number")
+                    .values_list("number", flat=True)
                 ),
             )
             for row in several
