@@ -255,3 +255,100 @@ def test_the_import_is_audited(world, tmp_path):
     event = AuditEvent.objects.filter(object_type="fhir.import").get()
     assert event.actor == world.users["physician"]
     assert "created {'Patient': 1}" in event.detail
+
+
+def _observation(code: dict[str, Any], **value: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": "obs-1",
+        "status": "final",
+        "code": code,
+        "subject": {"reference": "Patient/example"},
+        "effectiveDateTime": "2026-03-02T09:30:00+00:00",
+        **value,
+    }
+
+
+CRP = {"coding": [{"system": "http://loinc.org", "code": "1988-5"}]}
+
+
+def test_an_inflammatory_marker_becomes_a_laboratory_result(world, tmp_path):
+    from kitclinic.outcomes.models import LabResult
+
+    crp = _observation(CRP, valueQuantity={"value": 3.2, "unit": "mg/L", "code": "mg/L"})
+    result = run_import(world, tmp_path, bundle(load("patient-example.json"), crp))
+    assert result["created"] == {"Patient": 1, "Observation": 1}
+    lab = LabResult.objects.get()
+    assert (lab.analyte, lab.loinc_code, str(lab.value), lab.unit) == (
+        "crp",
+        "1988-5",
+        "3.200",
+        "mg/L",
+    )
+
+
+def test_a_laboratory_unit_other_than_the_clinics_is_refused_by_the_lab_service(world, tmp_path):
+    crp = _observation(CRP, valueQuantity={"value": 3.2, "unit": "mg/dL", "code": "mg/dL"})
+    before = row_counts()
+    with pytest.raises(CommandError) as refused:
+        run_import(world, tmp_path, bundle(load("patient-example.json"), crp))
+    assert refused.value.returncode == 2
+    assert "entry 1, Observation.valueQuantity.unit:" in str(refused.value)
+    assert row_counts() == before
+
+
+def test_a_later_file_refers_to_a_patient_an_earlier_import_brought_in(world, tmp_path):
+    run_import(world, tmp_path, bundle(load("patient-example.json")))
+    result = run_import(world, tmp_path, bundle(load("heart-rate.json")))
+    assert result["created"] == {"Observation": 1}
+    heart = ReceivedObservation.objects.get(loinc_code="8867-4")
+    assert heart.patient.mrn == "1032702"
+
+
+def test_a_prior_trial_as_the_export_writes_it_becomes_a_treatment_trial(world, tmp_path):
+    import datetime as dt
+
+    from kitclinic.interop.mapping import prior_trial
+    from kitclinic.patients.models import TreatmentTrial
+
+    statement = json.loads(
+        prior_trial(
+            id="trial-1",
+            patient_id="example",
+            treatment_name="Sertraline",
+            treatment_class="ssri",
+            treatment_class_label="SSRI",
+            dose_text="150 mg/day",
+            weeks=8,
+            adequate=True,
+            outcome="no_response",
+            outcome_label="No response",
+            current_episode=True,
+            notes="Stopped for nausea at 200 mg.",
+            recorded_at=dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC),
+        ).model_dump_json(exclude_none=True)
+    )
+    bare = {k: v for k, v in statement.items() if k != "extension"} | {"id": "trial-2"}
+    result = run_import(world, tmp_path, bundle(load("patient-example.json"), statement, bare))
+    assert result["created"] == {"Patient": 1, "MedicationStatement": 1}
+    assert [s["entry"] for s in result["skipped"]] == [2]
+    assert "not guessed" in result["skipped"][0]["reason"]
+    trial = TreatmentTrial.objects.get()
+    assert (trial.treatment_name, trial.treatment_class, trial.outcome) == (
+        "Sertraline",
+        "ssri",
+        "no_response",
+    )
+    assert (trial.adequate, trial.weeks, trial.dose_text) == (True, 8, "150 mg/day")
+
+
+def test_a_scale_total_without_a_loinc_code_is_skipped_not_refused(world, tmp_path):
+    from kitclinic.interop.codes import LOCAL_INSTRUMENT
+
+    madrs = _observation(
+        {"coding": [{"system": LOCAL_INSTRUMENT, "code": "madrs"}]},
+        valueQuantity={"value": 24, "unit": "{score}"},
+    )
+    result = run_import(world, tmp_path, bundle(load("patient-example.json"), madrs))
+    assert result["created"] == {"Patient": 1}
+    assert [(s["entry"], s["resourceType"]) for s in result["skipped"]] == [(1, "Observation")]

@@ -30,6 +30,7 @@ from kitclinic.interop.codes import (
     IMPORTED_OBSERVATION_CODES,
     KNOWN_SYSTEMS,
     LOCAL_EXTENSION,
+    LOCAL_INSTRUMENT,
     LOCAL_TREATMENT_CLASS,
     LOCAL_TRIAL_OUTCOME,
     LOINC,
@@ -390,12 +391,17 @@ def received_observation_record(
     return row
 
 
-def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[str, int]:
+def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[str, int] | str:
     codings = _codings(entry)
     loinc = [str(c.get("code")) for c in codings if c.get("system") == LOINC]
     lab = next((LAB_BY_LOINC[c] for c in loinc if c in LAB_BY_LOINC), None)
     mapped = next((c for c in loinc if c in IMPORTED_OBSERVATION_CODES), None)
     if lab is None and mapped is None:
+        if any(c.get("system") == LOCAL_INSTRUMENT for c in codings):
+            return (
+                "a rating scale total without a LOINC code: an assessment is scored from all "
+                "its items, so a total alone is not recorded."
+            )
         if any(c.get("system") not in KNOWN_SYSTEMS for c in codings) or not codings:
             raise _unknown_system(entry, codings)
         raise ImportRefused(
