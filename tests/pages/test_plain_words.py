@@ -249,7 +249,6 @@ def test_library_editing_and_vital_alerts_show_no_internal_codes(world, course, 
     review = physician.get(reverse("infusions-library-review", args=[draft.pk])).content.decode()
     assert "the clinic&#x27;s own limit" in review  # the changed source, one click away
     assert "the clinic" not in visible_text(review)
-    running_page = visible_text(
-        physician.get(reverse("infusions-session", args=[running.pk])).content.decode()
-    )
-    assert "SBP 200 mmHg" in running_page  # the alert itself is shown, in words
+    running_html = physician.get(reverse("infusions-session", args=[running.pk])).content.decode()
+    assert "SBP 200 mmHg" in visible_text(running_html)  # the alert itself is shown, in words
+    assert "sanacora-2017" in running_html  # and its source, one click away
