@@ -29,11 +29,14 @@ from kitclinic.interop.codes import (
     IDENTIFIER_TYPE,
     IMPORTED_OBSERVATION_CODES,
     KNOWN_SYSTEMS,
+    LOCAL_BASE,
     LOCAL_EXTENSION,
     LOCAL_INSTRUMENT,
+    LOCAL_SYNTHETIC_TAG,
     LOCAL_TREATMENT_CLASS,
     LOCAL_TRIAL_OUTCOME,
     LOINC,
+    SYNTHETIC_TAG_CODE,
     US_CORE_BIRTH_SEX,
     mrn_system,
 )
@@ -192,17 +195,29 @@ def _demographics(
     )
 
 
+def _tagged_synthetic(resource: dict[str, Any]) -> bool:
+    tags = (resource.get("meta") or {}).get("tag") or []
+    return any(
+        t.get("system") == LOCAL_SYNTHETIC_TAG and t.get("code") == SYNTHETIC_TAG_CODE for t in tags
+    )
+
+
 def _import_patient(actor: Actor, entry: Entry, summary: ImportSummary) -> Patient:
     mrn = _mrn(entry, actor.clinic.organization.slug)
     existing = Patient.objects.filter(
         organization_id=actor.organization_id, mrn__iexact=mrn
     ).first()
-    own = mrn_system(actor.clinic.organization.slug)
-    kitclinic_export = any(i.get("system") == own for i in entry.resource.get("identifier") or [])
+    kitclinic_export = any(
+        str(i.get("system") or "").startswith(f"{LOCAL_BASE}:organization:")
+        and str(i.get("system")).endswith(":mrn")
+        for i in entry.resource.get("identifier") or []
+    )
     data = _demographics(entry, existing, mrn, kitclinic_export)
     try:
         if existing is None:
-            patient = patient_register(actor=actor, data=data)
+            patient = patient_register(
+                actor=actor, data=data, is_synthetic=_tagged_synthetic(entry.resource)
+            )
             summary.created["Patient"] += 1
         else:
             before = snapshot(existing, DEMOGRAPHIC_FIELDS)
