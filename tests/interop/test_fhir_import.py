@@ -352,3 +352,14 @@ def test_a_scale_total_without_a_loinc_code_is_skipped_not_refused(world, tmp_pa
     result = run_import(world, tmp_path, bundle(load("patient-example.json"), madrs))
     assert result["created"] == {"Patient": 1}
     assert [(s["entry"], s["resourceType"]) for s in result["skipped"]] == [(1, "Observation")]
+
+
+def test_a_reference_that_does_not_resolve_refuses_even_a_resource_imported_before(world, tmp_path):
+    run_import(world, tmp_path, bundle(load("patient-example.json"), load("heart-rate.json")))
+    moved = _with(load("heart-rate.json"), subject={"reference": "Patient/nobody"})
+    before = row_counts()
+    with pytest.raises(CommandError) as refused:
+        run_import(world, tmp_path, bundle(moved))
+    assert refused.value.returncode == 2
+    assert "entry 0, Observation.subject.reference:" in str(refused.value)
+    assert row_counts() == before

@@ -585,11 +585,13 @@ def fhir_import(*, actor: Actor, entries: list[Entry]) -> ImportSummary:
             summary.skipped.append({"entry": entry.index, "resourceType": rt, "reason": reason})
             continue
         key = _key(entry)
+        # Resolved first: a reference that does not resolve refuses the file even when the
+        # resource came in before.
+        patient = _patient_of(actor, entry, SUBJECT[rt], patients)
         if ImportedResource.objects.filter(
             organization_id=actor.organization_id, resource_type=rt, key=key
         ).exists():
             continue
-        patient = _patient_of(actor, entry, SUBJECT[rt], patients)
         outcome = IMPORTERS[rt](actor, entry, patient)
         if isinstance(outcome, str):
             summary.skipped.append({"entry": entry.index, "resourceType": rt, "reason": outcome})
