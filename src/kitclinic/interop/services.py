@@ -26,23 +26,34 @@ from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
 from kitclinic.interop.codes import (
     ICD10CM,
-    IDENTIFIER_TYPE,
     IMPORTED_OBSERVATION_CODES,
     KNOWN_SYSTEMS,
     LOCAL_BASE,
     LOCAL_EXTENSION,
     LOCAL_INSTRUMENT,
-    LOCAL_SYNTHETIC_TAG,
     LOCAL_TREATMENT_CLASS,
     LOCAL_TRIAL_OUTCOME,
     LOINC,
-    SYNTHETIC_TAG_CODE,
-    US_CORE_BIRTH_SEX,
-    mrn_system,
 )
-from kitclinic.interop.mapping import GENDER
 from kitclinic.interop.models import ImportedResource, ReceivedObservation
-from kitclinic.interop.reading import SUPPORTED_TYPES, Entry, ImportRefused, validate_schema
+from kitclinic.interop.reading import (
+    SUPPORTED_TYPES,
+    Entry,
+    ImportRefused,
+    address_of,
+    answer_text_of,
+    code_in,
+    codings_of,
+    effective_at_of,
+    mrn_of,
+    name_of,
+    quantity_of,
+    resource_key,
+    sex_at_birth_of,
+    tagged_synthetic,
+    telecom_of,
+    validate_schema,
+)
 from kitclinic.outcomes.labs import ANALYTE_CODES
 from kitclinic.outcomes.services import lab_result_record
 from kitclinic.patients.models import Patient
@@ -68,7 +79,6 @@ PATIENT_PATHS = {
     "address": "Patient.address",
     "confirm_not_duplicate": "Patient",
 }
-BIRTH_SEX = {"F": "female", "M": "male", "UNK": "unknown"}
 
 
 @dataclass
@@ -97,68 +107,6 @@ def _refused_by_service(
 # --- Patient ------------------------------------------------------------------------------------
 
 
-def _mrn(entry: Entry, organization_slug: str) -> str:
-    identifiers = entry.resource.get("identifier") or []
-    own = mrn_system(organization_slug)
-    for ident in identifiers:
-        if ident.get("system") == own and ident.get("value"):
-            return str(ident["value"]).strip()
-    for ident in identifiers:
-        codings = (ident.get("type") or {}).get("coding") or []
-        if any(c.get("system") == IDENTIFIER_TYPE and c.get("code") == "MR" for c in codings):
-            if ident.get("value"):
-                return str(ident["value"]).strip()
-    for ident in identifiers:
-        if ident.get("value"):
-            return str(ident["value"]).strip()
-    raise ImportRefused(
-        entry.index, "Patient.identifier", "a patient needs an identifier: kitclinic's MRN."
-    )
-
-
-def _name(entry: Entry) -> tuple[str, str]:
-    names = entry.resource.get("name") or []
-    chosen = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
-    family = str(chosen.get("family") or "").strip()
-    given = " ".join(str(g) for g in chosen.get("given") or []).strip()
-    if not family or not given:
-        raise ImportRefused(
-            entry.index, "Patient.name", "a patient needs a family name and a given name."
-        )
-    return family, given
-
-
-def _sex_at_birth(resource: dict[str, Any], kitclinic_export: bool) -> str:
-    """From US Core's birth-sex extension; administrative gender and the individual-sex
-    extension are not sex at birth, so without it "unknown" unless the patient comes from a
-    kitclinic export (identified in the organization's MRN system), whose gender carries the sex
-    at birth (mapping.GENDER)."""
-    for ext in resource.get("extension") or []:
-        if ext.get("url") == US_CORE_BIRTH_SEX and ext.get("valueCode") in BIRTH_SEX:
-            return BIRTH_SEX[ext["valueCode"]]
-    if kitclinic_export:
-        return {v: k for k, v in GENDER.items()}.get(str(resource.get("gender")), "unknown")
-    return "unknown"
-
-
-def _telecom(resource: dict[str, Any], system: str) -> str | None:
-    for point in resource.get("telecom") or []:
-        if point.get("system") == system and point.get("value"):
-            return str(point["value"]).strip()
-    return None
-
-
-def _address(resource: dict[str, Any]) -> str | None:
-    addresses = resource.get("address") or []
-    if not addresses:
-        return None
-    a = addresses[0]
-    if a.get("text"):
-        return str(a["text"])
-    city_line = " ".join(str(a[k]) for k in ("city", "state", "postalCode") if a.get(k))
-    return "\n".join([*(str(line) for line in a.get("line") or []), city_line]).strip()
-
-
 def _demographics(
     entry: Entry, existing: Patient | None, mrn: str, kitclinic_export: bool
 ) -> Demographics:
@@ -170,7 +118,7 @@ def _demographics(
         raise ImportRefused(
             entry.index, "Patient.birthDate", "a patient needs a full date of birth (YYYY-MM-DD)."
         ) from None
-    family, given = _name(entry)
+    family, given = name_of(entry)
     base = (
         Demographics(**{n: getattr(existing, n) for n in DEMOGRAPHIC_FIELDS})
         if existing
@@ -180,9 +128,9 @@ def _demographics(
     )
     # What the resource does not carry (an emergency contact) stays as recorded.
     optional = {
-        "phone": _telecom(resource, "phone"),
-        "email": _telecom(resource, "email"),
-        "address": _address(resource),
+        "phone": telecom_of(resource, "phone"),
+        "email": telecom_of(resource, "email"),
+        "address": address_of(resource),
     }
     return replace(
         base,
@@ -190,20 +138,13 @@ def _demographics(
         family_name=family,
         given_name=given,
         date_of_birth=date_of_birth,
-        sex_at_birth=_sex_at_birth(resource, kitclinic_export),
+        sex_at_birth=sex_at_birth_of(resource, kitclinic_export),
         **{k: v for k, v in optional.items() if v is not None},
     )
 
 
-def _tagged_synthetic(resource: dict[str, Any]) -> bool:
-    tags = (resource.get("meta") or {}).get("tag") or []
-    return any(
-        t.get("system") == LOCAL_SYNTHETIC_TAG and t.get("code") == SYNTHETIC_TAG_CODE for t in tags
-    )
-
-
 def _import_patient(actor: Actor, entry: Entry, summary: ImportSummary) -> Patient:
-    mrn = _mrn(entry, actor.clinic.organization.slug)
+    mrn = mrn_of(entry, actor.clinic.organization.slug)
     existing = Patient.objects.filter(
         organization_id=actor.organization_id, mrn__iexact=mrn
     ).first()
@@ -216,7 +157,7 @@ def _import_patient(actor: Actor, entry: Entry, summary: ImportSummary) -> Patie
     try:
         if existing is None:
             patient = patient_register(
-                actor=actor, data=data, is_synthetic=_tagged_synthetic(entry.resource)
+                actor=actor, data=data, is_synthetic=tagged_synthetic(entry.resource)
             )
             summary.created["Patient"] += 1
         else:
@@ -244,20 +185,6 @@ def _import_patient(actor: Actor, entry: Entry, summary: ImportSummary) -> Patie
 # --- Other resources ------------------------------------------------------------------------------
 
 
-def _key(entry: Entry) -> str:
-    for ident in entry.resource.get("identifier") or []:
-        if ident.get("value"):
-            return f"{ident.get('system') or ''}|{ident['value']}"
-    key = entry.full_url or entry.local_reference
-    if not key:
-        raise ImportRefused(
-            entry.index,
-            f"{entry.resource_type}.identifier",
-            "an identifier (or an id) is needed so that a second import recognises the resource.",
-        )
-    return key
-
-
 def _patient_of(actor: Actor, entry: Entry, element: str, patients: dict[str, Patient]) -> Patient:
     path = f"{entry.resource_type}.{element}.reference"
     reference = str((entry.resource.get(element) or {}).get("reference") or "")
@@ -283,10 +210,6 @@ def _patient_of(actor: Actor, entry: Entry, element: str, patients: dict[str, Pa
     return earlier.patient
 
 
-def _codings(entry: Entry, element: str = "code") -> list[dict[str, Any]]:
-    return list((entry.resource.get(element) or {}).get("coding") or [])
-
-
 def _unknown_system(entry: Entry, codings: list[dict[str, Any]]) -> ImportRefused:
     path = f"{entry.resource_type}.code.coding"
     systems = [str(c.get("system")) for c in codings]
@@ -302,7 +225,7 @@ def _unknown_system(entry: Entry, codings: list[dict[str, Any]]) -> ImportRefuse
 
 
 def _import_condition(actor: Actor, entry: Entry, patient: Patient) -> tuple[str, int] | str:
-    codings = _codings(entry)
+    codings = codings_of(entry)
     for i, coding in enumerate(codings):
         if coding.get("system") == ICD10CM and coding.get("code"):
             text = (entry.resource.get("code") or {}).get("text") or coding.get("display") or ""
@@ -329,38 +252,6 @@ def _import_condition(actor: Actor, entry: Entry, patient: Patient) -> tuple[str
     if codings and all(c.get("system") in KNOWN_SYSTEMS for c in codings):
         return "kitclinic records diagnoses in ICD-10-CM and this condition has no ICD-10-CM code."
     raise _unknown_system(entry, codings)
-
-
-def _effective_at(entry: Entry) -> dt.datetime:
-    r = entry.resource
-    raw = r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start")
-    raw = raw or r.get("effectiveInstant") or r.get("issued")
-    path = "Observation.effective[x]"
-    if not raw:
-        raise ImportRefused(entry.index, path, "the time of the observation is needed.")
-    try:
-        moment = dt.datetime.fromisoformat(str(raw))
-    except ValueError:
-        raise ImportRefused(
-            entry.index, path, f"{raw!r}: a full date (YYYY-MM-DD) or date and time is needed."
-        ) from None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
-
-
-def _quantity(q: dict[str, Any] | None) -> tuple[Decimal | None, str]:
-    if not q or q.get("value") is None:
-        return None, ""
-    return Decimal(str(q["value"])), str(q.get("code") or q.get("unit") or "")
-
-
-def _answer_text(r: dict[str, Any]) -> str:
-    if r.get("valueString") is not None:
-        return str(r["valueString"])[:200]
-    concept = r.get("valueCodeableConcept")
-    if concept:
-        first = (concept.get("coding") or [{}])[0]
-        return str(concept.get("text") or first.get("display") or first.get("code") or "")[:200]
-    return ""
 
 
 @transaction.atomic
@@ -407,7 +298,7 @@ def received_observation_record(
 
 
 def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[str, int] | str:
-    codings = _codings(entry)
+    codings = codings_of(entry)
     loinc = [str(c.get("code")) for c in codings if c.get("system") == LOINC]
     lab = next((LAB_BY_LOINC[c] for c in loinc if c in LAB_BY_LOINC), None)
     mapped = next((c for c in loinc if c in IMPORTED_OBSERVATION_CODES), None)
@@ -425,9 +316,9 @@ def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[s
             f"no code kitclinic maps ({', '.join(loinc) or 'no LOINC code'}); allowed LOINC: "
             f"{', '.join([*IMPORTED_OBSERVATION_CODES, *LAB_BY_LOINC])}.",
         )
-    effective_at = _effective_at(entry)
+    effective_at = effective_at_of(entry)
     try:
-        value, unit = _quantity(entry.resource.get("valueQuantity"))
+        value, unit = quantity_of(entry.resource.get("valueQuantity"))
         if value is None and entry.resource.get("valueInteger") is not None:
             value = Decimal(int(entry.resource["valueInteger"]))
     except (InvalidOperation, ValueError):
@@ -457,14 +348,14 @@ def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[s
     components = []
     for comp in entry.resource.get("component") or []:
         first = ((comp.get("code") or {}).get("coding") or [{}])[0]
-        c_value, c_unit = _quantity(comp.get("valueQuantity"))
+        c_value, c_unit = quantity_of(comp.get("valueQuantity"))
         components.append(
             {
                 "code": str(first.get("code") or ""),
                 "display": str(first.get("display") or ""),
                 "value": str(c_value) if c_value is not None else None,
                 "unit": c_unit,
-                "text": _answer_text(comp),
+                "text": answer_text_of(comp),
             }
         )
     try:
@@ -476,19 +367,12 @@ def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[s
             effective_at=effective_at,
             value=value,
             unit=unit[:20],
-            value_text=_answer_text(entry.resource),
+            value_text=answer_text_of(entry.resource),
             components=components,
         )
     except ValidationError as exc:
         raise _refused_by_service(entry, exc, {}, "Observation.value[x]") from None
     return "interop.ReceivedObservation", row.pk
-
-
-def _coding_of(concept: dict[str, Any] | None, system: str) -> str:
-    for coding in (concept or {}).get("coding") or []:
-        if coding.get("system") == system and coding.get("code"):
-            return str(coding["code"])
-    return ""
 
 
 def _import_medication_statement(
@@ -500,8 +384,8 @@ def _import_medication_statement(
     ext = {
         str(e.get("url")).removeprefix(f"{LOCAL_EXTENSION}:"): e for e in r.get("extension") or []
     }
-    treatment_class = _coding_of((r.get("category") or {}), LOCAL_TREATMENT_CLASS)
-    outcome = _coding_of(
+    treatment_class = code_in((r.get("category") or {}), LOCAL_TREATMENT_CLASS)
+    outcome = code_in(
         {"coding": [(ext.get("trial-outcome") or {}).get("valueCoding") or {}]}, LOCAL_TRIAL_OUTCOME
     )
     adequate = (ext.get("trial-adequate") or {}).get("valueBoolean")
@@ -584,7 +468,7 @@ def fhir_import(*, actor: Actor, entries: list[Entry]) -> ImportSummary:
             )
             summary.skipped.append({"entry": entry.index, "resourceType": rt, "reason": reason})
             continue
-        key = _key(entry)
+        key = resource_key(entry)
         # Resolved first: a reference that does not resolve refuses the file even when the
         # resource came in before.
         patient = _patient_of(actor, entry, SUBJECT[rt], patients)
