@@ -32,6 +32,11 @@ OTHER_KWARGS = {
     "version_id": "a drug-library or information-sheet version",
     "reconciliation_id": "a controlled-substance count",
     "indication": "the information sheet of an indication",
+    "protocol_id": "a protocol of a drug-library version",
+    "quantity": "a dosing quantity of a protocol",
+    "chair_id": "a chair of a clinic",
+    "user_id": "a member of staff",
+    "membership_id": "a staff member's role at a clinic",
 }
 
 # Actions: they answer a GET with 405, show nothing, and their POST is audited by its service.
@@ -74,6 +79,7 @@ POST_ONLY = {
 NOT_A_STAFF_READ = {
     "r/<str:token>/": "a patient's self-report link",
     "kiosk/<str:token>/": "a patient's kiosk session",
+    "staff-link/<str:token>/": "a staff member's set-password link",
 }
 
 

@@ -76,13 +76,15 @@ class Cluster:
         return browser
 
 
-def _new_patient(mrn: str, **fields: str) -> dict[str, str]:
+def _new_patient(mrn: str, **fields: str) -> dict[str, object]:
     return {
         "mrn": mrn,
         "family_name": "Deployment",
         "given_name": "Test",
         "date_of_birth": "1980-01-01",
         "sex_at_birth": "female",
+        # every test patient is the same made-up person: registration would ask to confirm
+        "confirm_not_duplicate": True,
         **fields,
     }
 
