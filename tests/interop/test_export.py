@@ -244,10 +244,12 @@ def test_another_organizations_patient_is_not_exported(world, other_org_patient,
 def test_a_record_fhir_refuses_stops_the_export_and_leaves_nothing(
     ndjson, world, patient, tmp_path, monkeypatch
 ):
+    from fhir.resources.R4B.patient import Patient
+
     from kitclinic.interop import mapping
 
     def broken(**kwargs):
-        return mapping.Patient.model_validate({"resourceType": "Patient", "gender": 7})
+        return Patient.model_validate({"resourceType": "Patient", "gender": 7})
 
     monkeypatch.setattr(mapping, "patient", broken)
     target = tmp_path / ("bulk" if ndjson else "out.json")

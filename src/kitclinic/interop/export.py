@@ -1,6 +1,6 @@
 """An organization's records as FHIR R4: the reads behind ``kitclinic fhir export``.
 
-Reads each patient's records of one organization and hands plain values to ``mapping.py``,
+Reads each patient's records of one organization and hands plain values to ``mapping``,
 which builds and validates every resource. Writes a Bundle of type ``collection`` (one file) or
 NDJSON (one file per resource type, in a folder), and records one audit event per export naming
 the patients exported. The delivered dose of an infusion is the pump replay's
