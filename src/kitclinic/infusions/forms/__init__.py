@@ -1,6 +1,7 @@
 """Browser forms for the infusion workflow. Shape only; the rules live in the services.
 
-The drug library's forms are in ``forms.library``."""
+The drug library's forms are in ``forms.library``; a clinic's chairs and opening hours (clinic
+admin) in ``forms.clinic``."""
 
 from __future__ import annotations
 
@@ -461,49 +462,3 @@ class NoShowForm(forms.Form):
 
 class ReturnOrderForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Reason")
-
-
-class ChairForm(forms.Form):
-    name = forms.CharField(max_length=60, label="Chair name")
-
-
-class OpeningHoursForm(forms.Form):
-    """Per weekday: closed, or opens and closes (local times)."""
-
-    def __init__(self, *args: Any, weekdays: tuple[str, ...], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.weekdays = weekdays
-        for day, name in enumerate(weekdays):
-            self.fields[f"open_{day}"] = forms.BooleanField(required=False, label=f"Open on {name}")
-            self.fields[f"opens_{day}"] = forms.TimeField(
-                required=False,
-                label=f"{name} opens",
-                widget=forms.TimeInput(attrs={"type": "time"}),
-            )
-            self.fields[f"closes_{day}"] = forms.TimeField(
-                required=False,
-                label=f"{name} closes",
-                widget=forms.TimeInput(attrs={"type": "time"}),
-            )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for day, name in enumerate(self.weekdays):
-            if data.get(f"open_{day}"):
-                for edge in ("opens", "closes"):
-                    if data.get(f"{edge}_{day}") is None and f"{edge}_{day}" not in self.errors:
-                        self.add_error(f"{edge}_{day}", f"{name}: give the time it {edge}.")
-        return data
-
-    def hours(self) -> dict[int, tuple[Any, Any] | None]:
-        data = self.cleaned_data
-        return {
-            day: (data[f"opens_{day}"], data[f"closes_{day}"]) if data.get(f"open_{day}") else None
-            for day in range(len(self.weekdays))
-        }
-
-    def rows(self) -> list[tuple[str, Any, Any, Any]]:
-        return [
-            (name, self[f"open_{day}"], self[f"opens_{day}"], self[f"closes_{day}"])
-            for day, name in enumerate(self.weekdays)
-        ]

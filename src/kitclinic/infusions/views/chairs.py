@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
-from kitclinic.infusions import forms as f
 from kitclinic.infusions.access import access_chair
+from kitclinic.infusions.forms import clinic as clinic_forms
 from kitclinic.infusions.models import OpeningHours
 from kitclinic.infusions.selectors.library import clinic_chairs, opening_hours
 from kitclinic.infusions.services import courses as services
@@ -33,8 +33,8 @@ def _page(
     request: HttpRequest,
     actor: Actor,
     *,
-    add_form: f.ChairForm | None = None,
-    hours_form: f.OpeningHoursForm | None = None,
+    add_form: clinic_forms.ChairForm | None = None,
+    hours_form: clinic_forms.OpeningHoursForm | None = None,
     rename_errors: dict[int, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -43,9 +43,9 @@ def _page(
         "infusions/chairs.html",
         {
             "chairs": clinic_chairs(actor),
-            "add_form": add_form or f.ChairForm(),
+            "add_form": add_form or clinic_forms.ChairForm(),
             "hours_form": hours_form
-            or f.OpeningHoursForm(
+            or clinic_forms.OpeningHoursForm(
                 initial=_hours_initial(actor.clinic.pk), weekdays=OpeningHours.WEEKDAYS
             ),
             "rename_errors": rename_errors or {},
@@ -59,7 +59,7 @@ def chairs_page(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.CHAIR_MANAGE)  # the list itself is readable by every role (the API)
     if request.method != "POST":
         return _page(request, actor)
-    form = f.ChairForm(request.POST)
+    form = clinic_forms.ChairForm(request.POST)
     if form.is_valid():
         try:
             chair = services.chair_add(actor=actor, name=form.cleaned_data["name"])
@@ -75,7 +75,7 @@ def chairs_page(request: HttpRequest, actor: Actor) -> HttpResponse:
 @clinic_page
 def chair_rename_view(request: HttpRequest, actor: Actor, chair_id: int) -> HttpResponse:
     chair = access_chair(actor, chair_id)
-    form = f.ChairForm(request.POST)
+    form = clinic_forms.ChairForm(request.POST)
     old = chair.name
     if form.is_valid():
         try:
@@ -126,7 +126,7 @@ def chair_return_view(request: HttpRequest, actor: Actor, chair_id: int) -> Http
 @clinic_page
 def opening_hours_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     actor.require(Action.CHAIR_MANAGE)
-    form = f.OpeningHoursForm(request.POST, weekdays=OpeningHours.WEEKDAYS)
+    form = clinic_forms.OpeningHoursForm(request.POST, weekdays=OpeningHours.WEEKDAYS)
     if form.is_valid():
         try:
             services.opening_hours_set(actor=actor, hours=form.hours())
