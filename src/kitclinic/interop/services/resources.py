@@ -1,18 +1,9 @@
-"""A FHIR import: every resource of the file goes through the service that records its kind
-(patient registration and demographics, diagnoses, treatment trials, laboratory results), so
-each of their rules holds at this door too. One transaction: a refused resource writes nothing.
-
-A patient is matched by MRN (the identifier typed MR, else the first one): a new MRN is
-registered, a known one has its demographics updated. The duplicate-person rule is never
-confirmed by an import: a new MRN that looks like a patient already registered refuses the whole
-file, naming both, for a person to decide (give the file that patient's MRN, or register by hand).
-"""
+"""Importing Conditions, Observations and MedicationStatements of patients in the file or
+already imported."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,7 +19,6 @@ from kitclinic.interop.codes import (
     ICD10CM,
     IMPORTED_OBSERVATION_CODES,
     KNOWN_SYSTEMS,
-    LOCAL_BASE,
     LOCAL_EXTENSION,
     LOCAL_INSTRUMENT,
     LOCAL_TREATMENT_CLASS,
@@ -37,155 +27,29 @@ from kitclinic.interop.codes import (
 )
 from kitclinic.interop.models import ImportedResource, ReceivedObservation
 from kitclinic.interop.reading import (
-    SUPPORTED_TYPES,
     Entry,
     ImportRefused,
-    address_of,
     answer_text_of,
     code_in,
     codings_of,
     effective_at_of,
-    mrn_of,
-    name_of,
     quantity_of,
-    resource_key,
-    sex_at_birth_of,
-    tagged_synthetic,
-    telecom_of,
-    validate_schema,
 )
-from kitclinic.outcomes.labs import ANALYTE_CODES
+from kitclinic.interop.services.common import (
+    LAB_BY_LOINC,
+    refused_by_service,
+)
 from kitclinic.outcomes.services import lab_result_record
 from kitclinic.patients.models import Patient
 from kitclinic.patients.services import (
-    DEMOGRAPHIC_FIELDS,
-    Demographics,
     diagnosis_add,
-    patient_register,
-    patient_update_demographics,
     trial_add,
 )
-
-LAB_BY_LOINC = {code.loinc_code: code for code in ANALYTE_CODES.values()}
-
-PATIENT_PATHS = {
-    "mrn": "Patient.identifier",
-    "family_name": "Patient.name.family",
-    "given_name": "Patient.name.given",
-    "date_of_birth": "Patient.birthDate",
-    "sex_at_birth": "Patient.gender",
-    "phone": "Patient.telecom",
-    "email": "Patient.telecom",
-    "address": "Patient.address",
-    "confirm_not_duplicate": "Patient",
-}
-
-
-@dataclass
-class ImportSummary:
-    created: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "created": dict(self.created),
-            "updated": dict(self.updated),
-            "skipped": self.skipped,
-        }
-
-
-def _refused_by_service(
-    entry: Entry, exc: ValidationError, paths: dict[str, str], default: str
-) -> ImportRefused:
-    if hasattr(exc, "error_dict"):
-        name, messages = next(iter(exc.message_dict.items()))
-        return ImportRefused(entry.index, paths.get(name, default), " ".join(messages))
-    return ImportRefused(entry.index, default, " ".join(exc.messages))
-
-
-# --- Patient ------------------------------------------------------------------------------------
-
-
-def _demographics(
-    entry: Entry, existing: Patient | None, mrn: str, kitclinic_export: bool
-) -> Demographics:
-    resource = entry.resource
-    birth = resource.get("birthDate")
-    try:
-        date_of_birth = dt.date.fromisoformat(str(birth))
-    except ValueError:
-        raise ImportRefused(
-            entry.index, "Patient.birthDate", "a patient needs a full date of birth (YYYY-MM-DD)."
-        ) from None
-    family, given = name_of(entry)
-    base = (
-        Demographics(**{n: getattr(existing, n) for n in DEMOGRAPHIC_FIELDS})
-        if existing
-        else Demographics(
-            mrn="", family_name="", given_name="", date_of_birth=date_of_birth, sex_at_birth=""
-        )
-    )
-    # What the resource does not carry (an emergency contact) stays as recorded.
-    optional = {
-        "phone": telecom_of(resource, "phone"),
-        "email": telecom_of(resource, "email"),
-        "address": address_of(resource),
-    }
-    return replace(
-        base,
-        mrn=existing.mrn if existing else mrn,
-        family_name=family,
-        given_name=given,
-        date_of_birth=date_of_birth,
-        sex_at_birth=sex_at_birth_of(resource, kitclinic_export),
-        **{k: v for k, v in optional.items() if v is not None},
-    )
-
-
-def _import_patient(actor: Actor, entry: Entry, summary: ImportSummary) -> Patient:
-    mrn = mrn_of(entry, actor.clinic.organization.slug)
-    existing = Patient.objects.filter(
-        organization_id=actor.organization_id, mrn__iexact=mrn
-    ).first()
-    kitclinic_export = any(
-        str(i.get("system") or "").startswith(f"{LOCAL_BASE}:organization:")
-        and str(i.get("system")).endswith(":mrn")
-        for i in entry.resource.get("identifier") or []
-    )
-    data = _demographics(entry, existing, mrn, kitclinic_export)
-    try:
-        if existing is None:
-            patient = patient_register(
-                actor=actor, data=data, is_synthetic=tagged_synthetic(entry.resource)
-            )
-            summary.created["Patient"] += 1
-        else:
-            before = snapshot(existing, DEMOGRAPHIC_FIELDS)
-            patient = patient_update_demographics(actor=actor, patient=existing, data=data)
-            if changes_between(before, snapshot(patient, DEMOGRAPHIC_FIELDS)):
-                summary.updated["Patient"] += 1
-    except ValidationError as exc:
-        raise _refused_by_service(entry, exc, PATIENT_PATHS, "Patient") from None
-    ImportedResource.objects.update_or_create(
-        organization_id=actor.organization_id,
-        resource_type="Patient",
-        key=f"mrn:{patient.mrn}",
-        defaults={
-            "source_reference": entry.local_reference,
-            "patient": patient,
-            "record_type": "patients.Patient",
-            "record_id": patient.pk,
-            "imported_at": timezone.now(),
-        },
-    )
-    return patient
-
 
 # --- Other resources ------------------------------------------------------------------------------
 
 
-def _patient_of(actor: Actor, entry: Entry, element: str, patients: dict[str, Patient]) -> Patient:
+def patient_of(actor: Actor, entry: Entry, element: str, patients: dict[str, Patient]) -> Patient:
     path = f"{entry.resource_type}.{element}.reference"
     reference = str((entry.resource.get(element) or {}).get("reference") or "")
     if not reference:
@@ -210,7 +74,7 @@ def _patient_of(actor: Actor, entry: Entry, element: str, patients: dict[str, Pa
     return earlier.patient
 
 
-def _unknown_system(entry: Entry, codings: list[dict[str, Any]]) -> ImportRefused:
+def unknown_system(entry: Entry, codings: list[dict[str, Any]]) -> ImportRefused:
     path = f"{entry.resource_type}.code.coding"
     systems = [str(c.get("system")) for c in codings]
     unknown = next((i for i, c in enumerate(codings) if c.get("system") not in KNOWN_SYSTEMS), None)
@@ -224,7 +88,7 @@ def _unknown_system(entry: Entry, codings: list[dict[str, Any]]) -> ImportRefuse
     )
 
 
-def _import_condition(actor: Actor, entry: Entry, patient: Patient) -> tuple[str, int] | str:
+def import_condition(actor: Actor, entry: Entry, patient: Patient) -> tuple[str, int] | str:
     codings = codings_of(entry)
     for i, coding in enumerate(codings):
         if coding.get("system") == ICD10CM and coding.get("code"):
@@ -242,7 +106,7 @@ def _import_condition(actor: Actor, entry: Entry, patient: Patient) -> tuple[str
                     ),
                 )
             except ValidationError as exc:
-                raise _refused_by_service(
+                raise refused_by_service(
                     entry,
                     exc,
                     {"icd10_code": f"Condition.code.coding[{i}].code"},
@@ -251,7 +115,7 @@ def _import_condition(actor: Actor, entry: Entry, patient: Patient) -> tuple[str
             return "patients.Diagnosis", diagnosis.pk
     if codings and all(c.get("system") in KNOWN_SYSTEMS for c in codings):
         return "kitclinic records diagnoses in ICD-10-CM and this condition has no ICD-10-CM code."
-    raise _unknown_system(entry, codings)
+    raise unknown_system(entry, codings)
 
 
 @transaction.atomic
@@ -297,7 +161,7 @@ def received_observation_record(
     return row
 
 
-def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[str, int] | str:
+def import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[str, int] | str:
     codings = codings_of(entry)
     loinc = [str(c.get("code")) for c in codings if c.get("system") == LOINC]
     lab = next((LAB_BY_LOINC[c] for c in loinc if c in LAB_BY_LOINC), None)
@@ -309,7 +173,7 @@ def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[s
                 "its items, so a total alone is not recorded."
             )
         if any(c.get("system") not in KNOWN_SYSTEMS for c in codings) or not codings:
-            raise _unknown_system(entry, codings)
+            raise unknown_system(entry, codings)
         raise ImportRefused(
             entry.index,
             "Observation.code",
@@ -334,7 +198,7 @@ def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[s
                 collected_at=effective_at,
             )
         except ValidationError as exc:
-            raise _refused_by_service(
+            raise refused_by_service(
                 entry,
                 exc,
                 {
@@ -371,11 +235,11 @@ def _import_observation(actor: Actor, entry: Entry, patient: Patient) -> tuple[s
             components=components,
         )
     except ValidationError as exc:
-        raise _refused_by_service(entry, exc, {}, "Observation.value[x]") from None
+        raise refused_by_service(entry, exc, {}, "Observation.value[x]") from None
     return "interop.ReceivedObservation", row.pk
 
 
-def _import_medication_statement(
+def import_medication_statement(
     actor: Actor, entry: Entry, patient: Patient
 ) -> tuple[str, int] | str:
     """A prior treatment trial as kitclinic's export writes it (docs/fhir.md, Extensions): the
@@ -416,7 +280,7 @@ def _import_medication_statement(
             notes=notes,
         )
     except ValidationError as exc:
-        raise _refused_by_service(
+        raise refused_by_service(
             entry,
             exc,
             {
@@ -430,75 +294,3 @@ def _import_medication_statement(
             "MedicationStatement",
         ) from None
     return "patients.TreatmentTrial", item.pk
-
-
-SUBJECT = {"Condition": "subject", "Observation": "subject", "MedicationStatement": "subject"}
-IMPORTERS = {
-    "Condition": _import_condition,
-    "Observation": _import_observation,
-    "MedicationStatement": _import_medication_statement,
-}
-
-
-@transaction.atomic
-def fhir_import(*, actor: Actor, entries: list[Entry]) -> ImportSummary:
-    """Import the file's resources as ``actor``: patients first (so that any resource may refer
-    to any patient of the file), then the rest in file order. ImportRefused (or PermissionDenied
-    from a service) undoes everything."""
-    summary = ImportSummary()
-    for entry in entries:
-        if entry.resource_type in SUPPORTED_TYPES:
-            validate_schema(entry)
-    patients: dict[str, Patient] = {}
-    for entry in entries:
-        if entry.resource_type == "Patient":
-            patient = _import_patient(actor, entry, summary)
-            for ref in (entry.local_reference, entry.full_url):
-                if ref:
-                    patients[ref] = patient
-    for entry in entries:
-        rt = entry.resource_type
-        if rt == "Patient":
-            continue
-        if rt not in IMPORTERS:
-            reason = (
-                "kitclinic keeps no allergy list: allergies go in the contraindication screen."
-                if rt == "AllergyIntolerance"
-                else f"kitclinic does not import {rt} resources."
-            )
-            summary.skipped.append({"entry": entry.index, "resourceType": rt, "reason": reason})
-            continue
-        key = resource_key(entry)
-        # Resolved first: a reference that does not resolve refuses the file even when the
-        # resource came in before.
-        patient = _patient_of(actor, entry, SUBJECT[rt], patients)
-        if ImportedResource.objects.filter(
-            organization_id=actor.organization_id, resource_type=rt, key=key
-        ).exists():
-            continue
-        outcome = IMPORTERS[rt](actor, entry, patient)
-        if isinstance(outcome, str):
-            summary.skipped.append({"entry": entry.index, "resourceType": rt, "reason": outcome})
-            continue
-        record_type, record_id = outcome
-        ImportedResource.objects.create(
-            organization_id=actor.organization_id,
-            resource_type=rt,
-            key=key,
-            source_reference=entry.local_reference,
-            patient=patient,
-            record_type=record_type,
-            record_id=record_id,
-            imported_at=timezone.now(),
-        )
-        summary.created[rt] += 1
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type="fhir.import",
-        detail=(
-            f"FHIR import of {len(entries)} resources: created {dict(summary.created)}, "
-            f"updated {dict(summary.updated)}, skipped {len(summary.skipped)}."
-        ),
-    )
-    return summary
