@@ -137,22 +137,6 @@ def library_draft_create(
 
 
 @transaction.atomic
-def library_draft_update(
-    *, actor: Actor, version: DrugLibraryVersion, data: Mapping[str, Any], change_note: str = ""
-) -> DrugLibraryVersion:
-    actor.require(Action.LIBRARY_EDIT)
-    version = DrugLibraryVersion.objects.select_for_update().get(pk=version.pk)
-    if version.status != LibraryStatus.DRAFT:
-        raise ValidationError("Only a draft can be edited; start a new draft instead.")
-    library_validate(data)
-    version.data = dict(data)
-    version.change_note = change_note.strip()[:300]
-    version.save(update_fields=["data", "change_note"])
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=version, detail="draft edited")
-    return version
-
-
-@transaction.atomic
 def library_approve(
     *, actor: Actor, version: DrugLibraryVersion, reviewed: str | None = None
 ) -> DrugLibraryVersion:
