@@ -114,9 +114,7 @@ def library_draft_create(
             f"approve or discard draft v{open_draft.number} before starting another.",
             code="draft_open",
         )
-    active = DrugLibraryVersion.objects.filter(
-        organization_id=actor.organization_id, status=LibraryStatus.APPROVED
-    ).first()
+    active = _active(actor.organization_id)
     version = DrugLibraryVersion.objects.create(
         organization_id=actor.organization_id,
         number=number,
