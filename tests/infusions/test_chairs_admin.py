@@ -12,6 +12,7 @@ from django.urls import reverse
 from kitclinic.audit.models import AuditEvent
 from kitclinic.infusions.models import Chair, OpeningHours
 from kitclinic.infusions.services.courses import (
+    chair_add,
     chair_rename,
     chair_retire,
     chair_return,
@@ -62,6 +63,16 @@ def test_rename_refuses_a_duplicate_or_empty_name(world, chair, chair2):
             chair_rename(actor=world.actor("clinic_admin"), chair=chair, name=name)
         assert "name" in raised.value.message_dict
     assert row_counts() == before
+
+
+def test_adding_a_chair_meets_the_rename_rules_and_writes_nothing_when_refused(world, chair):
+    before = row_counts()
+    for name in ("Chair 1", "  ", "x" * 61):
+        with pytest.raises(ValidationError) as raised:
+            chair_add(actor=world.actor("clinic_admin"), name=name)
+        assert "name" in raised.value.message_dict
+    assert row_counts() == before
+    assert "at most 60 characters" in raised.value.message_dict["name"][0]
 
 
 @pytest.mark.parametrize("persona", ["physician", "nurse", "front_desk", "auditor"])

@@ -164,12 +164,22 @@ def course_start_if_planned(actor: Actor, course: TreatmentCourse) -> None:
         _transition(actor, course, CourseStatus.INDUCTION, "first session checked in")
 
 
-@transaction.atomic
-def chair_add(*, actor: Actor, name: str, is_synthetic: bool = False) -> Chair:
-    actor.require(Action.CHAIR_MANAGE)
+def _chair_name(name: str) -> str:
+    """A chair's name as stored: trimmed, not empty, within the column's length. Adding and
+    renaming a chair meet the same rule."""
     name = name.strip()
     if not name:
         raise field_error("name", "Give the chair a name.")
+    limit = Chair._meta.get_field("name").max_length
+    if limit is not None and len(name) > limit:
+        raise field_error("name", f"A chair's name may have at most {limit} characters.")
+    return name
+
+
+@transaction.atomic
+def chair_add(*, actor: Actor, name: str, is_synthetic: bool = False) -> Chair:
+    actor.require(Action.CHAIR_MANAGE)
+    name = _chair_name(name)
     try:
         with transaction.atomic():
             chair = Chair.objects.create(clinic=actor.clinic, name=name, is_synthetic=is_synthetic)
@@ -189,11 +199,7 @@ def _managed_chair(actor: Actor, chair: Chair) -> tuple[Actor, Chair]:
 @transaction.atomic
 def chair_rename(*, actor: Actor, chair: Chair, name: str) -> Chair:
     acting, chair = _managed_chair(actor, chair)
-    new = name.strip()
-    if not new:
-        raise field_error("name", "Give the chair a name.")
-    if len(new) > 60:
-        raise field_error("name", "A chair's name may have at most 60 characters.")
+    new = _chair_name(name)
     if new == chair.name:
         raise field_error("name", "That is already the chair's name.")
     if Chair.objects.filter(clinic_id=chair.clinic_id, name=new).exclude(pk=chair.pk).exists():
