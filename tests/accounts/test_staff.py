@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import smtplib
 
 import pytest
 from django.core import mail
@@ -390,3 +391,52 @@ def test_link_use_through_the_service_refuses_a_second_use(world):
         password_links.link_use(secret=secret, password=NEW_PASSWORD + "2")
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
+
+
+# --- a mail server that refuses -----------------------------------------------------------------
+
+
+def _refuse_mail(*args, **kwargs):
+    raise smtplib.SMTPServerDisconnected("connection closed")
+
+
+@pytest.fixture
+def mail_down(monkeypatch):
+    monkeypatch.setattr(password_links, "send_mail", _refuse_mail)
+
+
+def test_an_invitation_whose_mail_fails_names_the_field_and_writes_nothing(world, mail_down):
+    before = row_counts()
+    with pytest.raises(ValidationError) as raised:
+        _invite(world)
+    assert "could not be sent" in raised.value.message_dict["email"][0]
+    assert row_counts() == before
+    assert not User.objects.filter(username="sam.nurse@example.org").exists()
+
+
+def test_a_reinvitation_whose_mail_fails_keeps_the_earlier_link(world, client, monkeypatch):
+    user = _invite(world)
+    first = _secret_from(mail.outbox[0])
+    before = row_counts()
+    monkeypatch.setattr(password_links, "send_mail", _refuse_mail)
+    with pytest.raises(ValidationError):
+        staff_reinvite(actor=world.actor("clinic_admin"), user=user)
+    assert row_counts() == before
+    assert client.get(reverse("password-link", args=[first])).status_code == 200
+
+
+def test_the_invite_page_says_the_mail_failed_with_422(world, login, mail_down):
+    admin = login("clinic_admin")
+    before = row_counts()
+    response = admin.post(
+        reverse("staff-invite"),
+        {
+            "first_name": "Sam",
+            "last_name": "Nurse",
+            "email": "sam@example.org",
+            f"role_{world.clinic.pk}": "nurse",
+        },
+    )
+    assert response.status_code == 422
+    assert "could not be sent" in response.content.decode()
+    assert row_counts() == before

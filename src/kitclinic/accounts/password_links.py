@@ -95,17 +95,24 @@ def link_issue(
             f"Hello {name},\n\nA new password was asked for your account at {clinic.name}. "
             "Choose it here:"
         )
-    send_mail(
-        subject=subject,
-        message=(
-            f"{lead}\n\n{link_url(secret)}\n\n"
-            f"The link works once, until {until:%Y-%m-%d %H:%M}. Your user name is "
-            f"{user.username}.\n\nIf you did not expect this e-mail, ignore it: nothing changes "
-            "until the link is used.\n"
-        ),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    try:
+        send_mail(
+            subject=subject,
+            message=(
+                f"{lead}\n\n{link_url(secret)}\n\n"
+                f"The link works once, until {until:%Y-%m-%d %H:%M}. Your user name is "
+                f"{user.username}.\n\nIf you did not expect this e-mail, ignore it: nothing changes "
+                "until the link is used.\n"
+            ),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    except OSError:
+        # smtplib's errors are OSErrors too: the caller's transaction drops the link (and, for
+        # an invitation, the account), and the page says so instead of failing
+        raise ValidationError(
+            {"email": ["The e-mail could not be sent, so nothing was saved. Try again later."]}
+        ) from None
     return link
 
 
