@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
@@ -188,6 +190,29 @@ def test_all_patients_as_ndjson_one_file_per_type_references_resolve(tmp_path: P
     assert summary["patients"] == len(mrns) == summary["resources"]["Patient"]
     event = AuditEvent.objects.get(action="export", object_type="fhir export")
     assert event.patient_id is None and sorted(event.changes["patients"]) == mrns
+
+
+def test_the_export_reads_in_a_number_of_queries_that_does_not_grow_with_patients(
+    tmp_path: Path,
+):
+    session = _signed_demo_session()
+    patients = Patient.objects.filter(organization__slug="demo").count()
+    assert patients >= 8
+    with CaptureQueriesContext(connection) as one:
+        _export(
+            "--organization",
+            "demo",
+            "--mrn",
+            session.patient.mrn,
+            "--output",
+            str(tmp_path / "one.json"),
+        )
+    with CaptureQueriesContext(connection) as every:
+        _export("--organization", "demo", "--all", "--output", str(tmp_path / "all.json"))
+    exported = json.loads((tmp_path / "all.json").read_text())
+    assert sum(e["resource"]["resourceType"] == "Patient" for e in exported["entry"]) == patients
+    # The signed-session patient reaches every prefetch; the others add rows, not queries.
+    assert len(every) <= len(one)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
@@ -26,14 +27,15 @@ from kitclinic.accounts.models import Organization, User
 from kitclinic.assessments.models import Assessment, Mode
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
+from kitclinic.consent.models import ConsentRecord
 from kitclinic.infusions.delivery import session_delivery
-from kitclinic.infusions.models import InfusionSession
+from kitclinic.infusions.models import AdverseEvent, InfusionSession, SessionScore, VitalSign
 from kitclinic.instruments.model import UnknownInstrumentError
 from kitclinic.instruments.registry import get_instrument
 from kitclinic.interop import codes, mapping
 from kitclinic.outcomes.labs import ANALYTE_CODES
 from kitclinic.outcomes.models import LabResult
-from kitclinic.patients.models import Patient
+from kitclinic.patients.models import Diagnosis, Patient, TreatmentTrial
 
 
 class ExportError(ValueError):
@@ -121,7 +123,7 @@ class _Exporter:
             email=p.email,
             synthetic=syn,
         )
-        for d in p.diagnoses.order_by("recorded_at", "pk"):
+        for d in p.diagnoses.all():
             yield mapping.condition(
                 id=f"cond-{d.pk}",
                 patient_id=pid,
@@ -131,7 +133,7 @@ class _Exporter:
                 recorded_at=d.recorded_at,
                 synthetic=syn,
             )
-        for t in p.trials.order_by("recorded_at", "pk"):
+        for t in p.trials.all():
             yield mapping.prior_trial(
                 id=f"trial-{t.pk}",
                 patient_id=pid,
@@ -148,7 +150,7 @@ class _Exporter:
                 recorded_at=t.recorded_at,
                 synthetic=syn,
             )
-        for a in Assessment.objects.filter(patient=p).order_by("administered_at", "pk"):
+        for a in p.assessments.all():
             code = score_code(a.instrument)
             response_id = None
             if a.mode in (Mode.SELF_REPORT, Mode.KIOSK):
@@ -172,7 +174,7 @@ class _Exporter:
                 derived_from=response_id,
                 synthetic=syn,
             )
-        for lab in LabResult.objects.filter(patient=p).order_by("collected_at", "pk"):
+        for lab in p.lab_results.all():
             analyte = ANALYTE_CODES.get(lab.analyte)
             yield mapping.lab_observation(
                 id=f"lab-{lab.pk}",
@@ -184,7 +186,7 @@ class _Exporter:
                 collected_at=lab.collected_at,
                 synthetic=syn,
             )
-        for rec in p.consent_records.select_related("sheet_version").order_by("signed_at", "pk"):
+        for rec in p.consent_records.all():
             sheet = rec.sheet_version
             cid = f"consent-{rec.pk}"
             yield mapping.consent(
@@ -208,12 +210,7 @@ class _Exporter:
                 signer=("Patient", pid),
                 synthetic=syn,
             )
-        sessions = (
-            InfusionSession.objects.filter(patient=p)
-            .select_related("appointment", "signed_by")
-            .order_by("created_at", "pk")
-        )
-        for s in sessions:
+        for s in p.infusion_sessions.all():
             yield from self.session(s, pid, syn)
 
     def session(self, s: InfusionSession, pid: str, syn: bool) -> Iterator[Resource]:
@@ -240,7 +237,7 @@ class _Exporter:
                 weight_kg=check_in.weight_kg,
                 synthetic=syn,
             )
-        for v in s.vitals.order_by("taken_at", "pk"):
+        for v in s.vitals.all():
             yield from mapping.vital_signs(
                 id_prefix=f"vitals-{v.pk}",
                 patient_id=pid,
@@ -254,7 +251,7 @@ class _Exporter:
                 synthetic=syn,
             )
         # Ratings taken in the session that are not already an assessment of the patient.
-        for sc in s.scores.filter(assessment__isnull=True).order_by("taken_at", "pk"):
+        for sc in (sc for sc in s.scores.all() if sc.assessment_id is None):
             yield mapping.score_observation(
                 id=f"session-rating-{sc.pk}",
                 patient_id=pid,
@@ -294,7 +291,7 @@ class _Exporter:
                 end=delivery.ended_at if not delivery.running else None,
                 synthetic=syn,
             )
-        for ae in s.adverse_events.order_by("occurred_at", "pk"):
+        for ae in s.adverse_events.all():
             rescue = " ".join(x for x in (ae.rescue_medication, ae.rescue_dose) if x)
             yield mapping.adverse_event(
                 id=f"ae-{ae.pk}",
@@ -329,7 +326,35 @@ def _one(obj: Any, name: str) -> Any:
 
 
 def _patients(organization: Organization, mrn: str | None) -> list[Patient]:
-    qs = Patient.objects.filter(organization=organization).order_by("mrn", "pk")
+    """The patients to export with every record ``_Exporter`` reads, fetched in a fixed number
+    of queries whatever the number of patients (in the export's order)."""
+    qs = (
+        Patient.objects.filter(organization=organization)
+        .order_by("mrn", "pk")
+        .prefetch_related(
+            Prefetch("diagnoses", Diagnosis.objects.order_by("recorded_at", "pk")),
+            Prefetch("trials", TreatmentTrial.objects.order_by("recorded_at", "pk")),
+            Prefetch("assessments", Assessment.objects.order_by("administered_at", "pk")),
+            Prefetch("lab_results", LabResult.objects.order_by("collected_at", "pk")),
+            Prefetch(
+                "consent_records",
+                ConsentRecord.objects.select_related("sheet_version").order_by("signed_at", "pk"),
+            ),
+            Prefetch(
+                "infusion_sessions",
+                InfusionSession.objects.select_related(
+                    "appointment", "signed_by", "check_in", "discharge", "order"
+                ).order_by("created_at", "pk"),
+            ),
+            Prefetch("infusion_sessions__vitals", VitalSign.objects.order_by("taken_at", "pk")),
+            Prefetch("infusion_sessions__scores", SessionScore.objects.order_by("taken_at", "pk")),
+            "infusion_sessions__events",
+            Prefetch(
+                "infusion_sessions__adverse_events",
+                AdverseEvent.objects.order_by("occurred_at", "pk"),
+            ),
+        )
+    )
     if mrn is not None:
         found = list(qs.filter(mrn=mrn))
         if not found:
