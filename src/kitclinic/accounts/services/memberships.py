@@ -73,21 +73,9 @@ def membership_grant(
             detail=f"staff_grant: created user {username}",
         )
     membership = StaffMembership.objects.filter(user=user, clinic=clinic).first()
-    if membership is None:
-        membership = StaffMembership.objects.create(user=user, clinic=clinic, role=role)
-        action, changes = AuditAction.CREATE, {"role": [None, role], "is_active": [None, True]}
-    else:
-        if membership.role != role and membership.is_active:
-            admins_remain_check(organization_id, leaving=[membership], role=role)
-        changes = {}
-        if membership.role != role:
-            changes["role"] = [membership.role, role]
-        if not membership.is_active:
-            changes["is_active"] = [False, True]
-        membership.role, membership.is_active = role, True
-        membership.full_clean(validate_unique=False)
-        membership.save(update_fields=["role", "is_active"])
-        action = AuditAction.UPDATE
+    if membership is not None and membership.role != role and membership.is_active:
+        admins_remain_check(organization_id, leaving=[membership], role=role)
+    membership, action, changes = _membership_put(membership, user, clinic, role)
     audit_record(
         actor=None,
         action=action,
@@ -97,6 +85,26 @@ def membership_grant(
         detail=f"staff_grant: {username} is {role} at {clinic.name}",
     )
     return membership
+
+
+def _membership_put(
+    membership: StaffMembership | None, user: User, clinic: Clinic, role: str
+) -> tuple[StaffMembership, str, dict[str, list[object]]]:
+    """Give ``user`` the role ``role`` at ``clinic`` (creating their membership there or changing
+    and reopening ``membership``), after the caller's checks: the membership, the audit action
+    and the changes for the caller's audit event."""
+    if membership is None:
+        membership = StaffMembership.objects.create(user=user, clinic=clinic, role=role)
+        return membership, AuditAction.CREATE, {"role": [None, role], "is_active": [None, True]}
+    changes: dict[str, list[object]] = {}
+    if membership.role != role:
+        changes["role"] = [membership.role, role]
+    if not membership.is_active:
+        changes["is_active"] = [False, True]
+    membership.role, membership.is_active = role, True
+    membership.full_clean(validate_unique=False)
+    membership.save(update_fields=["role", "is_active"])
+    return membership, AuditAction.UPDATE, changes
 
 
 LAST_ADMIN_MESSAGE = (
@@ -150,36 +158,20 @@ def staff_role_set(*, actor: Actor, user: User, clinic_id: int, role: str) -> St
     role = role_value(role)
     acting, clinic = staff_clinic(actor, clinic_id)
     membership = StaffMembership.objects.filter(user=user, clinic=clinic).first()
-    if membership is None:
-        membership = StaffMembership.objects.create(user=user, clinic=clinic, role=role)
-        audit_record(
-            actor=acting,
-            action=AuditAction.CREATE,
-            obj=membership,
-            changes={"role": [None, role], "is_active": [None, True]},
-            detail=f"{user.username} is {Role(role).label} at {clinic.name}",
-        )
-        return membership
-    if membership.role == role and membership.is_active:
+    if membership is not None and membership.role == role and membership.is_active:
         raise ValidationError(
             {"role": [f"{user} already has the role {Role(role).label} at {clinic.name}."]}
         )
-    if membership.is_active and membership.role != role:
+    if membership is not None and membership.is_active and membership.role != role:
         if user.pk == actor.user.pk and membership.role == Role.CLINIC_ADMIN:
             raise ValidationError(
                 {"role": ["You cannot take away your own clinic admin role; ask another admin."]}
             )
         admins_remain_check(clinic.organization_id, leaving=[membership], role=role)
-    changes: dict[str, list[object]] = {}
-    if membership.role != role:
-        changes["role"] = [membership.role, role]
-    if not membership.is_active:
-        changes["is_active"] = [False, True]
-    membership.role, membership.is_active = role, True
-    membership.save(update_fields=["role", "is_active"])
+    membership, action, changes = _membership_put(membership, user, clinic, role)
     audit_record(
         actor=acting,
-        action=AuditAction.UPDATE,
+        action=action,
         obj=membership,
         changes=changes,
         detail=f"{user.username} is {Role(role).label} at {clinic.name}",
