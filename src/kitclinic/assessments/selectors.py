@@ -19,6 +19,7 @@ from kitclinic.assessments.models import (
     SafetyAlert,
 )
 from kitclinic.instruments import get_instrument
+from kitclinic.instruments.outcomes import fraction_improvement, is_remission, is_response
 from kitclinic.lib.charts import Figure
 from kitclinic.lib.listing import Column, ListPage, ListSpec, list_page
 from kitclinic.patients.models import Patient
@@ -49,10 +50,12 @@ class Trajectory:
     def improvement(self) -> float | None:
         """The fall from baseline to the latest total, as a share of the baseline (negative:
         worse); None with a baseline of 0 or a single score."""
-        base = float(self.baseline.total)
-        if base <= 0 or len(self.assessments) < 2:
+        if len(self.assessments) < 2:
             return None
-        return (base - float(self.latest.total)) / base
+        fraction = fraction_improvement(
+            self.instrument_id, float(self.baseline.total), float(self.latest.total)
+        )
+        return None if fraction is None else float(fraction)
 
     @property
     def change_percent(self) -> int | None:
@@ -65,16 +68,14 @@ class Trajectory:
         defines none, or a single score)."""
         if self.response_level is None or len(self.assessments) < 2:
             return None
-        return float(self.latest.total) <= self.response_level
+        return is_response(self.instrument_id, float(self.baseline.total), float(self.latest.total))
 
     @property
     def remitted(self) -> bool | None:
         """Whether the latest total is in the scale's remission range (None: none defined)."""
-        inst = get_instrument(self.instrument_id)
-        if inst.remission is None:
+        if self.remission_level is None:
             return None
-        total, threshold = float(self.latest.total), float(inst.remission.threshold)
-        return total < threshold if inst.remission.comparison == "<" else total <= threshold
+        return is_remission(self.instrument_id, float(self.latest.total))
 
     @property
     def newest_first(self) -> list[Assessment]:
