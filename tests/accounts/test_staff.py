@@ -440,3 +440,13 @@ def test_the_invite_page_says_the_mail_failed_with_422(world, login, mail_down):
     assert response.status_code == 422
     assert "could not be sent" in response.content.decode()
     assert row_counts() == before
+
+
+def test_an_invitation_is_pending_until_its_link_sets_a_password(world):
+    user = _invite(world)
+    assert user.invitation_pending
+    password_links.link_use(secret=_secret_from(mail.outbox[0]), password=NEW_PASSWORD)
+    user.refresh_from_db()
+    assert not user.invitation_pending
+    with pytest.raises(ValidationError):
+        staff_reinvite(actor=world.actor("clinic_admin"), user=user)

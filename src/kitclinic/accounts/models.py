@@ -22,6 +22,12 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 
+    @property
+    def invitation_pending(self) -> bool:
+        """Invited but no password chosen yet: an invitation makes the account without one and
+        only its set-password link gives one."""
+        return not self.has_usable_password()
+
 
 class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)

@@ -126,7 +126,7 @@ class StaffRow:
 
     @property
     def invitation_pending(self) -> bool:
-        return not self.user.has_usable_password()
+        return self.user.invitation_pending
 
 
 def _staff_row(
@@ -141,7 +141,7 @@ def _staff_row(
         and link.cancelled_at is None
     ]
     until = max((link.expires_at for link in open_invites), default=None)
-    if not user.has_usable_password():
+    if user.invitation_pending:
         if not user.is_active:
             status = "Invitation cancelled"
         elif until is not None and until > now:

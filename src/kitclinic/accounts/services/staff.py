@@ -93,15 +93,11 @@ def staff_invite(
     return user
 
 
-def _invitation_pending(user: User) -> bool:
-    return not user.has_usable_password()
-
-
 @transaction.atomic
 def staff_reinvite(*, actor: Actor, user: User) -> PasswordLink:
     """Send a new invitation link (the earlier one stops working); also after a cancellation."""
     actor.require(Action.STAFF_MANAGE)
-    if not _invitation_pending(user):
+    if not user.invitation_pending:
         raise ValidationError(
             {"user": ["They have already set a password: send a password-reset link instead."]}
         )
@@ -126,7 +122,7 @@ def staff_invitation_cancel(*, actor: Actor, user: User) -> User:
     """Withdraw a pending invitation: its link stops working and the account is deactivated
     (re-invite to open it again)."""
     actor.require(Action.STAFF_MANAGE)
-    if not _invitation_pending(user):
+    if not user.invitation_pending:
         raise ValidationError({"user": ["They have already accepted the invitation."]})
     if not user.is_active:
         raise ValidationError({"user": ["This invitation was already cancelled."]})
@@ -206,7 +202,7 @@ def staff_password_reset_send(*, actor: Actor, user: User) -> PasswordLink:
     actor.require(Action.STAFF_MANAGE)
     if not user.is_active:
         raise ValidationError({"user": ["Reactivate the account first."]})
-    if _invitation_pending(user):
+    if user.invitation_pending:
         raise ValidationError(
             {"user": ["They have not accepted their invitation yet: send it again instead."]}
         )
