@@ -323,3 +323,15 @@ def test_the_api_patch_into_a_duplicate_is_409_then_allowed_with_the_flag(
         url, {"phone": "555-010-0142", "confirm_not_duplicate": True}, format="json"
     )
     assert response.status_code == 200 and response.json()["phone"] == "555-010-0142"
+
+
+def test_only_the_demographics_endpoints_document_the_duplicate_answer():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    patient = "/api/v1/patients/{patient_id}/"
+    assert "409" in paths["/api/v1/patients/"]["post"]["responses"]
+    assert "409" in paths[patient]["put"]["responses"]
+    assert "409" in paths[patient]["patch"]["responses"]
+    # The episode (onset, severity) changes no identity key: it is never a likely duplicate.
+    assert "409" not in paths[patient + "episode/"]["put"]["responses"]

@@ -165,7 +165,7 @@ class EpisodeUpdateApi(ApiView):
         tag="patients",
         summary="Set the current depressive episode (onset, baseline severity)",
         request=s.EpisodeIn,
-        responses={200: s.PatientOut, 409: _DUPLICATE_RESPONSE},
+        responses={200: s.PatientOut},
         patient=True,
     )
     def put(self, request: Request, patient_id: int) -> Response:
