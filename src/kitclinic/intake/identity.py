@@ -33,12 +33,6 @@ def name_key(family_name: str, given_name: str) -> str:
     return f"{family}|{given}" if family and given else ""
 
 
-def search_key(name: str) -> str:
-    """A name as the patient search matches it: without case or accents, spaces collapsed
-    (prefix search keeps the spaces between words)."""
-    return " ".join(_plain(name).split())
-
-
 def phone_key(phone: str) -> str:
     """The last ``PHONE_DIGITS`` digits of a phone number, or "" with fewer than
     ``PHONE_MIN_DIGITS``."""
