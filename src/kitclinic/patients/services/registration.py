@@ -63,9 +63,16 @@ def _apply_demographics(patient: Patient, data: Demographics) -> None:
         setattr(patient, name, value.strip() if isinstance(value, str) else value)
     patient.family_name_key = patient.family_name.lower()
     patient.given_name_key = patient.given_name.lower()
-    patient.name_match_key = identity.name_key(patient.family_name, patient.given_name)
-    patient.phone_key = identity.phone_key(patient.phone)
-    patient.email_key = identity.email_key(patient.email)
+    keys = identity.keys_of(
+        family_name=patient.family_name,
+        given_name=patient.given_name,
+        birth_date=patient.date_of_birth,
+        phone=patient.phone,
+        email=patient.email,
+    )
+    patient.name_match_key = keys.name
+    patient.phone_key = keys.phone
+    patient.email_key = keys.email
 
 
 IDENTITY_KEY_FIELDS = ("name_match_key", "phone_key", "email_key")
