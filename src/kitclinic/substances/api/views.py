@@ -68,8 +68,7 @@ class EntryListApi(ApiView):
     def get(self, request: Request) -> Response:
         actor = self.actor(request)
         actor.require(Action.SUBSTANCE_LOG_VIEW)
-        query = validated(s.EntryFilterIn, request.query_params.dict())
-        flt = query
+        flt = validated(s.EntryFilterIn, request.query_params.dict())
         entries = entries_for(
             actor,
             EntryFilter(
