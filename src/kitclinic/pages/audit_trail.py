@@ -72,7 +72,7 @@ AUDIT_LIST = ListSpec(
 
 def audit_page(actor: Actor, flt: AuditFilter, params: Mapping[str, Any]) -> ListPage[AuditEvent]:
     """One page of ``audit_events_for`` as ``params`` ask (kitclinic.lib.listing), with the
-    total. Two queries whatever the page."""
+    total. Three queries whatever the page (the count, the page's ids, its rows)."""
     return list_page(params, audit_events_for(actor, flt), AUDIT_LIST)
 
 
