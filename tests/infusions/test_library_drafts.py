@@ -498,3 +498,28 @@ def test_the_api_refuses_a_second_draft_in_the_error_shape(client_for, draft, li
     assert body["detail"] == "Invalid input."
     assert body["errors"]["detail"][0].startswith(OPEN_DRAFT.format(state="being edited"))
     assert row_counts() == before
+
+
+def test_an_over_long_note_or_reason_is_refused_not_cut_short_and_writes_nothing(world, library):
+    """The draft's note and the send-back reason are refused past their column's length, naming
+    the field and the limit, at the service (every door: page, API, import); nothing is written."""
+    before = row_counts()
+    with pytest.raises(ValidationError) as refused:
+        library_service.library_draft_create(
+            actor=world.actor("clinic_admin"), data=library.data, change_note="x" * 301
+        )
+    assert refused.value.message_dict == {"change_note": ["At most 300 characters."]}
+    assert row_counts() == before
+    draft = library_service.library_draft_create(
+        actor=world.actor("clinic_admin"), data=library.data, change_note="x" * 300
+    )
+    assert draft.change_note == "x" * 300
+    before = row_counts()
+    with pytest.raises(ValidationError) as refused:
+        library_service.library_send_back(
+            actor=world.actor("physician"), version=draft, reason="y" * 301
+        )
+    assert refused.value.message_dict == {"reason": ["At most 300 characters."]}
+    assert row_counts() == before
+    draft.refresh_from_db()
+    assert draft.sent_back_reason == ""

@@ -102,6 +102,7 @@ def library_draft_create(
     database."""
     actor.require(Action.LIBRARY_EDIT)
     library_validate(data)
+    note = _within_length(change_note.strip(), "change_note")
     # the organization row, locked by _next_number, serialises two drafts started at once
     number = _next_number(actor.organization_id)
     open_draft = DrugLibraryVersion.objects.filter(
@@ -121,7 +122,7 @@ def library_draft_create(
         data=dict(data),
         status=LibraryStatus.DRAFT,
         based_on=active,
-        change_note=change_note.strip()[:300],
+        change_note=note,
         created_by=actor.user,
         created_at=timezone.now(),
     )
@@ -371,16 +372,16 @@ def library_send_back(
     """Do not approve a draft: send it back to its editor with the reason (it stays a draft)."""
     actor.require(Action.LIBRARY_APPROVE)
     reason = reason.strip()
+    limit = _max_length("sent_back_reason")
     if not reason:
         raise ValidationError(
             {
                 "reason": [
-                    "Say what must change before the draft can be approved (1–300 characters)."
+                    f"Say what must change before the draft can be approved (1–{limit} characters)."
                 ]
             }
         )
-    if len(reason) > 300:
-        raise ValidationError({"reason": ["At most 300 characters."]})
+    _within_length(reason, "sent_back_reason", field="reason")
     version = _locked_draft(actor, version)
     version.sent_back_reason = reason
     version.sent_back_by = actor.user
@@ -394,3 +395,19 @@ def library_send_back(
         detail="draft sent back to its editor",
     )
     return version
+
+
+def _max_length(column: str) -> int:
+    """The length limit of a text column of DrugLibraryVersion: the one place it is written."""
+    limit = DrugLibraryVersion._meta.get_field(column).max_length
+    assert limit is not None
+    return limit
+
+
+def _within_length(text: str, column: str, *, field: str | None = None) -> str:
+    """``text`` when it fits its column; otherwise a refusal naming the field and the limit
+    (rather than cutting the text short without saying so)."""
+    limit = _max_length(column)
+    if len(text) > limit:
+        raise ValidationError({field or column: [f"At most {limit} characters."]})
+    return text
