@@ -367,7 +367,7 @@ def likely_duplicates(
     found = Patient.objects.filter(condition, organization_id=organization_id)
     if exclude_id is not None:
         found = found.exclude(pk=exclude_id)
-    found = found.order_by("family_name_key", "given_name_key", "id")[:DUPLICATE_CANDIDATES_SHOWN]
+    found = found.order_by(*PATIENT_LIST.ordering("name"))[:DUPLICATE_CANDIDATES_SHOWN]
     candidates = []
     for patient in found:
         reasons = identity.matches(keys, identity_keys_of(patient))
