@@ -224,3 +224,12 @@ def test_a_self_report_is_a_questionnaire_response_with_loinc_link_ids_and_no_wo
         derived_from="qr-2",
     )
     assert obs.derivedFrom[0].reference == "QuestionnaireResponse/qr-2"
+
+
+def test_an_mrn_system_is_recognized_for_any_organization_and_nothing_else():
+    assert codes.is_mrn_system(codes.mrn_system("demo"))
+    assert codes.is_mrn_system(codes.mrn_system("another-clinic"))
+    assert not codes.is_mrn_system(codes.local_id_system("demo", "staff"))
+    assert not codes.is_mrn_system(f"{codes.LOCAL_BASE}:organization::mrn")
+    assert not codes.is_mrn_system("http://hospital.example.org/mrn")
+    assert not codes.is_mrn_system(None)

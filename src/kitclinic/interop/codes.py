@@ -38,18 +38,26 @@ LOCAL_TREATMENT_CLASS = f"{LOCAL_BASE}:treatment-class"
 LOCAL_ADVERSE_EVENT = f"{LOCAL_BASE}:adverse-event"
 LOCAL_SYNTHETIC_TAG = f"{LOCAL_BASE}:tag"
 LOCAL_EXTENSION = f"{LOCAL_BASE}:extension"
+ORGANIZATION_BASE = f"{LOCAL_BASE}:organization:"
 
 SYNTHETIC_TAG_CODE = "synthetic"
 
 
 def mrn_system(organization_slug: str) -> str:
     """The identifier system of an organization's medical record numbers."""
-    return f"{LOCAL_BASE}:organization:{organization_slug}:mrn"
+    return f"{ORGANIZATION_BASE}{organization_slug}:mrn"
+
+
+def is_mrn_system(system: object) -> bool:
+    """Is ``system`` the MRN system of some kitclinic organization (``mrn_system``)?"""
+    text = str(system or "")
+    slug = text.removeprefix(ORGANIZATION_BASE).removesuffix(":mrn")
+    return text == mrn_system(slug) and slug != ""
 
 
 def local_id_system(organization_slug: str, kind: str) -> str:
     """The identifier system of an organization's own record ids of one kind (``session``...)."""
-    return f"{LOCAL_BASE}:organization:{organization_slug}:{kind}"
+    return f"{ORGANIZATION_BASE}{organization_slug}:{kind}"
 
 
 # -- LOINC: vital signs and consent category ([loinc]) ----------------------------------------

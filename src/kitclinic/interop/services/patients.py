@@ -11,9 +11,7 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.audit.services import changes_between, snapshot
-from kitclinic.interop.codes import (
-    LOCAL_BASE,
-)
+from kitclinic.interop.codes import is_mrn_system
 from kitclinic.interop.models import ImportedResource
 from kitclinic.interop.reading import (
     Entry,
@@ -83,9 +81,7 @@ def import_patient(actor: Actor, entry: Entry, summary: ImportSummary) -> Patien
         organization_id=actor.organization_id, mrn__iexact=mrn
     ).first()
     kitclinic_export = any(
-        str(i.get("system") or "").startswith(f"{LOCAL_BASE}:organization:")
-        and str(i.get("system")).endswith(":mrn")
-        for i in entry.resource.get("identifier") or []
+        is_mrn_system(i.get("system")) for i in entry.resource.get("identifier") or []
     )
     data = demographics(entry, existing, mrn, kitclinic_export)
     try:
