@@ -399,8 +399,9 @@ def library_send_back(
 
 def _max_length(column: str) -> int:
     """The length limit of a text column of DrugLibraryVersion: the one place it is written."""
-    limit = DrugLibraryVersion._meta.get_field(column).max_length
-    assert limit is not None
+    field = DrugLibraryVersion._meta.get_field(column)
+    limit = getattr(field, "max_length", None)
+    assert isinstance(limit, int), column
     return limit
 
 
