@@ -215,6 +215,24 @@ def test_the_export_reads_in_a_number_of_queries_that_does_not_grow_with_patient
     assert len(every) <= len(one)
 
 
+def test_patients_past_one_batch_are_all_exported_in_order(tmp_path: Path, monkeypatch):
+    _signed_demo_session()
+    monkeypatch.setattr("kitclinic.interop.export.PATIENT_BATCH", 3)
+    _export("--organization", "demo", "--all", "--output", str(tmp_path / "all.json"))
+    exported = json.loads((tmp_path / "all.json").read_text())
+    mrns = [
+        e["resource"]["identifier"][0]["value"]
+        for e in exported["entry"]
+        if e["resource"]["resourceType"] == "Patient"
+    ]
+    assert mrns == list(
+        Patient.objects.filter(organization__slug="demo")
+        .order_by("mrn", "pk")
+        .values_list("mrn", flat=True)
+    )
+    assert len(mrns) > 3
+
+
 @pytest.mark.parametrize(
     ("args", "named"),
     [

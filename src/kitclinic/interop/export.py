@@ -325,36 +325,36 @@ def _one(obj: Any, name: str) -> Any:
         return None
 
 
+# Every record ``_Exporter`` reads, fetched per batch of patients in a fixed number of queries
+# (in the export's order); a batch bounds the memory an NDJSON export holds at once.
+EXPORT_PREFETCH = (
+    Prefetch("diagnoses", Diagnosis.objects.order_by("recorded_at", "pk")),
+    Prefetch("trials", TreatmentTrial.objects.order_by("recorded_at", "pk")),
+    Prefetch("assessments", Assessment.objects.order_by("administered_at", "pk")),
+    Prefetch("lab_results", LabResult.objects.order_by("collected_at", "pk")),
+    Prefetch(
+        "consent_records",
+        ConsentRecord.objects.select_related("sheet_version").order_by("signed_at", "pk"),
+    ),
+    Prefetch(
+        "infusion_sessions",
+        InfusionSession.objects.select_related(
+            "appointment", "signed_by", "check_in", "discharge", "order"
+        ).order_by("created_at", "pk"),
+    ),
+    Prefetch("infusion_sessions__vitals", VitalSign.objects.order_by("taken_at", "pk")),
+    Prefetch("infusion_sessions__scores", SessionScore.objects.order_by("taken_at", "pk")),
+    "infusion_sessions__events",
+    Prefetch(
+        "infusion_sessions__adverse_events",
+        AdverseEvent.objects.order_by("occurred_at", "pk"),
+    ),
+)
+PATIENT_BATCH = 200
+
+
 def _patients(organization: Organization, mrn: str | None) -> list[Patient]:
-    """The patients to export with every record ``_Exporter`` reads, fetched in a fixed number
-    of queries whatever the number of patients (in the export's order)."""
-    qs = (
-        Patient.objects.filter(organization=organization)
-        .order_by("mrn", "pk")
-        .prefetch_related(
-            Prefetch("diagnoses", Diagnosis.objects.order_by("recorded_at", "pk")),
-            Prefetch("trials", TreatmentTrial.objects.order_by("recorded_at", "pk")),
-            Prefetch("assessments", Assessment.objects.order_by("administered_at", "pk")),
-            Prefetch("lab_results", LabResult.objects.order_by("collected_at", "pk")),
-            Prefetch(
-                "consent_records",
-                ConsentRecord.objects.select_related("sheet_version").order_by("signed_at", "pk"),
-            ),
-            Prefetch(
-                "infusion_sessions",
-                InfusionSession.objects.select_related(
-                    "appointment", "signed_by", "check_in", "discharge", "order"
-                ).order_by("created_at", "pk"),
-            ),
-            Prefetch("infusion_sessions__vitals", VitalSign.objects.order_by("taken_at", "pk")),
-            Prefetch("infusion_sessions__scores", SessionScore.objects.order_by("taken_at", "pk")),
-            "infusion_sessions__events",
-            Prefetch(
-                "infusion_sessions__adverse_events",
-                AdverseEvent.objects.order_by("occurred_at", "pk"),
-            ),
-        )
-    )
+    qs = Patient.objects.filter(organization=organization).order_by("mrn", "pk")
     if mrn is not None:
         found = list(qs.filter(mrn=mrn))
         if not found:
@@ -379,8 +379,12 @@ def _dump(resource: Resource) -> str:
 
 
 def _resources(exporter: _Exporter, patients: Iterable[Patient]) -> Iterator[Resource]:
-    for p in patients:
-        yield from exporter.patient(p)
+    pks = [p.pk for p in patients]
+    for start in range(0, len(pks), PATIENT_BATCH):
+        # Fresh rows per batch, so a batch's records are let go once it is written.
+        batch = Patient.objects.filter(pk__in=pks[start : start + PATIENT_BATCH])
+        for p in batch.order_by("mrn", "pk").prefetch_related(*EXPORT_PREFETCH):
+            yield from exporter.patient(p)
     yield from exporter.practitioners()
 
 
