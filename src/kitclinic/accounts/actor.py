@@ -170,3 +170,20 @@ def actor_from_request(request: HttpRequest) -> Actor:
     )
     request._kitclinic_actor = actor  # type: ignore[attr-defined]  # this request's cache, read above
     return actor
+
+
+def actor_for_username(
+    username: str, *, organization_id: int | None = None, clinic_id: int | None = None
+) -> Actor | None:
+    """The Actor a command acts as (``--username``, with ``--clinic-id`` or an organization): an
+    active role of an active user, at that clinic, or else at the organization's first clinic;
+    None when there is none (the command says so, naming its arguments)."""
+    memberships = StaffMembership.objects.select_related("user", "clinic__organization").filter(
+        user__username=username, user__is_active=True, is_active=True
+    )
+    if organization_id is not None:
+        memberships = memberships.filter(clinic__organization_id=organization_id)
+    if clinic_id is not None:
+        memberships = memberships.filter(clinic_id=clinic_id)
+    membership = memberships.order_by("clinic_id").first()
+    return None if membership is None else Actor(user=membership.user, membership=membership)

@@ -18,8 +18,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kitclinic.accounts.actor import Actor
-from kitclinic.accounts.models import Organization, StaffMembership
+from kitclinic.accounts.actor import Actor, actor_for_username
+from kitclinic.accounts.models import Organization
 from kitclinic.interop.export import ExportError, ExportFailed, fhir_export
 from kitclinic.interop.reading import ImportRefused, read_entries
 from kitclinic.interop.services import fhir_import
@@ -117,19 +117,14 @@ class Command(BaseCommand):
         org = Organization.objects.filter(slug=organization).first()
         if org is None:
             raise CommandError(f"--organization: no organization {organization!r}.", returncode=2)
-        memberships = StaffMembership.objects.select_related("user", "clinic__organization").filter(
-            user__username=username, user__is_active=True, is_active=True, clinic__organization=org
-        )
-        if clinic_id is not None:
-            memberships = memberships.filter(clinic_id=clinic_id)
-        membership = memberships.order_by("clinic_id").first()
-        if membership is None:
+        actor = actor_for_username(username, organization_id=org.pk, clinic_id=clinic_id)
+        if actor is None:
             where = f"clinic {clinic_id}" if clinic_id is not None else "any clinic"
             raise CommandError(
                 f"--username: {username!r} has no active role at {where} of {org.slug}.",
                 returncode=2,
             )
-        return Actor(user=membership.user, membership=membership)
+        return actor
 
     def import_(
         self,

@@ -18,8 +18,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kitclinic.accounts.actor import Actor
-from kitclinic.accounts.models import Organization, StaffMembership
+from kitclinic.accounts.actor import actor_for_username
+from kitclinic.accounts.models import Organization
 from kitclinic.intake.diagnoses import DEFAULT_CODE_LISTS
 from kitclinic.intake.eligibility import Indication
 from kitclinic.patients.selectors import code_list_versions, code_lists_in_force
@@ -81,17 +81,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {entry.text}  [source: {entry.source}]")
 
     def _publish(self, options: dict[str, Any]) -> None:
-        membership = (
-            StaffMembership.objects.select_related("user", "clinic")
-            .filter(
-                user__username=options["username"],
-                user__is_active=True,
-                clinic_id=options["clinic_id"],
-                is_active=True,
-            )
-            .first()
-        )
-        if membership is None:
+        actor = actor_for_username(options["username"], clinic_id=options["clinic_id"])
+        if actor is None:
             raise CommandError(
                 f"--username/--clinic-id: {options['username']!r} has no active role at "
                 f"clinic {options['clinic_id']}."
@@ -102,7 +93,7 @@ class Command(BaseCommand):
             entries = self._read_entries(options["entries_file"], options.get("stdin"))
         try:
             row = indication_code_list_publish(
-                actor=Actor(user=membership.user, membership=membership),
+                actor=actor,
                 indication=options["indication"],
                 entries=entries,
                 reason=options["reason"],
