@@ -13,7 +13,7 @@ OPENTIVA_STAMP := $(VENV)/.opentiva-installed
 # Debian's Chromium for the browser tests (never a browser download).
 CHROMIUM ?= $(or $(KITCLINIC_CHROMIUM),/usr/bin/chromium)
 # The pure cores (no Django): the tests CI runs under a second BLAS kernel (and strict mypy).
-PURE_CORES := pharmacology instruments dosing outcome_stats intake
+PURE_CORES := pharmacology instruments dosing outcome_stats intake billing_codes
 # pytest-xdist workers: one per core unless told (PYTEST_WORKERS=0 runs in one process).
 PYTEST_WORKERS ?= auto
 

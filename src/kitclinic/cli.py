@@ -17,6 +17,7 @@ PURE_COMMANDS: dict[str, str] = {
     "score": "kitclinic.instruments.cli",
     "dose": "kitclinic.dosing.cli",
     "outcomes": "kitclinic.outcome_stats.cli",
+    "billing": "kitclinic.billing_codes.cli",
 }
 
 
