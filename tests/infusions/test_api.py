@@ -147,7 +147,7 @@ def test_library_course_chair_and_day_endpoints(world, session, physician2, othe
     )
     assert planned.status_code == 201 and planned.json()["library_version"] == draft.json()["id"]
     listed = doctor.get(f"/api/v1/patients/{session.patient_id}/courses/").json()
-    assert [c["id"] for c in listed] == [session.course_id]
+    assert [(c["id"], c["treatment_kind"]) for c in listed] == [(session.course_id, "iv_ketamine")]
     assert [x["id"] for x in listed[0]["sessions"]] == [session.pk]
     moved = doctor.post(
         f"/api/v1/courses/{session.course_id}/transition/", {"status": "induction"}, format="json"

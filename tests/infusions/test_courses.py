@@ -24,6 +24,7 @@ def test_course_takes_the_protocols_default_and_course_template(course):
         "planned",
     )
     assert course.library_version.number == 1
+    assert (course.kind, course.is_esketamine) == ("iv_ketamine", False)
 
 
 def test_a_patient_without_an_eligible_decision_gets_no_course(world, library, patient):

@@ -179,6 +179,7 @@ def protocol_figures(protocol: Protocol) -> dict[str, tuple[str, str]]:
         "name": ("Name", protocol.name),
         "indication": ("Indication", INDICATION_LABELS[protocol.indication]),
         "is_default": ("Default for its indication", "yes" if protocol.is_default else "no"),
+        "treatment_kind": ("Treatment", protocol.treatment_kind.label),
         "dosing_mode": ("Dosing", DOSING_MODE_LABELS[protocol.dosing_mode]),
     }
     _figure(out, "default_dose", "Default dose", protocol.default_dose, protocol.dose_unit)

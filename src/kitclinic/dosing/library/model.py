@@ -38,6 +38,23 @@ class Indication(StrEnum):
     CHRONIC_PAIN = "chronic_pain"
 
 
+class TreatmentKind(StrEnum):
+    """What is given and how: the course, its protocol and its sessions follow the kind's steps."""
+
+    IV_KETAMINE = "iv_ketamine"
+    ESKETAMINE_NASAL = "esketamine_nasal"
+
+    @property
+    def label(self) -> str:
+        return TREATMENT_KIND_LABELS[self]
+
+
+TREATMENT_KIND_LABELS = {
+    TreatmentKind.IV_KETAMINE: "IV ketamine infusion",
+    TreatmentKind.ESKETAMINE_NASAL: "Esketamine nasal spray",
+}
+
+
 class DosingMode(StrEnum):
     """The fixed dosing unit of a protocol (U2)."""
 
@@ -185,6 +202,8 @@ class Protocol:
     # observation after the infusion ends before discharge without an override
     # ([kitclinic-workflow])
     min_observation_min: SourcedValue = MIN_OBSERVATION_CARRIED_IN
+    # versions written before treatment kinds existed hold IV ketamine protocols only
+    treatment_kind: TreatmentKind = TreatmentKind.IV_KETAMINE
 
     @property
     def dose_unit(self) -> str:

@@ -25,6 +25,7 @@ from .model import (
     Source,
     SourcedValue,
     SourceKind,
+    TreatmentKind,
     VitalSign,
     VitalsSchedule,
     VitalThreshold,
@@ -279,6 +280,11 @@ def _protocol(value: Any, path: str) -> Protocol:
         notes=_text(data.get("notes", ""), f"{path}.notes", allow_empty=True),
         min_observation_min=_optional(data, "min_observation_min", path, _sourced)
         or MIN_OBSERVATION_CARRIED_IN,
+        treatment_kind=_enum(
+            TreatmentKind,
+            data.get("treatment_kind", TreatmentKind.IV_KETAMINE),
+            f"{path}.treatment_kind",
+        ),
     )
     for name in ("soft_max", "hard_max"):
         if getattr(protocol.interval_limits_h, name) is not None:

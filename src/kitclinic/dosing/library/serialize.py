@@ -78,6 +78,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
         ],
         "notes": protocol.notes,
         "min_observation_min": _sourced_dict(protocol.min_observation_min),
+        "treatment_kind": str(protocol.treatment_kind),
     }
 
 

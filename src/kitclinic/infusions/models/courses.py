@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from kitclinic.dosing import TreatmentKind
 from kitclinic.infusions.states import CourseStatus
 from kitclinic.intake.eligibility import Indication
 
@@ -70,6 +71,12 @@ class TreatmentCourse(models.Model):
         "infusions.DrugLibraryVersion", on_delete=models.PROTECT, related_name="+"
     )
     protocol_id = models.CharField(max_length=80)
+    # the protocol's kind, copied when the course is planned: its sessions follow the kind's steps
+    kind = models.CharField(
+        max_length=20,
+        choices=[(k.value, k.label) for k in TreatmentKind],
+        default=TreatmentKind.IV_KETAMINE.value,
+    )
     planned_infusions = models.PositiveSmallIntegerField()
     status = models.CharField(
         max_length=12,
@@ -97,6 +104,14 @@ class TreatmentCourse(models.Model):
             return self.library_version.library().protocol(self.protocol_id).name
         except KeyError:
             return self.protocol_id
+
+    @property
+    def treatment_kind(self) -> TreatmentKind:
+        return TreatmentKind(self.kind)
+
+    @property
+    def is_esketamine(self) -> bool:
+        return self.kind == TreatmentKind.ESKETAMINE_NASAL
 
 
 class AppointmentStatus(models.TextChoices):

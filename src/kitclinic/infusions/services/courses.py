@@ -29,7 +29,14 @@ from kitclinic.infusions.states import (
 )
 from kitclinic.patients.models import Patient
 
-COURSE_FIELDS = ("indication", "protocol_id", "planned_infusions", "status", "library_version")
+COURSE_FIELDS = (
+    "indication",
+    "protocol_id",
+    "kind",
+    "planned_infusions",
+    "status",
+    "library_version",
+)
 
 
 def active_library_version(organization_id: int) -> DrugLibraryVersion:
@@ -106,6 +113,7 @@ def course_plan(
         indication=indication,
         library_version=version,
         protocol_id=protocol.id,
+        kind=protocol.treatment_kind,
         planned_infusions=planned_infusions,
         notes=notes.strip()[:300],
         planned_by=actor.user,

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
+from kitclinic.dosing import TreatmentKind
 from kitclinic.infusions.api.serializers.fields import (
     BoundedDateField,
     BoundedDateTimeField,
@@ -44,6 +45,11 @@ class CourseOut(serializers.Serializer[Any]):
     clinic = serializers.IntegerField(source="clinic_id")
     indication = serializers.CharField()
     protocol_id = serializers.CharField()
+    treatment_kind = serializers.ChoiceField(
+        source="kind",
+        choices=[k.value for k in TreatmentKind],
+        help_text="The treatment kind, from the protocol: its sessions follow the kind's steps.",
+    )
     library_version = serializers.IntegerField(source="library_version_id")
     planned_infusions = serializers.IntegerField()
     status = serializers.ChoiceField(choices=[s.value for s in CourseStatus])
