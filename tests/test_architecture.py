@@ -20,6 +20,7 @@ APPS = [
     "operations",
     "outcomes",
     "patients",
+    "payments",
     "substances",
 ]
 

@@ -71,6 +71,11 @@ class Action(StrEnum):
     SECOND_FACTOR_RESET = "second_factor.reset"
     STAFF_MANAGE = "staff.manage"
     CLINIC_SETTINGS_EDIT = "clinic_settings.edit"
+    PAYMENT_VIEW = "payment.view"
+    PAYMENT_RECORD = "payment.record"
+    PAYMENT_REFUND = "payment.refund"
+    PAYMENT_SETUP = "payment.setup"
+    TAKINGS_REPORT = "payment.takings_report"
 
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
@@ -127,6 +132,15 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
         "Change the clinic's settings (crisis text, alert escalation, link lifetimes, lab units, "
         "pregnancy-test age range)"
     ),
+    Action.PAYMENT_VIEW: (
+        "See a patient's payments, refunds, receipts and prepaid-package balances"
+    ),
+    Action.PAYMENT_RECORD: "Record a payment or a package purchase and print its receipt",
+    Action.PAYMENT_REFUND: "Refund or void a payment (a new entry, with the reason)",
+    Action.PAYMENT_SETUP: (
+        "Set the clinic's currency and package refund rule; define and retire package types"
+    ),
+    Action.TAKINGS_REPORT: "View and download the daily takings report (CSV, PDF)",
 }
 
 _ALL = frozenset(Role)
@@ -183,6 +197,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SECOND_FACTOR_RESET: frozenset({Role.CLINIC_ADMIN}),
     Action.STAFF_MANAGE: frozenset({Role.CLINIC_ADMIN}),
     Action.CLINIC_SETTINGS_EDIT: frozenset({Role.CLINIC_ADMIN}),
+    # Money is handled at the front desk; refunds and voids give money back or undo a record, so
+    # they need the clinic admin. Physicians and nurses need no patient's payments to treat them
+    # (minimum necessary); the auditor reads everything (docs/payments.md, "Who may do what").
+    Action.PAYMENT_VIEW: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.AUDITOR}),
+    Action.PAYMENT_RECORD: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    Action.PAYMENT_REFUND: frozenset({Role.CLINIC_ADMIN}),
+    Action.PAYMENT_SETUP: frozenset({Role.CLINIC_ADMIN}),
+    Action.TAKINGS_REPORT: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.AUDITOR}),
 }
 
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kitclinic.outcomes",
     "kitclinic.interop",
     "kitclinic.operations",
+    "kitclinic.payments",
 ]
 
 MIDDLEWARE = [

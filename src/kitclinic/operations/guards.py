@@ -256,3 +256,42 @@ def uninstall(schema_editor: Any) -> None:
     statements = postgresql_uninstall() if vendor == "postgresql" else sqlite_uninstall()
     for statement in statements:
         schema_editor.execute(statement, params=None)
+
+
+# --- Append-only tables of apps above this one ------------------------------------------------
+
+
+def append_only_install(vendor: str, tables: Iterable[str]) -> list[str]:
+    """The statements that make ``tables`` append-only, as ``GUARDS`` does for its own (UPDATE,
+    DELETE and on PostgreSQL TRUNCATE refused outside maintenance mode): for an app that sits
+    above this one and installs the guards in its own migration, after this app's first."""
+    statements = []
+    for t in tables:
+        if vendor == "postgresql":
+            statements += [
+                f"CREATE TRIGGER {t}_guard BEFORE UPDATE OR DELETE ON {t} "
+                "FOR EACH ROW EXECUTE FUNCTION kitclinic_guard_append_only();",
+                f"CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION kitclinic_guard_truncate();",
+            ]
+        else:
+            statements += [
+                f"CREATE TRIGGER {t}_guard_{op} BEFORE {op.upper()} ON {t} "
+                f"WHEN {NOT_MAINTENANCE} "
+                f"BEGIN SELECT RAISE(ABORT, '{t}: {op.upper()} refused (append-only)'); END;"
+                for op in ("update", "delete")
+            ]
+    return statements
+
+
+def append_only_uninstall(vendor: str, tables: Iterable[str]) -> list[str]:
+    statements = []
+    for t in tables:
+        if vendor == "postgresql":
+            statements += [
+                f"DROP TRIGGER IF EXISTS {t}_guard ON {t};",
+                f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t};",
+            ]
+        else:
+            statements += [f"DROP TRIGGER IF EXISTS {t}_guard_{op};" for op in ("update", "delete")]
+    return statements

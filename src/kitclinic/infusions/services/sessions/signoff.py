@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +17,18 @@ from kitclinic.infusions.delivery import remainder_outstanding_mg
 from kitclinic.infusions.models import Addendum, InfusionSession
 from kitclinic.infusions.services._common import begin_step, field_error, move
 from kitclinic.infusions.states import Step
+
+# What the apps above this one do when a session is signed, in the sign-off's transaction (the
+# payments app draws a unit of the patient's prepaid package). They register at start-up
+# (their AppConfig.ready): this app may not import them.
+SignedListener = Callable[[Actor, InfusionSession], None]
+_signed_listeners: list[SignedListener] = []
+
+
+def on_session_signed(listener: SignedListener) -> None:
+    """Call ``listener(actor, session)`` in the transaction of every sign-off (registered once)."""
+    if listener not in _signed_listeners:
+        _signed_listeners.append(listener)
 
 
 @transaction.atomic
@@ -36,6 +50,8 @@ def session_sign(*, actor: Actor, session: InfusionSession) -> InfusionSession:
         to=to,
         extra_fields={"signed_by": actor.user, "signed_at": timezone.now()},
     )
+    for listener in _signed_listeners:
+        listener(actor, session)
     return session
 
 
