@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from kitclinic.interop.codes import US_CORE_BIRTH_SEX
 from kitclinic.interop.models import ImportedResource, ReceivedObservation
-from kitclinic.patients.models import Diagnosis, Patient
+from kitclinic.patients.models import Allergy, Diagnosis, Patient
 from tests.factories import PatientFactory
 from tests.support.rows import row_counts
 
@@ -76,6 +76,7 @@ def test_every_us_core_example_of_a_supported_type_imports_the_rest_is_skipped(w
         "Patient": 1,
         "Condition": 1,
         "Observation": sum(r["resourceType"] == "Observation" for r in supported),
+        "AllergyIntolerance": 1,
     }
     assert result["updated"] == {}
 
@@ -93,6 +94,18 @@ def test_every_us_core_example_of_a_supported_type_imports_the_rest_is_skipped(w
     }
     weight = ReceivedObservation.objects.get(patient=patient, loinc_code="29463-7")
     assert (str(weight.value.normalize()), weight.unit) == ("20.09414", "kg")
+    allergy = Allergy.objects.get(patient=patient)
+    assert (allergy.substance, allergy.category, allergy.criticality, allergy.status) == (
+        "sulfonamide antibacterial",
+        "medication",
+        "high",
+        "active",
+    )
+    assert (allergy.reaction, allergy.code_system, allergy.code) == (
+        "skin rash",
+        "http://snomed.info/sct",
+        "763875007",
+    )
 
 
 def test_sex_at_birth_comes_from_the_birth_sex_extension(world, tmp_path):

@@ -27,6 +27,7 @@ from kitclinic.infusions.models import Chair, TreatmentCourse
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from kitclinic.instruments import get_instrument
+from kitclinic.patients.services import allergy_add
 from kitclinic.substances.models import Reconciliation
 from tests.assessments.helpers import PHQ9_ITEM9
 from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
@@ -52,6 +53,8 @@ CONTENT = {
     "diagnosis": re.compile(r"F33\.2|Major depressive disorder"),
     "treatment history": re.compile(r"Sertraline|Venlafaxine"),
     "staging": re.compile(r"Maudsley|Thase|adequate_failed_trials"),
+    # the allergy list (the seeded fixture records one)
+    "allergy": re.compile(r"Chlorhexidine"),
     # the prescriber's notes on the course (the seeded fixture writes them)
     "course notes": re.compile(r"Watch the blood pressure after the second infusion"),
 }
@@ -59,13 +62,14 @@ CONTENT = {
 # nurse: the patterns above find the content there, so they can find it for the front desk).
 SHOWS_CONTENT = {
     "": ("total", "flag"),  # dashboard
-    "patients/<int:patient_id>/": ("total", "severity", "flag", "diagnosis", "staging"),
+    "patients/<int:patient_id>/": ("total", "severity", "flag", "diagnosis", "staging", "allergy"),
     "alerts/": ("alert wording",),
     "api/v1/patients/<int:patient_id>/assessments/": ("total", "answers", "flag"),
     "api/v1/alerts/": ("flag",),
     "api/v1/patients/<int:patient_id>/": ("diagnosis", "treatment history", "staging"),
     "api/v1/patients/<int:patient_id>/diagnoses/": ("diagnosis",),
     "api/v1/patients/<int:patient_id>/trials/": ("treatment history",),
+    "api/v1/patients/<int:patient_id>/allergies/": ("allergy",),
 }
 
 # Read like every other pattern, but what they show is no patient's record.
@@ -89,6 +93,7 @@ IDENTIFIERS = {
     "chair_id",
     "user_id",
     "membership_id",
+    "allergy_id",
 }
 
 
@@ -147,6 +152,9 @@ def seeded(world, patient):
     alert = SafetyAlert.objects.get(patient=patient)
     assert alert.is_open and Assessment.objects.get(patient=patient).total == TOTAL
     sheet = InfoSheetVersion.objects.filter(indication="depression").latest("id")
+    allergy = allergy_add(
+        actor=world.actor("nurse"), patient=patient, substance="Chlorhexidine", category=""
+    )
     return {
         "patient_id": patient.pk,
         "course_id": course.pk,
@@ -164,6 +172,7 @@ def seeded(world, patient):
         "user_id": world.users["nurse"].pk,
         "membership_id": world.memberships["nurse"].pk,
         "booked_session_id": booked.pk,
+        "allergy_id": allergy.pk,
     }
 
 

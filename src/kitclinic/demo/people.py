@@ -124,6 +124,15 @@ GIVEN_NAMES = [
     "Quinn",
 ]
 # (ICD-10-CM code, description, indication); codes from [icd-10-cm].
+# (substance, category, criticality, reaction): common allergies, none to ketamine
+DEMO_ALLERGIES = [
+    ("Penicillin", "medication", "high", "Hives and facial swelling"),
+    ("Sulfonamide antibiotics", "medication", "low", "Rash"),
+    ("Latex", "environment", "low", "Contact dermatitis"),
+    ("Peanuts", "food", "high", "Anaphylaxis"),
+    ("Codeine", "medication", "low", "Nausea and vomiting"),
+]
+
 DIAGNOSES = [
     (
         "F33.2",
@@ -347,6 +356,20 @@ def _seed_patient(
             weeks=8,
             adequate=True,
             outcome="no_response",
+        )
+    # Every fifth patient has an allergy on the list; chosen by number, not by the random
+    # stream, so the rest of the demo stays as it was.
+    if number % 5 == 2:
+        substance, category, criticality, reaction = DEMO_ALLERGIES[
+            (number // 5) % len(DEMO_ALLERGIES)
+        ]
+        services.allergy_add(
+            actor=nurse,
+            patient=patient,
+            substance=substance,
+            category=category,
+            criticality=criticality,
+            reaction=reaction,
         )
     if rng.random() < 0.75:
         answers = {item.code: False for item in contraindications.CATALOGUE}

@@ -35,7 +35,7 @@ from kitclinic.instruments.registry import get_instrument
 from kitclinic.interop import codes, mapping
 from kitclinic.outcomes.labs import ANALYTE_CODES
 from kitclinic.outcomes.models import LabResult
-from kitclinic.patients.models import Diagnosis, Patient, TreatmentTrial
+from kitclinic.patients.models import Allergy, Diagnosis, Patient, TreatmentTrial
 
 
 class ExportError(ValueError):
@@ -131,6 +131,20 @@ class _Exporter:
                 description=d.description,
                 primary=d.is_primary,
                 recorded_at=d.recorded_at,
+                synthetic=syn,
+            )
+        for al in p.allergies.all():
+            yield mapping.allergy_intolerance(
+                id=f"allergy-{al.pk}",
+                patient_id=pid,
+                substance=al.substance,
+                category=al.category,
+                criticality=al.criticality,
+                reaction=al.reaction,
+                code_system=al.code_system,
+                code=al.code,
+                status=al.status,
+                recorded_at=al.recorded_at,
                 synthetic=syn,
             )
         for t in p.trials.all():
@@ -330,6 +344,7 @@ def _one(obj: Any, name: str) -> Any:
 EXPORT_PREFETCH = (
     Prefetch("diagnoses", Diagnosis.objects.order_by("recorded_at", "pk")),
     Prefetch("trials", TreatmentTrial.objects.order_by("recorded_at", "pk")),
+    Prefetch("allergies", Allergy.objects.order_by("recorded_at", "pk")),
     Prefetch("assessments", Assessment.objects.order_by("administered_at", "pk")),
     Prefetch("lab_results", LabResult.objects.order_by("collected_at", "pk")),
     Prefetch(

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from kitclinic.intake import contraindications
+from kitclinic.intake.allergies import AllergyCategory, AllergyCriticality, AllergyStatus
 from kitclinic.intake.eligibility import Indication
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
 from kitclinic.patients.models import SexAtBirth
@@ -90,6 +91,30 @@ class TrialForm(forms.Form):
         label="In the current episode", required=False, initial=True
     )
     notes = forms.CharField(max_length=300, required=False)
+
+
+class AllergyForm(forms.Form):
+    substance = forms.CharField(
+        max_length=120, help_text="What the patient reacts to, e.g. penicillin, latex, peanuts."
+    )
+    category = forms.ChoiceField(choices=AllergyCategory.choices())  # required when typed in
+    criticality = forms.ChoiceField(
+        choices=[("", "Not assessed"), *AllergyCriticality.choices()],
+        required=False,
+        help_text="High: a reaction could be life-threatening.",
+    )
+    reaction = forms.CharField(
+        max_length=200, required=False, help_text="What happens, e.g. hives, anaphylaxis."
+    )
+
+
+class AllergyStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="New status",
+        choices=AllergyStatus.choices(),
+        help_text="Entered in error is final: the entry was never true.",
+    )
+    reason = forms.CharField(max_length=300)
 
 
 class ScreenForm(forms.Form):

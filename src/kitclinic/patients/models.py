@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from kitclinic.audit.append_only import AppendOnlyModel
+from kitclinic.intake.allergies import AllergyCategory, AllergyCriticality, AllergyStatus
 from kitclinic.intake.eligibility import EligibilityOutcome, Indication
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
 from kitclinic.patients.validators import validate_icd10cm, validate_mrn
@@ -166,6 +167,56 @@ class TreatmentTrial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.treatment_name} ({self.get_treatment_class_display()})"
+
+
+class Allergy(models.Model):
+    """One entry of the patient's allergy and intolerance list. Never deleted: its status moves
+    (active, inactive, resolved, or entered in error, which is final), each move with its reason,
+    by ``allergy_status_change``."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=120, help_text="What the patient reacts to.")
+    # blank: not stated (FHIR's category is optional, and an import keeps what it was sent)
+    category = models.CharField(max_length=12, choices=AllergyCategory.choices(), blank=True)
+    criticality = models.CharField(max_length=16, choices=AllergyCriticality.choices(), blank=True)
+    reaction = models.CharField(
+        max_length=200, blank=True, help_text="What happens, e.g. hives, anaphylaxis."
+    )
+    # The substance's code as another system sent it (FHIR import); kept for the way back out.
+    code_system = models.CharField(max_length=100, blank=True)
+    code = models.CharField(max_length=40, blank=True)
+    status = models.CharField(
+        max_length=16, choices=AllergyStatus.choices(), default=AllergyStatus.ACTIVE
+    )
+    status_reason = models.CharField(max_length=300, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in AllergyStatus]),
+                name="allergy_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__in=["", *(c.value for c in AllergyCategory)]),
+                name="allergy_category_known",
+            ),
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AllergyStatus.ACTIVE
+
+    def __str__(self) -> str:
+        return f"{self.substance} ({self.get_status_display()})"
 
 
 class ContraindicationScreen(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
 from typing import Any
 
@@ -16,6 +16,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import read_record, search_record, worklist_record
 from kitclinic.intake import contraindications, eligibility, identity, staging
+from kitclinic.intake.allergies import screen_answer_problem
 from kitclinic.intake.diagnoses import (
     DEFAULT_CODE_LISTS,
     CodeList,
@@ -26,6 +27,7 @@ from kitclinic.intake.eligibility import Indication
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, Trial, TrialOutcome
 from kitclinic.lib.listing import Column, ListPage, ListSpec, list_page
 from kitclinic.patients.models import (
+    Allergy,
     ContraindicationScreen,
     Diagnosis,
     EligibilityDecision,
@@ -250,6 +252,11 @@ class PatientChart:
     staging: Staging | None
     latest_screen: ContraindicationScreen | None
     decisions: list[EligibilityDecision]
+    # every entry, active first; entered-in-error entries stay listed, struck through
+    allergies: list[Allergy] = field(default_factory=list)
+    # why the latest screen contradicts the active allergies (a ketamine allergy on file while
+    # the screen says no hypersensitivity), else empty
+    allergy_screen_problem: str = ""
     # False for a role without Action.CLINICAL_VIEW (the front desk): demographics only, no
     # diagnosis, trial, staging, screen or eligibility
     clinical: bool = True
@@ -280,6 +287,8 @@ def patient_chart(actor: Actor, patient: Patient) -> PatientChart:
     decisions = list(
         patient.eligibility_decisions.select_related("signed_by").order_by("-signed_at", "-id")
     )
+    allergies = sorted(patient.allergies.all(), key=lambda a: (not a.is_active, a.recorded_at))
+    active = [a.substance for a in allergies if a.is_active]
     read_record(actor, patient.pk, patient)
     return PatientChart(
         patient=patient,
@@ -288,6 +297,10 @@ def patient_chart(actor: Actor, patient: Patient) -> PatientChart:
         staging=staging_for(patient, trials_as_intake(trials)),
         latest_screen=latest_screen,
         decisions=decisions,
+        allergies=allergies,
+        allergy_screen_problem=(
+            (screen_answer_problem(active, latest_screen.answers) or "") if latest_screen else ""
+        ),
     )
 
 

@@ -13,6 +13,12 @@ urlpatterns = [
         name="diagnosis-add",
     ),
     path("patients/<int:patient_id>/trials/new/", views.trial_add, name="trial-add"),
+    path("patients/<int:patient_id>/allergies/new/", views.allergy_add, name="allergy-add"),
+    path(
+        "patients/<int:patient_id>/allergies/<int:allergy_id>/status/",
+        views.allergy_status,
+        name="allergy-status",
+    ),
     path("patients/<int:patient_id>/screen/new/", views.screen_record, name="screen-record"),
     path(
         "patients/<int:patient_id>/eligibility/new/",

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
@@ -192,6 +192,44 @@ def trial_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpRespon
         title="Add a treatment trial",
         save=lambda a, p, f: services.trial_add(actor=a, patient=p, **f.cleaned_data),
         done="Treatment trial added.",
+    )
+
+
+@clinic_page
+def allergy_add(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    return _intake_form_page(
+        request,
+        actor,
+        patient_id,
+        action=Action.CLINICAL_HISTORY_EDIT,
+        form_class=pf.AllergyForm,
+        title="Add an allergy or intolerance",
+        save=lambda a, p, f: services.allergy_add(actor=a, patient=p, **f.cleaned_data),
+        done="Allergy added.",
+    )
+
+
+@clinic_page
+def allergy_status(
+    request: HttpRequest, actor: Actor, patient_id: int, allergy_id: int
+) -> HttpResponse:
+    """Resolve, make inactive, make active again or mark entered in error, with the reason."""
+    patient = access_patient(actor, patient_id, Action.CLINICAL_HISTORY_EDIT)
+    allergy = get_object_or_404(patient.allergies, pk=allergy_id)
+    return form_page(
+        request,
+        pf.AllergyStatusForm(request.POST or None),
+        lambda form: services.allergy_status_change(
+            actor=actor, allergy=allergy, **form.cleaned_data
+        ),
+        template="patients/form.html",
+        context={
+            "title": f"Change the status of: {allergy.substance}",
+            "patient": patient,
+            "allergy": allergy,
+        },
+        done="Allergy status changed.",
+        success=lambda _saved: redirect("patient-chart", patient_id=patient.pk),
     )
 
 

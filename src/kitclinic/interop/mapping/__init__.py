@@ -39,6 +39,7 @@ from kitclinic.interop.mapping.observations import (
     vital_signs,
 )
 from kitclinic.interop.mapping.people import (
+    allergy_intolerance,
     condition,
     patient,
     practitioner,
@@ -53,6 +54,7 @@ __all__ = [
     "NON_DRUG_TREATMENTS",
     "ScoreCode",
     "adverse_event",
+    "allergy_intolerance",
     "body_weight",
     "condition",
     "consent",

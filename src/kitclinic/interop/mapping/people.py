@@ -1,11 +1,13 @@
-"""The patient, the staff who sign, diagnoses (Condition) and prior treatment trials
-(MedicationStatement, or Procedure for a treatment that is not a medication)."""
+"""The patient, the staff who sign, diagnoses (Condition), allergies (AllergyIntolerance) and
+prior treatment trials (MedicationStatement, or Procedure for a treatment that is not a
+medication)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.patient import Patient
@@ -104,6 +106,50 @@ def condition(
             ),
         }
     )
+
+
+def allergy_intolerance(
+    *,
+    id: str,
+    patient_id: str,
+    substance: str,
+    category: str,
+    criticality: str,
+    reaction: str,
+    code_system: str,
+    code: str,
+    status: str,
+    recorded_at: dt.datetime,
+    synthetic: bool = False,
+) -> AllergyIntolerance:
+    """An allergy list entry. kitclinic's ``entered-in-error`` status is FHIR's verification
+    status of that name, which carries no clinical status; the others are clinical statuses of a
+    confirmed entry. The substance's code goes out only as it came in (an import)."""
+    concept: dict[str, Any] = {"text": substance}
+    if code_system and code:
+        concept["coding"] = [fhir_coding(code_system, code, substance)]
+    data: dict[str, Any] = {
+        "resourceType": "AllergyIntolerance",
+        "id": id,
+        **fhir_meta(synthetic),
+        "code": concept,
+        "patient": ref("Patient", patient_id),
+        "recordedDate": instant(recorded_at),
+    }
+    if status == "entered-in-error":
+        data["verificationStatus"] = {
+            "coding": [fhir_coding(c.ALLERGY_VERIFICATION, "entered-in-error")]
+        }
+    else:
+        data["clinicalStatus"] = {"coding": [fhir_coding(c.ALLERGY_CLINICAL, status)]}
+        data["verificationStatus"] = {"coding": [fhir_coding(c.ALLERGY_VERIFICATION, "confirmed")]}
+    if category:
+        data["category"] = [category]
+    if criticality:
+        data["criticality"] = criticality
+    if reaction:
+        data["reaction"] = [{"manifestation": [{"text": reaction}]}]
+    return AllergyIntolerance.model_validate(data)
 
 
 def prior_trial(

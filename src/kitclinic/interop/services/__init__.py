@@ -30,6 +30,7 @@ from kitclinic.interop.services.patients import (
     import_patient,
 )
 from kitclinic.interop.services.resources import (
+    import_allergy_intolerance,
     import_condition,
     import_medication_statement,
     import_observation,
@@ -37,11 +38,17 @@ from kitclinic.interop.services.resources import (
 )
 from kitclinic.patients.models import Patient
 
-SUBJECT = {"Condition": "subject", "Observation": "subject", "MedicationStatement": "subject"}
+SUBJECT = {
+    "Condition": "subject",
+    "Observation": "subject",
+    "MedicationStatement": "subject",
+    "AllergyIntolerance": "patient",
+}
 IMPORTERS = {
     "Condition": import_condition,
     "Observation": import_observation,
     "MedicationStatement": import_medication_statement,
+    "AllergyIntolerance": import_allergy_intolerance,
 }
 
 
@@ -66,11 +73,7 @@ def fhir_import(*, actor: Actor, entries: list[Entry]) -> ImportSummary:
         if rt == "Patient":
             continue
         if rt not in IMPORTERS:
-            reason = (
-                "kitclinic keeps no allergy list: allergies go in the contraindication screen."
-                if rt == "AllergyIntolerance"
-                else f"kitclinic does not import {rt} resources."
-            )
+            reason = f"kitclinic does not import {rt} resources."
             summary.skipped.append({"entry": entry.index, "resourceType": rt, "reason": reason})
             continue
         key = resource_key(entry)

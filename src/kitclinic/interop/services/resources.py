@@ -1,5 +1,5 @@
-"""Importing Conditions, Observations and MedicationStatements of patients in the file or
-already imported."""
+"""Importing Conditions, Observations, MedicationStatements and AllergyIntolerances of patients
+in the file or already imported."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
 from kitclinic.interop.codes import (
+    ALLERGY_CLINICAL,
+    ALLERGY_VERIFICATION,
     ICD10CM,
     IMPORTED_OBSERVATION_CODES,
     KNOWN_SYSTEMS,
@@ -42,6 +44,7 @@ from kitclinic.interop.services.common import (
 from kitclinic.outcomes.services import lab_result_record
 from kitclinic.patients.models import Patient
 from kitclinic.patients.services import (
+    allergy_add,
     diagnosis_add,
     trial_add,
 )
@@ -294,3 +297,59 @@ def import_medication_statement(
             "MedicationStatement",
         ) from None
     return "patients.TreatmentTrial", item.pk
+
+
+ALLERGY_NOT_TRUE = ("refuted", "entered-in-error")
+
+
+def import_allergy_intolerance(
+    actor: Actor, entry: Entry, patient: Patient
+) -> tuple[str, int] | str:
+    """An allergy list entry: the substance (code text, else the first coding's display or
+    code), category, criticality, clinical status and the reactions' manifestations. An entry
+    the sender marks refuted or entered in error is not an allergy, and is skipped."""
+    r = entry.resource
+    verification = code_in(r.get("verificationStatus") or {}, ALLERGY_VERIFICATION)
+    if verification in ALLERGY_NOT_TRUE:
+        return f"the sender marks this allergy {verification}: not recorded as an allergy."
+    concept = r.get("code") or {}
+    codings = [c for c in concept.get("coding") or [] if c.get("code")]
+    first = codings[0] if codings else {}
+    substance = str(concept.get("text") or first.get("display") or first.get("code") or "")
+    if not substance.strip():
+        raise ImportRefused(
+            entry.index, "AllergyIntolerance.code", "the substance must be named (text or coding)."
+        )
+    manifestations = [
+        str(m.get("text") or ((m.get("coding") or [{}])[0]).get("display") or "")
+        for reaction in r.get("reaction") or []
+        for m in reaction.get("manifestation") or []
+    ]
+    categories = r.get("category") or []
+    try:
+        allergy = allergy_add(
+            actor=actor,
+            patient=patient,
+            substance=substance[:120],
+            category=str(categories[0]) if categories else "",
+            criticality=str(r.get("criticality") or ""),
+            reaction="; ".join(m for m in manifestations if m)[:200],
+            code_system=str(first.get("system") or ""),
+            code=str(first.get("code") or ""),
+            status=code_in(r.get("clinicalStatus") or {}, ALLERGY_CLINICAL) or "active",
+        )
+    except ValidationError as exc:
+        raise refused_by_service(
+            entry,
+            exc,
+            {
+                "substance": "AllergyIntolerance.code",
+                "category": "AllergyIntolerance.category",
+                "criticality": "AllergyIntolerance.criticality",
+                "status": "AllergyIntolerance.clinicalStatus",
+                "code_system": "AllergyIntolerance.code.coding.system",
+                "code": "AllergyIntolerance.code.coding.code",
+            },
+            "AllergyIntolerance",
+        ) from None
+    return "patients.Allergy", allergy.pk

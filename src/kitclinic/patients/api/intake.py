@@ -27,7 +27,7 @@ PaginatedScreenOut = paginated(s.ScreenOut)
 PaginatedEligibilityOut = paginated(s.EligibilityOut)
 
 
-def _audited_page(
+def audited_page(
     view: ApiView,
     request: Request,
     actor: Actor,
@@ -58,7 +58,7 @@ class DiagnosisListApi(ApiView):
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.CLINICAL_VIEW)
         rows = patient.diagnoses.select_related("recorded_by")
-        return _audited_page(self, request, actor, patient, rows, s.DiagnosisOut, "diagnoses")
+        return audited_page(self, request, actor, patient, rows, s.DiagnosisOut, "diagnoses")
 
 
 class DiagnosisCreateApi(ApiView):
@@ -94,7 +94,7 @@ class TrialListApi(ApiView):
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.CLINICAL_VIEW)
         rows = patient.trials.select_related("recorded_by")
-        return _audited_page(self, request, actor, patient, rows, s.TrialOut, "treatment trials")
+        return audited_page(self, request, actor, patient, rows, s.TrialOut, "treatment trials")
 
 
 class TrialCreateApi(ApiView):
@@ -130,7 +130,7 @@ class ScreenListApi(ApiView):
         actor = self.actor(request)
         patient = access_patient(actor, patient_id, Action.CLINICAL_VIEW)
         rows = patient.screens.select_related("recorded_by")
-        return _audited_page(self, request, actor, patient, rows, s.ScreenOut, "screens")
+        return audited_page(self, request, actor, patient, rows, s.ScreenOut, "screens")
 
 
 class ScreenCreateApi(ApiView):
@@ -170,7 +170,7 @@ class EligibilityListApi(ApiView):
         rows = patient.eligibility_decisions.select_related("signed_by").order_by(
             "-signed_at", "-id"
         )
-        return _audited_page(
+        return audited_page(
             self, request, actor, patient, rows, s.EligibilityOut, "eligibility decisions"
         )
 

@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kitclinic.accounts.api.serializers import UserRefOut
+from kitclinic.intake.allergies import AllergyCategory, AllergyCriticality, AllergyStatus
 from kitclinic.intake.trials import EpisodeSeverity, TreatmentClass, TrialOutcome
 from kitclinic.lib.api.base import (
     StrictBooleanField,
@@ -136,6 +137,35 @@ class TrialOut(serializers.Serializer[Any]):
     outcome = serializers.CharField()
     current_episode = serializers.BooleanField()
     notes = serializers.CharField()
+    recorded_by = UserRefOut()
+    recorded_at = serializers.DateTimeField()
+
+
+class AllergyIn(StrictSerializer):
+    substance = StrictCharField(max_length=120)
+    category = serializers.ChoiceField(choices=AllergyCategory.choices())
+    criticality = serializers.ChoiceField(
+        choices=AllergyCriticality.choices(), required=False, allow_blank=True, default=""
+    )
+    reaction = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AllergyStatusIn(StrictSerializer):
+    status = serializers.ChoiceField(choices=AllergyStatus.choices())
+    reason = StrictCharField(max_length=300)
+
+
+class AllergyOut(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    substance = serializers.CharField()
+    category = serializers.CharField()
+    criticality = serializers.CharField()
+    reaction = serializers.CharField()
+    code_system = serializers.CharField()
+    code = serializers.CharField()
+    status = serializers.CharField()
+    status_reason = serializers.CharField()
+    status_changed_at = serializers.DateTimeField(allow_null=True)
     recorded_by = UserRefOut()
     recorded_at = serializers.DateTimeField()
 

@@ -4,7 +4,7 @@ history, contraindication screens and eligibility."""
 from django.urls import path
 
 from kitclinic.lib.api.base import endpoint
-from kitclinic.patients.api import intake, views
+from kitclinic.patients.api import allergies, intake, views
 
 PATIENT = "patients/<int:patient_id>/"
 
@@ -34,6 +34,16 @@ urlpatterns = [
         PATIENT + "trials/",
         endpoint("TrialsApi", intake.TrialListApi, intake.TrialCreateApi).as_view(),
         name="trial-list",
+    ),
+    path(
+        PATIENT + "allergies/",
+        endpoint("AllergiesApi", allergies.AllergyListApi, allergies.AllergyCreateApi).as_view(),
+        name="allergy-list",
+    ),
+    path(
+        PATIENT + "allergies/<int:allergy_id>/status/",
+        allergies.AllergyStatusChangeApi.as_view(),
+        name="allergy-status",
     ),
     path(
         PATIENT + "screens/",

@@ -1,8 +1,13 @@
 """Writes to patient data. Each service checks the rules, writes, and audits in one transaction;
 bad input raises ValidationError naming the field and writes nothing. One module per part of the
 record: ``registration`` (demographics, duplicates), ``history`` (episode, diagnoses, trials,
-screen), ``eligibility`` (decisions, code lists)."""
+screen), ``allergies`` (the allergy list), ``eligibility`` (decisions, code lists)."""
 
+from kitclinic.patients.services.allergies import (
+    ALLERGY_FIELDS,
+    allergy_add,
+    allergy_status_change,
+)
 from kitclinic.patients.services.eligibility import (
     ALLOWED_SIGNED_OUTCOMES,
     CODE_LIST_REASON_MAX,
@@ -26,6 +31,9 @@ from kitclinic.patients.services.registration import (
 )
 
 __all__ = [
+    "ALLERGY_FIELDS",
+    "allergy_add",
+    "allergy_status_change",
     "ALLOWED_SIGNED_OUTCOMES",
     "CODE_LIST_REASON_MAX",
     "DEMOGRAPHIC_FIELDS",

@@ -15,6 +15,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
 from kitclinic.intake import contraindications
+from kitclinic.intake.allergies import AllergyStatus, screen_answer_problem
 from kitclinic.patients.models import (
     ContraindicationScreen,
     Diagnosis,
@@ -151,6 +152,12 @@ def screen_record(
         )
     if any(not isinstance(v, bool) for v in answers.values()):
         errors.setdefault("answers", []).append("Each answer must be true (present) or false.")
+    active = list(
+        patient.allergies.filter(status=AllergyStatus.ACTIVE).values_list("substance", flat=True)
+    )
+    problem = screen_answer_problem(active, dict(answers))
+    if problem:
+        errors.setdefault("answers", []).append(problem)
     if errors:
         raise ValidationError(errors)
     screen = ContraindicationScreen.objects.create(
