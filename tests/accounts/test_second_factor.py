@@ -75,6 +75,9 @@ def test_a_physician_without_an_app_must_set_one_up_before_anything_else(world):
     api = client.get("/api/v1/me/")
     assert api.status_code == 401
     assert "Second factor required" in api.json()["detail"]
+    fhir = client.get("/fhir/Patient")
+    assert fhir.status_code == 401 and fhir["Content-Type"] == "application/fhir+json"
+    assert "Second factor required" in fhir.json()["issue"][0]["diagnostics"]
     page = client.get("/account/second-factor/")
     assert b"<svg" in page.content and b"data-secret" in page.content
     assert b'aria-label="Main"' not in page.content  # no navigation before the log-in is complete

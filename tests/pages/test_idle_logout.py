@@ -68,6 +68,18 @@ def test_an_idle_api_call_with_the_session_cookie_is_a_json_401(world, clock):
     assert "without activity" in response.json()["detail"]
 
 
+def test_an_idle_fhir_call_with_the_session_cookie_is_a_401_operation_outcome(world, clock):
+    api = APIClient()
+    api.force_login(world.users["nurse"], backend=MODEL_BACKEND)
+    assert api.get("/fhir/Patient").status_code == 200
+    clock[0] += idle.idle_limit_seconds() + 1
+    response = api.get("/fhir/Patient")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/fhir+json"
+    (issue,) = response.json()["issue"]
+    assert issue["code"] == "login" and "without activity" in issue["diagnostics"]
+
+
 def test_a_signed_in_page_carries_the_idle_warning_with_the_limit(signed_in, settings):
     settings.SESSION_COOKIE_AGE = 15 * 60
     html = signed_in.get("/").content.decode()

@@ -70,6 +70,7 @@ SHOWS_CONTENT = {
     "api/v1/patients/<int:patient_id>/diagnoses/": ("diagnosis",),
     "api/v1/patients/<int:patient_id>/trials/": ("treatment history",),
     "api/v1/patients/<int:patient_id>/allergies/": ("allergy",),
+    "fhir/Patient/<str:resource_id>/$everything": ("diagnosis", "treatment history", "allergy"),
 }
 
 # Read like every other pattern, but what they show is no patient's record.
@@ -94,6 +95,8 @@ IDENTIFIERS = {
     "user_id",
     "membership_id",
     "allergy_id",
+    "resource_type",
+    "resource_id",
 }
 
 
@@ -113,7 +116,8 @@ def _kwargs(route: str) -> set[str]:
 
 def _url(route: str, ids: dict[str, object]) -> str:
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), route)
-    return "/" + path.replace("^", "").replace("$", "").replace("\\Z", "")
+    # a regular expression's anchors go; a "$" inside a path (FHIR's $everything) stays
+    return "/" + path.removeprefix("^").removesuffix("\\Z").removesuffix("$")
 
 
 def _text(response: HttpResponse) -> str:
@@ -125,7 +129,7 @@ def _text(response: HttpResponse) -> str:
     if response.get("Content-Type", "").startswith("application/pdf"):
         return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     text = body.decode("utf-8", errors="replace")
-    if response.get("Content-Type", "").startswith("application/json"):
+    if response.get("Content-Type", "").startswith(("application/json", "application/fhir+json")):
         return json.dumps(json.loads(text)) if text else ""
     return text
 
@@ -173,6 +177,9 @@ def seeded(world, patient):
         "membership_id": world.memberships["nurse"].pk,
         "booked_session_id": booked.pk,
         "allergy_id": allergy.pk,
+        # the FHIR door (interop/api): the patient's own resource and $everything
+        "resource_type": "Patient",
+        "resource_id": f"p-{patient.pk}",
     }
 
 

@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/v1/substances/", include("kitclinic.substances.api.urls")),
     path("api/v1/", include("kitclinic.assessments.api.urls")),
     path("api/v1/", include("kitclinic.infusions.api.urls")),
+    # FHIR R4 REST (read and search; docs/fhir.md): errors are OperationOutcomes under /fhir/
+    path("fhir/", include("kitclinic.interop.api.urls")),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("", include("kitclinic.pages.urls")),
 ]

@@ -108,11 +108,9 @@ class _Exporter:
                 synthetic=user.is_synthetic,
             )
 
-    def patient(self, p: Patient) -> Iterator[Resource]:
-        pid = f"p-{p.pk}"
-        syn = p.is_synthetic
-        yield mapping.patient(
-            id=pid,
+    def patient_resource(self, p: Patient) -> Resource:
+        return mapping.patient(
+            id=f"p-{p.pk}",
             mrn=p.mrn,
             mrn_system=self.mrn_system,
             family=p.family_name,
@@ -121,8 +119,13 @@ class _Exporter:
             sex_at_birth=p.sex_at_birth,
             phone=p.phone,
             email=p.email,
-            synthetic=syn,
+            synthetic=p.is_synthetic,
         )
+
+    def patient(self, p: Patient) -> Iterator[Resource]:
+        pid = f"p-{p.pk}"
+        syn = p.is_synthetic
+        yield self.patient_resource(p)
         for d in p.diagnoses.all():
             yield mapping.condition(
                 id=f"cond-{d.pk}",
@@ -401,6 +404,20 @@ def _resources(exporter: _Exporter, patients: Iterable[Patient]) -> Iterator[Res
         for p in batch.order_by("mrn", "pk").prefetch_related(*EXPORT_PREFETCH):
             yield from exporter.patient(p)
     yield from exporter.practitioners()
+
+
+def patient_resources(organization: Organization, patients: Iterable[Patient]) -> list[Resource]:
+    """The Patient resource of each of ``patients`` (of ``organization``), nothing else: the
+    rows as given, no further query."""
+    exporter = _Exporter(organization)
+    return [exporter.patient_resource(p) for p in patients]
+
+
+def patient_everything(organization: Organization, patient: Patient) -> list[Resource]:
+    """Everything the export writes for one patient (``kitclinic fhir export --mrn``), in the
+    export's order: the patient, their records, the staff their signatures name. A fixed
+    number of queries. Not audited here: the caller records the read."""
+    return list(_resources(_Exporter(organization), [patient]))
 
 
 def export_bundle(

@@ -19,7 +19,7 @@ from kitclinic.audit.reads import worklist_record
 from kitclinic.infusions.selectors.patient import patient_infusions
 from kitclinic.intake import contraindications
 from kitclinic.lib.bounds import sane_date_or_none
-from kitclinic.lib.web.errors import api_error, is_api
+from kitclinic.lib.web.errors import machine_error
 from kitclinic.lib.web.health import (
     healthz,  # answered by HealthCheckMiddleware; named for reverse()
 )
@@ -77,8 +77,9 @@ def audit_trail(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if is_api(request):
-        return api_error(403, str(exception or "") or "You may not do this.")
+    refused = machine_error(request, 403, str(exception or "") or "You may not do this.")
+    if refused is not None:
+        return refused
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
 
 

@@ -8,7 +8,7 @@ does not count. Past the idle limit the session is ended (audited as a logout) a
 
 - a background HTMX poll answers with ``HX-Redirect`` to the login page, so the open screen
   leaves the patient's data;
-- an API call with the session cookie answers 401 in JSON;
+- an API call with the session cookie answers 401 in JSON (an OperationOutcome under ``/fhir/``);
 - a page request is redirected to the login page with the address to return to.
 
 Before that, the open page warns (``idle_context`` gives it the limit): a banner counts down the
@@ -25,9 +25,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from kitclinic.lib.web.errors import machine_error
 
 LAST_ACTIVITY_KEY = "kitclinic_last_activity"
 BACKGROUND_HEADER = "X-Kitclinic-Background"
@@ -81,11 +83,11 @@ class IdleLogoutMiddleware:
         minutes = idle_limit_seconds() // 60
         logout(request)
         login = reverse(settings.LOGIN_URL)
-        if request.path.startswith("/api/"):
-            return JsonResponse(
-                {"detail": f"Signed out after {minutes} minutes without activity; sign in again."},
-                status=401,
-            )
+        refused = machine_error(
+            request, 401, f"Signed out after {minutes} minutes without activity; sign in again."
+        )
+        if refused is not None:
+            return refused
         back = request.get_full_path() if not is_background(request) else "/"
         target = f"{login}?{urlencode({'next': back, 'idle': minutes})}"
         if request.headers.get("HX-Request") == "true":
