@@ -14,6 +14,7 @@ APPS = [
     "accounts",
     "assessments",
     "audit",
+    "billing",
     "consent",
     "infusions",
     "interop",

@@ -10,6 +10,7 @@ test, so no page or endpoint is added without being read here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -22,6 +23,9 @@ from pypdf import PdfReader
 
 from kitclinic.assessments.models import FLAG_LABELS, Assessment, SafetyAlert
 from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.billing.selectors import clinic_today
+from kitclinic.billing.services.estimates import estimate_issue
+from kitclinic.billing.services.superbills import superbill_issue
 from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.infusions.models import Chair, TreatmentCourse
 from kitclinic.infusions.services.library import library_install_default
@@ -30,6 +34,7 @@ from kitclinic.instruments import get_instrument
 from kitclinic.patients.services import allergy_add
 from kitclinic.substances.models import Reconciliation
 from tests.assessments.helpers import PHQ9_ITEM9
+from tests.billing.helpers import ready
 from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
 from tests.support.clients import api_client, web_client
 
@@ -73,6 +78,17 @@ SHOWS_CONTENT = {
     "fhir/Patient/<str:resource_id>/$everything": ("diagnosis", "treatment history", "allergy"),
 }
 
+# Billing documents carry the diagnosis codes a claim needs (45 CFR 149.610(c) for the estimate;
+# the superbill is the patient's claim): the front desk, which issues them, sees those codes
+# there and nowhere else (docs/security.md, "Minimum necessary"). Nothing else is allowed.
+BILLING_DOCUMENTS = {
+    "billing/estimates/<int:estimate_id>/": {"diagnosis"},
+    "billing/estimates/<int:estimate_id>/pdf/": {"diagnosis"},
+    "billing/superbills/<int:superbill_id>/pdf/": {"diagnosis"},
+    "api/v1/billing/patients/<int:patient_id>/estimates/": {"diagnosis"},
+    "api/v1/billing/patients/<int:patient_id>/superbills/": {"diagnosis"},
+}
+
 # Read like every other pattern, but what they show is no patient's record.
 NOT_PATIENT_DATA = {
     "api/schema/": "the API's description: field names, examples and the scales' rules",
@@ -97,6 +113,8 @@ IDENTIFIERS = {
     "allergy_id",
     "resource_type",
     "resource_id",
+    "estimate_id",
+    "superbill_id",
 }
 
 
@@ -159,6 +177,7 @@ def seeded(world, patient):
     allergy = allergy_add(
         actor=world.actor("nurse"), patient=patient, substance="Chlorhexidine", category=""
     )
+    estimate, superbill = _billing_documents(world, course, chair, patient)
     return {
         "patient_id": patient.pk,
         "course_id": course.pk,
@@ -180,7 +199,36 @@ def seeded(world, patient):
         # the FHIR door (interop/api): the patient's own resource and $everything
         "resource_type": "Patient",
         "resource_id": f"p-{patient.pk}",
+        "estimate_id": estimate.pk,
+        "superbill_id": superbill.pk,
     }
+
+
+def _billing_documents(world, course, chair, patient):  # type: ignore[no-untyped-def]
+    """A Good Faith Estimate and a superbill of a signed session, issued by the front desk."""
+    billed = book(world, course, chair, slot_time(hour=11, days=-1))
+    advance(world, billed, SessionState.SIGNED)
+    ready(world)
+    front_desk = world.actor("front_desk")
+    today = clinic_today(world.clinic)
+    estimate = estimate_issue(
+        actor=front_desk,
+        patient=patient,
+        kind="iv_ketamine",
+        sessions=6,
+        minutes=40,
+        scheduled_on=today,
+        first_service_on=today + dt.timedelta(days=7),
+        last_service_on=today + dt.timedelta(days=21),
+        provider_id=world.users["physician"].pk,
+    )
+    superbill = superbill_issue(
+        actor=front_desk,
+        patient=patient,
+        period_start=today - dt.timedelta(days=1),
+        period_end=today,
+    )
+    return estimate, superbill
 
 
 def _read(world, persona: str, route: str, ids: dict[str, object]) -> HttpResponse:
@@ -200,7 +248,9 @@ def test_the_front_desk_reads_no_assessment_content_on_any_page_or_endpoint(worl
             errors.append(f"{route}: {response.status_code}")
         elif route in NOT_PATIENT_DATA:
             continue
-        elif response.status_code == 200 and (found := _found(_text(response))):
+        elif response.status_code == 200 and (
+            found := _found(_text(response)) - BILLING_DOCUMENTS.get(route, set())
+        ):
             leaks.append(f"{route}: {sorted(found)}")
     assert not unknown, (
         f"URL patterns with an identifier this test does not know: {unknown}. Add a value to "
@@ -276,3 +326,11 @@ def test_the_front_desk_reads_are_still_audited(world, seeded, patient):
     assert [e.patient_id for e in views if e.patient_id] == [patient.pk]
     worklists = [e.changes for e in views if e.patient_id is None]
     assert worklists == [{"worklist": "dashboard", "patient_ids": [patient.pk]}]
+
+
+def test_the_front_desk_sees_the_diagnosis_codes_on_billing_documents_only(world, seeded):
+    """The allowance above is not vacuous: the codes are there, on exactly those documents."""
+    for route in BILLING_DOCUMENTS:
+        response = _read(world, "front_desk", route, seeded)
+        assert response.status_code == 200, route
+        assert "diagnosis" in _found(_text(response)), route

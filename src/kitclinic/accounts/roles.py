@@ -76,6 +76,10 @@ class Action(StrEnum):
     PAYMENT_REFUND = "payment.refund"
     PAYMENT_SETUP = "payment.setup"
     TAKINGS_REPORT = "payment.takings_report"
+    FEE_SCHEDULE_VIEW = "fee_schedule.view"
+    BILLING_SETUP = "billing.setup"
+    BILLING_VIEW = "billing.view"
+    BILLING_ISSUE = "billing.issue"
 
 
 ACTION_DESCRIPTIONS: dict[Action, str] = {
@@ -141,6 +145,19 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
         "Set the clinic's currency and package refund rule; define and retire package types"
     ),
     Action.TAKINGS_REPORT: "View and download the daily takings report (CSV, PDF)",
+    Action.FEE_SCHEDULE_VIEW: "See the clinic's fee schedule (its prices per billing code)",
+    Action.BILLING_SETUP: (
+        "Publish a new fee schedule version; set the clinic's billing name, NPI, tax id and "
+        "address and the physicians' NPIs"
+    ),
+    Action.BILLING_VIEW: (
+        "See a patient's Good Faith Estimates, superbills and balance (these show the billing "
+        "diagnosis codes)"
+    ),
+    Action.BILLING_ISSUE: (
+        "Issue a Good Faith Estimate or a superbill, and record the patient's signature on an "
+        "estimate"
+    ),
 }
 
 _ALL = frozenset(Role)
@@ -205,6 +222,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PAYMENT_REFUND: frozenset({Role.CLINIC_ADMIN}),
     Action.PAYMENT_SETUP: frozenset({Role.CLINIC_ADMIN}),
     Action.TAKINGS_REPORT: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.AUDITOR}),
+    # Billing is the front desk's work: estimates and superbills carry the diagnosis codes a claim
+    # needs (a payment use of the record), so the front desk sees those codes on billing
+    # documents only (docs/billing.md, docs/security.md). Nurses need no bill to treat.
+    Action.FEE_SCHEDULE_VIEW: _ALL,
+    Action.BILLING_SETUP: frozenset({Role.CLINIC_ADMIN}),
+    Action.BILLING_VIEW: frozenset(
+        {Role.PHYSICIAN, Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.AUDITOR}
+    ),
+    Action.BILLING_ISSUE: frozenset({Role.PHYSICIAN, Role.FRONT_DESK, Role.CLINIC_ADMIN}),
 }
 
 

@@ -16,6 +16,8 @@ from .codes import (
     esketamine_code,
     infusion_codes,
 )
+from .estimates import EstimateDeadline, estimate_due, planned_codes
+from .identifiers import IdentifierError, parse_ein, parse_npi
 from .money import Line, MoneyError, line_amount, lines_total, parse_currency, parse_price
 
 __all__ = [
@@ -24,12 +26,18 @@ __all__ = [
     "MAX_INFUSION_MIN",
     "BillingCodeError",
     "CodeUnits",
+    "EstimateDeadline",
+    "IdentifierError",
     "Line",
     "MoneyError",
     "esketamine_code",
+    "estimate_due",
     "infusion_codes",
     "line_amount",
     "lines_total",
     "parse_currency",
+    "parse_ein",
+    "parse_npi",
     "parse_price",
+    "planned_codes",
 ]

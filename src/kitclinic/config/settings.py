@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kitclinic.audit",
     "kitclinic.patients",
     "kitclinic.substances",
+    "kitclinic.billing",
     "kitclinic.pages",
     "kitclinic.demo",
     "kitclinic.infusions",

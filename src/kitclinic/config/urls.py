@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include("kitclinic.api.urls")),
     path("api/v1/substances/", include("kitclinic.substances.api.urls")),
+    path("api/v1/billing/", include("kitclinic.billing.api.urls")),
     path("api/v1/", include("kitclinic.assessments.api.urls")),
     path("api/v1/", include("kitclinic.infusions.api.urls")),
     # FHIR R4 REST (read and search; docs/fhir.md): errors are OperationOutcomes under /fhir/

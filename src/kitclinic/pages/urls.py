@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("kitclinic.infusions.urls")),
     path("substances/", include("kitclinic.substances.urls")),
     path("", include("kitclinic.outcomes.urls")),
+    path("", include("kitclinic.billing.urls")),
     path("", include("kitclinic.accounts.urls")),
 ]

@@ -1,0 +1,128 @@
+"""Reads of billing records, scoped to the actor's clinic and organization.
+
+Prices: the fee schedule in force on a date is the clinic's latest version whose
+``effective_from`` is on or before that date. Amounts paid come from one function,
+:func:`amount_paid`, the one place that asks the payments records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import Clinic
+from kitclinic.billing.models import (
+    BillingIdentity,
+    FeeSchedule,
+    FeeScheduleItem,
+    GoodFaithEstimate,
+    ProviderNumber,
+    Superbill,
+)
+from kitclinic.billing_codes import CODE_DESCRIPTORS
+from kitclinic.patients.models import Patient
+
+ZERO = Decimal("0.00")
+# The codes a fee schedule prices, in the order its page lists them.
+PRICED_CODES: tuple[str, ...] = tuple(CODE_DESCRIPTORS)
+
+
+def clinic_today(clinic: Clinic) -> dt.date:
+    return timezone.localtime(timezone.now(), clinic.zone).date()
+
+
+def schedules_of(clinic_id: int) -> QuerySet[FeeSchedule]:
+    """Every version of the clinic's fee schedule, newest first, with its items."""
+    return (
+        FeeSchedule.objects.filter(clinic_id=clinic_id)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("items", queryset=FeeScheduleItem.objects.order_by("code")))
+        .order_by("-version")
+    )
+
+
+def schedule_in_force(clinic_id: int, on: dt.date) -> FeeSchedule | None:
+    """The version that prices a service on ``on`` (None before the first one)."""
+    return (
+        schedules_of(clinic_id)
+        .filter(effective_from__lte=on)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+
+
+def prices_of(schedule: FeeSchedule) -> dict[str, Decimal]:
+    return {item.code: item.unit_price for item in schedule.items.all()}
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    schedule: FeeSchedule
+    prices: list[tuple[str, str, Decimal | None]]  # code, descriptor, price (None: not priced)
+    in_force: bool
+    future: bool
+
+
+def schedule_rows(clinic: Clinic) -> list[ScheduleRow]:
+    today = clinic_today(clinic)
+    current = schedule_in_force(clinic.pk, today)
+    rows = []
+    for schedule in schedules_of(clinic.pk):
+        prices = prices_of(schedule)
+        rows.append(
+            ScheduleRow(
+                schedule=schedule,
+                prices=[(c, CODE_DESCRIPTORS[c], prices.get(c)) for c in PRICED_CODES],
+                in_force=current is not None and schedule.pk == current.pk,
+                future=schedule.effective_from > today,
+            )
+        )
+    return rows
+
+
+def billing_identity(clinic_id: int) -> BillingIdentity | None:
+    return BillingIdentity.objects.filter(clinic_id=clinic_id).first()
+
+
+def provider_npis(organization_id: int) -> dict[int, str]:
+    """user id -> NPI for the organization's rendering providers."""
+    return dict(
+        ProviderNumber.objects.filter(organization_id=organization_id).values_list("user_id", "npi")
+    )
+
+
+def require_identity(clinic: Clinic) -> BillingIdentity:
+    identity = billing_identity(clinic.pk)
+    if identity is None:
+        raise ValidationError(
+            "The clinic's billing name, NPI, tax id and address are not set yet: the clinic "
+            "admin sets them under Billing, Clinic billing details."
+        )
+    return identity
+
+
+def estimates_of(actor: Actor, patient: Patient) -> QuerySet[GoodFaithEstimate]:
+    return GoodFaithEstimate.objects.filter(
+        patient=patient, clinic__organization_id=actor.organization_id
+    ).select_related("issued_by", "superseded_by")
+
+
+def superbills_of(actor: Actor, patient: Patient) -> QuerySet[Superbill]:
+    return Superbill.objects.filter(
+        patient=patient, clinic__organization_id=actor.organization_id
+    ).select_related("issued_by")
+
+
+def amount_paid(*, clinic_id: int, patient_id: int, start: dt.date, end: dt.date) -> Decimal:
+    """What the patient paid the clinic for services from ``start`` to ``end`` (inclusive).
+
+    The payments records are not part of this installation yet, so nothing is counted as paid:
+    the superbill shows 0.00 paid until this function asks them."""
+    del clinic_id, patient_id, start, end
+    return ZERO

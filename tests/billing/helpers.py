@@ -1,0 +1,48 @@
+"""A clinic ready to bill: billing details, the physician's NPI and a fee schedule in force."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from kitclinic.billing.models import FeeSchedule
+from kitclinic.billing.services import setup
+
+CLINIC_NPI = "1234567893"  # the check-digit example CMS publishes
+PHYSICIAN_NPI = "1987654328"
+PRICES = {
+    "96365": "450.00",
+    "96366": "150.00",
+    "96374": "200.00",
+    "G2082": "600.00",
+    "G2083": "750.00",
+}
+
+
+def publish(world, prices=None, *, on: dt.date | None = None) -> FeeSchedule:  # type: ignore[no-untyped-def]
+    from kitclinic.billing.selectors import clinic_today
+
+    admin = world.actor("clinic_admin")
+    return setup.fee_schedule_publish(
+        actor=admin,
+        currency="USD",
+        effective_from=on or clinic_today(world.clinic),
+        prices=prices or PRICES,
+    )
+
+
+def ready(world) -> FeeSchedule:  # type: ignore[no-untyped-def]
+    admin = world.actor("clinic_admin")
+    setup.billing_identity_update(
+        actor=admin,
+        billing_name="Northside Ketamine Clinic",
+        npi=CLINIC_NPI,
+        tax_id="12-3456789",
+        address="1 Main Street\nSpringfield, IL 62701",
+    )
+    setup.provider_npi_set(actor=admin, user_id=world.users["physician"].pk, npi=PHYSICIAN_NPI)
+    return publish(world)
+
+
+def money(text: str) -> Decimal:
+    return Decimal(text)
