@@ -234,3 +234,24 @@ def test_billing_needs_the_clinics_details(world, patient):
     )
     with pytest.raises(ValidationError, match="billing name, NPI"):
         _issue(world, patient)
+
+
+def test_a_superbill_shows_what_was_paid_for_its_sessions(world, patient, billing, signed):
+    from kitclinic.payments.services.ledger import payment_record
+
+    front = world.actor("front_desk")
+    payment_record(
+        actor=front,
+        patient=patient,
+        amount="300.00",
+        method="card",
+        purpose="session",
+        session=signed,
+    )
+    payment_record(actor=front, patient=patient, amount="50.00", method="cash")  # on account
+    today = clinic_today(world.clinic)
+    bill = superbill_issue(
+        actor=front, patient=patient, period_start=today - dt.timedelta(days=7), period_end=today
+    )
+    assert bill.total_paid == Decimal("300.00")
+    assert bill.content["balance"] == "150.00"

@@ -2,7 +2,7 @@
 
 Prices: the fee schedule in force on a date is the clinic's latest version whose
 ``effective_from`` is on or before that date. Amounts paid come from one function,
-:func:`amount_paid`, the one place that asks the payments records.
+:func:`amount_paid`, the one place that asks the payments records (``kitclinic.payments``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from kitclinic.billing.models import (
 )
 from kitclinic.billing_codes import CODE_DESCRIPTORS
 from kitclinic.patients.models import Patient
+from kitclinic.payments.selectors import paid_total
 
 ZERO = Decimal("0.00")
 # The codes a fee schedule prices, in the order its page lists them.
@@ -119,10 +120,12 @@ def superbills_of(actor: Actor, patient: Patient) -> QuerySet[Superbill]:
     ).select_related("issued_by")
 
 
-def amount_paid(*, clinic_id: int, patient_id: int, start: dt.date, end: dt.date) -> Decimal:
-    """What the patient paid the clinic for services from ``start`` to ``end`` (inclusive).
-
-    The payments records are not part of this installation yet, so nothing is counted as paid:
-    the superbill shows 0.00 paid until this function asks them."""
-    del clinic_id, patient_id, start, end
-    return ZERO
+def amount_paid(*, patient_id: int, session_ids: list[int], currency: str) -> Decimal:
+    """What the patient paid (net of refunds and voids) for these sessions, in ``currency``: the
+    payments recorded against each session (``kitclinic.payments``). A session drawn from a
+    prepaid package was paid with the package and is not counted here (the package's receipt
+    shows it)."""
+    total = ZERO
+    for session_id in session_ids:
+        total += paid_total(patient_id, session_id=session_id, currency=currency)
+    return total

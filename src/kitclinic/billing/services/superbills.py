@@ -137,7 +137,7 @@ def superbill_issue(
     currency = currencies.pop()
     charges = sum((Decimal(row["charges"]) for row in rows), Decimal("0.00"))
     paid = amount_paid(
-        clinic_id=actor.clinic.pk, patient_id=patient.pk, start=period_start, end=period_end
+        patient_id=patient.pk, session_ids=[row["session"] for row in rows], currency=currency
     )
     content = {
         "title": "Superbill",
