@@ -20,6 +20,7 @@ from kitclinic.interop.api import views
 from tests.factories import PatientFactory
 from tests.interop.rest_helpers import SERVED, entries, fhir_body, ids, outcome
 from tests.support.clients import api_client, token_client, web_client
+from tests.support.personas import ROLES
 from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +162,20 @@ def test_an_api_token_and_a_browser_session_both_read(world, treated):
         fhir_body(token_client(world.users["nurse"]).get(path))["id"] == f"p-{treated.patient_id}"
     )
     assert fhir_body(web_client(world, "physician").get(path))["id"] == f"p-{treated.patient_id}"
+
+
+@pytest.mark.parametrize("persona", ROLES)
+def test_every_role_but_the_front_desk_reads_a_patient_of_its_clinic(world, patient, persona):
+    response = api_client(world, persona).get(f"/fhir/Patient/p-{patient.pk}")
+    if persona == "front_desk":
+        outcome(response, 403, "forbidden")
+    else:
+        assert fhir_body(response)["id"] == f"p-{patient.pk}"
+
+
+def test_a_session_write_without_the_csrf_token_is_a_403_outcome(world, patient):
+    client = web_client(world, "physician", enforce_csrf_checks=True)
+    assert "CSRF" in outcome(client.post("/fhir/Patient", {}), 403, "forbidden")
 
 
 def test_the_front_desk_is_refused_every_resource(world, treated):
