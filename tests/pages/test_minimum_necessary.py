@@ -32,6 +32,7 @@ from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from kitclinic.instruments import get_instrument
 from kitclinic.patients.services import allergy_add
+from kitclinic.payments.services.ledger import payment_record
 from kitclinic.substances.models import Reconciliation
 from tests.assessments.helpers import PHQ9_ITEM9
 from tests.billing.helpers import ready
@@ -115,6 +116,7 @@ IDENTIFIERS = {
     "resource_id",
     "estimate_id",
     "superbill_id",
+    "payment_id",
 }
 
 
@@ -178,6 +180,14 @@ def seeded(world, patient):
         actor=world.actor("nurse"), patient=patient, substance="Chlorhexidine", category=""
     )
     estimate, superbill = _billing_documents(world, course, chair, patient)
+    payment = payment_record(
+        actor=world.actor("front_desk"),
+        patient=patient,
+        amount="450.00",
+        method="card",
+        purpose="session",
+        session=given,
+    )
     return {
         "patient_id": patient.pk,
         "course_id": course.pk,
@@ -201,6 +211,7 @@ def seeded(world, patient):
         "resource_id": f"p-{patient.pk}",
         "estimate_id": estimate.pk,
         "superbill_id": superbill.pk,
+        "payment_id": payment.pk,
     }
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("kitclinic.assessments.urls")),
     path("", include("kitclinic.infusions.urls")),
     path("substances/", include("kitclinic.substances.urls")),
+    path("", include("kitclinic.payments.urls")),
     path("", include("kitclinic.outcomes.urls")),
     path("", include("kitclinic.billing.urls")),
     path("", include("kitclinic.accounts.urls")),
