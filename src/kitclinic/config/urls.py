@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/billing/", include("kitclinic.billing.api.urls")),
     path("api/v1/", include("kitclinic.assessments.api.urls")),
     path("api/v1/", include("kitclinic.infusions.api.urls")),
+    path("api/v1/", include("kitclinic.payments.api.urls")),
     # FHIR R4 REST (read and search; docs/fhir.md): errors are OperationOutcomes under /fhir/
     path("fhir/", include("kitclinic.interop.api.urls")),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
