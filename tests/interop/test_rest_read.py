@@ -1,6 +1,6 @@
 """The FHIR REST door: /fhir/metadata, read of each served type, a patient's $everything (the
-same resources as ``kitclinic fhir export --mrn``), authentication, the per-clinic scope (another
-clinic's or organization's patient is a 404, the front desk a 403), the audit of every read, the
+same resources as ``kitclinic fhir export --mrn``), authentication, the scope (the API's: another
+organization's patient is a 404, the front desk a 403), the audit of every read, the
 content negotiation, and every error as a valid OperationOutcome."""
 
 from __future__ import annotations
@@ -205,16 +205,25 @@ def test_another_organizations_patient_is_a_404_never_a_403(world, treated, othe
     assert bundle["total"] == 0 and "entry" not in bundle
 
 
-def test_a_patient_of_a_clinic_where_the_user_has_no_clinical_role_is_a_404(world, treated):
-    physician_elsewhere = api_client(world, world.elsewhere("physician"))
-    outcome(physician_elsewhere.get(f"/fhir/Patient/p-{treated.patient_id}"), 404, "not-found")
-    outcome(physician_elsewhere.get(f"/fhir/Encounter/enc-{treated.pk}"), 404, "not-found")
+def test_the_scope_is_the_apis_the_organizations_patients_for_a_clinical_role(
+    world, treated, client_for
+):
+    """One rule at every door: a physician whose role is at the organization's other clinic
+    reads a Northside patient here exactly as through /api/v1."""
     southside = PatientFactory(home_clinic=world.sister_clinic())
-    assert fhir_body(physician_elsewhere.get(f"/fhir/Patient/p-{southside.pk}"))["id"] == (
-        f"p-{southside.pk}"
+    elsewhere = world.elsewhere("physician")
+    physician_elsewhere = api_client(world, elsewhere)
+    assert fhir_body(physician_elsewhere.get(f"/fhir/Patient/p-{treated.patient_id}"))["id"] == (
+        f"p-{treated.patient_id}"
     )
-    # Northside's physician has no role at Southside: that patient is not theirs to read
-    outcome(api_client(world, "physician").get(f"/fhir/Patient/p-{southside.pk}"), 404, "not-found")
+    assert client_for(elsewhere).get(f"/api/v1/patients/{treated.patient_id}/").status_code == 200
+    assert fhir_body(api_client(world, "physician").get(f"/fhir/Patient/p-{southside.pk}"))[
+        "id"
+    ] == (f"p-{southside.pk}")
+    # a role that may not read clinical records is refused at both doors
+    outcome(
+        api_client(world, "front_desk").get(f"/fhir/Patient/p-{southside.pk}"), 403, "forbidden"
+    )
 
 
 # --- the audit trail -------------------------------------------------------------------------

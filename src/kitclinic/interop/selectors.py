@@ -20,7 +20,7 @@ from kitclinic.assessments.models import Assessment
 from kitclinic.audit.reads import search_record
 from kitclinic.infusions.models import CheckIn, Discharge, InfusionSession, SessionScore, VitalSign
 from kitclinic.interop import codes, rest
-from kitclinic.interop.access import access_fhir_patient, fhir_patient_scope, fhir_reader
+from kitclinic.interop.access import access_fhir_patient, fhir_patient_scope
 from kitclinic.interop.export import patient_everything, patient_resources
 from kitclinic.outcomes.models import LabResult
 from kitclinic.patients.models import Diagnosis, Patient
@@ -137,7 +137,7 @@ def _records_search(actor: Actor, search: rest.Search) -> SearchPage:
         and (search.resource_type != "Observation" or rest.observation_matches(search, r))
     ]
     search_record(
-        fhir_reader(actor, patient),
+        actor,
         what=f"fhir {search.resource_type}",
         fields=search.fields,
         results=len(matches),
