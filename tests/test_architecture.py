@@ -22,6 +22,7 @@ APPS = [
     "outcomes",
     "patients",
     "payments",
+    "rems",
     "substances",
 ]
 

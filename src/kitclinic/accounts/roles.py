@@ -67,6 +67,11 @@ class Action(StrEnum):
     SUBSTANCE_DISPENSE = "substance.dispense"
     SUBSTANCE_RECONCILE = "substance.reconcile"
     SUBSTANCE_REPORT = "substance.report"
+    REMS_VIEW = "rems.view"
+    REMS_CERTIFY = "rems.certify"
+    REMS_ENROL = "rems.enrol"
+    REMS_FORM_SUBMIT = "rems.form_submit"
+    REMS_REPORT = "rems.report"
     API_TOKEN_REVOKE_STAFF = "api_token.revoke_staff"
     SECOND_FACTOR_RESET = "second_factor.reset"
     STAFF_MANAGE = "staff.manage"
@@ -126,6 +131,13 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.SUBSTANCE_DISPENSE: "Dispense a controlled substance to a session and record waste",
     Action.SUBSTANCE_RECONCILE: "Count controlled-substance stock and adjust after the count",
     Action.SUBSTANCE_REPORT: "Download the controlled-substance report (CSV, PDF)",
+    Action.REMS_VIEW: (
+        "View the clinic's esketamine REMS certification, enrolments and Patient Monitoring Forms"
+    ),
+    Action.REMS_CERTIFY: "Record the clinic's esketamine REMS certification (history kept)",
+    Action.REMS_ENROL: "Enrol prescribers and patients in the esketamine REMS and end enrolments",
+    Action.REMS_FORM_SUBMIT: "Mark a Patient Monitoring Form submitted to the REMS",
+    Action.REMS_REPORT: "Download the esketamine REMS report (CSV, PDF)",
     Action.API_TOKEN_REVOKE_STAFF: "Revoke any API token of the clinic's staff",
     Action.SECOND_FACTOR_RESET: "Reset a staff member's second factor (a lost device), with the reason",
     Action.STAFF_MANAGE: (
@@ -209,6 +221,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SUBSTANCE_DISPENSE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SUBSTANCE_RECONCILE: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.SUBSTANCE_REPORT: frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN, Role.AUDITOR}),
+    # The clinic admin holds the setting's certification; physicians handle REMS enrolments;
+    # whoever sends a Patient Monitoring Form records it ([spravato-rems-setting]).
+    Action.REMS_VIEW: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN, Role.AUDITOR}),
+    Action.REMS_CERTIFY: frozenset({Role.CLINIC_ADMIN}),
+    Action.REMS_ENROL: frozenset({Role.PHYSICIAN}),
+    Action.REMS_FORM_SUBMIT: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN}),
+    Action.REMS_REPORT: frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN, Role.AUDITOR}),
     # Everyone manages their own tokens; the clinic admin can also stop a colleague's.
     Action.API_TOKEN_REVOKE_STAFF: frozenset({Role.CLINIC_ADMIN}),
     Action.SECOND_FACTOR_RESET: frozenset({Role.CLINIC_ADMIN}),

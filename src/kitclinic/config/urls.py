@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/", include("kitclinic.api.urls")),
     path("api/v1/substances/", include("kitclinic.substances.api.urls")),
     path("api/v1/billing/", include("kitclinic.billing.api.urls")),
+    path("api/v1/rems/", include("kitclinic.rems.api.urls")),
     path("api/v1/", include("kitclinic.assessments.api.urls")),
     path("api/v1/", include("kitclinic.infusions.api.urls")),
     path("api/v1/", include("kitclinic.payments.api.urls")),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("kitclinic.infusions.urls")),
     path("substances/", include("kitclinic.substances.urls")),
     path("", include("kitclinic.payments.urls")),
+    path("rems/", include("kitclinic.rems.urls")),
     path("", include("kitclinic.outcomes.urls")),
     path("", include("kitclinic.billing.urls")),
     path("", include("kitclinic.accounts.urls")),
