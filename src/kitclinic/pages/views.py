@@ -28,13 +28,18 @@ from kitclinic.pages.audit_trail import AuditFilter, audit_page, audit_search_re
 from kitclinic.pages.dashboard import dashboard_summary
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.selectors import patient_chart
+from kitclinic.rems.selectors import attention_count as rems_attention_count
 
 
 @clinic_page
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     summary = dashboard_summary(actor)
     worklist_record(actor, what="dashboard", patient_ids=summary.patient_ids())
-    return render(request, "pages/dashboard.html", {"summary": summary})
+    return render(
+        request,
+        "pages/dashboard.html",
+        {"summary": summary, "rems_forms": rems_attention_count(actor)},
+    )
 
 
 @require_POST

@@ -293,7 +293,9 @@ def rems_gate_reasons(
             on_date,
         ),
         prescriber_name=f"The prescriber ({prescriber})" if prescriber else "The prescriber",
-        patient_name=f"The patient ({patient})" if patient else "The patient",
+        patient_name=f"The patient {patient.given_name} {patient.family_name} ({patient.mrn})"
+        if patient
+        else "The patient",
     )
 
 

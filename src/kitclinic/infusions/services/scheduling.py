@@ -42,6 +42,7 @@ from kitclinic.infusions.models import (
 )
 from kitclinic.infusions.models.courses import AppointmentStatus
 from kitclinic.infusions.services._common import field_error, lock_session, move
+from kitclinic.infusions.services.rems_form import esketamine_gate
 from kitclinic.infusions.states import (
     ACTIVE_COURSE_STATUSES,
     NOT_HELD_STATES,
@@ -213,6 +214,16 @@ def appointment_book(
         raise field_error("chair", "Choose an active chair of this organization.")
     if course.status not in ACTIVE_COURSE_STATUSES:
         raise field_error("course", f"The course is {course.status}; no more sessions.")
+    # esketamine only in a REMS-certified setting, by an enrolled prescriber, to an enrolled
+    # patient: a hard stop, no override ([spravato-rems-setting])
+    esketamine_gate(
+        course=course,
+        clinic_id=chair.clinic_id,
+        patient_id=patient.pk,
+        prescriber_id=course.planned_by_id,
+        when=starts_at,
+        zone=chair.clinic.zone,
+    )
     if infusion_minutes is None:
         protocol = course.library_version.library().protocol(course.protocol_id)
         infusion_minutes = math.ceil(protocol.default_duration_min.value)

@@ -30,6 +30,7 @@ from kitclinic.infusions.services.infusion.events import (
     session_order,
 )
 from kitclinic.infusions.services.overrides import soft_limits_review
+from kitclinic.infusions.services.rems_form import esketamine_gate
 from kitclinic.infusions.states import Step
 from kitclinic.substances.models import SubstanceLogEntry, SubstanceLot
 from kitclinic.substances.services.dispensing import substance_dispense
@@ -69,6 +70,15 @@ def infusion_start(
     session, to = begin_step(session, Step.START)
     order = session_order(session)
     now = timezone.now()
+    # the REMS hard stop again on the day itself: an enrolment may have ended since the booking
+    esketamine_gate(
+        course=session.course,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        prescriber_id=order.ordered_by_id,
+        when=now,
+        zone=session.clinic.zone,
+    )
     detail: dict[str, Any] = {}
     if lot is not None:
         entry = _draw(actor, session, order, lot, now)

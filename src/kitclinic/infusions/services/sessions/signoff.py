@@ -16,6 +16,7 @@ from kitclinic.dosing.units import format_number
 from kitclinic.infusions.delivery import remainder_outstanding_mg
 from kitclinic.infusions.models import Addendum, InfusionSession
 from kitclinic.infusions.services._common import begin_step, field_error, move
+from kitclinic.infusions.services.rems_form import monitoring_form_make
 from kitclinic.infusions.states import Step
 
 # What the apps above this one do when a session is signed, in the sign-off's transaction (the
@@ -50,6 +51,8 @@ def session_sign(*, actor: Actor, session: InfusionSession) -> InfusionSession:
         to=to,
         extra_fields={"signed_by": actor.user, "signed_at": timezone.now()},
     )
+    # an esketamine session's REMS Patient Monitoring Form, from the record just signed
+    monitoring_form_make(actor=actor, session=session)
     for listener in _signed_listeners:
         listener(actor, session)
     return session
