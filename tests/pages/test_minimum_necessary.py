@@ -117,6 +117,8 @@ IDENTIFIERS = {
     "estimate_id",
     "superbill_id",
     "payment_id",
+    "enrolment_id",
+    "form_id",
 }
 
 
@@ -212,6 +214,9 @@ def seeded(world, patient):
         "estimate_id": estimate.pk,
         "superbill_id": superbill.pk,
         "payment_id": payment.pk,
+        # no REMS record in this clinic: the REMS pages answer 404 or an empty page
+        "enrolment_id": 1,
+        "form_id": 1,
     }
 
 

@@ -329,7 +329,7 @@ KITCLINIC_BOOKING_HORIZON_DAYS = env_int(
     "KITCLINIC_BOOKING_HORIZON_DAYS", 365, minimum=1, maximum=3650
 )
 # Esketamine REMS: an unsubmitted Patient Monitoring Form is listed as due soon this many days
-# before its last day (a workflow choice of the clinic, not a REMS figure; docs/esketamine.md).
+# before its last day (a workflow choice of the clinic, not a REMS figure; docs/rems.md).
 KITCLINIC_REMS_DUE_SOON_DAYS = env_int("KITCLINIC_REMS_DUE_SOON_DAYS", 2, minimum=0, maximum=7)
 # Check-in weight plausibility (docs/infusions.md, "Weight at check-in"): today's weight is also
 # compared with the median of the patient's last N accepted weights measured within D days. Clinic

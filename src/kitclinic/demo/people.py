@@ -203,6 +203,9 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     with demo_clock(opened) as clock:
         logins, actors, clinics, chairs = _seed_clinic(patients, seed)
         nurse, physician = actors[Role.NURSE], actors[Role.PHYSICIAN]
+        from kitclinic.demo.rems import seed_rems_setting
+
+        seed_rems_setting(clinic_admin=actors[Role.CLINIC_ADMIN], physician=physician)
         seed_history(
             clock=clock,
             clinic=clinics[0],

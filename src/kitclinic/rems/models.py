@@ -1,7 +1,7 @@
 """The esketamine REMS records of each clinic (a healthcare setting): its certifications (history
 kept: a renewal is a new row), the prescribers and patients it has enrolled, and a Patient
 Monitoring Form per esketamine session, tracked until it is submitted ([spravato-rems-setting],
-[spravato-rems-pmf]; docs/esketamine.md, "REMS").
+[spravato-rems-pmf]; docs/rems.md).
 
 A form keeps a snapshot of the signed session as the REMS form asks for it (written once by
 ``kitclinic.infusions.services.rems_form``); the session is named by a string foreign key, so this

@@ -2,7 +2,7 @@
 
 Esketamine nasal spray is given only in a healthcare setting certified in the REMS, to patients
 enrolled in it ([spravato-rems-setting], docs/sources.md); the clinic also keeps the prescribers it
-has enrolled for esketamine and requires one ([kitclinic-settings], docs/esketamine.md). An empty
+has enrolled for esketamine and requires one ([kitclinic-settings], docs/rems.md). An empty
 list means the treatment may go ahead. There is no override: the caller refuses whenever a reason
 is given. No Django, no database: ``kitclinic.rems.services.rems_gate`` gathers the facts.
 """

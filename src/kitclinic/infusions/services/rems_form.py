@@ -131,7 +131,7 @@ def monitoring_form_snapshot(session: InfusionSession) -> dict[str, Any]:
             {
                 "title": "Patient",
                 "fields": [
-                    ["Name", f"{patient.given_name} {patient.family_name}"],
+                    ["Patient name", f"{patient.given_name} {patient.family_name}"],
                     ["Date of birth", patient.date_of_birth.isoformat()],
                     ["Sex", patient.get_sex_at_birth_display()],
                     ["REMS enrolment id", enrolment.enrolment_id if enrolment else NOT_RECORDED],
@@ -147,14 +147,14 @@ def monitoring_form_snapshot(session: InfusionSession) -> dict[str, Any]:
             {
                 "title": "Healthcare provider who monitored the patient",
                 "fields": [
-                    ["Name", str(monitored_by) if monitored_by else NOT_RECORDED],
+                    ["Provider who monitored", str(monitored_by) if monitored_by else NOT_RECORDED],
                     ["Session signed by", str(session.signed_by) if session.signed_by else ""],
                 ],
             },
             {
                 "title": "Healthcare setting",
                 "fields": [
-                    ["Name", clinic.name],
+                    ["Healthcare setting name", clinic.name],
                     [
                         "REMS certification number",
                         certification.certification_number if certification else NOT_RECORDED,

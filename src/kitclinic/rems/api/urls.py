@@ -19,7 +19,7 @@ urlpatterns = [
     ),
     path(
         "prescriber-enrolments/<int:enrolment_id>/end/",
-        api.PrescriberEnrolmentEndApi.as_view(),
+        api.PrescriberEnrolmentRevokeApi.as_view(),
         name="prescriber-enrolment-end",
     ),
     path(
@@ -31,11 +31,11 @@ urlpatterns = [
     ),
     path(
         "patient-enrolments/<int:enrolment_id>/end/",
-        api.PatientEnrolmentEndApi.as_view(),
+        api.PatientEnrolmentRevokeApi.as_view(),
         name="patient-enrolment-end",
     ),
     path("forms/", api.FormListApi.as_view(), name="form-list"),
-    path("forms/<int:form_id>/", api.FormDetailApi.as_view(), name="form-detail"),
-    path("forms/<int:form_id>/submission/", api.FormSubmitApi.as_view(), name="form-submit"),
-    path("report/", api.ReportReadApi.as_view(), name="report"),
+    path("forms/<int:form_id>/", api.FormRetrieveApi.as_view(), name="form-detail"),
+    path("forms/<int:form_id>/submission/", api.FormSubmissionRecordApi.as_view(), name="form-submit"),
+    path("report/", api.ReportRetrieveApi.as_view(), name="report"),
 ]

@@ -58,7 +58,7 @@ class PrescriberEnrolmentCreateApi(ApiView):
         return Response(s.PrescriberEnrolmentOut(enrolment).data, status=status.HTTP_201_CREATED)
 
 
-class PrescriberEnrolmentEndApi(ApiView):
+class PrescriberEnrolmentRevokeApi(ApiView):
     @api_schema(
         tag=TAG,
         summary="End a prescriber's REMS enrolment",
@@ -100,7 +100,7 @@ class PatientEnrolmentCreateApi(ApiView):
         return Response(s.PatientEnrolmentOut(enrolment).data, status=status.HTTP_201_CREATED)
 
 
-class PatientEnrolmentEndApi(ApiView):
+class PatientEnrolmentRevokeApi(ApiView):
     @api_schema(
         tag=TAG,
         summary="End a patient's REMS enrolment",
@@ -130,7 +130,7 @@ class FormListApi(ApiView):
         return Response(s.FormOut(form_rows(actor, show), many=True).data)
 
 
-class FormDetailApi(ApiView):
+class FormRetrieveApi(ApiView):
     @api_schema(
         tag=TAG,
         summary="One Patient Monitoring Form with the session record it holds",
@@ -143,7 +143,7 @@ class FormDetailApi(ApiView):
         return Response(s.FormDetailOut(form_row(form, clinic_today(form.clinic))).data)
 
 
-class FormSubmitApi(ApiView):
+class FormSubmissionRecordApi(ApiView):
     @api_schema(
         tag=TAG,
         summary="Mark a Patient Monitoring Form submitted to the REMS",
@@ -160,7 +160,7 @@ class FormSubmitApi(ApiView):
         return Response(s.FormDetailOut(form_row(form, clinic_today(form.clinic))).data)
 
 
-class ReportReadApi(ApiView):
+class ReportRetrieveApi(ApiView):
     @api_schema(
         tag=TAG,
         summary="The acting clinic's REMS report for a period of session dates",
