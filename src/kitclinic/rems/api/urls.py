@@ -36,6 +36,8 @@ urlpatterns = [
     ),
     path("forms/", api.FormListApi.as_view(), name="form-list"),
     path("forms/<int:form_id>/", api.FormRetrieveApi.as_view(), name="form-detail"),
-    path("forms/<int:form_id>/submission/", api.FormSubmissionRecordApi.as_view(), name="form-submit"),
+    path(
+        "forms/<int:form_id>/submission/", api.FormSubmissionRecordApi.as_view(), name="form-submit"
+    ),
     path("report/", api.ReportRetrieveApi.as_view(), name="report"),
 ]
