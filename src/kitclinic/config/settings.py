@@ -245,6 +245,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # choice sets that share a field name with another one get a name of their own
+    "ENUM_NAME_OVERRIDES": {
+        "RemsFormStatusEnum": ["submitted", "overdue", "due_soon", "open"],
+        "TreatmentKindEnum": ["iv_ketamine", "esketamine_nasal"],
+        "CourseStatusEnum": [
+            "planned",
+            "induction",
+            "maintenance",
+            "paused",
+            "completed",
+            "stopped",
+        ],
+    },
 }
 
 # Security headers; production values make `kitclinic check --deploy` clean.
