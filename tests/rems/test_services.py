@@ -172,3 +172,23 @@ def test_enrolments_are_per_clinic(world, patient):
     )
     assert len(reasons) == 3
     assert PrescriberEnrolment.objects.count() == 1
+
+
+def test_a_certification_is_never_changed_or_deleted(world):
+    from django.db import connection, transaction
+
+    from kitclinic.audit.append_only import AppendOnlyError
+
+    certification = certify(world)
+    with pytest.raises(AppendOnlyError):
+        Certification.objects.filter(pk=certification.pk).update(certification_number="X")
+    with pytest.raises(AppendOnlyError):
+        certification.delete()
+    if connection.vendor == "postgresql":
+        from django.db import DatabaseError
+
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE rems_certification SET certification_number = 'X'")
+    certification.refresh_from_db()
+    assert certification.certification_number == "HCS-1001"
