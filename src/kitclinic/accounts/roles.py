@@ -49,6 +49,7 @@ class Action(StrEnum):
     CONSENT_RECORD = "consent.record"
     INFO_SHEET_PUBLISH = "info_sheet.publish"
     REPORT_EXPORT = "report.export"
+    FHIR_BULK_EXPORT = "fhir.bulk_export"
     LIBRARY_EDIT = "library.edit"
     LIBRARY_APPROVE = "library.approve"
     CHAIR_MANAGE = "chair.manage"
@@ -111,6 +112,9 @@ ACTION_DESCRIPTIONS: dict[Action, str] = {
     Action.CONSENT_RECORD: "Record a patient's consent against an information-sheet version",
     Action.INFO_SHEET_PUBLISH: "Publish a new patient information-sheet version",
     Action.REPORT_EXPORT: "Export outcomes CSV and patient progress-report PDFs",
+    Action.FHIR_BULK_EXPORT: (
+        "Export every patient record of the organization as FHIR (bulk export), and download it"
+    ),
     Action.LIBRARY_EDIT: "Draft a drug-library version from the active one, edit it, discard it",
     Action.LIBRARY_APPROVE: "Approve a drug-library draft (not one's own), making it active, or send it back",
     Action.CHAIR_MANAGE: (
@@ -199,6 +203,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CONSENT_RECORD: frozenset({Role.PHYSICIAN, Role.NURSE}),
     Action.INFO_SHEET_PUBLISH: frozenset({Role.PHYSICIAN}),
     Action.REPORT_EXPORT: frozenset({Role.PHYSICIAN, Role.NURSE, Role.CLINIC_ADMIN}),
+    # The whole organization's records in one download: the prescriber and the clinic admin,
+    # who answer for handing records to another system; not every reader of a chart.
+    Action.FHIR_BULK_EXPORT: frozenset({Role.PHYSICIAN, Role.CLINIC_ADMIN}),
     Action.LIBRARY_EDIT: frozenset({Role.CLINIC_ADMIN}),
     Action.LIBRARY_APPROVE: frozenset({Role.PHYSICIAN}),
     Action.CHAIR_MANAGE: frozenset({Role.CLINIC_ADMIN}),
