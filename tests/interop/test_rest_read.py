@@ -58,17 +58,17 @@ def test_metadata_lists_exactly_what_the_table_serves(world):
         "name",
         "birthdate",
     ]
-    assert [o["name"] for o in by_type["Patient"]["operation"]] == ["everything"]
+    assert [o["name"] for o in by_type["Patient"]["operation"]] == ["everything", "export"]
     assert "operation" not in by_type["Condition"]
-    # no system-level operation until one is served
-    assert "operation" not in server
+    # the bulk export (tests/interop/test_bulk_export.py)
+    assert [o["name"] for o in server["operation"]] == ["export"]
 
 
 def test_a_system_operation_added_to_the_table_is_listed(world, monkeypatch):
-    op = rest.Operation("export", "http://example.org/OperationDefinition/export", "Bulk.")
-    monkeypatch.setattr(rest, "SYSTEM_OPERATIONS", (op,))
+    op = rest.Operation("reindex", "http://example.org/OperationDefinition/reindex", "Again.")
+    monkeypatch.setattr(rest, "SYSTEM_OPERATIONS", (*rest.SYSTEM_OPERATIONS, op))
     body = fhir_body(api_client(world, "anonymous").get("/fhir/metadata"))
-    assert [o["name"] for o in body["rest"][0]["operation"]] == ["export"]
+    assert [o["name"] for o in body["rest"][0]["operation"]] == ["export", "reindex"]
 
 
 # --- read and $everything --------------------------------------------------------------------

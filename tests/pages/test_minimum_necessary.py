@@ -119,6 +119,7 @@ IDENTIFIERS = {
     "payment_id",
     "enrolment_id",
     "form_id",
+    "export_key",
 }
 
 
@@ -217,6 +218,8 @@ def seeded(world, patient):
         # no REMS record in this clinic: the REMS pages answer 404 or an empty page
         "enrolment_id": 1,
         "form_id": 1,
+        # a FHIR bulk export the front desk may neither start nor read (tests/interop)
+        "export_key": "00000000-0000-4000-8000-000000000000",
     }
 
 

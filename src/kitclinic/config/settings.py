@@ -357,6 +357,12 @@ KITCLINIC_WEIGHT_REFERENCE_DAYS = env_int(
 # FHIR export (kitclinic.interop, docs/fhir.md): the base URL a Bundle's fullUrl values start
 # with (relative references such as Patient/p-12 resolve against it).
 KITCLINIC_FHIR_BASE_URL = env_str("KITCLINIC_FHIR_BASE_URL", "http://127.0.0.1:8000/fhir")
+# FHIR bulk export (GET /fhir/$export): where the task writes each export's NDJSON files, one
+# folder per export, deleted with it. Patient data: keep it on the server's encrypted disk and
+# out of web-served folders.
+KITCLINIC_FHIR_EXPORT_DIR = Path(
+    env_str("KITCLINIC_FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-exports"))
+)
 
 # Inflammatory-marker units (outcomes app): the LOINC codes ([loinc]) come without a UCUM unit for
 # CRP, hs-CRP, IL-6 or TNF-α. The defaults are the conventional reporting units (CRP and hs-CRP in

@@ -31,7 +31,7 @@ urlpatterns = [
     path("api/v1/", include("kitclinic.assessments.api.urls")),
     path("api/v1/", include("kitclinic.infusions.api.urls")),
     path("api/v1/", include("kitclinic.payments.api.urls")),
-    # FHIR R4 REST (read and search; docs/fhir.md): errors are OperationOutcomes under /fhir/
+    # FHIR R4 (docs/fhir.md): REST read and search, the bulk export; errors are OperationOutcomes
     path("fhir/", include("kitclinic.interop.api.urls")),
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("", include("kitclinic.pages.urls")),

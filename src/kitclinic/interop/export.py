@@ -9,8 +9,9 @@ the patients exported. The delivered dose of an infusion is the pump replay's
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -18,7 +19,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
@@ -370,6 +371,50 @@ EXPORT_PREFETCH = (
 )
 PATIENT_BATCH = 200
 
+# Every resource type the export writes (``_Exporter``): what a bulk export's ``_type`` may ask.
+EXPORT_TYPES = frozenset(
+    {
+        "AdverseEvent",
+        "Condition",
+        "Consent",
+        "Encounter",
+        "MedicationAdministration",
+        "MedicationStatement",
+        "Observation",
+        "Patient",
+        "Practitioner",
+        "Procedure",
+        "Provenance",
+        "QuestionnaireResponse",
+    }
+)
+
+
+def patient_ids_changed_since(organization: Organization, since: dt.datetime | None) -> list[int]:
+    """The organization's patients in the export's order (MRN): all of them, or with ``since``
+    those with a change after it that the export shows: registration or demographics, a
+    diagnosis, trial, rating, laboratory result or consent recorded, an infusion session
+    created, started, ended or signed. Records carry no last-updated time of their own, so a
+    patient is exported whole: a superset of what changed, never less."""
+    qs = Patient.objects.filter(organization=organization)
+    if since is not None:
+        sessions = InfusionSession.objects.filter(patient=OuterRef("pk")).filter(
+            Q(created_at__gt=since)
+            | Q(started_at__gt=since)
+            | Q(ended_at__gt=since)
+            | Q(signed_at__gt=since)
+        )
+        qs = qs.filter(
+            Q(updated_at__gt=since)
+            | Exists(Diagnosis.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
+            | Exists(TreatmentTrial.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
+            | Exists(Assessment.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
+            | Exists(LabResult.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
+            | Exists(ConsentRecord.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
+            | Exists(sessions)
+        )
+    return list(qs.order_by("mrn", "pk").values_list("pk", flat=True))
+
 
 def _patients(organization: Organization, mrn: str | None) -> list[Patient]:
     qs = Patient.objects.filter(organization=organization).order_by("mrn", "pk")
@@ -396,13 +441,19 @@ def _dump(resource: Resource) -> str:
     return resource.model_dump_json(exclude_none=True)
 
 
-def _resources(exporter: _Exporter, patients: Iterable[Patient]) -> Iterator[Resource]:
-    pks = [p.pk for p in patients]
+def _resources(
+    exporter: _Exporter, pks: Sequence[int], progress: Callable[[int], None] | None = None
+) -> Iterator[Resource]:
+    """The resources of the patients ``pks`` (in that order), then the staff they name;
+    ``progress(done)`` is called after each batch with the number of patients written."""
     for start in range(0, len(pks), PATIENT_BATCH):
         # Fresh rows per batch, so a batch's records are let go once it is written.
-        batch = Patient.objects.filter(pk__in=pks[start : start + PATIENT_BATCH])
+        chunk = pks[start : start + PATIENT_BATCH]
+        batch = Patient.objects.filter(pk__in=chunk)
         for p in batch.order_by("mrn", "pk").prefetch_related(*EXPORT_PREFETCH):
             yield from exporter.patient(p)
+        if progress is not None:
+            progress(start + len(chunk))
     yield from exporter.practitioners()
 
 
@@ -417,7 +468,7 @@ def patient_everything(organization: Organization, patient: Patient) -> list[Res
     """Everything the export writes for one patient (``kitclinic fhir export --mrn``), in the
     export's order: the patient, their records, the staff their signatures name. A fixed
     number of queries. Not audited here: the caller records the read."""
-    return list(_resources(_Exporter(organization), [patient]))
+    return list(_resources(_Exporter(organization), [patient.pk]))
 
 
 def export_bundle(
@@ -426,7 +477,7 @@ def export_bundle(
     """Write one Bundle of type collection; return the count of each resource type."""
     exporter = _Exporter(organization)
     base = fhir_base_url()
-    resources = list(_resources(exporter, patients))
+    resources = list(_resources(exporter, [p.pk for p in patients]))
     entries = [
         {"fullUrl": f"{base}/{r.get_resource_type()}/{r.id}", "resource": r} for r in resources
     ]
@@ -448,12 +499,29 @@ def export_ndjson(
 ) -> Counter[str]:
     """Write ``<ResourceType>.ndjson`` files in ``folder``, one resource per line, streamed so
     memory does not grow with the number of patients."""
+    return write_ndjson(organization, [p.pk for p in patients], folder)
+
+
+def write_ndjson(
+    organization: Organization,
+    patient_ids: Sequence[int],
+    folder: Path,
+    *,
+    types: Collection[str] = (),
+    progress: Callable[[int], None] | None = None,
+) -> Counter[str]:
+    """``export_ndjson`` of the patients ``patient_ids`` (sorted by MRN within each batch),
+    only the resource types ``types`` (all when empty), calling ``progress`` after each batch
+    (the bulk export's progress and cancellation)."""
     exporter = _Exporter(organization)
     files: dict[str, IO[str]] = {}
     counts: Counter[str] = Counter()
+    wanted = frozenset(types)
     try:
-        for r in _resources(exporter, patients):
+        for r in _resources(exporter, patient_ids, progress):
             kind = r.get_resource_type()
+            if wanted and kind not in wanted:
+                continue
             if kind not in files:
                 files[kind] = (folder / f"{kind}.ndjson").open("w", encoding="utf-8")
             files[kind].write(_dump(r) + "\n")

@@ -76,6 +76,11 @@ RESOURCES: tuple[ResourceSupport, ...] = (
                 "http://hl7.org/fhir/OperationDefinition/Patient-everything",
                 "The patient and every resource kitclinic's FHIR export writes for them.",
             ),
+            Operation(
+                "export",
+                "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+                "Bulk Data export of every patient of the organization (as $export).",
+            ),
         ),
     ),
     ResourceSupport("Condition", id_kinds=("cond",), search=(_PATIENT_REF,)),
@@ -98,9 +103,15 @@ RESOURCES: tuple[ResourceSupport, ...] = (
 )
 SUPPORTED = {r.type: r for r in RESOURCES}
 
-# Operations on the whole server. The bulk export adds its entry here:
-# Operation("export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export", "...").
-SYSTEM_OPERATIONS: tuple[Operation, ...] = ()
+# Operations on the whole server.
+SYSTEM_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "export",
+        "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+        "Bulk Data export (asynchronous, Prefer: respond-async) of the organization's records "
+        "as NDJSON; _outputFormat, _type and _since; for roles that may export (docs/fhir.md).",
+    ),
+)
 
 # Parameters every search takes besides its own.
 RESULT_PARAMS = (

@@ -5,7 +5,7 @@ The resource types are those of ``kitclinic.interop.rest.RESOURCES``; any other 
 from django.urls import path, register_converter
 
 from kitclinic.interop import rest
-from kitclinic.interop.api import views
+from kitclinic.interop.api import bulk_urls, views
 
 
 class ResourceTypeConverter:
@@ -31,10 +31,9 @@ urlpatterns = [
         views.PatientEverythingRetrieveApi.as_view(),
         name="patient-everything",
     ),
-    # Bulk data ($export): the bulk routes (interop/api/bulk.py) are added HERE, before the
-    # generic routes below, which would otherwise read "Patient/$export" as a read of a Patient
-    # with the id "$export". Add the operation to rest.SYSTEM_OPERATIONS (and the Patient
-    # operations in rest.RESOURCES) so /fhir/metadata lists it.
+    # Bulk data ($export, interop/api/bulk.py), before the generic routes below, which would
+    # otherwise read "Patient/$export" as a read of a Patient with the id "$export".
+    *bulk_urls.urlpatterns,
     path("<fhirtype:resource_type>", views.FhirResourceListApi.as_view(), name="search"),
     path(
         "<fhirtype:resource_type>/<str:resource_id>",
