@@ -434,3 +434,22 @@ def test_the_worker_runs_the_queued_export(world, records, client_for):
 def test_urls_are_named():
     assert reverse("fhir:bulk-export") == KICK_OFF
     assert reverse("fhir:bulk-export-patient") == "/fhir/Patient/$export"
+
+
+def test_the_types_a_kick_off_may_ask_are_every_type_the_export_writes():
+    """Each mapping function export.py calls builds a resource type ``EXPORT_TYPES`` lists, so
+    a type the export comes to write is one ``_type`` may ask for."""
+    import inspect
+    import re
+    import typing
+
+    from kitclinic.interop import export, mapping
+
+    called = set(re.findall(r"mapping\.(\w+)\(", inspect.getsource(export)))
+    built = set()
+    for name in called - {"instant", "ScoreCode"}:
+        returned = typing.get_type_hints(getattr(mapping, name))["return"]
+        for kind in typing.get_args(returned) or (returned,):
+            inner = typing.get_args(kind) or (kind,)  # list[Observation]
+            built |= {k.get_resource_type() for k in inner}
+    assert built == EXPORT_TYPES

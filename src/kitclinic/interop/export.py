@@ -375,6 +375,7 @@ PATIENT_BATCH = 200
 EXPORT_TYPES = frozenset(
     {
         "AdverseEvent",
+        "AllergyIntolerance",
         "Condition",
         "Consent",
         "Encounter",
@@ -394,7 +395,7 @@ def patient_ids_changed_since(organization: Organization, since: dt.datetime | N
     """The organization's patients in the export's order (MRN): all of them, or with ``since``
     those with a change after it that the export shows: registration or demographics, a
     diagnosis, trial, rating, laboratory result or consent recorded, an infusion session
-    created, started, ended or signed. Records carry no last-updated time of their own, so a
+    created, started, ended or signed, an allergy recorded or its status changed. Records carry no last-updated time of their own, so a
     patient is exported whole: a superset of what changed, never less."""
     qs = Patient.objects.filter(organization=organization)
     if since is not None:
@@ -407,6 +408,11 @@ def patient_ids_changed_since(organization: Organization, since: dt.datetime | N
         qs = qs.filter(
             Q(updated_at__gt=since)
             | Exists(Diagnosis.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
+            | Exists(
+                Allergy.objects.filter(patient=OuterRef("pk")).filter(
+                    Q(recorded_at__gt=since) | Q(status_changed_at__gt=since)
+                )
+            )
             | Exists(TreatmentTrial.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
             | Exists(Assessment.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
             | Exists(LabResult.objects.filter(patient=OuterRef("pk"), recorded_at__gt=since))
