@@ -166,3 +166,49 @@ def test_posts_without_csrf_are_refused(world, patient, billing):
     response = client.post(f"/patients/{patient.pk}/billing/estimates/new/", _estimate_post(world))
     assert response.status_code == 403
     assert not GoodFaithEstimate.objects.exists()
+
+
+def test_the_balance_on_the_chart_is_charges_less_payments(world, patient, billing, signed):
+    from kitclinic.payments.services.ledger import payment_record
+
+    payment_record(
+        actor=world.actor("front_desk"),
+        patient=patient,
+        amount="100.00",
+        method="card",
+        purpose="session",
+        session=signed,
+    )
+    for persona in ("front_desk", "physician"):
+        client = web_client(world, persona)
+        chart = client.get(f"/patients/{patient.pk}/").content.decode()
+        assert f"/patients/{patient.pk}/billing/balance/" in chart
+        card = client.get(f"/patients/{patient.pk}/billing/balance/").content.decode()
+        assert "450.00 USD" in card and "100.00 USD" in card and "350.00 USD" in card, persona
+    nurse = web_client(world, "nurse")
+    assert "/billing/balance/" not in nurse.get(f"/patients/{patient.pk}/").content.decode()
+    assert nurse.get(f"/patients/{patient.pk}/billing/balance/").status_code == 403
+    assert (
+        web_client(world, "other_org").get(f"/patients/{patient.pk}/billing/balance/").status_code
+        == 404
+    )
+
+
+def test_the_balance_costs_the_same_queries_for_one_or_many_sessions(
+    world, patient, billing, signed, course, chair, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kitclinic.infusions.states import SessionState
+    from tests.infusions.helpers import advance, book, slot_time
+
+    client = web_client(world, "front_desk")
+    url = f"/patients/{patient.pk}/billing/balance/"
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    advance(world, book(world, course, chair, slot_time(hour=13, days=-1)), SessionState.SIGNED)
+    with CaptureQueriesContext(connection) as two:
+        page = client.get(url).content.decode()
+    assert "900.00 USD" in page
+    assert len(two.captured_queries) == len(one.captured_queries)

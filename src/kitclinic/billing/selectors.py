@@ -25,9 +25,10 @@ from kitclinic.billing.models import (
     ProviderNumber,
     Superbill,
 )
-from kitclinic.billing_codes import CODE_DESCRIPTORS
+from kitclinic.billing_codes import CODE_DESCRIPTORS, Line, lines_total
+from kitclinic.infusions.selectors.billing import signed_sessions_billed
 from kitclinic.patients.models import Patient
-from kitclinic.payments.selectors import paid_total
+from kitclinic.payments.selectors import paid_total, payment_settings, payments_for_patient
 
 ZERO = Decimal("0.00")
 # The codes a fee schedule prices, in the order its page lists them.
@@ -129,3 +130,56 @@ def amount_paid(*, patient_id: int, session_ids: list[int], currency: str) -> De
     for session_id in session_ids:
         total += paid_total(patient_id, session_id=session_id, currency=currency)
     return total
+
+
+@dataclass(frozen=True)
+class Balance:
+    currency: str
+    charges: Decimal  # the signed sessions at the clinic, priced as on their date of service
+    paid: Decimal  # net of refunds and voids, in this currency, at the clinic
+    sessions: int
+    unpriced: int  # signed sessions whose codes the fee schedule of their date does not price
+
+    @property
+    def balance(self) -> Decimal:
+        return self.charges - self.paid
+
+
+def patient_balance(clinic: Clinic, patient_id: int) -> Balance:
+    """What the patient owes the clinic: charges for every signed session there, priced from the
+    fee schedule in force on its date, less what the patient paid there (net). A fixed number of
+    queries however long the history."""
+    schedules = sorted(
+        schedules_of(clinic.pk), key=lambda s: (s.effective_from, s.version), reverse=True
+    )
+    billed = signed_sessions_billed(
+        clinic_id=clinic.pk,
+        patient_id=patient_id,
+        start=dt.datetime(1900, 1, 1, tzinfo=dt.UTC),
+        end=timezone.now() + dt.timedelta(days=1),
+    )
+    currency = schedules[0].currency if schedules else payment_settings(clinic).currency
+    charges, unpriced = ZERO, 0
+    for row in billed:
+        day = timezone.localtime(row.date_of_service, clinic.zone).date()
+        schedule = next((s for s in schedules if s.effective_from <= day), None)
+        prices = prices_of(schedule) if schedule else {}
+        if (
+            schedule is None
+            or schedule.currency != currency
+            or any(c.code not in prices for c in row.codes)
+        ):
+            unpriced += 1
+            continue
+        charges += lines_total(
+            [Line(c.code, c.units, prices[c.code], currency) for c in row.codes], currency=currency
+        )
+    paid = sum(
+        (
+            e.net_amount
+            for e in payments_for_patient(patient_id, clinic_id=clinic.pk)
+            if e.currency == currency
+        ),
+        ZERO,
+    )
+    return Balance(currency, charges, paid, len(billed), unpriced)

@@ -12,6 +12,11 @@ urlpatterns = [
     path("billing/providers/", views.provider_npis_view, name="billing-providers"),
     path("patients/<int:patient_id>/billing/", views.patient_billing_view, name="billing-patient"),
     path(
+        "patients/<int:patient_id>/billing/balance/",
+        views.patient_balance_view,
+        name="billing-balance",
+    ),
+    path(
         "patients/<int:patient_id>/billing/estimates/new/",
         views.estimate_new_view,
         name="billing-estimate-new",

@@ -25,6 +25,7 @@ from kitclinic.billing.selectors import (
     billing_identity,
     clinic_today,
     estimates_of,
+    patient_balance,
     prices_of,
     provider_npis,
     schedule_in_force,
@@ -165,7 +166,19 @@ def patient_billing_view(request: HttpRequest, actor: Actor, patient_id: int) ->
             "estimates": list(estimates_of(actor, patient)),
             "superbills": list(superbills_of(actor, patient)),
             "may_issue": actor.may(Action.BILLING_ISSUE),
+            "balance": patient_balance(actor.clinic, patient.pk),
         },
+    )
+
+
+@clinic_page
+def patient_balance_view(request: HttpRequest, actor: Actor, patient_id: int) -> HttpResponse:
+    """The balance card of the chart (loaded after the chart)."""
+    patient = access_patient(actor, patient_id, Action.BILLING_VIEW)
+    return render(
+        request,
+        "billing/_balance.html",
+        {"patient": patient, "balance": patient_balance(actor.clinic, patient.pk), "link": True},
     )
 
 

@@ -206,6 +206,10 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
         from kitclinic.demo.rems import seed_rems_setting
 
         seed_rems_setting(clinic_admin=actors[Role.CLINIC_ADMIN], physician=physician)
+        from kitclinic.demo.billing import seed_billing_setup
+
+        # on the day the clinic opened, so that every session of the history can be billed
+        seed_billing_setup(clinic=clinics[0], admin=actors[Role.CLINIC_ADMIN], physician=physician)
         seed_history(
             clock=clock,
             clinic=clinics[0],
@@ -226,6 +230,9 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     from kitclinic.demo.substances import seed_substances
 
     seed_substances(south=clinics[1], nurse=nurse, physician=physician)
+    from kitclinic.demo.billing import seed_billing_documents
+
+    seed_billing_documents(clinic=clinics[0], front=actors[Role.FRONT_DESK], physician=physician)
     _seed_open_alert(nurse)
     return logins
 
