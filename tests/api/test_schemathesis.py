@@ -111,6 +111,7 @@ EXISTING_IDS: dict[str, Callable[[], list[int]]] = {
     "appointment_id": _ids("infusions.Appointment"),
     "version_id": _ids("infusions.DrugLibraryVersion"),
     "alert_id": _ids("assessments.SafetyAlert"),
+    "payment_id": _ids("payments.Payment"),
     "clinic": _ids("accounts.Clinic"),  # the demo organization's two clinics
     # spare tokens (auth_headers): revoking one leaves the fuzzing client's own token working
     "token_id": lambda: _spare_tokens(),
@@ -208,6 +209,24 @@ def auth_headers(demo_clinic) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_token_for(User.objects.get(username='physician'))}"}
 
 
+# Money is the front desk's and the clinic admin's, not the physician's (docs/payments.md): the
+# payments operations are called as the demo clinic admin, who may do every one of them.
+ADMIN_PATHS = ("/api/v1/payments/", "/payments/", "/packages/")
+
+
+def _headers_for(label: str, headers: dict[str, str], made: dict[str, str]) -> dict[str, str]:
+    """The physician's headers, or for a payments operation the clinic admin's (made once per
+    run, in ``made``); none stay none (the run without credentials)."""
+    if not headers or not any(part in label for part in ADMIN_PATHS):
+        return headers
+    if not made:
+        from kitclinic.accounts.models import User
+        from tests.factories import api_token_for
+
+        made["Authorization"] = f"Bearer {api_token_for(User.objects.get(username='admin'))}"
+    return made
+
+
 CLINIC_HEADER = "X-Kitclinic-Clinic"
 
 
@@ -295,6 +314,7 @@ def fuzz(
     schema.app = app
     pools = {name: load() for name, load in EXISTING_IDS.items()}
     tally = Tally()
+    admin_headers: dict[str, str] = {}
     started = time.monotonic()
     for index, result in enumerate(schema.get_all_operations()):
         operation = result.ok()
@@ -303,7 +323,8 @@ def fuzz(
             continue
         tally.operations += 1
         tally.labels.append(label)
-        _run_operation(operation, label, examples, headers, pools, tally, modes)
+        op_headers = _headers_for(label, headers, admin_headers)
+        _run_operation(operation, label, examples, op_headers, pools, tally, modes)
     tally.seconds = time.monotonic() - started
     return tally
 

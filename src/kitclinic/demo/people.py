@@ -230,6 +230,11 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
     from kitclinic.demo.substances import seed_substances
 
     seed_substances(south=clinics[1], nurse=nurse, physician=physician)
+    from kitclinic.demo.payments import seed_payments
+
+    seed_payments(
+        front=actors[Role.FRONT_DESK], admin=actors[Role.CLINIC_ADMIN], physician=physician
+    )
     from kitclinic.demo.billing import seed_billing_documents
 
     seed_billing_documents(clinic=clinics[0], front=actors[Role.FRONT_DESK], physician=physician)

@@ -17,7 +17,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
-from kitclinic.payments.models import Kind, Payment, Purpose
+from kitclinic.payments.models import Kind, Method, Payment, Purpose
 from kitclinic.payments.rules import Total, totals
 from kitclinic.payments.selectors import as_lines, day_entries
 
@@ -93,6 +93,11 @@ class Takings:
 
     def local(self, value: dt.datetime) -> dt.datetime:
         return value.astimezone(self.zone)
+
+    @property
+    def rows(self) -> list[tuple[str, Total]]:
+        """Each total with its method's label ("Bank transfer")."""
+        return [(Method(t.method).label, t) for t in self.totals]
 
 
 def takings(actor: Actor, day: dt.date) -> Takings:

@@ -4,6 +4,7 @@ day's takings. One class per operation over the same access functions and servic
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +22,7 @@ from kitclinic.payments.selectors import package_balances, payments_for_patient
 from kitclinic.payments.services import ledger
 
 TAG = "payments"
+_PAYMENT_404 = {404: OpenApiResponse(ErrorOut, description="No such payment in your organization.")}
 
 
 class PaymentListApi(ApiView):
@@ -67,7 +69,7 @@ class PaymentRefundRecordApi(ApiView):
         tag=TAG,
         summary="Refund a payment (clinic admin; at most what it still has, with a reason)",
         request=s.RefundIn,
-        responses={201: s.PaymentOut, 400: ErrorOut},
+        responses={201: s.PaymentOut, 400: ErrorOut, **_PAYMENT_404},
     )
     def post(self, request: Request, payment_id: int) -> Response:
         actor, payment = access_payment(self.actor(request), payment_id, Action.PAYMENT_REFUND)
@@ -81,7 +83,7 @@ class PaymentVoidRecordApi(ApiView):
         tag=TAG,
         summary="Void a payment recorded in error (clinic admin; reversed in full)",
         request=s.VoidIn,
-        responses={201: s.PaymentOut, 400: ErrorOut},
+        responses={201: s.PaymentOut, 400: ErrorOut, **_PAYMENT_404},
     )
     def post(self, request: Request, payment_id: int) -> Response:
         actor, payment = access_payment(self.actor(request), payment_id, Action.PAYMENT_REFUND)
