@@ -189,3 +189,17 @@ def test_a_package_refund_on_the_page_gives_back_the_unused_sessions(
         == 302
     )
     assert Payment.objects.get(kind=Kind.REFUND).amount == Decimal("2400.00")
+
+
+def test_reading_a_patients_payments_or_a_receipt_is_audited_as_a_view_of_the_patient(
+    world, patient, login
+):
+    payment = pay(world, patient)
+    client = login("auditor")
+    for url in (f"/patients/{patient.pk}/payments/", f"/payments/{payment.pk}/"):
+        last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+        assert client.get(url).status_code == 200
+        views = AuditEvent.objects.filter(
+            id__gt=last, action=AuditAction.VIEW, actor=world.users["auditor"]
+        )
+        assert [e.patient_id for e in views] == [patient.pk], url
