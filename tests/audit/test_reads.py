@@ -15,17 +15,38 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kitclinic.audit.models import AuditAction, AuditEvent
+from kitclinic.billing.selectors import clinic_today
 from kitclinic.infusions.models import Chair, InfusionSession
 from kitclinic.infusions.services.library import library_install_default
+from kitclinic.infusions.services.rems_form import monitoring_form_snapshot
+from kitclinic.infusions.states import SessionState
+from kitclinic.patients.services import allergy_add
+from kitclinic.payments.services.ledger import payment_record
+from kitclinic.rems.services import monitoring_form_create
 from tests.assessments.helpers import alert_raised
+from tests.billing.helpers import billing_documents
 from tests.factories import PatientFactory
 from tests.infusions.helpers import book, make_eligible, plan, slot_time
+from tests.rems.helpers import certify, enrol_patient
 from tests.support.clients import api_client, web_client
 
 pytestmark = pytest.mark.django_db
 
 # identifiers of a patient or of an object that belongs to one
-PATIENT_KWARGS = {"patient_id", "course_id", "session_id", "appointment_id", "alert_id", "token"}
+PATIENT_KWARGS = {
+    "patient_id",
+    "course_id",
+    "session_id",
+    "appointment_id",
+    "alert_id",
+    "token",
+    "allergy_id",
+    "estimate_id",
+    "superbill_id",
+    "payment_id",
+    "form_id",
+    "enrolment_id",
+}
 # identifiers of things that are not a patient's: they need no read audit
 OTHER_KWARGS = {
     "token_id": "a staff member's API token",
@@ -37,6 +58,8 @@ OTHER_KWARGS = {
     "chair_id": "a chair of a clinic",
     "user_id": "a member of staff",
     "membership_id": "a staff member's role at a clinic",
+    "export_key": "an organization's FHIR bulk export: audited as an export of the organization "
+    "when started and when each file is downloaded (tests/interop/test_bulk_*.py)",
 }
 
 # Actions: they answer a GET with 405, show nothing, and their POST is audited by its service.
@@ -68,10 +91,32 @@ POST_ONLY = {
     "api/v1/sessions/<int:session_id>/no-show/",
     "api/v1/sessions/<int:session_id>/send-back/",
     "api/v1/sessions/<int:session_id>/withdraw/",
+    "api/v1/patients/<int:patient_id>/allergies/<int:allergy_id>/status/",
+    "api/v1/billing/estimates/<int:estimate_id>/signature/",
+    "api/v1/rems/patient-enrolments/<int:enrolment_id>/end/",
+    "api/v1/rems/forms/<int:form_id>/submission/",
+    "api/v1/payments/<int:payment_id>/refunds/",
+    "api/v1/payments/<int:payment_id>/void/",
     "infusions/courses/<int:course_id>/status/",
     "infusions/sessions/<int:session_id>/pump/",
     "infusions/sessions/<int:session_id>/vitals/",
     "infusions/sessions/<int:session_id>/score/",
+}
+
+# Patterns whose identifiers are not kitclinic row ids, or name an object that is not a patient's,
+# and whose read audit is tested with the door itself.
+AUDITED_ELSEWHERE = {
+    "fhir/<fhirtype:resource_type>": "FHIR search: one search event (tests/interop/test_rest_read.py)",
+    "fhir/<fhirtype:resource_type>/<str:resource_id>": "FHIR read: one view event of the patient "
+    "(tests/interop/test_rest_read.py)",
+    "fhir/Patient/<str:resource_id>/$everything": "FHIR $everything: one view event of the "
+    "patient (tests/interop/test_rest_read.py)",
+    "fhir/bulk-files/<uuid:export_key>/<str:resource_type>.ndjson": "a file of an organization's "
+    "bulk export: audited as an export when downloaded (tests/interop/test_bulk_*.py)",
+    "rems/prescribers/<int:enrolment_id>/end/": "a prescriber's REMS enrolment: a member of "
+    "staff's, not a patient's",
+    "api/v1/rems/prescriber-enrolments/<int:enrolment_id>/end/": "a prescriber's REMS enrolment "
+    "(POST only)",
 }
 
 # The patient's own questionnaire, opened by the patient with a secret link: no staff member
@@ -108,12 +153,42 @@ def chart_world(world, patient):
     session = book(world, course, chair, slot_time(days=1))
     alert = alert_raised(world, patient)
     PatientFactory(home_clinic=world.clinic, family_name="Okafor", given_name="Ben")
+    nurse = world.actor("nurse")
+    allergy = allergy_add(actor=nurse, patient=patient, substance="Latex", category="")
+    estimate, superbill = billing_documents(world, course, chair, patient)
+    signed = InfusionSession.objects.get(patient=patient, state=SessionState.SIGNED)
+    # The form of a signed session, made directly (an esketamine course needs its own patient;
+    # what is walked here is the form's page, not how it is made: tests/rems/test_forms.py).
+    form = monitoring_form_create(
+        actor=nurse,
+        session=signed,
+        clinic_id=signed.clinic_id,
+        patient_id=patient.pk,
+        session_date=clinic_today(world.clinic),
+        snapshot_values=monitoring_form_snapshot(signed),
+    )
+    certify(world)
+    enrolment = enrol_patient(world, patient)
+    payment = payment_record(
+        actor=world.actor("front_desk"),
+        patient=patient,
+        amount="450.00",
+        method="card",
+        purpose="session",
+        session=signed,
+    )
     return {
         "patient_id": patient.pk,
         "course_id": course.pk,
         "session_id": session.pk,
         "appointment_id": session.appointment.pk,
         "alert_id": alert.pk,
+        "allergy_id": allergy.pk,
+        "estimate_id": estimate.pk,
+        "superbill_id": superbill.pk,
+        "payment_id": payment.pk,
+        "form_id": form.pk,
+        "enrolment_id": enrolment.pk,
     }
 
 
@@ -121,26 +196,39 @@ def _url(route: str, ids: dict[str, int]) -> str:
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), route)
 
 
+# Money is the front desk's (a physician may not see payments): those patterns are read as it,
+# and a refund or void (the form shows the entry) as the clinic admin, who may make one.
+FRONT_DESK_READS = re.compile(r"payments|packages")
+ADMIN_READS = re.compile(r"payments/<int:payment_id>/(refund|void)/")
+
+
 def test_every_pattern_with_a_patient_audits_its_read(world, patient, chart_world):
-    client = web_client(world, "physician")
+    clients = {p: web_client(world, p) for p in ("physician", "front_desk", "clinic_admin")}
     unknown, walked, failures = [], [], []
     for route, pattern in _patterns():
         kwargs = _kwargs(pattern)
+        if route in AUDITED_ELSEWHERE:
+            continue
         if kwargs - PATIENT_KWARGS - set(OTHER_KWARGS):
             unknown.append(route)
             continue
         if not kwargs & PATIENT_KWARGS or route in POST_ONLY or route in NOT_A_STAFF_READ:
             continue
         last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        response = client.get(_url(route, chart_world))
+        persona = (
+            "clinic_admin"
+            if ADMIN_READS.search(route)
+            else "front_desk"
+            if FRONT_DESK_READS.search(route)
+            else "physician"
+        )
+        response = clients[persona].get(_url(route, chart_world))
         new = list(AuditEvent.objects.filter(id__gt=last))
         walked.append(route)
         reads = [e for e in new if e.action in (AuditAction.VIEW, AuditAction.EXPORT)]
         if response.status_code != 200:
             failures.append(f"{route}: status {response.status_code}")
-        elif [(e.patient_id, e.actor_id) for e in reads] != [
-            (patient.pk, world.users["physician"].pk)
-        ]:
+        elif [(e.patient_id, e.actor_id) for e in reads] != [(patient.pk, world.users[persona].pk)]:
             failures.append(f"{route}: read events {[(e.action, e.patient_id) for e in reads]}")
     assert not unknown, (
         f"URL patterns with an identifier the read audit does not know: {unknown}. Add it to "

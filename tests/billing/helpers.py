@@ -6,7 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 from kitclinic.billing.models import FeeSchedule
+from kitclinic.billing.selectors import clinic_today
 from kitclinic.billing.services import setup
+from kitclinic.billing.services.estimates import estimate_issue
+from kitclinic.billing.services.superbills import superbill_issue
+from kitclinic.infusions.states import SessionState
+from tests.infusions.helpers import advance, book, slot_time
 
 CLINIC_NPI = "1234567893"  # the check-digit example CMS publishes
 PHYSICIAN_NPI = "1987654328"
@@ -46,3 +51,30 @@ def ready(world) -> FeeSchedule:  # type: ignore[no-untyped-def]
 
 def money(text: str) -> Decimal:
     return Decimal(text)
+
+
+def billing_documents(world, course, chair, patient):  # type: ignore[no-untyped-def]
+    """A Good Faith Estimate and a superbill of a signed session, issued by the front desk."""
+    billed = book(world, course, chair, slot_time(hour=11, days=-1))
+    advance(world, billed, SessionState.SIGNED)
+    ready(world)
+    front_desk = world.actor("front_desk")
+    today = clinic_today(world.clinic)
+    estimate = estimate_issue(
+        actor=front_desk,
+        patient=patient,
+        kind="iv_ketamine",
+        sessions=6,
+        minutes=40,
+        scheduled_on=today,
+        first_service_on=today + dt.timedelta(days=7),
+        last_service_on=today + dt.timedelta(days=21),
+        provider_id=world.users["physician"].pk,
+    )
+    superbill = superbill_issue(
+        actor=front_desk,
+        patient=patient,
+        period_start=today - dt.timedelta(days=1),
+        period_end=today,
+    )
+    return estimate, superbill

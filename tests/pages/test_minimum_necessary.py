@@ -10,7 +10,6 @@ test, so no page or endpoint is added without being read here."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import re
@@ -23,9 +22,6 @@ from pypdf import PdfReader
 
 from kitclinic.assessments.models import FLAG_LABELS, Assessment, SafetyAlert
 from kitclinic.audit.models import AuditAction, AuditEvent
-from kitclinic.billing.selectors import clinic_today
-from kitclinic.billing.services.estimates import estimate_issue
-from kitclinic.billing.services.superbills import superbill_issue
 from kitclinic.consent.models import InfoSheetVersion
 from kitclinic.infusions.models import Chair, TreatmentCourse
 from kitclinic.infusions.services.library import library_install_default
@@ -35,7 +31,7 @@ from kitclinic.patients.services import allergy_add
 from kitclinic.payments.services.ledger import payment_record
 from kitclinic.substances.models import Reconciliation
 from tests.assessments.helpers import PHQ9_ITEM9
-from tests.billing.helpers import ready
+from tests.billing.helpers import billing_documents
 from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
 from tests.support.clients import api_client, web_client
 
@@ -182,7 +178,7 @@ def seeded(world, patient):
     allergy = allergy_add(
         actor=world.actor("nurse"), patient=patient, substance="Chlorhexidine", category=""
     )
-    estimate, superbill = _billing_documents(world, course, chair, patient)
+    estimate, superbill = billing_documents(world, course, chair, patient)
     payment = payment_record(
         actor=world.actor("front_desk"),
         patient=patient,
@@ -221,33 +217,6 @@ def seeded(world, patient):
         # a FHIR bulk export the front desk may neither start nor read (tests/interop)
         "export_key": "00000000-0000-4000-8000-000000000000",
     }
-
-
-def _billing_documents(world, course, chair, patient):  # type: ignore[no-untyped-def]
-    """A Good Faith Estimate and a superbill of a signed session, issued by the front desk."""
-    billed = book(world, course, chair, slot_time(hour=11, days=-1))
-    advance(world, billed, SessionState.SIGNED)
-    ready(world)
-    front_desk = world.actor("front_desk")
-    today = clinic_today(world.clinic)
-    estimate = estimate_issue(
-        actor=front_desk,
-        patient=patient,
-        kind="iv_ketamine",
-        sessions=6,
-        minutes=40,
-        scheduled_on=today,
-        first_service_on=today + dt.timedelta(days=7),
-        last_service_on=today + dt.timedelta(days=21),
-        provider_id=world.users["physician"].pk,
-    )
-    superbill = superbill_issue(
-        actor=front_desk,
-        patient=patient,
-        period_start=today - dt.timedelta(days=1),
-        period_end=today,
-    )
-    return estimate, superbill
 
 
 def _read(world, persona: str, route: str, ids: dict[str, object]) -> HttpResponse:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
+from kitclinic.audit.reads import read_covered
 from kitclinic.audit.services import audit_record
 from kitclinic.payments.models import Kind, Method, Payment, Purpose
 from kitclinic.payments.rules import Total, totals
@@ -77,6 +78,7 @@ def receipt_pdf(actor: Actor, payment: Payment) -> tuple[str, bytes]:
             patient=payment.patient,
             detail=f"Receipt {payment.receipt_label} PDF",
         )
+    read_covered(payment.patient_id)  # the export event is the read: not a second one
     return f"receipt-{payment.receipt_label}.pdf", content
 
 
