@@ -290,10 +290,18 @@ def test_dose_safety_doc_lists_every_protocol_and_rule():
     from pathlib import Path
 
     from kitclinic.dosing import check_dose
+    from kitclinic.dosing.nasal import check_fixed_dose
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "dose-safety.md").read_text()
     for protocol in LIB.protocols:
         assert f"`{protocol.id}`" in doc
+        if protocol.nasal is not None:
+            fixed = check_fixed_dose(
+                protocol, dose_mg=protocol.default_dose.value, first_of_course=True
+            )
+            for finding in fixed.findings:
+                assert f"`{finding.rule}`" in doc
+            continue
         result = check_dose(
             protocol,
             weight_kg=70,

@@ -142,7 +142,7 @@ def test_library_label_drug_and_plain_protocol_fields():
     new = dataclasses.replace(with_protocol(LIB, renamed), version="clinic-2026-12")
     diff = library_diff(LIB, new)
     assert [c.text for c in diff.library_changes] == [
-        "version label: kitclinic-default-2026-11-27 → clinic-2026-12"
+        "version label: kitclinic-default-2026-12-07 → clinic-2026-12"
     ]
     texts = [c.text for c in diff.changed[0].changes]
     assert texts[0] == "Name: Depression (TRD), 0.5 mg/kg over 40 min → Depression standard"

@@ -206,7 +206,11 @@ def test_protocol_edit_refusals_name_the_field(changes, field, says):
 
 
 def test_moving_a_default_protocol_to_another_indication_takes_that_ones_default():
-    new = protocol_edit(DATA, protocol_id="depression-standard", details=details(indication="ptsd"))
+    # depression's only protocol: the nasal one would otherwise be left without the default
+    only_iv = {**DATA, "protocols": [p for p in DATA["protocols"] if p["id"] != "esketamine-nasal"]}
+    new = protocol_edit(
+        only_iv, protocol_id="depression-standard", details=details(indication="ptsd")
+    )
     ptsd = {p["id"]: p["is_default"] for p in new["protocols"] if p["indication"] == "ptsd"}
     assert ptsd == {"depression-standard": True, "ptsd-standard": False}
 

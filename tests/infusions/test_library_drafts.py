@@ -214,6 +214,7 @@ def test_adding_and_retiring_a_protocol(login, draft):
         "ptsd-standard",
         "anxiety-standard",
         "chronic-pain-cohen-2018",
+        "esketamine-nasal",
     ]
     # the only default of its indication with a sibling cannot go: refused, nothing written
     admin.post(
@@ -399,7 +400,7 @@ def test_the_api_gives_the_same_difference_and_ways_out(client_for, world, draft
     difference = doctor.get(base + "difference/").json()
     assert {
         "what": "version label",
-        "old": "kitclinic-default-2026-11-27",
+        "old": "kitclinic-default-2026-12-07",
         "new": "clinic-2026-12",
     } in difference["library_changes"]
     before = row_counts()

@@ -352,6 +352,11 @@ def check_dose(
     ``cumulative_mg_last_7_days``: mg given in the 7 days before this order (not including it).
     Raises :class:`DoseInputError` for inputs that describe no real order (non-finite, <= 0).
     """
+    if protocol.dosing_mode is DosingMode.FIXED_MG:
+        # a fixed dose has no weight-based amount, rate or bag ([kitclinic-dose-rules] U2)
+        raise DoseInputError(
+            "protocol", f"{protocol.id} is a fixed-dose protocol: check it with check_fixed_dose"
+        )
     weight = _positive("weight_kg", weight_kg)
     ordered = _positive("dose", dose)
     duration = _positive("duration_min", duration_min)

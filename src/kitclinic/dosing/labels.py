@@ -34,6 +34,13 @@ OTHER_LABELS: dict[str, str] = {
     "discharge_observation_short": "Observation after the infusion shorter than the minimum",
     "discharge_aldrete_not_met": "Modified Aldrete below the discharge criterion",
     "remainder_not_wasted": "Remainder not yet wasted",
+    "fixed_dose_allowed": "One of the protocol's fixed doses",
+    "fixed_dose_not_allowed": "Dose not one of the protocol's fixed doses",
+    "first_dose_ok": "Starting dose of the course",
+    "first_dose_not_starting_dose": "First session of the course not at the starting dose",
+    "predose_bp_within": "Blood pressure before dosing not above the limit",
+    "predose_bp_above": "Blood pressure before dosing above the limit",
+    "discharge_post_dose_bp_missing": "No blood pressure taken after dosing",
 }
 GATE_PREFIX = "gate_"  # a check-in vital sign outside the protocol's start criteria
 # The vital-sign alerts of the shipped library (``VitalThreshold.code``).

@@ -37,6 +37,7 @@ INDICATION_LABELS = {
 DOSING_MODE_LABELS = {
     DosingMode.MG_PER_KG_OVER_DURATION: "a dose in mg/kg given over the duration",
     DosingMode.MG_PER_KG_PER_H: "a rate in mg/kg per hour",
+    DosingMode.FIXED_MG: "a fixed dose in mg, given as whole nasal-spray devices",
 }
 VITAL_LABELS = {
     VitalSign.SBP_MMHG: ("systolic blood pressure", "mmHg"),
@@ -226,6 +227,27 @@ def protocol_figures(protocol: Protocol) -> dict[str, tuple[str, str]]:
     _figure(out, "vitals.after", "Vital signs every (recovery)", schedule.after_every_min, "min")
     for t in protocol.vitals_thresholds:
         _threshold(out, t)
+    nasal = protocol.nasal
+    if nasal is not None:
+        out["nasal.fixed_doses_mg"] = (
+            "Fixed doses",
+            ", ".join(number_text(d) for d in sorted(nasal.doses_mg)) + " mg",
+        )
+        for d in nasal.fixed_doses_mg:
+            out[f"nasal.fixed_dose.{number_text(d.value)}.source"] = (
+                f"Fixed dose {number_text(d.value)} mg{SOURCE_SUFFIX}",
+                d.source.label,
+            )
+        nasal_figures = (
+            ("first_dose_mg", "First dose of a course", "mg"),
+            ("mg_per_device", "Dose per device", "mg"),
+            ("device_interval_min", "Rest between devices, minimum", "min"),
+            ("predose_sbp_mmhg", "Systolic pressure before dosing, soft stop above", "mmHg"),
+            ("predose_dbp_mmhg", "Diastolic pressure before dosing, soft stop above", "mmHg"),
+            ("post_dose_bp_at_min", "Blood pressure after the last device, at", "min"),
+        )
+        for name, what, unit in nasal_figures:
+            _figure(out, f"nasal.{name}", what, getattr(nasal, name), unit)
     out["notes"] = ("Notes", protocol.notes or NOT_SET)
     return out
 

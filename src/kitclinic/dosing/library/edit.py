@@ -75,10 +75,13 @@ class LimitQuantity:
         return ("hard_min", "soft_min") if self.key == "interval_limits_h" else BOUNDS
 
     def applies_to(self, mode: DosingMode) -> bool:
-        # in rate mode the dose is itself the rate: no separate rate limits
-        return self.key != "rate_limits_mg_per_kg_per_h" or (
-            mode is DosingMode.MG_PER_KG_OVER_DURATION
-        )
+        # in rate mode the dose is itself the rate: no separate rate limits; a fixed dose has
+        # neither a rate nor a weight-based weekly total
+        if self.key == "rate_limits_mg_per_kg_per_h":
+            return mode is DosingMode.MG_PER_KG_OVER_DURATION
+        if self.key == "weekly_limits_mg_per_kg":
+            return mode is not DosingMode.FIXED_MG
+        return True
 
 
 LIMIT_QUANTITIES = tuple(LimitQuantity(key, label, unit) for key, label, unit in LIMIT_LABELS)

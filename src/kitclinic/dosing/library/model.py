@@ -62,10 +62,20 @@ class DosingMode(StrEnum):
     MG_PER_KG_OVER_DURATION = "mg_per_kg_over_duration"
     # dose is itself a rate in mg/kg/h, run for duration_min (chronic-pain infusions)
     MG_PER_KG_PER_H = "mg_per_kg_per_h"
+    # dose is one of a protocol's fixed doses in mg, given as whole devices (esketamine nasal
+    # spray): no mg/kg, no rate, no pump program
+    FIXED_MG = "fixed_mg"
 
     @property
     def dose_unit(self) -> str:
-        return "mg/kg" if self is DosingMode.MG_PER_KG_OVER_DURATION else "mg/kg/h"
+        return _DOSE_UNITS[self]
+
+
+_DOSE_UNITS = {
+    DosingMode.MG_PER_KG_OVER_DURATION: "mg/kg",
+    DosingMode.MG_PER_KG_PER_H: "mg/kg/h",
+    DosingMode.FIXED_MG: "mg",
+}
 
 
 class SourceKind(StrEnum):
@@ -159,6 +169,35 @@ class VitalThreshold:
     action: str
 
 
+@dataclass(frozen=True)
+class NasalRegimen:
+    """The fixed-dose steps of a nasal-spray protocol ([spravato-label]).
+
+    ``fixed_doses_mg``: the only doses that may be ordered, each a whole number of devices of
+    ``mg_per_device``. ``first_dose_mg``: the dose of a course's first session.
+    ``device_interval_min``: the least rest between two devices. ``predose_sbp_mmhg`` /
+    ``predose_dbp_mmhg``: a blood pressure before dosing above either is a soft stop (a
+    physician's reason to go on). ``post_dose_bp_at_min``: when, after the last device, the
+    blood pressure the discharge check needs is due.
+    """
+
+    fixed_doses_mg: tuple[SourcedValue, ...]
+    first_dose_mg: SourcedValue
+    mg_per_device: SourcedValue
+    device_interval_min: SourcedValue
+    predose_sbp_mmhg: SourcedValue
+    predose_dbp_mmhg: SourcedValue
+    post_dose_bp_at_min: SourcedValue
+
+    @property
+    def doses_mg(self) -> tuple[Decimal, ...]:
+        return tuple(d.value for d in self.fixed_doses_mg)
+
+    def devices_for(self, dose_mg: Decimal) -> int:
+        """The number of devices that give ``dose_mg`` (a dose of the regimen)."""
+        return int(dose_mg / self.mg_per_device.value)
+
+
 # Library versions written before ``min_observation_min`` existed load with this value (the
 # shipped default's figure, marked as carried in so the library page says where it came from).
 MIN_OBSERVATION_CARRIED_IN = SourcedValue(
@@ -204,6 +243,8 @@ class Protocol:
     min_observation_min: SourcedValue = MIN_OBSERVATION_CARRIED_IN
     # versions written before treatment kinds existed hold IV ketamine protocols only
     treatment_kind: TreatmentKind = TreatmentKind.IV_KETAMINE
+    # only (and always) in fixed_mg mode, the esketamine_nasal kind
+    nasal: NasalRegimen | None = None
 
     @property
     def dose_unit(self) -> str:

@@ -21,6 +21,7 @@ from .model import (
     Indication,
     LibraryError,
     Limits,
+    NasalRegimen,
     Protocol,
     Source,
     SourcedValue,
@@ -178,6 +179,47 @@ def _threshold(value: Any, path: str) -> VitalThreshold:
     )
 
 
+def _nasal(value: Any, path: str) -> NasalRegimen:
+    data = _mapping(value, path)
+
+    def figure(key: str) -> SourcedValue:
+        return _sourced(_field(data, key, path), f"{path}.{key}")
+
+    doses_path = f"{path}.fixed_doses_mg"
+    doses = tuple(
+        _sourced(d, f"{doses_path}[{i}]")
+        for i, d in enumerate(_list(_field(data, "fixed_doses_mg", path), doses_path))
+    )
+    if not doses:
+        raise LibraryError(doses_path, "at least one fixed dose is required")
+    if len({d.value for d in doses}) != len(doses):
+        raise LibraryError(doses_path, "duplicate fixed dose")
+    regimen = NasalRegimen(
+        fixed_doses_mg=doses,
+        first_dose_mg=figure("first_dose_mg"),
+        mg_per_device=figure("mg_per_device"),
+        device_interval_min=figure("device_interval_min"),
+        predose_sbp_mmhg=figure("predose_sbp_mmhg"),
+        predose_dbp_mmhg=figure("predose_dbp_mmhg"),
+        post_dose_bp_at_min=figure("post_dose_bp_at_min"),
+    )
+    per_device = regimen.mg_per_device.value
+    for i, dose in enumerate(doses):
+        if dose.value % per_device != 0:
+            raise LibraryError(
+                f"{doses_path}[{i}].value",
+                f"{dose.value.normalize():f} mg is not a whole number of "
+                f"{per_device.normalize():f} mg devices",
+            )
+    if regimen.first_dose_mg.value not in regimen.doses_mg:
+        raise LibraryError(
+            f"{path}.first_dose_mg.value",
+            f"the first dose {regimen.first_dose_mg.value.normalize():f} mg is not one of the "
+            "fixed doses",
+        )
+    return regimen
+
+
 def _list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list | tuple):
         raise LibraryError(path, f"expected a list, got {type(value).__name__}")
@@ -222,13 +264,34 @@ def _protocol(value: Any, path: str) -> Protocol:
         rate_limits = _limits(raw_rate, rate_path, required=("hard_max",))
     else:
         if raw_rate is not None:
-            raise LibraryError(rate_path, "must be null in mg_per_kg_per_h mode (use dose_limits)")
+            raise LibraryError(rate_path, f"must be null in {mode} mode (use dose_limits)")
         rate_limits = None
+    kind = _enum(
+        TreatmentKind,
+        data.get("treatment_kind", TreatmentKind.IV_KETAMINE),
+        f"{path}.treatment_kind",
+    )
+    fixed = mode is DosingMode.FIXED_MG
+    if fixed != (kind is TreatmentKind.ESKETAMINE_NASAL):
+        raise LibraryError(
+            f"{path}.dosing_mode",
+            "fixed_mg dosing goes with the esketamine_nasal treatment kind, and only with it "
+            f"(this protocol: {mode}, {kind})",
+        )
+    nasal = _optional(data, "nasal", path, _nasal)
+    if fixed and nasal is None:
+        raise LibraryError(f"{path}.nasal", "missing (required in fixed_mg mode)")
+    if not fixed and nasal is not None:
+        raise LibraryError(f"{path}.nasal", f"must be null in {mode} mode")
     concentrations = tuple(
         _sourced(c, f"{path}.concentrations_mg_per_ml[{i}]")
         for i, c in enumerate(_list(_field(data, "concentrations_mg_per_ml", path), path))
     )
-    if not concentrations:
+    if fixed and concentrations:
+        raise LibraryError(
+            f"{path}.concentrations_mg_per_ml", "must be empty in fixed_mg mode (devices, no bag)"
+        )
+    if not fixed and not concentrations:
         raise LibraryError(f"{path}.concentrations_mg_per_ml", "at least one is required (L6)")
     if len({c.value for c in concentrations}) != len(concentrations):
         raise LibraryError(f"{path}.concentrations_mg_per_ml", "duplicate concentration")
@@ -280,11 +343,8 @@ def _protocol(value: Any, path: str) -> Protocol:
         notes=_text(data.get("notes", ""), f"{path}.notes", allow_empty=True),
         min_observation_min=_optional(data, "min_observation_min", path, _sourced)
         or MIN_OBSERVATION_CARRIED_IN,
-        treatment_kind=_enum(
-            TreatmentKind,
-            data.get("treatment_kind", TreatmentKind.IV_KETAMINE),
-            f"{path}.treatment_kind",
-        ),
+        treatment_kind=kind,
+        nasal=nasal,
     )
     for name in ("soft_max", "hard_max"):
         if getattr(protocol.interval_limits_h, name) is not None:
@@ -307,6 +367,8 @@ def _protocol(value: Any, path: str) -> Protocol:
             "outside the protocol's soft duration limits "
             f"({_range_text(protocol.duration_limits_min)} min)",
         )
+    if nasal is not None:
+        _nasal_within_limits(protocol, nasal, path)
     if rate_limits is not None:
         default_rate = protocol.default_dose.value * 60 / protocol.default_duration_min.value
         if not _within_soft(rate_limits, default_rate):
@@ -317,6 +379,29 @@ def _protocol(value: Any, path: str) -> Protocol:
                 "mg/kg/h)",
             )
     return protocol
+
+
+def _nasal_within_limits(protocol: Protocol, nasal: NasalRegimen, path: str) -> None:
+    """Every fixed dose within the hard dose limits, and the default dose one of them: a dose
+    the protocol offers must be one its limits allow."""
+    if protocol.default_dose.value not in nasal.doses_mg:
+        raise LibraryError(
+            f"{path}.default_dose.value",
+            f"the default dose {protocol.default_dose.value.normalize():f} mg is not one of the "
+            "fixed doses",
+        )
+    for limits_name in ("dose_limits", "dose_limits_mg"):
+        limits = getattr(protocol, limits_name)
+        for i, dose in enumerate(nasal.fixed_doses_mg):
+            low, high = limits.hard_min, limits.hard_max
+            if (low is not None and dose.value < low.value) or (
+                high is not None and dose.value > high.value
+            ):
+                raise LibraryError(
+                    f"{path}.nasal.fixed_doses_mg[{i}].value",
+                    f"the fixed dose {dose.value.normalize():f} mg is outside the hard limits "
+                    f"of {limits_name}",
+                )
 
 
 def library_from_dict(data: Any) -> DrugLibrary:

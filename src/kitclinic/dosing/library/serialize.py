@@ -5,7 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .model import BOUNDS, SCHEMA_VERSION, DrugLibrary, Limits, Protocol, Source, SourcedValue
+from .model import (
+    BOUNDS,
+    SCHEMA_VERSION,
+    DrugLibrary,
+    Limits,
+    NasalRegimen,
+    Protocol,
+    Source,
+    SourcedValue,
+)
 
 
 def _number_text(value: Decimal) -> str:
@@ -26,6 +35,23 @@ def _sourced_dict(value: SourcedValue) -> dict[str, Any]:
 
 def _limits_dict(limits: Limits) -> dict[str, Any]:
     return {b: _sourced_dict(getattr(limits, b)) for b in BOUNDS if getattr(limits, b)}
+
+
+def _nasal_dict(nasal: NasalRegimen) -> dict[str, Any]:
+    return {
+        "fixed_doses_mg": [_sourced_dict(d) for d in nasal.fixed_doses_mg],
+        **{
+            key: _sourced_dict(getattr(nasal, key))
+            for key in (
+                "first_dose_mg",
+                "mg_per_device",
+                "device_interval_min",
+                "predose_sbp_mmhg",
+                "predose_dbp_mmhg",
+                "post_dose_bp_at_min",
+            )
+        },
+    }
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
@@ -79,6 +105,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
         "notes": protocol.notes,
         "min_observation_min": _sourced_dict(protocol.min_observation_min),
         "treatment_kind": str(protocol.treatment_kind),
+        "nasal": None if protocol.nasal is None else _nasal_dict(protocol.nasal),
     }
 
 
