@@ -78,6 +78,11 @@ class Step(StrEnum):
     NO_SHOW = "no_show"
     SEND_BACK = "send_back"
     WITHDRAW = "withdraw"
+    # esketamine nasal spray (docs/esketamine.md)
+    NASAL_ORDER = "nasal_order"
+    PREDOSE_BP = "predose_bp"
+    DEVICE = "device"
+    POST_DOSE_BP = "post_dose_bp"
 
 
 S = SessionState
@@ -113,7 +118,31 @@ TRANSITIONS: dict[tuple[Step, SessionState], SessionState | None] = {
     (Step.SEND_BACK, S.ORDERED): S.CHECKED_IN,
     (Step.WITHDRAW, S.ORDERED): S.CHECKED_IN,
     (Step.WITHDRAW, S.VERIFIED): S.CHECKED_IN,
+    # esketamine nasal spray: a fixed-dose order needs no pump double check; the first device
+    # starts the session, the last one ends it (the service moves on to recovering)
+    (Step.NASAL_ORDER, S.CHECKED_IN): S.VERIFIED,
+    (Step.PREDOSE_BP, S.VERIFIED): None,
+    (Step.DEVICE, S.VERIFIED): S.RUNNING,
+    (Step.DEVICE, S.RUNNING): None,
+    (Step.POST_DOSE_BP, S.RECOVERING): None,
 }
+
+# The steps only one treatment kind takes (every other step is shared by both kinds).
+IV_ONLY_STEPS = frozenset(
+    {
+        Step.ORDER,
+        Step.DOUBLE_CHECK,
+        Step.START,
+        Step.PAUSE,
+        Step.RESUME,
+        Step.RATE_CHANGE,
+        Step.STOP,
+        Step.WASTE,
+        Step.SEND_BACK,
+        Step.WITHDRAW,
+    }
+)
+NASAL_ONLY_STEPS = frozenset({Step.NASAL_ORDER, Step.PREDOSE_BP, Step.DEVICE, Step.POST_DOSE_BP})
 
 STEP_WORDS = {
     Step.CHECK_IN: "check in",
@@ -136,6 +165,10 @@ STEP_WORDS = {
     Step.NO_SHOW: "record a no-show",
     Step.SEND_BACK: "send the order back",
     Step.WITHDRAW: "withdraw the order",
+    Step.NASAL_ORDER: "order the nasal-spray dose",
+    Step.PREDOSE_BP: "record the blood pressure before dosing",
+    Step.DEVICE: "chart a nasal-spray device",
+    Step.POST_DOSE_BP: "record the blood pressure after dosing",
 }
 
 
@@ -162,8 +195,37 @@ def allowed(step: Step, state: SessionState | str) -> bool:
     return (step, SessionState(state)) in TRANSITIONS
 
 
-def next_state(step: Step, state: SessionState | str) -> SessionState:
-    """The state after ``step`` from ``state``; raises StepOutOfOrder if the step is not allowed."""
+class StepNotForKind(ValidationError):
+    """A step of the other treatment kind (a pump step in a nasal-spray session, or the
+    reverse); the message names the kind."""
+
+    def __init__(self, step: Step, kind: str) -> None:
+        self.step, self.kind = step, kind
+        if step in IV_ONLY_STEPS:
+            text = (
+                f"Cannot {STEP_WORDS[step]}: this is an esketamine nasal-spray session (no "
+                "pump); it follows the nasal-spray steps."
+            )
+        else:
+            text = f"Cannot {STEP_WORDS[step]}: this is an IV ketamine infusion session."
+        super().__init__(text)
+
+
+def step_allowed_for_kind(step: Step, kind: str | None) -> bool:
+    """Whether a session of treatment ``kind`` takes ``step`` (None: the kind is not known, every
+    step is allowed)."""
+    if kind is None:
+        return True
+    if kind == "esketamine_nasal":
+        return step not in IV_ONLY_STEPS
+    return step not in NASAL_ONLY_STEPS
+
+
+def next_state(step: Step, state: SessionState | str, kind: str | None = None) -> SessionState:
+    """The state after ``step`` from ``state``; raises StepOutOfOrder if the step is not allowed
+    and StepNotForKind if a session of treatment ``kind`` does not take it."""
+    if not step_allowed_for_kind(step, kind):
+        raise StepNotForKind(step, str(kind))
     current = SessionState(state)
     if (step, current) not in TRANSITIONS:
         raise StepOutOfOrder(step, current)
@@ -185,6 +247,22 @@ NEXT_STEP: dict[SessionState, Step | None] = {
     S.CANCELLED: None,
     S.NO_SHOW: None,
 }
+
+
+# An esketamine nasal-spray session's next step where it differs from NEXT_STEP.
+NASAL_NEXT_STEP: dict[SessionState, Step | None] = {
+    S.CHECKED_IN: Step.NASAL_ORDER,
+    S.VERIFIED: Step.DEVICE,
+    S.RUNNING: Step.DEVICE,
+}
+
+
+def next_step_of(state: SessionState | str, kind: str | None = None) -> Step | None:
+    """The next step a clinic takes in ``state`` for a session of treatment ``kind``."""
+    current = SessionState(state)
+    if kind == "esketamine_nasal" and current in NASAL_NEXT_STEP:
+        return NASAL_NEXT_STEP[current]
+    return NEXT_STEP[current]
 
 
 # What a session in these states waits for: the step, and who takes it (shown to a reader who may

@@ -28,10 +28,12 @@ __all__ = ["AppendOnlyError"]
 
 class Drug(models.TextChoices):
     KETAMINE_HCL = "ketamine hydrochloride", "Ketamine hydrochloride"
+    # a lot of nasal-spray devices: 28 mg in 0.2 mL each, a "vial" is one device ([spravato-label])
+    ESKETAMINE_HCL_NASAL = "esketamine hydrochloride nasal spray", "Esketamine nasal spray"
 
 
-# Schedule of each drug ("Ketamine is Schedule III", [esketamine-label-summary]).
-DRUG_SCHEDULE = {Drug.KETAMINE_HCL: "III"}
+# Schedule of each drug ("Ketamine is Schedule III", esketamine CIII, [esketamine-label-summary]).
+DRUG_SCHEDULE = {Drug.KETAMINE_HCL: "III", Drug.ESKETAMINE_HCL_NASAL: "III"}
 
 
 class DecimalShape(TypedDict):

@@ -2,6 +2,7 @@
 
 from kitclinic.infusions.models.courses import Appointment, Chair, OpeningHours, TreatmentCourse
 from kitclinic.infusions.models.library import DrugLibraryVersion, LibraryStatus
+from kitclinic.infusions.models.nasal import BloodPressureMoment, NasalBloodPressure, NasalDevice
 from kitclinic.infusions.models.sessions import (
     Addendum,
     AdverseEvent,
@@ -26,6 +27,7 @@ __all__ = [
     "Addendum",
     "AdverseEvent",
     "Appointment",
+    "BloodPressureMoment",
     "Chair",
     "OpeningHours",
     "CheckIn",
@@ -37,6 +39,8 @@ __all__ = [
     "InfusionOrder",
     "InfusionSession",
     "LibraryStatus",
+    "NasalBloodPressure",
+    "NasalDevice",
     "PregnancyStatus",
     "ReturnKind",
     "ReturnedOrder",

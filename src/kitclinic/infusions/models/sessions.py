@@ -259,6 +259,9 @@ class InfusionOrder(SessionRecord):
     pk_model = models.CharField(max_length=30, blank=True)
     pk_cmax_ug_per_ml = models.FloatField(null=True, blank=True)
     pk_tmax_min = models.FloatField(null=True, blank=True)
+    # esketamine nasal spray: the fixed dose's number of devices (no rate, bag or pump: those
+    # columns hold 0)
+    devices = models.PositiveSmallIntegerField(null=True, blank=True)
 
     @property
     def needs_cosign(self) -> bool:

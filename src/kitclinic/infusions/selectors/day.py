@@ -12,7 +12,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions.models import Appointment, Chair, InfusionSession, OpeningHours
 from kitclinic.infusions.models.courses import AppointmentStatus
 from kitclinic.infusions.selectors.library import opening_hours
-from kitclinic.infusions.states import NEXT_STEP, STEP_WORDS, SessionState, Step
+from kitclinic.infusions.states import STEP_WORDS, SessionState, Step, next_step_of
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,8 @@ class ChairDay:
     entries: list[DayEntry]
 
 
-def next_step_text(session: InfusionSession) -> str:
-    step = NEXT_STEP[SessionState(session.state)]
+def next_step_text(session: InfusionSession, kind: str | None = None) -> str:
+    step = next_step_of(SessionState(session.state), kind)
     if step is None:
         return ""
     if step is Step.VITALS:
@@ -58,7 +58,11 @@ def clinic_day(actor: Actor, day: dt.date) -> list[ChairDay]:
     for a in appointments:
         if a.chair_id in by_chair:
             by_chair[a.chair_id].append(
-                DayEntry(appointment=a, session=a.session, next_step=next_step_text(a.session))
+                DayEntry(
+                    appointment=a,
+                    session=a.session,
+                    next_step=next_step_text(a.session, a.course.kind),
+                )
             )
     return [ChairDay(chair=c, entries=by_chair[c.pk]) for c in chairs]
 

@@ -104,7 +104,7 @@ def proposed_order_preview(
 ) -> OrderPreview:
     """The dose check and PK preview of a proposed order, only while an order may be placed
     (else StepOutOfOrder); writes nothing."""
-    next_state(Step.ORDER, session.state)
+    next_state(Step.ORDER, session.state, session.course.kind)
     return order_preview(
         session=session,
         check_in=CheckIn.objects.get(session=session),

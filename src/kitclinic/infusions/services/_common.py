@@ -33,7 +33,7 @@ def lock_session(session: InfusionSession) -> InfusionSession:
 def begin_step(session: InfusionSession, step: Step) -> tuple[InfusionSession, SessionState]:
     """Lock the session and check ``step`` is allowed now; returns (locked session, next state)."""
     locked = lock_session(session)
-    return locked, next_state(step, locked.state)
+    return locked, next_state(step, locked.state, locked.course.kind)
 
 
 def move(

@@ -185,6 +185,24 @@ def _check_hours(clinic: Clinic, starts_at: dt.datetime, ends_at: dt.datetime) -
         )
 
 
+def booking_gate(
+    *, actor: Actor, course: TreatmentCourse, chair: Chair, patient: Patient, starts_at: dt.datetime
+) -> None:
+    """Raise a ValidationError if a session of ``course`` may not be booked: the one place a
+    check every booking needs is added. Called inside the booking's transaction with the patient
+    locked; writes nothing. Esketamine only in a REMS-certified setting, by an enrolled
+    prescriber, to an enrolled patient: a hard stop, no override ([spravato-rems-setting])."""
+    del actor
+    esketamine_gate(
+        course=course,
+        clinic_id=chair.clinic_id,
+        patient_id=patient.pk,
+        prescriber_id=course.planned_by_id,
+        when=starts_at,
+        zone=chair.clinic.zone,
+    )
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -214,21 +232,15 @@ def appointment_book(
         raise field_error("chair", "Choose an active chair of this organization.")
     if course.status not in ACTIVE_COURSE_STATUSES:
         raise field_error("course", f"The course is {course.status}; no more sessions.")
-    # esketamine only in a REMS-certified setting, by an enrolled prescriber, to an enrolled
-    # patient: a hard stop, no override ([spravato-rems-setting])
-    esketamine_gate(
-        course=course,
-        clinic_id=chair.clinic_id,
-        patient_id=patient.pk,
-        prescriber_id=course.planned_by_id,
-        when=starts_at,
-        zone=chair.clinic.zone,
-    )
+    booking_gate(actor=actor, course=course, chair=chair, patient=patient, starts_at=starts_at)
+    protocol = course.library_version.library().protocol(course.protocol_id)
     if infusion_minutes is None:
-        protocol = course.library_version.library().protocol(course.protocol_id)
         infusion_minutes = math.ceil(protocol.default_duration_min.value)
     if recovery_minutes is None:
         recovery_minutes = recovery_minutes_default()
+        if protocol.nasal is not None:
+            # the chair is held for the label's observation after the last device
+            recovery_minutes = max(recovery_minutes, math.ceil(protocol.min_observation_min.value))
     if not 1 <= infusion_minutes <= 24 * 60:
         raise field_error("infusion_minutes", "Give the infusion time in minutes (1–1440).")
     if not 0 <= recovery_minutes <= 24 * 60:

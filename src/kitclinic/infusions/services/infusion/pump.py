@@ -23,6 +23,7 @@ from kitclinic.dosing.units import format_number
 from kitclinic.infusions.delivery import session_delivery, stop_is_complete
 from kitclinic.infusions.models import EventKind, InfusionOrder, InfusionSession, SessionEvent
 from kitclinic.infusions.services._common import begin_step, field_error, move
+from kitclinic.infusions.services.draw import session_draw
 from kitclinic.infusions.services.infusion.events import (
     MG,
     current_rate_ml_per_h,
@@ -30,34 +31,9 @@ from kitclinic.infusions.services.infusion.events import (
     session_order,
 )
 from kitclinic.infusions.services.overrides import soft_limits_review
-from kitclinic.infusions.services.rems_form import esketamine_gate
+from kitclinic.infusions.services.sessions.start import start_gate
 from kitclinic.infusions.states import Step
-from kitclinic.substances.models import SubstanceLogEntry, SubstanceLot
-from kitclinic.substances.services.dispensing import substance_dispense
-
-
-def _draw(
-    actor: Actor,
-    session: InfusionSession,
-    order: InfusionOrder,
-    lot: SubstanceLot,
-    now: dt.datetime,
-) -> SubstanceLogEntry:
-    """Dispense the ordered amount from ``lot`` to the session; a refusal names the lot field."""
-    try:
-        return substance_dispense(
-            actor=actor,
-            lot=lot,
-            quantity_mg=order.dose_mg,
-            session=session,
-            occurred_at=now,
-            reason=f"Drawn for the infusion ({order.dose_mg.normalize():f} mg ordered)",
-        )
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        messages = [m for ms in error.message_dict.values() for m in ms]
-        raise field_error("lot", " ".join(messages)) from None
+from kitclinic.substances.models import SubstanceLot
 
 
 @transaction.atomic
@@ -70,18 +46,17 @@ def infusion_start(
     session, to = begin_step(session, Step.START)
     order = session_order(session)
     now = timezone.now()
-    # the REMS hard stop again on the day itself: an enrolment may have ended since the booking
-    esketamine_gate(
-        course=session.course,
-        clinic_id=session.clinic_id,
-        patient_id=session.patient_id,
-        prescriber_id=order.ordered_by_id,
-        when=now,
-        zone=session.clinic.zone,
-    )
+    start_gate(actor=actor, session=session, prescriber_id=order.ordered_by_id, when=now)
     detail: dict[str, Any] = {}
     if lot is not None:
-        entry = _draw(actor, session, order, lot, now)
+        entry = session_draw(
+            actor=actor,
+            session=session,
+            lot=lot,
+            quantity_mg=order.dose_mg,
+            reason=f"Drawn for the infusion ({order.dose_mg.normalize():f} mg ordered)",
+            now=now,
+        )
         detail = {
             "draw_entry_id": entry.pk,
             "lot_id": lot.pk,

@@ -23,6 +23,7 @@ from kitclinic.dosing.labels import finding_label
 from kitclinic.dosing.units import format_number
 from kitclinic.infusions.models import Discharge, InfusionSession
 from kitclinic.infusions.services._common import begin_step, field_error, move
+from kitclinic.infusions.services.nasal import nasal_discharge_refusal
 from kitclinic.infusions.services.overrides import soft_limits_review
 from kitclinic.infusions.services.sessions.protocol import order_protocol
 from kitclinic.infusions.states import Step
@@ -96,7 +97,11 @@ def discharge_findings(
                 "Discharge instructions not given.",
             )
         )
-    observation = observation_finding(session, protocol, now)
+    # a nasal-spray session's observation is the label's, refused rather than overridden
+    # (nasal_discharge_refusal)
+    observation = (
+        None if protocol.nasal is not None else observation_finding(session, protocol, now)
+    )
     if observation is not None:
         findings.append(observation)
     return findings
@@ -149,6 +154,10 @@ def session_discharge(
         raise field_error("aldrete_answers", f"Modified Aldrete: {error}") from None
     now = timezone.now()
     protocol = order_protocol(session)
+    if protocol.nasal is not None:
+        refusal = nasal_discharge_refusal(session, protocol, now)
+        if refusal:
+            raise ValidationError(refusal)
     findings = discharge_findings(
         session,
         protocol,
