@@ -97,3 +97,16 @@ def walk_nasal(  # type: ignore[no-untyped-def]
             session_sign(actor=physician, session=session)
     session.refresh_from_db()
     return session
+
+
+def elapse_nasal(session: InfusionSession, minutes_back: float) -> None:
+    """``elapse`` for a nasal-spray session: its devices and blood pressures move back too."""
+    from django.db.models import F
+
+    from kitclinic.infusions.models import NasalBloodPressure, NasalDevice
+    from tests.infusions.helpers import elapse
+
+    back = dt.timedelta(minutes=minutes_back)
+    NasalDevice.objects.filter(session=session).update(given_at=F("given_at") - back)
+    NasalBloodPressure.objects.filter(session=session).update(taken_at=F("taken_at") - back)
+    elapse(session, minutes_back)

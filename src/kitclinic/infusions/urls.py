@@ -8,6 +8,7 @@ from kitclinic.infusions.views import (
     day,
     infusion,
     library,
+    nasal,
     observations,
     order,
     session,
@@ -128,6 +129,31 @@ urlpatterns = [
         name="infusions-double-check",
     ),
     path("infusions/sessions/<int:session_id>/pump/", infusion.pump_operate, name="infusions-pump"),
+    path(
+        "infusions/sessions/<int:session_id>/nasal/order/",
+        nasal.nasal_order,
+        name="infusions-nasal-order",
+    ),
+    path(
+        "infusions/sessions/<int:session_id>/nasal/predose-bp/",
+        nasal.predose_bp,
+        name="infusions-nasal-predose-bp",
+    ),
+    path(
+        "infusions/sessions/<int:session_id>/nasal/predose-override/",
+        nasal.predose_override,
+        name="infusions-nasal-predose-override",
+    ),
+    path(
+        "infusions/sessions/<int:session_id>/nasal/device/",
+        nasal.device_give,
+        name="infusions-nasal-device",
+    ),
+    path(
+        "infusions/sessions/<int:session_id>/nasal/post-dose-bp/",
+        nasal.post_dose_bp,
+        name="infusions-nasal-post-dose-bp",
+    ),
     path(
         "infusions/sessions/<int:session_id>/rate/",
         infusion.rate_change,

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.dosing import Finding
 from kitclinic.infusions.models import InfusionSession
+from kitclinic.infusions.services.nasal import nasal_discharge_refusal
 from kitclinic.infusions.services.overrides import cosigner_choices
 from kitclinic.infusions.services.sessions.discharge import discharge_preview
+from kitclinic.infusions.services.sessions.protocol import order_protocol
 from kitclinic.infusions.states import Step, allowed
 
 
@@ -21,6 +25,8 @@ class DischargeOverview:
     may_override: bool
     # who may co-sign an override (None: no override is asked for)
     cosigners: list[tuple[str, str]] | None
+    # why a nasal-spray session may not be discharged yet, with the time it may ("" otherwise)
+    refusal: str = ""
 
     @property
     def soft_codes(self) -> list[str]:
@@ -40,6 +46,10 @@ def discharge_overview(
     Aldrete left out, escort and instructions taken as given), while the session may be
     discharged."""
     findings: list[Finding] = []
+    refusal = ""
+    protocol = order_protocol(session)
+    if protocol.nasal is not None and allowed(Step.DISCHARGE, session.state):
+        refusal = nasal_discharge_refusal(session, protocol, timezone.now())
     if allowed(Step.DISCHARGE, session.state):
         findings = discharge_preview(
             session,
@@ -50,4 +60,6 @@ def discharge_overview(
     may_override = actor.may(Action.DISCHARGE_OVERRIDE)
     # a criterion not met: a physician answers each finding and names the co-signer
     cosigners = cosigner_choices(session.clinic, actor) if findings and may_override else None
-    return DischargeOverview(findings=findings, may_override=may_override, cosigners=cosigners)
+    return DischargeOverview(
+        findings=findings, may_override=may_override, cosigners=cosigners, refusal=refusal
+    )

@@ -29,6 +29,7 @@ from kitclinic.infusions.models import (
 )
 from kitclinic.infusions.selectors.chart import session_chart
 from kitclinic.infusions.selectors.common import minutes_between, related_or_none
+from kitclinic.infusions.selectors.nasal import NasalDetail, nasal_detail
 from kitclinic.infusions.selectors.timeline import (
     TimelineEntry,
     session_timeline,
@@ -80,6 +81,8 @@ class SessionDetail:
     delivery: Delivery | None = None
     # orders sent back or withdrawn before the start, oldest first (kept in the record)
     returned_orders: list[Any] = field(default_factory=list)
+    # an esketamine nasal-spray session's own part (None for an infusion)
+    nasal: NasalDetail | None = None
 
     @property
     def open_slot_minutes(self) -> list[int]:
@@ -190,6 +193,7 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
     if effective is not None and order is None and effective.gate_findings():
         alerts = [*effective.gate_failures, *alerts]
     read_record(actor, session.patient_id, session)
+    nasal = nasal_detail(session, protocol, order)
     return SessionDetail(
         session=session,
         patient=session.patient,
@@ -224,11 +228,17 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             key=lambda e: e.at,
         ),
         alerts=alerts,
-        chart=session_chart(session, order, events, vitals, age),
+        # no pump and no concentration model for the nasal route: no chart of either
+        chart=None if nasal is not None else session_chart(session, order, events, vitals, age),
         age_y=age,
         findings=list(order.findings) if order else [],
         check_in_corrections=corrections,
         effective_check_in=effective,
-        delivery=session_delivery(order, events, session.ended_at or now) if order else None,
+        delivery=(
+            session_delivery(order, events, session.ended_at or now)
+            if order and nasal is None
+            else None
+        ),
         returned_orders=returned,
+        nasal=nasal,
     )

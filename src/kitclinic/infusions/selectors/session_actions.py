@@ -12,12 +12,14 @@ from kitclinic.accounts.roles import Action
 from kitclinic.infusions.delivery import remainder_outstanding_mg
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.infusions.selectors.session import SessionDetail
+from kitclinic.infusions.services.draw import KIND_DRUG
 from kitclinic.infusions.services.scheduling import cancel_action
 from kitclinic.infusions.states import (
     SessionState,
     Step,
     allowed,
     pump_status,
+    step_allowed_for_kind,
     waiting_text,
     withdrawal_voids_double_check,
 )
@@ -44,6 +46,10 @@ STEP_ACTIONS: dict[Step, Action] = {
     Step.NO_SHOW: Action.APPOINTMENT_BOOK,
     Step.WITHDRAW: Action.ORDER_PLACE,
     Step.WASTE: Action.SUBSTANCE_DISPENSE,
+    Step.NASAL_ORDER: Action.ORDER_PLACE,
+    Step.PREDOSE_BP: Action.INFUSION_RUN,
+    Step.DEVICE: Action.INFUSION_RUN,
+    Step.POST_DOSE_BP: Action.INFUSION_RUN,
 }
 
 
@@ -78,18 +84,43 @@ def session_actions(actor: Actor, detail: SessionDetail, now: dt.datetime) -> Se
     session = detail.session
     state = SessionState(session.state)
 
+    kind = session.course.kind
+
     def may(step: Step) -> bool:
         action = cancel_action(state) if step is Step.CANCEL else STEP_ACTIONS[step]
-        return allowed(step, state) and actor.may(action)
+        return allowed(step, state) and step_allowed_for_kind(step, kind) and actor.may(action)
 
     can = {step.value: may(step) for step in (*STEP_ACTIONS, Step.CANCEL)}
+    nasal = detail.nasal
+    if nasal is not None:
+        # one reading before dosing; a raised one is answered by a physician (the order's role)
+        can[Step.PREDOSE_BP.value] = can[Step.PREDOSE_BP.value] and nasal.predose is None
+        can["predose_override"] = (
+            allowed(Step.PREDOSE_BP, state)
+            and nasal.predose_waits_for_physician
+            and actor.may(Action.ORDER_PLACE)
+        )
+        can[Step.DEVICE.value] = (
+            can[Step.DEVICE.value]
+            and nasal.predose is not None
+            and not nasal.predose_waits_for_physician
+        )
+        can[Step.POST_DOSE_BP.value] = can[Step.POST_DOSE_BP.value] and nasal.post_dose is None
     # a no-show is recorded only once the appointment has begun
     can[Step.NO_SHOW.value] = can[Step.NO_SHOW.value] and session.appointment.starts_at <= now
     dispenses = actor.may(Action.SUBSTANCE_DISPENSE)
     # the start logs the draw from a lot; an early stop wastes the remainder, witnessed
+    draws = (allowed(Step.START, state) or allowed(Step.DEVICE, state)) and can.get(
+        Step.START.value if nasal is None else Step.DEVICE.value, False
+    )
+    drug = KIND_DRUG[kind]
     lots = (
-        [b for b in lot_balances(actor) if not b.expired and b.balance_mg > 0]
-        if allowed(Step.START, state) and dispenses
+        [
+            b
+            for b in lot_balances(actor)
+            if not b.expired and b.balance_mg > 0 and b.lot.drug == drug
+        ]
+        if draws and dispenses
         else []
     )
     outstanding = (

@@ -75,6 +75,7 @@ def discharge(request: HttpRequest, actor: Actor, session_id: int) -> HttpRespon
         context={
             "findings": [x.to_dict() for x in overview.findings],
             "may_override": overview.may_override,
+            "refusal": overview.refusal,
             "protocol": order_protocol(session),
         },
     )
