@@ -200,6 +200,8 @@ class Op:
         return "{" in self.path
 
 
+NASAL_BP = {"sbp": 128, "dbp": 82, "hr": 74, "spo2": 98}
+
 OPS = [
     Op("get", "library/versions/", Action.PATIENT_VIEW, success=200),
     Op("get", "library/active/", Action.PATIENT_VIEW, success=200),
@@ -325,6 +327,18 @@ OPS = [
         Action.ORDER_PLACE,
         S.VERIFIED,
         {"reason": "patient now declines"},
+    ),
+    # the nasal-spray steps, against this IV session: allowed through to the service, which
+    # refuses a step of the other kind with a 400 (test_nasal_api.py walks a nasal session)
+    *(
+        Op("post", f"sessions/{{session}}/nasal/{path}/", action, state, body, success=400)
+        for path, action, state, body in (
+            ("order", Action.ORDER_PLACE, S.CHECKED_IN, {"dose_mg": "56"}),
+            ("predose-bp", Action.INFUSION_RUN, S.VERIFIED, NASAL_BP),
+            ("predose-override", Action.ORDER_PLACE, S.VERIFIED, {"reason": "stable"}),
+            ("devices", Action.INFUSION_RUN, S.VERIFIED, {}),
+            ("post-dose-bp", Action.INFUSION_RUN, S.RECOVERING, NASAL_BP),
+        )
     ),
 ]
 

@@ -8,6 +8,7 @@ from kitclinic.infusions.api.views.sessions import (
     closing,
     detail,
     infusion,
+    nasal,
     observations,
     order,
 )
@@ -77,6 +78,23 @@ urlpatterns = [
     path(SESSION + "order/", order.OrderPlaceApi.as_view(), name="api-order-place"),
     path(SESSION + "double-check/", order.OrderDoubleCheckApi.as_view(), name="api-double-check"),
     path(SESSION + "start/", infusion.SessionStartApi.as_view(), name="api-infusion-start"),
+    path(SESSION + "nasal/order/", nasal.NasalOrderApi.as_view(), name="api-nasal-order"),
+    path(
+        SESSION + "nasal/predose-bp/",
+        nasal.NasalPredoseBpApi.as_view(),
+        name="api-nasal-predose-bp",
+    ),
+    path(
+        SESSION + "nasal/predose-override/",
+        nasal.NasalPredoseOverrideApi.as_view(),
+        name="api-nasal-predose-override",
+    ),
+    path(SESSION + "nasal/devices/", nasal.NasalDeviceApi.as_view(), name="api-nasal-device"),
+    path(
+        SESSION + "nasal/post-dose-bp/",
+        nasal.NasalPostDoseBpApi.as_view(),
+        name="api-nasal-post-dose-bp",
+    ),
     path(SESSION + "pause/", infusion.SessionPauseApi.as_view(), name="api-infusion-pause"),
     path(SESSION + "resume/", infusion.SessionResumeApi.as_view(), name="api-infusion-resume"),
     path(SESSION + "rate/", infusion.RateChangeApi.as_view(), name="api-infusion-rate"),
