@@ -82,3 +82,21 @@ def _every_course_rests_on_a_qualifying_signed_decision() -> None:
         assert decision.physician_rationale
         codes = set(course.patient.diagnoses.values_list("icd10_code", flat=True))
         assert decision.qualifying_code in codes
+
+
+def test_seed_has_one_patient_on_an_esketamine_course_with_signed_sessions():
+    from kitclinic.infusions.models import NasalDevice, TreatmentCourse
+    from kitclinic.substances.models import Drug, EntryKind, SubstanceLogEntry
+
+    call_command("seed_demo", patients=60, stdout=StringIO())
+    course = TreatmentCourse.objects.get(kind="esketamine_nasal")
+    sessions = list(course.sessions.order_by("appointment__starts_at"))
+    assert [s.state for s in sessions] == ["signed"] * 3
+    assert [s.order.dose_mg for s in sessions] == [56, 84, 84]
+    assert NasalDevice.objects.filter(session__course=course).count() == 8
+    draws = SubstanceLogEntry.objects.filter(
+        kind=EntryKind.DISPENSE, lot__drug=Drug.ESKETAMINE_HCL_NASAL
+    )
+    assert sum(d.quantity_mg for d in draws) == 8 * 28
+    for s in sessions:
+        assert s.discharge.discharged_at - s.ended_at >= dt.timedelta(hours=2)

@@ -252,4 +252,18 @@ def seed_infusions(
                 chair=home[chair_index],
                 starts_at=_at(today, hour, minute),
             )
+    from kitclinic.demo.esketamine import esketamine_patient, seed_esketamine
+
+    nasal = esketamine_patient(organization_id, {p.pk for p in eligible})
+    if nasal is not None:
+        # not among the returned courses: those are the first patients' current IV courses
+        seed_esketamine(
+            clinic=clinics[0],
+            chairs=home,
+            patient=nasal,
+            nurse=nurse,
+            physician=physician,
+            front=front,
+            today=today,
+        )
     return courses

@@ -64,6 +64,7 @@ def seed_history(
     """Sheets, completed courses, ratings, labs and the drug drawn for them, between
     ``HISTORY_DAYS`` and about two weeks before ``today``. Patients who get a current course
     (kitclinic.demo.infusions) are left out."""
+    from kitclinic.demo.esketamine import esketamine_patient
     from kitclinic.demo.infusions import current_course_patients
 
     rng = random.Random(HISTORY_SEED)
@@ -71,6 +72,10 @@ def seed_history(
     opened = dt.datetime.combine(today - dt.timedelta(days=HISTORY_DAYS), dt.time(8), tzinfo=zone)
     publish_sheets(clock=clock, physician=physician, when=opened + dt.timedelta(days=5))
     current = {p.pk for p in current_course_patients(clinic.organization_id)}
+    # the esketamine course's patient has no history course either (kitclinic.demo.esketamine)
+    nasal = esketamine_patient(clinic.organization_id, current)
+    if nasal is not None:
+        current.add(nasal.pk)
     candidates = [(p, ind) for p, ind in _eligible(clinic.organization_id) if p.pk not in current]
     chosen = [(p, ind) for p, ind in candidates if rng.random() < SHARE[ind]]
     first_day = today - dt.timedelta(days=HISTORY_DAYS - 14)

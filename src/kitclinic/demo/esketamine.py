@@ -1,0 +1,149 @@
+"""One demo patient on an esketamine nasal-spray course (docs/esketamine.md): three signed
+sessions in the fortnight before the week's infusion, twice a week, each through the services on
+the seed's clock, the devices drawn from a synthetic lot of nasal-spray devices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from kitclinic.accounts.actor import Actor
+from kitclinic.accounts.models import Clinic
+from kitclinic.infusions.models import Appointment, Chair, TreatmentCourse
+from kitclinic.infusions.services import nasal, scheduling
+from kitclinic.infusions.services.courses import course_plan
+from kitclinic.infusions.services.infusion import observations
+from kitclinic.infusions.services.sessions.discharge import session_discharge
+from kitclinic.infusions.services.sessions.signoff import session_sign
+from kitclinic.patients.models import Patient
+from kitclinic.substances.models import Drug, SubstanceLot
+
+ESKETAMINE_PROTOCOL = "esketamine-nasal"
+# days before today of the signed sessions (twice a week), and their doses: a course starts at
+# the label's 56 mg, later sessions may be 84 mg
+SESSIONS = ((21, "56"), (18, "84"), (14, "84"))
+START = dt.time(9, 30)
+PREDOSE = {"sbp": 132, "dbp": 84, "hr": 76, "spo2": 98}
+POST_DOSE = {"sbp": 138, "dbp": 86, "hr": 78, "spo2": 97}
+
+
+def esketamine_patient(organization_id: int, taken: set[int]) -> Patient | None:
+    """The first patient (MRN order) eligible for depression and not in ``taken``."""
+    return (
+        Patient.objects.filter(
+            organization_id=organization_id,
+            eligibility_decisions__superseded_by__isnull=True,
+            eligibility_decisions__outcome="eligible",
+            eligibility_decisions__indication="depression",
+        )
+        .exclude(pk__in=taken)
+        .distinct()
+        .order_by("mrn")
+        .first()
+    )
+
+
+def _lot(nurse: Actor, when: dt.datetime) -> SubstanceLot:
+    from kitclinic.substances.services import stock
+
+    return stock.substance_receive(
+        actor=nurse,
+        drug=Drug.ESKETAMINE_HCL_NASAL,
+        strength_mg_per_ml=Decimal("140"),
+        vial_volume_ml=Decimal("0.2"),
+        supplier="Demo Specialty Pharmacy (synthetic)",
+        lot_number="DEMO-ESK-0001",
+        expiry_date=timezone.localdate(when) + dt.timedelta(days=300),
+        # exactly the sessions' devices: the lot is used up (the demo's count finds it empty)
+        vials=sum(int(Decimal(dose) / 28) for _, dose in SESSIONS),
+        occurred_at=when,
+        reason="Packing slip DEMO-PS-2001 (devices of 28 mg)",
+        is_synthetic=True,
+    ).lot
+
+
+def _book(
+    front: Actor, course: TreatmentCourse, chairs: list[Chair], at: dt.datetime
+) -> Appointment:
+    """The session on the first chair free at ``at`` (the history may hold the others)."""
+    last: ValidationError | None = None
+    for chair in reversed(chairs):
+        try:
+            return scheduling.appointment_book(
+                actor=front, course=course, chair=chair, starts_at=at
+            )
+        except ValidationError as error:
+            last = error
+    assert last is not None
+    raise last
+
+
+def seed_esketamine(
+    *,
+    clinic: Clinic,
+    chairs: list[Chair],
+    patient: Patient,
+    nurse: Actor,
+    physician: Actor,
+    front: Actor,
+    today: dt.date,
+) -> TreatmentCourse:
+    """Plan the course, then book and run each of ``SESSIONS`` to the physician's sign-off."""
+    from kitclinic.demo.history.clock import demo_clock
+    from kitclinic.demo.history.consent import record_consent
+    from kitclinic.demo.infusions import _at, _check_in
+
+    zone = timezone.get_current_timezone()
+    first_day = today - dt.timedelta(days=SESSIONS[0][0])
+    with demo_clock(_at(first_day - dt.timedelta(days=3), 15, 0)) as clock:
+        course = course_plan(
+            actor=physician,
+            patient=patient,
+            indication="depression",
+            protocol_id=ESKETAMINE_PROTOCOL,
+            notes="Esketamine nasal spray with the current oral antidepressant (synthetic).",
+        )
+        record_consent(
+            nurse=nurse,
+            physician=physician,
+            patient=patient,
+            indication="depression",
+            when=course.planned_at,
+        )
+        lot = _lot(nurse, clock.at)
+        for days, dose in SESSIONS:
+            start = dt.datetime.combine(today - dt.timedelta(days=days), START, tzinfo=zone)
+            clock.set(start - dt.timedelta(days=2))
+            session = _book(front, course, chairs, start).session
+
+            def at(minutes: float, start: dt.datetime = start) -> None:
+                clock.set(start + dt.timedelta(minutes=minutes))
+
+            at(-25)
+            _check_in(nurse, session, "71.6")
+            at(-15)
+            nasal.nasal_order_place(actor=physician, session=session, dose_mg=dose)
+            at(-5)
+            nasal.nasal_predose_bp_record(actor=nurse, session=session, **PREDOSE)
+            devices = int(Decimal(dose) / 28)
+            for i in range(devices):
+                at(5 * i)
+                nasal.nasal_device_give(actor=nurse, session=session, lot=lot)
+            last = 5 * (devices - 1)
+            at(last + 40)
+            nasal.nasal_post_dose_bp_record(actor=nurse, session=session, **POST_DOSE)
+            observations.score_record(actor=nurse, session=session, kind="moaas", level=4)
+            at(last + 121)
+            session_discharge(
+                actor=nurse,
+                session=session,
+                aldrete_answers=[2, 2, 2, 2, 2],
+                escort_present=True,
+                instructions_given=True,
+            )
+            at(last + 150)
+            session_sign(actor=physician, session=session)
+    return course
