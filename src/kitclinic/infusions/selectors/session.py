@@ -167,6 +167,10 @@ def session_detail(actor: Actor, session: InfusionSession) -> SessionDetail:
             SessionState.RECOVERING,
         )
         planned = schedule_minutes(protocol, order.duration_min, end_minute, until)
+        if protocol.nasal is not None:
+            # the dosing takes minutes, not an infusion: no vitals slots during it (the blood
+            # pressure before and after dosing are the nasal steps')
+            planned = [(m, phase) for m, phase in planned if phase != "infusion" or m == 0]
         # a reading off the plan (an early stop moves the plan) is still shown in its place
         known = {m for m, _ in planned}
         end = end_minute if end_minute is not None else int(order.duration_min)

@@ -124,16 +124,21 @@ def session_timeline(
             if order.overrides
             else ""
         )
+        amounts = (
+            # a nasal-spray order: a fixed dose in whole devices, no bag or pump
+            f"{order.dose_mg.normalize():f} mg = {order.devices} nasal-spray devices"
+            if order.devices is not None
+            else f"{order.dose.normalize():f} {order.dose_unit} = {order.dose_mg.normalize():f} "
+            f"mg over {order.duration_min.normalize():f} min at "
+            f"{order.concentration_mg_per_ml.normalize():f} mg/mL: "
+            f"{order.rate_ml_per_h.normalize():f} mL/h, VTBI {order.volume_ml.normalize():f} mL"
+        )
         out.append(
             TimelineEntry(
                 order.ordered_at,
                 "order",
                 "Order placed",
-                f"{order.dose.normalize():f} {order.dose_unit} = {order.dose_mg.normalize():f} mg "
-                f"over {order.duration_min.normalize():f} min at "
-                f"{order.concentration_mg_per_ml.normalize():f} mg/mL: "
-                f"{order.rate_ml_per_h.normalize():f} mL/h, VTBI {order.volume_ml.normalize():f} mL "
-                f"(library v{order.library_version.number}){overrides}",
+                f"{amounts} (library v{order.library_version.number}){overrides}",
                 str(order.ordered_by),
             )
         )
@@ -171,11 +176,16 @@ def session_timeline(
                 f"; override {code.replace('_', ' ')}: {o['reason']} "
                 f"(co-signed by {o['cosigned_by_name']})"
             )
+        title = e.get_kind_display()
+        if "device" in e.detail:  # a nasal-spray session's first device starts it
+            title, text = "Dosing started", "First nasal-spray device given"
+        elif "devices" in e.detail:  # ... and its last ends it
+            title, text = "Dosing finished", f"{e.detail['devices']} nasal-spray devices given"
         out.append(
             TimelineEntry(
                 e.occurred_at,
                 e.kind,
-                e.get_kind_display(),
+                title,
                 text,
                 str(e.recorded_by),
                 alert=e.kind == "alert",
