@@ -30,7 +30,7 @@ from kitclinic.lib.api.base import api_schema, validated
 from kitclinic.substances.access import access_lot
 
 
-class NasalOrderApi(InfusionApiView):
+class NasalOrderPlaceApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
         summary="Order a fixed nasal-spray dose (physician; esketamine sessions)",
@@ -57,7 +57,7 @@ class NasalOrderApi(InfusionApiView):
         return created_response(OrderOut(order).data)
 
 
-class _BloodPressureApi(InfusionApiView):
+class NasalBloodPressureRecordApi(InfusionApiView):
     before = True
 
     def post(self, request: Request, session_id: int) -> Response:
@@ -70,7 +70,7 @@ class _BloodPressureApi(InfusionApiView):
         return created_response(NasalBloodPressureOut(row).data)
 
 
-class NasalPredoseBpApi(_BloodPressureApi):
+class NasalPredoseBpRecordApi(NasalBloodPressureRecordApi):
     before = True
 
     @api_schema(
@@ -85,7 +85,7 @@ class NasalPredoseBpApi(_BloodPressureApi):
         return super().post(request, session_id)
 
 
-class NasalPostDoseBpApi(_BloodPressureApi):
+class NasalPostDoseBpRecordApi(NasalBloodPressureRecordApi):
     before = False
 
     @api_schema(
@@ -100,7 +100,7 @@ class NasalPostDoseBpApi(_BloodPressureApi):
         return super().post(request, session_id)
 
 
-class NasalPredoseOverrideApi(InfusionApiView):
+class NasalPredoseOverrideRecordApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
         summary="A physician's reason to dose despite a raised blood pressure before dosing",
@@ -116,7 +116,7 @@ class NasalPredoseOverrideApi(InfusionApiView):
         return Response(NasalBloodPressureOut(row).data)
 
 
-class NasalDeviceApi(InfusionApiView):
+class NasalDeviceRecordApi(InfusionApiView):
     @api_schema(
         tag=TAG_SESSION,
         summary="Chart the next nasal-spray device as given now (esketamine sessions)",
