@@ -24,7 +24,13 @@ BP_OK = {"sbp": 128, "dbp": 82, "hr": 74, "spo2": 98}
 BP_HIGH = {"sbp": 152, "dbp": 94, "hr": 80, "spo2": 97}
 
 
-def plan_nasal(world, patient) -> TreatmentCourse:  # type: ignore[no-untyped-def]
+def plan_nasal(world, patient, *, rems: bool = True) -> TreatmentCourse:  # type: ignore[no-untyped-def]
+    """A course on the esketamine protocol with the consent recorded and (unless ``rems`` is
+    False) the clinic certified and the physician and patient enrolled in the REMS."""
+    if rems:
+        from tests.rems.helpers import all_in_place
+
+        all_in_place(world, patient)
     course = course_plan(
         actor=world.actor("physician"), patient=patient, indication="depression", protocol_id=NASAL
     )

@@ -95,6 +95,7 @@ def seed_esketamine(
     from kitclinic.demo.history.clock import demo_clock
     from kitclinic.demo.history.consent import record_consent
     from kitclinic.demo.infusions import _at, _check_in
+    from kitclinic.demo.rems import seed_rems_patient
 
     zone = timezone.get_current_timezone()
     first_day = today - dt.timedelta(days=SESSIONS[0][0])
@@ -113,6 +114,8 @@ def seed_esketamine(
             indication="depression",
             when=course.planned_at,
         )
+        # the REMS hard stop at booking and start: the patient enrolled when the course is planned
+        seed_rems_patient(physician=physician, patient=patient)
         lot = _lot(nurse, clock.at)
         for days, dose in SESSIONS:
             start = dt.datetime.combine(today - dt.timedelta(days=days), START, tzinfo=zone)
@@ -135,6 +138,10 @@ def seed_esketamine(
             last = 5 * (devices - 1)
             at(last + 40)
             nasal.nasal_post_dose_bp_record(actor=nurse, session=session, **POST_DOSE)
+            # the shared vital signs too, as the outcomes' blood-pressure rise reads them
+            observations.vitals_record(
+                actor=nurse, session=session, slot_minute=last + 40, **POST_DOSE, rr=14
+            )
             observations.score_record(actor=nurse, session=session, kind="moaas", level=4)
             at(last + 121)
             session_discharge(
