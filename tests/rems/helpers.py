@@ -7,11 +7,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from kitclinic.infusions.models import TreatmentCourse
+from kitclinic.infusions.models import InfusionSession, TreatmentCourse
 from kitclinic.patients.models import Patient
 from kitclinic.rems.models import Certification, PatientEnrolment, PrescriberEnrolment
 from kitclinic.rems.services import certification_record, patient_enrol, prescriber_enrol
-from tests.infusions.helpers import make_eligible, plan
+from tests.infusions.helpers import make_eligible
 
 LONG_AGO = dt.date(2020, 1, 1)
 
@@ -45,12 +45,22 @@ def enrol_patient(world, patient: Patient, enrolment_id: str = "PT-501") -> Pati
 
 
 def esketamine_course(world, patient: Patient) -> TreatmentCourse:  # type: ignore[no-untyped-def]
-    """An eligible patient's course, of kind esketamine nasal spray."""
+    """An eligible patient's course on the library's esketamine nasal-spray protocol (the REMS
+    records are the test's own)."""
+    from tests.infusions.nasal_support import plan_nasal
+
     make_eligible(world.actor("nurse"), world.actor("physician"), patient)
-    course = plan(world, patient)
-    TreatmentCourse.objects.filter(pk=course.pk).update(kind="esketamine_nasal")
-    course.refresh_from_db()
-    return course
+    return plan_nasal(world, patient, rems=False)
+
+
+def sign_esketamine(world, session: InfusionSession) -> InfusionSession:  # type: ignore[no-untyped-def]
+    """Walk an esketamine session through its nasal-spray steps to the physician's sign-off,
+    the sign-off now and every step before it back-dated (the label's two hours of observation
+    after the last device)."""
+    from tests.infusions.nasal_support import walk_nasal
+
+    t0 = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=135)
+    return walk_nasal(world, session, until="signed", t0=t0)
 
 
 def all_in_place(world, patient: Patient) -> None:  # type: ignore[no-untyped-def]

@@ -7,10 +7,9 @@ import pytest
 
 from kitclinic.infusions.models import Chair
 from kitclinic.infusions.services.library import library_install_default
-from kitclinic.infusions.states import SessionState
 from kitclinic.rems.models import MonitoringForm, PatientEnrolment, PrescriberEnrolment
-from tests.infusions.helpers import advance, book, slot_time
-from tests.rems.helpers import all_in_place, esketamine_course, today
+from tests.infusions.helpers import book, slot_time
+from tests.rems.helpers import all_in_place, esketamine_course, sign_esketamine, today
 from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +23,7 @@ def form(world, patient):
     course = esketamine_course(world, patient)
     all_in_place(world, patient)
     session = book(world, course, chair, slot_time(hour=0, minute=5))
-    advance(world, session, SessionState.SIGNED)
+    sign_esketamine(world, session)
     return MonitoringForm.objects.get(session=session)
 
 

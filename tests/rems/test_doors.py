@@ -6,14 +6,15 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from kitclinic.infusions.models import Appointment, Chair, InfusionSession
-from kitclinic.infusions.services import scheduling
-from kitclinic.infusions.services.infusion import pump
+from kitclinic.infusions.services import nasal, scheduling
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.infusions.states import SessionState
 from kitclinic.rems.services import enrolment_end
-from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
+from tests.infusions.helpers import book, make_eligible, plan, slot_time
+from tests.infusions.nasal_support import walk_nasal
 from tests.rems.helpers import (
     all_in_place,
     certify,
@@ -97,12 +98,14 @@ def test_the_booking_api_refuses_in_the_one_error_shape(world, patient, course, 
 def test_the_session_start_asks_again_on_the_day(world, patient, course, chair):
     all_in_place(world, patient)
     session = book(world, course, chair, slot_time(days=0, hour=0, minute=5))
-    advance(world, session, SessionState.VERIFIED)
+    t0 = timezone.now().replace(microsecond=0)
+    walk_nasal(world, session, until="predose", t0=t0)
     enrolment = patient.rems_enrolments.get()
     enrolment_end(actor=world.actor("physician"), enrolment=enrolment, ended_on=today(world))
     before = row_counts()
     with pytest.raises(ValidationError) as refused:
-        pump.infusion_start(actor=world.actor("nurse"), session=session)
+        # the first device starts an esketamine session: the start gate asks again
+        nasal.nasal_device_give(actor=world.actor("nurse"), session=session)
     assert "not enrolled in the REMS" in refused.value.message_dict["rems"][0]
     assert row_counts() == before
     assert InfusionSession.objects.get(pk=session.pk).state == SessionState.VERIFIED

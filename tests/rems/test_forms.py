@@ -17,7 +17,7 @@ from kitclinic.rems.models import MonitoringForm
 from kitclinic.rems.selectors import attention_count, form_rows, form_sections
 from kitclinic.rems.services import monitoring_form_mark_submitted
 from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
-from tests.rems.helpers import all_in_place, esketamine_course, today
+from tests.rems.helpers import all_in_place, esketamine_course, sign_esketamine, today
 from tests.support.rows import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def signed(world, patient, chair):
     course = esketamine_course(world, patient)
     all_in_place(world, patient)
     session = book(world, course, chair, slot_time(hour=0, minute=5))
-    return advance(world, session, SessionState.SIGNED)
+    return sign_esketamine(world, session)
 
 
 def _values(form: MonitoringForm) -> dict[str, str]:

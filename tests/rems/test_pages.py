@@ -14,10 +14,15 @@ from pypdf import PdfReader
 from kitclinic.audit.models import AuditAction, AuditEvent
 from kitclinic.infusions.models import Chair
 from kitclinic.infusions.services.library import library_install_default
-from kitclinic.infusions.states import SessionState
 from kitclinic.rems.models import Certification, MonitoringForm, PatientEnrolment
-from tests.infusions.helpers import advance, book, slot_time
-from tests.rems.helpers import all_in_place, enrol_patient, esketamine_course, today
+from tests.infusions.helpers import book, slot_time
+from tests.rems.helpers import (
+    all_in_place,
+    enrol_patient,
+    esketamine_course,
+    sign_esketamine,
+    today,
+)
 from tests.support.clients import MODEL_BACKEND
 from tests.support.rows import row_counts
 
@@ -31,7 +36,7 @@ def form(world, patient):
     course = esketamine_course(world, patient)
     all_in_place(world, patient)
     session = book(world, course, chair, slot_time(hour=0, minute=5))
-    advance(world, session, SessionState.SIGNED)
+    sign_esketamine(world, session)
     return MonitoringForm.objects.get(session=session)
 
 
