@@ -140,7 +140,14 @@ def seed_esketamine(
             nasal.nasal_post_dose_bp_record(actor=nurse, session=session, **POST_DOSE)
             # the shared vital signs too, as the outcomes' blood-pressure rise reads them
             observations.vitals_record(
-                actor=nurse, session=session, slot_minute=last + 40, **POST_DOSE, rr=14
+                actor=nurse,
+                session=session,
+                slot_minute=last + 40,
+                sbp=POST_DOSE["sbp"],
+                dbp=POST_DOSE["dbp"],
+                hr=POST_DOSE["hr"],
+                rr=14,
+                spo2=POST_DOSE["spo2"],
             )
             observations.score_record(actor=nurse, session=session, kind="moaas", level=4)
             at(last + 121)
