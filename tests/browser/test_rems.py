@@ -12,11 +12,16 @@ from playwright.sync_api import expect
 
 from kitclinic.infusions.models import Appointment, Chair
 from kitclinic.infusions.services.library import library_install_default
-from kitclinic.infusions.states import SessionState
 from kitclinic.rems.models import MonitoringForm, PatientEnrolment
 from tests.browser.helpers import SCREENSHOT_DIR, axe_violations, log_in_to_dashboard
-from tests.infusions.helpers import advance, slot_time
-from tests.rems.helpers import certify, enrol_prescriber, esketamine_course, today
+from tests.infusions.helpers import slot_time
+from tests.rems.helpers import (
+    certify,
+    enrol_prescriber,
+    esketamine_course,
+    sign_esketamine,
+    today,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +79,7 @@ def test_refused_without_enrolment_then_enrolled_booked_given_and_its_form_submi
     appointment = Appointment.objects.get()
 
     # the session is given and signed (through the services), which makes its form
-    advance(world, appointment.session, SessionState.SIGNED)
+    sign_esketamine(world, appointment.session)
     form = MonitoringForm.objects.get()
     MonitoringForm.objects.filter(pk=form.pk).update(due_on=today(world))  # due today: due soon
 
