@@ -424,6 +424,9 @@ def test_a_repeated_run_does_nothing(world, records, client_for):
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 1
 
 
+# A transactional test: the worker closes the database connection between tasks, which the
+# test's own wrapping transaction would not survive on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_runs_the_queued_export(world, records, client_for):
     client = client_for("physician")
     status_path = _status_path(_kick_off(client))
