@@ -122,3 +122,18 @@ def test_the_report(world, form, client_for):
         == 403
     )
     assert PatientEnrolment.objects.count() == 1
+
+
+def test_enrolling_a_patient_not_of_the_organization_is_a_named_400(
+    world, other_org_patient, client_for
+):
+    before = row_counts()
+    for patient_id in (other_org_patient.pk, 999_999):
+        answer = client_for("physician").post(
+            f"{BASE}/patient-enrolments/",
+            {"patient": patient_id, "enrolment_id": "PT-10", "enrolled_on": "2025-01-01"},
+            format="json",
+        )
+        assert answer.status_code == 400
+        assert "No such patient in your organization." in str(answer.json())
+    assert row_counts() == before

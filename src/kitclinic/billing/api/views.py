@@ -4,6 +4,7 @@ functions and services as the pages."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -83,7 +84,11 @@ class EstimateSignApi(ApiView):
         tag=TAG,
         summary="Record that the patient signed the printed estimate (once)",
         request=s.SignatureIn,
-        responses={200: s.EstimateOut, 400: ErrorOut},
+        responses={
+            200: s.EstimateOut,
+            400: ErrorOut,
+            404: OpenApiResponse(ErrorOut, description="No such estimate in your organization."),
+        },
     )
     def post(self, request: Request, estimate_id: int) -> Response:
         actor = self.actor(request)

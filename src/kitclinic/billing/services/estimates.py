@@ -148,7 +148,8 @@ def estimate_issue(
         )
     total = c.total_of(lines, schedule.currency)
     previous = (
-        GoodFaithEstimate.objects.select_for_update()
+        # of=self: the filter joins the superseding row, and PostgreSQL locks no nullable side
+        GoodFaithEstimate.objects.select_for_update(of=("self",))
         .filter(patient=patient, superseded_by__isnull=True)
         .order_by("-number")
         .first()

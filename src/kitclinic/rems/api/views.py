@@ -4,8 +4,10 @@ services as the pages."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -95,7 +97,11 @@ class PatientEnrolmentCreateApi(ApiView):
         actor = self.actor(request)
         actor.require(Action.REMS_ENROL)
         data = validated(s.PatientEnrolIn, request.data)
-        patient = access_patient(actor, data.pop("patient"), Action.REMS_ENROL)
+        try:
+            patient = access_patient(actor, data.pop("patient"), Action.REMS_ENROL)
+        except Http404:
+            # a field of the body, not the address: bad input, named
+            raise ValidationError({"patient": ["No such patient in your organization."]}) from None
         enrolment = services.patient_enrol(actor=actor, patient=patient, **data)
         return Response(s.PatientEnrolmentOut(enrolment).data, status=status.HTTP_201_CREATED)
 
