@@ -32,8 +32,11 @@ def test_seed_creates_a_runnable_clinic_day(client):
     todays = Appointment.objects.filter(starts_at__date=today)
     assert todays.count() >= 3
     assert set(todays.values_list("session__state", flat=True)) == {"scheduled"}
-    # the latest signed session is the one a week ago (earlier ones are the demo's history)
-    signed = InfusionSession.objects.filter(state="signed").latest("appointment__starts_at")
+    # the latest signed infusion is the one a week ago (earlier ones are the demo's history; the
+    # esketamine course's sessions are its own, kitclinic.demo.esketamine)
+    signed = InfusionSession.objects.filter(state="signed", course__kind="iv_ketamine").latest(
+        "appointment__starts_at"
+    )
     assert signed.appointment.starts_at.date() == today - dt.timedelta(days=7)
     assert signed.signed_at.date() < today
     # baseline, 10–40 min, and 55 and 70 min in recovery (each recorded when due)
@@ -91,12 +94,12 @@ def test_seed_has_one_patient_on_an_esketamine_course_with_signed_sessions():
     call_command("seed_demo", patients=60, stdout=StringIO())
     course = TreatmentCourse.objects.get(kind="esketamine_nasal")
     sessions = list(course.sessions.order_by("appointment__starts_at"))
-    assert [s.state for s in sessions] == ["signed"] * 3
-    assert [s.order.dose_mg for s in sessions] == [56, 84, 84]
-    assert NasalDevice.objects.filter(session__course=course).count() == 8
+    assert [s.state for s in sessions] == ["signed"] * 5
+    assert [s.order.dose_mg for s in sessions] == [56, 84, 84, 84, 84]
+    assert NasalDevice.objects.filter(session__course=course).count() == 14
     draws = SubstanceLogEntry.objects.filter(
         kind=EntryKind.DISPENSE, lot__drug=Drug.ESKETAMINE_HCL_NASAL
     )
-    assert sum(d.quantity_mg for d in draws) == 8 * 28
+    assert sum(d.quantity_mg for d in draws) == 14 * 28
     for s in sessions:
         assert s.discharge.discharged_at - s.ended_at >= dt.timedelta(hours=2)

@@ -22,9 +22,15 @@ from kitclinic.patients.models import Patient
 from kitclinic.substances.models import Drug, SubstanceLot
 
 ESKETAMINE_PROTOCOL = "esketamine-nasal"
-# days before today of the signed sessions (twice a week), and their doses: a course starts at
-# the label's 56 mg, later sessions may be 84 mg
-SESSIONS = ((21, "56"), (18, "84"), (14, "84"))
+# days before today of the signed sessions (at most twice a week), and their doses: a course
+# starts at the label's 56 mg, later sessions may be 84 mg. The last two are recent, so that their
+# REMS Patient Monitoring Forms are still within the 7-day window (kitclinic.demo.rems).
+SESSIONS = ((21, "56"), (18, "84"), (14, "84"), (5, "84"), (1, "84"))
+# The sessions after the controlled-substance log's weekly count (kitclinic.demo.substances, six
+# days ago) draw from a second lot received after it, so that the count finds the first one empty.
+AFTER_COUNT_DAYS = 6
+EARLIER = tuple(s for s in SESSIONS if s[0] > AFTER_COUNT_DAYS)
+LATER = tuple(s for s in SESSIONS if s[0] <= AFTER_COUNT_DAYS)
 START = dt.time(9, 30)
 PREDOSE = {"sbp": 132, "dbp": 84, "hr": 76, "spo2": 98}
 POST_DOSE = {"sbp": 138, "dbp": 86, "hr": 78, "spo2": 97}
@@ -46,7 +52,13 @@ def esketamine_patient(organization_id: int, taken: set[int]) -> Patient | None:
     )
 
 
-def _lot(nurse: Actor, when: dt.datetime) -> SubstanceLot:
+def _devices(sessions: tuple[tuple[int, str], ...]) -> int:
+    return sum(int(Decimal(dose) / 28) for _, dose in sessions)
+
+
+def _lot(
+    nurse: Actor, when: dt.datetime, number: int = 1, sessions: tuple[tuple[int, str], ...] = ()
+) -> SubstanceLot:
     from kitclinic.substances.services import stock
 
     return stock.substance_receive(
@@ -55,12 +67,12 @@ def _lot(nurse: Actor, when: dt.datetime) -> SubstanceLot:
         strength_mg_per_ml=Decimal("140"),
         vial_volume_ml=Decimal("0.2"),
         supplier="Demo Specialty Pharmacy (synthetic)",
-        lot_number="DEMO-ESK-0001",
+        lot_number=f"DEMO-ESK-{number:04d}",
         expiry_date=timezone.localdate(when) + dt.timedelta(days=300),
         # exactly the sessions' devices: the lot is used up (the demo's count finds it empty)
-        vials=sum(int(Decimal(dose) / 28) for _, dose in SESSIONS),
+        vials=_devices(sessions),
         occurred_at=when,
-        reason="Packing slip DEMO-PS-2001 (devices of 28 mg)",
+        reason=f"Packing slip DEMO-PS-{2000 + number} (devices of 28 mg)",
         is_synthetic=True,
     ).lot
 
@@ -116,11 +128,14 @@ def seed_esketamine(
         )
         # the REMS hard stop at booking and start: the patient enrolled when the course is planned
         seed_rems_patient(physician=physician, patient=patient)
-        lot = _lot(nurse, clock.at)
+        lot = _lot(nurse, clock.at, 1, EARLIER)
         for days, dose in SESSIONS:
             start = dt.datetime.combine(today - dt.timedelta(days=days), START, tzinfo=zone)
             clock.set(start - dt.timedelta(days=2))
             session = _book(front, course, chairs, start).session
+            if (days, dose) == LATER[0]:
+                clock.set(start - dt.timedelta(minutes=40))
+                lot = _lot(nurse, clock.at, 2, LATER)
 
             def at(minutes: float, start: dt.datetime = start) -> None:
                 clock.set(start + dt.timedelta(minutes=minutes))

@@ -227,6 +227,9 @@ def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
         front=actors[Role.FRONT_DESK],
         chairs=chairs,
     )
+    from kitclinic.demo.rems import seed_rems_forms
+
+    seed_rems_forms(nurse=nurse)
     from kitclinic.demo.substances import seed_substances
 
     seed_substances(south=clinics[1], nurse=nurse, physician=physician)

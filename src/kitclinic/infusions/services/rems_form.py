@@ -27,6 +27,7 @@ from kitclinic.infusions.models import (
     TreatmentCourse,
     VitalSign,
 )
+from kitclinic.infusions.models.nasal import BloodPressureMoment, NasalBloodPressure, NasalDevice
 from kitclinic.rems.models import Certification, MonitoringForm, PatientEnrolment
 from kitclinic.rems.services import monitoring_form_create, rems_gate
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry
@@ -106,7 +107,9 @@ def monitoring_form_snapshot(session: InfusionSession) -> dict[str, Any]:
         Certification.objects.filter(clinic_id=clinic.pk).order_by("-recorded_at", "-id").first()
     )
     earlier_forms = MonitoringForm.objects.filter(patient=patient).exclude(session=session)
-    before = vitals[0] if vitals and vitals[0].slot_minute == 0 else None
+    devices = list(NasalDevice.objects.filter(session=session).order_by("number"))
+    nasal_bp = {bp.moment: bp for bp in NasalBloodPressure.objects.filter(session=session)}
+    baseline = vitals[0] if vitals and vitals[0].slot_minute == 0 else None
     after = [v for v in vitals if v.slot_minute > 0]
     near_40 = min(
         (v for v in after if abs(v.slot_minute - 40) <= BP_40_TOLERANCE_MIN),
@@ -114,10 +117,29 @@ def monitoring_form_snapshot(session: InfusionSession) -> dict[str, Any]:
         default=None,
     )
     last = after[-1] if after else None
+    before_text = _bp(baseline)
+    after_text = _bp(near_40)
+    predose = nasal_bp.get(BloodPressureMoment.PREDOSE)
+    post_dose = nasal_bp.get(BloodPressureMoment.POST_DOSE)
+    if predose is not None:
+        before_text = f"{predose.sbp}/{predose.dbp} mmHg at {_local(predose.taken_at, zone)[11:]}"
+    if post_dose is not None:
+        after_text = (
+            f"{post_dose.sbp}/{post_dose.dbp} mmHg at {_local(post_dose.taken_at, zone)[11:]}"
+        )
+    first_given = devices[0].given_at if devices else session.started_at
     duration = NOT_RECORDED
-    if session.started_at is not None and discharge is not None:
-        minutes = int((discharge.discharged_at - session.started_at).total_seconds() // 60)
+    if first_given is not None and discharge is not None:
+        minutes = int((discharge.discharged_at - first_given).total_seconds() // 60)
         duration = f"{minutes} min (first administration to discharge)"
+    devices_text = (
+        f"{len(devices)} device{'s' if len(devices) != 1 else ''}: "
+        + ", ".join(
+            f"{d.dose_mg.normalize():f} mg at {_local(d.given_at, zone)[11:]}" for d in devices
+        )
+        if devices
+        else NOT_RECORDED
+    )
     monitored_by = discharge.discharged_by if discharge is not None else None
     lowest_spo2 = min((v.spo2 for v in vitals), default=None)
     lowest_rr = min((v.rr for v in vitals), default=None)
@@ -164,8 +186,9 @@ def monitoring_form_snapshot(session: InfusionSession) -> dict[str, Any]:
             {
                 "title": "Treatment session",
                 "fields": [
-                    ["Treatment date", _local(session.started_at, zone)[:10]],
+                    ["Treatment date", _local(first_given, zone)[:10]],
                     ["Dose administered", _mg(order.dose_mg if order else session.delivered_mg)],
+                    ["Devices given", devices_text],
                     ["Lot number", ", ".join(lots) if lots else NOT_RECORDED],
                     ["Treatment duration", duration],
                     ["Ready to leave without the 2-hour minimum (minutes)", NOT_RECORDED],
@@ -174,8 +197,8 @@ def monitoring_form_snapshot(session: InfusionSession) -> dict[str, Any]:
             {
                 "title": "Blood pressure",
                 "fields": [
-                    ["Before administration", _bp(before)],
-                    ["About 40 minutes after administration", _bp(near_40)],
+                    ["Before administration", before_text],
+                    ["About 40 minutes after administration", after_text],
                     ["Before the end of the session", _bp(last)],
                 ],
             },
