@@ -212,3 +212,36 @@ def test_the_balance_costs_the_same_queries_for_one_or_many_sessions(
         page = client.get(url).content.decode()
     assert "900.00 USD" in page
     assert len(two.captured_queries) == len(one.captured_queries)
+
+
+def test_a_prepaid_package_is_its_own_account_not_a_debt_or_a_credit(
+    world, patient, billing, course, chair
+):
+    """A package sold below the fee schedule's price leaves nothing owed once its sessions are
+    given, and its unused sessions are not shown as credit; a session outside it is owed."""
+    from kitclinic.billing.selectors import patient_balance
+    from kitclinic.infusions.states import SessionState
+    from kitclinic.payments.services.packages import package_buy
+    from kitclinic.payments.services.setup import package_type_create
+    from tests.infusions.helpers import advance, book, slot_time
+
+    two = package_type_create(
+        actor=world.actor("clinic_admin"), name="Two infusions", sessions=2, price="800.00"
+    )
+    package_buy(actor=world.actor("front_desk"), patient=patient, package_type=two, method="card")
+    bought = patient_balance(world.clinic, patient.pk)
+    assert (bought.charges, bought.paid, bought.balance) == (0, 0, 0)
+    for hour in (8, 10):
+        advance(
+            world, book(world, course, chair, slot_time(hour=hour, days=-1)), SessionState.SIGNED
+        )
+    used = patient_balance(world.clinic, patient.pk)
+    assert (used.balance, used.prepaid, used.sessions) == (0, 2, 0)
+    advance(world, book(world, course, chair, slot_time(hour=13, days=-1)), SessionState.SIGNED)
+    owed = patient_balance(world.clinic, patient.pk)
+    assert (str(owed.charges), str(owed.balance), owed.prepaid, owed.sessions) == (
+        "450.00",
+        "450.00",
+        2,
+        1,
+    )

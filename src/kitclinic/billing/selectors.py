@@ -28,7 +28,13 @@ from kitclinic.billing.models import (
 from kitclinic.billing_codes import CODE_DESCRIPTORS, Line, lines_total
 from kitclinic.infusions.selectors.billing import signed_sessions_billed
 from kitclinic.patients.models import Patient
-from kitclinic.payments.selectors import paid_total, payment_settings, payments_for_patient
+from kitclinic.payments.selectors import (
+    is_package_money,
+    paid_total,
+    payment_settings,
+    payments_for_patient,
+    sessions_drawn_from_packages,
+)
 
 ZERO = Decimal("0.00")
 # The codes a fee schedule prices, in the order its page lists them.
@@ -139,6 +145,7 @@ class Balance:
     paid: Decimal  # net of refunds and voids, in this currency, at the clinic
     sessions: int
     unpriced: int  # signed sessions whose codes the fee schedule of their date does not price
+    prepaid: int = 0  # signed sessions a prepaid package paid for: outside charges and paid
 
     @property
     def balance(self) -> Decimal:
@@ -147,8 +154,11 @@ class Balance:
 
 def patient_balance(clinic: Clinic, patient_id: int) -> Balance:
     """What the patient owes the clinic: charges for every signed session there, priced from the
-    fee schedule in force on its date, less what the patient paid there (net). A fixed number of
-    queries however long the history."""
+    fee schedule in force on its date, less what the patient paid there (net). A prepaid package
+    is its own account: the sessions it paid for and the money paid for it (its purchase, and any
+    refund of it) are left out of both sides, so a package sold below the fee schedule's price
+    leaves nothing owed, and its unused sessions show on the package, not as credit. A fixed
+    number of queries however long the history."""
     schedules = sorted(
         schedules_of(clinic.pk), key=lambda s: (s.effective_from, s.version), reverse=True
     )
@@ -159,8 +169,11 @@ def patient_balance(clinic: Clinic, patient_id: int) -> Balance:
         end=timezone.now() + dt.timedelta(days=1),
     )
     currency = schedules[0].currency if schedules else payment_settings(clinic).currency
+    prepaid = sessions_drawn_from_packages(row.session.pk for row in billed)
     charges, unpriced = ZERO, 0
     for row in billed:
+        if row.session.pk in prepaid:
+            continue
         day = timezone.localtime(row.date_of_service, clinic.zone).date()
         schedule = next((s for s in schedules if s.effective_from <= day), None)
         prices = prices_of(schedule) if schedule else {}
@@ -178,8 +191,8 @@ def patient_balance(clinic: Clinic, patient_id: int) -> Balance:
         (
             e.net_amount
             for e in payments_for_patient(patient_id, clinic_id=clinic.pk)
-            if e.currency == currency
+            if e.currency == currency and not is_package_money(e)
         ),
         ZERO,
     )
-    return Balance(currency, charges, paid, len(billed), unpriced)
+    return Balance(currency, charges, paid, len(billed) - len(prepaid), unpriced, len(prepaid))

@@ -20,6 +20,7 @@ access function (which notes the read) and checked its own action.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,6 +37,7 @@ from kitclinic.payments.models import (
     PackageUse,
     Payment,
     PaymentSettings,
+    Purpose,
 )
 from kitclinic.payments.rules import DEFAULT_CURRENCY, ZERO, Line, cents, day_bounds, refundable
 
@@ -112,6 +114,22 @@ def payments_for_patient(
             "received_at", "id"
         )
     )
+
+
+def sessions_drawn_from_packages(session_ids: Iterable[int]) -> set[int]:
+    """Of these sessions, those a prepaid package paid for (one query)."""
+    return set(
+        PackageUse.objects.filter(session_id__in=list(session_ids)).values_list(
+            "session_id", flat=True
+        )
+    )
+
+
+def is_package_money(entry: Payment) -> bool:
+    """A package's purchase, or a refund or void of one: money that pays for the package's
+    sessions, kept apart from the balance of sessions paid one by one."""
+    original = entry.refund_of or entry
+    return original.purpose == Purpose.PACKAGE
 
 
 def given_back(payment: Payment) -> Decimal:
