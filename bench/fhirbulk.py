@@ -190,8 +190,9 @@ def _load() -> str:
 def _all_at_once(organization: Any, patient_ids: list[int], folder: Path) -> Counter[str]:
     """The baseline: every resource built into one list, then written."""
     from kitclinic.interop import export
+    from kitclinic.interop.patient_resources import RecordExporter
 
-    exporter = export._Exporter(organization)
+    exporter = RecordExporter(organization)
     resources = list(export._resources(exporter, patient_ids))
     counts: Counter[str] = Counter()
     files: dict[str, Any] = {}

@@ -440,15 +440,15 @@ def test_urls_are_named():
 
 
 def test_the_types_a_kick_off_may_ask_are_every_type_the_export_writes():
-    """Each mapping function export.py calls builds a resource type ``EXPORT_TYPES`` lists, so
-    a type the export comes to write is one ``_type`` may ask for."""
+    """Each mapping function the export's record reader calls builds a resource type
+    ``EXPORT_TYPES`` lists, so a type the export comes to write is one ``_type`` may ask for."""
     import inspect
     import re
     import typing
 
-    from kitclinic.interop import export, mapping
+    from kitclinic.interop import mapping, patient_resources
 
-    called = set(re.findall(r"mapping\.(\w+)\(", inspect.getsource(export)))
+    called = set(re.findall(r"mapping\.(\w+)\(", inspect.getsource(patient_resources)))
     built = set()
     for name in called - {"instant", "ScoreCode"}:
         returned = typing.get_type_hints(getattr(mapping, name))["return"]

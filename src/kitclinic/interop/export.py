@@ -1,10 +1,9 @@
 """An organization's records as FHIR R4: the reads behind ``kitclinic fhir export``.
 
-Reads each patient's records of one organization and hands plain values to ``mapping``,
-which builds and validates every resource. Writes a Bundle of type ``collection`` (one file) or
+Reads the organization's patients in batches, each patient's records built into resources by
+``patient_resources.RecordExporter``. Writes a Bundle of type ``collection`` (one file) or
 NDJSON (one file per resource type, in a folder), and records one audit event per export naming
-the patients exported. The delivered dose of an infusion is the pump replay's
-(``infusions/delivery.py``), never recomputed here.
+the patients exported.
 """
 
 from __future__ import annotations
@@ -17,24 +16,20 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
 
-from kitclinic.accounts.models import Organization, User
-from kitclinic.assessments.models import Assessment, Mode
+from kitclinic.accounts.models import Organization
+from kitclinic.assessments.models import Assessment
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.consent.models import ConsentRecord
-from kitclinic.infusions.delivery import session_delivery
 from kitclinic.infusions.models import AdverseEvent, InfusionSession, SessionScore, VitalSign
-from kitclinic.instruments.model import UnknownInstrumentError
-from kitclinic.instruments.registry import get_instrument
-from kitclinic.interop import codes, mapping
-from kitclinic.outcomes.labs import ANALYTE_CODES
+from kitclinic.interop import mapping
+from kitclinic.interop.patient_resources import RecordExporter
 from kitclinic.outcomes.models import LabResult
 from kitclinic.patients.models import Allergy, Diagnosis, Patient, TreatmentTrial
 
@@ -65,285 +60,7 @@ class ExportSummary:
         }
 
 
-def score_code(instrument_id: str) -> mapping.ScoreCode:
-    """How a rating scale's total is coded: its LOINC total, else kitclinic's own code."""
-    try:
-        inst = get_instrument(instrument_id)
-    except UnknownInstrumentError:
-        return mapping.ScoreCode(codes.LOCAL_INSTRUMENT, instrument_id, instrument_id)
-    if inst.loinc is not None and inst.loinc.total:
-        return mapping.ScoreCode(
-            codes.LOINC,
-            inst.loinc.total,
-            f"{inst.name} total score",
-            tuple(item.loinc for item in inst.items),
-            inst.licence.item_text_allowed,
-        )
-    return mapping.ScoreCode(codes.LOCAL_INSTRUMENT, inst.id, f"{inst.name} total score")
-
-
-def _answers(raw: Any) -> list[int | None]:
-    return [a if isinstance(a, int) else None for a in (raw or [])]
-
-
-class _Exporter:
-    """Builds one patient's resources at a time; remembers the staff they name."""
-
-    def __init__(self, organization: Organization) -> None:
-        self.org = organization
-        self.mrn_system = codes.mrn_system(organization.slug)
-        self.staff: dict[int, User] = {}
-
-    def practitioner_id(self, user: User) -> str:
-        self.staff[user.pk] = user
-        return f"pr-{user.pk}"
-
-    def practitioners(self) -> Iterator[Resource]:
-        system = codes.local_id_system(self.org.slug, "staff")
-        for user in self.staff.values():
-            yield mapping.practitioner(
-                id=f"pr-{user.pk}",
-                name=user.display_name or user.get_full_name() or user.username,
-                username=user.username,
-                identifier_system=system,
-                synthetic=user.is_synthetic,
-            )
-
-    def patient_resource(self, p: Patient) -> Resource:
-        return mapping.patient(
-            id=f"p-{p.pk}",
-            mrn=p.mrn,
-            mrn_system=self.mrn_system,
-            family=p.family_name,
-            given=p.given_name,
-            birth_date=p.date_of_birth,
-            sex_at_birth=p.sex_at_birth,
-            phone=p.phone,
-            email=p.email,
-            synthetic=p.is_synthetic,
-        )
-
-    def patient(self, p: Patient) -> Iterator[Resource]:
-        pid = f"p-{p.pk}"
-        syn = p.is_synthetic
-        yield self.patient_resource(p)
-        for d in p.diagnoses.all():
-            yield mapping.condition(
-                id=f"cond-{d.pk}",
-                patient_id=pid,
-                icd10_code=d.icd10_code,
-                description=d.description,
-                primary=d.is_primary,
-                recorded_at=d.recorded_at,
-                synthetic=syn,
-            )
-        for al in p.allergies.all():
-            yield mapping.allergy_intolerance(
-                id=f"allergy-{al.pk}",
-                patient_id=pid,
-                substance=al.substance,
-                category=al.category,
-                criticality=al.criticality,
-                reaction=al.reaction,
-                code_system=al.code_system,
-                code=al.code,
-                status=al.status,
-                recorded_at=al.recorded_at,
-                synthetic=syn,
-            )
-        for t in p.trials.all():
-            yield mapping.prior_trial(
-                id=f"trial-{t.pk}",
-                patient_id=pid,
-                treatment_name=t.treatment_name,
-                treatment_class=t.treatment_class,
-                treatment_class_label=t.get_treatment_class_display(),
-                dose_text=t.dose_text,
-                weeks=t.weeks,
-                adequate=t.adequate,
-                outcome=t.outcome,
-                outcome_label=t.get_outcome_display(),
-                current_episode=t.current_episode,
-                notes=t.notes,
-                recorded_at=t.recorded_at,
-                synthetic=syn,
-            )
-        for a in p.assessments.all():
-            code = score_code(a.instrument)
-            response_id = None
-            if a.mode in (Mode.SELF_REPORT, Mode.KIOSK):
-                response_id = f"qr-{a.pk}"
-                yield mapping.questionnaire_response(
-                    id=response_id,
-                    patient_id=pid,
-                    instrument_id=a.instrument,
-                    item_codes=code.item_codes,
-                    answers=_answers(a.answers),
-                    authored=a.administered_at,
-                    synthetic=syn,
-                )
-            yield mapping.score_observation(
-                id=f"rating-{a.pk}",
-                patient_id=pid,
-                code=code,
-                total=a.total,
-                answers=_answers(a.answers),
-                effective=a.administered_at,
-                derived_from=response_id,
-                synthetic=syn,
-            )
-        for lab in p.lab_results.all():
-            analyte = ANALYTE_CODES.get(lab.analyte)
-            yield mapping.lab_observation(
-                id=f"lab-{lab.pk}",
-                patient_id=pid,
-                loinc_code=lab.loinc_code,
-                display=analyte.description if analyte else lab.get_analyte_display(),
-                value=lab.value,
-                unit=lab.unit,
-                collected_at=lab.collected_at,
-                synthetic=syn,
-            )
-        for rec in p.consent_records.all():
-            sheet = rec.sheet_version
-            cid = f"consent-{rec.pk}"
-            yield mapping.consent(
-                id=cid,
-                patient_id=pid,
-                signed_at=rec.signed_at,
-                sheet_uri=codes.local_id_system(
-                    self.org.slug, f"information-sheet:{sheet.indication}:{sheet.version}"
-                ),
-                sheet_title=(
-                    f"Patient information sheet, {sheet.get_indication_display()}, "
-                    f"version {sheet.version}"
-                ),
-                method=rec.method,
-                synthetic=syn,
-            )
-            yield mapping.signature_provenance(
-                id=f"prov-consent-{rec.pk}",
-                targets=[("Consent", cid)],
-                signed_at=rec.signed_at,
-                signer=("Patient", pid),
-                synthetic=syn,
-            )
-        for s in p.infusion_sessions.all():
-            yield from self.session(s, pid, syn)
-
-    def session(self, s: InfusionSession, pid: str, syn: bool) -> Iterator[Resource]:
-        eid = f"enc-{s.pk}"
-        start = s.started_at
-        if start is None and s.state == "scheduled":
-            start = s.appointment.starts_at
-        yield mapping.encounter(
-            id=eid,
-            patient_id=pid,
-            state=s.state,
-            number=s.number,
-            start=start,
-            end=s.ended_at,
-            synthetic=syn,
-        )
-        check_in = _one(s, "check_in")
-        if check_in is not None:
-            yield mapping.body_weight(
-                id=f"weight-{check_in.pk}",
-                patient_id=pid,
-                encounter_id=eid,
-                measured_at=check_in.checked_in_at,
-                weight_kg=check_in.weight_kg,
-                synthetic=syn,
-            )
-        for v in s.vitals.all():
-            yield from mapping.vital_signs(
-                id_prefix=f"vitals-{v.pk}",
-                patient_id=pid,
-                encounter_id=eid,
-                taken_at=v.taken_at,
-                sbp=v.sbp,
-                dbp=v.dbp,
-                hr=v.hr,
-                rr=v.rr,
-                spo2=v.spo2,
-                synthetic=syn,
-            )
-        # Ratings taken in the session that are not already an assessment of the patient.
-        for sc in (sc for sc in s.scores.all() if sc.assessment_id is None):
-            yield mapping.score_observation(
-                id=f"session-rating-{sc.pk}",
-                patient_id=pid,
-                code=score_code(sc.instrument),
-                total=sc.total,
-                answers=_answers(sc.answers),
-                effective=sc.taken_at,
-                encounter_id=eid,
-                synthetic=syn,
-            )
-        discharge = _one(s, "discharge")
-        if discharge is not None:
-            yield mapping.score_observation(
-                id=f"aldrete-{discharge.pk}",
-                patient_id=pid,
-                code=score_code("aldrete"),
-                total=discharge.aldrete_total,
-                answers=_answers(discharge.aldrete_answers),
-                effective=discharge.discharged_at,
-                encounter_id=eid,
-                synthetic=syn,
-            )
-        order = _one(s, "order")
-        administration_id = None
-        if order is not None and s.started_at is not None:
-            delivery = session_delivery(order, s.events.all(), until=timezone.now())
-            administration_id = f"ma-{s.pk}"
-            yield mapping.medication_administration(
-                id=administration_id,
-                patient_id=pid,
-                encounter_id=eid,
-                running=delivery.running,
-                ordered_mg=order.dose_mg,
-                delivered_mg=delivery.delivered_mg,
-                rate_mg_per_h=order.rate_mg_per_h,
-                start=delivery.started_at or s.started_at,
-                end=delivery.ended_at if not delivery.running else None,
-                synthetic=syn,
-            )
-        for ae in s.adverse_events.all():
-            rescue = " ".join(x for x in (ae.rescue_medication, ae.rescue_dose) if x)
-            yield mapping.adverse_event(
-                id=f"ae-{ae.pk}",
-                patient_id=pid,
-                encounter_id=eid,
-                administration_id=administration_id,
-                occurred_at=ae.occurred_at,
-                description=ae.description,
-                severity=ae.severity,
-                action_taken=ae.action_taken,
-                rescue=rescue,
-                synthetic=syn,
-            )
-        if s.signed_by is not None and s.signed_at is not None:
-            targets = [("Encounter", eid)]
-            if administration_id:
-                targets.append(("MedicationAdministration", administration_id))
-            yield mapping.signature_provenance(
-                id=f"prov-session-{s.pk}",
-                targets=targets,
-                signed_at=s.signed_at,
-                signer=("Practitioner", self.practitioner_id(s.signed_by)),
-                synthetic=syn,
-            )
-
-
-def _one(obj: Any, name: str) -> Any:
-    try:
-        return getattr(obj, name)
-    except ObjectDoesNotExist:
-        return None
-
-
-# Every record ``_Exporter`` reads, fetched per batch of patients in a fixed number of queries
+# Every record ``RecordExporter`` reads, fetched per batch of patients in a fixed number of queries
 # (in the export's order); a batch bounds the memory an NDJSON export holds at once.
 EXPORT_PREFETCH = (
     Prefetch("diagnoses", Diagnosis.objects.order_by("recorded_at", "pk")),
@@ -371,7 +88,7 @@ EXPORT_PREFETCH = (
 )
 PATIENT_BATCH = 200
 
-# Every resource type the export writes (``_Exporter``): what a bulk export's ``_type`` may ask.
+# Every resource type the export writes (``RecordExporter``): what a bulk export's ``_type`` may ask.
 EXPORT_TYPES = frozenset(
     {
         "AdverseEvent",
@@ -448,7 +165,7 @@ def _dump(resource: Resource) -> str:
 
 
 def _resources(
-    exporter: _Exporter, pks: Sequence[int], progress: Callable[[int], None] | None = None
+    exporter: RecordExporter, pks: Sequence[int], progress: Callable[[int], None] | None = None
 ) -> Iterator[Resource]:
     """The resources of the patients ``pks`` (in that order), then the staff they name;
     ``progress(done)`` is called after each batch with the number of patients written."""
@@ -466,7 +183,7 @@ def _resources(
 def patient_resources(organization: Organization, patients: Iterable[Patient]) -> list[Resource]:
     """The Patient resource of each of ``patients`` (of ``organization``), nothing else: the
     rows as given, no further query."""
-    exporter = _Exporter(organization)
+    exporter = RecordExporter(organization)
     return [exporter.patient_resource(p) for p in patients]
 
 
@@ -474,14 +191,14 @@ def patient_everything(organization: Organization, patient: Patient) -> list[Res
     """Everything the export writes for one patient (``kitclinic fhir export --mrn``), in the
     export's order: the patient, their records, the staff their signatures name. A fixed
     number of queries. Not audited here: the caller records the read."""
-    return list(_resources(_Exporter(organization), [patient.pk]))
+    return list(_resources(RecordExporter(organization), [patient.pk]))
 
 
 def export_bundle(
     organization: Organization, patients: list[Patient], out: IO[str]
 ) -> Counter[str]:
     """Write one Bundle of type collection; return the count of each resource type."""
-    exporter = _Exporter(organization)
+    exporter = RecordExporter(organization)
     base = fhir_base_url()
     resources = list(_resources(exporter, [p.pk for p in patients]))
     entries = [
@@ -519,7 +236,7 @@ def write_ndjson(
     """``export_ndjson`` of the patients ``patient_ids`` (sorted by MRN within each batch),
     only the resource types ``types`` (all when empty), calling ``progress`` after each batch
     (the bulk export's progress and cancellation)."""
-    exporter = _Exporter(organization)
+    exporter = RecordExporter(organization)
     files: dict[str, IO[str]] = {}
     counts: Counter[str] = Counter()
     wanted = frozenset(types)
