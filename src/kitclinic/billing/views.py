@@ -34,13 +34,12 @@ from kitclinic.billing.selectors import (
 )
 from kitclinic.billing.services import estimates, setup, superbills
 from kitclinic.lib.forms import form_page
+from kitclinic.lib.web.downloads import file_response
 from kitclinic.patients.access import access_patient
 
 
 def _pdf(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return file_response(content, name, "application/pdf", inline=True)
 
 
 @clinic_page

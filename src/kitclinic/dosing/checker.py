@@ -92,23 +92,9 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
-class DoseCheck:
-    """The computed order and its findings. Amounts carry their units in their names."""
+class CheckedFindings:
+    """What every check answers about its findings (an IV order's, a fixed-dose order's)."""
 
-    protocol_id: str
-    dosing_mode: DosingMode
-    weight_kg: Decimal
-    dose: Decimal
-    dose_unit: str
-    duration_min: Decimal
-    concentration_mg_per_ml: Decimal
-    dose_mg: Decimal
-    dose_mg_per_kg: Decimal
-    volume_ml: Decimal
-    rate_mg_per_h: Decimal
-    rate_ml_per_h: Decimal
-    rate_mg_per_kg_per_h: Decimal
     findings: tuple[Finding, ...]
 
     @property
@@ -130,6 +116,26 @@ class DoseCheck:
             if finding.rule == rule:
                 return finding
         raise KeyError(rule)
+
+
+@dataclass(frozen=True)
+class DoseCheck(CheckedFindings):
+    """The computed order and its findings. Amounts carry their units in their names."""
+
+    protocol_id: str
+    dosing_mode: DosingMode
+    weight_kg: Decimal
+    dose: Decimal
+    dose_unit: str
+    duration_min: Decimal
+    concentration_mg_per_ml: Decimal
+    dose_mg: Decimal
+    dose_mg_per_kg: Decimal
+    volume_ml: Decimal
+    rate_mg_per_h: Decimal
+    rate_ml_per_h: Decimal
+    rate_mg_per_kg_per_h: Decimal
+    findings: tuple[Finding, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible summary; floats are the rounded documented amounts (35.0, 52.5)."""

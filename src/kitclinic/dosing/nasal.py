@@ -16,13 +16,13 @@ from decimal import Decimal
 
 from .checker import (
     OVERRIDE_HARD,
+    CheckedFindings,
     DoseInputError,
     Finding,
     Number,
     Severity,
     check_limits,
     to_decimal,
-    worst,
 )
 from .library.model import DosingMode, NasalRegimen, Protocol
 from .units import format_number
@@ -43,31 +43,13 @@ def _mg(value: Decimal) -> str:
 
 
 @dataclass(frozen=True)
-class FixedDoseCheck:
+class FixedDoseCheck(CheckedFindings):
     """One fixed-dose order: the dose in mg, the devices it takes, and the findings."""
 
     protocol_id: str
     dose_mg: Decimal
     devices: int
     findings: tuple[Finding, ...]
-
-    @property
-    def status(self) -> Severity:
-        return worst([f.severity for f in self.findings])
-
-    @property
-    def soft_findings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity is Severity.SOFT)
-
-    @property
-    def hard_findings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity is Severity.HARD)
-
-    def finding(self, rule: str) -> Finding:
-        for finding in self.findings:
-            if finding.rule == rule:
-                return finding
-        raise KeyError(rule)
 
 
 def _fixed_dose(regimen: NasalRegimen, dose_mg: Decimal) -> Finding:

@@ -17,6 +17,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.audit.reads import worklist_record
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.lib.forms import add_service_errors, form_page
+from kitclinic.lib.web.downloads import file_response
 from kitclinic.patients.access import access_patient
 from kitclinic.patients.models import Patient
 from kitclinic.payments import forms as pf
@@ -32,13 +33,6 @@ from kitclinic.payments.selectors import (
     refundable_amount,
 )
 from kitclinic.payments.services import ledger, packages, setup
-
-
-def _download(filename: str, content: bytes, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @clinic_page
@@ -236,7 +230,7 @@ def receipt_page(request: HttpRequest, actor: Actor, payment_id: int) -> HttpRes
 def receipt_pdf(request: HttpRequest, actor: Actor, payment_id: int) -> HttpResponse:
     actor, payment = access_payment(actor, payment_id, Action.PAYMENT_VIEW)
     filename, content = reports.receipt_pdf(actor, payment)
-    return _download(filename, content, "application/pdf")
+    return file_response(content, filename, "application/pdf")
 
 
 @clinic_page
@@ -249,7 +243,8 @@ def takings(request: HttpRequest, actor: Actor) -> HttpResponse:
         return render(request, "payments/takings.html", {"form": form}, status=400)
     day, fmt = form.cleaned_data["day"], form.cleaned_data["format"]
     if fmt:
-        return _download(*reports.takings_export(actor, day=day, fmt=fmt))
+        filename, content, content_type = reports.takings_export(actor, day=day, fmt=fmt)
+        return file_response(content, filename, content_type)
     report = reports.takings(actor, day)
     worklist_record(
         actor, what="takings", patient_ids=sorted({e.patient_id for e in report.entries})

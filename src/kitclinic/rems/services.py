@@ -21,6 +21,7 @@ from kitclinic.accounts.roles import Action, Role
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
 from kitclinic.lib.bounds import date_in_window, has_control_characters
+from kitclinic.lib.field_errors import Errors
 from kitclinic.patients.models import Patient
 from kitclinic.rems.models import (
     Certification,
@@ -34,15 +35,6 @@ CERTIFICATION_FIELDS = ("clinic", "certification_number", "certified_on", "expir
 PRESCRIBER_FIELDS = ("clinic", "prescriber", "rems_prescriber_id", "enrolled_on", "ended_on")
 PATIENT_FIELDS = ("clinic", "patient", "enrolment_id", "enrolled_on", "ended_on")
 FORM_FIELDS = ("session", "session_date", "due_on", "submitted_on", "confirmation_number")
-
-
-class Errors(dict[str, list[str]]):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self:
-            raise ValidationError(dict(self))
 
 
 def clinic_today(clinic: Clinic) -> dt.date:

@@ -13,6 +13,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.lib.forms import form_page
+from kitclinic.lib.web.downloads import file_response
 from kitclinic.patients.access import access_patient
 from kitclinic.rems import forms as rf
 from kitclinic.rems import reports, services
@@ -182,8 +183,5 @@ def rems_report(request: HttpRequest, actor: Actor) -> HttpResponse:
         filename, content, content_type = reports.report_export(
             actor, date_from=data["date_from"], date_to=data["date_to"], fmt=data["format"]
         )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return file_response(content, filename, content_type)
     return render(request, "rems/report.html", {"form": form})

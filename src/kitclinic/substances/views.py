@@ -14,6 +14,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.decorators import clinic_page
 from kitclinic.accounts.roles import Action
 from kitclinic.lib.forms import form_page
+from kitclinic.lib.web.downloads import file_response
 from kitclinic.substances import forms as sf
 from kitclinic.substances import reports
 from kitclinic.substances.access import (
@@ -282,8 +283,5 @@ def substance_report(request: HttpRequest, actor: Actor) -> HttpResponse:
         filename, content, content_type = reports.report_export(
             actor, date_from=data["date_from"], date_to=data["date_to"], fmt=data["format"]
         )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return file_response(content, filename, content_type)
     return render(request, "substances/report.html", {"form": form})

@@ -13,6 +13,7 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
 from kitclinic.lib.bounds import date_in_window, has_control_characters
+from kitclinic.lib.field_errors import Errors
 from kitclinic.patients.models import Patient
 from kitclinic.payments.models import Method, Payment, ReceiptCounter
 from kitclinic.payments.rules import AmountError, parse_amount
@@ -41,15 +42,6 @@ ENTRY_FIELDS = (
     "received_by",
     "receipt_number",
 )
-
-
-class Errors(dict[str, list[str]]):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self:
-            raise ValidationError(dict(self))
 
 
 def amount_of(

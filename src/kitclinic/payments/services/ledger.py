@@ -19,13 +19,13 @@ from django.db import transaction
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.infusions.models import InfusionSession
+from kitclinic.lib.field_errors import Errors
 from kitclinic.patients.models import Patient
 from kitclinic.payments.models import Kind, Payment, Purpose
 from kitclinic.payments.selectors import package_balance, payment_settings, refundable_amount
 from kitclinic.payments.services._common import (
     REASON_MAX,
     REFERENCE_MAX,
-    Errors,
     amount_of,
     method_of,
     patient_of_organization,

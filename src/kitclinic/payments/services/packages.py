@@ -27,6 +27,7 @@ from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
 from kitclinic.infusions.models import InfusionSession
 from kitclinic.infusions.states import SessionState
+from kitclinic.lib.field_errors import Errors
 from kitclinic.patients.models import Patient
 from kitclinic.payments.models import (
     Kind,
@@ -46,7 +47,6 @@ from kitclinic.payments.selectors import (
 from kitclinic.payments.services._common import (
     REASON_MAX,
     REFERENCE_MAX,
-    Errors,
     method_of,
     patient_of_organization,
     received_when,

@@ -9,10 +9,11 @@ from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
+from kitclinic.lib.field_errors import Errors
 from kitclinic.payments.models import PackageRefundRule, PackageType, PaymentSettings
 from kitclinic.payments.rules import CURRENCIES
 from kitclinic.payments.selectors import payment_settings
-from kitclinic.payments.services._common import Errors, amount_of, text_of
+from kitclinic.payments.services._common import amount_of, text_of
 
 # A course of ketamine infusions is commonly six; a package of more than this is a typing mistake.
 MAX_PACKAGE_SESSIONS = 50

@@ -22,6 +22,7 @@ from kitclinic.accounts.roles import Action
 from kitclinic.accounts.selectors import clinicians
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record, changes_between, snapshot
+from kitclinic.lib.field_errors import Errors
 from kitclinic.substances.models import MG_STEP, SubstanceLogEntry, SubstanceLot
 from kitclinic.substances.selectors import clinic_zone
 
@@ -56,15 +57,6 @@ LOT_FIELDS = (
     "received_vials",
     "received_from_clinic",
 )
-
-
-class Errors(dict[str, list[str]]):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self:
-            raise ValidationError(dict(self))
 
 
 def fmt_mg(mg: Decimal) -> str:

@@ -13,6 +13,7 @@ from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
 from kitclinic.audit.models import AuditAction
 from kitclinic.audit.services import audit_record
+from kitclinic.lib.field_errors import Errors
 from kitclinic.substances.models import (
     MG_STEP,
     EntryKind,
@@ -23,7 +24,6 @@ from kitclinic.substances.models import (
 )
 from kitclinic.substances.selectors import lot_balance_mg, lowest_balance_from
 from kitclinic.substances.services._common import (
-    Errors,
     acting_at_lot,
     check_not_before_lot,
     check_witness,

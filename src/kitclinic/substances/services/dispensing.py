@@ -10,10 +10,10 @@ from django.db import models, transaction
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import User
 from kitclinic.accounts.roles import Action
+from kitclinic.lib.field_errors import Errors
 from kitclinic.substances.models import EntryKind, SubstanceLogEntry, SubstanceLot
 from kitclinic.substances.selectors import lot_balance_mg, lowest_balance_from
 from kitclinic.substances.services._common import (
-    Errors,
     acting_at_lot,
     check_not_before_lot,
     check_witness,

@@ -11,11 +11,11 @@ from django.db import transaction
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
 from kitclinic.accounts.roles import Action
+from kitclinic.lib.field_errors import Errors
 from kitclinic.substances.models import MG_STEP, Drug, EntryKind, SubstanceLogEntry, SubstanceLot
 from kitclinic.substances.selectors import lot_balance_mg, lowest_balance_from
 from kitclinic.substances.services._common import (
     MAX_QUANTITY_MG,
-    Errors,
     acting_at_lot,
     check_not_before_lot,
     fmt_mg,
