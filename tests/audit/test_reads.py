@@ -97,6 +97,12 @@ POST_ONLY = {
     "api/v1/rems/forms/<int:form_id>/submission/",
     "api/v1/payments/<int:payment_id>/refunds/",
     "api/v1/payments/<int:payment_id>/void/",
+    "api/v1/sessions/<int:session_id>/nasal/order/",
+    "api/v1/sessions/<int:session_id>/nasal/predose-bp/",
+    "api/v1/sessions/<int:session_id>/nasal/predose-override/",
+    "api/v1/sessions/<int:session_id>/nasal/devices/",
+    "api/v1/sessions/<int:session_id>/nasal/post-dose-bp/",
+    "infusions/sessions/<int:session_id>/nasal/device/",
     "infusions/courses/<int:course_id>/status/",
     "infusions/sessions/<int:session_id>/pump/",
     "infusions/sessions/<int:session_id>/vitals/",
@@ -196,6 +202,11 @@ def _url(route: str, ids: dict[str, int]) -> str:
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), route)
 
 
+# The nasal-spray step pages, walked here with an IV session: a step that cannot apply to it
+# sends the user back to the session page (302) having shown nothing, so no read is recorded;
+# one that shows its page records the read like every step page.
+NASAL_STEP = re.compile(r"^infusions/sessions/<int:session_id>/nasal/")
+
 # Money is the front desk's (a physician may not see payments): those patterns are read as it,
 # and a refund or void (the form shows the entry) as the clinic admin, who may make one.
 FRONT_DESK_READS = re.compile(r"payments|packages")
@@ -226,9 +237,11 @@ def test_every_pattern_with_a_patient_audits_its_read(world, patient, chart_worl
         new = list(AuditEvent.objects.filter(id__gt=last))
         walked.append(route)
         reads = [e for e in new if e.action in (AuditAction.VIEW, AuditAction.EXPORT)]
-        if response.status_code != 200:
+        allowed = (200, 302) if NASAL_STEP.search(route) else (200,)
+        shown = [(patient.pk, world.users[persona].pk)] if response.status_code == 200 else []
+        if response.status_code not in allowed:
             failures.append(f"{route}: status {response.status_code}")
-        elif [(e.patient_id, e.actor_id) for e in reads] != [(patient.pk, world.users[persona].pk)]:
+        elif [(e.patient_id, e.actor_id) for e in reads] != shown:
             failures.append(f"{route}: read events {[(e.action, e.patient_id) for e in reads]}")
     assert not unknown, (
         f"URL patterns with an identifier the read audit does not know: {unknown}. Add it to "
