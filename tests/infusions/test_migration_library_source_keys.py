@@ -9,28 +9,21 @@ import importlib
 import json
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db import migrations
 
 from kitclinic.audit.integrity import verify
 from kitclinic.audit.models import AuditEvent
 from kitclinic.dosing import default_library, library_to_dict
 from kitclinic.infusions.models import DrugLibraryVersion, LibraryStatus
+from tests.support.migrations import run_migration_from
 
 MIGRATION = importlib.import_module("kitclinic.infusions.migrations.0008_library_source_keys")
-BEFORE = [("infusions", "0007_delivered_dose")]
 
 
 def _legacy(data):
     """The default library as versions installed before the relabelling hold it."""
     reverse = {path: (new, old) for path, (old, new) in MIGRATION._rows().items()}
     return MIGRATION.relabel(data, reverse)
-
-
-def _migrate(targets) -> None:  # type: ignore[no-untyped-def]
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
 
 
 def test_the_old_default_relabels_to_the_shipped_default_exactly():
@@ -64,11 +57,8 @@ def test_the_migration_relabels_an_approved_version_and_audits_it(world):
     version = library_install_default(organization_id=world.clinic.organization_id)
     shipped = version.data
     legacy = _legacy(shipped)
-    _migrate(BEFORE)
-    try:
-        DrugLibraryVersion.objects.filter(pk=version.pk).update(data=legacy)
-    finally:
-        _migrate(None)
+    DrugLibraryVersion.objects.filter(pk=version.pk).update(data=legacy)  # as installed before
+    run_migration_from("infusions", "0008_library_source_keys", first=migrations.RunPython)
     version.refresh_from_db()
     assert version.data == shipped
     assert version.status == LibraryStatus.APPROVED and version.number == 1

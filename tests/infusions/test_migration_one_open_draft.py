@@ -5,24 +5,25 @@ and once the extra drafts are discarded the migration runs."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db import connection, migrations
 from django.utils import timezone
 
 from kitclinic.infusions.models import DrugLibraryVersion
+from tests.support.migrations import drop_constraint, restore_constraint, run_migration_from
 
-BEFORE = [("infusions", "0011_opening_hours")]
+MIGRATION = ("infusions", "0012_one_open_library_draft")
+CONSTRAINT = "one_open_library_draft_per_org"
 
 
-def _migrate(targets) -> None:  # type: ignore[no-untyped-def]
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets or executor.loader.graph.leaf_nodes())
+def _constraint_present() -> bool:
+    with connection.cursor() as cursor:
+        table = DrugLibraryVersion._meta.db_table
+        return CONSTRAINT in connection.introspection.get_constraints(cursor, table)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_several_open_drafts_stop_the_migration_until_one_is_left(world, library):
-    _migrate(BEFORE)
+    drop_constraint(DrugLibraryVersion, CONSTRAINT)  # the database as it was before 0012
     try:
         for number in (2, 3):
             DrugLibraryVersion.objects.create(
@@ -33,9 +34,12 @@ def test_several_open_drafts_stop_the_migration_until_one_is_left(world, library
                 created_at=timezone.now(),
             )
         with pytest.raises(RuntimeError, match=r"drafts v2, v3\)") as caught:
-            _migrate(None)
+            run_migration_from(*MIGRATION, first=migrations.RunPython)
         assert "Discard the drafts that are not needed" in str(caught.value)
+        assert not _constraint_present()  # the refusal added nothing
         DrugLibraryVersion.objects.filter(number=3).update(status="discarded")
+        run_migration_from(*MIGRATION, first=migrations.RunPython)
+        assert _constraint_present()
     finally:
-        _migrate(None)
+        restore_constraint(DrugLibraryVersion, CONSTRAINT)
     assert DrugLibraryVersion.objects.filter(status="draft").count() == 1
