@@ -113,14 +113,14 @@ def migrated_postgres(tmp_path_factory: pytest.TempPathFactory):  # type: ignore
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The run's PostgreSQL template is dropped by the controlling process once every worker is
+    """The run's PostgreSQL templates are dropped by the controlling process once every worker is
     done (or by the only process, without pytest-xdist)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     from tests.support import databases
 
     factory: pytest.TempPathFactory = session.config._tmp_path_factory  # type: ignore[attr-defined]
-    databases.drop_postgres_template(factory.getbasetemp())
+    databases.drop_postgres_templates(factory.getbasetemp())
 
 
 @pytest.fixture

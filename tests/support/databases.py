@@ -4,12 +4,16 @@ fraction of one. The pytest-xdist workers of one run share them: the first to as
 under a lock, the others wait for it and copy.
 
 - ``migrated``: a SQLite file on which ``kitclinic migrate`` ran, nothing else.
+- ``migrated-<app>-<migration>``: a SQLite file on which ``kitclinic migrate <app> <migration>``
+  ran (that migration and its ancestors only), for a data migration that cannot be run again on
+  today's schema (tests/support/migrations.py).
 - ``demo``: a copy of ``migrated`` on which ``kitclinic seed_demo --patients 20`` ran, with the
   safety-alert escalation policy at 0 minutes, so that a task worker started on a copy escalates
   the demo's open alerts at once (the backup tests do not look at when an escalation falls due).
-- the PostgreSQL template: a database on which ``kitclinic migrate`` ran, copied by
-  ``CREATE DATABASE ... TEMPLATE``; the run's controlling process drops it at the end
-  (``drop_postgres_template``, from tests/conftest.py).
+- the PostgreSQL templates: a database on which ``kitclinic migrate`` ran (and one per
+  ``<app> <migration>`` asked for), copied by ``CREATE DATABASE ... TEMPLATE``; the run's
+  controlling process drops them at the end (``drop_postgres_templates``, from
+  tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -74,12 +78,18 @@ def _checkpoint(path: Path) -> None:
         connection.close()
 
 
-def migrated_sqlite(folder: Path) -> Path:
+def migrated_sqlite(folder: Path, target: tuple[str, str] | None = None) -> Path:
+    """``kitclinic migrate`` on a new SQLite file: every migration, or with ``target`` (app
+    label, migration name) only that migration and the ones it depends on."""
+
     def build(path: Path) -> None:
-        run_kitclinic("migrate", "--noinput", "-v", "0", database_url=f"sqlite:///{path}")
+        run_kitclinic(
+            "migrate", *(target or ()), "--noinput", "-v", "0", database_url=f"sqlite:///{path}"
+        )
         _checkpoint(path)
 
-    return built_once(folder, "migrated.sqlite3", build)
+    name = "migrated" if target is None else "-".join(("migrated", *target))
+    return built_once(folder, f"{name}.sqlite3", build)
 
 
 def demo_sqlite(folder: Path) -> Path:
@@ -105,37 +115,47 @@ def copy_of(template: Path, path: Path) -> str:
 
 @dataclass(frozen=True)
 class PostgresTemplate:
-    """The run's migrated PostgreSQL database, to copy."""
+    """One of the run's migrated PostgreSQL databases, to copy (``record``: the file in the
+    run's folder that names it, whose lock its copies take)."""
 
     folder: Path
     server: str
     name: str
+    record: str = POSTGRES_TEMPLATE
 
     def create(self, name: str | None = None) -> Database:
         """A new database on the server, a copy of the template. One copy at a time: PostgreSQL
         copies a template only while no one else is connected to it."""
         database = Database(self.server) if name is None else Database(self.server, name=name)
-        with _locked(self.folder, POSTGRES_TEMPLATE):
+        with _locked(self.folder, self.record):
             return database.create(template=self.name)
 
 
-def postgres_template(folder: Path, server: str) -> PostgresTemplate:
+def postgres_template(
+    folder: Path, server: str, target: tuple[str, str] | None = None
+) -> PostgresTemplate:
+    """``kitclinic migrate`` on a new PostgreSQL database: every migration, or with ``target``
+    (app label, migration name) only that migration and the ones it depends on."""
+
     def build(path: Path) -> None:
         database = Database(server, name=f"kitclinic_template_{secrets.token_hex(8)}").create()
         try:
-            run_kitclinic("migrate", "--noinput", "-v", "0", database_url=database.url)
+            run_kitclinic(
+                "migrate", *(target or ()), "--noinput", "-v", "0", database_url=database.url
+            )
         except BaseException:
             database.drop()
             raise
         path.write_text(f"{server}\n{database.name}\n")
 
-    server_of_record, name = built_once(folder, POSTGRES_TEMPLATE, build).read_text().split()
-    return PostgresTemplate(folder, server_of_record, name)
+    record = POSTGRES_TEMPLATE if target is None else "-".join((POSTGRES_TEMPLATE, *target))
+    server_of_record, name = built_once(folder, record, build).read_text().split()
+    return PostgresTemplate(folder, server_of_record, name, record)
 
 
-def drop_postgres_template(folder: Path) -> None:
-    """Drop the run's PostgreSQL template, if it made one."""
-    record = folder / POSTGRES_TEMPLATE
-    if record.exists():
-        server, name = record.read_text().split()
-        Database(server, name=name).drop()
+def drop_postgres_templates(folder: Path) -> None:
+    """Drop the run's PostgreSQL templates, those it made."""
+    for record in folder.glob(f"{POSTGRES_TEMPLATE}*"):
+        if record.suffix not in (".lock", ".partial"):
+            server, name = record.read_text().split()
+            Database(server, name=name).drop()
