@@ -15,7 +15,9 @@ exists in the demo clinic, so the handlers run past their 404 and 403.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -129,8 +131,10 @@ def _spare_tokens() -> list[int]:
     )
 
 
+@functools.cache
 def openapi_document() -> dict[str, Any]:
-    """The document ``/api/schema/`` serves (drf-spectacular's generator, no request)."""
+    """The document ``/api/schema/`` serves (drf-spectacular's generator, no request); the same
+    for every part of a run, so generated once per process."""
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
@@ -168,11 +172,11 @@ def wsgi_app(settings) -> Iterator[Any]:
         request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def afternoon_clock() -> Iterator[None]:
-    """The clock reads today 13:00 in the clinic's zone when the run starts and runs on from
-    there: the demo's appointments of the morning have all begun, whatever hour the suite runs
-    at, so every run reaches the same states."""
+    """The clock reads today 13:00 in the clinic's zone when the module's first test starts and
+    runs on from there: the demo's appointments of the morning have all begun, whatever hour the
+    suite runs at, so every run reaches the same states."""
     real_now = timezone.now
     started = real_now()
     base = dt.datetime.combine(
@@ -185,28 +189,39 @@ def afternoon_clock() -> Iterator[None]:
         timezone.now = real_now  # type: ignore[assignment]
 
 
-@pytest.fixture
-def demo_clinic(db, afternoon_clock) -> None:
-    from kitclinic.demo.people import seed_demo
-
-    seed_demo(patients=12)
-
-
-@pytest.fixture
-def auth_headers(demo_clinic) -> dict[str, str]:
-    """Credentials of the fuzzing client: the demo physician (the broadest clinical rights) at
-    Northside, by a write-scoped API token."""
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker, afternoon_clock) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The demo clinic (12 patients) and the fuzzing client's credentials, made once for the
+    tests of this module that a worker runs and rolled back after the last of them. Each test
+    runs in a savepoint inside it (its ``db``), so every part starts from the same records
+    whatever the others changed. Yields the physician's token."""
     from django.db import transaction
 
     from kitclinic.accounts.models import User
     from kitclinic.accounts.tokens import api_token_create
+    from kitclinic.demo.people import seed_demo
     from tests.factories import api_token_for
 
-    with transaction.atomic():
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_demo(patients=12)
         for username in ("physician", "physician", "nurse"):
             user = User.objects.get(username=username)
             api_token_create(user=user, name=SPARE_TOKEN, scope="write", days=None)
-    return {"Authorization": f"Bearer {api_token_for(User.objects.get(username='physician'))}"}
+        token = api_token_for(User.objects.get(username="physician"))
+        yield token
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo_clinic(seeded_demo, db) -> None:  # type: ignore[no-untyped-def]
+    """The module's demo clinic, as this test's savepoint sees it."""
+
+
+@pytest.fixture
+def auth_headers(seeded_demo, db) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Credentials of the fuzzing client: the demo physician (the broadest clinical rights) at
+    Northside, by a write-scoped API token."""
+    return {"Authorization": f"Bearer {seeded_demo}"}
 
 
 # Money is the front desk's and the clinic admin's, not the physician's (docs/payments.md): the
@@ -310,7 +325,7 @@ def fuzz(
     parts: int = 1,
 ) -> Tally:
     """Run every ``parts``-th operation from the ``part``-th on (parts run on separate workers)."""
-    schema = schemathesis.openapi.from_dict(openapi_document())
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(openapi_document()))
     schema.app = app
     pools = {name: load() for name, load in EXISTING_IDS.items()}
     tally = Tally()
