@@ -199,7 +199,7 @@ def seeded_demo(django_db_setup, django_db_blocker, afternoon_clock) -> Iterator
 
     from kitclinic.accounts.models import User
     from kitclinic.accounts.tokens import api_token_create
-    from kitclinic.demo.people import seed_demo
+    from kitclinic.demo.seed import seed_demo
     from tests.factories import api_token_for
 
     with django_db_blocker.unblock(), transaction.atomic():

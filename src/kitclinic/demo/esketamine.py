@@ -12,6 +12,10 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
+from kitclinic.demo.clock import demo_clock
+from kitclinic.demo.consent import record_consent
+from kitclinic.demo.infusions import check_in, current_course_patients, local_at
+from kitclinic.demo.rems import seed_rems_patient
 from kitclinic.infusions.models import Appointment, Chair, TreatmentCourse
 from kitclinic.infusions.services import nasal, scheduling
 from kitclinic.infusions.services.courses import course_plan
@@ -20,6 +24,7 @@ from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.patients.models import Patient
 from kitclinic.substances.models import Drug, SubstanceLot
+from kitclinic.substances.services import stock
 
 ESKETAMINE_PROTOCOL = "esketamine-nasal"
 # days before today of the signed sessions (at most twice a week), and their doses: a course
@@ -36,8 +41,10 @@ PREDOSE = {"sbp": 132, "dbp": 84, "hr": 76, "spo2": 98}
 POST_DOSE = {"sbp": 138, "dbp": 86, "hr": 78, "spo2": 97}
 
 
-def esketamine_patient(organization_id: int, taken: set[int]) -> Patient | None:
-    """The first patient (MRN order) eligible for depression and not in ``taken``."""
+def esketamine_patient(organization_id: int) -> Patient | None:
+    """The first patient (MRN order) eligible for depression who has no current IV course
+    (kitclinic.demo.infusions.current_course_patients)."""
+    taken = {patient.pk for patient in current_course_patients(organization_id)}
     return (
         Patient.objects.filter(
             organization_id=organization_id,
@@ -59,8 +66,6 @@ def _devices(sessions: tuple[tuple[int, str], ...]) -> int:
 def _lot(
     nurse: Actor, when: dt.datetime, number: int = 1, sessions: tuple[tuple[int, str], ...] = ()
 ) -> SubstanceLot:
-    from kitclinic.substances.services import stock
-
     return stock.substance_receive(
         actor=nurse,
         drug=Drug.ESKETAMINE_HCL_NASAL,
@@ -104,14 +109,9 @@ def seed_esketamine(
     today: dt.date,
 ) -> TreatmentCourse:
     """Plan the course, then book and run each of ``SESSIONS`` to the physician's sign-off."""
-    from kitclinic.demo.history.clock import demo_clock
-    from kitclinic.demo.history.consent import record_consent
-    from kitclinic.demo.infusions import _at, _check_in
-    from kitclinic.demo.rems import seed_rems_patient
-
     zone = timezone.get_current_timezone()
     first_day = today - dt.timedelta(days=SESSIONS[0][0])
-    with demo_clock(_at(first_day - dt.timedelta(days=3), 15, 0)) as clock:
+    with demo_clock(local_at(first_day - dt.timedelta(days=3), 15, 0)) as clock:
         course = course_plan(
             actor=physician,
             patient=patient,
@@ -141,7 +141,7 @@ def seed_esketamine(
                 clock.set(start + dt.timedelta(minutes=minutes))
 
             at(-25)
-            _check_in(nurse, session, "71.6")
+            check_in(nurse, session, "71.6")
             at(-15)
             nasal.nasal_order_place(actor=physician, session=session, dose_mg=dose)
             at(-5)

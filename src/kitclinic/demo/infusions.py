@@ -1,20 +1,23 @@
-"""The infusion part of the synthetic demo clinic (called by kitclinic.demo.people.seed_demo).
+"""The infusion part of the synthetic demo clinic (called by kitclinic.demo.seed.seed_demo).
 
 Deterministic: patients are taken in MRN order. Every write goes through the services, so the
 demo record is audited like a real one. Times of the completed session are the seeding time; the
-months of history before it are in kitclinic.demo.history.
+months of history before it are in kitclinic.demo.history, the esketamine course in
+kitclinic.demo.esketamine (both take the check-in and the local times from here).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic, ClinicSettings
+from kitclinic.demo.clock import DemoClock, demo_clock
+from kitclinic.demo.consent import record_consent
 from kitclinic.infusions.models import (
     Chair,
     InfusionOrder,
@@ -36,9 +39,6 @@ from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.patients.models import Patient
 
-if TYPE_CHECKING:
-    from kitclinic.demo.history.clock import DemoClock
-
 CHAIRS_PER_CLINIC = 4
 TODAY_APPOINTMENTS = ((0, 8, 30), (1, 9, 0), (2, 10, 0), (3, 11, 0), (0, 11, 0))
 DEMO_WEIGHTS_KG = ("68.4", "81.2", "59.7", "94.5", "72.0", "77.3")
@@ -58,11 +58,11 @@ class Vitals(TypedDict):
 NORMAL_VITALS: Vitals = {"sbp": 122, "dbp": 78, "hr": 74, "rr": 14, "spo2": 98}
 
 
-def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
+def local_at(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
-def _check_in(nurse: Actor, session: InfusionSession, weight: str) -> None:
+def check_in(nurse: Actor, session: InfusionSession, weight: str) -> None:
     required = pregnancy_status_required(
         session.patient, timezone.localdate(), clinic_id=session.clinic_id
     )
@@ -89,14 +89,14 @@ def _complete(
     nurse: Actor, physician: Actor, session: InfusionSession, weight: str, clock: DemoClock
 ) -> None:
     """Run one whole session through the services, to the physician's sign-off, moving the
-    seed's clock (kitclinic.demo.history.clock.DemoClock) along the appointment's times."""
+    seed's clock (kitclinic.demo.clock.DemoClock) along the appointment's times."""
     start = session.appointment.starts_at
 
     def at(minutes: int) -> None:
         clock.set(start + dt.timedelta(minutes=minutes))
 
     at(-20)
-    _check_in(nurse, session, weight)
+    check_in(nurse, session, weight)
     at(-12)
     protocol = session_protocol(session)
     orders.order_place(
@@ -190,22 +190,19 @@ def seed_infusions(
     nurse: Actor,
     physician: Actor,
     front: Actor,
+    today: dt.date,
     chairs: dict[int, list[Chair]] | None = None,
 ) -> list[TreatmentCourse]:
-    """Courses for the first eligible patients, today's appointments at the first clinic and one
+    """Courses for the first eligible patients, ``today``'s appointments at the first clinic and one
     completed, signed session a week ago (with the library and chairs unless ``chairs`` is
     given). Returns the courses planned."""
     organization_id = clinics[0].organization_id
     if chairs is None:
         chairs = seed_library_and_chairs(clinics)
     eligible = current_course_patients(organization_id)
-    from kitclinic.demo.history.clock import demo_clock
-    from kitclinic.demo.history.consent import record_consent
-
-    today = timezone.localdate()
     courses: list[TreatmentCourse] = []
     # Planned a fortnight ago; the first patient's infusion a week ago is run on the seed's clock.
-    with demo_clock(_at(today - dt.timedelta(14), 16, 0)) as clock:
+    with demo_clock(local_at(today - dt.timedelta(14), 16, 0)) as clock:
         for patient in eligible:
             indication = (
                 patient.eligibility_decisions.filter(
@@ -232,17 +229,17 @@ def seed_infusions(
         if not courses:
             return courses
         home = chairs[clinics[0].pk]
-        clock.set(_at(today - dt.timedelta(10), 11, 0))
+        clock.set(local_at(today - dt.timedelta(10), 11, 0))
         past = scheduling.appointment_book(
             actor=front,
             course=courses[0],
             chair=home[0],
-            starts_at=_at(today - dt.timedelta(7), 9, 0),
+            starts_at=local_at(today - dt.timedelta(7), 9, 0),
         )
         _complete(nurse, physician, past.session, DEMO_WEIGHTS_KG[0], clock)
     # Today's list was booked the afternoon before: seeded after 08:30, a booking "now" would be
     # a session recorded afterwards (a back-entry), which these are not.
-    with demo_clock(_at(today - dt.timedelta(1), 16, 0)):
+    with demo_clock(local_at(today - dt.timedelta(1), 16, 0)):
         for course, (chair_index, hour, minute) in zip(
             courses[1:], TODAY_APPOINTMENTS, strict=False
         ):
@@ -250,20 +247,6 @@ def seed_infusions(
                 actor=front,
                 course=course,
                 chair=home[chair_index],
-                starts_at=_at(today, hour, minute),
+                starts_at=local_at(today, hour, minute),
             )
-    from kitclinic.demo.esketamine import esketamine_patient, seed_esketamine
-
-    nasal = esketamine_patient(organization_id, {p.pk for p in eligible})
-    if nasal is not None:
-        # not among the returned courses: those are the first patients' current IV courses
-        seed_esketamine(
-            clinic=clinics[0],
-            chairs=home,
-            patient=nasal,
-            nurse=nurse,
-            physician=physician,
-            front=front,
-            today=today,
-        )
     return courses

@@ -1,7 +1,10 @@
-"""The synthetic demo clinic: deterministic, every record marked synthetic.
+"""The demo clinic's people: its organization, two clinics, one user per role and the patients
+with their clinical histories, eligibility screens and decisions (called by
+kitclinic.demo.seed.seed_demo).
 
-Used by ``kitclinic seed_demo`` (``make run``) and by the web benchmark. Names, MRNs and histories
-are invented; nothing here describes a real person.
+Deterministic (a ``random.Random`` with the demo's seed), every record marked synthetic. The
+benchmarks (bench/) take the names and the clinical lists too. Names, MRNs and histories are
+invented; nothing here describes a real person.
 """
 
 from __future__ import annotations
@@ -9,19 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic, Organization, StaffMembership, User
 from kitclinic.accounts.roles import Role
 from kitclinic.intake import contraindications
+from kitclinic.intake.eligibility import decide_eligibility
 from kitclinic.patients import services
-
-if TYPE_CHECKING:
-    from kitclinic.infusions.models import Chair
+from kitclinic.patients.selectors import code_list_in_force, diagnoses_as_intake, trials_as_intake
 
 DEMO_SEED = 20261127
 DEMO_PASSWORD = "kitclinic-demo"
@@ -182,88 +182,12 @@ class DemoLogin:
     clinic: str
 
 
-def demo_exists() -> bool:
-    return Organization.objects.exists()
-
-
-@transaction.atomic
-def seed_demo(*, patients: int = 200, seed: int = DEMO_SEED) -> list[DemoLogin]:
-    """Create the demo organization, two clinics, one user per role and ``patients`` patients,
-    with months of clinic history before today (kitclinic.demo.history).
-
-    The organization, staff, patients, library and chairs are created as of the day the demo
-    clinic opened and the history is written under the seed's clock (``demo_clock``), so its
-    records carry historical times; today's courses, appointments and the controlled-substance
-    records that follow use the real clock."""
-    from kitclinic.demo.history.clock import demo_clock
-    from kitclinic.demo.history.seed import HISTORY_DAYS, seed_history
-
-    real_today = timezone.localdate()
-    opened = timezone.now() - dt.timedelta(days=HISTORY_DAYS + 1)
-    with demo_clock(opened) as clock:
-        logins, actors, clinics, chairs = _seed_clinic(patients, seed)
-        nurse, physician = actors[Role.NURSE], actors[Role.PHYSICIAN]
-        from kitclinic.demo.rems import seed_rems_setting
-
-        seed_rems_setting(clinic_admin=actors[Role.CLINIC_ADMIN], physician=physician)
-        from kitclinic.demo.billing import seed_billing_setup
-
-        # on the day the clinic opened, so that every session of the history can be billed
-        seed_billing_setup(clinic=clinics[0], admin=actors[Role.CLINIC_ADMIN], physician=physician)
-        seed_history(
-            clock=clock,
-            clinic=clinics[0],
-            chairs=chairs[clinics[0].pk],
-            nurse=nurse,
-            physician=physician,
-            today=real_today,
-        )
-    from kitclinic.demo.infusions import seed_infusions
-
-    seed_infusions(
-        clinics=clinics,
-        nurse=nurse,
-        physician=physician,
-        front=actors[Role.FRONT_DESK],
-        chairs=chairs,
-    )
-    from kitclinic.demo.rems import seed_rems_forms
-
-    seed_rems_forms(nurse=nurse)
-    from kitclinic.demo.substances import seed_substances
-
-    seed_substances(south=clinics[1], nurse=nurse, physician=physician)
-    from kitclinic.demo.payments import seed_payments
-
-    seed_payments(
-        front=actors[Role.FRONT_DESK], admin=actors[Role.CLINIC_ADMIN], physician=physician
-    )
-    from kitclinic.demo.billing import seed_billing_documents
-
-    seed_billing_documents(clinic=clinics[0], front=actors[Role.FRONT_DESK], physician=physician)
-    _seed_open_alert(nurse)
-    return logins
-
-
-def _seed_open_alert(nurse: Actor) -> None:
-    """One patient in a current course answers a PHQ-9 link with item 9 above 0, so the demo's
-    dashboard, chart and alert queue show an open safety alert to acknowledge."""
-    from kitclinic.assessments.models import LinkMode
-    from kitclinic.assessments.services.links import link_issue, link_submit
-    from kitclinic.demo.infusions import current_course_patients
-
-    patients = current_course_patients(nurse.organization_id)
-    if not patients:  # a demo too small to have a current course
-        return
-    issued = link_issue(actor=nurse, patient=patients[0], instrument="phq9")
-    link_submit(token=issued.token, mode=LinkMode.SELF_REPORT, answers=[2, 2, 1, 2, 1, 1, 1, 0, 1])
-
-
-def _seed_clinic(
+def seed_people(
     patients: int, seed: int
-) -> tuple[list[DemoLogin], dict[Role, Actor], list[Clinic], dict[int, list[Chair]]]:
-    from kitclinic.demo.infusions import seed_library_and_chairs
-
+) -> tuple[list[DemoLogin], dict[Role, Actor], list[Clinic]]:
+    """The organization, its two clinics (the first is home to everyone), one user per role of
+    ``DEMO_USERS`` (the physician and the nurse at both clinics) and ``patients`` patients, as of
+    today. Returns the logins, each role's actor at the first clinic, and the clinics."""
     rng = random.Random(seed)
     org = Organization.objects.create(name=DEMO_ORGANIZATION, slug="demo", is_synthetic=True)
     north = Clinic.objects.create(
@@ -295,10 +219,10 @@ def _seed_clinic(
             logins.append(DemoLogin(username, role.value, south.name))
         actors[role] = Actor(user=user, membership=membership, client_address="127.0.0.1")
     nurse, physician = actors[Role.NURSE], actors[Role.PHYSICIAN]
-    today = timezone.localdate()  # the opening day, under the seed's clock
+    today = timezone.localdate()  # the opening day, under the seed's clock (kitclinic.demo.seed)
     for number in range(1, patients + 1):
         _seed_patient(rng, number, today, nurse, physician)
-    return logins, actors, [north, south], seed_library_and_chairs([north, south])
+    return logins, actors, [north, south]
 
 
 def _seed_patient(
@@ -405,13 +329,6 @@ def _seed_patient(
             answers["active_psychosis"] = True
         services.screen_record(actor=nurse, patient=patient, answers=answers)
         if rng.random() < 0.7:
-            from kitclinic.intake.eligibility import decide_eligibility
-            from kitclinic.patients.selectors import (
-                code_list_in_force,
-                diagnoses_as_intake,
-                trials_as_intake,
-            )
-
             computed = decide_eligibility(
                 indication=indication,
                 screen=answers,

@@ -1,4 +1,4 @@
-"""The esketamine REMS part of the synthetic demo clinic (called by kitclinic.demo.people.seed_demo):
+"""The esketamine REMS part of the synthetic demo clinic (called by kitclinic.demo.seed.seed_demo):
 the demo clinic certified as a healthcare setting and the demo physician enrolled as its
 prescriber, through the same services as the pages, before any esketamine session is booked (the
 booking's REMS hard stop would refuse one otherwise); the demo esketamine patient enrolled when

@@ -1,4 +1,4 @@
-"""Months of synthetic clinic history for the demo seed (called by kitclinic.demo.people).
+"""Months of synthetic clinic history for the demo seed (called by kitclinic.demo.seed).
 
 Deterministic (its own ``random.Random`` with a fixed seed) and written through the same
 services as real records, so every row is validated and audited. What it makes:
@@ -18,12 +18,11 @@ services as real records, so every row is validated and audited. What it makes:
 The trajectories are invented to exercise the dashboard and the chart; they are synthetic data,
 not a claim about how patients respond.
 
-**The clock.** The services stamp ``timezone.now()``. History must carry historical times, so
-the seed runs them under :class:`DemoClock`, which replaces ``django.utils.timezone.now`` for
-the duration of a ``with`` block and is moved forward step by step. It is for the seed only
-(single-threaded, inside the seed's transaction); nothing else uses it.
+**The clock.** History must carry historical times, so it is written under the seed's clock
+(kitclinic.demo.clock), which the services' ``timezone.now()`` reads.
 
-The parts: ``clock`` (the seed's clock), ``ratings`` (synthetic trajectories and the answers
-that add up to them), ``consent`` (information sheets and consents), ``courses`` (one course,
-infusion by infusion) and ``seed`` (which patients get a course, and the drug drawn for them).
+The parts: ``ratings`` (synthetic trajectories and the answers that add up to them), ``courses``
+(one course, infusion by infusion) and ``seed`` (which patients get a course, and the drug drawn
+for them). The information sheets and consents are kitclinic.demo.consent, shared with the
+current courses.
 """

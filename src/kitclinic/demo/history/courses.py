@@ -7,13 +7,15 @@ import math
 import random
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.assessments.models import Mode
 from kitclinic.assessments.services.assessments import assessment_record
+from kitclinic.demo.clock import DemoClock
+from kitclinic.demo.consent import record_consent
+from kitclinic.demo.infusions import DEMO_HOURS, Vitals
 from kitclinic.dosing import Protocol
 from kitclinic.infusions.models import Chair, InfusionOrder, InfusionSession, TreatmentCourse
 from kitclinic.infusions.services import orders, scheduling
@@ -29,10 +31,9 @@ from kitclinic.infusions.services.sessions.discharge import session_discharge
 from kitclinic.infusions.services.sessions.protocol import session_protocol
 from kitclinic.infusions.services.sessions.signoff import session_sign
 from kitclinic.outcomes.labs import configured_unit
+from kitclinic.outcomes.services import lab_result_record
 from kitclinic.patients.models import Patient
 
-from .clock import DemoClock
-from .consent import record_consent
 from .ratings import (
     COUNTED_SCALE,
     SCALE_LOW,
@@ -43,9 +44,6 @@ from .ratings import (
     noisy,
     trajectory,
 )
-
-if TYPE_CHECKING:
-    from kitclinic.demo.infusions import Vitals
 
 # Twice-weekly induction (6 infusions over about 2.5 weeks; [phillips-2019]: 6 over 2 weeks).
 INDUCTION_DAYS = (0, 3, 7, 10, 14, 17)
@@ -72,8 +70,6 @@ class _Slots:
     def within_hours(self, start: dt.datetime, end: dt.datetime) -> bool:
         """Whether the chair time lies within the demo clinic's hours of its day (the booking
         service refuses one that does not)."""
-        from kitclinic.demo.infusions import DEMO_HOURS
-
         hours = DEMO_HOURS.get(start.weekday())
         return (
             hours is not None
@@ -212,8 +208,6 @@ class CourseHistory:
         return course
 
     def labs(self, patient: Patient, when: dt.datetime) -> None:
-        from kitclinic.outcomes.services import lab_result_record
-
         self.clock.set(when + dt.timedelta(hours=6))
         # Synthetic values spread over a plausible range, unrelated to the ratings (the published
         # evidence supports no claim that ketamine lowers inflammation or that it predicts

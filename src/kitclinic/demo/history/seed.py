@@ -11,11 +11,14 @@ from django.utils import timezone
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.accounts.models import Clinic
+from kitclinic.demo.clock import DemoClock
+from kitclinic.demo.consent import INDICATION_ORDER, publish_sheets
+from kitclinic.demo.esketamine import esketamine_patient
+from kitclinic.demo.infusions import current_course_patients
 from kitclinic.infusions.models import Chair, InfusionSession, TreatmentCourse
 from kitclinic.patients.models import Patient
+from kitclinic.substances.services import dispensing, stock
 
-from .clock import DemoClock
-from .consent import INDICATION_ORDER, publish_sheets
 from .courses import INDUCTION_DAYS, PAIN_DAYS, CourseHistory
 from .ratings import kinds
 
@@ -64,16 +67,13 @@ def seed_history(
     """Sheets, completed courses, ratings, labs and the drug drawn for them, between
     ``HISTORY_DAYS`` and about two weeks before ``today``. Patients who get a current course
     (kitclinic.demo.infusions) are left out."""
-    from kitclinic.demo.esketamine import esketamine_patient
-    from kitclinic.demo.infusions import current_course_patients
-
     rng = random.Random(HISTORY_SEED)
     zone = timezone.get_current_timezone()
     opened = dt.datetime.combine(today - dt.timedelta(days=HISTORY_DAYS), dt.time(8), tzinfo=zone)
     publish_sheets(clock=clock, physician=physician, when=opened + dt.timedelta(days=5))
     current = {p.pk for p in current_course_patients(clinic.organization_id)}
     # the esketamine course's patient has no history course either (kitclinic.demo.esketamine)
-    nasal = esketamine_patient(clinic.organization_id, current)
+    nasal = esketamine_patient(clinic.organization_id)
     if nasal is not None:
         current.add(nasal.pk)
     candidates = [(p, ind) for p, ind in _eligible(clinic.organization_id) if p.pk not in current]
@@ -105,8 +105,6 @@ def _draw(
     rest of its vials wasted with a witness, so the lot is empty at the end of the history."""
     if not draws:
         return
-    from kitclinic.substances.services import dispensing, stock
-
     vials = [math.ceil(dose / VIAL_MG) for _, dose, _ in draws]
     clock.set(opened)
     lot = stock.substance_receive(

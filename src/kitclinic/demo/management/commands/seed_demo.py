@@ -2,7 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kitclinic.demo.people import DEMO_PASSWORD, demo_exists, seed_demo
+from kitclinic.demo.people import DEMO_PASSWORD, DEMO_USERS
+from kitclinic.demo.seed import demo_exists, seed_demo
 
 
 class Command(BaseCommand):
@@ -32,8 +33,6 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self) -> None:
-        from kitclinic.demo.people import DEMO_USERS
-
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, display in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role.label:<24} {display}")

@@ -1,4 +1,5 @@
-"""Information sheets published when the demo clinic opened, and a consent for every course."""
+"""Information sheets published when the demo clinic opened, and a consent for every course (the
+history's, the current IV courses' and the esketamine course's)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ import datetime as dt
 
 from kitclinic.accounts.actor import Actor
 from kitclinic.consent.models import ConsentMethod, InfoSheetVersion
+from kitclinic.consent.services import consent_record
+from kitclinic.demo.clock import DemoClock
+from kitclinic.outcomes.services import info_sheet_publish
+from kitclinic.outcomes.sheets import render_sheet
 from kitclinic.patients.models import Patient
-
-from .clock import DemoClock
 
 INDICATION_ORDER = ("depression", "ptsd", "anxiety", "chronic_pain")
 
 
 def publish_sheets(*, clock: DemoClock, physician: Actor, when: dt.datetime) -> None:
     """Publish each indication's sheet at ``when`` (the clinic's results are withheld then)."""
-    from kitclinic.outcomes.services import info_sheet_publish
-    from kitclinic.outcomes.sheets import render_sheet
-
     clock.set(when)
     for indication in INDICATION_ORDER:
         info_sheet_publish(
@@ -30,8 +30,6 @@ def publish_sheets(*, clock: DemoClock, physician: Actor, when: dt.datetime) -> 
 def record_consent(
     *, nurse: Actor, physician: Actor, patient: Patient, indication: str, when: dt.datetime
 ) -> None:
-    from kitclinic.consent.services import consent_record
-
     version = (
         InfoSheetVersion.objects.filter(
             organization_id=nurse.organization_id, indication=indication, published_at__lte=when
