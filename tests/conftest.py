@@ -82,6 +82,21 @@ def other_org_patient(world):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(  # type: ignore[no-untyped-def]
+    django_test_environment, django_db_modify_db_settings, django_db_blocker, tmp_path_factory
+):
+    """pytest-django's test database, made as a copy of the run's migrated database rather than
+    migrated again in each worker (tests/support/databases.py, ``test_database_from_template``)."""
+    from tests.support import databases
+
+    with django_db_blocker.unblock():
+        drop = databases.test_database_from_template(databases.run_directory(tmp_path_factory))
+    yield
+    with django_db_blocker.unblock():
+        drop()
+
+
+@pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file on which only ``kitclinic migrate`` ran, made once per run and shared by the
     workers (tests/support/databases.py): copy it, never write to it."""

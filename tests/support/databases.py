@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +160,50 @@ def drop_postgres_templates(folder: Path) -> None:
         if record.suffix not in (".lock", ".partial"):
             server, name = record.read_text().split()
             Database(server, name=name).drop()
+
+
+def test_database_from_template(folder: Path) -> Callable[[], None]:
+    """Point Django's ``default`` connection at a new test database that is a copy of the run's
+    migrated one (``migrated_sqlite`` or the PostgreSQL template), instead of migrating a test
+    database in every pytest-xdist worker: one ``migrate`` per run serves every worker and every
+    test that copies the migrated database. Returns the function that drops the copy.
+
+    The copy holds what ``migrate`` leaves: every table, trigger and index, the content types
+    and permissions (``post_migrate``), and the rows the data migrations write."""
+    from django.conf import settings
+    from django.db import connections
+
+    connection = connections["default"]
+    original_name = connection.settings_dict["NAME"]
+    test_name = connection.creation._get_test_db_name()
+    if connection.vendor == "sqlite":
+        template = migrated_sqlite(folder)
+        _point_at(connection, settings, test_name)
+        if not connection.is_in_memory_db():
+            Path(test_name).unlink(missing_ok=True)
+        connection.ensure_connection()
+        source = sqlite3.connect(template)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
+    elif connection.vendor == "postgresql":
+        from tests.processes import postgres_server
+
+        template_db = postgres_template(folder, postgres_server())
+        Database(template_db.server, name=test_name).drop()  # one left by an aborted run
+        template_db.create(name=test_name)
+        _point_at(connection, settings, test_name)
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"no test database template for {connection.vendor}")
+
+    def drop() -> None:
+        connection.creation.destroy_test_db(original_name, verbosity=0)
+
+    return drop
+
+
+def _point_at(connection: Any, settings: Any, name: str) -> None:
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = name
+    connection.settings_dict["NAME"] = name
