@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -15,7 +16,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from .errors import PharmacologyInputError, require_positive
 from .linear import simulate_piecewise
-from .models import DEFAULT_MODEL, PKModel, check_age, get_model, validity_warnings
+from .models import (
+    DEFAULT_MODEL,
+    MicroConstants,
+    PKModel,
+    check_age,
+    get_model,
+    validity_warnings,
+)
 from .regimen import PiecewiseInput, Regimen, to_piecewise
 
 FloatArray = NDArray[np.float64]
@@ -182,6 +190,12 @@ def _times(times_min: ArrayLike) -> FloatArray:
 # --- Derived figures ---------------------------------------------------------------------------
 
 
+# The peak's refinement: samples per round (odd, so the window's midpoint is sampled) and the
+# width of the window at which it stops (min; 1e-9 min is 60 ns).
+_ZOOM_POINTS = 201
+_ZOOM_TOLERANCE_MIN = 1e-9
+
+
 @dataclass(frozen=True)
 class _Curve:
     """One patient's concentration at a site as a function of time, for the derived figures."""
@@ -192,9 +206,18 @@ class _Curve:
     site: Site
     ke0: str | float | None
 
+    @cached_property
+    def _micro(self) -> MicroConstants:
+        return self.model.micro_constants(self.patient.weight_kg, self.ke0)
+
+    @cached_property
+    def _inputs(self) -> PiecewiseInput:
+        return to_piecewise([self.regimen])
+
     def __call__(self, times_min: FloatArray) -> FloatArray:
-        micro = self.model.micro_constants(self.patient.weight_kg, self.ke0)
-        traj = simulate_piecewise(micro, to_piecewise([self.regimen]), times_min)
+        # The rate constants and the regimen's events are worked out once per curve: a peak's
+        # refinement evaluates the curve at one time about seventy times.
+        traj = simulate_piecewise(self._micro, self._inputs, times_min)
         out = traj.plasma_ug_per_ml if self.site == "plasma" else traj.effect_site_ug_per_ml
         return np.asarray(out[0])
 
@@ -204,7 +227,7 @@ class _Curve:
     def dense(self, start_min: float, end_min: float) -> tuple[FloatArray, FloatArray]:
         """A 1-s grid on [start, end] that also holds every event time (where kinks are)."""
         grid = np.arange(start_min, end_min, _DENSE_STEP_MIN)
-        events = to_piecewise([self.regimen]).event_times_min
+        events = self._inputs.event_times_min
         inside = events[(events >= start_min) & (events <= end_min)]
         t = np.unique(np.concatenate([grid, inside, [end_min]]))
         return t, self(t)
@@ -229,24 +252,26 @@ def peak(
 ) -> tuple[float, float]:
     """(Cmax in µg/mL, Tmax in min) over [0, horizon] (default: end of the inputs + 60 min).
 
-    Found on a 1-s grid holding every event time, then refined by bounded minimisation on the
-    neighbouring intervals (the curve is smooth between events).
+    Found on a 1-s grid holding every event time (where the kinks are), then refined on the two
+    neighbouring intervals, where the curve is smooth: each round samples the window at
+    ``_ZOOM_POINTS`` evenly spaced times in one evaluation and narrows it to the two intervals
+    around the best sample, until the window is narrower than ``_ZOOM_TOLERANCE_MIN``. The best
+    sample never gets worse (the window's midpoint is the last best), and a kink, being a grid
+    time, is itself sampled.
     """
     curve = _curve(model, patient, regimen, site, ke0)
     horizon = regimen.end_min + 60.0 if horizon_min is None else horizon_min
     t, c = curve.dense(0.0, require_positive("horizon_min", horizon))
-    # scipy.optimize takes about half a second to import: only a caller that needs it pays
-    from scipy.optimize import minimize_scalar
-
     i = int(np.argmax(c))
     best_t, best_c = float(t[i]), float(c[i])
-    for lo, hi in ((t[max(i - 1, 0)], t[i]), (t[i], t[min(i + 1, t.size - 1)])):
-        if hi > lo:
-            res = minimize_scalar(
-                lambda x: -curve.at(x), bounds=(lo, hi), method="bounded", options={"xatol": 1e-9}
-            )
-            if -res.fun > best_c:
-                best_t, best_c = float(res.x), float(-res.fun)
+    lo, hi = float(t[max(i - 1, 0)]), float(t[min(i + 1, t.size - 1)])
+    while hi - lo > _ZOOM_TOLERANCE_MIN:
+        grid = np.linspace(lo, hi, _ZOOM_POINTS)
+        values = curve(grid)
+        j = int(np.argmax(values))
+        if values[j] > best_c:
+            best_t, best_c = float(grid[j]), float(values[j])
+        lo, hi = float(grid[max(j - 1, 0)]), float(grid[min(j + 1, grid.size - 1)])
     return best_c, best_t
 
 
