@@ -1,15 +1,17 @@
 """What the browser tests share: where screenshots go, logging a persona in through the real
-log-in form, filling in the check-in form, and running axe-core on a page."""
+log-in form, filling in the check-in form, waiting for a page to settle, and running axe-core on
+a page."""
 
 from __future__ import annotations
 
 import re
+import weakref
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.support.personas import PASSWORD
 
@@ -50,9 +52,40 @@ def fill_check_in_form(page: Page, weight_kg: str) -> None:
         page.locator(f"#id_rating_item_{number}").fill(str(answer))
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA and
-    axe's best-practice rules): [{id, impact, help, nodes: [{target, summary}]}]."""
+# What a page may still be doing once it has loaded: an htmx request in flight or its swap not
+# yet settled (the nav's alert count, a chart's balance), a Plotly figure not yet drawn, and
+# site.js's re-check of scrolling boxes after a swap. Waiting for exactly these, instead of for
+# the network to be quiet for half a second, is what a person sees once the page is still.
+_SETTLED = """() => document.readyState === "complete"
+  && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")
+  && document.documentElement.dataset.scrollCheck !== "pending"
+  && Array.from(document.querySelectorAll("[data-plotly-spec]"))
+       .every((chart) => chart.dataset.rendered === "1")"""
+
+
+def settle(page: Page) -> None:
+    """Wait until the page has loaded, its htmx requests are answered and swapped in, and its
+    charts are drawn (axe and the screenshots must see what a person sees)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(_SETTLED)
+
+
+# The contexts whose pages get axe-core before their own scripts run (see axe_violations).
+_AXE_PRELOADED: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
+
+
+# null when axe-core is not on the page
+_AXE_RUN = """async (impacts) => {
+  if (typeof axe !== "object") { return null; }
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
+  }));
+}"""
+
+
+def _axe_script() -> Path:
     # a development package (package.json), read here from node_modules, never served by the site
     script = Path(settings.NODE_MODULES_DIR) / "axe-core" / "axe.min.js"
     if not script.exists():
@@ -60,19 +93,26 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
             f"axe-core not found at {script}: install the front-end packages with `npm ci`.",
             pytrace=False,
         )
-    # Evaluated through the DevTools protocol: the site's Content-Security-Policy refuses inline
-    # script tags, and axe must not have to be served by the site to be injected.
-    page.evaluate(script.read_text())
-    return page.evaluate(
-        """async (impacts) => {
-          const result = await axe.run(document, {resultTypes: ["violations"]});
-          return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
-            id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-            nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
-          }));
-        }""",
-        list(AXE_REFUSED_IMPACTS),
-    )
+    return script
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA and
+    axe's best-practice rules): [{id, impact, help, nodes: [{target, summary}]}]."""
+    found = page.evaluate(_AXE_RUN, list(AXE_REFUSED_IMPACTS))
+    if found is None:  # axe is not on this page yet
+        script = _axe_script()
+        # Evaluated through the DevTools protocol: the site's Content-Security-Policy refuses inline
+        # script tags, and axe must not have to be served by the site to be injected. Every later
+        # page of the same browser context gets it as an init script (also given through the
+        # protocol, outside the policy, and run before the page's own scripts), so its half a
+        # megabyte is sent once per context instead of once per page.
+        page.evaluate(script.read_text())
+        if page.context not in _AXE_PRELOADED:
+            page.context.add_init_script(path=script)
+            _AXE_PRELOADED.add(page.context)
+        found = page.evaluate(_AXE_RUN, list(AXE_REFUSED_IMPACTS))
+    return found
 
 
 def violations_text(found: dict[str, list[dict[str, Any]]]) -> str:

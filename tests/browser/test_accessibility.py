@@ -33,6 +33,7 @@ from tests.browser.helpers import (
     SCREENSHOT_DIR,
     axe_violations,
     log_in_to_dashboard,
+    settle,
     violations_text,
 )
 from tests.factories import PatientFactory
@@ -159,24 +160,25 @@ def _staff_pages(r: Records) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _settle(page: Page) -> None:
-    """Wait until the page's charts are drawn (axe must see what a person sees)."""
-    page.wait_for_load_state("networkidle")
-    charts = page.locator("[data-plotly-spec]")
-    for i in range(charts.count()):
-        expect(charts.nth(i)).to_have_attribute("data-rendered", "1")
-
-
 def _check(page: Page, where: str, found: dict[str, list[dict]]) -> None:  # type: ignore[type-arg]
-    _settle(page)
+    settle(page)
     violations = axe_violations(page)
     if violations:
         found[where] = violations
 
 
-def test_main_pages_have_no_serious_or_critical_axe_violations(
-    browser, live_server, page, world, records
-):  # type: ignore[no-untyped-def]
+def _switch_to(page: Page, persona: str) -> None:
+    """Log ``persona`` in on a browser that had someone else (or no one) logged in: the cookies
+    go, as on a shared workstation, while the browser keeps its cache of the site's scripts and
+    style sheets (Plotly's 4.8 MB among them), which a new browser context would load and
+    compile again for every persona."""
+    page.context.clear_cookies()
+    log_in_to_dashboard(page, persona)
+
+
+def test_main_pages_have_no_serious_or_critical_axe_violations(  # type: ignore[no-untyped-def]
+    page, world, records
+):
     found: dict[str, list[dict]] = {}  # type: ignore[type-arg]
 
     # the pages a person reaches without a staff log-in
@@ -197,23 +199,17 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(
     _check(page, "anonymous: page not found", found)
 
     for persona, pages in _staff_pages(records).items():
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
-        )
-        context.set_default_timeout(10_000)
-        staff = context.new_page()
-        log_in_to_dashboard(staff, persona)
+        _switch_to(page, persona)
         for name, path in pages:
-            response = staff.goto(path)
+            response = page.goto(path)
             assert response is not None and response.status == 200, (persona, name, path)
-            _check(staff, f"{persona}: {name} ({path})", found)
+            _check(page, f"{persona}: {name} ({path})", found)
         if persona == "front_desk":
             # a form sent back with its errors (422) is read as carefully as a blank one
-            staff.goto(reverse("patient-register"))
-            staff.locator("main form[method=post] button[type=submit]").last.click()
-            expect(staff.locator(".errorlist").first).to_be_visible()
-            _check(staff, f"{persona}: register a patient, refused", found)
-        context.close()
+            page.goto(reverse("patient-register"))
+            page.locator("main form[method=post] button[type=submit]").last.click()
+            expect(page.locator(".errorlist").first).to_be_visible()
+            _check(page, f"{persona}: register a patient, refused", found)
 
     assert not found, "axe-core found serious or critical violations:\n" + violations_text(found)
 
@@ -238,7 +234,7 @@ def test_the_pages_with_the_reported_findings_are_checked(
     physician = context.new_page()
     log_in_to_dashboard(physician, "physician")
     physician.goto(reverse("outcomes-dashboard"))
-    _settle(physician)
+    settle(physician)
     chart = physician.get_by_role("figure", name=re.compile("Kaplan–Meier"))
     expect(chart.locator(".modebar-btn").first).to_be_attached()
     context.close()
@@ -313,9 +309,7 @@ def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(
     _check(phone, "phone: self-report questionnaire", found)
     for persona in ("nurse", "physician"):
         if persona != "nurse":
-            context.close()
-            context, phone = _phone(browser, live_server)
-            log_in_to_dashboard(phone, persona)
+            _switch_to(phone, persona)
         for name, path in _staff_pages(records)[persona]:
             response = phone.goto(path)
             assert response is not None and response.status == 200, (persona, name, path)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from kitclinic.infusions.models import Appointment, Chair
 from kitclinic.infusions.services.library import library_install_default
 from kitclinic.rems.models import MonitoringForm, PatientEnrolment
-from tests.browser.helpers import SCREENSHOT_DIR, axe_violations, log_in_to_dashboard
+from tests.browser.helpers import SCREENSHOT_DIR, axe_violations, log_in_to_dashboard, settle
 from tests.infusions.helpers import slot_time
 from tests.rems.helpers import (
     certify,
@@ -43,7 +43,7 @@ def test_refused_without_enrolment_then_enrolled_booked_given_and_its_form_submi
 
     def book() -> None:
         # the page before may still be asking for its alert count (one writer at a time on SQLite)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         page.goto(f"/infusions/courses/{course.pk}/book/")
         page.get_by_label("Date").fill(day.date().isoformat())
         page.get_by_label("Time").fill("09:00")
@@ -123,7 +123,7 @@ def test_refused_without_enrolment_then_enrolled_booked_given_and_its_form_submi
 def test_the_clinic_admin_records_a_renewal(page, shoot, world):  # type: ignore[no-untyped-def]
     certify(world, certification_number="HCS-OLD", expires_on=today(world).replace(year=2021))
     log_in_to_dashboard(page, "clinic_admin")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.goto("/rems/certification/")
     expect(page.get_by_role("alert")).to_contain_text("not valid today")
     shoot("expired")

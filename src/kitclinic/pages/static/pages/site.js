@@ -6,7 +6,8 @@
 // data-submit-on-change: a select that submits its form when changed (the clinic switch).
 // Scrolling boxes (a table wider than a phone's screen, the chart's score tables): one that
 //   overflows is made reachable by keyboard (tabindex="0", data-scroll-focus) so it can be
-//   scrolled without a mouse; re-checked when the window is resized and after an htmx swap.
+//   scrolled without a mouse; re-checked when the window is resized and after an htmx swap
+//   (the root element carries data-scroll-check="pending" until that re-check has run).
 // .menu-toggle: on a phone-width screen the header's user line and sections fold behind this
 //   button (kitclinic.css); without script they stay shown and wrap.
 // data-scale-paste: the "paste all answers" line of a rating scale (assessments/_scale_entry.html):
@@ -55,7 +56,6 @@ document.addEventListener("DOMContentLoaded", function () {
   var SCROLLERS = "main table, main .overflow-auto, main .trajectory-table";
   var pending = null;
   function mark() {
-    pending = null;
     document.querySelectorAll(SCROLLERS).forEach(function (el) {
       var overflows = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
       var style = window.getComputedStyle(el);
@@ -70,7 +70,13 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
   function later() {
-    if (pending === null) { pending = window.setTimeout(mark, 150); }
+    if (pending !== null) { return; }
+    document.documentElement.dataset.scrollCheck = "pending";
+    pending = window.setTimeout(function () {
+      pending = null;
+      mark();
+      delete document.documentElement.dataset.scrollCheck;
+    }, 150);
   }
   document.addEventListener("DOMContentLoaded", mark);
   window.addEventListener("resize", later);
