@@ -69,18 +69,21 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   }
-  function later() {
+  function later(delayMs) {
     if (pending !== null) { return; }
     document.documentElement.dataset.scrollCheck = "pending";
     pending = window.setTimeout(function () {
       pending = null;
       mark();
       delete document.documentElement.dataset.scrollCheck;
-    }, 150);
+    }, delayMs);
   }
   document.addEventListener("DOMContentLoaded", mark);
-  window.addEventListener("resize", later);
-  document.addEventListener("htmx:afterSettle", later);
+  // A window being resized sends a burst of events: one check once the burst has had time to
+  // pass. htmx reports a swap once its content has settled: one check in the next task, after
+  // the other swaps settling at the same moment.
+  window.addEventListener("resize", function () { later(150); });
+  document.addEventListener("htmx:afterSettle", function () { later(0); });
 })();
 document.addEventListener("change", function (event) {
   var target = event.target;
