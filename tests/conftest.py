@@ -4,6 +4,7 @@ wrote no row. Plain helpers live in tests/support/."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
 from tests.support.clients import api_client, web_client
+from tests.support.clock import afternoon
 from tests.support.personas import World, build_world
 from tests.support.rows import row_counts
 
@@ -60,6 +62,14 @@ def _second_factor_counts_as_passed(request, monkeypatch):  # type: ignore[no-un
     take the real step. Only the test suite does this: nothing in the project skips the step."""
     if request.node.get_closest_marker("second_factor") is None:
         monkeypatch.setattr("kitclinic.accounts.second_factor.step_at_login", lambda user: None)
+
+
+@pytest.fixture
+def afternoon_clock() -> Iterator[dt.datetime]:
+    """The clock reads today 13:00 when the test starts and runs on from there
+    (tests/support/clock.py): for a test that back-dates records and also asks for today."""
+    with afternoon() as start:
+        yield start
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ exists in the demo clinic, so the handlers run past their 404 and 403.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import functools
 import json
 import time
@@ -29,7 +28,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -49,6 +47,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.helpers import SUMMARY_PROPERTY
+from tests.support.clock import afternoon
 
 pytestmark = pytest.mark.schemathesis
 
@@ -174,19 +173,11 @@ def wsgi_app(settings) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def afternoon_clock() -> Iterator[None]:
-    """The clock reads today 13:00 in the clinic's zone when the module's first test starts and
-    runs on from there: the demo's appointments of the morning have all begun, whatever hour the
-    suite runs at, so every run reaches the same states."""
-    real_now = timezone.now
-    started = real_now()
-    base = dt.datetime.combine(
-        timezone.localdate(started), dt.time(13, 0), tzinfo=timezone.get_current_timezone()
-    )
-    timezone.now = lambda: base + (real_now() - started)  # type: ignore[assignment]
-    try:
+    """The clock reads today 13:00 when the module's first test starts and runs on from there
+    (tests/support/clock.py): the demo's appointments of the morning have all begun, whatever
+    hour the suite runs at, so every run reaches the same states."""
+    with afternoon():
         yield
-    finally:
-        timezone.now = real_now  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="module")

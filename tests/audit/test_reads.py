@@ -30,7 +30,8 @@ from tests.infusions.helpers import book, make_eligible, plan, slot_time
 from tests.rems.helpers import certify, enrol_patient
 from tests.support.clients import api_client, web_client
 
-pytestmark = pytest.mark.django_db
+# back-dated sessions and billing documents of today: one calendar day at any hour
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("afternoon_clock")]
 
 # identifiers of a patient or of an object that belongs to one
 PATIENT_KWARGS = {

@@ -9,6 +9,12 @@ from tests.billing.helpers import ready
 from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
 
 
+@pytest.fixture(autouse=True)
+def _afternoon(afternoon_clock):  # type: ignore[no-untyped-def]
+    """Signed sessions are back-dated and fee schedules take effect today: one calendar day for
+    both, whatever the hour the suite runs at."""
+
+
 @pytest.fixture
 def billing(world):
     return ready(world)

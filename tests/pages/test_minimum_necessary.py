@@ -35,7 +35,8 @@ from tests.billing.helpers import billing_documents
 from tests.infusions.helpers import advance, book, make_eligible, plan, slot_time
 from tests.support.clients import api_client, web_client
 
-pytestmark = pytest.mark.django_db
+# back-dated sessions and billing documents of today: one calendar day at any hour
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("afternoon_clock")]
 
 ITEM9 = get_instrument("phq9").items[8]
 TOTAL = sum(PHQ9_ITEM9)  # 14: "Moderate"
