@@ -74,10 +74,15 @@ def settle(page: Page) -> None:
 _AXE_PRELOADED: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
 
 
-# null when axe-core is not on the page
+# null when axe-core is not on the page. page.evaluate has no timeout of its own: a run that never
+# settles fails the test after 60 s instead of holding its worker.
 _AXE_RUN = """async (impacts) => {
   if (typeof axe !== "object") { return null; }
-  const result = await axe.run(document, {resultTypes: ["violations"]});
+  const result = await Promise.race([
+    axe.run(document, {resultTypes: ["violations"]}),
+    new Promise((_, reject) => setTimeout(
+      () => reject(new Error("axe-core did not finish within 60 s")), 60000)),
+  ]);
   return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
     id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
     nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
