@@ -5,20 +5,19 @@ and once the extra drafts are discarded the migration runs."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection, migrations
+from django.db import migrations
 from django.utils import timezone
 
 from kitclinic.infusions.models import DrugLibraryVersion
-from tests.support.migrations import drop_constraint, restore_constraint, run_migration_from
+from tests.support.migrations import (
+    constraint_present,
+    drop_constraint,
+    restore_constraint,
+    run_migration_from,
+)
 
 MIGRATION = ("infusions", "0012_one_open_library_draft")
 CONSTRAINT = "one_open_library_draft_per_org"
-
-
-def _constraint_present() -> bool:
-    with connection.cursor() as cursor:
-        table = DrugLibraryVersion._meta.db_table
-        return CONSTRAINT in connection.introspection.get_constraints(cursor, table)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -36,10 +35,10 @@ def test_several_open_drafts_stop_the_migration_until_one_is_left(world, library
         with pytest.raises(RuntimeError, match=r"drafts v2, v3\)") as caught:
             run_migration_from(*MIGRATION, first=migrations.RunPython)
         assert "Discard the drafts that are not needed" in str(caught.value)
-        assert not _constraint_present()  # the refusal added nothing
+        assert not constraint_present(DrugLibraryVersion, CONSTRAINT)  # the refusal added nothing
         DrugLibraryVersion.objects.filter(number=3).update(status="discarded")
         run_migration_from(*MIGRATION, first=migrations.RunPython)
-        assert _constraint_present()
+        assert constraint_present(DrugLibraryVersion, CONSTRAINT)
     finally:
         restore_constraint(DrugLibraryVersion, CONSTRAINT)
     assert DrugLibraryVersion.objects.filter(status="draft").count() == 1

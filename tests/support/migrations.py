@@ -32,7 +32,7 @@ from django.core.management import call_command
 from django.db import connection, connections, migrations
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations.base import Operation
-from django.db.models import Model
+from django.db.models import BaseConstraint, Model
 from django.test import override_settings
 
 from tests.support import databases
@@ -59,24 +59,30 @@ def run_migration_from(app_label: str, name: str, first: type[Operation]) -> Non
         rest.apply(state, editor)
 
 
+def constraint_present(model: type[Model], name: str) -> bool:
+    """Whether the database holds the model's constraint ``name``."""
+    with connection.cursor() as cursor:
+        return name in connection.introspection.get_constraints(cursor, model._meta.db_table)
+
+
+def _declared(model: type[Model], name: str) -> BaseConstraint:
+    return next(c for c in model._meta.constraints if c.name == name)
+
+
 def drop_constraint(model: type[Model], name: str) -> None:
     """Drop the model's constraint ``name`` from the database (the migration under test adds it
     again); ``restore_constraint`` puts it back if the test stops before that."""
-    constraint = next(c for c in model._meta.constraints if c.name == name)
     with connection.schema_editor() as editor:
-        editor.remove_constraint(model, constraint)
+        editor.remove_constraint(model, _declared(model, name))
 
 
 def restore_constraint(model: type[Model], name: str) -> None:
     """Add the model's constraint ``name`` to the database unless it is there, so that a test
     that stopped half-way leaves the schema every later test expects."""
-    with connection.cursor() as cursor:
-        present = connection.introspection.get_constraints(cursor, model._meta.db_table)
-    if name in present:
+    if constraint_present(model, name):
         return
-    constraint = next(c for c in model._meta.constraints if c.name == name)
     with connection.schema_editor() as editor:
-        editor.add_constraint(model, constraint)
+        editor.add_constraint(model, _declared(model, name))
 
 
 @contextmanager
